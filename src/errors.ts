@@ -1,0 +1,124 @@
+/** Arachne's error model: one base class with a stable `code`; control-flow errors are counted, not logged as failures. */
+
+export type ErrorCode =
+  | 'AR_HTTP_STATUS'
+  | 'AR_TIMEOUT'
+  | 'AR_NETWORK'
+  | 'AR_TOO_MANY_REDIRECTS'
+  | 'AR_REDIRECT_LOOP'
+  | 'AR_BAD_REDIRECT'
+  | 'AR_BODY_TOO_LARGE'
+  | 'AR_BAD_URL'
+  | 'AR_IGNORED'
+  | 'AR_ROBOTS_DENIED'
+  | 'AR_OFFSITE'
+  | 'AR_ITEM_DROPPED'
+  | 'AR_RETRY'
+  | 'AR_STOP'
+  | 'AR_CONFIG'
+  | 'AR_SPIDER'
+  | 'AR_HANDLER'
+  | 'AR_STORAGE';
+
+// A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
+const marker = Symbol.for('arachne.error');
+
+export class CrawlError extends Error {
+  override name = 'CrawlError';
+  readonly [marker] = true;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export function isCrawlError(value: unknown): value is CrawlError {
+  return typeof value === 'object' && value !== null && marker in value;
+}
+
+/** The server answered with a status the caller treats as a failure. */
+export class HttpError extends CrawlError {
+  override name = 'HttpError';
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    method = 'GET',
+  ) {
+    super('AR_HTTP_STATUS', `Request failed with status ${status}: ${method} ${url}`);
+  }
+}
+
+/** Connect, headers or body did not arrive in time. */
+export class TimeoutError extends CrawlError {
+  override name = 'TimeoutError';
+  constructor(
+    readonly url: string,
+    phase: string,
+    options?: ErrorOptions,
+  ) {
+    super('AR_TIMEOUT', `Timed out (${phase}): ${url}`, options);
+  }
+}
+
+/** DNS, refused connection, reset, malformed response… the undici error is the `cause`. */
+export class NetworkError extends CrawlError {
+  override name = 'NetworkError';
+  constructor(
+    readonly url: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super('AR_NETWORK', `Network error (${detail}): ${url}`, options);
+  }
+}
+
+/** Thrown by a middleware to drop a request without counting it as a failure. */
+export class IgnoreRequest extends CrawlError {
+  override name = 'IgnoreRequest';
+  constructor(reason: string, code: 'AR_IGNORED' | 'AR_ROBOTS_DENIED' | 'AR_OFFSITE' = 'AR_IGNORED') {
+    super(code, reason);
+  }
+}
+
+/** Thrown by a pipeline to drop an item. */
+export class DropItem extends CrawlError {
+  override name = 'DropItem';
+  constructor(reason: string) {
+    super('AR_ITEM_DROPPED', reason);
+  }
+}
+
+/** Thrown by a handler to force a retry of the current request. */
+export class RetryRequest extends CrawlError {
+  override name = 'RetryRequest';
+  constructor(reason = 'retry requested by handler') {
+    super('AR_RETRY', reason);
+  }
+}
+
+/** Thrown by a handler or pipeline to end the whole crawl gracefully. */
+export class StopCrawl extends CrawlError {
+  override name = 'StopCrawl';
+  constructor(readonly reason: string) {
+    super('AR_STOP', reason);
+  }
+}
+
+/** Bad options, bad spider file, bad CLI flag: the user must fix something. */
+export class ConfigError extends CrawlError {
+  override name = 'ConfigError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('AR_CONFIG', message, options);
+  }
+}
+
+/** An output or state store could not be written. Fatal for the crawl. */
+export class StorageError extends CrawlError {
+  override name = 'StorageError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('AR_STORAGE', message, options);
+  }
+}

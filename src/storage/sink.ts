@@ -1,0 +1,11 @@
+/** Where items go. Every backend passes the shared contract suite in tests/contracts/sink.contract.ts. */
+
+export type Item = Record<string, unknown>;
+
+export interface Sink {
+  open(): Promise<void>;
+  /** Writes a batch. May buffer; `flush` and `close` make everything durable. */
+  write(items: readonly Item[]): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
