@@ -122,3 +122,14 @@ export class StorageError extends CrawlError {
     super('AR_STORAGE', message, options);
   }
 }
+
+/** The decoded body outgrew `maxBytes`: the transfer was aborted (a decompression bomb, or simply a huge file). */
+export class BodyTooLargeError extends CrawlError {
+  override name = 'BodyTooLargeError';
+  constructor(
+    readonly url: string,
+    readonly maxBytes: number,
+  ) {
+    super('AR_BODY_TOO_LARGE', `Body larger than ${maxBytes} bytes (decoded): ${url}`);
+  }
+}

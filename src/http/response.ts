@@ -64,6 +64,11 @@ export class Response {
     return JSON.parse(this.text) as T;
   }
 
+  /** True once html() has parsed the body. */
+  get parsed(): boolean {
+    return this.#html !== undefined;
+  }
+
   /** Parsed once, on first use: a handler that never touches the DOM never pays for it. */
   html(): HtmlDocument {
     this.#html ??= parseHtml(this.text, { url: this.url });

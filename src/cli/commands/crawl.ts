@@ -1,0 +1,119 @@
+/** `arachne crawl <spider.ts | URL...>`: runs a spider file, or crawls a site with no code. */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { createCrawler } from '../../crawler/crawler.js';
+import { createLog } from '../../crawler/logger.js';
+import type { CrawlOptions } from '../../crawler/options.js';
+import { siteSpider } from '../../crawler/site-spider.js';
+import type { Spider } from '../../crawler/spider.js';
+import type { Stats } from '../../crawler/stats.js';
+import { ConfigError } from '../../errors.js';
+import { loadSpider } from '../load-spider.js';
+import { crawlFlags, crawlFlagsHelp, crawlOptionsFrom } from '../options.js';
+import { showProgress, summary } from '../progress.js';
+
+export const crawlHelp = `Usage: arachne crawl <spider.ts | spider.js | URL...> [options]
+
+Runs a spider file (TypeScript or JavaScript, no build step), or, given URLs, crawls those sites with
+no code and writes one record per page: {url, status, depth, title, contentType, bytes, links}.
+
+${crawlFlagsHelp}
+
+Exit codes: 0 the crawl ran to its end (failed pages are counted in the stats), 1 a fatal error
+stopped it (e.g. the output cannot be written), 2 usage or configuration error.`;
+
+export async function crawlCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: crawlFlags, allowPositionals: true });
+  if (values.help) {
+    process.stdout.write(`${crawlHelp}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) throw new ConfigError('crawl needs a spider file or at least one URL (see arachne crawl --help)');
+  const options = crawlOptionsFrom(values);
+  const spider = await spiderFor(positionals);
+  return runSpider(spider, { ...options, ...(values.output ? { output: values.output } : {}) }, {
+    statsFile: values.stats,
+    progress: !values['no-progress'],
+    label: positionals.length === 1 && !isUrlLike(positionals[0] as string) ? (positionals[0] as string) : undefined,
+  });
+}
+
+async function spiderFor(targets: string[]): Promise<Spider> {
+  const urls = targets.filter(isUrlLike);
+  if (urls.length === 0 && targets.length === 1) return loadSpider(targets[0] as string);
+  if (urls.length !== targets.length) {
+    throw new ConfigError('give either one spider file or one or more URLs, not both');
+  }
+  for (const url of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(`not a valid URL: "${url}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConfigError(`only http and https URLs can be crawled, got "${url}"`);
+    }
+  }
+  return siteSpider(urls);
+}
+
+function isUrlLike(target: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(target);
+}
+
+export interface RunSettings {
+  statsFile: string | undefined;
+  progress: boolean;
+  /** The spider file, named in configuration errors found while crawling. */
+  label: string | undefined;
+}
+
+/** Runs a crawl with signal handling, progress, summary and --stats; returns the exit code. */
+export async function runSpider(spider: Spider, options: CrawlOptions, settings: RunSettings): Promise<number> {
+  const controller = new AbortController();
+  const crawler = createCrawler(spider, { ...options, signal: controller.signal });
+  const log = createLog(crawler.options.logLevel);
+  if (!crawler.options.robots) log.warn('robots.txt is ignored (--no-robots): make sure the site allows this crawl');
+  const stopProgress = settings.progress && crawler.options.logLevel !== 'silent' ? showProgress(crawler) : () => {};
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(130); // a second signal: the user wants out now
+    log.warn(`${name}: finishing in-flight requests and flushing outputs (press Ctrl-C again to quit now)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let stats: Stats | undefined;
+  let code = 0;
+  try {
+    stats = await crawler.run();
+  } catch (error) {
+    stats = crawler.stats();
+    if (error instanceof ConfigError && settings.label) {
+      throw new ConfigError(`${settings.label}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  } finally {
+    stopProgress();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (stats && settings.statsFile) code = await writeStats(settings.statsFile, stats, log);
+    if (stats && crawler.options.logLevel !== 'silent') {
+      const toStdout = crawler.options.output !== '-';
+      (toStdout ? process.stdout : process.stderr).write(`${summary(stats)}\n`);
+    }
+  }
+  return code;
+}
+
+async function writeStats(path: string, stats: Stats, log: ReturnType<typeof createLog>): Promise<number> {
+  try {
+    await writeFile(path, `${JSON.stringify(stats, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    log.error(`cannot write stats to ${path}: ${(error as Error).message}`);
+    return 1;
+  }
+}

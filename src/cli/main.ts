@@ -1,0 +1,60 @@
+/** The `arachne` command line: parses the command name and hands the rest to commands/<name>.ts. */
+import { isCrawlError } from '../errors.js';
+import { version } from '../version.js';
+import { crawlCommand } from './commands/crawl.js';
+import { demoCommand } from './commands/demo.js';
+import { fetchCommand } from './commands/fetch.js';
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  crawl: crawlCommand,
+  demo: demoCommand,
+  fetch: fetchCommand,
+};
+
+const help = `arachne ${version}: a fast, polite web crawler and scraper
+
+Usage: arachne <command> [options]
+
+Commands:
+  crawl <spider.ts | URL...>   run a spider file, or crawl a site with no code
+  fetch <URL>                  fetch one URL: status, headers, timings and body (or --select CSS)
+  demo                         start the bundled sample shop on 127.0.0.1 and crawl it
+
+Run 'arachne <command> --help' for the options of each command.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`arachne: unknown command "${name}" (try arachne --help)\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    process.stderr.write(`arachne ${name}: ${describe(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}
+
+/** 2 for usage and configuration errors, 1 for anything that stopped a crawl. */
+function exitCodeFor(error: unknown): number {
+  if (isCrawlError(error)) return error.code === 'AR_CONFIG' ? 2 : 1;
+  // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return 2;
+  return 1;
+}

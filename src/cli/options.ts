@@ -1,0 +1,78 @@
+/** The crawl flags shared by `arachne crawl` and `arachne demo`, parsed and validated at the edge. */
+import type { ParseArgsConfig } from 'node:util';
+import type { CrawlOptions, LogLevel } from '../crawler/options.js';
+import { ConfigError } from '../errors.js';
+
+export const crawlFlags = {
+  output: { type: 'string', short: 'o' },
+  stats: { type: 'string' },
+  concurrency: { type: 'string' },
+  'per-host': { type: 'string' },
+  'delay-ms': { type: 'string' },
+  'max-pages': { type: 'string' },
+  'max-depth': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  retries: { type: 'string' },
+  'user-agent': { type: 'string' },
+  'no-robots': { type: 'boolean' },
+  sitemaps: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'no-progress': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export const crawlFlagsHelp = `Options:
+  -o, --output FILE      write items to FILE: .jsonl (default format), .json, .csv; '-' for stdout
+      --stats FILE       write the final stats as JSON to FILE
+      --concurrency N    requests in flight across all hosts (default 32)
+      --per-host N       requests in flight per host (default 8)
+      --delay-ms N       minimum delay between two requests to one host (default 0)
+      --max-pages N      stop after N requests
+      --max-depth N      do not follow links deeper than N (start URLs are depth 0)
+      --timeout-ms N     timeout per request attempt (default 30000)
+      --retries N        retries after a network error, timeout, 408, 429 or 5xx (default 2)
+      --user-agent S     User-Agent header (default arachne/<version>)
+      --no-robots        ignore robots.txt (prints a warning)
+      --sitemaps         also seed the crawl from the sitemaps listed in robots.txt (or /sitemap.xml)
+      --log-level L      debug, info, warn, error or silent (default info)
+      --no-progress      no live progress line
+  -h, --help             show this help`;
+
+type Values = { [K in keyof typeof crawlFlags]?: (typeof crawlFlags)[K]['type'] extends 'boolean' ? boolean : string };
+
+const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** Turns parsed flags into CrawlOptions; a bad value is a ConfigError naming the flag. */
+export function crawlOptionsFrom(values: Values): CrawlOptions {
+  const options: CrawlOptions = {};
+  const int = (flag: keyof Values, min: number): number | undefined => {
+    const raw = values[flag];
+    if (raw === undefined || typeof raw === 'boolean') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) {
+      throw new ConfigError(`--${flag} must be an integer >= ${min}, got "${raw}"`);
+    }
+    return value;
+  };
+  const set = <K extends keyof CrawlOptions>(key: K, value: CrawlOptions[K] | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('concurrency', int('concurrency', 1));
+  set('perHost', int('per-host', 1));
+  set('delayMs', int('delay-ms', 0));
+  set('maxPages', int('max-pages', 1));
+  set('maxDepth', int('max-depth', 0));
+  set('timeoutMs', int('timeout-ms', 1));
+  set('retries', int('retries', 0));
+  set('userAgent', values['user-agent']);
+  if (values['no-robots']) options.robots = false;
+  if (values.sitemaps) options.sitemaps = true;
+  const level = values['log-level'];
+  if (level !== undefined) {
+    if (!logLevels.includes(level as LogLevel)) {
+      throw new ConfigError(`--log-level must be one of ${logLevels.join(', ')}, got "${level}"`);
+    }
+    options.logLevel = level as LogLevel;
+  }
+  return options;
+}

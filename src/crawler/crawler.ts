@@ -1,0 +1,186 @@
+/** createCrawler / crawl: wires options, frontier, scheduler, middlewares, transport and sinks into an Engine. */
+import { ConfigError } from '../errors.js';
+import { compose, type Middleware } from '../http/compose.js';
+import { redirect } from '../http/middlewares/redirect.js';
+import { userAgent } from '../http/middlewares/user-agent.js';
+import type { TransportOptions } from '../http/request.js';
+import { createTransport } from '../http/transport.js';
+import { RobotsCache } from '../robots/index.js';
+import { openSink } from '../storage/open-sink.js';
+import type { Sink } from '../storage/sink.js';
+import { defaultUserAgent } from '../version.js';
+import { Engine } from './engine.js';
+import { CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
+import { MemoryFrontier } from './frontier.js';
+import { attachLogger, createLog } from './logger.js';
+import { ItemWriter } from './item-writer.js';
+import { robots } from './middlewares/robots.js';
+import { scope } from './middlewares/scope.js';
+import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import type { Request } from './request.js';
+import { Scheduler } from './scheduler.js';
+import { seedFromSitemaps } from './sitemap-seeds.js';
+import type { Spider } from './spider.js';
+import { startHosts, startRequests } from './start-requests.js';
+import { type Stats, StatsCollector } from './stats.js';
+
+export interface RunOptions extends CrawlOptions {
+  /** Aborting stops scheduling; in-flight requests get `graceMs` to finish, then outputs are flushed. */
+  signal?: AbortSignal;
+  /** @default 5000 */
+  graceMs?: number;
+}
+
+export interface Crawler {
+  on<E extends CrawlEventName>(event: E, listener: (payload: CrawlEvents[E]) => void): Crawler;
+  /** Runs the crawl to its end; resolves to the final stats, rejects on a fatal error (storage, configuration). */
+  run(): Promise<Stats>;
+  /** Live counters, for progress displays. */
+  stats(): Stats;
+  readonly options: ResolvedOptions;
+}
+
+/**
+ * Prepares a crawl; call `run()` to start it.
+ * @example
+ * const crawler = createCrawler(spider, { output: 'items.jsonl' });
+ * crawler.on('item:scraped', ({ item }) => console.log(item));
+ * const stats = await crawler.run();
+ */
+export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Crawler {
+  const { signal, graceMs = 5000, ...crawlOptions } = runOptions;
+  const options = resolveOptions(defaultUserAgent, spider.options, crawlOptions);
+  const events = new CrawlEmitter();
+  const stats = new StatsCollector();
+  const crawler: Crawler = {
+    options,
+    on(event, listener) {
+      events.on(event, listener);
+      return crawler;
+    },
+    stats: () => stats.snapshot(),
+    run: () => runCrawl({ spider, options, events, stats, signal, graceMs }),
+  };
+  if (options.logLevel !== 'silent') attachLogger(crawler, createLog(options.logLevel));
+  return crawler;
+}
+
+/** Runs a spider to its end and resolves to the final stats. */
+export function crawl(spider: Spider, options: RunOptions = {}): Promise<Stats> {
+  return createCrawler(spider, options).run();
+}
+
+interface RunParts {
+  spider: Spider;
+  options: ResolvedOptions;
+  events: CrawlEmitter;
+  stats: StatsCollector;
+  signal: AbortSignal | undefined;
+  graceMs: number;
+}
+
+async function runCrawl({ spider, options, events, stats, signal, graceMs }: RunParts): Promise<Stats> {
+  const start = await startRequests(spider);
+  if (start.length === 0) throw new ConfigError(`spider "${spider.name}" has no start URLs`);
+  const allowedDomains = spider.allowedDomains ?? startHosts(start);
+  const sink = await openOutput(options.output);
+  const transport = createTransport();
+  const transportOptions: TransportOptions = {
+    timeoutMs: options.timeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+    maxBytes: options.maxBytes,
+  };
+  const send = (request: Request) => transport.send(request, transportOptions);
+  const scheduler = new Scheduler(new MemoryFrontier(), options);
+  const robotsCache = options.robots
+    ? new RobotsCache({ userAgent: options.userAgent, fetch: robotsFetcher(send, options.userAgent) })
+    : undefined;
+  const middlewares: Middleware<Request>[] = [
+    redirect<Request>(),
+    scope(allowedDomains),
+    ...(robotsCache ? [robots(robotsCache, (host, ms) => scheduler.setHostDelay(host, ms))] : []),
+    userAgent(options.userAgent) as Middleware<Request>,
+    ...((spider.middlewares ?? []) as Middleware<Request>[]),
+  ];
+  const download = compose(middlewares, send);
+  const items = new ItemWriter({ spider: spider.name, pipelines: spider.pipelines ?? [], sink, stats, events });
+  const engine = new Engine({
+    spider,
+    scheduler,
+    download,
+    items,
+    stats,
+    events,
+    allowedDomains,
+    limits: options,
+    handleStatuses: spider.handleStatuses ?? [],
+  });
+
+  const onAbort = () => engine.stop('signal');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  events.emit('crawl:opened', { spider: spider.name });
+  let reason: Awaited<ReturnType<Engine['run']>>;
+  try {
+    const seeds = options.sitemaps && robotsCache ? await seedFromSitemaps(start, robotsCache, download) : [];
+    const run = engine.run([...start, ...seeds]);
+    reason = await (signal ? withGrace(run, signal, graceMs) : run);
+  } catch (error) {
+    engine.stop('error');
+    reason = 'error';
+    stats.finish(reason);
+    await items.close().catch(() => {});
+    await transport.close().catch(() => {});
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    scheduler.close();
+  }
+  stats.finish(reason);
+  let failure = engine.fatal;
+  try {
+    await items.close();
+  } catch (error) {
+    failure ??= error as Error;
+  }
+  // In-flight requests abandoned after the grace period are cut here, so the process can exit.
+  await transport.close().catch(() => {});
+  const final = stats.snapshot();
+  events.emit('crawl:closed', { reason, stats: final });
+  if (failure) throw failure;
+  return final;
+}
+
+async function openOutput(output: string | Sink | undefined): Promise<Sink | undefined> {
+  if (output === undefined) return undefined;
+  const sink = typeof output === 'string' ? openSink(output) : output;
+  await sink.open();
+  return sink;
+}
+
+/** After an abort, waits at most `graceMs` for in-flight requests, then gives up on them. */
+async function withGrace<T>(run: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T | 'signal'> {
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const gaveUp = aborted.then(
+    () => new Promise<'signal'>((resolve) => setTimeout(() => resolve('signal'), graceMs).unref()),
+  );
+  return Promise.race([run, gaveUp]);
+}
+
+function robotsFetcher(send: (request: Request) => Promise<import('../http/response.js').Response>, ua: string) {
+  return async (url: string) => {
+    const response = await send({
+      url,
+      method: 'GET',
+      headers: { 'user-agent': ua },
+      handler: 'parse',
+      data: {},
+      depth: 0,
+      priority: 0,
+      attempt: 0,
+    });
+    return { status: response.status, headers: response.headers, body: response.text };
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * The engine: moves requests from the scheduler through the downloader into the spider, and the spider's
+ * outputs back to the scheduler (requests) or out to the item writer (items). See docs/architecture.md.
+ */
+import { ConfigError, HttpError, isCrawlError, RetryRequest, StopCrawl } from '../errors.js';
+import type { Next } from '../http/compose.js';
+import type { Response } from '../http/response.js';
+import { backoffDelayMs, isRetryableError, isRetryableStatus, parseRetryAfterMs } from '../http/retry-policy.js';
+import { canonicalizeUrl, hostOf, isInScope } from './canonical-url.js';
+import type { CloseReason, CrawlEmitter } from './events.js';
+import type { ItemWriter } from './item-writer.js';
+import { isRequest } from './output.js';
+import { Page } from './page.js';
+import type { Request } from './request.js';
+import type { Scheduler } from './scheduler.js';
+import type { HandlerResult, Output, Spider } from './spider.js';
+import type { StatsCollector } from './stats.js';
+
+export interface EngineParts {
+  spider: Spider;
+  scheduler: Scheduler;
+  download: Next<Request>;
+  items: ItemWriter;
+  stats: StatsCollector;
+  events: CrawlEmitter;
+  allowedDomains: readonly string[];
+  limits: { concurrency: number; maxPages: number; maxDepth: number; retries: number };
+  /** Statuses passed to handlers besides 2xx; 'all' passes every final response. */
+  handleStatuses: readonly number[] | 'all';
+}
+
+export class Engine {
+  readonly #parts: EngineParts;
+  #inFlight = 0;
+  #dispatched = 0;
+  #stopping: CloseReason | undefined;
+  #fatal: Error | undefined;
+  #pumping = false;
+  #pumpAgain = false;
+  #finished!: (reason: CloseReason) => void;
+  readonly #done = new Promise<CloseReason>((resolve) => {
+    this.#finished = resolve;
+  });
+
+  constructor(parts: EngineParts) {
+    this.#parts = parts;
+    parts.scheduler.onWake = () => void this.#pump();
+  }
+
+  /** The error that stopped the crawl, if one did (storage failure, configuration error). */
+  get fatal(): Error | undefined {
+    return this.#fatal;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** 1. Start requests enter the frontier; 2–7 repeat until the frontier is empty and nothing is in flight. */
+  async run(start: readonly Request[]): Promise<CloseReason> {
+    await this.schedule(start, undefined);
+    void this.#pump();
+    return this.#done;
+  }
+
+  /** Stops scheduling; in-flight requests finish unless the caller gives up on them. */
+  stop(reason: CloseReason): void {
+    this.#stopping ??= reason;
+    void this.#checkIdle();
+  }
+
+  /** Filters and queues requests: bad URL, out of scope, too deep, unknown handler, duplicate. */
+  async schedule(requests: readonly Request[], parent: Request | undefined): Promise<void> {
+    const { stats, allowedDomains, limits, spider, scheduler, events } = this.#parts;
+    const accepted: Request[] = [];
+    for (const request of requests) {
+      const url = canonicalizeUrl(request.url);
+      if (url === undefined) {
+        stats.error('AR_BAD_URL');
+        events.emit('request:ignored', { request, reason: `not a crawlable URL: ${request.url}`, code: 'AR_BAD_URL' });
+        continue;
+      }
+      if (!isInScope(hostOf(url) ?? '', allowedDomains)) {
+        stats.counts.offsite++;
+        continue;
+      }
+      if (request.depth > limits.maxDepth) {
+        stats.counts.depthFiltered++;
+        continue;
+      }
+      if (!(request.handler in spider.handlers)) {
+        const known = Object.keys(spider.handlers).join(', ');
+        const from = parent ? ` (requested from ${parent.url})` : '';
+        throw new ConfigError(`unknown handler "${request.handler}"${from}; the spider defines: ${known}`);
+      }
+      accepted.push(url === request.url ? request : { ...request, url });
+    }
+    const queued = await scheduler.add(accepted);
+    stats.counts.duplicatesFiltered += accepted.length - queued.length;
+    stats.queued += queued.length;
+    for (const request of queued) events.emit('request:scheduled', { request });
+  }
+
+  /** 2. Hands ready requests to `handle` while global slots are free. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    const { scheduler, limits, stats } = this.#parts;
+    try {
+      do {
+        this.#pumpAgain = false;
+        while (!this.#stopping && this.#inFlight < limits.concurrency) {
+          if (this.#dispatched >= limits.maxPages) {
+            this.#stopping = 'max-pages';
+            break;
+          }
+          const request = await scheduler.next();
+          if (!request) break;
+          this.#inFlight++;
+          this.#dispatched++;
+          stats.queued--;
+          stats.inFlight = this.#inFlight;
+          void this.#handle(request);
+        }
+      } while (this.#pumpAgain);
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#pumping = false;
+    }
+    await this.#checkIdle();
+  }
+
+  /** 3–6. Download, pass the page to its handler, route what the handler yields. */
+  async #handle(request: Request): Promise<void> {
+    const { download, stats, events, scheduler } = this.#parts;
+    let retried = false;
+    try {
+      stats.counts.requests++;
+      const response = await download(request);
+      stats.response(response.status, response.body.length);
+      events.emit('response:received', { request, response });
+      if (this.#shouldRetryStatus(request, response)) {
+        retried = true;
+        return;
+      }
+      if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) return;
+      if (!this.#handles(response.status)) {
+        throw new HttpError(response.url, response.status, request.method);
+      }
+      await this.#runHandler(request, new Page(request, response));
+    } catch (error) {
+      retried = this.#onError(request, error);
+    } finally {
+      this.#inFlight--;
+      stats.inFlight = this.#inFlight;
+      scheduler.release(request);
+      if (!retried) await Promise.resolve(scheduler.frontier.done(request)).catch((e) => this.#fail(e));
+      void this.#pump();
+    }
+  }
+
+  async #runHandler(request: Request, page: Page): Promise<void> {
+    const handler = this.#parts.spider.handlers[request.handler];
+    if (!handler) throw new ConfigError(`unknown handler "${request.handler}"`);
+    for await (const output of outputsOf(handler(page))) {
+      if (isRequest(output)) await this.schedule([output], request);
+      else await this.#parts.items.push(output, request);
+      if (this.#parts.items.failure) throw this.#parts.items.failure;
+    }
+  }
+
+  #handles(status: number): boolean {
+    const handled = this.#parts.handleStatuses;
+    return (status >= 200 && status < 300) || handled === 'all' || handled.includes(status);
+  }
+
+  /** A redirect may land on a page crawled already: its output would then be written twice. */
+  async #firstVisit(request: Request, response: Response): Promise<boolean> {
+    const url = canonicalizeUrl(response.url);
+    if (url === undefined) return true;
+    const fresh = await this.#parts.scheduler.frontier.markSeen({ ...request, url, method: 'GET' });
+    if (!fresh) this.#parts.stats.counts.duplicatesFiltered++;
+    return fresh;
+  }
+
+  #shouldRetryStatus(request: Request, response: Response): boolean {
+    if (!isRetryableStatus(response.status) || request.attempt >= this.#parts.limits.retries) return false;
+    let delayMs = backoffDelayMs(request.attempt + 1);
+    if (response.status === 429 || response.status === 503) {
+      const retryAfter = parseRetryAfterMs(response.headers['retry-after']);
+      if (retryAfter !== undefined) {
+        delayMs = retryAfter;
+        // Retry-After speaks for the whole host: hold back its other requests too, not the crawl.
+        this.#parts.scheduler.backOff(hostOf(request.url) ?? '', Date.now() + retryAfter);
+      }
+    }
+    this.#retry(request, new HttpError(response.url, response.status, request.method), delayMs);
+    return true;
+  }
+
+  /** Returns true when the request was re-queued for another attempt. */
+  #onError(request: Request, error: unknown): boolean {
+    const { stats, events, limits } = this.#parts;
+    const err = error instanceof Error ? error : new Error(String(error));
+    const code = isCrawlError(err) ? err.code : 'AR_HANDLER';
+    if (code === 'AR_ROBOTS_DENIED' || code === 'AR_OFFSITE' || code === 'AR_IGNORED') {
+      if (code === 'AR_ROBOTS_DENIED') stats.counts.robotsDenied++;
+      else if (code === 'AR_OFFSITE') stats.counts.offsite++;
+      events.emit('request:ignored', { request, reason: err.message, code });
+      return false;
+    }
+    if (err instanceof StopCrawl) {
+      this.stop('stopped');
+      return false;
+    }
+    if (code === 'AR_CONFIG' || code === 'AR_STORAGE') {
+      this.#fail(err);
+      return false;
+    }
+    const retryable = err instanceof RetryRequest || isRetryableError(err);
+    if (retryable && request.attempt < limits.retries) {
+      this.#retry(request, err, backoffDelayMs(request.attempt + 1));
+      return true;
+    }
+    stats.counts.failed++;
+    stats.error(code);
+    events.emit('request:failed', { request, error: err });
+    return false;
+  }
+
+  #retry(request: Request, error: Error, delayMs: number): void {
+    const { stats, events, scheduler } = this.#parts;
+    stats.counts.retries++;
+    stats.queued++;
+    events.emit('request:retried', { request, error, delayMs });
+    scheduler.retryLater({ ...request, attempt: request.attempt + 1 }, delayMs);
+  }
+
+  #fail(error: unknown): void {
+    this.#fatal ??= error instanceof Error ? error : new Error(String(error));
+    this.stop('error');
+  }
+
+  /** 8. The crawl ends when nothing is queued, waiting for a retry, or in flight — or on a stop. */
+  async #checkIdle(): Promise<void> {
+    if (this.#inFlight > 0) return;
+    if (this.#stopping) {
+      this.#finished(this.#stopping);
+      return;
+    }
+    const { scheduler } = this.#parts;
+    if (scheduler.pendingRetries > 0) return;
+    if ((await scheduler.frontier.size()) > 0) return;
+    if (this.#inFlight === 0 && !this.#pumping) this.#finished('finished');
+  }
+}
+
+/** Normalises what a handler returned (generator, async generator, array, promise, single output, nothing). */
+async function* outputsOf(result: HandlerResult): AsyncGenerator<Output> {
+  const value = await result;
+  if (value === undefined || value === null) return;
+  if (typeof value === 'object' && (Symbol.asyncIterator in value || Symbol.iterator in value)) {
+    yield* value as AsyncIterable<Output> | Iterable<Output>;
+    return;
+  }
+  yield value as Output;
+}

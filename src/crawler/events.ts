@@ -1,0 +1,47 @@
+/** Crawl events: they observe, they never steer. Names are noun:past-verb. */
+import { EventEmitter } from 'node:events';
+import type { Response } from '../http/response.js';
+import type { Item } from '../storage/sink.js';
+import type { Request } from './request.js';
+import type { Stats } from './stats.js';
+
+export interface CrawlEvents {
+  'crawl:opened': { spider: string };
+  'request:scheduled': { request: Request };
+  'response:received': { request: Request; response: Response };
+  'item:scraped': { item: Item; request: Request };
+  'item:dropped': { item: Item; reason: string };
+  /** A retryable failure that will be retried after `delayMs`. */
+  'request:retried': { request: Request; error: Error; delayMs: number };
+  /** The request gave up: retries exhausted, or a non-retryable error. */
+  'request:failed': { request: Request; error: Error };
+  /** Filtered by robots.txt, scope, depth or a middleware's IgnoreRequest. */
+  'request:ignored': { request: Request; reason: string; code: string };
+  /** Something the user should see that is not a request failure (unknown charset, bad spider output…). */
+  'crawl:warning': { message: string };
+  'crawl:closed': { reason: CloseReason; stats: Stats };
+}
+
+export type CloseReason = 'finished' | 'max-pages' | 'signal' | 'stopped' | 'error';
+
+export type CrawlEventName = keyof CrawlEvents;
+
+/** A typed EventEmitter over CrawlEvents. */
+export class CrawlEmitter {
+  readonly #emitter = new EventEmitter();
+
+  on<E extends CrawlEventName>(event: E, listener: (payload: CrawlEvents[E]) => void): this {
+    this.#emitter.on(event, listener);
+    return this;
+  }
+
+  off<E extends CrawlEventName>(event: E, listener: (payload: CrawlEvents[E]) => void): this {
+    this.#emitter.off(event, listener);
+    return this;
+  }
+
+  emit<E extends CrawlEventName>(event: E, payload: CrawlEvents[E]): void {
+    // Skip building the call when nobody listens: events fire on the hot path.
+    if (this.#emitter.listenerCount(event) > 0) this.#emitter.emit(event, payload);
+  }
+}

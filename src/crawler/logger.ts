@@ -1,0 +1,42 @@
+/** Plain log lines on stderr, fed by crawl events (events observe; the logger is one more listener). */
+import type { Crawler } from './crawler.js';
+import type { LogLevel } from './options.js';
+
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export type LogWrite = (line: string) => void;
+
+export function createLog(level: LogLevel, write: LogWrite = (line) => process.stderr.write(`${line}\n`)) {
+  const at = (lineLevel: Exclude<LogLevel, 'silent'>) => (message: string) => {
+    if (rank[lineLevel] >= rank[level]) write(`${new Date().toISOString()} ${lineLevel.toUpperCase()} ${message}`);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export type Log = ReturnType<typeof createLog>;
+
+/** Logs the crawl's life: failures and warnings always, each response at debug. */
+export function attachLogger(crawler: Crawler, log: Log): void {
+  crawler
+    .on('crawl:opened', ({ spider }) => log.info(`spider "${spider}" opened`))
+    .on('response:received', ({ request, response }) =>
+      log.debug(`${response.status} ${request.method} ${response.url} (${response.timings.totalMs} ms)`),
+    )
+    .on('request:retried', ({ request, error, delayMs }) =>
+      log.debug(`retrying in ${delayMs} ms (attempt ${request.attempt + 1}): ${error.message}`),
+    )
+    .on('request:failed', ({ error }) => log.warn(`request failed: ${oneLine(error)}`))
+    .on('request:ignored', ({ reason, code }) => log.debug(`ignored (${code}): ${reason}`))
+    .on('item:dropped', ({ reason }) => log.debug(`item dropped: ${reason}`))
+    .on('crawl:warning', ({ message }) => log.warn(message))
+    .on('crawl:closed', ({ reason, stats }) =>
+      log.info(
+        `closed (${reason}): ${stats.responses} pages, ${stats.items} items, ${stats.failed} failed in ${(stats.elapsedMs / 1000).toFixed(1)} s`,
+      ),
+    );
+}
+
+function oneLine(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return `${typeof code === 'string' ? `[${code}] ` : ''}${error.message.split('\n')[0]}`;
+}

@@ -1,0 +1,15 @@
+/** Keeps every hop of a crawl (redirects included) inside its allowed domains and to http(s) only. */
+import { IgnoreRequest } from '../../errors.js';
+import type { Middleware } from '../../http/compose.js';
+import { hostOf, isInScope } from '../canonical-url.js';
+import type { Request } from '../request.js';
+
+export function scope(allowedDomains: readonly string[]): Middleware<Request> {
+  return (request, next) => {
+    const host = hostOf(request.url);
+    if (host === undefined || !isInScope(host, allowedDomains)) {
+      throw new IgnoreRequest(`offsite: ${request.url}`, 'AR_OFFSITE');
+    }
+    return next(request);
+  };
+}

@@ -1,0 +1,100 @@
+/** Crawl options: one interface, one defaults object, one resolver. Later layers win. */
+import { ConfigError } from '../errors.js';
+import type { Sink } from '../storage/sink.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface CrawlOptions {
+  /** Requests in flight across all hosts. @default 32 */
+  concurrency?: number;
+  /** Requests in flight per host. @default 8 */
+  perHost?: number;
+  /** Minimum pause between two requests to one host (robots.txt Crawl-delay may raise it). @default 0 */
+  delayMs?: number;
+  /** Stop scheduling after this many responses. @default Infinity */
+  maxPages?: number;
+  /** Do not follow links deeper than this (start requests are depth 0). @default Infinity */
+  maxDepth?: number;
+  /** Whole exchange timeout per attempt. @default 30_000 */
+  timeoutMs?: number;
+  /** Connection establishment timeout. @default 10_000 */
+  connectTimeoutMs?: number;
+  /** Further attempts after a retryable failure. @default 2 */
+  retries?: number;
+  /** Cap on a response's decoded body. @default 32 MiB */
+  maxBytes?: number;
+  /** @default `arachne/<version>` */
+  userAgent?: string;
+  /** Obey robots.txt. @default true */
+  robots?: boolean;
+  /** Also seed the crawl from the sitemaps robots.txt lists (or /sitemap.xml). @default false */
+  sitemaps?: boolean;
+  /** 'out.jsonl', 'out.csv', 'out.json', or a Sink. @default none (items are only counted and emitted) */
+  output?: string | Sink;
+  /** @default 'info' */
+  logLevel?: LogLevel;
+}
+
+export interface ResolvedOptions {
+  concurrency: number;
+  perHost: number;
+  delayMs: number;
+  maxPages: number;
+  maxDepth: number;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  retries: number;
+  maxBytes: number;
+  userAgent: string;
+  robots: boolean;
+  sitemaps: boolean;
+  output: string | Sink | undefined;
+  logLevel: LogLevel;
+}
+
+/** Single source of the defaults (Scrapy's default_settings.py, ky's NormalizedOptions). */
+export const defaults = {
+  concurrency: 32,
+  perHost: 8,
+  delayMs: 0,
+  maxPages: Number.POSITIVE_INFINITY,
+  maxDepth: Number.POSITIVE_INFINITY,
+  timeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  retries: 2,
+  maxBytes: 32 * 1024 * 1024,
+  robots: true,
+  sitemaps: false,
+  logLevel: 'info',
+} as const satisfies Omit<ResolvedOptions, 'output' | 'userAgent'>;
+
+/** Merges option layers; later layers win: defaults < spider.options < crawl() options < CLI flags. */
+export function resolveOptions(
+  userAgentDefault: string,
+  ...layers: Array<CrawlOptions | undefined>
+): ResolvedOptions {
+  const merged: CrawlOptions = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  const resolved: ResolvedOptions = {
+    ...defaults,
+    userAgent: userAgentDefault,
+    output: undefined,
+    ...(merged as Partial<ResolvedOptions>),
+  };
+  for (const key of ['concurrency', 'perHost'] as const) {
+    if (!Number.isInteger(resolved[key]) || resolved[key] < 1) {
+      throw new ConfigError(`option ${key} must be a positive integer, got ${String(resolved[key])}`);
+    }
+  }
+  for (const key of ['delayMs', 'timeoutMs', 'connectTimeoutMs', 'retries', 'maxBytes', 'maxPages', 'maxDepth'] as const) {
+    if (Number.isNaN(resolved[key]) || resolved[key] < 0) {
+      throw new ConfigError(`option ${key} must be a number >= 0, got ${String(resolved[key])}`);
+    }
+  }
+  return resolved;
+}

@@ -1,0 +1,105 @@
+/** The page a handler receives: the response plus lazy HTML helpers and `follow()` to make child requests. */
+import type { HtmlDocument, HtmlElement, Selection } from '../html/index.js';
+import { extractLinks } from '../html/index.js';
+import type { Response, Timings } from '../http/response.js';
+import { markRequest } from './output.js';
+import { createRequest, type JsonObject, type Request } from './request.js';
+
+export interface FollowInit {
+  data?: JsonObject;
+  priority?: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export class Page<K extends string = string> {
+  readonly request: Request;
+  readonly response: Response;
+  #links: string[] | undefined;
+
+  constructor(request: Request, response: Response) {
+    this.request = request;
+    this.response = response;
+  }
+
+  /** Final URL, after redirects. */
+  get url(): string {
+    return this.response.url;
+  }
+  get status(): number {
+    return this.response.status;
+  }
+  get headers(): Record<string, string> {
+    return this.response.headers;
+  }
+  get body(): Buffer {
+    return this.response.body;
+  }
+  get timings(): Timings {
+    return this.response.timings;
+  }
+  get data(): JsonObject {
+    return this.request.data;
+  }
+
+  /** No argument: the decoded body. With a selector: the text of the first match, or ''. */
+  text(css?: string): string {
+    return css === undefined ? this.response.text : this.document.text(css);
+  }
+
+  json<T = unknown>(): T {
+    return this.response.json<T>();
+  }
+
+  /** The parsed document; parsing happens on first use only. */
+  get document(): HtmlDocument {
+    return this.response.html();
+  }
+
+  select(css: string): Selection {
+    return this.document.select(css);
+  }
+
+  selectOne(css: string): HtmlElement | undefined {
+    return this.document.selectOne(css);
+  }
+
+  attr(css: string, name: string): string | undefined {
+    return this.document.attr(css, name);
+  }
+
+  /**
+   * Absolute http(s) links of the page (a/area href, `<base href>` honoured, fragments dropped, de-duplicated).
+   * Uses a streaming scan unless the DOM is already parsed, so link-only handlers never build a DOM.
+   */
+  links(selector?: string): string[] {
+    if (selector !== undefined) return this.document.links({ selector });
+    this.#links ??= this.response.parsed
+      ? this.document.links()
+      : extractLinks(this.response.text, this.url);
+    return this.#links;
+  }
+
+  /** A request for `href` (resolved against the page's base URL) handled by `handler` (default 'parse'). */
+  follow(href: string, handler?: K, init: FollowInit = {}): Request {
+    const base = this.response.parsed ? (this.document.baseUrl ?? this.url) : this.baseUrlCheap();
+    let url: string;
+    try {
+      url = new URL(href, base).href;
+    } catch {
+      url = href; // left invalid on purpose: the scheduler rejects it and counts it, the handler goes on
+    }
+    const request = createRequest(url, {
+      ...init,
+      handler: handler ?? 'parse',
+      depth: this.request.depth + 1,
+    });
+    return markRequest(request);
+  }
+
+  /** Avoids a full parse for the common case of pages without `<base href>`. */
+  private baseUrlCheap(): string {
+    return this.response.text.includes('<base') ? (this.document.baseUrl ?? this.url) : this.url;
+  }
+}

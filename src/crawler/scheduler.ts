@@ -1,0 +1,137 @@
+/**
+ * The scheduler: hands out the next request whose host slot is free (per-host concurrency and delay),
+ * over a Frontier. A host waiting out its delay never holds a slot another host could use.
+ */
+import { hostOf } from './canonical-url.js';
+import type { Frontier } from './frontier.js';
+import type { Request } from './request.js';
+
+export interface SchedulerOptions {
+  perHost: number;
+  delayMs: number;
+}
+
+interface HostSlot {
+  inFlight: number;
+  /** Earliest time (ms since epoch) the next request to this host may start. */
+  readyAt: number;
+  /** Per-host delay: the crawl's delay, raised by robots.txt Crawl-delay. */
+  delayMs: number;
+}
+
+export class Scheduler {
+  readonly #frontier: Frontier;
+  readonly #options: SchedulerOptions;
+  readonly #hosts = new Map<string, HostSlot>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #pendingRetries = 0;
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeAt = Number.POSITIVE_INFINITY;
+  /** Called when a host becomes ready again or a retry is re-queued: the engine pumps. */
+  onWake: () => void = () => {};
+
+  constructor(frontier: Frontier, options: SchedulerOptions) {
+    this.#frontier = frontier;
+    this.#options = options;
+  }
+
+  get frontier(): Frontier {
+    return this.#frontier;
+  }
+
+  /** Retries waiting out their backoff: not in the frontier yet, but the crawl is not finished. */
+  get pendingRetries(): number {
+    return this.#pendingRetries;
+  }
+
+  async add(requests: readonly Request[]): Promise<Request[]> {
+    return this.#frontier.add(requests);
+  }
+
+  /** Leases the next request from a ready host and takes its slot, or returns undefined. */
+  async next(): Promise<Request | undefined> {
+    const now = Date.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    const request = await this.#frontier.next((host) => {
+      const slot = this.#slot(host);
+      if (slot.inFlight >= this.#options.perHost) return false;
+      if (slot.readyAt > now) {
+        if (slot.readyAt < earliest) earliest = slot.readyAt;
+        return false;
+      }
+      return true;
+    });
+    if (request) {
+      const slot = this.#slot(hostOf(request.url) ?? '');
+      slot.inFlight++;
+      slot.readyAt = now + slot.delayMs;
+    } else if (earliest !== Number.POSITIVE_INFINITY) {
+      this.#wakeAtTime(earliest);
+    }
+    return request;
+  }
+
+  /** Frees the request's host slot. */
+  release(request: Request): void {
+    const slot = this.#hosts.get(hostOf(request.url) ?? '');
+    if (slot) slot.inFlight--;
+  }
+
+  /** Re-queues a leased request after `delayMs`, without holding any slot meanwhile. */
+  retryLater(request: Request, delayMs: number): void {
+    this.#pendingRetries++;
+    const timer = setTimeout(async () => {
+      this.#timers.delete(timer);
+      await this.#frontier.retry(request);
+      this.#pendingRetries--;
+      this.onWake();
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  /** Keeps every request to `host` waiting until `untilMs` (Retry-After on 429/503). */
+  backOff(host: string, untilMs: number): void {
+    const slot = this.#slot(host);
+    if (untilMs > slot.readyAt) slot.readyAt = untilMs;
+  }
+
+  /** Raises a host's minimum delay (robots.txt Crawl-delay); never lowers it below the crawl's delay. */
+  setHostDelay(host: string, delayMs: number): void {
+    const slot = this.#slot(host);
+    slot.delayMs = Math.max(this.#options.delayMs, delayMs);
+  }
+
+  hostStats(): Array<{ host: string; inFlight: number; delayMs: number }> {
+    return [...this.#hosts].map(([host, slot]) => ({ host, inFlight: slot.inFlight, delayMs: slot.delayMs }));
+  }
+
+  /** Cancels pending retries' timers (they stay lost only for this process: the frontier keeps leases). */
+  close(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+  }
+
+  #slot(host: string): HostSlot {
+    let slot = this.#hosts.get(host);
+    if (!slot) {
+      slot = { inFlight: 0, readyAt: 0, delayMs: this.#options.delayMs };
+      this.#hosts.set(host, slot);
+    }
+    return slot;
+  }
+
+  #wakeAtTime(at: number): void {
+    if (at >= this.#wakeAt) return;
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    this.#wakeAt = at;
+    this.#wakeTimer = setTimeout(
+      () => {
+        this.#wakeTimer = undefined;
+        this.#wakeAt = Number.POSITIVE_INFINITY;
+        this.onWake();
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+}

@@ -1,0 +1,39 @@
+/** The no-code crawl: follows in-site links and records one line per fetched page. */
+import { extractTitleAndLinks } from '../html/index.js';
+import type { Page } from './page.js';
+import { defineSpider, type Spider } from './spider.js';
+
+export interface PageRecord {
+  url: string;
+  status: number;
+  depth: number;
+  title: string | null;
+  contentType: string;
+  bytes: number;
+  links: string[];
+}
+
+export function siteSpider(startUrls: readonly string[]): Spider {
+  return defineSpider({
+    name: 'site',
+    start: startUrls,
+    handleStatuses: 'all',
+    *parse(page: Page<'parse'>) {
+      const isHtml = /html|xml/i.test(page.response.contentType) || page.response.contentType === '';
+      const { title, links } = isHtml
+        ? extractTitleAndLinks(page.response.text, page.url)
+        : { title: undefined, links: [] as string[] };
+      const record: PageRecord = {
+        url: page.url,
+        status: page.status,
+        depth: page.request.depth,
+        title: title ?? null,
+        contentType: page.response.contentType,
+        bytes: page.body.length,
+        links,
+      };
+      yield { ...record };
+      for (const link of links) yield page.follow(link);
+    },
+  });
+}

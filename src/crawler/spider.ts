@@ -1,0 +1,112 @@
+/** defineSpider: a spider is plain data plus handlers that take a page and yield items and requests. */
+import type { Middleware } from '../http/compose.js';
+import type { Item } from '../storage/sink.js';
+import type { CrawlOptions } from './options.js';
+import type { Page } from './page.js';
+import type { Pipeline } from './pipeline.js';
+import type { Request } from './request.js';
+
+/** What a handler may produce: items (plain objects) and requests (made by `page.follow` or `request()`). */
+export type Output = Item | Request;
+
+export type HandlerResult =
+  | AsyncIterable<Output>
+  | Iterable<Output>
+  | Output
+  | undefined
+  | void
+  | Promise<Output | readonly Output[] | undefined | void>;
+
+export type Handler<K extends string = string> = (page: Page<K>) => HandlerResult;
+
+type Reserved = keyof SpiderConfig;
+
+/** The names of a spec's handlers: every function-valued key except the reserved configuration keys. */
+export type HandlerNames<T> = Exclude<
+  { [P in keyof T]-?: T[P] extends (...args: never[]) => unknown ? P : never }[keyof T],
+  Reserved
+> &
+  string;
+
+export interface SpiderConfig {
+  name: string;
+  /** Start URLs, or a function returning URLs and requests (sync or async iterable). */
+  start:
+    | string
+    | readonly string[]
+    | (() => Iterable<string | Request> | AsyncIterable<string | Request>);
+  /** Hosts the crawl may visit (subdomains included). @default the start URLs' hosts */
+  allowedDomains?: readonly string[];
+  options?: CrawlOptions;
+  /** Item pipelines, in order. */
+  pipelines?: readonly Pipeline[];
+  /** Extra HTTP middlewares, run after the built-in ones (robots, scope, user agent). */
+  middlewares?: readonly Middleware[];
+  /**
+   * Non-2xx statuses passed to handlers (Scrapy's handle_httpstatus_list); 'all' passes every response.
+   * Other statuses count as failed requests. @default []
+   */
+  handleStatuses?: readonly number[] | 'all';
+}
+
+export type SpiderSpec<T> = SpiderConfig & { parse: Handler<HandlerNames<T>> } & {
+  [P in HandlerNames<T>]: Handler<HandlerNames<T>>;
+};
+
+export interface Spider<K extends string = string> extends SpiderConfig {
+  readonly handlers: Readonly<Record<K, Handler<K>>>;
+}
+
+/**
+ * Declares a spider. Handler names given to `page.follow(url, 'name')` are checked against the spec.
+ * @example
+ * export default defineSpider({
+ *   name: 'quotes',
+ *   start: ['https://quotes.toscrape.com/'],
+ *   async *parse(page) {
+ *     for (const q of page.select('div.quote')) yield { text: q.text('span.text') };
+ *     const next = page.attr('li.next a', 'href');
+ *     if (next) yield page.follow(next);
+ *   },
+ * });
+ */
+export function defineSpider<const T extends SpiderSpec<T>>(spec: T): Spider<HandlerNames<T>> {
+  const handlers: Record<string, Handler<HandlerNames<T>>> = {};
+  for (const [key, value] of Object.entries(spec)) {
+    if (typeof value === 'function' && !reservedKeys.has(key)) {
+      handlers[key] = value as Handler<HandlerNames<T>>;
+    }
+  }
+  const config: Spider<HandlerNames<T>> = {
+    name: spec.name,
+    start: spec.start,
+    handlers: handlers as Record<HandlerNames<T>, Handler<HandlerNames<T>>>,
+  };
+  if (spec.allowedDomains) config.allowedDomains = spec.allowedDomains;
+  if (spec.options) config.options = spec.options;
+  if (spec.pipelines) config.pipelines = spec.pipelines;
+  if (spec.middlewares) config.middlewares = spec.middlewares;
+  if (spec.handleStatuses) config.handleStatuses = spec.handleStatuses;
+  return config;
+}
+
+const reservedKeys = new Set<string>([
+  'name',
+  'start',
+  'allowedDomains',
+  'options',
+  'pipelines',
+  'middlewares',
+  'handleStatuses',
+] satisfies Reserved[]);
+
+/** True when `value` looks like a spider made by defineSpider (used to validate loaded spider files). */
+export function isSpider(value: unknown): value is Spider {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<Spider>;
+  return (
+    typeof candidate.name === 'string' &&
+    typeof candidate.handlers === 'object' &&
+    candidate.handlers !== null
+  );
+}

@@ -1,0 +1,28 @@
+/** Turns a spider's `start` (URLs, requests, or a function yielding them) into depth-0 requests. */
+import { isRequest } from './output.js';
+import { createRequest, type Request } from './request.js';
+import type { Spider } from './spider.js';
+
+export async function startRequests(spider: Spider): Promise<Request[]> {
+  const { start } = spider;
+  const entries = typeof start === 'string' ? [start] : typeof start === 'function' ? start() : start;
+  const requests: Request[] = [];
+  for await (const entry of entries as AsyncIterable<string | Request> | Iterable<string | Request>) {
+    if (typeof entry === 'string') requests.push(createRequest(entry));
+    else requests.push(isRequest(entry) ? { ...entry, depth: 0 } : entry);
+  }
+  return requests;
+}
+
+/** The hosts of the start requests: the default allowed domains. */
+export function startHosts(requests: readonly Request[]): string[] {
+  const hosts = new Set<string>();
+  for (const request of requests) {
+    try {
+      hosts.add(new URL(request.url).hostname);
+    } catch {
+      // An invalid start URL is reported by the scheduler, which counts it.
+    }
+  }
+  return [...hosts];
+}

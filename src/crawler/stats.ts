@@ -1,0 +1,82 @@
+/** Crawl statistics: counters fed by the engine, snapshotted as plain JSON. */
+
+export interface Stats {
+  startedAt: string;
+  finishedAt?: string;
+  elapsedMs: number;
+  requests: number;
+  responses: number;
+  responsesByStatus: Record<string, number>;
+  items: number;
+  itemsDropped: number;
+  bytes: number;
+  retries: number;
+  failed: number;
+  errorsByCode: Record<string, number>;
+  robotsDenied: number;
+  offsite: number;
+  duplicatesFiltered: number;
+  depthFiltered: number;
+  queued: number;
+  inFlight: number;
+  pagesPerSecond: number;
+  closeReason?: string;
+}
+
+/** Counts as the crawl goes; `snapshot()` gives the plain Stats object. */
+export class StatsCollector {
+  readonly #startedAt = Date.now();
+  #finishedAt: number | undefined;
+  readonly counts = {
+    requests: 0,
+    responses: 0,
+    items: 0,
+    itemsDropped: 0,
+    bytes: 0,
+    retries: 0,
+    failed: 0,
+    robotsDenied: 0,
+    offsite: 0,
+    duplicatesFiltered: 0,
+    depthFiltered: 0,
+  };
+  readonly responsesByStatus: Record<string, number> = {};
+  readonly errorsByCode: Record<string, number> = {};
+  queued = 0;
+  inFlight = 0;
+  closeReason: string | undefined;
+
+  response(status: number, bytes: number): void {
+    this.counts.responses++;
+    this.counts.bytes += bytes;
+    const key = String(status);
+    this.responsesByStatus[key] = (this.responsesByStatus[key] ?? 0) + 1;
+  }
+
+  error(code: string): void {
+    this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
+  }
+
+  finish(reason: string): void {
+    this.#finishedAt ??= Date.now();
+    this.closeReason = reason;
+  }
+
+  snapshot(): Stats {
+    const end = this.#finishedAt ?? Date.now();
+    const elapsedMs = end - this.#startedAt;
+    const stats: Stats = {
+      startedAt: new Date(this.#startedAt).toISOString(),
+      elapsedMs,
+      ...this.counts,
+      responsesByStatus: { ...this.responsesByStatus },
+      errorsByCode: { ...this.errorsByCode },
+      queued: this.queued,
+      inFlight: this.inFlight,
+      pagesPerSecond: elapsedMs > 0 ? Math.round((this.counts.responses / elapsedMs) * 100_000) / 100 : 0,
+    };
+    if (this.#finishedAt !== undefined) stats.finishedAt = new Date(this.#finishedAt).toISOString();
+    if (this.closeReason !== undefined) stats.closeReason = this.closeReason;
+    return stats;
+  }
+}

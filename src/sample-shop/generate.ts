@@ -1,0 +1,123 @@
+/** generateShop: a deterministic sample shop whose pages render on request from (seed, path). */
+import { buildCatalog, type Catalog, categoryPath, priceText, productPath } from './catalog.js';
+import { infoPages, privatePages } from './layout.js';
+import { renderCategory, renderHome, renderInfo, renderPrivate } from './listing-pages.js';
+import { renderProductPage } from './product-page.js';
+import { renderRobots, renderSitemap, stylesheet } from './site-files.js';
+
+export interface GenerateShopOptions {
+  /** Same seed, same bytes. @default 1 */
+  seed?: number;
+  /** Number of product pages. @default 2000 */
+  products?: number;
+}
+
+export interface ShopPage {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What a spider extracting title, price and SKU from a product page must produce. */
+export interface ExpectedItem {
+  /** Root-relative path of the product page. */
+  url: string;
+  title: string;
+  /** Dollars, e.g. 12.34 for `$12.34`. */
+  price: number;
+  sku: string;
+}
+
+export interface Shop {
+  readonly seed: number;
+  readonly productCount: number;
+  readonly catalog: Catalog;
+  /**
+   * Every page reachable from `/` by links and allowed by robots.txt: exactly what a full polite crawl fetches,
+   * besides robots.txt (and sitemap.xml if the crawler reads it).
+   */
+  allowedPaths(): string[];
+  /** One entry per product, in id order. */
+  expectedItems(): ExpectedItem[];
+  /**
+   * Renders the resource at `path` (path plus optional query, as in the request line), or undefined for a 404.
+   * `origin` only affects robots.txt and sitemap.xml, whose URLs must be absolute. @default 'http://127.0.0.1'
+   */
+  page(path: string, origin?: string): ShopPage | undefined;
+}
+
+const html = 'text/html; charset=utf-8';
+const productPattern = /^\/product\/(\d+)-([a-z0-9-]+)\.html$/;
+const categoryPattern = /^\/category\/([a-z0-9-]+)\/(?:page\/(\d+)\/)?$/;
+
+export function generateShop({ seed = 1, products = 2000 }: GenerateShopOptions = {}): Shop {
+  const catalog = buildCatalog(seed, products);
+  const categoriesBySlug = new Map(catalog.categories.map((category) => [category.slug, category]));
+
+  function route(path: string, origin: string): ShopPage | undefined {
+    const queryAt = path.indexOf('?');
+    const pathname = queryAt === -1 ? path : path.slice(0, queryAt);
+    const query = new URLSearchParams(queryAt === -1 ? '' : path.slice(queryAt + 1));
+    if (pathname === '/private/compare') {
+      const product = catalog.product(Number(query.get('id')));
+      return product && ok(html, renderPrivate(catalog, path, `Compare ${product.title}`));
+    }
+    // Every other resource has exactly one URL: a query string makes it a different, unknown resource.
+    if (queryAt !== -1) return undefined;
+    if (pathname === '/') return ok(html, renderHome(catalog));
+    if (pathname === '/robots.txt') return ok('text/plain; charset=utf-8', renderRobots(origin));
+    if (pathname === '/sitemap.xml') {
+      return ok('application/xml; charset=utf-8', renderSitemap(catalog, origin));
+    }
+    if (pathname === '/static/shop.css') return ok('text/css; charset=utf-8', stylesheet);
+    const productMatch = productPattern.exec(pathname);
+    if (productMatch) {
+      const product = catalog.product(Number(productMatch[1]));
+      if (!product || product.slug !== productMatch[2]) return undefined;
+      return ok(html, renderProductPage(catalog, product));
+    }
+    const categoryMatch = categoryPattern.exec(pathname);
+    if (categoryMatch) {
+      const category = categoriesBySlug.get(categoryMatch[1] ?? '');
+      const pageNumber = categoryMatch[2] === undefined ? 1 : Number(categoryMatch[2]);
+      // `/page/1/` is not a URL of the shop: page 1 lives at the bare category path.
+      if (!category || pageNumber < 1 || pageNumber > category.pageCount) return undefined;
+      if (categoryMatch[2] !== undefined && pageNumber === 1) return undefined;
+      if (pathname !== categoryPath(category, pageNumber)) return undefined;
+      return ok(html, renderCategory(catalog, category, pageNumber));
+    }
+    const infoIndex = infoPages.findIndex((info) => pathname === `/${info.slug}/`);
+    const info = infoPages[infoIndex];
+    if (info) return ok(html, renderInfo(catalog, info, infoIndex));
+    if ((privatePages as readonly string[]).includes(pathname)) {
+      return ok(html, renderPrivate(catalog, pathname, 'Sign in'));
+    }
+    return undefined;
+  }
+
+  return {
+    seed,
+    productCount: products,
+    catalog,
+    allowedPaths: () => [
+      '/',
+      ...infoPages.map((info) => `/${info.slug}/`),
+      ...catalog.categories.flatMap((category) =>
+        Array.from({ length: category.pageCount }, (_, i) => categoryPath(category, i + 1)),
+      ),
+      ...catalog.products.map(productPath),
+    ],
+    expectedItems: () =>
+      catalog.products.map((product) => ({
+        url: productPath(product),
+        title: product.title,
+        price: Number(priceText(product).slice(1)),
+        sku: product.sku,
+      })),
+    page: (path, origin = 'http://127.0.0.1') => route(path, origin),
+  };
+}
+
+function ok(contentType: string, body: string): ShopPage {
+  return { status: 200, contentType, body };
+}

@@ -1,0 +1,149 @@
+/** CSV output (RFC 4180): a header from the first item's keys, then one row per item, written batch by batch. */
+import { chunkBytes, FileOutput, toChunks } from './file-output.js';
+import { toJson } from './jsonl-sink.js';
+import { SerialSink } from './serial-sink.js';
+import type { Item } from './sink.js';
+
+/** Options of {@link CsvSink}. */
+export interface CsvSinkOptions {
+  /** Keep the rows already in the file and reuse its header (resuming a crawl). @default false */
+  append?: boolean;
+  /**
+   * Told once per sink, the first time an item has keys that are not columns (their values are dropped).
+   * @default process.emitWarning
+   */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Writes items as CSV with CRLF line ends and RFC 4180 quoting (a cell with `"`, `,`, CR or LF is quoted, quotes
+ * doubled). The columns are the keys of the first item, in order, and never change: a CSV file has one header,
+ * and rewriting it when a late item brings a new key would mean rewriting the whole file. So later items' keys
+ * that are not columns are dropped, with one warning through `onWarning`; missing keys give empty cells.
+ * Cells: strings as they are, numbers and booleans as text, dates as ISO 8601, objects and arrays as JSON,
+ * null and undefined empty. An empty crawl gives an empty file.
+ */
+export class CsvSink extends SerialSink {
+  protected readonly target: string;
+  readonly #file: FileOutput;
+  readonly #append: boolean;
+  readonly #onWarning: (message: string) => void;
+  #columns: readonly string[] | undefined;
+  #warned = false;
+  /** Appending to a file whose last row lost its line end (a crash): end it before the first new row. */
+  #needsLineEnd = false;
+
+  constructor(path: string, options: CsvSinkOptions = {}) {
+    super();
+    this.target = path;
+    this.#file = new FileOutput(path);
+    this.#append = options.append ?? false;
+    this.#onWarning = options.onWarning ?? ((message) => process.emitWarning(message));
+  }
+
+  /** The header, once known (after the first write, or after opening a file to append to). */
+  get columns(): readonly string[] | undefined {
+    return this.#columns;
+  }
+
+  protected async openOutput(): Promise<void> {
+    await this.#file.open(this.#append ? 'append' : 'truncate');
+    if (!this.#append) return;
+    const size = await this.#file.size();
+    if (size === 0) return;
+    const start = (await this.#file.read(0, chunkBytes)).toString('utf8');
+    const header = parseFirstRecord(start.replace(/^\uFEFF/, ''));
+    if (!header) throw new Error('cannot append: no header line found at the start of the file');
+    this.#columns = header;
+    this.#needsLineEnd = (await this.#file.read(size - 1, 1))[0] !== 0x0a;
+  }
+
+  protected async writeBatch(items: readonly Item[]): Promise<void> {
+    const rows: string[] = this.#needsLineEnd ? ['\r\n'] : [];
+    let columns = this.#columns;
+    if (!columns) {
+      columns = Object.keys(items[0] ?? {});
+      rows.push(toRow(columns));
+    }
+    for (const item of items) {
+      this.#checkKeys(item, columns);
+      rows.push(toRow(columns.map((column) => item[column])));
+    }
+    for (const chunk of toChunks(rows)) await this.#file.write(chunk);
+    this.#columns = columns;
+    this.#needsLineEnd = false;
+  }
+
+  protected flushOutput(): Promise<void> {
+    return this.#file.sync();
+  }
+
+  protected closeOutput(): Promise<void> {
+    return this.#file.close();
+  }
+
+  #checkKeys(item: Item, columns: readonly string[]): void {
+    if (this.#warned) return;
+    const extra = Object.keys(item).filter((key) => !columns.includes(key));
+    if (extra.length === 0) return;
+    this.#warned = true;
+    this.#onWarning(
+      `CSV output ${this.target}: dropping item keys that are not columns (${extra.join(', ')}); ` +
+        `the columns come from the first item: ${columns.join(', ')}. This warning is shown once.`,
+    );
+  }
+}
+
+/** One CSV row with its CRLF. */
+export function toRow(values: readonly unknown[]): string {
+  return `${values.map(toCell).join(',')}\r\n`;
+}
+
+/** The text of one cell, quoted when RFC 4180 requires it. */
+export function toCell(value: unknown): string {
+  const text = cellText(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function cellText(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'object':
+      if (value === null) return '';
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
+      return toJson(value);
+    default:
+      // undefined, functions and symbols are not data.
+      return '';
+  }
+}
+
+/** The fields of the first record of a CSV text, or undefined if the text holds no complete record. */
+function parseFirstRecord(text: string): string[] | undefined {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quoted) {
+      if (char !== '"') field += char;
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else quoted = false;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      fields.push(field);
+      field = '';
+    } else if (char === '\r' || char === '\n') {
+      fields.push(field);
+      return fields;
+    } else field += char;
+  }
+  return undefined;
+}

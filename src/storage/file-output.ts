@@ -1,0 +1,135 @@
+/** An output file for a sink: creates parent directories, writes fully, and turns fs errors into one-line StorageErrors. */
+import { constants, type promises as fsp } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { StorageError } from '../errors.js';
+
+/** How the file is opened: truncated, appended to (readable, for tail checks), or updated in place. */
+export type OpenMode = 'truncate' | 'append' | 'update';
+
+const flagsByMode: Record<OpenMode, string | number> = {
+  truncate: 'w',
+  append: 'a+',
+  // Read/write, create if missing, never truncate: an existing JSON array is continued in place.
+  update: constants.O_RDWR | constants.O_CREAT,
+};
+
+// Files we cannot fsync (character devices such as /dev/null, some FUSE mounts) are not a write failure.
+const unsyncable = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
+
+/** Items are handed over in pieces of about this size, so a huge batch never needs one giant buffer. */
+export const chunkBytes = 64 * 1024;
+
+export class FileOutput {
+  #handle: fsp.FileHandle | undefined;
+
+  constructor(readonly path: string) {}
+
+  async open(mode: OpenMode): Promise<void> {
+    await this.#try(async () => {
+      await mkdir(dirname(this.path), { recursive: true });
+      this.#handle = await open(this.path, flagsByMode[mode]);
+    });
+  }
+
+  async size(): Promise<number> {
+    return this.#use(async (handle) => (await handle.stat()).size);
+  }
+
+  /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
+  async read(position: number, length: number): Promise<Buffer> {
+    return this.#use(async (handle) => {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    });
+  }
+
+  /**
+   * Writes all of `data`, at `position` or (null) at the current position / end in append mode.
+   * FileHandle.write may write less than asked (a full disk, a signal), so it loops.
+   */
+  async write(data: Buffer, position: number | null = null): Promise<void> {
+    await this.#use(async (handle) => {
+      let done = 0;
+      while (done < data.length) {
+        const at = position === null ? null : position + done;
+        const { bytesWritten } = await handle.write(data, done, data.length - done, at);
+        if (bytesWritten === 0) throw new Error('the file accepted no bytes');
+        done += bytesWritten;
+      }
+    });
+  }
+
+  /** Puts written bytes on the disk itself, so they survive a machine crash, not only a killed process. */
+  async sync(): Promise<void> {
+    await this.#use(async (handle) => {
+      try {
+        await handle.datasync();
+      } catch (error) {
+        if (!unsyncable.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    if (handle) await this.#try(() => handle.close());
+  }
+
+  #use<T>(action: (handle: fsp.FileHandle) => Promise<T>): Promise<T> {
+    return this.#try(() => {
+      if (!this.#handle) throw new Error('the file is not open');
+      return action(this.#handle);
+    });
+  }
+
+  async #try<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw toStorageError(this.path, error);
+    }
+  }
+}
+
+/** `cannot write items to /x/y.jsonl: EACCES permission denied` (plus the syscall and path when they differ). */
+export function toStorageError(target: string, error: unknown): StorageError {
+  if (error instanceof StorageError) return error;
+  return new StorageError(`cannot write items to ${target}: ${describeCause(target, error)}`, {
+    cause: error,
+  });
+}
+
+function describeCause(target: string, error: unknown): string {
+  if (!(error instanceof Error)) return oneLine(String(error));
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
+  if (typeof code !== 'string') return oneLine(error.message);
+  // Node's text is "EACCES: permission denied, open '/x/y.jsonl'": keep the human part once.
+  const human = /^[A-Z0-9_]+: ([^,]+)/.exec(error.message)?.[1] ?? error.message;
+  const where = path && path !== target && syscall ? ` (${syscall} ${path})` : '';
+  return oneLine(`${code} ${human}${where}`);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/** Joins pieces (lines, rows) into buffers of about `chunkBytes`: one fs write each. */
+export function toChunks(pieces: readonly string[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let pending: string[] = [];
+  let pendingLength = 0;
+  for (const piece of pieces) {
+    pending.push(piece);
+    pendingLength += piece.length;
+    if (pendingLength >= chunkBytes) {
+      chunks.push(Buffer.from(pending.join('')));
+      pending = [];
+      pendingLength = 0;
+    }
+  }
+  if (pending.length > 0) chunks.push(Buffer.from(pending.join('')));
+  return chunks;
+}

@@ -1,0 +1,7 @@
+/** "arachne/storage": where items go. Sinks for JSON Lines, CSV and JSON files, and openSink to pick one. */
+export { CsvSink, type CsvSinkOptions } from './csv-sink.js';
+export { JsonSink, type JsonSinkOptions } from './json-sink.js';
+export { JsonlSink, type JsonlSinkOptions } from './jsonl-sink.js';
+export { type OpenSinkOptions, openSink, type SinkFactory } from './open-sink.js';
+export { SerialSink } from './serial-sink.js';
+export type { Item, Sink } from './sink.js';
