@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'AR_CONFIG'
   | 'AR_SPIDER'
   | 'AR_HANDLER'
-  | 'AR_STORAGE';
+  | 'AR_STORAGE'
+  | 'AR_BAD_SITEMAP';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');

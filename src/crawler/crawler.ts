@@ -100,7 +100,7 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
     scope(allowedDomains),
     ...(robotsCache ? [robots(robotsCache, (host, ms) => scheduler.setHostDelay(host, ms))] : []),
     userAgent(options.userAgent) as Middleware<Request>,
-    ...((spider.middlewares ?? []) as Middleware<Request>[]),
+    ...((spider.middlewares ?? []) as unknown as Middleware<Request>[]),
   ];
   const download = compose(middlewares, send);
   const items = new ItemWriter({ spider: spider.name, pipelines: spider.pipelines ?? [], sink, stats, events });

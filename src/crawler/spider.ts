@@ -21,12 +21,8 @@ export type Handler<K extends string = string> = (page: Page<K>) => HandlerResul
 
 type Reserved = keyof SpiderConfig;
 
-/** The names of a spec's handlers: every function-valued key except the reserved configuration keys. */
-export type HandlerNames<T> = Exclude<
-  { [P in keyof T]-?: T[P] extends (...args: never[]) => unknown ? P : never }[keyof T],
-  Reserved
-> &
-  string;
+/** The names of a spec's handlers: every key except the reserved configuration keys. */
+export type HandlerNames<H> = Exclude<keyof H, Reserved> & string;
 
 export interface SpiderConfig {
   name: string;
@@ -49,8 +45,12 @@ export interface SpiderConfig {
   handleStatuses?: readonly number[] | 'all';
 }
 
-export type SpiderSpec<T> = SpiderConfig & { parse: Handler<HandlerNames<T>> } & {
-  [P in HandlerNames<T>]: Handler<HandlerNames<T>>;
+/**
+ * A spider spec. `H` maps each key to what its value returns, so TypeScript infers the handler names from
+ * the object literal itself (a reverse mapped type) and types every handler's `page.follow(url, name)`.
+ */
+export type SpiderSpec<H> = SpiderConfig & {
+  [K in keyof H]: K extends Reserved ? unknown : (page: Page<HandlerNames<H>>) => H[K];
 };
 
 export interface Spider<K extends string = string> extends SpiderConfig {
@@ -70,17 +70,19 @@ export interface Spider<K extends string = string> extends SpiderConfig {
  *   },
  * });
  */
-export function defineSpider<const T extends SpiderSpec<T>>(spec: T): Spider<HandlerNames<T>> {
-  const handlers: Record<string, Handler<HandlerNames<T>>> = {};
+type HandlerResults<H> = { [K in keyof H]: K extends Reserved ? unknown : HandlerResult };
+
+export function defineSpider<H extends HandlerResults<H>>(spec: SpiderSpec<H>): Spider<HandlerNames<H>> {
+  const handlers: Record<string, Handler<HandlerNames<H>>> = {};
   for (const [key, value] of Object.entries(spec)) {
     if (typeof value === 'function' && !reservedKeys.has(key)) {
-      handlers[key] = value as Handler<HandlerNames<T>>;
+      handlers[key] = value as Handler<HandlerNames<H>>;
     }
   }
-  const config: Spider<HandlerNames<T>> = {
+  const config: Spider<HandlerNames<H>> = {
     name: spec.name,
     start: spec.start,
-    handlers: handlers as Record<HandlerNames<T>, Handler<HandlerNames<T>>>,
+    handlers: handlers as Record<HandlerNames<H>, Handler<HandlerNames<H>>>,
   };
   if (spec.allowedDomains) config.allowedDomains = spec.allowedDomains;
   if (spec.options) config.options = spec.options;

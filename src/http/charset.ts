@@ -1,4 +1,5 @@
 /** Turns a body into text by the web's rules: BOM, then Content-Type charset, then <meta> prescan, else UTF-8. */
+import { TextDecoder } from 'node:util';
 import { metaCharsetLabels } from './meta-charset.js';
 import { decodeWindows1252 } from './windows-1252.js';
 
@@ -29,7 +30,8 @@ const decoders = new Map<string, TextDecoder>();
  */
 export function decodeBody(body: Buffer, contentType: string): DecodedBody {
   const bom = byteOrderMark(body);
-  if (bom !== undefined) return { text: decode(body.subarray(bom.length), bom.encoding), charset: bom.encoding };
+  if (bom !== undefined)
+    return { text: decode(body.subarray(bom.length), bom.encoding), charset: bom.encoding };
 
   const warnings: string[] = [];
   const headerLabel = CHARSET_PARAM.exec(contentType);
@@ -82,8 +84,10 @@ function byteOrderMark(body: Buffer): { encoding: string; length: number } | und
   if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) {
     return { encoding: UTF8, length: 3 };
   }
-  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe) return { encoding: 'utf-16le', length: 2 };
-  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return { encoding: 'utf-16be', length: 2 };
+  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe)
+    return { encoding: 'utf-16le', length: 2 };
+  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff)
+    return { encoding: 'utf-16be', length: 2 };
   return undefined;
 }
 
@@ -91,13 +95,16 @@ function byteOrderMark(body: Buffer): { encoding: string; length: number } | und
 function metaEncoding(label: string): string | undefined {
   const encoding = encodingForLabel(label);
   if (encoding === 'utf-16le' || encoding === 'utf-16be') return UTF8;
-  if (encoding === undefined && label.trim().toLowerCase() === 'x-user-defined') return 'windows-1252';
+  if (encoding === undefined && label.trim().toLowerCase() === 'x-user-defined')
+    return 'windows-1252';
   return encoding;
 }
 
 function isHtmlOrUnknown(contentType: string): boolean {
   const semicolon = contentType.indexOf(';');
-  const mime = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  const mime = (semicolon === -1 ? contentType : contentType.slice(0, semicolon))
+    .trim()
+    .toLowerCase();
   return mime === '' || mime === 'text/html' || mime === 'application/xhtml+xml';
 }
 

@@ -5,6 +5,8 @@ export interface CompiledRule {
   readonly allow: boolean;
   readonly priority: number;
   readonly pattern: string;
+  /** The literal text before the first `*`: every matching path starts with it. */
+  readonly prefix: string;
   matches(path: string): boolean;
 }
 
@@ -12,7 +14,9 @@ const HEX = '0123456789ABCDEF';
 
 function isHexDigit(code: number): boolean {
   return (
-    (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66)
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x41 && code <= 0x46) ||
+    (code >= 0x61 && code <= 0x66)
   );
 }
 
@@ -26,7 +30,11 @@ export function escapePattern(bytes: string): string {
   let last = 0;
   for (let i = 0; i < bytes.length; i++) {
     const code = bytes.charCodeAt(i);
-    if (code === 0x25 && isHexDigit(bytes.charCodeAt(i + 1)) && isHexDigit(bytes.charCodeAt(i + 2))) {
+    if (
+      code === 0x25 &&
+      isHexDigit(bytes.charCodeAt(i + 1)) &&
+      isHexDigit(bytes.charCodeAt(i + 2))
+    ) {
       out += bytes.slice(last, i + 1) + bytes.slice(i + 1, i + 3).toUpperCase();
       i += 2;
       last = i + 1;
@@ -70,19 +78,19 @@ function firstOf(url: string, from: number): number {
 /**
  * Compiles a pattern once. `*` matches any run of characters; `$` anchors only as the last
  * character. Literal segments are matched left-most-first with `indexOf`, which is exact for
- * star-only globs and linear per segment: no backtracking regex on untrusted input.
+ * star-only globs and never backtracks: each segment is searched once (no regex on untrusted input).
  */
 export function compileRule(allow: boolean, pattern: string): CompiledRule {
   const anchored = pattern.endsWith('$');
   const body = anchored ? pattern.slice(0, -1) : pattern;
   const segments = body.split('*');
-  const base = { allow, priority: pattern.length, pattern };
+  const first = segments[0] ?? '';
+  const base = { allow, priority: pattern.length, pattern, prefix: first };
   if (segments.length === 1) {
     return anchored
       ? { ...base, matches: (path) => path === body }
       : { ...base, matches: (path) => path.startsWith(body) };
   }
-  const first = segments[0] ?? '';
   const last = segments[segments.length - 1] ?? '';
   const middle = segments.slice(1, -1).filter((s) => s.length > 0);
   return {

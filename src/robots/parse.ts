@@ -64,19 +64,23 @@ class GroupBuilder {
     const [key, value] = pair;
     switch (classify(key)) {
       case 'user-agent':
-        return this.#userAgent(value);
+        this.#userAgent(value);
+        break;
       case 'allow':
-        return this.#rule(true, value);
+        this.#rule(true, value);
+        break;
       case 'disallow':
-        return this.#rule(false, value);
+        this.#rule(false, value);
+        break;
       case 'sitemap':
         if (value !== '') this.#sitemaps.add(Buffer.from(value, 'latin1').toString('utf8'));
-        return;
+        break;
       case 'crawl-delay':
-        return this.#crawlDelay(value);
+        this.#crawlDelay(value);
+        break;
       default:
         // Unknown lines neither open nor close a group (google/robotstxt since 2022).
-        return;
+        break;
     }
   }
 

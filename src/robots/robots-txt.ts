@@ -1,5 +1,6 @@
 /** A parsed robots.txt: answers "may this agent fetch this URL?" from rules compiled once per agent. */
-import { byPrecedence, type CompiledRule, compileRule, pathOf } from './matcher.js';
+import { type CompiledRule, compileRule, pathOf } from './matcher.js';
+import { RuleSet } from './rule-set.js';
 
 /** What a crawler needs from a robots.txt, whatever its source (parsed file, allow-all, disallow-all). */
 export interface RobotsPolicy {
@@ -22,8 +23,7 @@ export interface RobotsGroup {
 }
 
 interface AgentView {
-  /** Sorted by precedence; only non-empty patterns (an empty pattern never decides). */
-  rules: CompiledRule[];
+  rules: RuleSet;
   crawlDelayMs: number | undefined;
 }
 
@@ -43,6 +43,8 @@ export class RobotsTxt implements RobotsPolicy {
   readonly #groups: readonly RobotsGroup[];
   readonly #views = new Map<string, AgentView>();
   #globalView: AgentView | undefined;
+  #lastAgent: string | undefined;
+  #lastView: AgentView | undefined;
 
   constructor(groups: readonly RobotsGroup[], sitemaps: string[] = []) {
     this.#groups = groups;
@@ -64,10 +66,7 @@ export class RobotsTxt implements RobotsPolicy {
     const path = pathOf(urlOrPath);
     // RFC 9309 §2.2.2: "The /robots.txt URI is implicitly allowed."
     if (path === '/robots.txt') return true;
-    for (const rule of this.#viewFor(userAgent).rules) {
-      if (rule.matches(path)) return rule.allow;
-    }
-    return true;
+    return this.#viewFor(userAgent).rules.verdict(path) ?? true;
   }
 
   crawlDelayMs(userAgent: string): number | undefined {
@@ -75,6 +74,15 @@ export class RobotsTxt implements RobotsPolicy {
   }
 
   #viewFor(userAgent: string): AgentView {
+    // The crawler asks with the same user agent every time: skip the token regex then.
+    if (userAgent === this.#lastAgent && this.#lastView) return this.#lastView;
+    const view = this.#resolveView(userAgent);
+    this.#lastAgent = userAgent;
+    this.#lastView = view;
+    return view;
+  }
+
+  #resolveView(userAgent: string): AgentView {
     const token = productToken(userAgent);
     if (token !== undefined) {
       const cached = this.#views.get(token);
@@ -96,8 +104,7 @@ export class RobotsTxt implements RobotsPolicy {
  * names the agent shadows all `*` groups, even when it has no matching rule.
  */
 function buildView(groups: readonly RobotsGroup[]): AgentView {
-  const rules = groups.flatMap((group) => group.rules).filter((rule) => rule.priority > 0);
-  rules.sort(byPrecedence);
+  const rules = new RuleSet(groups.flatMap((group) => group.rules));
   const seconds = groups.find((group) => group.crawlDelaySeconds !== undefined)?.crawlDelaySeconds;
   return { rules, crawlDelayMs: seconds === undefined ? undefined : Math.round(seconds * 1000) };
 }

@@ -8,7 +8,7 @@ import { adjectives, brands, categoryNames, colors, countries, materials, nouns 
 export const PRODUCTS_PER_PAGE = 20;
 
 /** Seed "kinds": each page type draws from its own stream so pages do not depend on each other. */
-export const SeedKind = { product: 1, productPage: 2, listing: 3, info: 4, private: 5 } as const;
+export const SeedKind = { product: 1, productPage: 2, listing: 3, info: 4 } as const;
 
 export interface Product {
   readonly id: number;
@@ -44,11 +44,16 @@ export interface Catalog {
   product(id: number): Product | undefined;
 }
 
-export function buildCatalog(seed: number, productCount: number): Catalog {
+/** Throws ConfigError unless seed is an integer and productCount an integer in 1..200,000. */
+export function checkShopOptions(seed: number, productCount: number): void {
   if (!Number.isInteger(seed)) throw new ConfigError(`shop seed must be an integer, got ${seed}`);
   if (!Number.isInteger(productCount) || productCount < 1 || productCount > 200_000) {
     throw new ConfigError(`shop products must be an integer in 1..200000, got ${productCount}`);
   }
+}
+
+export function buildCatalog(seed: number, productCount: number): Catalog {
+  checkShopOptions(seed, productCount);
   // About 40 products per category, so small test shops still paginate and big ones stay at 12 categories.
   const categoryCount = Math.min(categoryNames.length, Math.ceil(productCount / 40));
   const members: number[][] = Array.from({ length: categoryCount }, () => []);

@@ -72,9 +72,13 @@ ${nav}
 }
 
 function footer(catalog: Catalog): string {
-  const info = infoPages.map((page) => `<li><a href="/${page.slug}/">${page.title}</a></li>`).join('');
+  const info = infoPages
+    .map((page) => `<li><a href="/${page.slug}/">${page.title}</a></li>`)
+    .join('');
   const shop = catalog.categories
-    .map((category) => `<li><a href="${categoryPath(category)}">${escapeHtml(category.name)}</a></li>`)
+    .map(
+      (category) => `<li><a href="${categoryPath(category)}">${escapeHtml(category.name)}</a></li>`,
+    )
     .join('');
   // Off-site and non-HTTP links: a crawler must skip them (.example never resolves).
   return `<footer class="site-footer">

@@ -29,7 +29,12 @@ export function renderHome(catalog: Catalog): string {
 <section class="categories"><h2>Shop by category</h2><ul>\n${tiles}\n</ul></section>
 <section class="featured"><h2>Featured products</h2><ul class="product-grid">\n${cards(catalog, [...featured])}\n</ul></section>
 `;
-  return page(catalog, { title: 'Home', description: 'A generated shop for crawler tests.', path: '/', main });
+  return page(catalog, {
+    title: 'Home',
+    description: 'A generated shop for crawler tests.',
+    path: '/',
+    main,
+  });
 }
 
 export function renderCategory(catalog: Catalog, category: Category, pageNumber: number): string {
@@ -37,7 +42,9 @@ export function renderCategory(catalog: Catalog, category: Category, pageNumber:
   const ids = category.productIds.slice(start, start + PRODUCTS_PER_PAGE);
   const path = categoryPath(category, pageNumber);
   const title =
-    pageNumber === 1 ? category.name : `${category.name} – page ${pageNumber} of ${category.pageCount}`;
+    pageNumber === 1
+      ? category.name
+      : `${category.name} – page ${pageNumber} of ${category.pageCount}`;
   const relNext =
     pageNumber < category.pageCount
       ? `<link rel="next" href="${categoryPath(category, pageNumber + 1)}">\n`
@@ -58,11 +65,20 @@ ${pagination(category, pageNumber)}
   });
 }
 
-export function renderInfo(catalog: Catalog, info: (typeof infoPages)[number], index: number): string {
+export function renderInfo(
+  catalog: Catalog,
+  info: (typeof infoPages)[number],
+  index: number,
+): string {
   const random = mulberry32(mixSeed(catalog.seed, SeedKind.info, index));
   let main = `<h1>${info.title}</h1>\n`;
   for (let i = randomInt(random, 3, 6); i > 0; i--) main += `<p>${paragraph(random)}</p>\n`;
-  return page(catalog, { title: info.title, description: info.title, path: `/${info.slug}/`, main });
+  return page(catalog, {
+    title: info.title,
+    description: info.title,
+    path: `/${info.slug}/`,
+    main,
+  });
 }
 
 /** A disallowed page: served if asked (so the server log shows the violation), never listed as allowed. */
@@ -92,11 +108,14 @@ function pagination(category: Category, current: number): string {
   if (category.pageCount <= 1) return '';
   const links: string[] = [];
   if (current > 1) {
-    links.push(`<a class="prev" rel="prev" href="${categoryPath(category, current - 1)}">Previous</a>`);
+    links.push(
+      `<a class="prev" rel="prev" href="${categoryPath(category, current - 1)}">Previous</a>`,
+    );
   }
   // A window of page numbers plus first and last, so deep pages are a few hops away.
   const shown = new Set([1, category.pageCount]);
-  for (let n = Math.max(1, current - 3); n <= Math.min(category.pageCount, current + 3); n++) shown.add(n);
+  for (let n = Math.max(1, current - 3); n <= Math.min(category.pageCount, current + 3); n++)
+    shown.add(n);
   for (const n of [...shown].sort((a, b) => a - b)) {
     links.push(
       n === current

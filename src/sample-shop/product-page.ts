@@ -1,11 +1,11 @@
 /** Renders a product page (15–30 KB): title, price, SKU, description, specs table, related products, reviews. */
 import {
   type Catalog,
-  type Product,
-  productPath,
-  priceText,
-  SeedKind,
   categoryPath,
+  type Product,
+  priceText,
+  productPath,
+  SeedKind,
 } from './catalog.js';
 import { frame } from './layout.js';
 import { mixSeed, mulberry32, pick, type Random, randomInt } from './prng.js';
@@ -55,7 +55,11 @@ ${relatedProducts(catalog, product, random)}
   const target = randomInt(random, MIN_TARGET, MAX_TARGET);
   let reviews = '';
   // Bounded: each review adds ≥ 200 bytes, so 200 of them exceed any target.
-  for (let i = 0; i < 200 && before.length + summary.length + reviews.length + after.length < target; i++) {
+  for (
+    let i = 0;
+    i < 200 && before.length + summary.length + reviews.length + after.length < target;
+    i++
+  ) {
     reviews += review(random);
   }
   return `${before}${summary}${reviews}</section>\n${after}`;

@@ -87,9 +87,26 @@ export const nouns = [
   'Pillow',
 ] as const;
 
-export const colors = ['Black', 'White', 'Sage', 'Navy', 'Terracotta', 'Sand', 'Slate', 'Ochre'] as const;
+export const colors = [
+  'Black',
+  'White',
+  'Sage',
+  'Navy',
+  'Terracotta',
+  'Sand',
+  'Slate',
+  'Ochre',
+] as const;
 
-export const countries = ['Portugal', 'Vietnam', 'Germany', 'Mexico', 'Japan', 'Poland', 'India'] as const;
+export const countries = [
+  'Portugal',
+  'Vietnam',
+  'Germany',
+  'Mexico',
+  'Japan',
+  'Poland',
+  'India',
+] as const;
 
 export const reviewers = [
   'Alex M.',

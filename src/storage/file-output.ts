@@ -27,7 +27,7 @@ export class FileOutput {
 
   async open(mode: OpenMode): Promise<void> {
     await this.#try(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
+      await makeParent(dirname(this.path));
       this.#handle = await open(this.path, flagsByMode[mode]);
     });
   }
@@ -91,6 +91,21 @@ export class FileOutput {
     } catch (error) {
       throw toStorageError(this.path, error);
     }
+  }
+}
+
+/** mkdir -p, except that a parent which is a regular file reads as ENOTDIR rather than the puzzling EEXIST. */
+async function makeParent(directory: string): Promise<void> {
+  try {
+    await mkdir(directory, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const message = `ENOTDIR: not a directory, mkdir '${directory}'`;
+    throw Object.assign(new Error(message, { cause: error }), {
+      code: 'ENOTDIR',
+      syscall: 'mkdir',
+      path: directory,
+    });
   }
 }
 

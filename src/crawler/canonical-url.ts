@@ -1,0 +1,110 @@
+/** URL canonicalization for dedup, plus origin/host helpers and the allowed-domains scope check. */
+import { domainToASCII } from 'node:url';
+
+/**
+ * The canonical form of an http(s) URL, or `undefined` when the input is invalid or not http(s).
+ *
+ * What it does is exactly the WHATWG URL parser (the one browsers use, so it agrees with the links a browser would
+ * follow) plus two steps:
+ * - WHATWG already lower-cases scheme and host, converts IDN hosts to punycode, normalises IPv4 forms
+ *   (`0x7f.1` → `127.0.0.1`), removes default ports (80/443), resolves `.`/`..` segments, turns `\` into `/`, strips
+ *   tabs/newlines and surrounding spaces, gives an empty path `/`, and percent-encodes spaces and non-ASCII;
+ * - we drop the fragment (never sent to the server) and an empty query (`/?` → `/`).
+ *
+ * What it deliberately does not do:
+ * - **Sort the query.** Scrapy's `canonicalize_url` sorts query arguments by default, so `?b=2&a=1` and `?a=1&b=2`
+ *   dedup as one page. But order can matter to servers (signed URLs, APIs reading the first of repeated keys,
+ *   routers that treat the query as a path), and a wrong merge silently loses pages while a missed merge only costs
+ *   one extra fetch. A spider that knows its site can sort before calling this.
+ * - **Re-case or decode percent-escapes** (`%7e` vs `%7E` vs `~`): WHATWG keeps them as written, and so do we, so the
+ *   canonical URL is always one a browser would send.
+ * - Strip `www.`, trailing slashes, `index.html`, tracking parameters or a trailing dot in the host: each of these is
+ *   a different resource on some server.
+ *
+ * @param input an absolute URL, or a relative one when `base` is given.
+ * @param base the URL `input` is relative to (e.g. the page it was found on).
+ */
+export function canonicalizeUrl(input: string, base?: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(input, base);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  let href = url.href;
+  // The first '#' in a serialized URL is always the fragment delimiter: path and query percent-encode theirs.
+  const hash = href.indexOf('#');
+  if (hash !== -1) href = href.slice(0, hash);
+  if (href.endsWith('?')) href = href.slice(0, -1);
+  return href;
+}
+
+/** `https://example.com:8443` for an http(s) URL; `undefined` for invalid or other schemes. */
+export function originOf(url: string): string | undefined {
+  const parsed = parseHttpUrl(url);
+  return parsed?.origin;
+}
+
+/**
+ * The host name of an http(s) URL, lower-case, punycode, without the port (`[::1]` keeps its brackets);
+ * `undefined` for invalid or other schemes.
+ */
+export function hostOf(url: string): string | undefined {
+  const parsed = parseHttpUrl(url);
+  return parsed?.hostname;
+}
+
+/**
+ * Whether `host` equals one of `allowedDomains` or is a subdomain of one (`shop.example.com` is in scope for
+ * `example.com`; `badexample.com` is not). An empty list allows every host, as Scrapy's `allowed_domains` does.
+ * Domains may be written with a leading `.` or `*.`, in any case, or as IDN; a trailing dot is ignored on both sides.
+ * For many checks against the same list, build the matcher once with `createScopeMatcher`.
+ */
+export function isInScope(host: string, allowedDomains: readonly string[]): boolean {
+  return createScopeMatcher(allowedDomains)(host);
+}
+
+/** A reusable `isInScope` for one list: a Set lookup per label of the host, whatever the list's length. */
+export function createScopeMatcher(allowedDomains: readonly string[]): (host: string) => boolean {
+  const domains = new Set<string>();
+  for (const domain of allowedDomains) {
+    const normalized = normalizeDomain(domain);
+    if (normalized) domains.add(normalized);
+  }
+  if (domains.size === 0) return () => true;
+  return (host) => {
+    let candidate = normalizeHost(host);
+    if (candidate === '') return false;
+    for (;;) {
+      if (domains.has(candidate)) return true;
+      const dot = candidate.indexOf('.');
+      if (dot === -1) return false;
+      candidate = candidate.slice(dot + 1);
+    }
+  };
+}
+
+function parseHttpUrl(url: string): URL | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function normalizeDomain(domain: string): string {
+  let value = domain.trim();
+  if (value.includes('://')) value = hostOf(value) ?? '';
+  if (value.startsWith('*.')) value = value.slice(2);
+  else if (value.startsWith('.')) value = value.slice(1);
+  return normalizeHost(value);
+}
+
+function normalizeHost(host: string): string {
+  let value = host.toLowerCase();
+  if (value.endsWith('.')) value = value.slice(0, -1);
+  if (/[\u0080-\uffff]/.test(value)) value = domainToASCII(value);
+  return value;
+}

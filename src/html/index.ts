@@ -1,0 +1,21 @@
+/** arachne/html: a BeautifulSoup-like layer over htmlparser2 + css-select (cheerio's parts), plus fast link extraction. */
+export { HtmlDocument, type LinkOptions } from './document.js';
+export { HtmlElement, HtmlNode } from './element.js';
+export type {
+  ExtractDescriptor,
+  ExtractEntry,
+  ExtractFunction,
+  ExtractMap,
+  ExtractResult,
+} from './extract.js';
+export type { Form, FormButton } from './forms.js';
+export {
+  extractLinks,
+  extractTitleAndLinks,
+  resolveBaseUrl,
+  resolveLink,
+  type TitleAndLinks,
+} from './links.js';
+export { type ParseHtmlOptions, parseHtml } from './parse.js';
+export { Selection } from './selection.js';
+export type { Table } from './tables.js';

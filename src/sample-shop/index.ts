@@ -1,0 +1,11 @@
+/** The seeded sample shop: generator, in-process server and forked server process. */
+export type { Catalog, Category, Product } from './catalog.js';
+export { categoryPath, PRODUCTS_PER_PAGE, productPath } from './catalog.js';
+export type { ExpectedItem, GenerateShopOptions, Shop, ShopPage } from './generate.js';
+export { generateShop } from './generate.js';
+export type { CacheSetting } from './page-cache.js';
+export type { RequestLogEntry } from './request-log.js';
+export type { ServeShopOptions, ShopServer, ShopServerStats } from './server.js';
+export { serveShop } from './server.js';
+export type { ShopProcessStats, ShopServerProcess, StartShopServerOptions } from './start.js';
+export { startShopServer } from './start.js';

@@ -1,0 +1,27 @@
+/** Messages between startShopServer (parent) and the forked shop server process (child). */
+import type { GenerateShopOptions } from './generate.js';
+import type { CacheSetting } from './page-cache.js';
+
+/** Passed to the child as JSON in argv[2]. */
+export interface ChildConfig extends GenerateShopOptions {
+  port?: number;
+  delayMs?: number;
+  logRequests?: boolean;
+  logFile?: string;
+  cache?: CacheSetting;
+}
+
+export type ParentMessage = { type: 'log' | 'reset' | 'stats'; id: number };
+
+export type ChildMessage =
+  | { type: 'ready'; origin: string; port: number }
+  | { type: 'reply'; id: number; value: unknown }
+  | { type: 'failed'; message: string };
+
+export function isChildMessage(value: unknown): value is ChildMessage {
+  return typeof value === 'object' && value !== null && 'type' in value;
+}
+
+export function isParentMessage(value: unknown): value is ParentMessage {
+  return typeof value === 'object' && value !== null && 'type' in value && 'id' in value;
+}

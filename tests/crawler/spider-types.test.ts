@@ -1,0 +1,36 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { defineSpider, type Page } from '../../src/index.js';
+
+describe('defineSpider', () => {
+  it('collects every function-valued key except configuration as a handler', () => {
+    const spider = defineSpider({
+      name: 'books',
+      start: ['http://127.0.0.1/'],
+      allowedDomains: ['127.0.0.1'],
+      parse(page) {
+        return page.follow('/b', 'book');
+      },
+      book(page) {
+        return { url: page.url };
+      },
+    });
+    expect(Object.keys(spider.handlers).sort()).toEqual(['book', 'parse']);
+    expect(spider.allowedDomains).toEqual(['127.0.0.1']);
+  });
+
+  it('types handler names given to page.follow', () => {
+    defineSpider({
+      name: 'typed',
+      start: 'http://127.0.0.1/',
+      parse(page) {
+        expectTypeOf(page).toEqualTypeOf<Page<'parse' | 'detail'>>();
+        // @ts-expect-error 'nope' is not a handler of this spider
+        page.follow('/x', 'nope');
+        return page.follow('/x', 'detail');
+      },
+      detail() {
+        return undefined;
+      },
+    });
+  });
+});
