@@ -71,7 +71,9 @@ async function main() {
   if (!existsSync(join(benchDir, '..', 'dist', 'index.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (`npm run bench` does it)');
   }
-  const { generateShop, startShopServer } = await import('../dist/sample-shop/index.js');
+  const { auditCrawlLog, generateShop, startShopServer } = await import(
+    '../dist/sample-shop/index.js'
+  );
   const storageDir = mkdtempSync(join(os.tmpdir(), 'arachne-bench-crawlee-'));
   const runs = [];
   try {
@@ -90,7 +92,7 @@ async function main() {
             try {
               const { extracted, ...measured } = await runChild(crawler, server.origin, storageDir);
               Object.assign(run, measured, {
-                verification: verifyRun(await server.log(), shop, extracted),
+                verification: verifyRun(shop, auditCrawlLog, await server.log(), extracted),
               });
               const f = runFigures(run);
               console.log(

@@ -1,27 +1,14 @@
 // Checks a run against the shop itself: the server's request log and the items the crawler extracted.
 
 /**
+ * @param {object} shop the Shop the server serves (from dist/sample-shop)
+ * @param {(shop: object, log: Array<{path: string}>) => {missing: string[], duplicates: Array<{count: number}>, disallowed: string[], unexpected: string[]}} audit
+ *   `auditCrawlLog` from dist/sample-shop
  * @param {Array<{method: string, path: string}>} log the server's log for this run
- * @param {{ allowedPaths(): string[], expectedItems(): Array<{url: string, title: string, price: number, sku: string}> }} shop
  * @param {Array<Record<string, unknown>>} extracted items the crawler produced
  */
-export function verifyRun(log, shop, extracted) {
-  const allowed = new Set(shop.allowedPaths());
-  const seen = new Map();
-  let privateFetched = 0;
-  let other = 0;
-  for (const { path } of log) {
-    seen.set(path, (seen.get(path) ?? 0) + 1);
-    if (path.startsWith('/private/')) privateFetched++;
-    else if (!allowed.has(path) && path !== '/robots.txt' && path !== '/sitemap.xml') other++;
-  }
-  let allowedFetched = 0;
-  let duplicates = 0;
-  for (const path of allowed) {
-    const count = seen.get(path) ?? 0;
-    if (count > 0) allowedFetched++;
-    if (count > 1) duplicates += count - 1;
-  }
+export function verifyRun(shop, audit, log, extracted) {
+  const { missing, duplicates, disallowed, unexpected } = audit(shop, log);
   const expected = new Map(shop.expectedItems().map((item) => [item.url, item]));
   let itemsCorrect = 0;
   for (const item of extracted) {
@@ -31,20 +18,23 @@ export function verifyRun(log, shop, extracted) {
       itemsCorrect++;
     }
   }
+  const duplicateRequests = duplicates.reduce((sum, { count }) => sum + count - 1, 0);
   const problems = [];
-  if (allowedFetched < allowed.size) problems.push(`${allowed.size - allowedFetched} missing`);
-  if (duplicates > 0) problems.push(`${duplicates} duplicate`);
-  if (privateFetched > 0) problems.push(`${privateFetched} /private/`);
-  if (other > 0) problems.push(`${other} other`);
-  if (itemsCorrect < expected.size) problems.push(`${itemsCorrect}/${expected.size} items ok`);
+  if (missing.length > 0) problems.push(`${missing.length} missing`);
+  if (duplicateRequests > 0) problems.push(`${duplicateRequests} duplicate`);
+  if (disallowed.length > 0) problems.push(`${disallowed.length} /private/`);
+  if (unexpected.length > 0) problems.push(`${unexpected.length} unexpected`);
+  if (itemsCorrect !== expected.size || extracted.length !== expected.size) {
+    problems.push(`${itemsCorrect}/${expected.size} items ok (${extracted.length} extracted)`);
+  }
   return {
     requests: log.length,
-    allowedPages: allowed.size,
-    allowedFetched,
-    duplicates,
-    privateFetched,
-    other,
+    missing: missing.length,
+    duplicateRequests,
+    disallowed: disallowed.length,
+    unexpected: unexpected.slice(0, 20),
     itemsCorrect,
+    itemsExtracted: extracted.length,
     itemsExpected: expected.size,
     check: problems.length === 0 ? 'ok' : problems.join(', '),
   };

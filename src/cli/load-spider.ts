@@ -1,26 +1,24 @@
 /** Loads a user's spider file (.ts or .js) with no build step on their side, with one-line errors. */
 import { existsSync } from 'node:fs';
-import { register } from 'node:module';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { isSpider, type Spider } from '../crawler/spider.js';
 import { ConfigError } from '../errors.js';
+import { provideSelf } from './provide-self.js';
 
 export async function loadSpider(path: string): Promise<Spider> {
   const file = resolve(path);
   const name = basename(file);
   if (!existsSync(file)) throw new ConfigError(`${path}: no such spider file`);
-  registerArachneResolver();
-  let module: { default?: unknown };
+  await provideSelf();
+  let module: Record<string, unknown>;
   try {
-    module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+    module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (error) {
     throw new ConfigError(`${name}: ${describeLoadError(error)}`, { cause: error });
   }
-  // tsx may wrap a CommonJS-style module's exports in a second `default`.
-  let spider = module.default;
-  if (!isSpider(spider) && isObject(spider) && 'default' in spider) spider = spider.default;
+  const spider = defaultExport(module);
   if (spider === undefined) {
     throw new ConfigError(`${name}: no default export (write \`export default defineSpider({...})\`)`);
   }
@@ -36,19 +34,21 @@ export async function loadSpider(path: string): Promise<Spider> {
   return spider;
 }
 
-let resolverRegistered = false;
-
-function registerArachneResolver(): void {
-  // From TypeScript sources (tests) the hook would need a loader itself; self-reference covers that case.
-  if (resolverRegistered || import.meta.url.endsWith('.ts')) return;
-  resolverRegistered = true;
-  const hook = new URL('./resolve-arachne.js', import.meta.url);
-  // Any file inside the package works as a parent for self-referencing 'arachne'.
-  register(hook, { data: { selfUrl: import.meta.url } });
-}
-
 function startsWithPlainUrls(spider: Spider): boolean {
   return typeof spider.start === 'string' || Array.isArray(spider.start);
+}
+
+/**
+ * tsx runs some spiders as CommonJS; their module namespace then has `default` = the exports object, with the
+ * real default export (if any) one level down.
+ */
+function defaultExport(module: Record<string, unknown>): unknown {
+  const outer = module.default;
+  if (!isObject(outer) || isSpider(outer)) return outer;
+  if ('default' in outer) return outer.default;
+  const named = Object.keys(module).filter((key) => key !== 'default' && key !== 'module.exports');
+  const isExportsObject = named.length > 0 && named.every((key) => outer[key] === module[key]);
+  return isExportsObject ? undefined : outer;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

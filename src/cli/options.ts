@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 
 export const crawlFlags = {
   output: { type: 'string', short: 'o' },
+  start: { type: 'string', multiple: true },
   stats: { type: 'string' },
   concurrency: { type: 'string' },
   'per-host': { type: 'string' },
@@ -22,6 +23,7 @@ export const crawlFlags = {
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export const crawlFlagsHelp = `Options:
+      --start URL        start from URL instead of the spider's start URLs (repeatable)
   -o, --output FILE      write items to FILE: .jsonl (default format), .json, .csv; '-' for stdout
       --stats FILE       write the final stats as JSON to FILE
       --concurrency N    requests in flight across all hosts (default 32)
@@ -38,7 +40,9 @@ export const crawlFlagsHelp = `Options:
       --no-progress      no live progress line
   -h, --help             show this help`;
 
-type Values = { [K in keyof typeof crawlFlags]?: (typeof crawlFlags)[K]['type'] extends 'boolean' ? boolean : string };
+type Values = {
+  [K in keyof typeof crawlFlags]?: (typeof crawlFlags)[K]['type'] extends 'boolean' ? boolean : string | string[];
+};
 
 const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
@@ -47,7 +51,7 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   const options: CrawlOptions = {};
   const int = (flag: keyof Values, min: number): number | undefined => {
     const raw = values[flag];
-    if (raw === undefined || typeof raw === 'boolean') return undefined;
+    if (raw === undefined || typeof raw !== 'string') return undefined;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min) {
       throw new ConfigError(`--${flag} must be an integer >= ${min}, got "${raw}"`);
@@ -64,11 +68,12 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   set('maxDepth', int('max-depth', 0));
   set('timeoutMs', int('timeout-ms', 1));
   set('retries', int('retries', 0));
-  set('userAgent', values['user-agent']);
+  const userAgent = values['user-agent'];
+  if (typeof userAgent === 'string') options.userAgent = userAgent;
   if (values['no-robots']) options.robots = false;
   if (values.sitemaps) options.sitemaps = true;
   const level = values['log-level'];
-  if (level !== undefined) {
+  if (typeof level === 'string') {
     if (!logLevels.includes(level as LogLevel)) {
       throw new ConfigError(`--log-level must be one of ${logLevels.join(', ')}, got "${level}"`);
     }

@@ -62,7 +62,21 @@ export function hostOf(url: string): string | undefined {
  * For many checks against the same list, build the matcher once with `createScopeMatcher`.
  */
 export function isInScope(host: string, allowedDomains: readonly string[]): boolean {
-  return createScopeMatcher(allowedDomains)(host);
+  let sawDomain = false;
+  const candidate = normalizeHost(host);
+  for (const domain of allowedDomains) {
+    const normalized = normalizeDomain(domain);
+    if (normalized === '') continue;
+    sawDomain = true;
+    if (candidate === normalized) return true;
+    if (
+      candidate.endsWith(normalized) &&
+      candidate.charCodeAt(candidate.length - normalized.length - 1) === 0x2e
+    ) {
+      return true; // preceded by '.': a subdomain
+    }
+  }
+  return !sawDomain;
 }
 
 /** A reusable `isInScope` for one list: a Set lookup per label of the host, whatever the list's length. */

@@ -98,7 +98,14 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
   const middlewares: Middleware<Request>[] = [
     redirect<Request>(),
     scope(allowedDomains),
-    ...(robotsCache ? [robots(robotsCache, (host, ms) => scheduler.setHostDelay(host, ms))] : []),
+    ...(robotsCache
+      ? [
+          robots(robotsCache, {
+            onCrawlDelay: (host, ms) => scheduler.setHostDelay(host, ms),
+            onWarning: (message) => events.emit('crawl:warning', { message }),
+          }),
+        ]
+      : []),
     userAgent(options.userAgent) as Middleware<Request>,
     ...((spider.middlewares ?? []) as unknown as Middleware<Request>[]),
   ];

@@ -143,8 +143,12 @@ export class FingerprintSet {
   static fromPacked(packed: Uint32Array, options: FingerprintSetOptions = {}): FingerprintSet {
     const entries = packed.length >>> 1;
     const loadFactor = options.maxLoadFactor ?? 0.7;
-    const set = new FingerprintSet({ ...options, initialCapacity: Math.ceil(entries / loadFactor) + 1 });
-    for (let i = 0; i + 1 < packed.length; i += 2) set.addHalves(packed[i] ?? 0, packed[i + 1] ?? 0);
+    const set = new FingerprintSet({
+      ...options,
+      initialCapacity: Math.ceil(entries / loadFactor) + 1,
+    });
+    for (let i = 0; i + 1 < packed.length; i += 2)
+      set.addHalves(packed[i] ?? 0, packed[i + 1] ?? 0);
     return set;
   }
 
@@ -159,7 +163,8 @@ export class FingerprintSet {
       const low = old[i + 1] ?? 0;
       if (high === 0 && low === 0) continue;
       let slot = mix(high, low) & mask;
-      while ((slots[slot * 2] ?? 0) !== 0 || (slots[slot * 2 + 1] ?? 0) !== 0) slot = (slot + 1) & mask;
+      while ((slots[slot * 2] ?? 0) !== 0 || (slots[slot * 2 + 1] ?? 0) !== 0)
+        slot = (slot + 1) & mask;
       slots[slot * 2] = high;
       slots[slot * 2 + 1] = low;
     }

@@ -180,6 +180,14 @@ function fmix32(h: number): number {
   return h;
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 function hex32(value: number): string {
-  return (value >>> 0).toString(16).padStart(8, '0');
+  // Table lookups: several times faster than toString(16) + padStart (measured), and hex is the storage form.
+  return (
+    (HEX_BYTES[value >>> 24] ?? '') +
+    (HEX_BYTES[(value >>> 16) & 0xff] ?? '') +
+    (HEX_BYTES[(value >>> 8) & 0xff] ?? '') +
+    (HEX_BYTES[value & 0xff] ?? '')
+  );
 }

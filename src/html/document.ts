@@ -42,7 +42,10 @@ export class HtmlDocument extends HtmlNode {
   /** The URL relative links resolve against: the first `<base href>` (resolved against `url`), else `url`. */
   get baseUrl(): string | undefined {
     if (this.#baseUrl === null) {
-      const base = findFirstElement(this.node, (element) => element.name === 'base' && hasHref(element));
+      const base = findFirstElement(
+        this.node,
+        (element) => element.name === 'base' && hasHref(element),
+      );
       this.#baseUrl = resolveBaseUrl(base?.attribs.href, this.url);
     }
     return this.#baseUrl;

@@ -36,7 +36,11 @@ const CONTROLS = 'input, select, textarea, button';
 const NOT_SUBMITTED = new Set(['reset', 'button', 'file']);
 
 /** The forms under `root`, with their controls: descendants plus any control elsewhere naming it in `form="id"`. */
-export function readForms(root: HtmlNode, url: string | undefined, baseUrl: string | undefined): Form[] {
+export function readForms(
+  root: HtmlNode,
+  url: string | undefined,
+  baseUrl: string | undefined,
+): Form[] {
   const forms = root.select('form');
   if (forms.length === 0) return [];
   const formsById = new Map<string, HtmlElement>();
@@ -100,7 +104,8 @@ function collectControl(
   } else if (tag === 'select') {
     for (const value of selectedValues(control)) entries.push([name, value]);
   } else if (tag === 'button') {
-    if (type === '' || type === 'submit') buttons.push({ name, value: control.attr('value') ?? '' });
+    if (type === '' || type === 'submit')
+      buttons.push({ name, value: control.attr('value') ?? '' });
   } else if (type === 'submit' || type === 'image') {
     buttons.push({ name, value: control.attr('value') ?? '' });
   } else if (type === 'checkbox' || type === 'radio') {
@@ -144,7 +149,11 @@ function contains(ancestor: ChildNode, node: Element): boolean {
   return false;
 }
 
-function resolveAction(action: string | undefined, url: string | undefined, baseUrl: string | undefined): string {
+function resolveAction(
+  action: string | undefined,
+  url: string | undefined,
+  baseUrl: string | undefined,
+): string {
   const raw = action?.trim() ?? '';
   try {
     const resolved = raw === '' ? new URL(url ?? '') : new URL(raw, baseUrl);

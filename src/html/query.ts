@@ -1,6 +1,13 @@
 /** CSS selection over domhandler nodes via css-select, with compiled selectors cached for document-level queries. */
 import { _compileUnsafe, compile, is, selectAll, selectOne } from 'css-select';
-import { type AnyNode, type Document, type Element, hasChildren, isDocument, isTag } from 'domhandler';
+import {
+  type AnyNode,
+  type Document,
+  type Element,
+  hasChildren,
+  isDocument,
+  isTag,
+} from 'domhandler';
 import { findAll } from 'domutils';
 
 type Compiled = ReturnType<typeof _compileUnsafe<AnyNode, Element>>;
@@ -70,7 +77,10 @@ export function findFirstElement(
 }
 
 /** Every element under `root` passing `test`, in document order, `<template>` content included. */
-export function findAllElements(root: Document | Element, test: (element: Element) => boolean): Element[] {
+export function findAllElements(
+  root: Document | Element,
+  test: (element: Element) => boolean,
+): Element[] {
   return findAll(test, root.children);
 }
 

@@ -41,14 +41,18 @@ export function readTable(table: HtmlElement): Table {
   for (const child of table.node.children) {
     if (!isTag(child)) continue;
     if (child.name === 'tr') {
-      if (loose === undefined) bodySections.push((loose = []));
+      if (loose === undefined) {
+        loose = [];
+        bodySections.push(loose);
+      }
       loose.push(child);
       continue;
     }
     loose = undefined;
     if (child.name === 'thead') head.push(...rowsOf(child));
     else if (child.name === 'tbody' || child.name === 'tfoot') bodySections.push(rowsOf(child));
-    else if (child.name === 'caption' && caption === undefined) caption = textOf(child) || undefined;
+    else if (child.name === 'caption' && caption === undefined)
+      caption = textOf(child) || undefined;
   }
 
   let headers: string[] = [];
@@ -94,7 +98,11 @@ function gridOf(rows: Element[]): string[][] {
     const line: string[] = [];
     let column = 0;
     const fillCarried = (): void => {
-      for (let carry = carried[column]; carry !== undefined && carry.rowsLeft > 0; carry = carried[column]) {
+      for (
+        let carry = carried[column];
+        carry !== undefined && carry.rowsLeft > 0;
+        carry = carried[column]
+      ) {
         line[column++] = carry.text;
         carry.rowsLeft--;
       }

@@ -62,4 +62,3 @@ export function rawTextOf(element: Element): string {
 export function collapseWhitespace(text: string): string {
   return text.replace(WHITESPACE, ' ').trim();
 }
-

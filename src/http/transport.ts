@@ -1,8 +1,9 @@
-/** The transport: sends one HttpRequest over a shared undici Agent (a keep-alive pool per origin). */
+/** The transport: sends one HttpRequest over shared undici pools (one keep-alive pool per origin). */
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { buildConnector, type Dispatcher } from 'undici';
 import { CrawlError } from '../errors.js';
 import { Exchange } from './exchange.js';
+import { OriginPools, type RequestDispatcher } from './origin-pools.js';
 import { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
 import type { Response } from './response.js';
 import { timedConnector } from './timings.js';
@@ -40,8 +41,8 @@ export interface Transport {
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /**
- * Creates a transport with one Agent for its whole life: connections are pooled per origin and reused,
- * never allocated per request.
+ * Creates a transport with one set of per-origin pools for its whole life: connections are kept alive and
+ * reused, never allocated per request.
  * @example
  * const transport = createTransport();
  * const response = await transport.send({ url: 'http://127.0.0.1:8080/', method: 'GET', headers: {} });
@@ -49,7 +50,7 @@ const ACCEPT_ENCODING = 'gzip, deflate, br';
  */
 export function createTransport(config: TransportConfig = {}): Transport {
   const ownsDispatcher = config.dispatcher === undefined;
-  const dispatcher = config.dispatcher ?? createAgent(config);
+  const dispatcher: RequestDispatcher = config.dispatcher ?? createPools(config);
   return {
     send(request, options = transportDefaults) {
       return new Promise<Response>((resolve, reject) => {
@@ -84,12 +85,12 @@ export function createTransport(config: TransportConfig = {}): Transport {
   };
 }
 
-function createAgent(config: TransportConfig): Agent {
+function createPools(config: TransportConfig): OriginPools {
   const connector = buildConnector({
     ...config.tls,
     timeout: config.connectTimeoutMs ?? transportDefaults.connectTimeoutMs,
   });
-  return new Agent({
+  return new OriginPools({
     connections: config.connectionsPerOrigin ?? null,
     keepAliveTimeout: config.keepAliveTimeoutMs ?? 4_000,
     connect: timedConnector(connector),

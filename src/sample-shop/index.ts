@@ -1,4 +1,7 @@
 /** The seeded sample shop: generator, in-process server and forked server process. */
+
+export type { CrawlAudit } from './audit.js';
+export { auditCrawlLog } from './audit.js';
 export type { Catalog, Category, Product } from './catalog.js';
 export { categoryPath, PRODUCTS_PER_PAGE, productPath } from './catalog.js';
 export type { ExpectedItem, GenerateShopOptions, Shop, ShopPage } from './generate.js';

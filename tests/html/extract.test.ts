@@ -38,7 +38,12 @@ describe('HtmlDocument.extract', () => {
 
   it('runs nested maps and functions per match', () => {
     const data = doc.extract({
-      products: [{ selector: 'li.p', value: { name: 'a', rank: { selector: 'b', value: (el) => Number(el.text()) } } }],
+      products: [
+        {
+          selector: 'li.p',
+          value: { name: 'a', rank: { selector: 'b', value: (el) => Number(el.text()) } },
+        },
+      ],
       count: { selector: 'ul', value: (el) => el.children().length },
     });
     expect(data).toEqual({

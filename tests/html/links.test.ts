@@ -66,9 +66,12 @@ describe('HtmlDocument.links', () => {
   });
 
   it('takes a custom selector, reading href or else src', () => {
-    const html = '<div class="next"><a href="?page=2">next</a></div><a href="/other">o</a><img src="/i.png">';
+    const html =
+      '<div class="next"><a href="?page=2">next</a></div><a href="/other">o</a><img src="/i.png">';
     const doc = parseHtml(html, { url: URL });
-    expect(doc.links({ selector: '.next a' })).toEqual(['https://shop.example/catalog/page.html?page=2']);
+    expect(doc.links({ selector: '.next a' })).toEqual([
+      'https://shop.example/catalog/page.html?page=2',
+    ]);
     expect(doc.links({ selector: 'img' })).toEqual(['https://shop.example/i.png']);
   });
 
@@ -115,13 +118,16 @@ const samples: Record<string, string> = {
 };
 
 describe('extractLinks (streaming)', () => {
-  it.each(Object.entries(samples))('agrees with parseHtml().links() and title() on %s', (_, html) => {
-    const doc = parseHtml(html, { url: URL });
-    expect(extractLinks(html, URL)).toEqual(doc.links());
-    const both = extractTitleAndLinks(html, URL);
-    expect(both.links).toEqual(doc.links());
-    expect(both.title).toBe(doc.title());
-  });
+  it.each(Object.entries(samples))(
+    'agrees with parseHtml().links() and title() on %s',
+    (_, html) => {
+      const doc = parseHtml(html, { url: URL });
+      expect(extractLinks(html, URL)).toEqual(doc.links());
+      const both = extractTitleAndLinks(html, URL);
+      expect(both.links).toEqual(doc.links());
+      expect(both.title).toBe(doc.title());
+    },
+  );
 
   it('returns the expected links for the main sample', () => {
     expect(extractLinks(page, URL)).toEqual(expected);

@@ -121,7 +121,12 @@ describe('parseHtml', () => {
     const main = doc.selectOne('#main');
     expect(main?.select('div li').length).toBe(0); // the div must be inside #main
     expect(main?.select('> h1').length).toBe(1);
-    expect(doc.selectOne('h1')?.select('+ p').map((p) => p.attr('class'))).toEqual(['price']);
+    expect(
+      doc
+        .selectOne('h1')
+        ?.select('+ p')
+        .map((p) => p.attr('class')),
+    ).toEqual(['price']);
     expect(doc.select('ul').select('li').length).toBe(4);
   });
 
@@ -174,7 +179,9 @@ describe('malformed HTML', () => {
   });
 
   it('keeps script contents as raw text, not markup', () => {
-    const d = parseHtml('<script>if (a < b) { document.write("<a href=/x>") }</script><a href="/y">y</a>');
+    const d = parseHtml(
+      '<script>if (a < b) { document.write("<a href=/x>") }</script><a href="/y">y</a>',
+    );
     expect(d.select('a').length).toBe(1);
   });
 });

@@ -30,7 +30,8 @@ export async function crawlCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new ConfigError('crawl needs a spider file or at least one URL (see arachne crawl --help)');
   const options = crawlOptionsFrom(values);
-  const spider = await spiderFor(positionals);
+  const loaded = await spiderFor(positionals);
+  const spider = values.start ? { ...loaded, start: checkUrls(values.start) } : loaded;
   return runSpider(spider, { ...options, ...(values.output ? { output: values.output } : {}) }, {
     statsFile: values.stats,
     progress: !values['no-progress'],
@@ -44,6 +45,11 @@ async function spiderFor(targets: string[]): Promise<Spider> {
   if (urls.length !== targets.length) {
     throw new ConfigError('give either one spider file or one or more URLs, not both');
   }
+  return siteSpider(checkUrls(urls));
+}
+
+/** Start URLs given on the command line must be absolute http(s) URLs. */
+function checkUrls(urls: string[]): string[] {
   for (const url of urls) {
     let parsed: URL;
     try {
@@ -55,7 +61,7 @@ async function spiderFor(targets: string[]): Promise<Spider> {
       throw new ConfigError(`only http and https URLs can be crawled, got "${url}"`);
     }
   }
-  return siteSpider(urls);
+  return urls;
 }
 
 function isUrlLike(target: string): boolean {

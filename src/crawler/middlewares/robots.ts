@@ -1,29 +1,34 @@
-/** Obeys robots.txt for every hop; reports a host's Crawl-delay to the scheduler the first time it is known. */
+/** Obeys robots.txt for every hop; tells the crawl a host's Crawl-delay, and why an origin is off limits. */
 import { IgnoreRequest } from '../../errors.js';
 import type { Middleware } from '../../http/compose.js';
 import type { RobotsCache } from '../../robots/index.js';
 import { hostOf, originOf } from '../canonical-url.js';
 import type { Request } from '../request.js';
 
-export function robots(
-  cache: RobotsCache,
-  onCrawlDelay: (host: string, delayMs: number) => void,
-): Middleware<Request> {
-  const reported = new Set<string>();
+export interface RobotsHooks {
+  onCrawlDelay(host: string, delayMs: number): void;
+  onWarning(message: string): void;
+}
+
+export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Request> {
+  const reported = new WeakSet<object>();
   return async (request, next) => {
-    const origin = originOf(request.url) ?? '';
-    let policy = cache.peek(origin);
-    if (!policy) {
-      policy = await cache.get(origin);
-      if (!reported.has(origin)) {
-        reported.add(origin);
+    let allowed = cache.isAllowedSync(request.url);
+    if (allowed === undefined) {
+      const origin = originOf(request.url) ?? request.url;
+      const entry = await cache.load(origin);
+      // Concurrent first requests to an origin share one load; only the first one reports.
+      if (!reported.has(entry)) {
+        reported.add(entry);
+        if (entry.state === 'unreachable') {
+          hooks.onWarning(`robots.txt of ${origin} unreachable (${entry.reason}): not crawling that origin for now (RFC 9309)`);
+        }
         const delayMs = cache.crawlDelayMs(origin);
-        if (delayMs !== undefined) onCrawlDelay(hostOf(request.url) ?? '', delayMs);
+        if (delayMs !== undefined) hooks.onCrawlDelay(hostOf(request.url) ?? '', delayMs);
       }
+      allowed = cache.isAllowedSync(request.url) ?? false;
     }
-    if (!cache.isAllowedSync(request.url)) {
-      throw new IgnoreRequest(`robots.txt disallows ${request.url}`, 'AR_ROBOTS_DENIED');
-    }
+    if (!allowed) throw new IgnoreRequest(`robots.txt disallows ${request.url}`, 'AR_ROBOTS_DENIED');
     return next(request);
   };
 }

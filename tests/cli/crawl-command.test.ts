@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateShop, type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import { binPath, runCli } from '../helpers/run-cli.js';
+
+const products = 120;
+const shopSpiderPath = fileURLToPath(new URL('../../examples/shop.ts', import.meta.url));
+let shop: ShopServerProcess;
+let dir: string;
+
+beforeAll(async () => {
+  shop = await startShopServer({ seed: 3, products });
+  dir = await mkdtemp(join(tmpdir(), 'arachne-cli-'));
+});
+afterAll(() => shop?.stop());
+
+const readLines = async (path: string) =>
+  (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('arachne crawl URL (no code)', () => {
+  it('writes one record per fetched page with url, status, depth, title, contentType, bytes, links', async () => {
+    const out = join(dir, 'pages.jsonl');
+    const statsFile = join(dir, 'stats.json');
+    const result = await runCli(['crawl', `${shop.origin}/`, '-o', out, '--stats', statsFile, '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    const records = await readLines(out);
+    const expected = generateShop({ seed: 3, products }).allowedPaths();
+    expect(records.map((r) => new URL(String(r.url)).pathname).sort()).toEqual(
+      expected.map((p) => new URL(p, shop.origin).pathname).sort(),
+    );
+    const home = records.find((r) => r.url === `${shop.origin}/`);
+    expect(home).toMatchObject({ status: 200, depth: 0, contentType: 'text/html; charset=utf-8' });
+    expect(typeof home?.title).toBe('string');
+    expect(home?.bytes).toBeGreaterThan(1000);
+    expect(Array.isArray(home?.links)).toBe(true);
+    const stats = JSON.parse(await readFile(statsFile, 'utf8'));
+    expect(stats.responses).toBe(records.length);
+    expect(stats.robotsDenied).toBeGreaterThan(0);
+    expect(result.stdout).toContain(`pages fetched   ${records.length}`);
+  });
+
+  it('writes CSV and JSON by extension', async () => {
+    const csv = join(dir, 'items.csv');
+    const json = join(dir, 'items.json');
+    const start = ['--start', `${shop.origin}/`];
+    const a = await runCli(['crawl', shopSpiderPath, ...start, '-o', csv, '--no-progress', '--log-level', 'warn']);
+    expect(a.code, a.stderr).toBe(0);
+    const rows = (await readFile(csv, 'utf8')).trim().split(/\r?\n/);
+    expect(rows[0]).toBe('url,title,price,sku');
+    expect(rows.length).toBe(products + 1);
+    const b = await runCli(['crawl', shopSpiderPath, ...start, '-o', json, '--no-progress', '--log-level', 'warn']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(await readFile(json, 'utf8'))).toHaveLength(products);
+  }, 60_000);
+
+  it('exits 1 with a one-line message when the output cannot be written', async () => {
+    const blocker = join(dir, 'pages.jsonl'); // a file, so a path below it cannot be created
+    const result = await runCli(['crawl', `${shop.origin}/`, '-o', join(blocker, 'x.jsonl'), '--no-progress']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/arachne crawl: .*x\.jsonl/);
+  });
+
+  it('warns when robots.txt is ignored', async () => {
+    const result = await runCli(['crawl', `${shop.origin}/`, '--no-robots', '--max-pages', '3', '--no-progress']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('robots.txt is ignored');
+  });
+
+  it('counts a dead host as a failed page and still exits 0', async () => {
+    const result = await runCli(['crawl', 'http://127.0.0.1:9/', '--retries', '0', '--no-robots', '--no-progress']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/failed\s+1 \(AR_NETWORK: 1\)/);
+  });
+});
+
+describe('arachne crawl and signals', () => {
+  it('on SIGINT stops, keeps every item already scraped in a valid output, prints stats and exits 0', async () => {
+    const slow = await startShopServer({ seed: 5, products: 2000, delayMs: 40 });
+    try {
+      const out = join(dir, 'interrupted.json');
+      const run = spawn(
+        process.execPath,
+        [binPath, 'crawl', shopSpiderPath, '--start', `${slow.origin}/`, '-o', out, '--concurrency', '4', '--no-progress'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      run.stdout.on('data', (chunk) => (stdout += chunk));
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const size = await stat(out).then((s) => s.size, () => 0);
+        if (size > 2000) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      run.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => run.on('close', (c) => resolve(c)));
+      expect(code).toBe(0);
+      const items = JSON.parse(await readFile(out, 'utf8')) as Array<{ url: string }>;
+      expect(items.length).toBeGreaterThan(0);
+      expect(items.length).toBeLessThan(2000);
+      expect(new Set(items.map((i) => i.url)).size).toBe(items.length);
+      const scraped = /items scraped\s+(\d+)/.exec(stdout);
+      expect(Number(scraped?.[1])).toBe(items.length);
+    } finally {
+      await slow.stop();
+    }
+  }, 60_000);
+});
