@@ -9,13 +9,8 @@ export type {
   ExtractResult,
 } from './extract.js';
 export type { Form, FormButton } from './forms.js';
-export {
-  extractLinks,
-  extractTitleAndLinks,
-  resolveBaseUrl,
-  resolveLink,
-  type TitleAndLinks,
-} from './links.js';
+export { createLinkResolver, resolveLink } from './link-resolver.js';
+export { extractLinks, extractTitleAndLinks, resolveBaseUrl, type TitleAndLinks } from './links.js';
 export { type ParseHtmlOptions, parseHtml } from './parse.js';
 export { Selection } from './selection.js';
 export type { Table } from './tables.js';

@@ -84,7 +84,11 @@ function shapeOf(href: string): number {
     const code = href.charCodeAt(i);
     // A segment starting with '.' may be a dot segment ('.', '..'); '%2e' is a dot to WHATWG as well.
     if (code === 0x2e && (i === 0 || href.charCodeAt(i - 1) === 0x2f)) return SLOW;
-    if (code === 0x25 && href.charCodeAt(i + 1) === 0x32 && (href.charCodeAt(i + 2) | 0x20) === 0x65) {
+    if (
+      code === 0x25 &&
+      href.charCodeAt(i + 1) === 0x32 &&
+      (href.charCodeAt(i + 2) | 0x20) === 0x65
+    ) {
       return SLOW;
     }
   }

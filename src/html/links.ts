@@ -1,5 +1,5 @@
 /** Link resolution, and the DOM-free fast path that pulls a page's links (and title) in one streaming pass. */
-import { createLinkResolver, resolveLink } from './link-resolver.js';
+import { createLinkResolver } from './link-resolver.js';
 import { scanLinks } from './link-scanner.js';
 import { collapseWhitespace } from './text.js';
 
@@ -25,8 +25,6 @@ export function resolveBaseUrl(
     return undefined;
   }
 }
-
-export { createLinkResolver, resolveLink };
 
 /** Resolves and de-duplicates raw hrefs, keeping document order. */
 export function resolveLinks(hrefs: Iterable<string>, base: string | undefined): string[] {

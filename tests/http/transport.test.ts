@@ -133,6 +133,44 @@ describe('transport', () => {
     }
   });
 
+  it('keeps reusing connections under steady load after an aborted body and after Connection: close', async () => {
+    const local = await startServer((request, response) => {
+      response.on('error', () => {});
+      if (request.url === '/big') return void response.end(Buffer.alloc(2 * 1024 * 1024));
+      if (request.url === '/close') response.setHeader('connection', 'close');
+      response.end('x');
+    });
+    const own = createTransport();
+    const burst = async (concurrency: number, total: number) => {
+      let sent = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (sent < total) {
+            sent++;
+            await own.send(getRequest(`${local.origin}/small`));
+          }
+        }),
+      );
+    };
+    try {
+      const tooBig = { ...transportDefaults, maxBytes: 1024 };
+      await expect(own.send(getRequest(`${local.origin}/big`), tooBig)).rejects.toThrow(
+        /larger than/,
+      );
+      const afterAbort = local.connections;
+      await burst(4, 100);
+      // undici's Agent would open one connection per request here (nodejs/undici#5022).
+      expect(local.connections - afterAbort).toBeLessThanOrEqual(6);
+      await own.send(getRequest(`${local.origin}/close`));
+      const afterClose = local.connections;
+      await burst(1, 50);
+      expect(local.connections - afterClose).toBeLessThanOrEqual(2);
+    } finally {
+      await own.close();
+      await local.close();
+    }
+  });
+
   it('measures DNS when the host is a name', async () => {
     const local = await startServer((_request, response) => response.end('x'));
     const own = createTransport();
