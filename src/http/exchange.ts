@@ -40,7 +40,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     if (this.#settled) {
-      // Timed out while waiting for a connection: the socket arrived too late, give it back at once.
+      // Timed out while waiting for a connection and already rejected: cancel the request now that it has one.
       controller.abort(this.#failure ?? new TimeoutError(this.request.url, 'connect'));
       return;
     }
@@ -64,7 +64,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#phase = 'body';
     this.#status = statusCode;
     this.#headers = normalizeHeaders(headers);
-    const declaredLength = Number(this.#headers['content-length']);
+    // A HEAD answer declares the length of a body it does not send.
+    const declaredLength =
+      this.request.method === 'HEAD' ? 0 : Number(this.#headers['content-length']);
     if (declaredLength > this.options.maxBytes) {
       this.#fail(new BodyTooLargeError(this.request.url, this.options.maxBytes));
       return;

@@ -151,6 +151,12 @@ describe('decompression', () => {
     expect(isCrawlError(error) && error.code).toBe('AR_BODY_TOO_LARGE');
   });
 
+  it('lets a HEAD through whatever Content-Length it declares', async () => {
+    const head = await fetchPath('/big-declared', { ...transportDefaults, maxBytes: MiB }, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(String(3 * MiB));
+  });
+
   it('still serves requests after aborted ones (the pool recovers)', async () => {
     const response = await fetchPath('/gzip');
     expect(response.text).toBe(page);
