@@ -1,7 +1,7 @@
 /** An output file for a sink: creates parent directories, writes fully, and turns fs errors into one-line StorageErrors. */
 import { constants, type promises as fsp } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { StorageError } from '../errors.js';
 
 /** How the file is opened: truncated, appended to (readable, for tail checks), or updated in place. */
@@ -94,19 +94,44 @@ export class FileOutput {
   }
 }
 
-/** mkdir -p, except that a parent which is a regular file reads as ENOTDIR rather than the puzzling EEXIST. */
+/**
+ * mkdir -p, written out because Node's `recursive: true` spins forever when a parent exists but cannot hold
+ * children (a path under /proc, a dangling symlink): it reads every ENOENT as "create the parent first". Here the
+ * walk goes up to the nearest existing ancestor once, then creates downwards, one mkdir per level.
+ */
 async function makeParent(directory: string): Promise<void> {
-  try {
-    await mkdir(directory, { recursive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const message = `ENOTDIR: not a directory, mkdir '${directory}'`;
-    throw Object.assign(new Error(message, { cause: error }), {
-      code: 'ENOTDIR',
-      syscall: 'mkdir',
-      path: directory,
-    });
+  const missing: string[] = [];
+  for (let current = resolve(directory); ; current = dirname(current)) {
+    if (await isDirectory(current)) break;
+    missing.push(current);
+    if (dirname(current) === current) break;
   }
+  for (const path of missing.reverse()) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Made by someone else meanwhile (fine), or a file or a dangling symlink (not fine).
+      if (!(await isDirectory(path))) throw notADirectory(path);
+    }
+  }
+}
+
+/** True for a directory, false if nothing is there; ENOTDIR and the like (a parent is a file) are thrown. */
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    const stats = await stat(path);
+    if (stats.isDirectory()) return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  throw notADirectory(path);
+}
+
+function notADirectory(path: string): Error {
+  const message = `ENOTDIR: not a directory, mkdir '${path}'`;
+  return Object.assign(new Error(message), { code: 'ENOTDIR', syscall: 'mkdir', path });
 }
 
 /** `cannot write items to /x/y.jsonl: EACCES permission denied` (plus the syscall and path when they differ). */

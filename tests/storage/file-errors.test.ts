@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,22 @@ describe.each(sinks)('%s errors', (_name, make) => {
     await mkdir(path);
     await expect(make(path).open()).rejects.toThrow(
       `cannot write items to ${path}: EISDIR illegal operation on a directory`,
+    );
+  });
+
+  // Node's own recursive mkdir spins forever on these two: the sinks must fail instead.
+  it.skipIf(!existsSync('/proc/self'))('fails at open on a path under /proc', async () => {
+    const path = '/proc/arachne-no-such-dir/out.file';
+    await expect(make(path).open()).rejects.toThrow(
+      `cannot write items to ${path}: ENOENT no such file or directory (mkdir /proc/arachne-no-such-dir)`,
+    );
+  });
+
+  it('fails at open when a parent is a dangling symbolic link', async () => {
+    await symlink(join(dir, 'nowhere'), join(dir, 'dangling'));
+    const path = join(dir, 'dangling', 'sub', 'out.file');
+    await expect(make(path).open()).rejects.toThrow(
+      `cannot write items to ${path}: ENOTDIR not a directory (mkdir ${join(dir, 'dangling')})`,
     );
   });
 
