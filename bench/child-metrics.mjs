@@ -11,9 +11,25 @@ function kernelPeakRss() {
   }
 }
 
+/**
+ * CPU ms of this process's finished children (cutime + cstime in /proc/self/stat), e.g. the `ps` and `cat`
+ * commands Crawlee's system monitor spawns every second. 0 where /proc is missing. Assumes 100 ticks/s (Linux).
+ */
+function childrenCpuMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // Fields after the parenthesised command name; cutime and cstime are fields 16 and 17 of the whole line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** Starts measuring now (call right before the crawl, after imports); `stop()` returns the figures. */
 export function startMeter() {
   const cpuStart = process.cpuUsage();
+  const childrenStart = childrenCpuMs();
   const started = performance.now();
   let sampledPeak = process.memoryUsage.rss();
   // Sampling backs up VmHWM on systems without /proc; unref so it never keeps the process alive.
@@ -32,6 +48,7 @@ export function startMeter() {
         wallMs,
         cpuUserMs: cpu.user / 1000,
         cpuSystemMs: cpu.system / 1000,
+        childProcessesCpuMs: childrenCpuMs() - childrenStart,
         peakRssBytes: peak ?? sampledPeak,
         peakRssSource: peak === undefined ? 'sampled' : 'VmHWM',
         sampledPeakRssBytes: sampledPeak,

@@ -10,7 +10,8 @@ function median(values) {
 /** Derived figures of one successful run. Pages = requests the server saw during the run. */
 export function runFigures(run) {
   const pages = run.verification.requests;
-  const cpuSeconds = (run.cpuUserMs + run.cpuSystemMs) / 1000;
+  // Children: helper commands a crawler spawns (Crawlee runs `ps` about once a second) are its work too.
+  const cpuSeconds = (run.cpuUserMs + run.cpuSystemMs + (run.childProcessesCpuMs ?? 0)) / 1000;
   return {
     pages,
     pagesPerSecond: pages / (run.wallMs / 1000),

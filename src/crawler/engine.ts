@@ -8,6 +8,8 @@ import type { Response } from '../http/response.js';
 import { backoffDelayMs, isRetryableError, isRetryableStatus, parseRetryAfterMs } from '../http/retry-policy.js';
 import { canonicalizeUrl, hostOf, isInScope } from './canonical-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
+import type { Item } from '../storage/sink.js';
+import type { Outcome } from './frontier.js';
 import type { ItemWriter } from './item-writer.js';
 import { isRequest } from './output.js';
 import { Page } from './page.js';
@@ -15,6 +17,8 @@ import type { Request } from './request.js';
 import type { Scheduler } from './scheduler.js';
 import type { HandlerResult, Output, Spider } from './spider.js';
 import type { StatsCollector } from './stats.js';
+
+const noOutcome: Outcome = { children: [], items: [] };
 
 export interface EngineParts {
   spider: Spider;
@@ -58,7 +62,7 @@ export class Engine {
 
   /** 1. Start requests enter the frontier; 2–7 repeat until the frontier is empty and nothing is in flight. */
   async run(start: readonly Request[]): Promise<CloseReason> {
-    await this.schedule(start, undefined);
+    await this.schedule(start);
     void this.#pump();
     return this.#done;
   }
@@ -69,9 +73,14 @@ export class Engine {
     void this.#checkIdle();
   }
 
-  /** Filters and queues requests: bad URL, out of scope, too deep, unknown handler, duplicate. */
-  async schedule(requests: readonly Request[], parent: Request | undefined): Promise<void> {
-    const { stats, allowedDomains, limits, spider, scheduler, events } = this.#parts;
+  /** Queues start requests (and sitemap seeds) that pass the filters. */
+  async schedule(requests: readonly Request[]): Promise<void> {
+    this.#queued(requests.length, await this.#parts.scheduler.add(this.#accept(requests, undefined)));
+  }
+
+  /** Drops what must not be crawled: bad URL, out of scope, too deep. An unknown handler is a spider bug. */
+  #accept(requests: readonly Request[], parent: Request | undefined): Request[] {
+    const { stats, allowedDomains, limits, spider, events } = this.#parts;
     const accepted: Request[] = [];
     for (const request of requests) {
       const url = canonicalizeUrl(request.url);
@@ -95,8 +104,13 @@ export class Engine {
       }
       accepted.push(url === request.url ? request : { ...request, url });
     }
-    const queued = await scheduler.add(accepted);
-    stats.counts.duplicatesFiltered += accepted.length - queued.length;
+    return accepted;
+  }
+
+  /** Counts what the frontier took out of `offered` accepted requests as new. */
+  #queued(offered: number, queued: readonly Request[]): void {
+    const { stats, events } = this.#parts;
+    stats.counts.duplicatesFiltered += offered - queued.length;
     stats.queued += queued.length;
     for (const request of queued) events.emit('request:scheduled', { request });
   }
@@ -137,40 +151,60 @@ export class Engine {
   /** 3–6. Download, pass the page to its handler, route what the handler yields. */
   async #handle(request: Request): Promise<void> {
     const { download, stats, events, scheduler } = this.#parts;
-    let retried = false;
     try {
       stats.counts.requests++;
       const response = await download(request);
       stats.response(response.status, response.body.length);
       events.emit('response:received', { request, response });
-      if (this.#shouldRetryStatus(request, response)) {
-        retried = true;
-        return;
+      if (!this.#retryStatus(request, response)) {
+        if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) {
+          await this.#complete(request, noOutcome);
+        } else if (!this.#handles(response.status)) {
+          await this.#onError(request, new HttpError(response.url, response.status, request.method));
+        } else {
+          await this.#runHandler(request, new Page(request, response));
+        }
       }
-      if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) return;
-      if (!this.#handles(response.status)) {
-        throw new HttpError(response.url, response.status, request.method);
-      }
-      await this.#runHandler(request, new Page(request, response));
     } catch (error) {
-      retried = this.#onError(request, error);
+      await this.#onError(request, error).catch((fatal) => this.#fail(fatal));
     } finally {
       this.#inFlight--;
       stats.inFlight = this.#inFlight;
       scheduler.release(request);
-      if (!retried) await Promise.resolve(scheduler.frontier.done(request)).catch((e) => this.#fail(e));
       void this.#pump();
     }
   }
 
+  /**
+   * Runs the handler to its end, then hands the whole outcome (children and items) to the frontier at once, so a
+   * persistent frontier records the request as done together with what it produced.
+   */
   async #runHandler(request: Request, page: Page): Promise<void> {
     const handler = this.#parts.spider.handlers[request.handler];
     if (!handler) throw new ConfigError(`unknown handler "${request.handler}"`);
-    for await (const output of outputsOf(handler(page))) {
-      if (isRequest(output)) await this.schedule([output], request);
-      else await this.#parts.items.push(output, request);
-      if (this.#parts.items.failure) throw this.#parts.items.failure;
+    const children: Request[] = [];
+    const items: Item[] = [];
+    try {
+      for await (const output of outputsOf(handler(page))) {
+        if (isRequest(output)) children.push(output);
+        else {
+          const item = await this.#parts.items.process(output, request);
+          if (item) items.push(item);
+        }
+      }
+    } catch (error) {
+      await this.#onError(request, error, { children: this.#accept(children, request), items });
+      return;
     }
+    await this.#complete(request, { children: this.#accept(children, request), items });
+  }
+
+  async #complete(request: Request, outcome: Outcome): Promise<void> {
+    const { scheduler, items } = this.#parts;
+    const queued = await scheduler.frontier.complete(request, outcome);
+    this.#queued(outcome.children.length, queued);
+    if (!scheduler.frontier.storesItems) items.write(outcome.items);
+    if (items.failure) throw items.failure;
   }
 
   #handles(status: number): boolean {
@@ -187,7 +221,8 @@ export class Engine {
     return fresh;
   }
 
-  #shouldRetryStatus(request: Request, response: Response): boolean {
+  /** Returns true when the response's status sends the request back for another attempt. */
+  #retryStatus(request: Request, response: Response): boolean {
     if (!isRetryableStatus(response.status) || request.attempt >= this.#parts.limits.retries) return false;
     let delayMs = backoffDelayMs(request.attempt + 1);
     if (response.status === 429 || response.status === 503) {
@@ -202,34 +237,40 @@ export class Engine {
     return true;
   }
 
-  /** Returns true when the request was re-queued for another attempt. */
-  #onError(request: Request, error: unknown): boolean {
-    const { stats, events, limits } = this.#parts;
+  /**
+   * Decides what a failure means: ignored (robots, offsite), a retry, fatal for the crawl, or a failed request.
+   * `partial` is what a handler produced before it threw: kept unless the request is tried again.
+   */
+  async #onError(request: Request, error: unknown, partial: Outcome = noOutcome): Promise<void> {
+    const { stats, events, limits, scheduler } = this.#parts;
     const err = error instanceof Error ? error : new Error(String(error));
     const code = isCrawlError(err) ? err.code : 'AR_HANDLER';
     if (code === 'AR_ROBOTS_DENIED' || code === 'AR_OFFSITE' || code === 'AR_IGNORED') {
       if (code === 'AR_ROBOTS_DENIED') stats.counts.robotsDenied++;
       else if (code === 'AR_OFFSITE') stats.counts.offsite++;
       events.emit('request:ignored', { request, reason: err.message, code });
-      return false;
-    }
-    if (err instanceof StopCrawl) {
-      this.stop('stopped');
-      return false;
+      await this.#complete(request, noOutcome);
+      return;
     }
     if (code === 'AR_CONFIG' || code === 'AR_STORAGE') {
       this.#fail(err);
-      return false;
+      return;
     }
     const retryable = err instanceof RetryRequest || isRetryableError(err);
     if (retryable && request.attempt < limits.retries) {
       this.#retry(request, err, backoffDelayMs(request.attempt + 1));
-      return true;
+      return;
     }
+    if (err instanceof StopCrawl) {
+      await this.#complete(request, partial);
+      this.stop('stopped');
+      return;
+    }
+    if (partial.items.length > 0 || partial.children.length > 0) await this.#complete(request, partial);
     stats.counts.failed++;
     stats.error(code);
     events.emit('request:failed', { request, error: err });
-    return false;
+    await scheduler.frontier.fail(request, { code, message: err.message });
   }
 
   #retry(request: Request, error: Error, delayMs: number): void {

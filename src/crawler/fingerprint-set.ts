@@ -14,7 +14,9 @@ const MAX_CAPACITY = 2 ** 29;
 
 /**
  * A set of 64-bit fingerprints that costs 8 bytes per slot: 11–23 bytes per entry between doublings at the default
- * load factor, against ~100+ for URL strings in a `Set`.
+ * load factor, against ~30 bytes for the `Set` slot alone plus ~80 for the URL string it would keep alive.
+ * Measured: 1M entries in 16 MiB (16.8 B/entry), 5M in 64 MiB (13.4 B/entry); ~8–12 M `addHalves`/s, ~4.7 M `add`/s
+ * (the bigint split costs the difference).
  *
  * Layout: one `Uint32Array` of interleaved `[high, low]` pairs, so a probe touches a single cache line; linear
  * probing (fingerprints are already well mixed, so clustering stays low below 0.7 load); `(0, 0)` marks an empty slot

@@ -1,12 +1,30 @@
 /** The frontier: where requests wait. One interface, several backends, one contract suite. */
-import { canonicalizeUrl, hostOf } from './canonical-url.js';
+import { hostOf } from './canonical-url.js';
 import { fingerprint } from './fingerprint.js';
 import { FingerprintSet } from './fingerprint-set.js';
+import type { Item } from '../storage/sink.js';
 import type { Request } from './request.js';
 
 type Awaitable<T> = T | Promise<T>;
 
+/** What handling one request produced: the requests it asked for (already filtered) and its items. */
+export interface Outcome {
+  children: readonly Request[];
+  items: readonly Item[];
+}
+
+/** Why a request was given up, kept by persistent frontiers so it can be listed and retried later. */
+export interface Failure {
+  code: string;
+  message: string;
+}
+
 export interface Frontier {
+  /**
+   * True when `complete` stores the items with the request's progress (one transaction) and the crawl must
+   * export them from the frontier rather than write them to the sink directly.
+   */
+  readonly storesItems: boolean;
   /**
    * Queues requests that were not seen before (by fingerprint of method + canonical URL + body).
    * Returns the requests actually queued; the others were duplicates.
@@ -16,8 +34,13 @@ export interface Frontier {
   markSeen(request: Request): Awaitable<boolean>;
   /** Leases the next request whose host `isReady` accepts, highest priority first. */
   next(isReady: (host: string) => boolean): Awaitable<Request | undefined>;
-  /** Acknowledges a leased request: it will never be handed out again. */
-  done(request: Request): Awaitable<void>;
+  /**
+   * Acknowledges a leased request with what its handler produced: new children are queued (the ones returned),
+   * and the request will never be handed out again.
+   */
+  complete(request: Request, outcome: Outcome): Awaitable<Request[]>;
+  /** Gives a leased request up (retries exhausted, or not retryable). */
+  fail(request: Request, failure: Failure): Awaitable<void>;
   /** Returns a leased request to its queue (bypassing dedup), e.g. for a retry. */
   retry(request: Request): Awaitable<void>;
   /** Queued requests (not counting leased ones). */
@@ -25,15 +48,9 @@ export interface Frontier {
   close(): Awaitable<void>;
 }
 
-/** A request keyed for dedup: canonical URL, or undefined when the URL is not crawlable. */
-export function canonicalRequest(request: Request): Request | undefined {
-  const url = canonicalizeUrl(request.url);
-  if (url === undefined) return undefined;
-  return url === request.url ? request : { ...request, url };
-}
-
 /** Per-host FIFO queues, by priority, in memory; dedup on 64-bit fingerprints, never URL strings. */
 export class MemoryFrontier implements Frontier {
+  readonly storesItems = false;
   readonly #seen = new FingerprintSet();
   readonly #hosts = new Map<string, HostQueue>();
   /** Hosts that have queued requests, visited round-robin so no host starves the others. */
@@ -78,8 +95,13 @@ export class MemoryFrontier implements Frontier {
     return undefined;
   }
 
-  done(): void {
-    // Nothing to do in memory: a leased request lives only in the engine until it is done.
+  complete(_request: Request, outcome: Outcome): Request[] {
+    // A leased request lives only in the engine until it is done: nothing to release here.
+    return this.add(outcome.children);
+  }
+
+  fail(): void {
+    // Counted in the stats; a memory crawl keeps no list of failures.
   }
 
   retry(request: Request): void {

@@ -31,7 +31,8 @@ export class ItemWriter {
     return this.#failure;
   }
 
-  async push(item: Item, request: Request): Promise<void> {
+  /** Runs the pipelines; returns the item to keep, or undefined when a pipeline dropped it. */
+  async process(item: Item, request: Request): Promise<Item | undefined> {
     const { pipelines, stats, events, spider } = this.parts;
     let processed = item;
     if (pipelines.length > 0) {
@@ -41,13 +42,18 @@ export class ItemWriter {
         if (!(error instanceof DropItem)) throw error;
         stats.counts.itemsDropped++;
         events.emit('item:dropped', { item, reason: error.message });
-        return;
+        return undefined;
       }
     }
     stats.counts.items++;
     events.emit('item:scraped', { item: processed, request });
-    if (!this.parts.sink) return;
-    this.#batch.push(processed);
+    return processed;
+  }
+
+  /** Queues items for the sink, written in batches. */
+  write(items: readonly Item[]): void {
+    if (!this.parts.sink || items.length === 0) return;
+    for (const item of items) this.#batch.push(item);
     if (this.#batch.length >= batchSize) this.#writeBatch();
     else this.#timer ??= setTimeout(() => this.#writeBatch(), flushEveryMs);
   }

