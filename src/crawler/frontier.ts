@@ -1,8 +1,8 @@
 /** The frontier: where requests wait. One interface, several backends, one contract suite. */
-import { hostOf } from './canonical-url.js';
 import { fingerprint } from './fingerprint.js';
 import { FingerprintSet } from './fingerprint-set.js';
 import type { Item } from '../storage/sink.js';
+import { HostQueues } from './host-queues.js';
 import type { Request } from './request.js';
 
 type Awaitable<T> = T | Promise<T>;
@@ -52,47 +52,24 @@ export interface Frontier {
 export class MemoryFrontier implements Frontier {
   readonly storesItems = false;
   readonly #seen = new FingerprintSet();
-  readonly #hosts = new Map<string, HostQueue>();
-  /** Hosts that have queued requests, visited round-robin so no host starves the others. */
-  #ring: string[] = [];
-  #cursor = 0;
-  #size = 0;
+  readonly #queues = new HostQueues();
 
   add(requests: readonly Request[]): Request[] {
     const queued: Request[] = [];
     for (const request of requests) {
-      if (!this.#seen.add(fingerprint(request.method, request.url, request.body))) continue;
-      this.#enqueue(request);
+      if (!this.#seen.add(requestFingerprint(request))) continue;
+      this.#queues.push(request);
       queued.push(request);
     }
     return queued;
   }
 
   markSeen(request: Request): boolean {
-    return this.#seen.add(fingerprint(request.method, request.url, request.body));
+    return this.#seen.add(requestFingerprint(request));
   }
 
   next(isReady: (host: string) => boolean): Request | undefined {
-    const ring = this.#ring;
-    for (let tried = 0; tried < ring.length; tried++) {
-      if (this.#cursor >= ring.length) this.#cursor = 0;
-      const host = ring[this.#cursor] as string;
-      if (!isReady(host)) {
-        this.#cursor++;
-        continue;
-      }
-      const queue = this.#hosts.get(host) as HostQueue;
-      const request = queue.shift();
-      this.#size--;
-      if (queue.length === 0) {
-        this.#hosts.delete(host);
-        ring.splice(this.#cursor, 1);
-      } else {
-        this.#cursor++;
-      }
-      return request;
-    }
-    return undefined;
+    return this.#queues.next(isReady);
   }
 
   complete(_request: Request, outcome: Outcome): Request[] {
@@ -105,70 +82,18 @@ export class MemoryFrontier implements Frontier {
   }
 
   retry(request: Request): void {
-    this.#enqueue(request);
+    this.#queues.push(request);
   }
 
   size(): number {
-    return this.#size;
+    return this.#queues.size;
   }
 
   close(): void {
-    this.#hosts.clear();
-    this.#ring = [];
-    this.#size = 0;
-  }
-
-  #enqueue(request: Request): void {
-    const host = hostOf(request.url) ?? '';
-    let queue = this.#hosts.get(host);
-    if (!queue) {
-      queue = new HostQueue();
-      this.#hosts.set(host, queue);
-      this.#ring.push(host);
-    }
-    queue.push(request);
-    this.#size++;
+    this.#queues.clear();
   }
 }
 
-/** Buckets by priority, each a FIFO; a crawl rarely uses more than a handful of priority levels. */
-class HostQueue {
-  readonly #buckets = new Map<number, Request[]>();
-  #heads = new Map<number, number>();
-  #priorities: number[] = [];
-  length = 0;
-
-  push(request: Request): void {
-    let bucket = this.#buckets.get(request.priority);
-    if (!bucket) {
-      bucket = [];
-      this.#buckets.set(request.priority, bucket);
-      this.#heads.set(request.priority, 0);
-      this.#priorities.push(request.priority);
-      this.#priorities.sort((a, b) => b - a);
-    }
-    bucket.push(request);
-    this.length++;
-  }
-
-  shift(): Request {
-    const priority = this.#priorities[0] as number;
-    const bucket = this.#buckets.get(priority) as Request[];
-    const head = this.#heads.get(priority) as number;
-    const request = bucket[head] as Request;
-    bucket[head] = undefined as unknown as Request; // release the reference for the GC
-    this.length--;
-    if (head + 1 === bucket.length) {
-      this.#buckets.delete(priority);
-      this.#heads.delete(priority);
-      this.#priorities.shift();
-    } else if (head > 1024 && head * 2 > bucket.length) {
-      // Compact now and then so a long FIFO does not keep a long tail of holes.
-      bucket.splice(0, head + 1);
-      this.#heads.set(priority, 0);
-    } else {
-      this.#heads.set(priority, head + 1);
-    }
-    return request;
-  }
+export function requestFingerprint(request: Request): bigint {
+  return fingerprint(request.method, request.url, request.body);
 }
