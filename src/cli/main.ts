@@ -4,11 +4,13 @@ import { version } from '../version.js';
 import { crawlCommand } from './commands/crawl.js';
 import { demoCommand } from './commands/demo.js';
 import { fetchCommand } from './commands/fetch.js';
+import { stateCommand } from './commands/state.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   crawl: crawlCommand,
   demo: demoCommand,
   fetch: fetchCommand,
+  state: stateCommand,
 };
 
 const help = `arachne ${version}: a fast, polite web crawler and scraper
@@ -19,6 +21,7 @@ Commands:
   crawl <spider.ts | URL...>   run a spider file, or crawl a site with no code
   fetch <URL>                  fetch one URL: status, headers, timings and body (or --select CSS)
   demo                         start the bundled sample shop on 127.0.0.1 and crawl it
+  state <show|failed> FILE     inspect a crawl's state file (see crawl --state)
 
 Run 'arachne <command> --help' for the options of each command.`;
 

@@ -7,6 +7,8 @@ export const crawlFlags = {
   output: { type: 'string', short: 'o' },
   start: { type: 'string', multiple: true },
   stats: { type: 'string' },
+  state: { type: 'string' },
+  'retry-failed': { type: 'boolean' },
   concurrency: { type: 'string' },
   'per-host': { type: 'string' },
   'delay-ms': { type: 'string' },
@@ -26,6 +28,9 @@ export const crawlFlagsHelp = `Options:
       --start URL        start from URL instead of the spider's start URLs (repeatable)
   -o, --output FILE      write items to FILE: .jsonl (default format), .json, .csv; '-' for stdout
       --stats FILE       write the final stats as JSON to FILE
+      --state FILE       keep the crawl's state in FILE (SQLite): run the same command again to resume,
+                         after Ctrl-C or even kill -9, with nothing lost and no item written twice
+      --retry-failed     with --state: queue again the requests that failed in earlier runs
       --concurrency N    requests in flight across all hosts (default 32)
       --per-host N       requests in flight per host (default 8)
       --delay-ms N       minimum delay between two requests to one host (default 0)
@@ -72,6 +77,11 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   if (typeof userAgent === 'string') options.userAgent = userAgent;
   if (values['no-robots']) options.robots = false;
   if (values.sitemaps) options.sitemaps = true;
+  if (typeof values.state === 'string') options.state = values.state;
+  if (values['retry-failed']) {
+    if (typeof values.state !== 'string') throw new ConfigError('--retry-failed needs --state FILE');
+    options.retryFailed = true;
+  }
   const level = values['log-level'];
   if (typeof level === 'string') {
     if (!logLevels.includes(level as LogLevel)) {

@@ -6,12 +6,10 @@ import { userAgent } from '../http/middlewares/user-agent.js';
 import type { TransportOptions } from '../http/request.js';
 import { createTransport } from '../http/transport.js';
 import { RobotsCache } from '../robots/index.js';
-import { openSink } from '../storage/open-sink.js';
-import type { Sink } from '../storage/sink.js';
 import { defaultUserAgent } from '../version.js';
 import { Engine } from './engine.js';
 import { CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
-import { MemoryFrontier } from './frontier.js';
+import { openCrawlStorage } from './crawl-storage.js';
 import { attachLogger, createLog } from './logger.js';
 import { ItemWriter } from './item-writer.js';
 import { robots } from './middlewares/robots.js';
@@ -83,7 +81,7 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
   const start = await startRequests(spider);
   if (start.length === 0) throw new ConfigError(`spider "${spider.name}" has no start URLs`);
   const allowedDomains = spider.allowedDomains ?? startHosts(start);
-  const sink = await openOutput(options.output);
+  const storage = await openCrawlStorage(options, spider.name, events);
   const transport = createTransport();
   const transportOptions: TransportOptions = {
     timeoutMs: options.timeoutMs,
@@ -91,7 +89,7 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
     maxBytes: options.maxBytes,
   };
   const send = (request: Request) => transport.send(request, transportOptions);
-  const scheduler = new Scheduler(new MemoryFrontier(), options);
+  const scheduler = new Scheduler(storage.frontier, options);
   const robotsCache = options.robots
     ? new RobotsCache({ userAgent: options.userAgent, fetch: robotsFetcher(send, options.userAgent) })
     : undefined;
@@ -110,7 +108,13 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
     ...((spider.middlewares ?? []) as unknown as Middleware<Request>[]),
   ];
   const download = compose(middlewares, send);
-  const items = new ItemWriter({ spider: spider.name, pipelines: spider.pipelines ?? [], sink, stats, events });
+  const items = new ItemWriter({
+    spider: spider.name,
+    pipelines: spider.pipelines ?? [],
+    sink: storage.directSink,
+    stats,
+    events,
+  });
   const engine = new Engine({
     spider,
     scheduler,
@@ -136,6 +140,7 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
     reason = 'error';
     stats.finish(reason);
     await items.close().catch(() => {});
+    await storage.close().catch(() => {});
     await transport.close().catch(() => {});
     throw error;
   } finally {
@@ -144,10 +149,12 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
   }
   stats.finish(reason);
   let failure = engine.fatal;
-  try {
-    await items.close();
-  } catch (error) {
-    failure ??= error as Error;
+  for (const close of [() => items.close(), () => storage.close()]) {
+    try {
+      await close();
+    } catch (error) {
+      failure ??= error as Error;
+    }
   }
   // In-flight requests abandoned after the grace period are cut here, so the process can exit.
   await transport.close().catch(() => {});
@@ -155,13 +162,6 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
   events.emit('crawl:closed', { reason, stats: final });
   if (failure) throw failure;
   return final;
-}
-
-async function openOutput(output: string | Sink | undefined): Promise<Sink | undefined> {
-  if (output === undefined) return undefined;
-  const sink = typeof output === 'string' ? openSink(output) : output;
-  await sink.open();
-  return sink;
 }
 
 /** After an abort, waits at most `graceMs` for in-flight requests, then gives up on them. */

@@ -33,6 +33,13 @@ export interface CrawlOptions {
   output?: string | Sink;
   /** @default 'info' */
   logLevel?: LogLevel;
+  /**
+   * A state file (SQLite): the frontier, the seen set and the items live there, so the crawl can be stopped or
+   * killed at any moment and resumed by running it again with the same file. @default none (memory)
+   */
+  state?: string;
+  /** With `state`: queue again the requests that failed in earlier runs. @default false */
+  retryFailed?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -50,6 +57,8 @@ export interface ResolvedOptions {
   sitemaps: boolean;
   output: string | Sink | undefined;
   logLevel: LogLevel;
+  state: string | undefined;
+  retryFailed: boolean;
 }
 
 /** Single source of the defaults (Scrapy's default_settings.py, ky's NormalizedOptions). */
@@ -66,7 +75,8 @@ export const defaults = {
   robots: true,
   sitemaps: false,
   logLevel: 'info',
-} as const satisfies Omit<ResolvedOptions, 'output' | 'userAgent'>;
+  retryFailed: false,
+} as const satisfies Omit<ResolvedOptions, 'output' | 'userAgent' | 'state'>;
 
 /** Merges option layers; later layers win: defaults < spider.options < crawl() options < CLI flags. */
 export function resolveOptions(
@@ -84,6 +94,7 @@ export function resolveOptions(
     ...defaults,
     userAgent: userAgentDefault,
     output: undefined,
+    state: undefined,
     ...(merged as Partial<ResolvedOptions>),
   };
   for (const key of ['concurrency', 'perHost'] as const) {

@@ -1,0 +1,45 @@
+/** `arachne state show|failed FILE`: what a crawl's state file holds, without changing it. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../errors.js';
+
+export const stateHelp = `Usage: arachne state <show | failed> FILE
+
+  show FILE     counts of queued, done and failed requests and of items in a state file
+  failed FILE   the requests that failed (after their retries), one per line: URL and error
+                (run the crawl again with --state FILE --retry-failed to queue them again)`;
+
+export async function stateCommand(argv: string[], output: { stdout: NodeJS.WritableStream } = process): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  const [action, file] = positionals;
+  if (values.help) {
+    output.stdout.write(`${stateHelp}\n`);
+    return 0;
+  }
+  if ((action !== 'show' && action !== 'failed') || file === undefined || positionals.length > 2) {
+    throw new ConfigError(`usage: arachne state <show | failed> FILE`);
+  }
+  const { openStateDbReadOnly, stateCounts } = await import('../../state/index.js');
+  const db = openStateDbReadOnly(file);
+  try {
+    if (action === 'show') {
+      const counts = stateCounts(db);
+      output.stdout.write(
+        `queued  ${counts.queued}\ndone    ${counts.done}\nfailed  ${counts.failed}\nitems   ${counts.items}\n`,
+      );
+      return 0;
+    }
+    const rows = db.prepare('SELECT url, error FROM requests WHERE state = 3 ORDER BY seq').all() as Array<{
+      url: string;
+      error: string | null;
+    }>;
+    for (const row of rows) output.stdout.write(`${row.url}\t${row.error ?? ''}\n`);
+    output.stdout.write(`${rows.length} failed\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}

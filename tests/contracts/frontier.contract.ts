@@ -1,0 +1,103 @@
+// The Frontier contract: every backend (memory, SQLite, later Redis) must pass these.
+import { describe, expect, it } from 'vitest';
+import type { Frontier } from '../../src/crawler/frontier.js';
+import { createRequest, type Request } from '../../src/crawler/request.js';
+
+const always = () => true;
+const req = (path: string, init: Parameters<typeof createRequest>[1] = {}) =>
+  createRequest(`http://a.test${path}`, init);
+
+async function drain(frontier: Frontier, isReady: (host: string) => boolean = always): Promise<Request[]> {
+  const out: Request[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const next = await frontier.next(isReady);
+    if (!next) break;
+    out.push(next);
+  }
+  return out;
+}
+
+export function runFrontierContract(name: string, make: () => Promise<Frontier> | Frontier): void {
+  describe(`${name} (Frontier contract)`, () => {
+    it('queues new requests and drops duplicates by method, URL and body', async () => {
+      const frontier = await make();
+      const queued = await frontier.add([req('/1'), req('/1'), req('/2'), req('/1', { method: 'POST' })]);
+      expect(queued.map((r) => `${r.method} ${r.url}`)).toEqual([
+        'GET http://a.test/1',
+        'GET http://a.test/2',
+        'POST http://a.test/1',
+      ]);
+      expect(await frontier.size()).toBe(3);
+      expect(await frontier.add([req('/2')])).toEqual([]);
+      await frontier.close();
+    });
+
+    it('hands out higher priorities first, FIFO within a priority', async () => {
+      const frontier = await make();
+      await frontier.add([req('/low1'), req('/high', { priority: 5 }), req('/low2')]);
+      expect((await drain(frontier)).map((r) => r.url)).toEqual([
+        'http://a.test/high',
+        'http://a.test/low1',
+        'http://a.test/low2',
+      ]);
+      await frontier.close();
+    });
+
+    it('skips hosts that are not ready and visits hosts in turn', async () => {
+      const frontier = await make();
+      await frontier.add([
+        createRequest('http://a.test/1'),
+        createRequest('http://a.test/2'),
+        createRequest('http://b.test/1'),
+      ]);
+      const onlyB = await frontier.next((host) => host === 'b.test');
+      expect(onlyB?.url).toBe('http://b.test/1');
+      expect(await frontier.next((host) => host === 'b.test')).toBeUndefined();
+      expect((await drain(frontier)).map((r) => r.url)).toEqual(['http://a.test/1', 'http://a.test/2']);
+      await frontier.close();
+    });
+
+    it('queues the new children of a completed request, never the request again', async () => {
+      const frontier = await make();
+      await frontier.add([req('/')]);
+      const parent = (await frontier.next(always)) as Request;
+      const queued = await frontier.complete(parent, {
+        children: [req('/'), req('/a', { depth: 1 }), req('/b', { depth: 1 })],
+        items: [{ title: 'home' }],
+      });
+      expect(queued.map((r) => r.url)).toEqual(['http://a.test/a', 'http://a.test/b']);
+      expect((await drain(frontier)).map((r) => r.url)).toEqual(['http://a.test/a', 'http://a.test/b']);
+      await frontier.close();
+    });
+
+    it('puts a retried request back with its attempt count, bypassing dedup', async () => {
+      const frontier = await make();
+      await frontier.add([req('/flaky')]);
+      const first = (await frontier.next(always)) as Request;
+      await frontier.retry({ ...first, attempt: first.attempt + 1 });
+      const again = (await frontier.next(always)) as Request;
+      expect(again.url).toBe(first.url);
+      expect(again.attempt).toBe(1);
+      await frontier.fail(again, { code: 'AR_NETWORK', message: 'reset' });
+      expect(await frontier.next(always)).toBeUndefined();
+      expect(await frontier.size()).toBe(0);
+      await frontier.close();
+    });
+
+    it('remembers URLs marked seen (redirect targets)', async () => {
+      const frontier = await make();
+      expect(await frontier.markSeen(req('/final'))).toBe(true);
+      expect(await frontier.markSeen(req('/final'))).toBe(false);
+      expect(await frontier.add([req('/final')])).toEqual([]);
+      await frontier.close();
+    });
+
+    it('keeps request data through the queue', async () => {
+      const frontier = await make();
+      const original = req('/x', { data: { page: 2, tags: ['a'] }, handler: 'detail', depth: 3 });
+      await frontier.add([original]);
+      expect(await frontier.next(always)).toEqual(original);
+      await frontier.close();
+    });
+  });
+}
