@@ -1,7 +1,10 @@
-/** "arachne/storage": where items go. Sinks for JSON Lines, CSV and JSON files, and openSink to pick one. */
+/** "arachne/storage": where items go. Sinks for JSON Lines, CSV and JSON files, SQLite and PostgreSQL, and openSink. */
 export { CsvSink, type CsvSinkOptions } from './csv-sink.js';
+export { DatabaseSink } from './database-sink.js';
 export { JsonSink, type JsonSinkOptions } from './json-sink.js';
 export { JsonlSink, type JsonlSinkOptions } from './jsonl-sink.js';
 export { type OpenSinkOptions, openSink, type SinkFactory } from './open-sink.js';
+export { PostgresSink, type PostgresSinkOptions } from './postgres-sink.js';
 export { SerialSink } from './serial-sink.js';
 export type { Item, Sink } from './sink.js';
+export { SqliteSink, type SqliteSinkOptions } from './sqlite-sink.js';

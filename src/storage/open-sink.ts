@@ -1,10 +1,13 @@
-/** openSink: turns an output string ("out.jsonl", "items.csv", "-", later "sqlite:items.db") into a Sink. */
+/** openSink: turns an output string ("out.jsonl", "items.csv", "-", "items.db", "postgres://…") into a Sink. */
 import { extname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { CsvSink } from './csv-sink.js';
+import { postgresTarget, sqliteTarget } from './database-target.js';
 import { JsonSink } from './json-sink.js';
 import { JsonlSink } from './jsonl-sink.js';
+import { PostgresSink } from './postgres-sink.js';
 import type { Sink } from './sink.js';
+import { SqliteSink } from './sqlite-sink.js';
 
 /** Options of {@link openSink}. */
 export interface OpenSinkOptions {
@@ -12,28 +15,50 @@ export interface OpenSinkOptions {
   append?: boolean;
   /** Non-fatal problems, such as CSV dropping keys that are not columns. @default process.emitWarning */
   onWarning?: (message: string) => void;
+  /** The spider's name: the table of a database output whose URI names none. @default 'items' (the table) */
+  name?: string;
+  /**
+   * Database outputs: the item field that identifies an item (`--upsert-key`); a re-run updates the row with the
+   * same value instead of adding one. Same as `?upsert=field` in the URI. @default undefined (always add rows)
+   */
+  upsertKey?: string;
 }
 
 /** Makes an unopened sink for one output string. */
 export type SinkFactory = (target: string, options: OpenSinkOptions) => Sink;
 
-/**
- * Outputs named by a scheme prefix, checked before extensions. This is the extension point for databases:
- * `'sqlite:': (target, options) => new SqliteSink(target.slice(7), options)`, `'postgres://': …`.
- */
-const byScheme: Readonly<Record<string, SinkFactory>> = {};
+const sqlite: SinkFactory = (target, options) => {
+  const { location, table, upsertKey } = sqliteTarget(target, options);
+  return new SqliteSink(location, { table, upsertKey, onWarning: options.onWarning });
+};
+
+const postgres: SinkFactory = (target, options) => {
+  const { location, table, upsertKey } = postgresTarget(target, options);
+  return new PostgresSink(location, { table, upsertKey, onWarning: options.onWarning });
+};
+
+/** Outputs named by a scheme prefix, checked before extensions: the databases. */
+const byScheme: Readonly<Record<string, SinkFactory>> = {
+  'sqlite:': sqlite,
+  'postgres://': postgres,
+  'postgresql://': postgres,
+};
 
 const byExtension: Readonly<Record<string, SinkFactory>> = {
   '.jsonl': (path, options) => new JsonlSink(path, options),
   '.ndjson': (path, options) => new JsonlSink(path, options),
   '.csv': (path, options) => new CsvSink(path, options),
   '.json': (path, options) => new JsonSink(path, options),
+  '.sqlite': sqlite,
+  '.sqlite3': sqlite,
+  '.db': sqlite,
 };
 
 /**
- * Chooses a sink for `target`: a known scheme prefix, else the file extension (case-insensitive): `.jsonl` and
- * `.ndjson` → JSON Lines, `.csv` → CSV, `.json` → JSON array; `-` → JSON Lines on stdout. The sink is not opened
- * yet: call `open()`, which fails early (StorageError) if the path cannot be written.
+ * Chooses a sink for `target`: a known scheme prefix (`sqlite:…`, `postgres://…`, `postgresql://…`), else the
+ * file extension (case-insensitive): `.jsonl` and `.ndjson` → JSON Lines, `.csv` → CSV, `.json` → JSON array,
+ * `.sqlite`, `.sqlite3` and `.db` → SQLite; `-` → JSON Lines on stdout. The sink is not opened yet: call
+ * `open()`, which fails early (StorageError) if the output cannot be written.
  * @throws ConfigError for any other target, naming the accepted forms.
  */
 export function openSink(target: string, options: OpenSinkOptions = {}): Sink {
@@ -47,9 +72,13 @@ export function openSink(target: string, options: OpenSinkOptions = {}): Sink {
 }
 
 function acceptedForms(): string {
-  const forms = [
-    ...Object.keys(byExtension),
-    ...Object.keys(byScheme).map((scheme) => `${scheme}…`),
-  ];
-  return `use a file ending in ${forms.join(', ')}, or "-" for JSON Lines on stdout`;
+  const files = Object.keys(byExtension).filter((extension) => byExtension[extension] !== sqlite);
+  const databases = Object.keys(byExtension).filter(
+    (extension) => byExtension[extension] === sqlite,
+  );
+  const schemes = Object.keys(byScheme).map((scheme) => `${scheme}…`);
+  return (
+    `use a database (${schemes.join(', ')}, or a file ending in ${databases.join(', ')}), ` +
+    `a file ending in ${files.join(', ')}, or "-" for JSON Lines on stdout`
+  );
 }

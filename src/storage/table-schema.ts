@@ -84,7 +84,11 @@ function canBeColumn(name: string): boolean {
 }
 
 /** Splits an item into the values of `columns` (looked up through `positions`) and the rest. */
-export function rowOf(item: Item, columnCount: number, positions: ReadonlyMap<string, number>): Row {
+export function rowOf(
+  item: Item,
+  columnCount: number,
+  positions: ReadonlyMap<string, number>,
+): Row {
   const values: unknown[] = new Array(columnCount).fill(null);
   let extra: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(item)) {

@@ -54,7 +54,11 @@ export function insertedColumns(layout: TableLayout): string[] {
  * `INSERT INTO t (…) VALUES <rows>`, and with an upsert key `ON CONFLICT (key) DO UPDATE` of every inserted
  * column, so that a re-run leaves each row as the latest item made it (a key the item lacks becomes NULL).
  */
-export function insertSql(layout: TableLayout, rows: string, upsertKey: string | undefined): string {
+export function insertSql(
+  layout: TableLayout,
+  rows: string,
+  upsertKey: string | undefined,
+): string {
   const names = insertedColumns(layout).map(quoteIdentifier);
   const insert = `INSERT INTO ${quoteIdentifier(layout.table)} (${names.join(', ')}) VALUES ${rows}`;
   if (upsertKey === undefined) return insert;

@@ -1,4 +1,5 @@
-/** The contract every Sink backend passes: order across batches, flush visibility, lifecycle, unicode and nesting. */
+/** The contract every Sink backend passes: order across batches, flush visibility, lifecycle, unicode, nesting, and
+ * for the databases, surviving a failing batch. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,18 @@ import type { Item, Sink } from '../../src/storage/sink.js';
 export interface SinkUnderTest {
   sink: Sink;
   read: () => Promise<Item[]>;
+  /**
+   * Backends that roll a failed batch back and keep going (the databases) return a batch they will reject. It is
+   * called after a first batch was written, so it may install what makes the batch fail (a constraint). File
+   * sinks leave it out: a failed write may have damaged the file, so their failures are sticky instead.
+   */
+  failingBatch?: () => Promise<readonly Item[]>;
+}
+
+/** What a backend promises beyond the common contract. */
+export interface SinkContractFeatures {
+  /** A rejected batch leaves nothing of itself and later batches are written; needs `failingBatch`. */
+  survivesFailingBatch?: boolean;
 }
 
 /**
@@ -44,7 +57,11 @@ const unicodeItems: Item[] = [
 ];
 
 /** Runs the shared Sink contract; `make` gets a fresh empty directory for each test. */
-export function runSinkContract(name: string, make: (dir: string) => SinkUnderTest): void {
+export function runSinkContract(
+  name: string,
+  make: (dir: string) => SinkUnderTest,
+  features: SinkContractFeatures = {},
+): void {
   describe(`${name} (Sink contract)`, () => {
     let dir = '';
     beforeEach(async () => {
@@ -133,6 +150,30 @@ export function runSinkContract(name: string, make: (dir: string) => SinkUnderTe
       await sink.open();
       await sink.close();
       expect(await read()).toEqual([]);
+    });
+
+    // Registered only for backends that promise it, so file sinks show no skipped test.
+    if (!features.survivesFailingBatch) return;
+    it('survives a failing batch with a one-line StorageError, keeping the items of the other batches', async () => {
+      const { sink, read, failingBatch } = make(dir);
+      if (!failingBatch)
+        throw new Error('survivesFailingBatch needs make() to return failingBatch');
+      await sink.open();
+      await sink.write([product(1), product(2)]);
+      const failing = await failingBatch();
+      // Not awaited one by one: the batches after the failing one still run, in order.
+      const [failed, ...later] = await Promise.allSettled([
+        sink.write(failing),
+        sink.write([product(3)]),
+        sink.write([product(4), product(5)]),
+      ]);
+      expect(later.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(failed?.status).toBe('rejected');
+      const error = (failed as PromiseRejectedResult).reason as Error;
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error.message).not.toMatch(/[\r\n]/);
+      await sink.close();
+      expect(await read()).toEqual([1, 2, 3, 4, 5].map(product));
     });
   });
 }

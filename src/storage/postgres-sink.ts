@@ -1,0 +1,284 @@
+/** Items into one PostgreSQL table (pg), multi-row INSERTs, one transaction per batch. */
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { DatabaseSink } from './database-sink.js';
+import { postgresLabel } from './database-target.js';
+import type { Item } from './sink.js';
+import {
+  type DroppedKeysWarning,
+  requireColumn,
+  warnOnceAboutDroppedKeys,
+} from './table-checks.js';
+import {
+  type Column,
+  type ColumnType,
+  columnsFromItem,
+  extraColumn,
+  idColumn,
+  positionsOf,
+  rowOf,
+  scrapedAtColumn,
+  type TableLayout,
+  tableNameFrom,
+  toJsonText,
+} from './table-schema.js';
+import { createTableSql, insertSql, type SqlDialect, uniqueIndexSql } from './table-sql.js';
+
+/** Options of {@link PostgresSink}. */
+export interface PostgresSinkOptions {
+  /** The table, in the connection's current schema, sanitised to `a-z0-9_` (see docs/storage.md). @default 'items' */
+  table?: string | undefined;
+  /**
+   * An item field that identifies the item: it gets a unique index, and writing an item whose value is already
+   * there updates that row instead of adding one, so a re-run does not duplicate. @default undefined (always add)
+   */
+  upsertKey?: string | undefined;
+  /** Told once when items have keys a table without `_extra` cannot hold. @default process.emitWarning */
+  onWarning?: ((message: string) => void) | undefined;
+  /** How long connecting may take before `open` or `write` fails. @default 10_000 */
+  connectTimeoutMs?: number | undefined;
+}
+
+const dialect: SqlDialect = {
+  types: {
+    number: 'double precision',
+    integer: 'bigint',
+    boolean: 'boolean',
+    text: 'text',
+    json: 'jsonb',
+  },
+  idDefinition: 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+  extraType: 'jsonb',
+  scrapedAtDefinition: 'timestamptz NOT NULL DEFAULT now()',
+};
+
+/** The protocol numbers bind parameters with 16 bits. */
+const maxParameters = 65_535;
+
+type PgModule = typeof import('pg');
+
+/**
+ * Writes items as rows of one table (see docs/storage.md for the column rule). A batch is one INSERT of many
+ * rows when it fits in 65,535 parameters (a single statement is its own transaction), else several INSERTs
+ * between BEGIN and COMMIT. The table is created on the first write, from the first item; an existing table is
+ * reused as it is. Rows are never deleted: a re-run adds to the table, or updates rows with `upsertKey`.
+ */
+export class PostgresSink extends DatabaseSink {
+  protected readonly target: string;
+  /** The table written to, after sanitising. */
+  readonly table: string;
+  readonly #connectionString: string;
+  readonly #upsertKey: string | undefined;
+  readonly #connectTimeoutMs: number;
+  readonly #warning: DroppedKeysWarning;
+  #pg: PgModule | undefined;
+  #pool: Pool | undefined;
+  #layout: TableLayout | undefined;
+  #positions: ReadonlyMap<string, number> = new Map();
+  readonly #sqlByRowCount = new Map<number, string>();
+
+  /** `connectionString`: a libpq URI as pg reads it (`postgres://user:password@host:5432/db?sslmode=require`). */
+  constructor(connectionString: string, options: PostgresSinkOptions = {}) {
+    super();
+    this.#connectionString = connectionString;
+    this.table = tableNameFrom(options.table ?? 'items');
+    this.#upsertKey = options.upsertKey;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.target = `PostgreSQL table "${this.table}" at ${postgresLabel(connectionString)}`;
+    this.#warning = { target: this.target, onWarning: options.onWarning, warned: false };
+  }
+
+  protected async connect(): Promise<void> {
+    const pg = await import('pg');
+    this.#pg = pg;
+    // One connection: batches are written one at a time anyway. The pool reconnects after a lost connection.
+    const pool = new pg.Pool({
+      connectionString: this.#connectionString,
+      max: 1,
+      connectionTimeoutMillis: this.#connectTimeoutMs,
+      application_name: 'arachne',
+    });
+    // An idle connection that dies (a server restart) must not crash the process; the next batch reconnects.
+    pool.on('error', () => {});
+    this.#pool = pool;
+    await this.#withClient(async (client) => {
+      const existing = await readLayout(client, this.table);
+      if (existing) await this.#use(client, existing);
+    });
+  }
+
+  protected async writeBatch(items: readonly Item[]): Promise<void> {
+    await this.#withClient(async (client) => {
+      if (!this.#layout) await this.#createTable(client, items[0] ?? {});
+      const statements = this.#statements(items, new Date().toISOString());
+      const [only] = statements;
+      if (only && statements.length === 1) {
+        await client.query(only);
+        return;
+      }
+      await client.query('BEGIN');
+      try {
+        for (const statement of statements) await client.query(statement);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  protected async disconnect(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end();
+  }
+
+  async #withClient(use: (client: PoolClient) => Promise<void>): Promise<void> {
+    if (!this.#pool || !this.#pg) throw new Error('the database is not open');
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await use(client);
+    } catch (error) {
+      // A refused row leaves the connection fine; anything else (a lost socket) must not be reused.
+      if (!(error instanceof this.#pg.DatabaseError)) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async #createTable(client: PoolClient, first: Item): Promise<void> {
+    await client.query(
+      createTableSql(dialect, this.table, columnsFromItem(first), this.#upsertKey),
+    );
+    // Read back rather than assumed: another process may have created the table first, with other columns.
+    const layout = await readLayout(client, this.table);
+    if (!layout) throw new Error('the table was created but cannot be read back');
+    await this.#use(client, layout);
+  }
+
+  async #use(client: PoolClient, layout: TableLayout): Promise<void> {
+    if (this.#upsertKey !== undefined) {
+      requireColumn(layout, this.#upsertKey);
+      await client.query(uniqueIndexSql(this.table, this.#upsertKey));
+    }
+    this.#layout = layout;
+    this.#positions = positionsOf(layout.columns);
+  }
+
+  /** Rows cut into INSERTs under the parameter limit; with an upsert key, a key seen twice starts a new INSERT. */
+  #statements(items: readonly Item[], scrapedAt: string): QueryConfig[] {
+    const layout = this.#layout;
+    if (!layout) return [];
+    const width = layout.columns.length + Number(layout.hasExtra) + Number(layout.hasScrapedAt);
+    const rowsPerStatement = Math.floor(maxParameters / width);
+    const keyIndex = layout.columns.findIndex((column) => column.name === this.#upsertKey);
+    const statements: QueryConfig[] = [];
+    let values: unknown[] = [];
+    let keys = new Set<string>();
+    const cut = (): void => {
+      if (values.length === 0) return;
+      statements.push({ text: this.#sql(layout, values.length / width), values });
+      values = [];
+      keys = new Set();
+    };
+    for (const item of items) {
+      const row = this.#encode(item, layout, scrapedAt);
+      const key = keyIndex === -1 ? undefined : String(row[keyIndex]);
+      if (values.length / width >= rowsPerStatement || (key !== undefined && keys.has(key))) cut();
+      if (key !== undefined) keys.add(key);
+      for (const value of row) values.push(value);
+    }
+    cut();
+    return statements;
+  }
+
+  #encode(item: Item, layout: TableLayout, scrapedAt: string): unknown[] {
+    const row = rowOf(item, layout.columns.length, this.#positions);
+    const values = row.values.map((value, index) =>
+      postgresValue(value, layout.columns[index]?.type ?? 'text'),
+    );
+    if (layout.hasExtra) values.push(row.extra ? jsonbText(row.extra) : null);
+    else if (row.extra) warnOnceAboutDroppedKeys(this.#warning, row.extra);
+    if (layout.hasScrapedAt) values.push(scrapedAt);
+    return values;
+  }
+
+  #sql(layout: TableLayout, rowCount: number): string {
+    let sql = this.#sqlByRowCount.get(rowCount);
+    if (sql === undefined) {
+      sql = insertSql(layout, placeholders(layout, rowCount), this.#upsertKey);
+      this.#sqlByRowCount.set(rowCount, sql);
+    }
+    return sql;
+  }
+}
+
+function placeholders(layout: TableLayout, rowCount: number): string {
+  const width = layout.columns.length + Number(layout.hasExtra) + Number(layout.hasScrapedAt);
+  const rows: string[] = [];
+  for (let row = 0; row < rowCount; row++) {
+    const first = row * width + 1;
+    rows.push(`(${Array.from({ length: width }, (_, column) => `$${first + column}`).join(', ')})`);
+  }
+  return rows.join(', ');
+}
+
+async function readLayout(client: PoolClient, table: string): Promise<TableLayout | undefined> {
+  const { rows } = await client.query<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
+  if (rows.length === 0) return undefined;
+  const names = new Set(rows.map((row) => row.column_name));
+  const columns: Column[] = rows
+    .filter(({ column_name: name }) => ![idColumn, extraColumn, scrapedAtColumn].includes(name))
+    .map(({ column_name: name, data_type: type }) => ({ name, type: typeFromCatalog(type) }));
+  return {
+    table,
+    columns,
+    hasExtra: names.has(extraColumn),
+    hasScrapedAt: names.has(scrapedAtColumn),
+  };
+}
+
+/** The reverse of the dialect's types; other types (timestamptz, uuid…) get text, which PostgreSQL casts. */
+function typeFromCatalog(dataType: string): ColumnType {
+  if (dataType === 'jsonb' || dataType === 'json') return 'json';
+  if (dataType === 'boolean') return 'boolean';
+  if (['smallint', 'integer', 'bigint'].includes(dataType)) return 'integer';
+  if (['real', 'double precision', 'numeric'].includes(dataType)) return 'number';
+  return 'text';
+}
+
+/** A value as pg sends it (as text). PostgreSQL cannot store U+0000 in text or jsonb: it becomes U+FFFD. */
+function postgresValue(value: unknown, type: ColumnType): unknown {
+  if (value === null) return null;
+  if (type === 'json') return jsonbText(value);
+  switch (typeof value) {
+    case 'string':
+      return withoutNul(value);
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return value.toString();
+    default:
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+      return jsonbText(value);
+  }
+}
+
+function withoutNul(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+}
+
+function jsonbText(value: unknown): string {
+  const text = toJsonText(value);
+  if (!text.includes('\\u0000')) return text;
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (typeof inner === 'string') return withoutNul(inner);
+    return typeof inner === 'bigint' ? inner.toString() : inner;
+  });
+}

@@ -1,0 +1,121 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateShop, type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import { binPath, runCli } from '../helpers/run-cli.js';
+
+const products = 400;
+const seed = 11;
+const spiderPath = fileURLToPath(new URL('../../examples/shop.ts', import.meta.url));
+let shop: ShopServerProcess;
+let dir: string;
+
+beforeAll(async () => {
+  // A little latency per page, so a crawl lasts long enough to be killed in the middle several times.
+  shop = await startShopServer({ seed, products, delayMs: 15 });
+  dir = await mkdtemp(join(tmpdir(), 'arachne-resume-'));
+});
+afterAll(() => shop?.stop());
+
+function crawlArgs(state: string, out: string): string[] {
+  // Two requests at a time against a server that takes 15 ms a page: a crawl of a few seconds.
+  const slow = ['--concurrency', '2', '--per-host', '2'];
+  return ['crawl', spiderPath, '--start', `${shop.origin}/`, '--state', state, '-o', out, ...slow];
+}
+
+function start(args: string[]): { child: ChildProcess; done: Promise<number | null> } {
+  const child = spawn(process.execPath, [binPath, ...args, '--no-progress', '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, done };
+}
+
+async function waitForBytes(path: string, atLeast: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const size = await stat(path).then((s) => s.size, () => 0);
+    if (size >= atLeast) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function readItems(path: string): Promise<Array<{ url: string }>> {
+  const text = await readFile(path, 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { url: string });
+}
+
+function expectExactlyOnce(items: Array<{ url: string }>): void {
+  const expected = generateShop({ seed, products })
+    .expectedItems()
+    .map((item) => `${shop.origin}${item.url}`)
+    .sort();
+  const urls = items.map((item) => item.url).sort();
+  expect(urls.length).toBe(expected.length); // no duplicates…
+  expect(urls).toEqual(expected); // …and nothing missing
+}
+
+describe('crawls that are killed and resumed', () => {
+  it('after SIGKILL at several random moments, ends with every item exactly once', async () => {
+    const state = join(dir, 'killed.db');
+    const out = join(dir, 'killed.jsonl');
+    const kills: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const run = start(crawlArgs(state, out));
+      // The first kill comes after the first export (items are exported every second), the others at random.
+      const waitMs = round === 0 ? 1800 : 400 + Math.floor(Math.random() * 900);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      run.child.kill('SIGKILL');
+      await run.done;
+      kills.push(waitMs);
+    }
+    const before = await readItems(out);
+    console.log(`killed after ${kills.join(', ')} ms; ${before.length} of ${products} items before the last run`);
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.length).toBeLessThan(products);
+
+    const final = await runCli([...crawlArgs(state, out), '--no-progress', '--log-level', 'warn'], { timeoutMs: 120_000 });
+    expect(final.code, final.stderr).toBe(0);
+    expectExactlyOnce(await readItems(out));
+
+    const show = await runCli(['state', 'show', state]);
+    expect(show.stdout).toMatch(/queued\s+0/);
+    expect(show.stdout).toMatch(new RegExp(`items\\s+${products}\\b`));
+  }, 180_000);
+
+  it('after Ctrl-C, resumes where it stopped', async () => {
+    const state = join(dir, 'interrupted.db');
+    const out = join(dir, 'interrupted.jsonl');
+    const run = start(crawlArgs(state, out));
+    await waitForBytes(out, 3000);
+    run.child.kill('SIGINT');
+    expect(await run.done).toBe(0);
+    const partial = await readItems(out);
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.length).toBeLessThan(products);
+
+    await shop.resetLog();
+    const resumed = await runCli([...crawlArgs(state, out), '--no-progress', '--log-level', 'warn'], { timeoutMs: 120_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectExactlyOnce(await readItems(out));
+    // The resumed run fetched only what was left: none of the product pages whose items were already written.
+    const refetched = new Set((await shop.log()).map((entry) => `${shop.origin}${entry.path}`));
+    expect(partial.filter((item) => refetched.has(item.url))).toEqual([]);
+  }, 180_000);
+
+  it('refuses a state file that is not one, with exit code 2, and leaves it alone', async () => {
+    const notes = join(dir, 'notes.db');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(notes, 'not a database');
+    const result = await runCli(['crawl', `${shop.origin}/`, '--state', notes, '--no-progress']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('not an Arachne state file');
+    expect(await readFile(notes, 'utf8')).toBe('not a database');
+  });
+});
