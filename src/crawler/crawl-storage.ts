@@ -44,7 +44,7 @@ export async function openCrawlStorage(
     try {
       sink = typeof options.output === 'string' ? openSink(options.output, { append: true }) : options.output;
       const target = typeof options.output === 'string' ? options.output : 'sink';
-      exporter = new ItemExport(frontier.db, sink, target, outputFile(options.output));
+      exporter = new ItemExport(frontier, sink, target, outputFile(options.output));
       // Before the sink opens the file: cut it back to what the state says was exported.
       await exporter.prepare();
       await openChecked(sink);

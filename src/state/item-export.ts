@@ -6,7 +6,7 @@
 import { stat, truncate } from 'node:fs/promises';
 import { StorageError } from '../errors.js';
 import type { Sink } from '../storage/sink.js';
-import { itemsAfter } from './sqlite-frontier.js';
+import { itemsAfter, type SqliteFrontier } from './sqlite-frontier.js';
 import { getMeta, type StateDb, setMeta } from './state-db.js';
 
 interface Mark {
@@ -17,6 +17,7 @@ interface Mark {
 const batchSize = 500;
 
 export class ItemExport {
+  readonly #frontier: SqliteFrontier;
   readonly #db: StateDb;
   readonly #sink: Sink;
   /** The output file, when the sink writes one (JSON Lines, CSV, JSON); undefined for databases and streams. */
@@ -25,8 +26,9 @@ export class ItemExport {
   #mark: Mark = { itemId: 0, bytes: 0 };
   #running: Promise<void> = Promise.resolve();
 
-  constructor(db: StateDb, sink: Sink, target: string, file: string | undefined) {
-    this.#db = db;
+  constructor(frontier: SqliteFrontier, sink: Sink, target: string, file: string | undefined) {
+    this.#frontier = frontier;
+    this.#db = frontier.db;
     this.#sink = sink;
     this.#file = file;
     this.#key = `export:${target}`;
@@ -58,6 +60,7 @@ export class ItemExport {
   }
 
   async #drain(): Promise<void> {
+    if (this.#db.open) this.#frontier.flush();
     for (;;) {
       const rows = itemsAfter(this.#db, this.#mark.itemId, batchSize);
       if (rows.length === 0) return;

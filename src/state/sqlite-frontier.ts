@@ -1,7 +1,10 @@
 /**
- * A frontier in SQLite: queued requests wait on disk, the seen set is the requests table (plus a compact
- * in-memory fingerprint set loaded at start), and a request's completion, its new children and its items commit
- * in one transaction. Killed at any instant, a crawl resumes with nothing lost and no item written twice.
+ * A frontier in SQLite: queued requests wait on disk, the seen set is the requests table (held in memory as a
+ * compact fingerprint set), and a request's completion, its new children and its items commit in one
+ * transaction. Killed at any instant, a crawl resumes with nothing lost and no item written twice.
+ *
+ * Writes are grouped: the changes of many requests commit together every few milliseconds, which keeps the
+ * per-page cost low. A crash loses only uncommitted progress, and those requests are simply fetched again.
  */
 import type { Statement } from 'better-sqlite3';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
@@ -13,7 +16,6 @@ import { openStateDb, type StateDb } from './state-db.js';
 
 const enum State {
   Queued = 0,
-  Leased = 1,
   Done = 2,
   Failed = 3,
 }
@@ -23,6 +25,8 @@ export interface SqliteFrontierOptions {
   bufferSize?: number;
   /** Put the requests that failed in an earlier run back in the queue. @default false */
   retryFailed?: boolean;
+  /** Longest time a change waits before it commits. @default 50 */
+  commitEveryMs?: number;
 }
 
 export interface StateCounts {
@@ -32,40 +36,53 @@ export interface StateCounts {
   items: number;
 }
 
+type Row = { id: number; request: string; priority: number };
+type Op =
+  | { kind: 'insert'; id: number; fp: bigint; state: State; request: Request | undefined }
+  | { kind: 'done'; id: number }
+  | { kind: 'fail'; id: number; request: Request; error: string }
+  | { kind: 'item'; item: Item };
+
+const maxPending = 512;
+
 export class SqliteFrontier implements Frontier {
   readonly storesItems = true;
   readonly db: StateDb;
   readonly #seen: FingerprintSet;
   readonly #buffer = new HostQueues();
   readonly #bufferSize: number;
-  /** Queued rows on disk that are not in the buffer; refreshed from SQLite when it runs low. */
+  /** Row ids of the requests in the buffer or in flight, by fingerprint. */
+  readonly #leased = new Map<bigint, number>();
+  /** Where the next load continues: queued rows come in (priority desc, id) order. */
+  #cursor = { priority: Number.POSITIVE_INFINITY, id: 0 };
+  /** Queued rows on disk (or pending) that are not in the buffer yet. */
   #onDisk: number;
-  #seq: number;
-  readonly #sql: Record<'insert' | 'setState' | 'done' | 'fail' | 'retry' | 'item' | 'load', Statement>;
+  #lastId: number;
+  #pending: Op[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  readonly #commitEveryMs: number;
+  readonly #sql: Record<'insert' | 'done' | 'fail' | 'item' | 'load', Statement>;
 
   private constructor(db: StateDb, options: SqliteFrontierOptions) {
     this.db = db;
     this.#bufferSize = options.bufferSize ?? 2048;
+    this.#commitEveryMs = options.commitEveryMs ?? 50;
     this.#sql = {
-      insert: db.prepare(
-        'INSERT OR IGNORE INTO requests (fp, seq, state, priority, url, request) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      setState: db.prepare('UPDATE requests SET state = ? WHERE fp = ?'),
-      done: db.prepare('UPDATE requests SET state = 2, request = NULL WHERE fp = ?'),
-      fail: db.prepare('UPDATE requests SET state = 3, request = ?, error = ? WHERE fp = ?'),
-      retry: db.prepare('UPDATE requests SET state = 1, request = ? WHERE fp = ?'),
+      insert: db.prepare('INSERT INTO requests (id, fp, state, priority, url, request) VALUES (?, ?, ?, ?, ?, ?)'),
+      done: db.prepare('UPDATE requests SET state = 2, request = NULL WHERE id = ?'),
+      fail: db.prepare('UPDATE requests SET state = 3, request = ?, error = ? WHERE id = ?'),
       item: db.prepare('INSERT INTO items (item) VALUES (?)'),
-      load: db
-        .prepare('SELECT fp, request FROM requests WHERE state = 0 ORDER BY priority DESC, seq LIMIT ?')
-        .safeIntegers(),
+      load: db.prepare(
+        `SELECT id, request, priority FROM requests WHERE state = 0 AND (priority < ? OR (priority = ? AND id > ?))
+         ORDER BY priority DESC, id LIMIT ?`,
+      ),
     };
-    db.exec(`UPDATE requests SET state = ${State.Queued} WHERE state = ${State.Leased}`);
     if (options.retryFailed) {
       db.exec(`UPDATE requests SET state = ${State.Queued}, error = NULL WHERE state = ${State.Failed}`);
     }
     this.#seen = loadSeen(db);
     this.#onDisk = (db.prepare('SELECT count(*) AS n FROM requests WHERE state = 0').get() as { n: number }).n;
-    this.#seq = (db.prepare('SELECT coalesce(max(seq), 0) AS n FROM requests').get() as { n: number }).n;
+    this.#lastId = (db.prepare('SELECT coalesce(max(id), 0) AS n FROM requests').get() as { n: number }).n;
   }
 
   static open(path: string, spider: string, options: SqliteFrontierOptions = {}): SqliteFrontier {
@@ -74,46 +91,44 @@ export class SqliteFrontier implements Frontier {
 
   add(requests: readonly Request[]): Request[] {
     const queued: Request[] = [];
-    this.db.transaction(() => this.#insert(requests, queued))();
+    this.#insert(requests, queued);
     return queued;
   }
 
   markSeen(request: Request): boolean {
     const fp = requestFingerprint(request);
     if (!this.#seen.add(fp)) return false;
-    this.#sql.insert.run(BigInt.asIntN(64, fp), ++this.#seq, State.Done, 0, request.url, null);
+    this.#queue({ kind: 'insert', id: ++this.#lastId, fp, state: State.Done, request: undefined });
     return true;
   }
 
   next(isReady: (host: string) => boolean): Request | undefined {
     if (this.#buffer.size < this.#bufferSize / 4 && this.#onDisk > 0) this.#load();
-    const request = this.#buffer.next(isReady);
-    // Every buffered host may be waiting while other hosts wait on disk: widen the window once.
+    let request = this.#buffer.next(isReady);
+    // Every buffered host may be waiting while other hosts wait on disk: widen the window.
     if (!request && this.#onDisk > 0 && this.#buffer.size < this.#bufferSize * 8) {
       this.#load();
-      return this.#buffer.next(isReady);
+      request = this.#buffer.next(isReady);
     }
     return request;
   }
 
   complete(request: Request, outcome: Outcome): Request[] {
     const queued: Request[] = [];
-    this.db.transaction(() => {
-      this.#insert(outcome.children, queued);
-      for (const item of outcome.items) this.#sql.item.run(JSON.stringify(item));
-      this.#sql.done.run(BigInt.asIntN(64, requestFingerprint(request)));
-    })();
+    this.#insert(outcome.children, queued);
+    for (const item of outcome.items) this.#queue({ kind: 'item', item });
+    const id = this.#release(request);
+    if (id !== undefined) this.#queue({ kind: 'done', id });
     return queued;
   }
 
   fail(request: Request, failure: Failure): void {
-    const fp = BigInt.asIntN(64, requestFingerprint(request));
-    this.#sql.fail.run(JSON.stringify(request), `${failure.code}: ${failure.message}`, fp);
+    const id = this.#release(request);
+    if (id !== undefined) this.#queue({ kind: 'fail', id, request, error: `${failure.code}: ${failure.message}` });
   }
 
   retry(request: Request): void {
-    // Into the buffer, and leased on disk with its new attempt count: a restart queues it again.
-    this.#sql.retry.run(JSON.stringify(request), BigInt.asIntN(64, requestFingerprint(request)));
+    // Stays queued on disk, so a restart during the backoff queues it again.
     this.#buffer.push(request);
   }
 
@@ -121,36 +136,103 @@ export class SqliteFrontier implements Frontier {
     return this.#buffer.size + this.#onDisk;
   }
 
+  /** Commits every pending change now (before items are exported, and at close). */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0) return;
+    const ops = this.#pending;
+    this.#pending = [];
+    this.db.transaction(() => {
+      for (const op of ops) this.#apply(op);
+    })();
+  }
+
   counts(): StateCounts {
+    this.flush();
     return stateCounts(this.db);
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.flush();
+    this.db.close();
   }
 
   #insert(requests: readonly Request[], queued: Request[]): void {
     for (const request of requests) {
       const fp = requestFingerprint(request);
       if (!this.#seen.add(fp)) continue;
-      this.#sql.insert.run(BigInt.asIntN(64, fp), ++this.#seq, State.Queued, request.priority, request.url, JSON.stringify(request));
+      this.#queue({ kind: 'insert', id: ++this.#lastId, fp, state: State.Queued, request });
       this.#onDisk++;
       queued.push(request);
     }
   }
 
-  /** Moves the next queued rows into the buffer, marking them leased (reset to queued when the state reopens). */
-  #load(): void {
-    const rows = this.#sql.load.all(this.#bufferSize) as Array<{ fp: bigint; request: string }>;
-    if (rows.length === 0) {
-      this.#onDisk = 0;
-      return;
+  #release(request: Request): number | undefined {
+    const fp = requestFingerprint(request);
+    const id = this.#leased.get(fp);
+    this.#leased.delete(fp);
+    return id;
+  }
+
+  #queue(op: Op): void {
+    this.#pending.push(op);
+    if (this.#pending.length >= maxPending) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), this.#commitEveryMs);
+  }
+
+  #apply(op: Op): void {
+    const sql = this.#sql;
+    switch (op.kind) {
+      case 'insert': {
+        const { request } = op;
+        const json = request ? JSON.stringify(request) : null;
+        sql.insert.run(op.id, BigInt.asIntN(64, op.fp), op.state, request?.priority ?? 0, request?.url ?? '', json);
+        return;
+      }
+      case 'done':
+        sql.done.run(op.id);
+        return;
+      case 'fail':
+        sql.fail.run(JSON.stringify(op.request), op.error, op.id);
+        return;
+      case 'item':
+        sql.item.run(JSON.stringify(op.item));
+        return;
     }
-    this.db.transaction(() => {
-      for (const row of rows) this.#sql.setState.run(State.Leased, row.fp);
-    })();
-    for (const row of rows) this.#buffer.push(JSON.parse(row.request) as Request);
-    this.#onDisk -= rows.length;
+  }
+
+  /** Moves the next queued rows into the buffer. */
+  #load(): void {
+    this.flush();
+    const fromTop = !Number.isFinite(this.#cursor.priority);
+    let rows = this.#query(this.#cursor);
+    let exhaustive = fromTop && rows.length < this.#bufferSize;
+    if (!fromTop && rows.length < this.#bufferSize) {
+      // Past the end: go round from the top, for rows queued since with a higher priority.
+      const top = this.#query({ priority: Number.POSITIVE_INFINITY, id: 0 });
+      exhaustive = top.length < this.#bufferSize;
+      rows = rows.concat(top);
+    }
+    let added = 0;
+    for (const row of rows) {
+      const request = JSON.parse(row.request) as Request;
+      const fp = requestFingerprint(request);
+      if (this.#leased.has(fp)) continue; // in the buffer or in flight already
+      this.#leased.set(fp, row.id);
+      this.#buffer.push(request);
+      added++;
+    }
+    const last = rows.at(-1);
+    this.#cursor = last ? { priority: last.priority, id: last.id } : { priority: Number.POSITIVE_INFINITY, id: 0 };
+    this.#onDisk = exhaustive ? 0 : Math.max(0, this.#onDisk - added);
+  }
+
+  #query(after: { priority: number; id: number }): Row[] {
+    const top = !Number.isFinite(after.priority);
+    const priority = top ? Number.MAX_SAFE_INTEGER : after.priority;
+    return this.#sql.load.all(priority, priority, top ? -1 : after.id, this.#bufferSize) as Row[];
   }
 }
 
@@ -159,9 +241,9 @@ export function stateCounts(db: StateDb): StateCounts {
     state: number;
     n: number;
   }>;
-  const count = (state: State) => byState.find((row) => row.state === state)?.n ?? 0;
+  const count = (state: number) => byState.find((row) => row.state === state)?.n ?? 0;
   const items = (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
-  return { queued: count(State.Queued) + count(State.Leased), done: count(State.Done), failed: count(State.Failed), items };
+  return { queued: count(State.Queued) + count(1), done: count(State.Done), failed: count(State.Failed), items };
 }
 
 function loadSeen(db: StateDb): FingerprintSet {

@@ -6,23 +6,24 @@ import { ConfigError } from '../errors.js';
 export type StateDb = Database.Database;
 
 const formatKey = 'format';
-const format = 'arachne-state/1';
+const format = 'arachne-state/2';
 const sqliteMagic = 'SQLite format 3\0';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS arachne_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
--- One row per request ever seen: the row is the seen set (fp is the rowid) and the queue (state 0).
+-- One row per request ever seen, appended in discovery order: the rows are the seen set (fp, loaded into memory
+-- at start) and the queue (state 0). No index on fp: dedup happens in memory, and rows are found by id.
 CREATE TABLE IF NOT EXISTS requests (
-  fp INTEGER PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  state INTEGER NOT NULL,      -- 0 queued, 1 leased, 2 done, 3 failed
+  id INTEGER PRIMARY KEY,
+  fp INTEGER NOT NULL,
+  state INTEGER NOT NULL,      -- 0 queued, 2 done, 3 failed
   priority INTEGER NOT NULL,
   url TEXT NOT NULL,
   request TEXT,                -- the Request as JSON, dropped once done
   error TEXT
 );
-CREATE INDEX IF NOT EXISTS requests_queued ON requests (priority DESC, seq) WHERE state = 0;
-CREATE INDEX IF NOT EXISTS requests_failed ON requests (seq) WHERE state = 3;
+CREATE INDEX IF NOT EXISTS requests_queued ON requests (priority DESC, id) WHERE state = 0;
+CREATE INDEX IF NOT EXISTS requests_failed ON requests (id) WHERE state = 3;
 -- Items commit with their request's progress; sinks are fed from here (see docs/architecture.md).
 CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, item TEXT NOT NULL);
 `;

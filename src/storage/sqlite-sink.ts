@@ -6,6 +6,7 @@ import type { Item } from './sink.js';
 import {
   type DroppedKeysWarning,
   requireColumn,
+  uniqueIndexFailure,
   warnOnceAboutDroppedKeys,
 } from './table-checks.js';
 import {
@@ -67,7 +68,6 @@ export class SqliteSink extends DatabaseSink {
   readonly #upsertKey: string | undefined;
   readonly #warning: DroppedKeysWarning;
   #db: BetterSqlite3.Database | undefined;
-  #layout: TableLayout | undefined;
   #insertAll: ((items: readonly Item[], scrapedAt: string) => void) | undefined;
 
   constructor(path: string, options: SqliteSinkOptions = {}) {
@@ -117,14 +117,17 @@ export class SqliteSink extends DatabaseSink {
     const upsertKey = this.#upsertKey;
     if (upsertKey !== undefined) {
       requireColumn(layout, upsertKey);
-      db.exec(uniqueIndexSql(this.table, upsertKey));
+      try {
+        db.exec(uniqueIndexSql(this.table, upsertKey));
+      } catch (error) {
+        throw uniqueIndexFailure(upsertKey, error);
+      }
     }
     const width = layout.columns.length + Number(layout.hasExtra) + Number(layout.hasScrapedAt);
     const placeholders = `(${new Array(width).fill('?').join(', ')})`;
     const statement: Statement = db.prepare(insertSql(layout, placeholders, upsertKey));
     const positions = positionsOf(layout.columns);
     const types = layout.columns.map((column) => column.type);
-    this.#layout = layout;
     this.#insertAll = db.transaction((items: readonly Item[], scrapedAt: string) => {
       for (const item of items) {
         const row = rowOf(item, types.length, positions);

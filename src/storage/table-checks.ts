@@ -12,6 +12,15 @@ export function requireColumn(layout: TableLayout, key: string): void {
   );
 }
 
+/** Creating the upsert key's unique index fails when rows written without an upsert key repeat a value. */
+export function uniqueIndexFailure(key: string, error: unknown): Error {
+  const cause = error instanceof Error ? error.message : String(error);
+  return new Error(
+    `cannot make "${key}" unique for the upsert key; does the table already hold duplicates? (${cause})`,
+    { cause: error },
+  );
+}
+
 /** State of the one warning a sink gives when its table has no `_extra` column. */
 export interface DroppedKeysWarning {
   readonly target: string;

@@ -94,8 +94,11 @@ export function rowOf(
   for (const [key, value] of Object.entries(item)) {
     if (isAbsent(value)) continue;
     const position = positions.get(key);
-    if (position === undefined) (extra ??= {})[key] = value;
-    else values[position] = value;
+    if (position !== undefined) values[position] = value;
+    else {
+      extra ??= {};
+      extra[key] = value;
+    }
   }
   return { values, extra };
 }

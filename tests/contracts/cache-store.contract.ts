@@ -50,7 +50,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function runCacheStoreContract(name: string, harness: () => CacheStoreHarness, skip?: string): void {
   describe.skipIf(skip !== undefined)(`${name} (CacheStore contract)`, () => {
     const opened: CacheStore[] = [];
+    const namespaces = new Set<string>();
     const open = async (namespace: string) => {
+      namespaces.add(namespace);
       const store = await harness().open(namespace);
       opened.push(store);
       return store;
@@ -62,11 +64,14 @@ export function runCacheStoreContract(name: string, harness: () => CacheStoreHar
     };
 
     afterEach(async () => {
-      // Reopen each namespace used, so entries written by a store closed mid-test are cleared too.
       for (const store of opened.splice(0)) await store.close().catch(() => {});
-      const cleaner = await harness().open(namespace);
-      await cleaner.clear();
-      await cleaner.close();
+      // Reopened, so entries a failed test left behind (in Redis or Memcached) do not outlive the run.
+      for (const used of namespaces) {
+        const cleaner = await harness().open(used);
+        await cleaner.clear();
+        await cleaner.close();
+      }
+      namespaces.clear();
     });
 
     it('answers undefined for a key it never stored', async () => {

@@ -69,7 +69,8 @@ describe('crawls that are killed and resumed', () => {
     for (let round = 0; round < 4; round++) {
       const run = start(crawlArgs(state, out));
       // The first kill comes after the first export (items are exported every second), the others at random.
-      const waitMs = round === 0 ? 1800 : 400 + Math.floor(Math.random() * 900);
+      if (round === 0) await waitForBytes(out, 1);
+      const waitMs = (round === 0 ? 0 : 400) + Math.floor(Math.random() * 900);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       run.child.kill('SIGKILL');
       await run.done;
