@@ -33,10 +33,18 @@ async function child(mode) {
       const batch = [];
       for (let j = i; j < Math.min(total, i + chunk); j++) batch.push(createRequest(url(j)));
       frontier.add(batch);
-      for (let r = frontier.next(ready); r; r = frontier.next(ready)) frontier.complete(r, { children: [], items: [] });
+      for (let r = frontier.next(ready); r; r = frontier.next(ready))
+        frontier.complete(r, { children: [], items: [] });
     }
     const seconds = (performance.now() - start) / 1000;
-    return { mode, urls: total, seconds, cyclesPerSecond: total / seconds, peakRssMb: peakRssMb(), rssGrowthBytesPerUrl: (process.memoryUsage().rss - baseline) / total };
+    return {
+      mode,
+      urls: total,
+      seconds,
+      cyclesPerSecond: total / seconds,
+      peakRssMb: peakRssMb(),
+      rssGrowthBytesPerUrl: (process.memoryUsage().rss - baseline) / total,
+    };
   }
   const { SqliteFrontier } = await import('../dist/state/index.js');
   const dir = mkdtempSync(join(os.tmpdir(), 'arachne-frontier-bench-'));
@@ -87,7 +95,10 @@ for (const mode of ['memory', 'sqlite']) {
       execArgv: ['--max-old-space-size=8192'],
     });
     worker.once('message', resolve);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`${mode} bench exited with ${code}`)));
+    worker.once(
+      'exit',
+      (code) => code !== 0 && reject(new Error(`${mode} bench exited with ${code}`)),
+    );
   });
   results.push(result);
   console.log(JSON.stringify(result));
@@ -95,5 +106,9 @@ for (const mode of ['memory', 'sqlite']) {
 
 const [memory, sqlite] = results;
 console.log(`\nFrontier at ${total.toLocaleString('en')} URLs`);
-console.log(`memory: ${memory.cyclesPerSecond.toFixed(0)} add+next+complete/s, peak RSS ${memory.peakRssMb.toFixed(0)} MB, RSS growth ${memory.rssGrowthBytesPerUrl.toFixed(1)} B per seen URL`);
-console.log(`sqlite: ${sqlite.insertsPerSecond.toFixed(0)} inserts/s, ${sqlite.popsPerSecond.toFixed(0)} next+complete/s, peak RSS ${sqlite.queuedPeakRssMb.toFixed(0)} MB with all ${total.toLocaleString('en')} queued, ${sqlite.diskBytesPerUrl.toFixed(0)} B on disk per URL`);
+console.log(
+  `memory: ${memory.cyclesPerSecond.toFixed(0)} add+next+complete/s, peak RSS ${memory.peakRssMb.toFixed(0)} MB, RSS growth ${memory.rssGrowthBytesPerUrl.toFixed(1)} B per seen URL`,
+);
+console.log(
+  `sqlite: ${sqlite.insertsPerSecond.toFixed(0)} inserts/s, ${sqlite.popsPerSecond.toFixed(0)} next+complete/s, peak RSS ${sqlite.queuedPeakRssMb.toFixed(0)} MB with all ${total.toLocaleString('en')} queued, ${sqlite.diskBytesPerUrl.toFixed(0)} B on disk per URL`,
+);

@@ -1,11 +1,22 @@
 /** Arachne's public surface: define spiders, run crawls, observe them. Layers: 'arachne/http', 'arachne/html', 'arachne/storage'. */
 export { type Crawler, crawl, createCrawler, type RunOptions } from './crawler/crawler.js';
 export type { CloseReason, CrawlEventName, CrawlEvents } from './crawler/events.js';
-export { type CrawlOptions, defaults, type LogLevel, type ResolvedOptions } from './crawler/options.js';
+export {
+  type CrawlOptions,
+  defaults,
+  type LogLevel,
+  type ResolvedOptions,
+} from './crawler/options.js';
 export { isRequest, request } from './crawler/output.js';
 export { type FollowInit, Page } from './crawler/page.js';
 export type { Pipeline, PipelineContext } from './crawler/pipeline.js';
-export { createRequest, type JsonObject, type JsonValue, type Request, type RequestInit } from './crawler/request.js';
+export {
+  createRequest,
+  type JsonObject,
+  type JsonValue,
+  type Request,
+  type RequestInit,
+} from './crawler/request.js';
 export { type PageRecord, siteSpider } from './crawler/site-spider.js';
 export {
   defineSpider,

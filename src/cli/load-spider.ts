@@ -20,13 +20,19 @@ export async function loadSpider(path: string): Promise<Spider> {
   }
   const spider = defaultExport(module);
   if (spider === undefined) {
-    throw new ConfigError(`${name}: no default export (write \`export default defineSpider({...})\`)`);
+    throw new ConfigError(
+      `${name}: no default export (write \`export default defineSpider({...})\`)`,
+    );
   }
   if (!isSpider(spider)) {
-    throw new ConfigError(`${name}: the default export is not a spider (use defineSpider({ name, start, parse }))`);
+    throw new ConfigError(
+      `${name}: the default export is not a spider (use defineSpider({ name, start, parse }))`,
+    );
   }
   if (Object.keys(spider.handlers).length === 0) {
-    throw new ConfigError(`${name}: spider "${spider.name}" has no handlers (define at least parse(page))`);
+    throw new ConfigError(
+      `${name}: spider "${spider.name}" has no handlers (define at least parse(page))`,
+    );
   }
   if (!('parse' in spider.handlers) && startsWithPlainUrls(spider)) {
     throw new ConfigError(`${name}: spider "${spider.name}" has start URLs but no parse handler`);
@@ -57,13 +63,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** esbuild's and Node's errors span many lines; keep the first meaningful one with its position. */
 function describeLoadError(error: unknown): string {
-  const err = error as { message?: string; errors?: Array<{ text: string; location?: { line: number; column: number } }> };
+  const err = error as {
+    message?: string;
+    errors?: Array<{ text: string; location?: { line: number; column: number } }>;
+  };
   const first = err.errors?.[0];
   if (first) {
-    const at = first.location ? ` (line ${first.location.line}, column ${first.location.column + 1})` : '';
+    const at = first.location
+      ? ` (line ${first.location.line}, column ${first.location.column + 1})`
+      : '';
     return `syntax error: ${first.text}${at}`;
   }
-  const message = (err.message ?? String(error)).split('\n').find((line) => line.trim() !== '') ?? 'failed to load';
+  const message =
+    (err.message ?? String(error)).split('\n').find((line) => line.trim() !== '') ??
+    'failed to load';
   if (error instanceof SyntaxError) return `syntax error: ${message}`;
   return message.replace(/^Transform failed with \d+ errors?:\s*/, 'syntax error: ');
 }

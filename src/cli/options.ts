@@ -46,7 +46,9 @@ export const crawlFlagsHelp = `Options:
   -h, --help             show this help`;
 
 type Values = {
-  [K in keyof typeof crawlFlags]?: (typeof crawlFlags)[K]['type'] extends 'boolean' ? boolean : string | string[];
+  [K in keyof typeof crawlFlags]?: (typeof crawlFlags)[K]['type'] extends 'boolean'
+    ? boolean
+    : string | string[];
 };
 
 const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -79,7 +81,8 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   if (values.sitemaps) options.sitemaps = true;
   if (typeof values.state === 'string') options.state = values.state;
   if (values['retry-failed']) {
-    if (typeof values.state !== 'string') throw new ConfigError('--retry-failed needs --state FILE');
+    if (typeof values.state !== 'string')
+      throw new ConfigError('--retry-failed needs --state FILE');
     options.retryFailed = true;
   }
   const level = values['log-level'];

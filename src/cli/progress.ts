@@ -2,7 +2,10 @@
 import type { Crawler } from '../crawler/crawler.js';
 import type { Stats } from '../crawler/stats.js';
 
-export function showProgress(crawler: Crawler, stream: NodeJS.WriteStream = process.stderr): () => void {
+export function showProgress(
+  crawler: Crawler,
+  stream: NodeJS.WriteStream = process.stderr,
+): () => void {
   const tty = stream.isTTY === true;
   let lastResponses = 0;
   let lastAt = Date.now();

@@ -27,6 +27,8 @@ export async function provideSelf(): Promise<void> {
   };
   // From TypeScript sources (tests) the ESM hook would itself need a loader; self-reference covers that case.
   if (!import.meta.url.endsWith('.ts')) {
-    register(new URL('./resolve-arachne.js', import.meta.url), { data: { selfUrl: import.meta.url } });
+    register(new URL('./resolve-arachne.js', import.meta.url), {
+      data: { selfUrl: import.meta.url },
+    });
   }
 }

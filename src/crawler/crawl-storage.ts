@@ -42,7 +42,10 @@ export async function openCrawlStorage(
   let timer: NodeJS.Timeout | undefined;
   if (options.output !== undefined) {
     try {
-      sink = typeof options.output === 'string' ? openSink(options.output, { append: true }) : options.output;
+      sink =
+        typeof options.output === 'string'
+          ? openSink(options.output, { append: true })
+          : options.output;
       const target = typeof options.output === 'string' ? options.output : 'sink';
       exporter = new ItemExport(frontier, sink, target, outputFile(options.output));
       // Before the sink opens the file: cut it back to what the state says was exported.
@@ -55,7 +58,9 @@ export async function openCrawlStorage(
     const run = exporter;
     timer = setInterval(() => {
       run.run().catch((error: unknown) => {
-        events.emit('crawl:warning', { message: `cannot export items: ${(error as Error).message}` });
+        events.emit('crawl:warning', {
+          message: `cannot export items: ${(error as Error).message}`,
+        });
       });
     }, exportEveryMs);
     timer.unref();
@@ -86,12 +91,15 @@ async function openChecked(sink: Sink): Promise<void> {
   try {
     await sink.open();
   } catch (error) {
-    throw error instanceof StorageError ? error : new StorageError((error as Error).message, { cause: error });
+    throw error instanceof StorageError
+      ? error
+      : new StorageError((error as Error).message, { cause: error });
   }
 }
 
 /** The file a string output writes, when it is a plain path (not stdout, not a database URI). */
 function outputFile(output: string | Sink | undefined): string | undefined {
-  if (typeof output !== 'string' || output === '-' || /^[a-z][a-z0-9+.-]*:/i.test(output)) return undefined;
+  if (typeof output !== 'string' || output === '-' || /^[a-z][a-z0-9+.-]*:/i.test(output))
+    return undefined;
   return output;
 }

@@ -7,11 +7,11 @@ import type { TransportOptions } from '../http/request.js';
 import { createTransport } from '../http/transport.js';
 import { RobotsCache } from '../robots/index.js';
 import { defaultUserAgent } from '../version.js';
+import { openCrawlStorage } from './crawl-storage.js';
 import { Engine } from './engine.js';
 import { CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
-import { openCrawlStorage } from './crawl-storage.js';
-import { attachLogger, createLog } from './logger.js';
 import { ItemWriter } from './item-writer.js';
+import { attachLogger, createLog } from './logger.js';
 import { robots } from './middlewares/robots.js';
 import { scope } from './middlewares/scope.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -77,7 +77,14 @@ interface RunParts {
   graceMs: number;
 }
 
-async function runCrawl({ spider, options, events, stats, signal, graceMs }: RunParts): Promise<Stats> {
+async function runCrawl({
+  spider,
+  options,
+  events,
+  stats,
+  signal,
+  graceMs,
+}: RunParts): Promise<Stats> {
   const start = await startRequests(spider);
   if (start.length === 0) throw new ConfigError(`spider "${spider.name}" has no start URLs`);
   const allowedDomains = spider.allowedDomains ?? startHosts(start);
@@ -91,7 +98,10 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
   const send = (request: Request) => transport.send(request, transportOptions);
   const scheduler = new Scheduler(storage.frontier, options);
   const robotsCache = options.robots
-    ? new RobotsCache({ userAgent: options.userAgent, fetch: robotsFetcher(send, options.userAgent) })
+    ? new RobotsCache({
+        userAgent: options.userAgent,
+        fetch: robotsFetcher(send, options.userAgent),
+      })
     : undefined;
   const middlewares: Middleware<Request>[] = [
     redirect<Request>(),
@@ -132,7 +142,8 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
   events.emit('crawl:opened', { spider: spider.name });
   let reason: Awaited<ReturnType<Engine['run']>>;
   try {
-    const seeds = options.sitemaps && robotsCache ? await seedFromSitemaps(start, robotsCache, download) : [];
+    const seeds =
+      options.sitemaps && robotsCache ? await seedFromSitemaps(start, robotsCache, download) : [];
     const run = engine.run([...start, ...seeds]);
     reason = await (signal ? withGrace(run, signal, graceMs) : run);
   } catch (error) {
@@ -165,7 +176,11 @@ async function runCrawl({ spider, options, events, stats, signal, graceMs }: Run
 }
 
 /** After an abort, waits at most `graceMs` for in-flight requests, then gives up on them. */
-async function withGrace<T>(run: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T | 'signal'> {
+async function withGrace<T>(
+  run: Promise<T>,
+  signal: AbortSignal,
+  graceMs: number,
+): Promise<T | 'signal'> {
   const aborted = new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
@@ -176,7 +191,10 @@ async function withGrace<T>(run: Promise<T>, signal: AbortSignal, graceMs: numbe
   return Promise.race([run, gaveUp]);
 }
 
-function robotsFetcher(send: (request: Request) => Promise<import('../http/response.js').Response>, ua: string) {
+function robotsFetcher(
+  send: (request: Request) => Promise<import('../http/response.js').Response>,
+  ua: string,
+) {
   return async (url: string) => {
     const response = await send({
       url,

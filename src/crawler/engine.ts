@@ -5,10 +5,15 @@
 import { ConfigError, HttpError, isCrawlError, RetryRequest, StopCrawl } from '../errors.js';
 import type { Next } from '../http/compose.js';
 import type { Response } from '../http/response.js';
-import { backoffDelayMs, isRetryableError, isRetryableStatus, parseRetryAfterMs } from '../http/retry-policy.js';
+import {
+  backoffDelayMs,
+  isRetryableError,
+  isRetryableStatus,
+  parseRetryAfterMs,
+} from '../http/retry-policy.js';
+import type { Item } from '../storage/sink.js';
 import { canonicalizeUrl, hostOf, isInScope } from './canonical-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
-import type { Item } from '../storage/sink.js';
 import type { Outcome } from './frontier.js';
 import type { ItemWriter } from './item-writer.js';
 import { isRequest } from './output.js';
@@ -75,7 +80,10 @@ export class Engine {
 
   /** Queues start requests (and sitemap seeds) that pass the filters. */
   async schedule(requests: readonly Request[]): Promise<void> {
-    this.#queued(requests.length, await this.#parts.scheduler.add(this.#accept(requests, undefined)));
+    this.#queued(
+      requests.length,
+      await this.#parts.scheduler.add(this.#accept(requests, undefined)),
+    );
   }
 
   /** Drops what must not be crawled: bad URL, out of scope, too deep. An unknown handler is a spider bug. */
@@ -86,7 +94,11 @@ export class Engine {
       const url = canonicalizeUrl(request.url);
       if (url === undefined) {
         stats.error('AR_BAD_URL');
-        events.emit('request:ignored', { request, reason: `not a crawlable URL: ${request.url}`, code: 'AR_BAD_URL' });
+        events.emit('request:ignored', {
+          request,
+          reason: `not a crawlable URL: ${request.url}`,
+          code: 'AR_BAD_URL',
+        });
         continue;
       }
       if (!isInScope(hostOf(url) ?? '', allowedDomains)) {
@@ -100,7 +112,9 @@ export class Engine {
       if (!(request.handler in spider.handlers)) {
         const known = Object.keys(spider.handlers).join(', ');
         const from = parent ? ` (requested from ${parent.url})` : '';
-        throw new ConfigError(`unknown handler "${request.handler}"${from}; the spider defines: ${known}`);
+        throw new ConfigError(
+          `unknown handler "${request.handler}"${from}; the spider defines: ${known}`,
+        );
       }
       accepted.push(url === request.url ? request : { ...request, url });
     }
@@ -160,7 +174,10 @@ export class Engine {
         if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) {
           await this.#complete(request, noOutcome);
         } else if (!this.#handles(response.status)) {
-          await this.#onError(request, new HttpError(response.url, response.status, request.method));
+          await this.#onError(
+            request,
+            new HttpError(response.url, response.status, request.method),
+          );
         } else {
           await this.#runHandler(request, new Page(request, response));
         }
@@ -223,7 +240,8 @@ export class Engine {
 
   /** Returns true when the response's status sends the request back for another attempt. */
   #retryStatus(request: Request, response: Response): boolean {
-    if (!isRetryableStatus(response.status) || request.attempt >= this.#parts.limits.retries) return false;
+    if (!isRetryableStatus(response.status) || request.attempt >= this.#parts.limits.retries)
+      return false;
     let delayMs = backoffDelayMs(request.attempt + 1);
     if (response.status === 429 || response.status === 503) {
       const retryAfter = parseRetryAfterMs(response.headers['retry-after']);
@@ -266,7 +284,8 @@ export class Engine {
       this.stop('stopped');
       return;
     }
-    if (partial.items.length > 0 || partial.children.length > 0) await this.#complete(request, partial);
+    if (partial.items.length > 0 || partial.children.length > 0)
+      await this.#complete(request, partial);
     stats.counts.failed++;
     stats.error(code);
     events.emit('request:failed', { request, error: err });

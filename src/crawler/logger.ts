@@ -6,9 +6,13 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export type LogWrite = (line: string) => void;
 
-export function createLog(level: LogLevel, write: LogWrite = (line) => process.stderr.write(`${line}\n`)) {
+export function createLog(
+  level: LogLevel,
+  write: LogWrite = (line) => process.stderr.write(`${line}\n`),
+) {
   const at = (lineLevel: Exclude<LogLevel, 'silent'>) => (message: string) => {
-    if (rank[lineLevel] >= rank[level]) write(`${new Date().toISOString()} ${lineLevel.toUpperCase()} ${message}`);
+    if (rank[lineLevel] >= rank[level])
+      write(`${new Date().toISOString()} ${lineLevel.toUpperCase()} ${message}`);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
@@ -20,7 +24,9 @@ export function attachLogger(crawler: Crawler, log: Log): void {
   crawler
     .on('crawl:opened', ({ spider }) => log.info(`spider "${spider}" opened`))
     .on('response:received', ({ request, response }) =>
-      log.debug(`${response.status} ${request.method} ${response.url} (${response.timings.totalMs} ms)`),
+      log.debug(
+        `${response.status} ${request.method} ${response.url} (${response.timings.totalMs} ms)`,
+      ),
     )
     .on('request:retried', ({ request, error, delayMs }) =>
       log.debug(`retrying in ${delayMs} ms (attempt ${request.attempt + 1}): ${error.message}`),

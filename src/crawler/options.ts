@@ -99,10 +99,20 @@ export function resolveOptions(
   };
   for (const key of ['concurrency', 'perHost'] as const) {
     if (!Number.isInteger(resolved[key]) || resolved[key] < 1) {
-      throw new ConfigError(`option ${key} must be a positive integer, got ${String(resolved[key])}`);
+      throw new ConfigError(
+        `option ${key} must be a positive integer, got ${String(resolved[key])}`,
+      );
     }
   }
-  for (const key of ['delayMs', 'timeoutMs', 'connectTimeoutMs', 'retries', 'maxBytes', 'maxPages', 'maxDepth'] as const) {
+  for (const key of [
+    'delayMs',
+    'timeoutMs',
+    'connectTimeoutMs',
+    'retries',
+    'maxBytes',
+    'maxPages',
+    'maxDepth',
+  ] as const) {
     if (Number.isNaN(resolved[key]) || resolved[key] < 0) {
       throw new ConfigError(`option ${key} must be a number >= 0, got ${String(resolved[key])}`);
     }

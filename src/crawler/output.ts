@@ -1,6 +1,7 @@
 /** Tells requests from items among a handler's outputs, without changing what requests serialise to. */
-import type { Output } from './spider.js';
+
 import { createRequest, type Request, type RequestInit } from './request.js';
+import type { Output } from './spider.js';
 
 // Non-enumerable, so JSON.stringify(request) stays plain data.
 const requestMark = Symbol.for('arachne.request');

@@ -1,7 +1,13 @@
 /** The crawler's Request: plain JSON data, so it can sit in memory, in SQLite or in Redis and survive a restart. */
 import type { HttpRequest } from '../http/request.js';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 export interface Request extends HttpRequest {

@@ -102,7 +102,11 @@ export class Scheduler {
   }
 
   hostStats(): Array<{ host: string; inFlight: number; delayMs: number }> {
-    return [...this.#hosts].map(([host, slot]) => ({ host, inFlight: slot.inFlight, delayMs: slot.delayMs }));
+    return [...this.#hosts].map(([host, slot]) => ({
+      host,
+      inFlight: slot.inFlight,
+      delayMs: slot.delayMs,
+    }));
   }
 
   /** Cancels pending retries' timers (they stay lost only for this process: the frontier keeps leases). */

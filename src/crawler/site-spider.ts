@@ -19,7 +19,8 @@ export function siteSpider(startUrls: readonly string[]): Spider {
     start: startUrls,
     handleStatuses: 'all',
     *parse(page: Page<'parse'>) {
-      const isHtml = /html|xml/i.test(page.response.contentType) || page.response.contentType === '';
+      const isHtml =
+        /html|xml/i.test(page.response.contentType) || page.response.contentType === '';
       const { title, links } = isHtml
         ? extractTitleAndLinks(page.response.text, page.url)
         : { title: undefined, links: [] as string[] };

@@ -9,7 +9,9 @@ export async function seedFromSitemaps(
   robotsCache: RobotsCache,
   download: (request: Request) => Promise<Response>,
 ): Promise<Request[]> {
-  const origins = new Set(start.map((request) => originOf(request.url)).filter((o) => o !== undefined));
+  const origins = new Set(
+    start.map((request) => originOf(request.url)).filter((o) => o !== undefined),
+  );
   const sitemaps: string[] = [];
   for (const origin of origins) {
     sitemaps.push(...sitemapUrlsFor(origin, await robotsCache.get(origin)));

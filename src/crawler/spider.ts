@@ -15,6 +15,7 @@ export type HandlerResult =
   | Output
   | undefined
   | void
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async handler that returns nothing is Promise<void>
   | Promise<Output | readonly Output[] | undefined | void>;
 
 export type Handler<K extends string = string> = (page: Page<K>) => HandlerResult;
@@ -72,7 +73,9 @@ export interface Spider<K extends string = string> extends SpiderConfig {
  */
 type HandlerResults<H> = { [K in keyof H]: K extends Reserved ? unknown : HandlerResult };
 
-export function defineSpider<H extends HandlerResults<H>>(spec: SpiderSpec<H>): Spider<HandlerNames<H>> {
+export function defineSpider<H extends HandlerResults<H>>(
+  spec: SpiderSpec<H>,
+): Spider<HandlerNames<H>> {
   const handlers: Record<string, Handler<HandlerNames<H>>> = {};
   for (const [key, value] of Object.entries(spec)) {
     if (typeof value === 'function' && !reservedKeys.has(key)) {

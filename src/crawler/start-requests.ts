@@ -5,9 +5,12 @@ import type { Spider } from './spider.js';
 
 export async function startRequests(spider: Spider): Promise<Request[]> {
   const { start } = spider;
-  const entries = typeof start === 'string' ? [start] : typeof start === 'function' ? start() : start;
+  const entries =
+    typeof start === 'string' ? [start] : typeof start === 'function' ? start() : start;
   const requests: Request[] = [];
-  for await (const entry of entries as AsyncIterable<string | Request> | Iterable<string | Request>) {
+  for await (const entry of entries as
+    | AsyncIterable<string | Request>
+    | Iterable<string | Request>) {
     if (typeof entry === 'string') requests.push(createRequest(entry));
     else requests.push(isRequest(entry) ? { ...entry, depth: 0 } : entry);
   }

@@ -73,7 +73,8 @@ export class StatsCollector {
       errorsByCode: { ...this.errorsByCode },
       queued: this.queued,
       inFlight: this.inFlight,
-      pagesPerSecond: elapsedMs > 0 ? Math.round((this.counts.responses / elapsedMs) * 100_000) / 100 : 0,
+      pagesPerSecond:
+        elapsedMs > 0 ? Math.round((this.counts.responses / elapsedMs) * 100_000) / 100 : 0,
     };
     if (this.#finishedAt !== undefined) stats.finishedAt = new Date(this.#finishedAt).toISOString();
     if (this.closeReason !== undefined) stats.closeReason = this.closeReason;

@@ -71,7 +71,9 @@ export class ItemExport {
       try {
         setMeta(this.#db, this.#key, JSON.stringify(this.#mark));
       } catch (error) {
-        throw new StorageError(`cannot record export progress: ${(error as Error).message}`, { cause: error });
+        throw new StorageError(`cannot record export progress: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
   }

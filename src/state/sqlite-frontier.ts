@@ -8,13 +8,18 @@
  */
 import type { Statement } from 'better-sqlite3';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
-import { type Failure, type Frontier, type Outcome, requestFingerprint } from '../crawler/frontier.js';
+import {
+  type Failure,
+  type Frontier,
+  type Outcome,
+  requestFingerprint,
+} from '../crawler/frontier.js';
 import { HostQueues } from '../crawler/host-queues.js';
 import type { Request } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
 import { openStateDb, type StateDb } from './state-db.js';
 
-const enum State {
+enum State {
   Queued = 0,
   Done = 2,
   Failed = 3,
@@ -68,7 +73,9 @@ export class SqliteFrontier implements Frontier {
     this.#bufferSize = options.bufferSize ?? 2048;
     this.#commitEveryMs = options.commitEveryMs ?? 50;
     this.#sql = {
-      insert: db.prepare('INSERT INTO requests (id, fp, state, priority, url, request) VALUES (?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO requests (id, fp, state, priority, url, request) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       done: db.prepare('UPDATE requests SET state = 2, request = NULL WHERE id = ?'),
       fail: db.prepare('UPDATE requests SET state = 3, request = ?, error = ? WHERE id = ?'),
       item: db.prepare('INSERT INTO items (item) VALUES (?)'),
@@ -78,11 +85,17 @@ export class SqliteFrontier implements Frontier {
       ),
     };
     if (options.retryFailed) {
-      db.exec(`UPDATE requests SET state = ${State.Queued}, error = NULL WHERE state = ${State.Failed}`);
+      db.exec(
+        `UPDATE requests SET state = ${State.Queued}, error = NULL WHERE state = ${State.Failed}`,
+      );
     }
     this.#seen = loadSeen(db);
-    this.#onDisk = (db.prepare('SELECT count(*) AS n FROM requests WHERE state = 0').get() as { n: number }).n;
-    this.#lastId = (db.prepare('SELECT coalesce(max(id), 0) AS n FROM requests').get() as { n: number }).n;
+    this.#onDisk = (
+      db.prepare('SELECT count(*) AS n FROM requests WHERE state = 0').get() as { n: number }
+    ).n;
+    this.#lastId = (
+      db.prepare('SELECT coalesce(max(id), 0) AS n FROM requests').get() as { n: number }
+    ).n;
   }
 
   static open(path: string, spider: string, options: SqliteFrontierOptions = {}): SqliteFrontier {
@@ -124,7 +137,8 @@ export class SqliteFrontier implements Frontier {
 
   fail(request: Request, failure: Failure): void {
     const id = this.#release(request);
-    if (id !== undefined) this.#queue({ kind: 'fail', id, request, error: `${failure.code}: ${failure.message}` });
+    if (id !== undefined)
+      this.#queue({ kind: 'fail', id, request, error: `${failure.code}: ${failure.message}` });
   }
 
   retry(request: Request): void {
@@ -188,7 +202,14 @@ export class SqliteFrontier implements Frontier {
       case 'insert': {
         const { request } = op;
         const json = request ? JSON.stringify(request) : null;
-        sql.insert.run(op.id, BigInt.asIntN(64, op.fp), op.state, request?.priority ?? 0, request?.url ?? '', json);
+        sql.insert.run(
+          op.id,
+          BigInt.asIntN(64, op.fp),
+          op.state,
+          request?.priority ?? 0,
+          request?.url ?? '',
+          json,
+        );
         return;
       }
       case 'done':
@@ -225,7 +246,9 @@ export class SqliteFrontier implements Frontier {
       added++;
     }
     const last = rows.at(-1);
-    this.#cursor = last ? { priority: last.priority, id: last.id } : { priority: Number.POSITIVE_INFINITY, id: 0 };
+    this.#cursor = last
+      ? { priority: last.priority, id: last.id }
+      : { priority: Number.POSITIVE_INFINITY, id: 0 };
     this.#onDisk = exhaustive ? 0 : Math.max(0, this.#onDisk - added);
   }
 
@@ -237,13 +260,20 @@ export class SqliteFrontier implements Frontier {
 }
 
 export function stateCounts(db: StateDb): StateCounts {
-  const byState = db.prepare('SELECT state, count(*) AS n FROM requests GROUP BY state').all() as Array<{
+  const byState = db
+    .prepare('SELECT state, count(*) AS n FROM requests GROUP BY state')
+    .all() as Array<{
     state: number;
     n: number;
   }>;
   const count = (state: number) => byState.find((row) => row.state === state)?.n ?? 0;
   const items = (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
-  return { queued: count(State.Queued) + count(1), done: count(State.Done), failed: count(State.Failed), items };
+  return {
+    queued: count(State.Queued) + count(1),
+    done: count(State.Done),
+    failed: count(State.Failed),
+    items,
+  };
 }
 
 function loadSeen(db: StateDb): FingerprintSet {
@@ -255,8 +285,14 @@ function loadSeen(db: StateDb): FingerprintSet {
 }
 
 /** Items committed after `afterId`, oldest first (the exporter's read). */
-export function itemsAfter(db: StateDb, afterId: number, limit: number): Array<{ id: number; item: Item }> {
-  const rows = db.prepare('SELECT id, item FROM items WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Array<{
+export function itemsAfter(
+  db: StateDb,
+  afterId: number,
+  limit: number,
+): Array<{ id: number; item: Item }> {
+  const rows = db
+    .prepare('SELECT id, item FROM items WHERE id > ? ORDER BY id LIMIT ?')
+    .all(afterId, limit) as Array<{
     id: number;
     item: string;
   }>;

@@ -42,7 +42,9 @@ export function openStateDb(path: string, spider: string): StateDb {
     // Committed transactions survive a killed process with NORMAL in WAL mode; only a power loss may lose the last ones.
     db.pragma('synchronous = NORMAL');
   } catch (error) {
-    throw new ConfigError(`${path}: cannot open the state file: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`${path}: cannot open the state file: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     if (!fresh) checkIsArachneState(db, path, spider);
@@ -54,7 +56,9 @@ export function openStateDb(path: string, spider: string): StateDb {
   } catch (error) {
     db.close();
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`${path}: not a usable state file (${(error as Error).message})`, { cause: error });
+    throw new ConfigError(`${path}: not a usable state file (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   return db;
 }
@@ -69,15 +73,16 @@ export function openStateDbReadOnly(path: string): StateDb {
 }
 
 export function getMeta(db: StateDb, key: string): string | undefined {
-  const row = db.prepare('SELECT value FROM arachne_meta WHERE key = ?').get(key) as { value: string } | undefined;
+  const row = db.prepare('SELECT value FROM arachne_meta WHERE key = ?').get(key) as
+    | { value: string }
+    | undefined;
   return row?.value;
 }
 
 export function setMeta(db: StateDb, key: string, value: string): void {
-  db.prepare('INSERT INTO arachne_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
-    key,
-    value,
-  );
+  db.prepare(
+    'INSERT INTO arachne_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  ).run(key, value);
 }
 
 function checkLooksLikeSqlite(path: string): void {
@@ -92,7 +97,9 @@ function checkLooksLikeSqlite(path: string): void {
   // An empty file is what `touch` leaves: safe to initialise.
   if (read === 0) return;
   if (read < 16 || header.toString('latin1') !== sqliteMagic) {
-    throw new ConfigError(`${path}: not an Arachne state file (not an SQLite database); refusing to overwrite it`);
+    throw new ConfigError(
+      `${path}: not an Arachne state file (not an SQLite database); refusing to overwrite it`,
+    );
   }
 }
 
@@ -100,19 +107,27 @@ function checkIsArachneState(db: StateDb, path: string, spider: string | undefin
   let found: string | undefined;
   let owner: string | undefined;
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>;
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all() as Array<{ name: string }>;
     if (tables.length === 0) return; // an empty database: safe to initialise
     if (!tables.some((table) => table.name === 'arachne_meta')) {
-      throw new ConfigError(`${path}: an SQLite database that is not an Arachne state file; refusing to overwrite it`);
+      throw new ConfigError(
+        `${path}: an SQLite database that is not an Arachne state file; refusing to overwrite it`,
+      );
     }
     found = getMeta(db, formatKey);
     owner = getMeta(db, 'spider');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`${path}: corrupted state file (${(error as Error).message})`, { cause: error });
+    throw new ConfigError(`${path}: corrupted state file (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   if (found !== format) {
-    throw new ConfigError(`${path}: unsupported state format "${found ?? 'none'}" (this Arachne reads ${format})`);
+    throw new ConfigError(
+      `${path}: unsupported state format "${found ?? 'none'}" (this Arachne reads ${format})`,
+    );
   }
   if (spider !== undefined && owner !== spider) {
     throw new ConfigError(`${path}: this state belongs to spider "${owner}", not "${spider}"`);

@@ -45,8 +45,6 @@ const maxParameters = 65_535;
 /** INSERTs of at most this many rows are prepared statements (one per row count). */
 const maxPreparedRows = 1_000;
 
-type PgModule = typeof import('pg');
-
 /**
  * Writes items as rows of one table (see docs/storage.md for the column rule). A batch is one INSERT of many
  * rows when it fits in 65,535 parameters (a single statement is its own transaction), else several INSERTs
@@ -61,7 +59,6 @@ export class PostgresSink extends DatabaseSink {
   readonly #upsertKey: string | undefined;
   readonly #connectTimeoutMs: number;
   readonly #warning: DroppedKeysWarning;
-  #pg: PgModule | undefined;
   #pool: Pool | undefined;
   #layout: TableLayout | undefined;
   #positions: ReadonlyMap<string, number> = new Map();
@@ -80,7 +77,6 @@ export class PostgresSink extends DatabaseSink {
 
   protected async connect(): Promise<void> {
     const pg = await import('pg');
-    this.#pg = pg;
     // One connection: batches are written one at a time anyway. The pool reconnects after a lost connection.
     const pool = new pg.Pool({
       connectionString: this.#connectionString,
@@ -124,17 +120,25 @@ export class PostgresSink extends DatabaseSink {
   }
 
   async #withClient(use: (client: PoolClient) => Promise<void>): Promise<void> {
-    if (!this.#pool || !this.#pg) throw new Error('the database is not open');
+    if (!this.#pool) throw new Error('the database is not open');
     const client = await this.#pool.connect();
-    let broken: Error | undefined;
+    // A checked-out client that loses its connection emits 'error': unheard, it would crash the process.
+    let lost = false;
+    const onError = (): void => {
+      lost = true;
+    };
+    client.on('error', onError);
+    let failed = false;
     try {
       await use(client);
     } catch (error) {
-      // A refused row leaves the connection fine; anything else (a lost socket) must not be reused.
-      if (!(error instanceof this.#pg.DatabaseError)) broken = error as Error;
+      failed = true;
       throw error;
     } finally {
-      client.release(broken);
+      client.off('error', onError);
+      // After any failure the connection is replaced rather than judged: "terminating connection" arrives as an
+      // ordinary server error before the socket closes. Failures are rare, a new connection is cheap.
+      client.release(failed || lost);
     }
   }
 

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateShop, type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import {
+  generateShop,
+  type ShopServerProcess,
+  startShopServer,
+} from '../../src/sample-shop/index.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
 
 const products = 120;
@@ -28,7 +32,15 @@ describe('arachne crawl URL (no code)', () => {
   it('writes one record per fetched page with url, status, depth, title, contentType, bytes, links', async () => {
     const out = join(dir, 'pages.jsonl');
     const statsFile = join(dir, 'stats.json');
-    const result = await runCli(['crawl', `${shop.origin}/`, '-o', out, '--stats', statsFile, '--no-progress']);
+    const result = await runCli([
+      'crawl',
+      `${shop.origin}/`,
+      '-o',
+      out,
+      '--stats',
+      statsFile,
+      '--no-progress',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const records = await readLines(out);
     const expected = generateShop({ seed: 3, products }).allowedPaths();
@@ -50,31 +62,69 @@ describe('arachne crawl URL (no code)', () => {
     const csv = join(dir, 'items.csv');
     const json = join(dir, 'items.json');
     const start = ['--start', `${shop.origin}/`];
-    const a = await runCli(['crawl', shopSpiderPath, ...start, '-o', csv, '--no-progress', '--log-level', 'warn']);
+    const a = await runCli([
+      'crawl',
+      shopSpiderPath,
+      ...start,
+      '-o',
+      csv,
+      '--no-progress',
+      '--log-level',
+      'warn',
+    ]);
     expect(a.code, a.stderr).toBe(0);
     const rows = (await readFile(csv, 'utf8')).trim().split(/\r?\n/);
     expect(rows[0]).toBe('url,title,price,sku');
     expect(rows.length).toBe(products + 1);
-    const b = await runCli(['crawl', shopSpiderPath, ...start, '-o', json, '--no-progress', '--log-level', 'warn']);
+    const b = await runCli([
+      'crawl',
+      shopSpiderPath,
+      ...start,
+      '-o',
+      json,
+      '--no-progress',
+      '--log-level',
+      'warn',
+    ]);
     expect(b.code, b.stderr).toBe(0);
     expect(JSON.parse(await readFile(json, 'utf8'))).toHaveLength(products);
   }, 60_000);
 
   it('exits 1 with a one-line message when the output cannot be written', async () => {
     const blocker = join(dir, 'pages.jsonl'); // a file, so a path below it cannot be created
-    const result = await runCli(['crawl', `${shop.origin}/`, '-o', join(blocker, 'x.jsonl'), '--no-progress']);
+    const result = await runCli([
+      'crawl',
+      `${shop.origin}/`,
+      '-o',
+      join(blocker, 'x.jsonl'),
+      '--no-progress',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/arachne crawl: .*x\.jsonl/);
   });
 
   it('warns when robots.txt is ignored', async () => {
-    const result = await runCli(['crawl', `${shop.origin}/`, '--no-robots', '--max-pages', '3', '--no-progress']);
+    const result = await runCli([
+      'crawl',
+      `${shop.origin}/`,
+      '--no-robots',
+      '--max-pages',
+      '3',
+      '--no-progress',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('robots.txt is ignored');
   });
 
   it('counts a dead host as a failed page and still exits 0', async () => {
-    const result = await runCli(['crawl', 'http://127.0.0.1:9/', '--retries', '0', '--no-robots', '--no-progress']);
+    const result = await runCli([
+      'crawl',
+      'http://127.0.0.1:9/',
+      '--retries',
+      '0',
+      '--no-robots',
+      '--no-progress',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/failed\s+1 \(AR_NETWORK: 1\)/);
   });
@@ -87,19 +137,35 @@ describe('arachne crawl and signals', () => {
       const out = join(dir, 'interrupted.json');
       const run = spawn(
         process.execPath,
-        [binPath, 'crawl', shopSpiderPath, '--start', `${slow.origin}/`, '-o', out, '--concurrency', '4', '--no-progress'],
+        [
+          binPath,
+          'crawl',
+          shopSpiderPath,
+          '--start',
+          `${slow.origin}/`,
+          '-o',
+          out,
+          '--concurrency',
+          '4',
+          '--no-progress',
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
       run.stdout.on('data', (chunk) => (stdout += chunk));
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        const size = await stat(out).then((s) => s.size, () => 0);
+        const size = await stat(out).then(
+          (s) => s.size,
+          () => 0,
+        );
         if (size > 2000) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       run.kill('SIGINT');
-      const code = await new Promise<number | null>((resolve) => run.on('close', (c) => resolve(c)));
+      const code = await new Promise<number | null>((resolve) =>
+        run.on('close', (c) => resolve(c)),
+      );
       expect(code).toBe(0);
       const items = JSON.parse(await readFile(out, 'utf8')) as Array<{ url: string }>;
       expect(items.length).toBeGreaterThan(0);

@@ -29,7 +29,10 @@ function expectOneLine(stderr: string, ...parts: string[]): void {
 
 describe('arachne crawl with a broken spider file', () => {
   it('names the file and the syntax error, exit code 2', async () => {
-    const path = await spiderFile('broken.ts', 'export default defineSpider({ name: "x", start: [\n');
+    const path = await spiderFile(
+      'broken.ts',
+      'export default defineSpider({ name: "x", start: [\n',
+    );
     const result = await runCli(['crawl', path]);
     expect(result.code).toBe(2);
     expectOneLine(result.stderr, 'broken.ts', 'syntax error');

@@ -7,7 +7,10 @@ const always = () => true;
 const req = (path: string, init: Parameters<typeof createRequest>[1] = {}) =>
   createRequest(`http://a.test${path}`, init);
 
-async function drain(frontier: Frontier, isReady: (host: string) => boolean = always): Promise<Request[]> {
+async function drain(
+  frontier: Frontier,
+  isReady: (host: string) => boolean = always,
+): Promise<Request[]> {
   const out: Request[] = [];
   for (let i = 0; i < 10_000; i++) {
     const next = await frontier.next(isReady);
@@ -21,7 +24,12 @@ export function runFrontierContract(name: string, make: () => Promise<Frontier> 
   describe(`${name} (Frontier contract)`, () => {
     it('queues new requests and drops duplicates by method, URL and body', async () => {
       const frontier = await make();
-      const queued = await frontier.add([req('/1'), req('/1'), req('/2'), req('/1', { method: 'POST' })]);
+      const queued = await frontier.add([
+        req('/1'),
+        req('/1'),
+        req('/2'),
+        req('/1', { method: 'POST' }),
+      ]);
       expect(queued.map((r) => `${r.method} ${r.url}`)).toEqual([
         'GET http://a.test/1',
         'GET http://a.test/2',
@@ -53,7 +61,10 @@ export function runFrontierContract(name: string, make: () => Promise<Frontier> 
       const onlyB = await frontier.next((host) => host === 'b.test');
       expect(onlyB?.url).toBe('http://b.test/1');
       expect(await frontier.next((host) => host === 'b.test')).toBeUndefined();
-      expect((await drain(frontier)).map((r) => r.url)).toEqual(['http://a.test/1', 'http://a.test/2']);
+      expect((await drain(frontier)).map((r) => r.url)).toEqual([
+        'http://a.test/1',
+        'http://a.test/2',
+      ]);
       await frontier.close();
     });
 
@@ -66,7 +77,10 @@ export function runFrontierContract(name: string, make: () => Promise<Frontier> 
         items: [{ title: 'home' }],
       });
       expect(queued.map((r) => r.url)).toEqual(['http://a.test/a', 'http://a.test/b']);
-      expect((await drain(frontier)).map((r) => r.url)).toEqual(['http://a.test/a', 'http://a.test/b']);
+      expect((await drain(frontier)).map((r) => r.url)).toEqual([
+        'http://a.test/a',
+        'http://a.test/b',
+      ]);
       await frontier.close();
     });
 

@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { crawl, createCrawler, DropItem, defineSpider, type Item, request } from '../../src/index.js';
+import {
+  crawl,
+  createCrawler,
+  DropItem,
+  defineSpider,
+  type Item,
+  request,
+} from '../../src/index.js';
 import type { Sink } from '../../src/storage/sink.js';
 
 interface Hit {
@@ -39,7 +46,8 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-const html = (body: string) => `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`;
+const html = (body: string) =>
+  `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`;
 const links = (n: number, prefix = '/p') =>
   Array.from({ length: n }, (_, i) => `<a href="${prefix}${i}">${i}</a>`).join('');
 
@@ -95,16 +103,17 @@ describe('the engine', () => {
         res.writeHead(429, { 'retry-after': '1' }).end();
         return;
       }
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html(req.url === '/' ? links(4) : 'leaf'));
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(html(req.url === '/' ? links(4) : 'leaf'));
     });
-    const otherHost = await serve(
-      (req, res) => {
-        setTimeout(() => {
-          res.writeHead(200, { 'content-type': 'text/html' }).end(html(req.url === '/' ? links(4) : 'leaf'));
-        }, 20);
-      },
-      '127.0.0.2',
-    );
+    const otherHost = await serve((req, res) => {
+      setTimeout(() => {
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(html(req.url === '/' ? links(4) : 'leaf'));
+      }, 20);
+    }, '127.0.0.2');
     const spider = defineSpider({
       name: 'two-hosts',
       start: [`${slowHost.origin}/`, `${otherHost.origin}/`],
@@ -121,7 +130,9 @@ describe('the engine', () => {
     // …while the other host was crawled meanwhile.
     const otherPages = otherHost.hits.filter((h) => h.path !== '/robots.txt');
     expect(otherPages).toHaveLength(5);
-    expect(otherPages.filter((h) => h.at > limitedAt && h.at < limitedAt + 900).length).toBeGreaterThan(0);
+    expect(
+      otherPages.filter((h) => h.at > limitedAt && h.at < limitedAt + 900).length,
+    ).toBeGreaterThan(0);
   });
 
   it('never has more than perHost requests in flight to one host, and reaches that limit', async () => {
@@ -132,7 +143,9 @@ describe('the engine', () => {
       peak = Math.max(peak, inFlight);
       setTimeout(() => {
         inFlight--;
-        res.writeHead(200, { 'content-type': 'text/html' }).end(html(req.url === '/' ? links(30) : 'leaf'));
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(html(req.url === '/' ? links(30) : 'leaf'));
       }, 30);
     });
     await crawl(pageSpider(`${site.origin}/`), { logLevel: 'silent', perHost: 3, concurrency: 10 });
@@ -141,7 +154,9 @@ describe('the engine', () => {
 
   it('keeps delayMs between two requests to one host', async () => {
     const site = await serve((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html(req.url === '/' ? links(5) : 'leaf'));
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(html(req.url === '/' ? links(5) : 'leaf'));
     });
     await crawl(pageSpider(`${site.origin}/`), { logLevel: 'silent', perHost: 4, delayMs: 100 });
     const times = site.hits.filter((h) => h.path !== '/robots.txt').map((h) => h.at);
@@ -168,7 +183,9 @@ describe('the engine', () => {
     const sink = memorySink();
     const failures: string[] = [];
     const crawler = createCrawler(spider, { logLevel: 'silent', output: sink });
-    crawler.on('request:failed', ({ request, error }) => failures.push(`${request.url} ${error.message}`));
+    crawler.on('request:failed', ({ request, error }) =>
+      failures.push(`${request.url} ${error.message}`),
+    );
     const stats = await crawler.run();
     expect(stats.items).toBe(4);
     expect(sink.items).toHaveLength(4);
@@ -179,7 +196,9 @@ describe('the engine', () => {
 
   it('runs pipelines in order and counts dropped items', async () => {
     const site = await serve((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html(req.url === '/' ? links(4) : 'leaf'));
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(html(req.url === '/' ? links(4) : 'leaf'));
     });
     const spider = defineSpider({
       name: 'piped',
@@ -206,10 +225,17 @@ describe('the engine', () => {
   it('does not handle a page twice when a redirect lands on a page already crawled', async () => {
     const site = await serve((req, res) => {
       if (req.url === '/old') res.writeHead(301, { location: '/p0' }).end();
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(html(req.url === '/' ? `${links(1)}<a href="/old">old</a>` : 'leaf'));
+      else
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(html(req.url === '/' ? `${links(1)}<a href="/old">old</a>` : 'leaf'));
     });
     const sink = memorySink();
-    const stats = await crawl(pageSpider(`${site.origin}/`), { logLevel: 'silent', output: sink, perHost: 1 });
+    const stats = await crawl(pageSpider(`${site.origin}/`), {
+      logLevel: 'silent',
+      output: sink,
+      perHost: 1,
+    });
     expect(sink.items.map((i) => i.url).sort()).toEqual([`${site.origin}/`, `${site.origin}/p0`]);
     expect(stats.duplicatesFiltered).toBeGreaterThanOrEqual(1);
   });
@@ -217,7 +243,9 @@ describe('the engine', () => {
   it('emits typed events and stops cleanly on an abort signal', async () => {
     const site = await serve((req, res) => {
       setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'text/html' }).end(html(links(50, `${req.url === '/' ? '' : req.url}/q`)));
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(html(links(50, `${req.url === '/' ? '' : req.url}/q`)));
       }, 20);
     });
     const controller = new AbortController();
@@ -244,14 +272,18 @@ describe('the engine', () => {
 
   it('accepts requests made with request() for URLs that are not links', async () => {
     const site = await serve((req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ path: req.url }));
     });
     const spider = defineSpider({
       name: 'api',
       start: [`${site.origin}/api?page=1`],
       parse(page) {
         const { path } = page.json<{ path: string }>();
-        return path.endsWith('=1') ? [request(`${site.origin}/api?page=2`, { handler: 'last' }), { path }] : [{ path }];
+        return path.endsWith('=1')
+          ? [request(`${site.origin}/api?page=2`, { handler: 'last' }), { path }]
+          : [{ path }];
       },
       last(page) {
         return { path: page.json<{ path: string }>().path, last: true };

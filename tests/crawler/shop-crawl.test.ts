@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import shopSpider from '../../examples/shop.js';
 import { crawl, type Item } from '../../src/index.js';
-import { generateShop, type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import {
+  generateShop,
+  type ShopServerProcess,
+  startShopServer,
+} from '../../src/sample-shop/index.js';
 import type { Sink } from '../../src/storage/sink.js';
 
 const products = 300;

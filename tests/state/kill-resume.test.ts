@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateShop, type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import {
+  generateShop,
+  type ShopServerProcess,
+  startShopServer,
+} from '../../src/sample-shop/index.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
 
 const products = 400;
@@ -27,9 +31,13 @@ function crawlArgs(state: string, out: string): string[] {
 }
 
 function start(args: string[]): { child: ChildProcess; done: Promise<number | null> } {
-  const child = spawn(process.execPath, [binPath, ...args, '--no-progress', '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [binPath, ...args, '--no-progress', '--log-level', 'warn'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, done };
 }
@@ -37,7 +45,10 @@ function start(args: string[]): { child: ChildProcess; done: Promise<number | nu
 async function waitForBytes(path: string, atLeast: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const size = await stat(path).then((s) => s.size, () => 0);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => 0,
+    );
     if (size >= atLeast) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -77,11 +88,15 @@ describe('crawls that are killed and resumed', () => {
       kills.push(waitMs);
     }
     const before = await readItems(out);
-    console.log(`killed after ${kills.join(', ')} ms; ${before.length} of ${products} items before the last run`);
+    console.log(
+      `killed after ${kills.join(', ')} ms; ${before.length} of ${products} items before the last run`,
+    );
     expect(before.length).toBeGreaterThan(0);
     expect(before.length).toBeLessThan(products);
 
-    const final = await runCli([...crawlArgs(state, out), '--no-progress', '--log-level', 'warn'], { timeoutMs: 120_000 });
+    const final = await runCli([...crawlArgs(state, out), '--no-progress', '--log-level', 'warn'], {
+      timeoutMs: 120_000,
+    });
     expect(final.code, final.stderr).toBe(0);
     expectExactlyOnce(await readItems(out));
 
@@ -102,7 +117,10 @@ describe('crawls that are killed and resumed', () => {
     expect(partial.length).toBeLessThan(products);
 
     await shop.resetLog();
-    const resumed = await runCli([...crawlArgs(state, out), '--no-progress', '--log-level', 'warn'], { timeoutMs: 120_000 });
+    const resumed = await runCli(
+      [...crawlArgs(state, out), '--no-progress', '--log-level', 'warn'],
+      { timeoutMs: 120_000 },
+    );
     expect(resumed.code, resumed.stderr).toBe(0);
     expectExactlyOnce(await readItems(out));
     // The resumed run fetched only what was left: none of the product pages whose items were already written.

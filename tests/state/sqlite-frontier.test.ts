@@ -13,7 +13,9 @@ let n = 0;
 const freshPath = () => join(dir, `state-${++n}.db`);
 
 runFrontierContract('MemoryFrontier', () => new MemoryFrontier());
-runFrontierContract('SqliteFrontier', () => SqliteFrontier.open(freshPath(), 'test', { bufferSize: 4 }));
+runFrontierContract('SqliteFrontier', () =>
+  SqliteFrontier.open(freshPath(), 'test', { bufferSize: 4 }),
+);
 
 describe('SqliteFrontier across restarts', () => {
   it('resumes queued and leased requests, remembers the seen set and keeps items with their request', async () => {
@@ -28,7 +30,9 @@ describe('SqliteFrontier across restarts', () => {
 
     const second = SqliteFrontier.open(path, 'shop');
     expect(second.counts()).toEqual({ queued: 2, done: 1, failed: 0, items: 1 });
-    expect(second.add([createRequest('http://a.test/'), createRequest('http://a.test/y')])).toEqual([]);
+    expect(second.add([createRequest('http://a.test/'), createRequest('http://a.test/y')])).toEqual(
+      [],
+    );
     const urls: string[] = [];
     for (let r = second.next(() => true); r; r = second.next(() => true)) urls.push(r.url);
     expect(urls.sort()).toEqual(['http://a.test/x', 'http://a.test/y']);
@@ -39,7 +43,10 @@ describe('SqliteFrontier across restarts', () => {
     const path = freshPath();
     const first = SqliteFrontier.open(path, 'shop');
     first.add([createRequest('http://a.test/broken')]);
-    first.fail(first.next(() => true) as Request, { code: 'AR_HTTP_STATUS', message: 'status 500' });
+    first.fail(first.next(() => true) as Request, {
+      code: 'AR_HTTP_STATUS',
+      message: 'status 500',
+    });
     first.close();
     const again = SqliteFrontier.open(path, 'shop');
     expect(again.size()).toBe(0);
@@ -63,8 +70,13 @@ describe('SqliteFrontier across restarts', () => {
     expect(() => SqliteFrontier.open(foreign, 'shop')).toThrow(/not an Arachne state file/);
 
     const corrupted = join(dir, 'corrupted.db');
-    await writeFile(corrupted, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4000, 7)]));
-    expect(() => SqliteFrontier.open(corrupted, 'shop')).toThrow(/corrupted|not a usable|cannot open/);
+    await writeFile(
+      corrupted,
+      Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4000, 7)]),
+    );
+    expect(() => SqliteFrontier.open(corrupted, 'shop')).toThrow(
+      /corrupted|not a usable|cannot open/,
+    );
   });
 
   it('refuses the state of another spider', () => {

@@ -27,12 +27,17 @@ Exit codes: 0 done, 1 the cache could not be read or written, 2 bad usage or no 
 
 const flags = { help: { type: 'boolean', short: 'h' } } as const;
 
-export async function cacheCommand(argv: string[], output: CommandOutput = process): Promise<number> {
+export async function cacheCommand(
+  argv: string[],
+  output: CommandOutput = process,
+): Promise<number> {
   const fail = (code: number, message: string): number => {
     output.stderr.write(`arachne cache: ${message}\n`);
     return code;
   };
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof flags; allowPositionals: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof flags; allowPositionals: true }>
+  >;
   try {
     parsed = parseArgs({ args: argv, options: flags, allowPositionals: true });
   } catch (error) {
@@ -44,9 +49,15 @@ export async function cacheCommand(argv: string[], output: CommandOutput = proce
   }
   const [action, location, ...extra] = parsed.positionals;
   if (action !== 'ls' && action !== 'clear') {
-    return fail(2, action === undefined ? 'ls or clear expected (see arachne cache --help)' : `unknown action "${action}" (ls or clear)`);
+    return fail(
+      2,
+      action === undefined
+        ? 'ls or clear expected (see arachne cache --help)'
+        : `unknown action "${action}" (ls or clear)`,
+    );
   }
-  if (location === undefined) return fail(2, `${action} needs a cache location (see arachne cache --help)`);
+  if (location === undefined)
+    return fail(2, `${action} needs a cache location (see arachne cache --help)`);
   if (extra.length > 0) return fail(2, `one cache location at a time (got ${extra.length + 1})`);
 
   let store: CacheStore;
@@ -57,7 +68,10 @@ export async function cacheCommand(argv: string[], output: CommandOutput = proce
   }
   try {
     if (action === 'ls') await list(store, output);
-    else output.stdout.write(`${plural(await store.clear(), 'entry', 'entries')} removed from ${location}\n`);
+    else
+      output.stdout.write(
+        `${plural(await store.clear(), 'entry', 'entries')} removed from ${location}\n`,
+      );
     return 0;
   } catch (error) {
     return fail(1, firstLine(error));
@@ -73,7 +87,9 @@ async function list(store: CacheStore, output: CommandOutput): Promise<void> {
     count++;
     bytes += entry.bytes;
     const storedAt = new Date(entry.storedAt).toISOString();
-    output.stdout.write(`${entry.status}  ${String(entry.bytes).padStart(10)}  ${storedAt}  ${entry.url}\n`);
+    output.stdout.write(
+      `${entry.status}  ${String(entry.bytes).padStart(10)}  ${storedAt}  ${entry.url}\n`,
+    );
   }
   output.stdout.write(`${plural(count, 'entry', 'entries')}, ${plural(bytes, 'byte', 'bytes')}\n`);
 }

@@ -23,20 +23,34 @@ Exit codes: 0 the crawl ran to its end (failed pages are counted in the stats), 
 stopped it (e.g. the output cannot be written), 2 usage or configuration error.`;
 
 export async function crawlCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: crawlFlags, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: crawlFlags,
+    allowPositionals: true,
+  });
   if (values.help) {
     process.stdout.write(`${crawlHelp}\n`);
     return 0;
   }
-  if (positionals.length === 0) throw new ConfigError('crawl needs a spider file or at least one URL (see arachne crawl --help)');
+  if (positionals.length === 0)
+    throw new ConfigError(
+      'crawl needs a spider file or at least one URL (see arachne crawl --help)',
+    );
   const options = crawlOptionsFrom(values);
   const loaded = await spiderFor(positionals);
   const spider = values.start ? { ...loaded, start: checkUrls(values.start) } : loaded;
-  return runSpider(spider, { ...options, ...(values.output ? { output: values.output } : {}) }, {
-    statsFile: values.stats,
-    progress: !values['no-progress'],
-    label: positionals.length === 1 && !isUrlLike(positionals[0] as string) ? (positionals[0] as string) : undefined,
-  });
+  return runSpider(
+    spider,
+    { ...options, ...(values.output ? { output: values.output } : {}) },
+    {
+      statsFile: values.stats,
+      progress: !values['no-progress'],
+      label:
+        positionals.length === 1 && !isUrlLike(positionals[0] as string)
+          ? (positionals[0] as string)
+          : undefined,
+    },
+  );
 }
 
 async function spiderFor(targets: string[]): Promise<Spider> {
@@ -76,17 +90,25 @@ export interface RunSettings {
 }
 
 /** Runs a crawl with signal handling, progress, summary and --stats; returns the exit code. */
-export async function runSpider(spider: Spider, options: CrawlOptions, settings: RunSettings): Promise<number> {
+export async function runSpider(
+  spider: Spider,
+  options: CrawlOptions,
+  settings: RunSettings,
+): Promise<number> {
   const controller = new AbortController();
   const crawler = createCrawler(spider, { ...options, signal: controller.signal });
   const log = createLog(crawler.options.logLevel);
-  if (!crawler.options.robots) log.warn('robots.txt is ignored (--no-robots): make sure the site allows this crawl');
-  const stopProgress = settings.progress && crawler.options.logLevel !== 'silent' ? showProgress(crawler) : () => {};
+  if (!crawler.options.robots)
+    log.warn('robots.txt is ignored (--no-robots): make sure the site allows this crawl');
+  const stopProgress =
+    settings.progress && crawler.options.logLevel !== 'silent' ? showProgress(crawler) : () => {};
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
     signals++;
     if (signals > 1) process.exit(130); // a second signal: the user wants out now
-    log.warn(`${name}: finishing in-flight requests and flushing outputs (press Ctrl-C again to quit now)`);
+    log.warn(
+      `${name}: finishing in-flight requests and flushing outputs (press Ctrl-C again to quit now)`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -114,7 +136,11 @@ export async function runSpider(spider: Spider, options: CrawlOptions, settings:
   return code;
 }
 
-async function writeStats(path: string, stats: Stats, log: ReturnType<typeof createLog>): Promise<number> {
+async function writeStats(
+  path: string,
+  stats: Stats,
+  log: ReturnType<typeof createLog>,
+): Promise<number> {
   try {
     await writeFile(path, `${JSON.stringify(stats, null, 2)}\n`);
     return 0;

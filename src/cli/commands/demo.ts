@@ -42,7 +42,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
       { statsFile: values.stats, progress: !values['no-progress'], label: 'examples/shop.ts' },
     );
     const expected = generateShop({ seed, products }).expectedItems().length;
-    process.stdout.write(`items expected  ${expected} (one per product page)\noutput          ${output}\n`);
+    process.stdout.write(
+      `items expected  ${expected} (one per product page)\noutput          ${output}\n`,
+    );
     return code;
   } finally {
     await shop.stop();
@@ -51,6 +53,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
 function positiveInt(raw: string, flag: string): number {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${flag} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${flag} must be a positive integer, got "${raw}"`);
   return value;
 }

@@ -8,7 +8,10 @@ export const stateHelp = `Usage: arachne state <show | failed> FILE
   failed FILE   the requests that failed (after their retries), one per line: URL and error
                 (run the crawl again with --state FILE --retry-failed to queue them again)`;
 
-export async function stateCommand(argv: string[], output: { stdout: NodeJS.WritableStream } = process): Promise<number> {
+export async function stateCommand(
+  argv: string[],
+  output: { stdout: NodeJS.WritableStream } = process,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { help: { type: 'boolean', short: 'h' } },
@@ -32,7 +35,9 @@ export async function stateCommand(argv: string[], output: { stdout: NodeJS.Writ
       );
       return 0;
     }
-    const rows = db.prepare('SELECT url, error FROM requests WHERE state = 3 ORDER BY seq').all() as Array<{
+    const rows = db
+      .prepare('SELECT url, error FROM requests WHERE state = 3 ORDER BY seq')
+      .all() as Array<{
       url: string;
       error: string | null;
     }>;

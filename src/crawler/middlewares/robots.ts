@@ -21,14 +21,17 @@ export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Reque
       if (!reported.has(entry)) {
         reported.add(entry);
         if (entry.state === 'unreachable') {
-          hooks.onWarning(`robots.txt of ${origin} unreachable (${entry.reason}): not crawling that origin for now (RFC 9309)`);
+          hooks.onWarning(
+            `robots.txt of ${origin} unreachable (${entry.reason}): not crawling that origin for now (RFC 9309)`,
+          );
         }
         const delayMs = cache.crawlDelayMs(origin);
         if (delayMs !== undefined) hooks.onCrawlDelay(hostOf(request.url) ?? '', delayMs);
       }
       allowed = cache.isAllowedSync(request.url) ?? false;
     }
-    if (!allowed) throw new IgnoreRequest(`robots.txt disallows ${request.url}`, 'AR_ROBOTS_DENIED');
+    if (!allowed)
+      throw new IgnoreRequest(`robots.txt disallows ${request.url}`, 'AR_ROBOTS_DENIED');
     return next(request);
   };
 }
