@@ -9,7 +9,9 @@ import { JsonlSink, PostgresSink, SqliteSink } from '../dist/storage/index.js';
 const itemCount = Number(process.env.ITEMS ?? 100_000);
 const batchSize = Number(process.env.BATCH ?? 100);
 const postgresUrl = process.env.ARACHNE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const chosen = (process.argv[2] ?? 'jsonl,sqlite,sqlite-upsert,postgres,postgres-upsert').split(',');
+const chosen = (process.argv[2] ?? 'jsonl,sqlite,sqlite-upsert,postgres,postgres-upsert').split(
+  ',',
+);
 const table = `arachne_bench_${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'arachne-bench-sinks-'));
 
@@ -49,7 +51,9 @@ async function run(name) {
   await sink.close();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const perSecond = Math.round(itemCount / seconds);
-  console.log(`${name.padEnd(16)} ${itemCount} items in batches of ${batchSize}: ${seconds.toFixed(2)} s, ${perSecond} items/s`);
+  console.log(
+    `${name.padEnd(16)} ${itemCount} items in batches of ${batchSize}: ${seconds.toFixed(2)} s, ${perSecond} items/s`,
+  );
 }
 
 try {

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 export const crawlFlags = {
   output: { type: 'string', short: 'o' },
   start: { type: 'string', multiple: true },
+  'upsert-key': { type: 'string' },
   stats: { type: 'string' },
   state: { type: 'string' },
   'retry-failed': { type: 'boolean' },
@@ -26,7 +27,9 @@ export const crawlFlags = {
 
 export const crawlFlagsHelp = `Options:
       --start URL        start from URL instead of the spider's start URLs (repeatable)
-  -o, --output FILE      write items to FILE: .jsonl (default format), .json, .csv; '-' for stdout
+  -o, --output TARGET    write items to TARGET: FILE.jsonl, FILE.json, FILE.csv, FILE.sqlite (or .db),
+                         sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout
+      --upsert-key FIELD with a database output: update the row with the same FIELD instead of adding one
       --stats FILE       write the final stats as JSON to FILE
       --state FILE       keep the crawl's state in FILE (SQLite): run the same command again to resume,
                          after Ctrl-C or even kill -9, with nothing lost and no item written twice
@@ -75,6 +78,8 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   set('maxDepth', int('max-depth', 0));
   set('timeoutMs', int('timeout-ms', 1));
   set('retries', int('retries', 0));
+  const upsertKey = values['upsert-key'];
+  if (typeof upsertKey === 'string') options.upsertKey = upsertKey;
   const userAgent = values['user-agent'];
   if (typeof userAgent === 'string') options.userAgent = userAgent;
   if (values['no-robots']) options.robots = false;

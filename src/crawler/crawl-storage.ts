@@ -3,7 +3,7 @@
  * state file whose committed items are exported to the sink past a high-water mark (exactly once).
  */
 import { StorageError } from '../errors.js';
-import { openSink } from '../storage/open-sink.js';
+import { type OpenSinkOptions, openSink } from '../storage/open-sink.js';
 import type { Sink } from '../storage/sink.js';
 import type { CrawlEmitter } from './events.js';
 import { type Frontier, MemoryFrontier } from './frontier.js';
@@ -24,8 +24,13 @@ export async function openCrawlStorage(
   spider: string,
   events: CrawlEmitter,
 ): Promise<CrawlStorage> {
+  const sinkOptions = {
+    name: spider,
+    ...(options.upsertKey ? { upsertKey: options.upsertKey } : {}),
+    onWarning: (message: string) => events.emit('crawl:warning', { message }),
+  };
   if (!options.state) {
-    const sink = await openOutput(options.output);
+    const sink = await openOutput(options.output, sinkOptions);
     return { frontier: new MemoryFrontier(), directSink: sink, close: async () => {} };
   }
   // Loaded only for state files, so a memory crawl never loads better-sqlite3.
@@ -80,9 +85,12 @@ export async function openCrawlStorage(
   };
 }
 
-async function openOutput(output: string | Sink | undefined): Promise<Sink | undefined> {
+async function openOutput(
+  output: string | Sink | undefined,
+  options: OpenSinkOptions,
+): Promise<Sink | undefined> {
   if (output === undefined) return undefined;
-  const sink = typeof output === 'string' ? openSink(output) : output;
+  const sink = typeof output === 'string' ? openSink(output, options) : output;
   await openChecked(sink);
   return sink;
 }

@@ -29,8 +29,13 @@ export interface CrawlOptions {
   robots?: boolean;
   /** Also seed the crawl from the sitemaps robots.txt lists (or /sitemap.xml). @default false */
   sitemaps?: boolean;
-  /** 'out.jsonl', 'out.csv', 'out.json', or a Sink. @default none (items are only counted and emitted) */
+  /**
+   * 'out.jsonl', 'out.csv', 'out.json', 'items.sqlite', 'sqlite:path?table=t', 'postgres://user@host/db?table=t',
+   * '-' (stdout), or a Sink. @default none (items are only counted and emitted)
+   */
   output?: string | Sink;
+  /** Database outputs: the item field that identifies an item; a re-run updates its row instead of adding one. */
+  upsertKey?: string;
   /** @default 'info' */
   logLevel?: LogLevel;
   /**
@@ -56,6 +61,7 @@ export interface ResolvedOptions {
   robots: boolean;
   sitemaps: boolean;
   output: string | Sink | undefined;
+  upsertKey: string | undefined;
   logLevel: LogLevel;
   state: string | undefined;
   retryFailed: boolean;
@@ -76,7 +82,7 @@ export const defaults = {
   sitemaps: false,
   logLevel: 'info',
   retryFailed: false,
-} as const satisfies Omit<ResolvedOptions, 'output' | 'userAgent' | 'state'>;
+} as const satisfies Omit<ResolvedOptions, 'output' | 'userAgent' | 'state' | 'upsertKey'>;
 
 /** Merges option layers; later layers win: defaults < spider.options < crawl() options < CLI flags. */
 export function resolveOptions(
@@ -94,6 +100,7 @@ export function resolveOptions(
     ...defaults,
     userAgent: userAgentDefault,
     output: undefined,
+    upsertKey: undefined,
     state: undefined,
     ...(merged as Partial<ResolvedOptions>),
   };

@@ -35,7 +35,7 @@ describe('openSink', () => {
     expect(openSink(target === '-' ? target : join(dir, target))).toBeInstanceOf(kind);
   });
 
-  it.each(['out.txt', 'out', 'sqlite:items.db', 'out.jsonl.gz', ''])(
+  it.each(['out.txt', 'out', 'out.jsonl.gz', ''])(
     'rejects %j with a ConfigError naming the accepted outputs',
     (target) => {
       const attempt = () => openSink(target);

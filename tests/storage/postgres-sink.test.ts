@@ -296,6 +296,28 @@ describe.skipIf(!reachable)('PostgresSink', () => {
     expect(await readItems(table)).toEqual([{ sku: 'a', price: 2 }]);
   });
 
+  it('replaces a connection the server ended, without crashing, and goes on', async () => {
+    const table = nextTable();
+    const sink = new PostgresSink(url, { table });
+    await sink.open();
+    await sink.write([{ n: 1 }]);
+    const ended = await query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE application_name = 'arachne' AND position($1 in query) > 0`,
+      [table],
+    );
+    expect(ended).toHaveLength(1);
+    // Depending on when the client hears of it, this batch fails (and is rolled back) or gets a new connection.
+    const during = await sink.write([{ n: 2 }]).then(
+      () => 'written',
+      (error: unknown) => (error instanceof StorageError ? 'rejected' : error),
+    );
+    await sink.write([{ n: 3 }]);
+    await sink.close();
+    const expected = during === 'written' ? [1, 2, 3] : [1, 3];
+    expect(await readItems(table)).toEqual(expected.map((n) => ({ n })));
+  });
+
   it('fails at open with a StorageError that does not show the password', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
