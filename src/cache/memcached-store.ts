@@ -119,14 +119,13 @@ export class MemcachedCacheStore implements CacheStore {
   /** Appends a key to the index, creating it if needed; a full index is tolerated (see the class comment). */
   async #index(key: string): Promise<void> {
     const line = `${key}\n`;
-    try {
-      if (await this.#client.append(this.#indexKey, line)) return;
-      if (await this.#client.add(this.#indexKey, line)) return;
-      // Another writer created the index between our append and add.
-      await this.#client.append(this.#indexKey, line);
-    } catch {
-      // "Value too large" once the index is full: the entry itself is stored and still served.
-    }
+    // memjs rejects an APPEND to a missing item ("Item not stored") and one past the item size limit alike: both
+    // read as "not appended" here.
+    const append = () => this.#client.append(this.#indexKey, line).catch(() => false);
+    if (await append()) return;
+    if (await this.#client.add(this.#indexKey, line).catch(() => false)) return;
+    // Either another writer created the index between our append and add, or it is full: one more try.
+    await append();
   }
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {

@@ -65,7 +65,8 @@ export class RedisCacheStore implements CacheStore {
     try {
       await client.connect();
     } catch (error) {
-      client.destroy();
+      // The failed reconnect strategy has usually closed it already (then destroy throws "client is closed").
+      if (client.isOpen) client.destroy();
       throw new StorageError(`cannot connect to Redis at ${redacted(parsed)}: ${(error as Error).message}`, {
         cause: error,
       });
@@ -122,12 +123,15 @@ export class RedisCacheStore implements CacheStore {
 
   /** Full key names under the prefix, a SCAN batch at a time (never KEYS: it blocks a shared server). */
   async *#scan(): AsyncGenerator<string[]> {
-    const iterator = this.#client.scanIterator({ MATCH: `${escapeGlob(this.prefix)}*`, COUNT: SCAN_COUNT });
-    try {
-      for await (const batch of iterator) yield batch.map((key) => key.toString());
-    } catch (error) {
-      throw new StorageError(`Redis HTTP cache (${this.prefix}): ${(error as Error).message}`, { cause: error });
-    }
+    const options = { MATCH: `${escapeGlob(this.prefix)}*`, COUNT: SCAN_COUNT };
+    // Not `scanIterator`: with blob strings mapped to Buffers its cursor is a Buffer, never equal to '0', so it
+    // would loop forever (node-redis 5.12).
+    let cursor = '0';
+    do {
+      const reply = await this.#run(() => this.#client.scan(cursor, options));
+      cursor = reply.cursor.toString();
+      yield reply.keys.map((key) => key.toString());
+    } while (cursor !== '0');
   }
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {
