@@ -1,5 +1,6 @@
 /** Arachne's public surface: define spiders, run crawls, observe them. Layers: 'arachne/http', 'arachne/html', 'arachne/storage'. */
 export { type Crawler, crawl, createCrawler, type RunOptions } from './crawler/crawler.js';
+export type { HostStats } from './crawler/scheduler.js';
 export type { CloseReason, CrawlEventName, CrawlEvents } from './crawler/events.js';
 export {
   type CrawlOptions,

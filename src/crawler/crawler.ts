@@ -16,7 +16,7 @@ import { robots } from './middlewares/robots.js';
 import { scope } from './middlewares/scope.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { Request } from './request.js';
-import { Scheduler } from './scheduler.js';
+import { type HostStats, Scheduler } from './scheduler.js';
 import { seedFromSitemaps } from './sitemap-seeds.js';
 import type { Spider } from './spider.js';
 import { startHosts, startRequests } from './start-requests.js';
@@ -35,6 +35,8 @@ export interface Crawler {
   run(): Promise<Stats>;
   /** Live counters, for progress displays. */
   stats(): Stats;
+  /** Live per-host politeness state (empty before the crawl starts). */
+  hosts(): HostStats[];
   readonly options: ResolvedOptions;
 }
 
@@ -50,6 +52,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
   const options = resolveOptions(defaultUserAgent, spider.options, crawlOptions);
   const events = new CrawlEmitter();
   const stats = new StatsCollector();
+  let scheduler: Scheduler | undefined;
   const crawler: Crawler = {
     options,
     on(event, listener) {
@@ -57,7 +60,17 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
       return crawler;
     },
     stats: () => stats.snapshot(),
-    run: () => runCrawl({ spider, options, events, stats, signal, graceMs }),
+    hosts: () => scheduler?.hostStats() ?? [],
+    run: () =>
+      runCrawl({
+        spider,
+        options,
+        events,
+        stats,
+        signal,
+        graceMs,
+        onScheduler: (s) => (scheduler = s),
+      }),
   };
   if (options.logLevel !== 'silent') attachLogger(crawler, createLog(options.logLevel));
   return crawler;
@@ -75,6 +88,7 @@ interface RunParts {
   stats: StatsCollector;
   signal: AbortSignal | undefined;
   graceMs: number;
+  onScheduler: (scheduler: Scheduler) => void;
 }
 
 async function runCrawl({
@@ -97,6 +111,7 @@ async function runCrawl({
   };
   const send = (request: Request) => transport.send(request, transportOptions);
   const scheduler = new Scheduler(storage.frontier, options);
+  parts.onScheduler(scheduler);
   const robotsCache = options.robots
     ? new RobotsCache({
         userAgent: options.userAgent,

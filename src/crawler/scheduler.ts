@@ -11,6 +11,15 @@ export interface SchedulerOptions {
   delayMs: number;
 }
 
+export interface HostStats {
+  host: string;
+  inFlight: number;
+  /** Minimum delay between two requests (crawl delay or robots.txt Crawl-delay). */
+  delayMs: number;
+  /** Time until the host may get its next request (delay or Retry-After backoff). */
+  waitMs: number;
+}
+
 interface HostSlot {
   inFlight: number;
   /** Earliest time (ms since epoch) the next request to this host may start. */
@@ -101,11 +110,14 @@ export class Scheduler {
     slot.delayMs = Math.max(this.#options.delayMs, delayMs);
   }
 
-  hostStats(): Array<{ host: string; inFlight: number; delayMs: number }> {
+  /** Per-host politeness state, for dashboards. */
+  hostStats(): HostStats[] {
+    const now = Date.now();
     return [...this.#hosts].map(([host, slot]) => ({
       host,
       inFlight: slot.inFlight,
       delayMs: slot.delayMs,
+      waitMs: Math.max(0, slot.readyAt - now),
     }));
   }
 
