@@ -1,6 +1,5 @@
 /** Arachne's public surface: define spiders, run crawls, observe them. Layers: 'arachne/http', 'arachne/html', 'arachne/storage'. */
 export { type Crawler, crawl, createCrawler, type RunOptions } from './crawler/crawler.js';
-export type { HostStats } from './crawler/scheduler.js';
 export type { CloseReason, CrawlEventName, CrawlEvents } from './crawler/events.js';
 export {
   type CrawlOptions,
@@ -18,6 +17,7 @@ export {
   type Request,
   type RequestInit,
 } from './crawler/request.js';
+export type { HostStats } from './crawler/scheduler.js';
 export { type PageRecord, siteSpider } from './crawler/site-spider.js';
 export {
   defineSpider,

@@ -13,11 +13,16 @@ export function parseCacheControl(value: string | undefined): Directives {
   if (value === undefined || value.trim() === '') return NONE;
   const directives = new Map<string, string | true>();
   const pattern = /\s*([^\s=,]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*)))?\s*(?:,|$)/gy;
-  for (let match = pattern.exec(value); match !== null && match[0] !== ''; match = pattern.exec(value)) {
+  for (
+    let match = pattern.exec(value);
+    match !== null && match[0] !== '';
+    match = pattern.exec(value)
+  ) {
     const name = (match[1] ?? '').toLowerCase();
     const argument = match[2] === undefined ? match[3] : match[2].replace(/\\(.)/g, '$1');
     // RFC 9111 §4.2.1: with duplicates, a cache should use the first (and may treat the response as stale).
-    if (!directives.has(name)) directives.set(name, argument === undefined || argument === '' ? true : argument);
+    if (!directives.has(name))
+      directives.set(name, argument === undefined || argument === '' ? true : argument);
   }
   return directives;
 }
@@ -34,8 +39,13 @@ export function secondsDirectiveMs(directives: Directives, name: string): number
 }
 
 /** Whether a request asks to bypass stored responses (`Cache-Control: no-cache`, or HTTP/1.0 `Pragma: no-cache`). */
-export function requestWantsRevalidation(headers: Record<string, string>, directives: Directives): boolean {
+export function requestWantsRevalidation(
+  headers: Record<string, string>,
+  directives: Directives,
+): boolean {
   if (directives.has('no-cache')) return true;
   // RFC 9111 §5.4: Pragma counts only when there is no Cache-Control header.
-  return headers['cache-control'] === undefined && /(^|,)\s*no-cache\s*(,|$)/i.test(headers.pragma ?? '');
+  return (
+    headers['cache-control'] === undefined && /(^|,)\s*no-cache\s*(,|$)/i.test(headers.pragma ?? '')
+  );
 }

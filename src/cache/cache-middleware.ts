@@ -64,7 +64,13 @@ export interface CacheMiddlewareOptions {
 /** Response header telling where a response came from: `hit`, `revalidated` or `miss`. */
 export const cacheStatusHeader = 'x-arachne-cache';
 
-const ZERO_TIMINGS: Readonly<Timings> = Object.freeze({ dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, totalMs: 0 });
+const ZERO_TIMINGS: Readonly<Timings> = Object.freeze({
+  dnsMs: 0,
+  connectMs: 0,
+  tlsMs: 0,
+  firstByteMs: 0,
+  totalMs: 0,
+});
 const NO_DIRECTIVES: Directives = new Map();
 
 /** The key a request is cached under: its fingerprint (method + canonical URL + body), as for dedup. */
@@ -84,8 +90,11 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
   options: CacheMiddlewareOptions,
 ): Middleware<R> {
   const { policy, onEvent, maxAgeMs } = options;
-  if (policy !== 'always' && policy !== 'http') throw new ConfigError(`unknown cache policy "${String(policy)}"`);
-  const methods = new Set((options.methods ?? ['GET', 'HEAD']).map((method) => method.toUpperCase()));
+  if (policy !== 'always' && policy !== 'http')
+    throw new ConfigError(`unknown cache policy "${String(policy)}"`);
+  const methods = new Set(
+    (options.methods ?? ['GET', 'HEAD']).map((method) => method.toUpperCase()),
+  );
   const ignored = new Set(options.ignoreStatuses ?? retryPolicyDefaults.statuses);
   const now = options.now ?? Date.now;
   const emit = (event: CacheEvent, detail: CacheEventDetail) => onEvent?.(event, detail);
@@ -112,7 +121,8 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
         emit('skipped', { ...detail, reason });
         return;
       }
-      if (await store.set(key, entry, policy === 'always' ? maxAgeMs : undefined)) emit('stored', detail);
+      if (await store.set(key, entry, policy === 'always' ? maxAgeMs : undefined))
+        emit('stored', detail);
       else emit('skipped', { ...detail, reason: 'too-large' });
     } catch (error) {
       emit('error', { ...detail, error });
@@ -122,7 +132,10 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
   /** Stores a network response (when allowed) and tags it as a miss, with the caller's request restored. */
   const keep = async (key: string, request: R, response: Response): Promise<Response> => {
     await save(key, request, toEntry(request, response, now()));
-    return response.with({ request, headers: { ...response.headers, [cacheStatusHeader]: 'miss' } });
+    return response.with({
+      request,
+      headers: { ...response.headers, [cacheStatusHeader]: 'miss' },
+    });
   };
 
   const fetchAndKeep = async (key: string, request: R, next: Next<R>): Promise<Response> => {
@@ -132,7 +145,8 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
 
   return async (request, next) => {
     if (!methods.has(request.method) || isConditional(request)) return next(request);
-    const requestCc = policy === 'http' ? parseCacheControl(request.headers['cache-control']) : NO_DIRECTIVES;
+    const requestCc =
+      policy === 'http' ? parseCacheControl(request.headers['cache-control']) : NO_DIRECTIVES;
     if (requestCc.has('no-store')) return next(request);
     const key = cacheKey(request);
     const entry = await lookup(key, request.url);
@@ -146,12 +160,17 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
     }
 
     const usable = entry !== undefined && varyMatches(entry, request.headers) ? entry : undefined;
-    if (usable && !requestWantsRevalidation(request.headers, requestCc) && isFresh(usable, now(), requestCc)) {
+    if (
+      usable &&
+      !requestWantsRevalidation(request.headers, requestCc) &&
+      isFresh(usable, now(), requestCc)
+    ) {
       emit('hit', { url: request.url, key });
       return fromEntry(usable, request, 'hit');
     }
     if (requestCc.has('only-if-cached')) return gatewayTimeout(request);
-    if (usable === undefined || !hasValidator(usable.headers)) return fetchAndKeep(key, request, next);
+    if (usable === undefined || !hasValidator(usable.headers))
+      return fetchAndKeep(key, request, next);
 
     const response = await next(conditionalRequest(request, usable));
     if (response.status !== 304) {
@@ -181,7 +200,11 @@ function toEntry(request: HttpRequest, response: Response, storedAt: number): Ca
   return entry;
 }
 
-function fromEntry(entry: CachedResponse, request: HttpRequest, served: 'hit' | 'revalidated'): Response {
+function fromEntry(
+  entry: CachedResponse,
+  request: HttpRequest,
+  served: 'hit' | 'revalidated',
+): Response {
   return new Response({
     url: entry.url,
     status: entry.status,

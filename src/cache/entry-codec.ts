@@ -39,7 +39,9 @@ export function decodeMeta(text: string, where: string): EntryMeta {
   try {
     meta = JSON.parse(text);
   } catch (error) {
-    throw new StorageError(`corrupt cache entry ${where}: ${(error as Error).message}`, { cause: error });
+    throw new StorageError(`corrupt cache entry ${where}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (!isMeta(meta)) throw new StorageError(`corrupt cache entry ${where}: unexpected metadata`);
   return meta;

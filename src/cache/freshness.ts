@@ -56,7 +56,8 @@ export function currentAgeMs(exchange: StoredExchange, now: number): number {
   const date = Date.parse(exchange.headers.date ?? '');
   const apparentAge = Number.isNaN(date) ? 0 : Math.max(0, exchange.storedAt - date);
   const ageHeader = exchange.headers.age;
-  const ageValue = ageHeader !== undefined && /^\s*\d+\s*$/.test(ageHeader) ? Number(ageHeader) * 1000 : 0;
+  const ageValue =
+    ageHeader !== undefined && /^\s*\d+\s*$/.test(ageHeader) ? Number(ageHeader) * 1000 : 0;
   return Math.max(apparentAge, ageValue) + Math.max(0, now - exchange.storedAt);
 }
 
@@ -64,10 +65,16 @@ export function currentAgeMs(exchange: StoredExchange, now: number): number {
  * Whether a stored response may be served without contacting the server.
  * @param requestDirectives the new request's Cache-Control: its `max-age` can only shorten the lifetime.
  */
-export function isFresh(exchange: StoredExchange, now: number, requestDirectives?: Directives): boolean {
+export function isFresh(
+  exchange: StoredExchange,
+  now: number,
+  requestDirectives?: Directives,
+): boolean {
   const age = currentAgeMs(exchange, now);
   let lifetime = freshnessLifetimeMs(exchange);
-  const requestMaxAge = requestDirectives ? secondsDirectiveMs(requestDirectives, 'max-age') : undefined;
+  const requestMaxAge = requestDirectives
+    ? secondsDirectiveMs(requestDirectives, 'max-age')
+    : undefined;
   if (requestMaxAge !== undefined) lifetime = Math.min(lifetime, requestMaxAge);
   return age < lifetime;
 }

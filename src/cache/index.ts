@@ -9,9 +9,15 @@ export {
   cacheStatusHeader,
 } from './cache-middleware.js';
 export { currentAgeMs, freshnessLifetimeMs, heuristicCapMs, isFresh } from './freshness.js';
-export { MemcachedCacheStore, type MemcachedCacheOptions } from './memcached-store.js';
-export { type CacheLocation, cacheFileName, type OpenCacheOptions, openCache, parseCacheUri } from './open-cache.js';
+export { type MemcachedCacheOptions, MemcachedCacheStore } from './memcached-store.js';
+export {
+  type CacheLocation,
+  cacheFileName,
+  type OpenCacheOptions,
+  openCache,
+  parseCacheUri,
+} from './open-cache.js';
 export type { CachePolicyName, SkipReason } from './policy.js';
-export { RedisCacheStore, type RedisCacheOptions } from './redis-store.js';
-export { SqliteCacheStore, type SqliteCacheOptions } from './sqlite-store.js';
+export { type RedisCacheOptions, RedisCacheStore } from './redis-store.js';
+export { type SqliteCacheOptions, SqliteCacheStore } from './sqlite-store.js';
 export type { CachedResponse, CacheListing, CacheStore } from './store.js';

@@ -48,21 +48,31 @@ export class MemcachedCacheStore implements CacheStore {
    * Connects to `servers` (`host:port[,host:port…]`) and checks the first answers, so a wrong address fails here
    * rather than on the first request.
    */
-  static async connect(servers: string, options: MemcachedCacheOptions = {}): Promise<MemcachedCacheStore> {
+  static async connect(
+    servers: string,
+    options: MemcachedCacheOptions = {},
+  ): Promise<MemcachedCacheStore> {
     const prefix = options.prefix ?? defaultMemcachedPrefix;
-    if (Buffer.byteLength(prefix) > 200) throw new ConfigError(`Memcached key prefix too long: ${prefix}`);
+    if (Buffer.byteLength(prefix) > 200)
+      throw new ConfigError(`Memcached key prefix too long: ${prefix}`);
     const client = memjs.Client.create(servers, {
       timeout: (options.timeoutMs ?? 1000) / 1000,
       retries: 1,
       // memjs logs failed servers to the console by default; failures reach the caller as errors instead.
       logger: { log: () => {} },
     });
-    const store = new MemcachedCacheStore(client, prefix, options.maxItemBytes ?? defaultMaxItemBytes);
+    const store = new MemcachedCacheStore(
+      client,
+      prefix,
+      options.maxItemBytes ?? defaultMaxItemBytes,
+    );
     try {
       await client.get(store.#indexKey);
     } catch (error) {
       client.close();
-      throw new StorageError(`cannot reach Memcached at ${servers}: ${(error as Error).message}`, { cause: error });
+      throw new StorageError(`cannot reach Memcached at ${servers}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     return store;
   }
@@ -93,7 +103,13 @@ export class MemcachedCacheStore implements CacheStore {
     for (const key of await this.#indexedKeys()) {
       const entry = await this.get(key);
       if (entry === undefined) continue;
-      yield { key, url: entry.url, status: entry.status, storedAt: entry.storedAt, bytes: entry.body.length };
+      yield {
+        key,
+        url: entry.url,
+        status: entry.status,
+        storedAt: entry.storedAt,
+        bytes: entry.body.length,
+      };
     }
   }
 
@@ -132,7 +148,9 @@ export class MemcachedCacheStore implements CacheStore {
     try {
       return await operation();
     } catch (error) {
-      throw new StorageError(`Memcached HTTP cache (${this.prefix}): ${(error as Error).message}`, { cause: error });
+      throw new StorageError(`Memcached HTTP cache (${this.prefix}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 }

@@ -41,7 +41,9 @@ export function parseCacheUri(uri: string): CacheLocation {
     return { kind: 'sqlite', path };
   }
   if (scheme === 'memcache' || scheme === 'memcached') return parseMemcached(uri);
-  throw new ConfigError(`unknown cache URI scheme "${scheme}:" in ${uri} (use a directory, sqlite:, redis:// or memcache://)`);
+  throw new ConfigError(
+    `unknown cache URI scheme "${scheme}:" in ${uri} (use a directory, sqlite:, redis:// or memcache://)`,
+  );
 }
 
 /**
@@ -55,7 +57,10 @@ export async function openCache(uri: string, options: OpenCacheOptions = {}): Pr
   switch (location.kind) {
     case 'sqlite': {
       const { SqliteCacheStore } = await import('./sqlite-store.js');
-      return SqliteCacheStore.open(location.path, options.create === undefined ? {} : { create: options.create });
+      return SqliteCacheStore.open(
+        location.path,
+        options.create === undefined ? {} : { create: options.create },
+      );
     }
     case 'redis': {
       const { RedisCacheStore } = await import('./redis-store.js');
@@ -81,7 +86,8 @@ function parseMemcached(uri: string): CacheLocation {
   const maxItemBytes = query.get('maxItemBytes');
   if (maxItemBytes !== null) {
     const bytes = Number(maxItemBytes);
-    if (!Number.isInteger(bytes) || bytes <= 0) throw new ConfigError(`bad maxItemBytes in cache URI ${uri}`);
+    if (!Number.isInteger(bytes) || bytes <= 0)
+      throw new ConfigError(`bad maxItemBytes in cache URI ${uri}`);
     location.maxItemBytes = bytes;
   }
   return location;

@@ -21,12 +21,30 @@ export interface ResponseHead {
 }
 
 /** Request headers the cache itself sets to revalidate (and the user's own, which make a request pass through). */
-export const conditionalHeaderNames = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range'];
+export const conditionalHeaderNames = [
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+];
 
 /** Response headers a 304 must not overwrite in the stored copy: they describe the stored body (RFC 9111 §3.2). */
-const BODY_HEADERS = new Set(['content-length', 'content-encoding', 'content-range', 'transfer-encoding']);
+const BODY_HEADERS = new Set([
+  'content-length',
+  'content-encoding',
+  'content-range',
+  'transfer-encoding',
+]);
 /** Connection-scoped headers, never stored from a 304 (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+]);
 
 /**
  * Whether `response` may be stored under the `http` policy, or why not:
@@ -37,9 +55,16 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
  * One more rule of ours: a response that would be stale at once and has no validator could never be reused, so it
  * is not written at all.
  */
-export function httpStorability(request: HttpRequest, response: ResponseHead, storedAt: number): SkipReason | undefined {
+export function httpStorability(
+  request: HttpRequest,
+  response: ResponseHead,
+  storedAt: number,
+): SkipReason | undefined {
   const responseCc = parseCacheControl(response.headers['cache-control']);
-  if (responseCc.has('no-store') || parseCacheControl(request.headers['cache-control']).has('no-store')) {
+  if (
+    responseCc.has('no-store') ||
+    parseCacheControl(request.headers['cache-control']).has('no-store')
+  ) {
     return 'no-store';
   }
   if (response.status < 200 || response.status === 206 || response.status === 304) return 'status';
@@ -65,12 +90,17 @@ export function isConditional(request: HttpRequest): boolean {
 export function conditionalRequest<R extends HttpRequest>(request: R, entry: CachedResponse): R {
   const headers = { ...request.headers };
   if (entry.headers.etag !== undefined) headers['if-none-match'] = entry.headers.etag;
-  if (entry.headers['last-modified'] !== undefined) headers['if-modified-since'] = entry.headers['last-modified'];
+  if (entry.headers['last-modified'] !== undefined)
+    headers['if-modified-since'] = entry.headers['last-modified'];
   return { ...request, headers };
 }
 
 /** The stored entry after a 304: its body, with the 304's headers replacing the stored ones (RFC 9111 §4.3.4). */
-export function refreshedEntry(entry: CachedResponse, notModified: ResponseHead, now: number): CachedResponse {
+export function refreshedEntry(
+  entry: CachedResponse,
+  notModified: ResponseHead,
+  now: number,
+): CachedResponse {
   const headers = { ...entry.headers };
   for (const [name, value] of Object.entries(notModified.headers)) {
     if (!BODY_HEADERS.has(name) && !HOP_BY_HOP.has(name)) headers[name] = value;
@@ -102,9 +132,14 @@ export function varySnapshot(
 }
 
 /** Whether a new request would get the same representation as the one that produced `entry` (RFC 9111 §4.1). */
-export function varyMatches(entry: CachedResponse, requestHeaders: Record<string, string>): boolean {
+export function varyMatches(
+  entry: CachedResponse,
+  requestHeaders: Record<string, string>,
+): boolean {
   if (entry.vary === undefined) return true;
-  return Object.entries(entry.vary).every(([name, value]) => normalise(requestHeaders[name] ?? '') === normalise(value));
+  return Object.entries(entry.vary).every(
+    ([name, value]) => normalise(requestHeaders[name] ?? '') === normalise(value),
+  );
 }
 
 function normalise(value: string): string {

@@ -25,7 +25,8 @@ function createBinaryClient(url: string, connectTimeoutMs: number, isReady: () =
     socket: {
       connectTimeout: connectTimeoutMs,
       // Before the first connection a failure is final (a wrong URL must not hang `connect`); afterwards reconnect.
-      reconnectStrategy: (retries, cause) => (isReady() ? Math.min(100 * 2 ** retries, 2000) : cause),
+      reconnectStrategy: (retries, cause) =>
+        isReady() ? Math.min(100 * 2 ** retries, 2000) : cause,
     },
     // Blob replies as Buffers: bodies are arbitrary bytes, which a UTF-8 string round trip would corrupt.
   }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
@@ -67,16 +68,21 @@ export class RedisCacheStore implements CacheStore {
     } catch (error) {
       // The failed reconnect strategy has usually closed it already (then destroy throws "client is closed").
       if (client.isOpen) client.destroy();
-      throw new StorageError(`cannot connect to Redis at ${redacted(parsed)}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new StorageError(
+        `cannot connect to Redis at ${redacted(parsed)}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     ready = true;
     return new RedisCacheStore(client, prefix);
   }
 
   async get(key: string): Promise<CachedResponse | undefined> {
-    const [meta, body] = await this.#run(() => this.#client.hmGet(this.prefix + key, ['meta', 'body']));
+    const [meta, body] = await this.#run(() =>
+      this.#client.hmGet(this.prefix + key, ['meta', 'body']),
+    );
     if (!meta || !body) return undefined;
     return entryFrom(decodeMeta(meta.toString('utf8'), key), body);
   }
@@ -99,7 +105,9 @@ export class RedisCacheStore implements CacheStore {
 
   async *list(): AsyncIterable<CacheListing> {
     for await (const keys of this.#scan()) {
-      const metas = await this.#run(() => Promise.all(keys.map((key) => this.#client.hGet(key, 'meta'))));
+      const metas = await this.#run(() =>
+        Promise.all(keys.map((key) => this.#client.hGet(key, 'meta'))),
+      );
       for (const [index, meta] of metas.entries()) {
         // A key that expired or was deleted between SCAN and HGET is simply skipped.
         if (!meta) continue;
@@ -138,7 +146,9 @@ export class RedisCacheStore implements CacheStore {
     try {
       return await operation();
     } catch (error) {
-      throw new StorageError(`Redis HTTP cache (${this.prefix}): ${(error as Error).message}`, { cause: error });
+      throw new StorageError(`Redis HTTP cache (${this.prefix}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 }

@@ -99,16 +99,23 @@ export class SqliteCacheStore implements CacheStore {
       // A cache may lose its last writes on power loss: it only costs refetching them.
       db.pragma('synchronous = NORMAL');
     } catch (error) {
-      throw new ConfigError(`${path}: cannot open the HTTP cache: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(`${path}: cannot open the HTTP cache: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     try {
       if (exists) checkIsHttpCache(db, path);
       db.exec(schema);
-      db.prepare('INSERT OR IGNORE INTO arachne_meta (key, value) VALUES (?, ?)').run('format', FORMAT);
+      db.prepare('INSERT OR IGNORE INTO arachne_meta (key, value) VALUES (?, ?)').run(
+        'format',
+        FORMAT,
+      );
     } catch (error) {
       db.close();
       if (error instanceof ConfigError) throw error;
-      throw new ConfigError(`${path}: not a usable HTTP cache (${(error as Error).message})`, { cause: error });
+      throw new ConfigError(`${path}: not a usable HTTP cache (${(error as Error).message})`, {
+        cause: error,
+      });
     }
     return new SqliteCacheStore(path, db, options.now ?? Date.now);
   }
@@ -158,7 +165,13 @@ export class SqliteCacheStore implements CacheStore {
     for (;;) {
       const rows = this.#run(() => this.#page.all(after, this.#now(), LIST_PAGE));
       for (const row of rows) {
-        yield { key: row.key, url: row.url, status: row.status, storedAt: row.stored_at, bytes: row.bytes };
+        yield {
+          key: row.key,
+          url: row.url,
+          status: row.status,
+          storedAt: row.stored_at,
+          bytes: row.bytes,
+        };
       }
       const last = rows.at(-1);
       if (last === undefined || rows.length < LIST_PAGE) return;
@@ -171,7 +184,9 @@ export class SqliteCacheStore implements CacheStore {
     return this.#run(() =>
       this.#db.transaction(() => {
         const live = this.#db
-          .prepare('SELECT count(*) AS n FROM http_cache WHERE expires_at IS NULL OR expires_at > ?')
+          .prepare(
+            'SELECT count(*) AS n FROM http_cache WHERE expires_at IS NULL OR expires_at > ?',
+          )
           .get(this.#now()) as { n: number };
         this.#db.prepare('DELETE FROM http_cache').run();
         return live.n;
@@ -187,7 +202,9 @@ export class SqliteCacheStore implements CacheStore {
     try {
       return operation();
     } catch (error) {
-      throw new StorageError(`HTTP cache ${this.path}: ${(error as Error).message}`, { cause: error });
+      throw new StorageError(`HTTP cache ${this.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -211,7 +228,9 @@ function checkLooksLikeSqlite(path: string): void {
       closeSync(fd);
     }
   } catch (error) {
-    throw new ConfigError(`${path}: cannot read the HTTP cache: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`${path}: cannot read the HTTP cache: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   // An empty file is what a touch or a crashed create leaves: SQLite initialises it, so it is allowed.
   if (read > 0 && head.toString('latin1', 0, read) !== SQLITE_MAGIC) {
@@ -220,11 +239,15 @@ function checkLooksLikeSqlite(path: string): void {
 }
 
 function checkIsHttpCache(db: Database.Database, path: string): void {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+    name: string;
+  }[];
   if (tables.length === 0) return;
   const hasMeta = tables.some((table) => table.name === 'arachne_meta');
   const format = hasMeta
-    ? (db.prepare("SELECT value FROM arachne_meta WHERE key = 'format'").get() as { value: string } | undefined)
+    ? (db.prepare("SELECT value FROM arachne_meta WHERE key = 'format'").get() as
+        | { value: string }
+        | undefined)
     : undefined;
   if (format?.value !== FORMAT) {
     throw new ConfigError(

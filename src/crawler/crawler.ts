@@ -98,6 +98,7 @@ async function runCrawl({
   stats,
   signal,
   graceMs,
+  onScheduler,
 }: RunParts): Promise<Stats> {
   const start = await startRequests(spider);
   if (start.length === 0) throw new ConfigError(`spider "${spider.name}" has no start URLs`);
@@ -111,7 +112,7 @@ async function runCrawl({
   };
   const send = (request: Request) => transport.send(request, transportOptions);
   const scheduler = new Scheduler(storage.frontier, options);
-  parts.onScheduler(scheduler);
+  onScheduler(scheduler);
   const robotsCache = options.robots
     ? new RobotsCache({
         userAgent: options.userAgent,

@@ -1,9 +1,13 @@
-import type http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CacheEvent, type CacheMiddlewareOptions, cacheMiddleware } from '../../src/cache/cache-middleware.js';
+import {
+  type CacheEvent,
+  type CacheMiddlewareOptions,
+  cacheMiddleware,
+} from '../../src/cache/cache-middleware.js';
 import { SqliteCacheStore } from '../../src/cache/sqlite-store.js';
 import type { CacheStore } from '../../src/cache/store.js';
 import { compose, type Middleware } from '../../src/http/compose.js';
@@ -40,14 +44,21 @@ describe('cacheMiddleware', () => {
     const etag = `"v${version}"`;
     switch (path) {
       case '/fresh':
-        return void response.writeHead(200, { 'cache-control': 'max-age=60', etag }).end(`fresh ${version}`);
+        return void response
+          .writeHead(200, { 'cache-control': 'max-age=60', etag })
+          .end(`fresh ${version}`);
       case '/etag':
         if (request.headers['if-none-match'] === etag) {
-          return void response.writeHead(304, { 'cache-control': 'max-age=60', etag, 'x-revalidated': 'yes' }).end();
+          return void response
+            .writeHead(304, { 'cache-control': 'max-age=60', etag, 'x-revalidated': 'yes' })
+            .end();
         }
-        return void response.writeHead(200, { 'cache-control': 'max-age=60', etag }).end(`etag body ${version}`);
+        return void response
+          .writeHead(200, { 'cache-control': 'max-age=60', etag })
+          .end(`etag body ${version}`);
       case '/last-modified':
-        if (request.headers['if-modified-since'] === LAST_MODIFIED) return void response.writeHead(304).end();
+        if (request.headers['if-modified-since'] === LAST_MODIFIED)
+          return void response.writeHead(304).end();
         return void response
           .writeHead(200, { 'cache-control': 'no-cache', 'last-modified': LAST_MODIFIED })
           .end('dated body');
@@ -56,13 +67,19 @@ describe('cacheMiddleware', () => {
       case '/unavailable':
         return void response.writeHead(503, { 'cache-control': 'max-age=600' }).end('busy');
       case '/binary':
-        return void response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(binary);
+        return void response
+          .writeHead(200, { 'content-type': 'application/octet-stream' })
+          .end(binary);
       case '/old':
         return void response.writeHead(301, { location: '/new' }).end();
       case '/cookie':
-        return void response.writeHead(200, { 'set-cookie': ['a=1; Path=/', 'b=2'] }).end('with cookies');
+        return void response
+          .writeHead(200, { 'set-cookie': ['a=1; Path=/', 'b=2'] })
+          .end('with cookies');
       default:
-        return void response.writeHead(200, { 'content-type': 'text/plain' }).end(`page ${path} v${version}`);
+        return void response
+          .writeHead(200, { 'content-type': 'text/plain' })
+          .end(`page ${path} v${version}`);
     }
   };
 
@@ -122,7 +139,13 @@ describe('cacheMiddleware', () => {
         expect(response.body.equals(original?.body ?? Buffer.alloc(0))).toBe(true);
         expect(response.headers['x-arachne-cache']).toBe('hit');
         expect(original?.headers['x-arachne-cache']).toBe('miss');
-        expect(response.timings).toEqual({ dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, totalMs: 0 });
+        expect(response.timings).toEqual({
+          dnsMs: 0,
+          connectMs: 0,
+          tlsMs: 0,
+          firstByteMs: 0,
+          totalMs: 0,
+        });
       }
       const moved = replayed[paths.indexOf('/old')];
       expect(moved?.url).toBe(`${server.origin}/new`);
@@ -141,7 +164,11 @@ describe('cacheMiddleware', () => {
     });
 
     it('refetches entries older than maxAgeMs', async () => {
-      const { store, get, count } = run('always-max-age.sqlite', { policy: 'always', maxAgeMs: 60_000, now });
+      const { store, get, count } = run('always-max-age.sqlite', {
+        policy: 'always',
+        maxAgeMs: 60_000,
+        now,
+      });
       await get('/page');
       offset += 59_000;
       expect((await get('/page')).headers['x-arachne-cache']).toBe('hit');
@@ -202,7 +229,9 @@ describe('cacheMiddleware', () => {
       // The refreshed entry is fresh again: no third request.
       expect((await get('/etag')).headers['x-arachne-cache']).toBe('hit');
       expect(hits.length).toBe(2);
-      expect([count('miss'), count('revalidated'), count('hit'), count('stored')]).toEqual([1, 1, 1, 2]);
+      expect([count('miss'), count('revalidated'), count('hit'), count('stored')]).toEqual([
+        1, 1, 1, 2,
+      ]);
       await store.close();
     });
 
@@ -225,7 +254,11 @@ describe('cacheMiddleware', () => {
       await get('/last-modified');
       const second = await get('/last-modified');
       const third = await get('/last-modified');
-      expect(hits.map((hit) => hit.headers['if-modified-since'])).toEqual([undefined, LAST_MODIFIED, LAST_MODIFIED]);
+      expect(hits.map((hit) => hit.headers['if-modified-since'])).toEqual([
+        undefined,
+        LAST_MODIFIED,
+        LAST_MODIFIED,
+      ]);
       expect(second.body.toString()).toBe('dated body');
       expect(third.headers['x-arachne-cache']).toBe('revalidated');
       expect([count('revalidated'), count('hit')]).toEqual([2, 0]);
@@ -250,7 +283,9 @@ describe('cacheMiddleware', () => {
       await get('/fresh');
       await get('/fresh', { headers: { 'cache-control': 'no-cache' } });
       expect(hits.map((hit) => hit.headers['if-none-match'])).toEqual([undefined, '"v1"']);
-      const offline = await get('/never-fetched', { headers: { 'cache-control': 'only-if-cached' } });
+      const offline = await get('/never-fetched', {
+        headers: { 'cache-control': 'only-if-cached' },
+      });
       expect(offline.status).toBe(504);
       expect(hits.length).toBe(2);
       await store.close();
@@ -261,9 +296,10 @@ describe('cacheMiddleware', () => {
     const store = SqliteCacheStore.open(join(dir, 'closed.sqlite'));
     await store.close();
     const events: CacheEvent[] = [];
-    const download = compose([cacheMiddleware(store, { policy: 'always', onEvent: (event) => events.push(event) })], (
-      request: HttpRequest,
-    ) => transport.send(request));
+    const download = compose(
+      [cacheMiddleware(store, { policy: 'always', onEvent: (event) => events.push(event) })],
+      (request: HttpRequest) => transport.send(request),
+    );
     const response = await download({ url: `${server.origin}/page`, method: 'GET', headers: {} });
     expect(response.body.toString()).toBe('page /page v1');
     expect(events).toEqual(['error', 'miss', 'error']);

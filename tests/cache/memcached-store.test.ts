@@ -2,8 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemcachedCacheStore } from '../../src/cache/memcached-store.js';
 import { StorageError } from '../../src/errors.js';
-import { runCacheStoreContract, sampleEntry, sampleKey } from '../contracts/cache-store.contract.js';
-import { freePort, type MemcachedProcess, memcachedProblem, startMemcached, unavailable } from './services.js';
+import {
+  runCacheStoreContract,
+  sampleEntry,
+  sampleKey,
+} from '../contracts/cache-store.contract.js';
+import {
+  freePort,
+  type MemcachedProcess,
+  memcachedProblem,
+  startMemcached,
+  unavailable,
+} from './services.js';
 
 const skip = unavailable('Memcached', memcachedProblem());
 let memcached: MemcachedProcess | undefined;
@@ -21,7 +31,11 @@ const connect = (prefix: string) => {
   return MemcachedCacheStore.connect(memcached.servers, { prefix, maxItemBytes });
 };
 
-runCacheStoreContract('MemcachedCacheStore', () => ({ open: (namespace) => connect(`${namespace}:`), maxEntryBytes: maxItemBytes }), skip);
+runCacheStoreContract(
+  'MemcachedCacheStore',
+  () => ({ open: (namespace) => connect(`${namespace}:`), maxEntryBytes: maxItemBytes }),
+  skip,
+);
 
 describe.skipIf(skip !== undefined)('MemcachedCacheStore', () => {
   it('does not list an entry deleted behind its index line, and clear counts only what it removed', async () => {
@@ -52,8 +66,8 @@ describe.skipIf(skip !== undefined)('MemcachedCacheStore', () => {
 
   it('fails to connect with a StorageError when nothing listens there', async () => {
     const port = await freePort();
-    await expect(MemcachedCacheStore.connect(`127.0.0.1:${port}`, { timeoutMs: 300 })).rejects.toBeInstanceOf(
-      StorageError,
-    );
+    await expect(
+      MemcachedCacheStore.connect(`127.0.0.1:${port}`, { timeoutMs: 300 }),
+    ).rejects.toBeInstanceOf(StorageError);
   });
 });

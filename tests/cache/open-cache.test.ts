@@ -15,12 +15,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('parseCacheUri', () => {
   it('reads a plain path as a cache directory, and a .sqlite/.db path or sqlite: URI as the file itself', () => {
-    expect(parseCacheUri('.cache')).toEqual({ kind: 'sqlite', path: join('.cache', 'http-cache.sqlite') });
-    expect(parseCacheUri('/tmp/x/cache.sqlite')).toEqual({ kind: 'sqlite', path: '/tmp/x/cache.sqlite' });
+    expect(parseCacheUri('.cache')).toEqual({
+      kind: 'sqlite',
+      path: join('.cache', 'http-cache.sqlite'),
+    });
+    expect(parseCacheUri('/tmp/x/cache.sqlite')).toEqual({
+      kind: 'sqlite',
+      path: '/tmp/x/cache.sqlite',
+    });
     expect(parseCacheUri('runs/cache.db')).toEqual({ kind: 'sqlite', path: 'runs/cache.db' });
     expect(parseCacheUri('sqlite:cache.bin')).toEqual({ kind: 'sqlite', path: 'cache.bin' });
-    expect(parseCacheUri('sqlite:///var/cache/a')).toEqual({ kind: 'sqlite', path: '/var/cache/a' });
-    expect(parseCacheUri('C:\\cache')).toEqual({ kind: 'sqlite', path: join('C:\\cache', 'http-cache.sqlite') });
+    expect(parseCacheUri('sqlite:///var/cache/a')).toEqual({
+      kind: 'sqlite',
+      path: '/var/cache/a',
+    });
+    expect(parseCacheUri('C:\\cache')).toEqual({
+      kind: 'sqlite',
+      path: join('C:\\cache', 'http-cache.sqlite'),
+    });
   });
 
   it('reads redis and memcache URIs with their options', () => {
@@ -28,13 +40,18 @@ describe('parseCacheUri', () => {
       kind: 'redis',
       url: 'redis://127.0.0.1:6379/2?prefix=shop:',
     });
-    expect(parseCacheUri('memcache://127.0.0.1:11211,10.0.0.2:11211/?prefix=p:&maxItemBytes=5000000')).toEqual({
+    expect(
+      parseCacheUri('memcache://127.0.0.1:11211,10.0.0.2:11211/?prefix=p:&maxItemBytes=5000000'),
+    ).toEqual({
       kind: 'memcached',
       servers: '127.0.0.1:11211,10.0.0.2:11211',
       prefix: 'p:',
       maxItemBytes: 5_000_000,
     });
-    expect(parseCacheUri('memcached://localhost:11211')).toEqual({ kind: 'memcached', servers: 'localhost:11211' });
+    expect(parseCacheUri('memcached://localhost:11211')).toEqual({
+      kind: 'memcached',
+      servers: 'localhost:11211',
+    });
   });
 
   it('refuses unknown schemes and bad options with a ConfigError', () => {
@@ -59,14 +76,19 @@ describe('openCache', () => {
   });
 
   it('does not create a cache when told not to', async () => {
-    await expect(openCache(join(dir, 'nothing-here'), { create: false })).rejects.toThrow(/no HTTP cache/);
+    await expect(openCache(join(dir, 'nothing-here'), { create: false })).rejects.toThrow(
+      /no HTTP cache/,
+    );
     expect(existsSync(join(dir, 'nothing-here'))).toBe(false);
   });
 
-  it.skipIf(skipRedis !== undefined)('opens a Redis store with the prefix from the URI', async () => {
-    const store = await openCache('redis://127.0.0.1:6379/0?prefix=arachne-test:open-cache:');
-    expect(store).toBeInstanceOf(RedisCacheStore);
-    expect((store as RedisCacheStore).prefix).toBe('arachne-test:open-cache:');
-    await store.close();
-  });
+  it.skipIf(skipRedis !== undefined)(
+    'opens a Redis store with the prefix from the URI',
+    async () => {
+      const store = await openCache('redis://127.0.0.1:6379/0?prefix=arachne-test:open-cache:');
+      expect(store).toBeInstanceOf(RedisCacheStore);
+      expect((store as RedisCacheStore).prefix).toBe('arachne-test:open-cache:');
+      await store.close();
+    },
+  );
 });

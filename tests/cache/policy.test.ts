@@ -1,20 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { parseCacheControl } from '../../src/cache/cache-control.js';
-import { currentAgeMs, freshnessLifetimeMs, heuristicCapMs, isFresh } from '../../src/cache/freshness.js';
-import { conditionalRequest, httpStorability, refreshedEntry, varyMatches, varySnapshot } from '../../src/cache/policy.js';
+import {
+  currentAgeMs,
+  freshnessLifetimeMs,
+  heuristicCapMs,
+  isFresh,
+} from '../../src/cache/freshness.js';
+import {
+  conditionalRequest,
+  httpStorability,
+  refreshedEntry,
+  varyMatches,
+  varySnapshot,
+} from '../../src/cache/policy.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { sampleEntry } from '../contracts/cache-store.contract.js';
 
 const T = Date.parse('2024-05-01T12:00:00Z');
 const httpDate = (ms: number) => new Date(ms).toUTCString();
-const exchange = (headers: Record<string, string>, status = 200) => ({ status, headers, storedAt: T });
+const exchange = (headers: Record<string, string>, status = 200) => ({
+  status,
+  headers,
+  storedAt: T,
+});
 const get: HttpRequest = { url: 'http://127.0.0.1/a', method: 'GET', headers: {} };
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
 describe('Cache-Control parsing', () => {
   it('lower-cases names, unquotes arguments, keeps commas inside quotes and the first of duplicates', () => {
-    const cc = parseCacheControl('Max-Age=60, no-cache="set-cookie, x-a", PRIVATE, max-age=5,  s-maxage = 10');
+    const cc = parseCacheControl(
+      'Max-Age=60, no-cache="set-cookie, x-a", PRIVATE, max-age=5,  s-maxage = 10',
+    );
     expect(cc.get('max-age')).toBe('60');
     expect(cc.get('no-cache')).toBe('set-cookie, x-a');
     expect(cc.get('private')).toBe(true);
@@ -29,12 +46,18 @@ describe('Cache-Control parsing', () => {
 
 describe('freshness lifetime (private cache)', () => {
   it('comes from max-age first, ignoring Expires and s-maxage', () => {
-    const headers = { 'cache-control': 's-maxage=9999, max-age=60', date: httpDate(T), expires: httpDate(T + DAY) };
+    const headers = {
+      'cache-control': 's-maxage=9999, max-age=60',
+      date: httpDate(T),
+      expires: httpDate(T + DAY),
+    };
     expect(freshnessLifetimeMs(exchange(headers))).toBe(60_000);
   });
 
   it('otherwise is Expires minus Date, and an invalid Expires means already stale', () => {
-    expect(freshnessLifetimeMs(exchange({ date: httpDate(T), expires: httpDate(T + 10 * MINUTE) }))).toBe(10 * MINUTE);
+    expect(
+      freshnessLifetimeMs(exchange({ date: httpDate(T), expires: httpDate(T + 10 * MINUTE) })),
+    ).toBe(10 * MINUTE);
     expect(freshnessLifetimeMs(exchange({ date: httpDate(T), expires: '0' }))).toBe(0);
     // Without Date, the time the response was received stands in for it.
     expect(freshnessLifetimeMs(exchange({ expires: httpDate(T + MINUTE) }))).toBe(MINUTE);
@@ -86,9 +109,12 @@ describe('what the http policy stores', () => {
     expect(check({ etag: '"a"' })).toBeUndefined();
     expect(check({ 'cache-control': 'private, max-age=60' })).toBeUndefined();
     expect(check({ 'cache-control': 'no-store, max-age=60' })).toBe('no-store');
-    expect(check({ 'cache-control': 'max-age=60' }, 200, { ...get, headers: { 'cache-control': 'no-store' } })).toBe(
-      'no-store',
-    );
+    expect(
+      check({ 'cache-control': 'max-age=60' }, 200, {
+        ...get,
+        headers: { 'cache-control': 'no-store' },
+      }),
+    ).toBe('no-store');
   });
 
   it('does not write what could never be reused, nor partial content, nor Vary: *', () => {
@@ -119,10 +145,18 @@ describe('revalidation', () => {
 
   it('after a 304 keeps the body and its length, takes the new headers, and restarts the age', () => {
     const entry = sampleEntry(1, {
-      headers: { etag: '"v1"', 'content-length': '4', 'cache-control': 'max-age=1', date: httpDate(T - DAY) },
+      headers: {
+        etag: '"v1"',
+        'content-length': '4',
+        'cache-control': 'max-age=1',
+        date: httpDate(T - DAY),
+      },
       body: Buffer.from('body'),
     });
-    const notModified = { status: 304, headers: { 'cache-control': 'max-age=60', 'content-length': '0', connection: 'close' } };
+    const notModified = {
+      status: 304,
+      headers: { 'cache-control': 'max-age=60', 'content-length': '0', connection: 'close' },
+    };
     const refreshed = refreshedEntry(entry, notModified, T);
     expect(refreshed.body.toString()).toBe('body');
     expect(refreshed.storedAt).toBe(T);
@@ -138,7 +172,10 @@ describe('revalidation', () => {
 
 describe('Vary', () => {
   it('remembers the request values of the varied headers and matches only the same ones', () => {
-    const vary = varySnapshot({ vary: 'Accept-Language, Accept-Encoding' }, { 'accept-language': 'fr' });
+    const vary = varySnapshot(
+      { vary: 'Accept-Language, Accept-Encoding' },
+      { 'accept-language': 'fr' },
+    );
     expect(vary).toEqual({ 'accept-language': 'fr', 'accept-encoding': '' });
     const entry = sampleEntry(1, vary === undefined ? {} : { vary });
     expect(varyMatches(entry, { 'accept-language': 'fr' })).toBe(true);

@@ -3,7 +3,11 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCacheStore } from '../../src/cache/redis-store.js';
 import { StorageError } from '../../src/errors.js';
-import { runCacheStoreContract, sampleEntry, sampleKey } from '../contracts/cache-store.contract.js';
+import {
+  runCacheStoreContract,
+  sampleEntry,
+  sampleKey,
+} from '../contracts/cache-store.contract.js';
 import { freePort, redisProblem, unavailable } from './services.js';
 
 const REDIS = 'redis://127.0.0.1:6379/0';
@@ -13,7 +17,9 @@ const runPrefix = `arachne-test:${randomUUID()}:`;
 
 runCacheStoreContract(
   'RedisCacheStore',
-  () => ({ open: (namespace) => RedisCacheStore.connect(REDIS, { prefix: `${runPrefix}${namespace}:` }) }),
+  () => ({
+    open: (namespace) => RedisCacheStore.connect(REDIS, { prefix: `${runPrefix}${namespace}:` }),
+  }),
   skip,
 );
 
@@ -65,6 +71,8 @@ describe.skipIf(skip !== undefined)('RedisCacheStore', () => {
 
   it('fails to connect with a StorageError when nothing listens there', async () => {
     const port = await freePort();
-    await expect(RedisCacheStore.connect(`redis://127.0.0.1:${port}/0`)).rejects.toBeInstanceOf(StorageError);
+    await expect(RedisCacheStore.connect(`redis://127.0.0.1:${port}/0`)).rejects.toBeInstanceOf(
+      StorageError,
+    );
   });
 });

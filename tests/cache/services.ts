@@ -9,7 +9,9 @@ export function unavailable(name: string, reason: string | undefined): string | 
   if (reason === undefined) return undefined;
   const message = `${name} unavailable (${reason})`;
   if (requireServices) throw new Error(`${message}, and ARACHNE_REQUIRE_SERVICES=1`);
-  console.warn(`skipping ${name} tests: ${message}; set ARACHNE_REQUIRE_SERVICES=1 to make this a failure`);
+  console.warn(
+    `skipping ${name} tests: ${message}; set ARACHNE_REQUIRE_SERVICES=1 to make this a failure`,
+  );
   return message;
 }
 
@@ -61,7 +63,8 @@ export interface MemcachedProcess {
 /** Why no `memcached` binary can be run, or undefined when there is one. */
 export function memcachedProblem(): string | undefined {
   const probe = spawnSync('memcached', ['-V'], { encoding: 'utf8' });
-  if (probe.error) return `no memcached binary on PATH: ${probe.error.message} (apt-get install -y memcached)`;
+  if (probe.error)
+    return `no memcached binary on PATH: ${probe.error.message} (apt-get install -y memcached)`;
   return undefined;
 }
 
@@ -82,7 +85,9 @@ export async function startMemcached(): Promise<MemcachedProcess> {
     } catch (error) {
       if (attempt >= 50 || child.exitCode !== null) {
         child.kill('SIGKILL');
-        throw new Error(`memcached did not start on port ${port}: ${stderr || (error as Error).message}`);
+        throw new Error(
+          `memcached did not start on port ${port}: ${stderr || (error as Error).message}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

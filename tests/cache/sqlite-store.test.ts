@@ -5,7 +5,11 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteCacheStore } from '../../src/cache/sqlite-store.js';
 import { ConfigError } from '../../src/errors.js';
-import { runCacheStoreContract, sampleEntry, sampleKey } from '../contracts/cache-store.contract.js';
+import {
+  runCacheStoreContract,
+  sampleEntry,
+  sampleKey,
+} from '../contracts/cache-store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arachne-cache-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +30,9 @@ describe('SqliteCacheStore', () => {
   });
 
   it('refuses a missing file when asked not to create one', () => {
-    expect(() => SqliteCacheStore.open(join(dir, 'absent.sqlite'), { create: false })).toThrow(ConfigError);
+    expect(() => SqliteCacheStore.open(join(dir, 'absent.sqlite'), { create: false })).toThrow(
+      ConfigError,
+    );
   });
 
   it('refuses to open a file that is not SQLite, and leaves it untouched', () => {

@@ -47,7 +47,11 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs the shared CacheStore contract; `skip` (a reason) turns the whole suite into skipped tests. */
-export function runCacheStoreContract(name: string, harness: () => CacheStoreHarness, skip?: string): void {
+export function runCacheStoreContract(
+  name: string,
+  harness: () => CacheStoreHarness,
+  skip?: string,
+): void {
   describe.skipIf(skip !== undefined)(`${name} (CacheStore contract)`, () => {
     const opened: CacheStore[] = [];
     const namespaces = new Set<string>();
@@ -95,7 +99,10 @@ export function runCacheStoreContract(name: string, harness: () => CacheStoreHar
 
     it('stores an empty body (a HEAD response, a 204) as an empty buffer', async () => {
       const store = await fresh();
-      await store.set(sampleKey(2), sampleEntry(2, { method: 'HEAD', status: 204, body: Buffer.alloc(0) }));
+      await store.set(
+        sampleKey(2),
+        sampleEntry(2, { method: 'HEAD', status: 204, body: Buffer.alloc(0) }),
+      );
       const back = await store.get(sampleKey(2));
       expect(back?.status).toBe(204);
       expect(back?.method).toBe('HEAD');
@@ -105,7 +112,11 @@ export function runCacheStoreContract(name: string, harness: () => CacheStoreHar
     it('replaces the entry stored under the same key', async () => {
       const store = await fresh();
       await store.set(sampleKey(3), sampleEntry(3));
-      const newer = sampleEntry(3, { status: 301, body: Buffer.from('moved'), storedAt: 1_800_000_000_000 });
+      const newer = sampleEntry(3, {
+        status: 301,
+        body: Buffer.from('moved'),
+        storedAt: 1_800_000_000_000,
+      });
       await store.set(sampleKey(3), newer);
       expect(await store.get(sampleKey(3))).toEqual(newer);
       expect((await collect(store.list())).length).toBe(1);
@@ -124,7 +135,8 @@ export function runCacheStoreContract(name: string, harness: () => CacheStoreHar
 
     it('lists every entry once with its url, status, stored-at and body size', async () => {
       const store = await fresh();
-      for (const id of [10, 11, 12]) await store.set(sampleKey(id), sampleEntry(id, { status: 200 + id }));
+      for (const id of [10, 11, 12])
+        await store.set(sampleKey(id), sampleEntry(id, { status: 200 + id }));
       const listed = (await collect(store.list())).sort((a, b) => a.key.localeCompare(b.key));
       expect(listed).toEqual(
         [10, 11, 12].map((id) => ({
@@ -142,7 +154,9 @@ export function runCacheStoreContract(name: string, harness: () => CacheStoreHar
       const ids = Array.from({ length: 1200 }, (_, i) => i + 1);
       const small = { body: Buffer.from('x'), headers: {} };
       for (let i = 0; i < ids.length; i += 100) {
-        await Promise.all(ids.slice(i, i + 100).map((id) => store.set(sampleKey(id), sampleEntry(id, small))));
+        await Promise.all(
+          ids.slice(i, i + 100).map((id) => store.set(sampleKey(id), sampleEntry(id, small))),
+        );
       }
       const keys = (await collect(store.list())).map((listing) => listing.key);
       expect(new Set(keys).size).toBe(ids.length);
@@ -189,7 +203,12 @@ export function runCacheStoreContract(name: string, harness: () => CacheStoreHar
       await store.set(sampleKey(41), sampleEntry(41));
       expect(await store.get(sampleKey(40))).toEqual(sampleEntry(40));
       // Memcached counts expiry in whole seconds on its own clock: poll, bounded, rather than sleep a fixed time.
-      for (let attempt = 0; attempt < 60 && (await store.get(sampleKey(40))) !== undefined; attempt++) await sleep(100);
+      for (
+        let attempt = 0;
+        attempt < 60 && (await store.get(sampleKey(40))) !== undefined;
+        attempt++
+      )
+        await sleep(100);
       expect(await store.get(sampleKey(40))).toBeUndefined();
       expect((await collect(store.list())).map((listing) => listing.key)).toEqual([sampleKey(41)]);
       expect(await store.get(sampleKey(41))).toEqual(sampleEntry(41));
