@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'AR_SPIDER'
   | 'AR_HANDLER'
   | 'AR_STORAGE'
-  | 'AR_BAD_SITEMAP';
+  | 'AR_BAD_SITEMAP'
+  | 'AR_EGRESS_DENIED';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -132,5 +133,24 @@ export class BodyTooLargeError extends CrawlError {
     readonly maxBytes: number,
   ) {
     super('AR_BODY_TOO_LARGE', `Body larger than ${maxBytes} bytes (decoded): ${url}`);
+  }
+}
+
+/**
+ * The egress guard refused a connection: the host is, or resolved to, a private, loopback, link-local or
+ * otherwise internal address (SSRF protection). Never retried: asking again reaches the same address.
+ */
+export class EgressDeniedError extends CrawlError {
+  override name = 'EgressDeniedError';
+  constructor(
+    readonly host: string,
+    readonly address: string,
+  ) {
+    super(
+      'AR_EGRESS_DENIED',
+      host === address
+        ? `Egress denied: ${address} is a private or internal address`
+        : `Egress denied: ${host} resolved to ${address}, a private or internal address`,
+    );
   }
 }

@@ -35,11 +35,7 @@ export function parseCacheUri(uri: string): CacheLocation {
     return { kind: 'sqlite', path: SQLITE_EXTENSIONS.test(uri) ? uri : join(uri, cacheFileName) };
   }
   if (scheme === 'redis' || scheme === 'rediss') return { kind: 'redis', url: uri };
-  if (scheme === 'sqlite') {
-    const path = uri.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new ConfigError(`no path in cache URI ${uri}`);
-    return { kind: 'sqlite', path };
-  }
+  if (scheme === 'sqlite') return { kind: 'sqlite', path: sqlitePath(uri) };
   if (scheme === 'memcache' || scheme === 'memcached') return parseMemcached(uri);
   throw new ConfigError(
     `unknown cache URI scheme "${scheme}:" in ${uri} (use a directory, sqlite:, redis:// or memcache://)`,
@@ -91,4 +87,21 @@ function parseMemcached(uri: string): CacheLocation {
     location.maxItemBytes = bytes;
   }
   return location;
+}
+
+/** Same rules as the SQLite item sink: `sqlite:relative/path`, `sqlite:///absolute/path` (percent-decoded). */
+function sqlitePath(uri: string): string {
+  const rest = uri.slice('sqlite:'.length);
+  if (rest.includes('?')) throw new ConfigError(`"${uri}": a sqlite: cache takes no parameters`);
+  let path = rest;
+  if (rest.startsWith('//')) {
+    if (!rest.startsWith('///')) {
+      throw new ConfigError(
+        `"${uri}" names a host: use sqlite:relative/path or sqlite:///absolute/path`,
+      );
+    }
+    path = decodeURIComponent(rest.slice(2));
+  }
+  if (path === '') throw new ConfigError(`"${uri}" names no cache file`);
+  return path;
 }

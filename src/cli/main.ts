@@ -1,12 +1,14 @@
 /** The `arachne` command line: parses the command name and hands the rest to commands/<name>.ts. */
 import { isCrawlError } from '../errors.js';
 import { version } from '../version.js';
+import { cacheCommand } from './commands/cache.js';
 import { crawlCommand } from './commands/crawl.js';
 import { demoCommand } from './commands/demo.js';
 import { fetchCommand } from './commands/fetch.js';
 import { stateCommand } from './commands/state.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  cache: cacheCommand,
   crawl: crawlCommand,
   demo: demoCommand,
   fetch: fetchCommand,
@@ -22,6 +24,7 @@ Commands:
   fetch <URL>                  fetch one URL: status, headers, timings and body (or --select CSS)
   demo                         start the bundled sample shop on 127.0.0.1 and crawl it
   state <show|failed> FILE     inspect a crawl's state file (see crawl --state)
+  cache <ls|clear> <DIR|URI>   list or empty an HTTP cache written by crawl --cache
 
 Run 'arachne <command> --help' for the options of each command.`;
 

@@ -10,6 +10,8 @@ export const crawlFlags = {
   stats: { type: 'string' },
   state: { type: 'string' },
   'retry-failed': { type: 'boolean' },
+  cache: { type: 'string' },
+  'cache-policy': { type: 'string' },
   concurrency: { type: 'string' },
   'per-host': { type: 'string' },
   'delay-ms': { type: 'string' },
@@ -20,6 +22,7 @@ export const crawlFlags = {
   'user-agent': { type: 'string' },
   'no-robots': { type: 'boolean' },
   sitemaps: { type: 'boolean' },
+  'deny-private': { type: 'boolean' },
   'log-level': { type: 'string' },
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -34,6 +37,9 @@ export const crawlFlagsHelp = `Options:
       --state FILE       keep the crawl's state in FILE (SQLite): run the same command again to resume,
                          after Ctrl-C or even kill -9, with nothing lost and no item written twice
       --retry-failed     with --state: queue again the requests that failed in earlier runs
+      --cache LOC        HTTP cache: a directory (LOC/http-cache.sqlite), a .sqlite file,
+                         redis://host:6379/0?prefix=P or memcache://host:11211 (see docs/cache.md)
+      --cache-policy P   always (replay stored responses, no network; default) or http (RFC 9111)
       --concurrency N    requests in flight across all hosts (default 32)
       --per-host N       requests in flight per host (default 8)
       --delay-ms N       minimum delay between two requests to one host (default 0)
@@ -44,6 +50,7 @@ export const crawlFlagsHelp = `Options:
       --user-agent S     User-Agent header (default arachne/<version>)
       --no-robots        ignore robots.txt (prints a warning)
       --sitemaps         also seed the crawl from the sitemaps listed in robots.txt (or /sitemap.xml)
+      --deny-private     refuse connections to private, loopback and link-local addresses (SSRF guard)
       --log-level L      debug, info, warn, error or silent (default info)
       --no-progress      no live progress line
   -h, --help             show this help`;
@@ -78,12 +85,21 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   set('maxDepth', int('max-depth', 0));
   set('timeoutMs', int('timeout-ms', 1));
   set('retries', int('retries', 0));
+  if (typeof values.cache === 'string') options.cache = values.cache;
+  const policy = values['cache-policy'];
+  if (typeof policy === 'string') {
+    if (policy !== 'always' && policy !== 'http') {
+      throw new ConfigError(`--cache-policy must be always or http, got "${policy}"`);
+    }
+    options.cachePolicy = policy;
+  }
   const upsertKey = values['upsert-key'];
   if (typeof upsertKey === 'string') options.upsertKey = upsertKey;
   const userAgent = values['user-agent'];
   if (typeof userAgent === 'string') options.userAgent = userAgent;
   if (values['no-robots']) options.robots = false;
   if (values.sitemaps) options.sitemaps = true;
+  if (values['deny-private']) options.allowPrivate = false;
   if (typeof values.state === 'string') options.state = values.state;
   if (values['retry-failed']) {
     if (typeof values.state !== 'string')

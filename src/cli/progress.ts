@@ -48,6 +48,11 @@ export function summary(stats: Stats): string {
     `offsite         ${stats.offsite}`,
     `duplicates      ${stats.duplicatesFiltered}`,
     `bytes           ${stats.bytes}`,
+    ...(stats.cacheHits + stats.cacheMisses + stats.cacheRevalidations > 0
+      ? [
+          `http cache      ${stats.cacheHits} hits, ${stats.cacheMisses} misses, ${stats.cacheRevalidations} revalidated`,
+        ]
+      : []),
     `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
   ].join('\n');
 }

@@ -7,6 +7,7 @@ import { type OpenSinkOptions, openSink } from '../storage/open-sink.js';
 import type { Sink } from '../storage/sink.js';
 import type { CrawlEmitter } from './events.js';
 import { type Frontier, MemoryFrontier } from './frontier.js';
+import { ItemExport } from './item-export.js';
 import type { ResolvedOptions } from './options.js';
 
 export interface CrawlStorage {
@@ -34,7 +35,7 @@ export async function openCrawlStorage(
     return { frontier: new MemoryFrontier(), directSink: sink, close: async () => {} };
   }
   // Loaded only for state files, so a memory crawl never loads better-sqlite3.
-  const { ItemExport, SqliteFrontier } = await import('../state/index.js');
+  const { SqliteFrontier } = await import('../state/index.js');
   const frontier = SqliteFrontier.open(options.state, spider, { retryFailed: options.retryFailed });
   const counts = frontier.counts();
   if (counts.done + counts.queued + counts.failed > 0) {
@@ -43,7 +44,7 @@ export async function openCrawlStorage(
     });
   }
   let sink: Sink | undefined;
-  let exporter: InstanceType<typeof ItemExport> | undefined;
+  let exporter: ItemExport | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (options.output !== undefined) {
     try {

@@ -8,6 +8,7 @@ import { createTransport } from '../http/transport.js';
 import { RobotsCache } from '../robots/index.js';
 import { defaultUserAgent } from '../version.js';
 import { openCrawlStorage } from './crawl-storage.js';
+import { buildDownloadChain } from './download-chain.js';
 import { Engine } from './engine.js';
 import { CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
 import { ItemWriter } from './item-writer.js';
@@ -104,7 +105,7 @@ async function runCrawl({
   if (start.length === 0) throw new ConfigError(`spider "${spider.name}" has no start URLs`);
   const allowedDomains = spider.allowedDomains ?? startHosts(start);
   const storage = await openCrawlStorage(options, spider.name, events);
-  const transport = createTransport();
+  const transport = createTransport({ egress: { allowPrivate: options.allowPrivate } });
   const transportOptions: TransportOptions = {
     timeoutMs: options.timeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,
@@ -113,27 +114,16 @@ async function runCrawl({
   const send = (request: Request) => transport.send(request, transportOptions);
   const scheduler = new Scheduler(storage.frontier, options);
   onScheduler(scheduler);
-  const robotsCache = options.robots
-    ? new RobotsCache({
-        userAgent: options.userAgent,
-        fetch: robotsFetcher(send, options.userAgent),
-      })
-    : undefined;
-  const middlewares: Middleware<Request>[] = [
-    redirect<Request>(),
-    scope(allowedDomains),
-    ...(robotsCache
-      ? [
-          robots(robotsCache, {
-            onCrawlDelay: (host, ms) => scheduler.setHostDelay(host, ms),
-            onWarning: (message) => events.emit('crawl:warning', { message }),
-          }),
-        ]
-      : []),
-    userAgent(options.userAgent) as Middleware<Request>,
-    ...((spider.middlewares ?? []) as unknown as Middleware<Request>[]),
-  ];
-  const download = compose(middlewares, send);
+  const chain = await buildDownloadChain({
+    spider,
+    options,
+    allowedDomains,
+    send,
+    scheduler,
+    events,
+    stats,
+  });
+  const { download, robotsCache } = chain;
   const items = new ItemWriter({
     spider: spider.name,
     pipelines: spider.pipelines ?? [],
@@ -169,6 +159,7 @@ async function runCrawl({
     await items.close().catch(() => {});
     await storage.close().catch(() => {});
     await transport.close().catch(() => {});
+    await chain.close();
     throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -185,6 +176,7 @@ async function runCrawl({
   }
   // In-flight requests abandoned after the grace period are cut here, so the process can exit.
   await transport.close().catch(() => {});
+  await chain.close();
   const final = stats.snapshot();
   events.emit('crawl:closed', { reason, stats: final });
   if (failure) throw failure;
@@ -205,23 +197,4 @@ async function withGrace<T>(
     () => new Promise<'signal'>((resolve) => setTimeout(() => resolve('signal'), graceMs).unref()),
   );
   return Promise.race([run, gaveUp]);
-}
-
-function robotsFetcher(
-  send: (request: Request) => Promise<import('../http/response.js').Response>,
-  ua: string,
-) {
-  return async (url: string) => {
-    const response = await send({
-      url,
-      method: 'GET',
-      headers: { 'user-agent': ua },
-      handler: 'parse',
-      data: {},
-      depth: 0,
-      priority: 0,
-      attempt: 0,
-    });
-    return { status: response.status, headers: response.headers, body: response.text };
-  };
 }

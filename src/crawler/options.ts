@@ -1,4 +1,7 @@
 /** Crawl options: one interface, one defaults object, one resolver. Later layers win. */
+
+import type { CachePolicyName } from '../cache/policy.js';
+import type { CacheStore } from '../cache/store.js';
 import { ConfigError } from '../errors.js';
 import type { Sink } from '../storage/sink.js';
 
@@ -45,6 +48,19 @@ export interface CrawlOptions {
   state?: string;
   /** With `state`: queue again the requests that failed in earlier runs. @default false */
   retryFailed?: boolean;
+  /**
+   * Let the crawl connect to private, loopback, link-local (cloud metadata) and other internal addresses,
+   * checked at connect time for every request, redirect, robots.txt and sitemap. API jobs set it to false
+   * (SSRF protection). @default true
+   */
+  allowPrivate?: boolean;
+  /**
+   * HTTP cache: a directory (DIR/http-cache.sqlite), a .sqlite file, 'redis://…', 'memcache://…', or a store.
+   * @default none
+   */
+  cache?: string | CacheStore;
+  /** 'always' replays stored responses without the network (development); 'http' follows RFC 9111. @default 'always' */
+  cachePolicy?: CachePolicyName;
 }
 
 export interface ResolvedOptions {
@@ -65,6 +81,9 @@ export interface ResolvedOptions {
   logLevel: LogLevel;
   state: string | undefined;
   retryFailed: boolean;
+  allowPrivate: boolean;
+  cache: string | CacheStore | undefined;
+  cachePolicy: CachePolicyName;
 }
 
 /** Single source of the defaults (Scrapy's default_settings.py, ky's NormalizedOptions). */
@@ -82,7 +101,12 @@ export const defaults = {
   sitemaps: false,
   logLevel: 'info',
   retryFailed: false,
-} as const satisfies Omit<ResolvedOptions, 'output' | 'userAgent' | 'state' | 'upsertKey'>;
+  allowPrivate: true,
+  cachePolicy: 'always',
+} as const satisfies Omit<
+  ResolvedOptions,
+  'output' | 'userAgent' | 'state' | 'upsertKey' | 'cache'
+>;
 
 /** Merges option layers; later layers win: defaults < spider.options < crawl() options < CLI flags. */
 export function resolveOptions(
@@ -102,6 +126,7 @@ export function resolveOptions(
     output: undefined,
     upsertKey: undefined,
     state: undefined,
+    cache: undefined,
     ...(merged as Partial<ResolvedOptions>),
   };
   for (const key of ['concurrency', 'perHost'] as const) {
@@ -123,6 +148,11 @@ export function resolveOptions(
     if (Number.isNaN(resolved[key]) || resolved[key] < 0) {
       throw new ConfigError(`option ${key} must be a number >= 0, got ${String(resolved[key])}`);
     }
+  }
+  if (resolved.cachePolicy !== 'always' && resolved.cachePolicy !== 'http') {
+    throw new ConfigError(
+      `option cachePolicy must be 'always' or 'http', got ${String(resolved.cachePolicy)}`,
+    );
   }
   return resolved;
 }

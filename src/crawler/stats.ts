@@ -17,6 +17,9 @@ export interface Stats {
   offsite: number;
   duplicatesFiltered: number;
   depthFiltered: number;
+  cacheHits: number;
+  cacheMisses: number;
+  cacheRevalidations: number;
   queued: number;
   inFlight: number;
   pagesPerSecond: number;
@@ -39,6 +42,9 @@ export class StatsCollector {
     offsite: 0,
     duplicatesFiltered: 0,
     depthFiltered: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    cacheRevalidations: 0,
   };
   readonly responsesByStatus: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};

@@ -10,6 +10,7 @@ export {
   type QueryParams,
 } from './client.js';
 export { compose, type Middleware, type Next } from './compose.js';
+export { type EgressOptions, isPrivateAddress } from './egress-guard.js';
 export { type RedirectOptions, redirect } from './middlewares/redirect.js';
 export { type RetryOptions, retry } from './middlewares/retry.js';
 export { userAgent } from './middlewares/user-agent.js';

@@ -32,12 +32,15 @@ export function isRetryableStatus(
   return statuses.includes(status);
 }
 
-/** Decided by the stable `code`, not by class: timeouts and network errors yes, 4xx or bad URLs no. */
+/**
+ * Decided by the stable `code`, not by class: timeouts and network errors yes, 4xx or bad URLs no. An egress
+ * refusal never, whatever `codes` says: another attempt would reach the same forbidden address.
+ */
 export function isRetryableError(
   error: unknown,
   codes: readonly ErrorCode[] = retryPolicyDefaults.codes,
 ): boolean {
-  return isCrawlError(error) && codes.includes(error.code);
+  return isCrawlError(error) && error.code !== 'AR_EGRESS_DENIED' && codes.includes(error.code);
 }
 
 /**

@@ -1,7 +1,9 @@
 /** The transport: sends one HttpRequest over shared undici pools (one keep-alive pool per origin). */
+import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { buildConnector, type Dispatcher } from 'undici';
-import { CrawlError } from '../errors.js';
+import { ConfigError, CrawlError } from '../errors.js';
+import { EgressGuard, type EgressOptions } from './egress-guard.js';
 import { Exchange } from './exchange.js';
 import { OriginPools, type RequestDispatcher } from './origin-pools.js';
 import { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
@@ -22,6 +24,15 @@ export interface TransportConfig {
   connectTimeoutMs?: number;
   /** Extra TLS settings, e.g. `{ ca }` for a private CA or `{ rejectUnauthorized: false }` in tests. */
   tls?: TlsSettings;
+  /**
+   * Which addresses connections may reach, checked at connect time against the resolved address, so redirects,
+   * robots.txt and sitemaps are covered and DNS rebinding is not a way around it. Refused connections reject
+   * with EgressDeniedError (`AR_EGRESS_DENIED`). Cannot be combined with `dispatcher`.
+   * @default { allowPrivate: true } (no guard)
+   */
+  egress?: EgressOptions;
+  /** Resolves host names for new connections, e.g. to map test names to addresses. @default dns.lookup */
+  lookup?: LookupFunction;
 }
 
 /** The TLS settings a caller may change; host, port and servername stay per connection. */
@@ -49,6 +60,10 @@ const ACCEPT_ENCODING = 'gzip, deflate, br';
  * await transport.close();
  */
 export function createTransport(config: TransportConfig = {}): Transport {
+  if (config.dispatcher !== undefined && config.egress?.allowPrivate === false) {
+    // A proxy or a caller's dispatcher makes its own connections: the guard could not see them.
+    throw new ConfigError('egress.allowPrivate false cannot be enforced with a custom dispatcher');
+  }
   const ownsDispatcher = config.dispatcher === undefined;
   const dispatcher: RequestDispatcher = config.dispatcher ?? createPools(config);
   return {
@@ -86,14 +101,17 @@ export function createTransport(config: TransportConfig = {}): Transport {
 }
 
 function createPools(config: TransportConfig): OriginPools {
+  const guard = config.egress?.allowPrivate === false ? new EgressGuard(config.egress) : undefined;
+  const lookup = guard ? guard.lookup(config.lookup) : config.lookup;
   const connector = buildConnector({
     ...config.tls,
+    ...(lookup && { lookup }),
     timeout: config.connectTimeoutMs ?? transportDefaults.connectTimeoutMs,
   });
   return new OriginPools({
     connections: config.connectionsPerOrigin ?? null,
     keepAliveTimeout: config.keepAliveTimeoutMs ?? 4_000,
-    connect: timedConnector(connector),
+    connect: timedConnector(guard ? guard.connector(connector) : connector),
   });
 }
 

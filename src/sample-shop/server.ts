@@ -25,6 +25,8 @@ export interface ShopServerStats {
   requests: number;
   /** TCP connections accepted: far fewer than requests when clients keep connections alive. */
   connections: number;
+  /** Most requests ever being answered at once (between arrival and the end of the response). */
+  peakInFlight: number;
 }
 
 export interface ShopServer {
@@ -46,7 +48,8 @@ export async function serveShop(shop: Shop, options: ServeShopOptions = {}): Pro
     memory: logRequests,
     ...(options.logFile ? { file: options.logFile } : {}),
   });
-  const counters: ShopServerStats = { requests: 0, connections: 0 };
+  const counters: ShopServerStats = { requests: 0, connections: 0, peakInFlight: 0 };
+  let inFlight = 0;
   let lookup: ReturnType<typeof createPageCache> = () => undefined;
 
   const server = createServer((req, res) => {
@@ -59,6 +62,9 @@ export async function serveShop(shop: Shop, options: ServeShopOptions = {}): Pro
     }
     counters.requests++;
     log.record(req.method ?? 'GET', target);
+    inFlight++;
+    if (inFlight > counters.peakInFlight) counters.peakInFlight = inFlight;
+    res.once('close', () => inFlight--);
     if (delayMs > 0) setTimeout(() => respond(req, res, lookup), delayMs);
     else respond(req, res, lookup);
   });
@@ -81,7 +87,10 @@ export async function serveShop(shop: Shop, options: ServeShopOptions = {}): Pro
     origin,
     port: actualPort,
     log: () => log.entries(),
-    resetLog: () => log.clear(),
+    resetLog: () => {
+      log.clear();
+      counters.peakInFlight = inFlight;
+    },
     stats: () => ({ ...counters }),
     async close() {
       server.closeAllConnections();

@@ -1,5 +1,4 @@
 /** Persistent crawl state in SQLite ('arachne/state' internals): resumable frontier, items, export marks. */
-export { ItemExport } from './item-export.js';
 export {
   SqliteFrontier,
   type SqliteFrontierOptions,

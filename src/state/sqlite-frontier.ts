@@ -15,9 +15,10 @@ import {
   requestFingerprint,
 } from '../crawler/frontier.js';
 import { HostQueues } from '../crawler/host-queues.js';
+import type { ItemSource } from '../crawler/item-export.js';
 import type { Request } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
-import { openStateDb, type StateDb } from './state-db.js';
+import { getMeta, openStateDb, setMeta, type StateDb } from './state-db.js';
 
 enum State {
   Queued = 0,
@@ -50,7 +51,7 @@ type Op =
 
 const maxPending = 512;
 
-export class SqliteFrontier implements Frontier {
+export class SqliteFrontier implements Frontier, ItemSource {
   readonly storesItems = true;
   readonly db: StateDb;
   readonly #seen: FingerprintSet;
@@ -160,6 +161,19 @@ export class SqliteFrontier implements Frontier {
     this.db.transaction(() => {
       for (const op of ops) this.#apply(op);
     })();
+  }
+
+  async itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>> {
+    if (this.db.open) this.flush();
+    return itemsAfter(this.db, Number(cursor || 0), limit).map((row) => ({ cursor: String(row.id), item: row.item }));
+  }
+
+  async readMark(key: string): Promise<string | undefined> {
+    return getMeta(this.db, key);
+  }
+
+  async writeMark(key: string, value: string): Promise<void> {
+    setMeta(this.db, key, value);
   }
 
   counts(): StateCounts {

@@ -7,9 +7,9 @@ import { RedisCacheStore } from '../../src/cache/redis-store.js';
 import { SqliteCacheStore } from '../../src/cache/sqlite-store.js';
 import { cacheCommand } from '../../src/cli/commands/cache.js';
 import { sampleEntry, sampleKey } from '../contracts/cache-store.contract.js';
-import { redisProblem, unavailable } from './services.js';
+import { redisUp } from './services.js';
 
-const skipRedis = unavailable('Redis', await redisProblem());
+const skipRedis = (await redisUp()) ? undefined : 'Redis unreachable';
 
 const dir = mkdtempSync(join(tmpdir(), 'arachne-cache-cmd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,15 +7,9 @@ import {
   sampleEntry,
   sampleKey,
 } from '../contracts/cache-store.contract.js';
-import {
-  freePort,
-  type MemcachedProcess,
-  memcachedProblem,
-  startMemcached,
-  unavailable,
-} from './services.js';
+import { freePort, type MemcachedProcess, memcachedUp, startMemcached } from './services.js';
 
-const skip = unavailable('Memcached', memcachedProblem());
+const skip = (await memcachedUp()) ? undefined : 'memcached missing';
 let memcached: MemcachedProcess | undefined;
 const maxItemBytes = 1_000_000;
 

@@ -7,9 +7,9 @@ import { RedisCacheStore } from '../../src/cache/redis-store.js';
 import { SqliteCacheStore } from '../../src/cache/sqlite-store.js';
 import { ConfigError } from '../../src/errors.js';
 import { sampleEntry, sampleKey } from '../contracts/cache-store.contract.js';
-import { redisProblem, unavailable } from './services.js';
+import { redisUp } from './services.js';
 
-const skipRedis = unavailable('Redis', await redisProblem());
+const skipRedis = (await redisUp()) ? undefined : 'Redis unreachable';
 const dir = mkdtempSync(join(tmpdir(), 'arachne-open-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -59,6 +59,9 @@ describe('parseCacheUri', () => {
     expect(() => parseCacheUri('memcache://h:1?maxItemBytes=lots')).toThrow(ConfigError);
     expect(() => parseCacheUri('memcache://')).toThrow(ConfigError);
     expect(() => parseCacheUri('')).toThrow(ConfigError);
+    expect(() => parseCacheUri('sqlite:')).toThrow(ConfigError);
+    expect(() => parseCacheUri('sqlite://host/cache.db')).toThrow(/names a host/);
+    expect(() => parseCacheUri('sqlite:cache.db?table=x')).toThrow(/takes no parameters/);
   });
 });
 

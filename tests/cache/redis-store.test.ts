@@ -8,10 +8,10 @@ import {
   sampleEntry,
   sampleKey,
 } from '../contracts/cache-store.contract.js';
-import { freePort, redisProblem, unavailable } from './services.js';
+import { freePort, redisUp } from './services.js';
 
 const REDIS = 'redis://127.0.0.1:6379/0';
-const skip = unavailable('Redis', await redisProblem());
+const skip = (await redisUp()) ? undefined : 'Redis unreachable';
 // db 0 is shared with other tests and people: everything here lives under one random prefix, removed at the end.
 const runPrefix = `arachne-test:${randomUUID()}:`;
 

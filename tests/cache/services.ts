@@ -1,19 +1,7 @@
-// Finds the real services the cache tests need; skips (or fails with ARACHNE_REQUIRE_SERVICES=1) when one is missing.
+// The real services the cache tests use: Redis on 127.0.0.1:6379, and a private memcached each test file starts.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-
-export const requireServices = process.env.ARACHNE_REQUIRE_SERVICES === '1';
-
-/** `undefined` when the service is there; otherwise the reason, after warning (or throwing when services are required). */
-export function unavailable(name: string, reason: string | undefined): string | undefined {
-  if (reason === undefined) return undefined;
-  const message = `${name} unavailable (${reason})`;
-  if (requireServices) throw new Error(`${message}, and ARACHNE_REQUIRE_SERVICES=1`);
-  console.warn(
-    `skipping ${name} tests: ${message}; set ARACHNE_REQUIRE_SERVICES=1 to make this a failure`,
-  );
-  return message;
-}
+import { requireService } from '../helpers/services.js';
 
 /** Resolves once a TCP connection to host:port succeeds; rejects after `timeoutMs`. */
 export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<void> {
@@ -35,14 +23,9 @@ export function canConnect(host: string, port: number, timeoutMs = 1000): Promis
   });
 }
 
-/** Why Redis at 127.0.0.1:6379 cannot be used, or undefined when it answers. */
-export async function redisProblem(): Promise<string | undefined> {
-  try {
-    await canConnect('127.0.0.1', 6379);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
+/** Whether Redis at 127.0.0.1:6379 answers (skips, or fails with ARACHNE_REQUIRE_SERVICES=1, when not). */
+export function redisUp(): Promise<boolean> {
+  return requireService('Redis at 127.0.0.1:6379', () => canConnect('127.0.0.1', 6379));
 }
 
 /** A free TCP port on 127.0.0.1 (closed again before returning: the caller binds it next). */
@@ -60,12 +43,12 @@ export interface MemcachedProcess {
   stop(): Promise<void>;
 }
 
-/** Why no `memcached` binary can be run, or undefined when there is one. */
-export function memcachedProblem(): string | undefined {
-  const probe = spawnSync('memcached', ['-V'], { encoding: 'utf8' });
-  if (probe.error)
-    return `no memcached binary on PATH: ${probe.error.message} (apt-get install -y memcached)`;
-  return undefined;
+/** Whether a `memcached` binary can be run (skips, or fails with ARACHNE_REQUIRE_SERVICES=1, when not). */
+export function memcachedUp(): Promise<boolean> {
+  return requireService('memcached (binary on PATH)', async () => {
+    const probe = spawnSync('memcached', ['-V'], { encoding: 'utf8' });
+    if (probe.error) throw new Error(`${probe.error.message} (apt-get install -y memcached)`);
+  });
 }
 
 /** Starts a private memcached on a free port (TCP only, 64 MB) and waits until it accepts connections. */

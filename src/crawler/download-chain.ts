@@ -1,0 +1,116 @@
+/**
+ * The download chain of a crawl, in order: redirect (every hop goes through all that follows), scope, robots.txt,
+ * user agent, the spider's own middlewares, and the HTTP cache nearest the transport (as in Scrapy), so every
+ * middleware behaves the same on a stored response as on a live one.
+ */
+import type { CacheStore } from '../cache/store.js';
+import { compose, type Middleware, type Next } from '../http/compose.js';
+import { redirect } from '../http/middlewares/redirect.js';
+import { userAgent } from '../http/middlewares/user-agent.js';
+import { RobotsCache } from '../robots/index.js';
+import type { CrawlEmitter } from './events.js';
+import { robots } from './middlewares/robots.js';
+import { scope } from './middlewares/scope.js';
+import type { ResolvedOptions } from './options.js';
+import { createRequest, type Request } from './request.js';
+import type { Scheduler } from './scheduler.js';
+import type { Spider } from './spider.js';
+import type { StatsCollector } from './stats.js';
+
+export interface DownloadChain {
+  download: Next<Request>;
+  robotsCache: RobotsCache | undefined;
+  /** Closes the HTTP cache if the chain opened it. */
+  close(): Promise<void>;
+}
+
+interface ChainParts {
+  spider: Spider;
+  options: ResolvedOptions;
+  allowedDomains: readonly string[];
+  send: Next<Request>;
+  scheduler: Scheduler;
+  events: CrawlEmitter;
+  stats: StatsCollector;
+}
+
+export async function buildDownloadChain(parts: ChainParts): Promise<DownloadChain> {
+  const { spider, options, allowedDomains, send, scheduler, events } = parts;
+  const { store, owned } = await openHttpCache(options.cache);
+  const cache = store ? [await httpCache(store, options, parts)] : [];
+  // robots.txt goes through the cache too (at most a day old), so an offline re-run still knows the rules.
+  const robotsSend = store ? compose([await robotsTxtCache(store)], send) : send;
+  const robotsCache = options.robots
+    ? new RobotsCache({
+        userAgent: options.userAgent,
+        fetch: robotsFetcher(robotsSend, options.userAgent),
+      })
+    : undefined;
+  const middlewares: Middleware<Request>[] = [
+    redirect<Request>(),
+    scope(allowedDomains),
+    ...(robotsCache
+      ? [
+          robots(robotsCache, {
+            onCrawlDelay: (host, ms) => scheduler.setHostDelay(host, ms),
+            onWarning: (message) => events.emit('crawl:warning', { message }),
+          }),
+        ]
+      : []),
+    userAgent(options.userAgent) as Middleware<Request>,
+    ...((spider.middlewares ?? []) as unknown as Middleware<Request>[]),
+    ...cache,
+  ];
+  return {
+    download: compose(middlewares, send),
+    robotsCache,
+    close: async () => {
+      if (owned) await store?.close().catch(() => {});
+    },
+  };
+}
+
+async function openHttpCache(
+  cache: string | CacheStore | undefined,
+): Promise<{ store: CacheStore | undefined; owned: boolean }> {
+  if (typeof cache !== 'string') return { store: cache, owned: false };
+  // Loaded only when a cache is asked for: its backends pull in SQLite, Redis or Memcached clients.
+  const { openCache } = await import('../cache/open-cache.js');
+  return { store: await openCache(cache), owned: true };
+}
+
+async function httpCache(
+  store: CacheStore,
+  options: ResolvedOptions,
+  { stats, events }: ChainParts,
+): Promise<Middleware<Request>> {
+  const { cacheMiddleware } = await import('../cache/cache-middleware.js');
+  let warned = false;
+  return cacheMiddleware<Request>(store, {
+    policy: options.cachePolicy,
+    onEvent: (event, detail) => {
+      if (event === 'hit') stats.counts.cacheHits++;
+      else if (event === 'miss') stats.counts.cacheMisses++;
+      else if (event === 'revalidated') stats.counts.cacheRevalidations++;
+      else if (event === 'error' && !warned) {
+        warned = true;
+        const cause = detail.error instanceof Error ? detail.error.message : 'unknown error';
+        events.emit('crawl:warning', {
+          message: `HTTP cache failing (${cause}); using the network`,
+        });
+      }
+    },
+  });
+}
+
+async function robotsTxtCache(store: CacheStore): Promise<Middleware<Request>> {
+  const { cacheMiddleware } = await import('../cache/cache-middleware.js');
+  return cacheMiddleware<Request>(store, { policy: 'always', maxAgeMs: 86_400_000 });
+}
+
+function robotsFetcher(send: Next<Request>, ua: string) {
+  return async (url: string) => {
+    const response = await send(createRequest(url, { headers: { 'user-agent': ua } }));
+    return { status: response.status, headers: response.headers, body: response.text };
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Feeds the sink from the items a frontier committed (SQLite table, Redis stream), past a high-water mark. For a
+ * file output the mark also records the file's size: after a crash the file is cut back to that size and the
+ * items after the mark are written again, so each item appears exactly once.
+ */
+import { stat, truncate } from 'node:fs/promises';
+import type { Item, Sink } from '../storage/sink.js';
+
+/** Where committed items are read from, and where the export's mark is kept (next to them, in the same store). */
+export interface ItemSource {
+  /** Items after `cursor` ('' = from the start), oldest first, each with its own cursor. */
+  itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>>;
+  readMark(key: string): Promise<string | undefined>;
+  writeMark(key: string, value: string): Promise<void>;
+}
+
+interface Mark {
+  cursor: string;
+  bytes: number;
+}
+
+const batchSize = 500;
+
+export class ItemExport {
+  readonly #source: ItemSource;
+  readonly #sink: Sink;
+  /** The output file, when the sink writes one (JSON Lines, CSV, JSON); undefined for databases and streams. */
+  readonly #file: string | undefined;
+  readonly #key: string;
+  #mark: Mark = { cursor: '', bytes: 0 };
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(source: ItemSource, sink: Sink, target: string, file: string | undefined) {
+    this.#source = source;
+    this.#sink = sink;
+    this.#file = file;
+    this.#key = `export:${target}`;
+  }
+
+  /** Cuts the output back to the last recorded mark (undoing a write the crash left unrecorded). */
+  async prepare(): Promise<void> {
+    const saved = await this.#source.readMark(this.#key);
+    if (saved) this.#mark = JSON.parse(saved) as Mark;
+    if (!this.#file) return;
+    const size = await stat(this.#file).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (size < this.#mark.bytes) {
+      // The output was removed or cut by hand: write every item again, from a fresh file.
+      this.#mark = { cursor: '', bytes: 0 };
+      if (size > 0) await truncate(this.#file, 0);
+    } else if (size > this.#mark.bytes) {
+      await truncate(this.#file, this.#mark.bytes);
+    }
+  }
+
+  /** Writes every committed item past the mark; runs are serialised. */
+  run(): Promise<void> {
+    this.#running = this.#running.then(() => this.#drain());
+    return this.#running;
+  }
+
+  async #drain(): Promise<void> {
+    for (;;) {
+      const rows = await this.#source.itemsAfter(this.#mark.cursor, batchSize);
+      if (rows.length === 0) return;
+      await this.#sink.write(rows.map((row) => row.item));
+      await this.#sink.flush();
+      const bytes = this.#file ? (await stat(this.#file)).size : 0;
+      this.#mark = { cursor: (rows.at(-1) as { cursor: string }).cursor, bytes };
+      await this.#source.writeMark(this.#key, JSON.stringify(this.#mark));
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * A Redis connection for crawl workers: reconnects with capped backoff, queues commands while Redis is away
+ * (so a worker pauses instead of failing), reports an outage once, and runs Lua scripts by SHA with a fallback.
+ */
+import { createHash } from 'node:crypto';
+import { createClient, type RedisClientType } from 'redis';
+import { ConfigError } from '../errors.js';
+
+export type RedisClient = RedisClientType;
+
+export interface ConnectOptions {
+  /** Called once when Redis becomes unreachable and once when it is back. */
+  onOutage?: (message: string) => void;
+  /** Give up connecting at start after this long. @default 30_000 */
+  connectTimeoutMs?: number;
+}
+
+export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`not a Redis URL: "${url}" (expected redis://host:port/db)`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError(`not a Redis URL: "${url}" (expected redis://host:port/db)`);
+  }
+  let down = false;
+  const client: RedisClient = createClient({
+    url,
+    socket: {
+      // Keep trying while Redis is away; the worker waits rather than losing work.
+      reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000),
+      connectTimeout: 5000,
+    },
+  });
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    options.onOutage?.(`Redis unreachable (${error.message || error.name}); pausing and retrying`);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    options.onOutage?.('Redis is back; resuming');
+  });
+  const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
+  for (;;) {
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new ConfigError(`cannot connect to Redis at ${parsed.host}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/** A Lua script run by SHA1, loaded again after a Redis restart emptied the script cache. */
+export class Script {
+  readonly #source: string;
+  readonly #sha: string;
+
+  constructor(source: string) {
+    this.#source = source;
+    this.#sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: RedisClient, key: string, args: readonly string[]): Promise<unknown> {
+    const options = { keys: [key], arguments: [...args] };
+    try {
+      return await client.evalSha(this.#sha, options);
+    } catch (error) {
+      if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
+      return client.eval(this.#source, options);
+    }
+  }
+}

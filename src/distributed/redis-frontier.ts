@@ -1,0 +1,268 @@
+/**
+ * A frontier in Redis shared by any number of workers: per-host queues, a shared seen set, global per-host
+ * politeness, and leases: taking a request leases it in one atomic step, a worker renews its leases while it
+ * works, and an expired lease (a dead worker) puts the request back. Acknowledgements are fenced by lease id,
+ * so a worker whose lease lapsed cannot write a request's items twice.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostOf } from '../crawler/canonical-url.js';
+import { fingerprintHalves } from '../crawler/fingerprint.js';
+import type { Failure, Frontier, Outcome } from '../crawler/frontier.js';
+import type { Request } from '../crawler/request.js';
+import { type RedisClient, Script } from './redis-connection.js';
+import * as lua from './scripts.js';
+
+export interface RedisFrontierOptions {
+  crawlId: string;
+  /** Requests in flight per host across ALL workers. @default 8 */
+  perHost?: number;
+  /** Minimum delay between two requests to a host, across all workers. @default 0 */
+  delayMs?: number;
+  /** A lease not renewed for this long returns its request to the queue. @default 30_000 */
+  leaseMs?: number;
+  /**
+   * 'exact': 64-bit fingerprints in bucketed Redis sets (about 9–12 bytes per URL, no false positives).
+   * 'bloom': a Bloom filter on a Redis bitmap sized by `bloomCapacity` and `bloomErrorRate`. @default 'exact'
+   */
+  dedup?: 'exact' | 'bloom';
+  /** @default 100_000_000 */
+  bloomCapacity?: number;
+  /** Probability that a new URL is wrongly taken for seen. @default 0.001 */
+  bloomErrorRate?: number;
+  /** Seen-set buckets (2^bits); each holds up to ~512 fingerprints in Redis's compact encoding. @default 16 */
+  seenBucketBits?: number;
+}
+
+const scripts = {
+  add: new Script(lua.addScript),
+  next: new Script(lua.nextScript),
+  complete: new Script(lua.completeScript),
+  fail: new Script(lua.failScript),
+  retry: new Script(lua.retryScript),
+  renew: new Script(lua.renewScript),
+  backOff: new Script(lua.backOffScript),
+  finish: new Script(lua.finishScript),
+};
+
+export function crawlPrefix(crawlId: string): string {
+  if (!/^[\w.-]{1,100}$/.test(crawlId)) throw new Error(`invalid crawl id "${crawlId}" (letters, digits, . _ -)`);
+  return `arachne:{${crawlId}}:`;
+}
+
+export class RedisFrontier implements Frontier {
+  readonly storesItems = true;
+  /** Other workers change the queue: poll this often when nothing is ready. */
+  readonly pollMs = 100;
+  readonly workerId = randomUUID();
+  readonly prefix: string;
+  readonly #client: RedisClient;
+  readonly #perHost: string;
+  readonly #delayMs: string;
+  readonly #leaseMs: number;
+  readonly #mode: 'exact' | 'bloom';
+  readonly #bloom: { bits: number; hashes: number };
+  readonly #bucketMask: number;
+  /** Lease ids of the requests this worker holds, by request object identity of the URL+method+body. */
+  readonly #leases = new Map<string, string>();
+  readonly #renewTimer: NodeJS.Timeout;
+  readonly #halves = new Uint32Array(2);
+  /** Time until the earliest host is ready, from the last empty `next()`; the scheduler sleeps that long. */
+  waitMs = -1;
+
+  constructor(client: RedisClient, options: RedisFrontierOptions) {
+    this.#client = client;
+    this.prefix = crawlPrefix(options.crawlId);
+    this.#perHost = String(options.perHost ?? 8);
+    this.#delayMs = String(options.delayMs ?? 0);
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#mode = options.dedup ?? 'exact';
+    this.#bloom = bloomSize(options.bloomCapacity ?? 100_000_000, options.bloomErrorRate ?? 0.001);
+    this.#bucketMask = 2 ** (options.seenBucketBits ?? 16) - 1;
+    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, this.#leaseMs / 3));
+    this.#renewTimer.unref();
+  }
+
+  get key(): string {
+    return `${this.prefix}meta`;
+  }
+
+  async add(requests: readonly Request[]): Promise<Request[]> {
+    if (requests.length === 0) return [];
+    const flags = (await scripts.add.run(this.#client, this.key, [
+      this.prefix,
+      this.#perHost,
+      this.#mode,
+      ...this.#childArgs(requests),
+    ])) as number[];
+    return requests.filter((_, i) => flags[i] === 1);
+  }
+
+  async markSeen(request: Request): Promise<boolean> {
+    // A redirect target: recorded as seen in the shared set, never queued.
+    const token = this.#token(request);
+    if (this.#mode === 'bloom') {
+      let fresh = false;
+      for (const position of token.split(',')) {
+        if ((await this.#client.setBit(`${this.prefix}bloom`, Number(position), 1)) === 0) fresh = true;
+      }
+      return fresh;
+    }
+    const [bucket, fp] = token.split(' ') as [string, string];
+    return (await this.#client.sAdd(`${this.prefix}seen:${bucket}`, fp)) === 1;
+  }
+
+  async next(): Promise<Request | undefined> {
+    const [json, lease] = (await scripts.next.run(this.#client, this.key, [
+      this.prefix,
+      this.#perHost,
+      String(this.#leaseMs),
+      this.#delayMs,
+    ])) as [string | null, string | number];
+    if (json === null) {
+      this.waitMs = Number(lease);
+      return undefined;
+    }
+    const request = JSON.parse(json) as Request;
+    this.#leases.set(leaseKey(request), String(lease));
+    return request;
+  }
+
+  async complete(request: Request, outcome: Outcome): Promise<Request[]> {
+    const lease = this.#takeLease(request);
+    const items = outcome.items.map((item) => JSON.stringify(item));
+    const result = (await scripts.complete.run(this.#client, this.key, [
+      this.prefix,
+      this.#perHost,
+      this.#mode,
+      lease,
+      String(items.length),
+      ...items,
+      ...this.#childArgs(outcome.children),
+    ])) as number[] | number;
+    if (result === -1) return []; // the lease lapsed: another worker owns this request now
+    const flags = result as number[];
+    return outcome.children.filter((_, i) => flags[i] === 1);
+  }
+
+  async fail(request: Request, failure: Failure): Promise<void> {
+    const lease = this.#takeLease(request);
+    await scripts.fail.run(this.#client, this.key, [
+      this.prefix,
+      this.#perHost,
+      lease,
+      JSON.stringify(request),
+      `${failure.code}: ${failure.message}`,
+    ]);
+  }
+
+  /** The engine calls this after the backoff; the request waits in Redis meanwhile only if `retryLater` is used. */
+  async retry(request: Request): Promise<void> {
+    await this.retryLater(request, 0);
+  }
+
+  /** Releases the lease and parks the request in Redis until its backoff is over, visible to every worker. */
+  async retryLater(request: Request, delayMs: number): Promise<void> {
+    const lease = this.#takeLease(request);
+    await scripts.retry.run(this.#client, this.key, [
+      this.prefix,
+      this.#perHost,
+      lease,
+      JSON.stringify(request),
+      String(delayMs),
+    ]);
+  }
+
+  /** Holds every worker off `host` for `delayMs` (Retry-After). */
+  async backOff(host: string, delayMs: number): Promise<void> {
+    await scripts.backOff.run(this.#client, this.key, [this.prefix, this.#perHost, host, String(delayMs)]);
+  }
+
+  /** Raises the delay between two requests to `host` for all workers (robots.txt Crawl-delay). */
+  async setHostDelay(host: string, delayMs: number): Promise<void> {
+    const key = `${this.prefix}host:${host}`;
+    const current = Number((await this.#client.hGet(key, 'delay')) ?? this.#delayMs);
+    if (delayMs > current) await this.#client.hSet(key, 'delay', String(delayMs));
+  }
+
+  /** Queued, delayed and leased anywhere: the crawl is over only when all three are zero. */
+  async size(): Promise<number> {
+    const [queued, delayed, leased] = await this.#client
+      .multi()
+      .hGet(`${this.prefix}counts`, 'queued')
+      .zCard(`${this.prefix}delayed`)
+      .zCard(`${this.prefix}leases`)
+      .exec();
+    return Number(queued ?? 0) + Number(delayed) + Number(leased);
+  }
+
+  /** Marks the crawl finished if nothing remains anywhere; true when it is (now or already). */
+  async finish(): Promise<boolean> {
+    if (await this.isFinished()) return true;
+    return (await scripts.finish.run(this.#client, this.key, [this.prefix, this.#perHost])) === 1;
+  }
+
+  async isFinished(): Promise<boolean> {
+    return (await this.#client.hExists(this.key, 'finished')) === 1;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#renewTimer);
+  }
+
+  #takeLease(request: Request): string {
+    const key = leaseKey(request);
+    const lease = this.#leases.get(key) ?? '';
+    this.#leases.delete(key);
+    return lease;
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#leases.size === 0 || !this.#client.isReady) return;
+    try {
+      await scripts.renew.run(this.#client, this.key, [
+        this.prefix,
+        this.#perHost,
+        String(this.#leaseMs),
+        ...this.#leases.values(),
+      ]);
+    } catch {
+      // Redis is away: the connection reports it; the next tick tries again.
+    }
+  }
+
+  #childArgs(requests: readonly Request[]): string[] {
+    const args: string[] = [];
+    for (const request of requests) {
+      args.push(this.#token(request), hostOf(request.url) ?? '', String(request.priority), JSON.stringify(request));
+    }
+    return args;
+  }
+
+  /** The dedup token the scripts expect: "bucket fingerprint" (exact) or bit positions (Bloom). */
+  #token(request: Request): string {
+    const [high, low] = fingerprintHalves(request.method, request.url, request.body, this.#halves) as unknown as [
+      number,
+      number,
+    ];
+    if (this.#mode === 'bloom') {
+      const { bits, hashes } = this.#bloom;
+      const positions: number[] = [];
+      // Kirsch–Mitzenmacher: k positions from two independent halves of the fingerprint.
+      for (let i = 0; i < hashes; i++) positions.push((low + i * (high | 1)) % bits >>> 0);
+      return positions.join(',');
+    }
+    const fp = BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));
+    return `${low & this.#bucketMask} ${fp}`;
+  }
+}
+
+function leaseKey(request: Request): string {
+  return `${request.method} ${request.url} ${request.body ?? ''}`;
+}
+
+/** Bloom filter size for n items at false-positive rate p: m = -n ln p / (ln 2)², k = m/n ln 2. */
+export function bloomSize(capacity: number, errorRate: number): { bits: number; hashes: number } {
+  const bits = Math.min(2 ** 32 - 1, Math.ceil((-capacity * Math.log(errorRate)) / Math.LN2 ** 2));
+  const hashes = Math.max(1, Math.round((bits / capacity) * Math.LN2));
+  return { bits, hashes };
+}

@@ -1,0 +1,207 @@
+/**
+ * The Redis frontier's Lua scripts. Each one is a single atomic step: taking a request and leasing it,
+ * acknowledging it with its children and items, reclaiming expired leases. Time comes from Redis (TIME), so
+ * workers on machines with skewed clocks agree.
+ *
+ * Keys live under one prefix with a hash tag (`arachne:{crawl}:`), so a script's keys share a Redis Cluster slot.
+ * Layout: meta (hash) · seq, leaseSeq (counters) · counts (hash: queued, done, failed, items) · hosts (set) ·
+ * host:<h> (hash: inflight, delay, readyAt) · q:<h> (zset of request JSON, by priority then arrival) · ready (zset:
+ * hosts with queued requests and a free slot, by the time they may be served) · leases (zset: lease id → deadline)
+ * · leased (hash: lease id → host \n score \n request JSON) · delayed (zset: retries waiting out their backoff) ·
+ * seen:<bucket> (sets of 64-bit fingerprints, small enough for Redis's compact intset encoding) or bloom (bitmap)
+ * · items (stream) · failed (hash).
+ */
+
+const common = `
+local p = ARGV[1]
+local perHost = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local function hostKey(host) return p .. 'host:' .. host end
+
+-- Puts a host in the ready set if it has queued requests and a free slot.
+local function offer(host)
+  local hk = hostKey(host)
+  local inflight = tonumber(redis.call('HGET', hk, 'inflight') or '0')
+  if inflight < perHost and redis.call('ZCARD', p .. 'q:' .. host) > 0 then
+    local readyAt = tonumber(redis.call('HGET', hk, 'readyAt') or '0')
+    redis.call('ZADD', p .. 'ready', readyAt, host)
+  end
+end
+
+local function enqueue(host, score, json)
+  redis.call('ZADD', p .. 'q:' .. host, score, json)
+  redis.call('SADD', p .. 'hosts', host)
+  redis.call('HINCRBY', hostKey(host), 'queued', 1)
+  redis.call('HINCRBY', p .. 'counts', 'queued', 1)
+  offer(host)
+end
+
+local function release(host)
+  redis.call('HINCRBY', hostKey(host), 'inflight', -1)
+  offer(host)
+end
+
+-- Dedup token: a fingerprint for the exact seen set ("bucket fp"), or bit positions for the Bloom filter.
+local function firstSeen(mode, token)
+  if mode == 'bloom' then
+    local fresh = false
+    for pos in string.gmatch(token, '%d+') do
+      if redis.call('SETBIT', p .. 'bloom', pos, 1) == 0 then fresh = true end
+    end
+    return fresh
+  end
+  local space = string.find(token, ' ', 1, true)
+  return redis.call('SADD', p .. 'seen:' .. string.sub(token, 1, space - 1), string.sub(token, space + 1)) == 1
+end
+
+-- Children: groups of 4 arguments (token, host, priority, json) from index 'from'. Returns 1/0 per child.
+local function addAll(mode, from)
+  local added = {}
+  for i = from, #ARGV, 4 do
+    if firstSeen(mode, ARGV[i]) then
+      local seq = redis.call('INCR', p .. 'seq')
+      enqueue(ARGV[i + 1], -tonumber(ARGV[i + 2]) * 1e9 + seq, ARGV[i + 3])
+      added[#added + 1] = 1
+    else
+      added[#added + 1] = 0
+    end
+  end
+  return added
+end
+
+-- Takes a lease away: returns host, score, json, or nil when it is unknown (expired and reclaimed: fenced off).
+local function takeLease(id)
+  local value = redis.call('HGET', p .. 'leased', id)
+  if not value then return nil end
+  redis.call('HDEL', p .. 'leased', id)
+  redis.call('ZREM', p .. 'leases', id)
+  local a = string.find(value, '\\n', 1, true)
+  local b = string.find(value, '\\n', a + 1, true)
+  return string.sub(value, 1, a - 1), tonumber(string.sub(value, a + 1, b - 1)), string.sub(value, b + 1)
+end
+`;
+
+/** ARGV: prefix, perHost, mode, then (token, host, priority, json)… → 1/0 per request. */
+export const addScript = `${common}
+return addAll(ARGV[3], 4)`;
+
+/**
+ * ARGV: prefix, perHost, leaseMs, defaultDelayMs → { json, leaseId } or { false, waitMs } (nothing ready; waitMs
+ * until the earliest host is, or -1 when no host has anything queued).
+ */
+export const nextScript = `${common}
+local leaseMs = tonumber(ARGV[3])
+local defaultDelay = tonumber(ARGV[4])
+-- Leases whose worker stopped renewing them (it died): back to their queues.
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
+  local host, score, json = takeLease(id)
+  if host then
+    redis.call('HINCRBY', hostKey(host), 'inflight', -1)
+    redis.call('HINCRBY', p .. 'counts', 'reclaimed', 1)
+    enqueue(host, score, json)
+  else
+    redis.call('ZREM', p .. 'leases', id)
+  end
+end
+-- Retries whose backoff is over.
+for _, entry in ipairs(redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', now, 'LIMIT', 0, 100)) do
+  redis.call('ZREM', p .. 'delayed', entry)
+  local a = string.find(entry, '\\n', 1, true)
+  local b = string.find(entry, '\\n', a + 1, true)
+  enqueue(string.sub(entry, 1, a - 1), tonumber(string.sub(entry, a + 1, b - 1)), string.sub(entry, b + 1))
+end
+for _ = 1, 5 do
+  local ready = redis.call('ZRANGEBYSCORE', p .. 'ready', '-inf', now, 'LIMIT', 0, 1)
+  if #ready == 0 then
+    local first = redis.call('ZRANGE', p .. 'ready', 0, 0, 'WITHSCORES')
+    if #first == 0 then return { false, -1 } end
+    return { false, tonumber(first[2]) - now }
+  end
+  local host = ready[1]
+  local popped = redis.call('ZPOPMIN', p .. 'q:' .. host)
+  if #popped == 0 then
+    redis.call('ZREM', p .. 'ready', host)
+  else
+    local hk = hostKey(host)
+    local inflight = redis.call('HINCRBY', hk, 'inflight', 1)
+    local delay = tonumber(redis.call('HGET', hk, 'delay') or defaultDelay)
+    local readyAt = math.max(now + delay, tonumber(redis.call('HGET', hk, 'readyAt') or '0'))
+    redis.call('HSET', hk, 'readyAt', readyAt)
+    redis.call('HINCRBY', hk, 'queued', -1)
+    redis.call('HINCRBY', p .. 'counts', 'queued', -1)
+    if inflight >= perHost or redis.call('ZCARD', p .. 'q:' .. host) == 0 then
+      redis.call('ZREM', p .. 'ready', host)
+    else
+      redis.call('ZADD', p .. 'ready', readyAt, host)
+    end
+    local id = tostring(redis.call('INCR', p .. 'leaseSeq'))
+    redis.call('ZADD', p .. 'leases', now + leaseMs, id)
+    redis.call('HSET', p .. 'leased', id, host .. '\\n' .. popped[2] .. '\\n' .. popped[1])
+    return { popped[1], id }
+  end
+end
+return { false, 0 }`;
+
+/**
+ * ARGV: prefix, perHost, mode, leaseId, itemCount, items…, then children (token, host, priority, json)…
+ * → -1 when the lease was lost (the request belongs to another worker now), else 1/0 per child.
+ */
+export const completeScript = `${common}
+local host = takeLease(ARGV[4])
+if not host then return -1 end
+release(host)
+local count = tonumber(ARGV[5])
+for i = 6, 5 + count do redis.call('XADD', p .. 'items', '*', 'i', ARGV[i]) end
+redis.call('HINCRBY', p .. 'counts', 'items', count)
+redis.call('HINCRBY', p .. 'counts', 'done', 1)
+redis.call('HINCRBY', hostKey(host), 'done', 1)
+return addAll(ARGV[3], 6 + count)`;
+
+/** ARGV: prefix, perHost, leaseId, requestJson, error → 1, or -1 when the lease was lost. */
+export const failScript = `${common}
+local host = takeLease(ARGV[3])
+if not host then return -1 end
+release(host)
+redis.call('HSET', p .. 'failed', ARGV[3], ARGV[5] .. '\\n' .. ARGV[4])
+redis.call('HINCRBY', p .. 'counts', 'failed', 1)
+redis.call('HINCRBY', hostKey(host), 'failed', 1)
+return 1`;
+
+/** ARGV: prefix, perHost, leaseId, requestJson (with its new attempt), delayMs → 1, or -1 when the lease was lost. */
+export const retryScript = `${common}
+local host, score = takeLease(ARGV[3])
+if not host then return -1 end
+release(host)
+redis.call('ZADD', p .. 'delayed', now + tonumber(ARGV[5]), host .. '\\n' .. score .. '\\n' .. ARGV[4])
+return 1`;
+
+/** ARGV: prefix, perHost, leaseMs, leaseId… → how many leases were still held and got extended. */
+export const renewScript = `${common}
+local renewed = 0
+for i = 4, #ARGV do
+  if redis.call('ZSCORE', p .. 'leases', ARGV[i]) then
+    redis.call('ZADD', p .. 'leases', 'XX', now + tonumber(ARGV[3]), ARGV[i])
+    renewed = renewed + 1
+  end
+end
+return renewed`;
+
+/** ARGV: prefix, perHost, host, untilMs (absolute, Redis clock) or delayMs → holds every worker off that host. */
+export const backOffScript = `${common}
+local hk = hostKey(ARGV[3])
+local readyAt = math.max(tonumber(redis.call('HGET', hk, 'readyAt') or '0'), now + tonumber(ARGV[4]))
+redis.call('HSET', hk, 'readyAt', readyAt)
+if redis.call('ZSCORE', p .. 'ready', ARGV[3]) then redis.call('ZADD', p .. 'ready', readyAt, ARGV[3]) end
+return readyAt`;
+
+/**
+ * ARGV: prefix, perHost → 1 and marks the crawl finished when nothing is queued, delayed or leased anywhere;
+ * else 0 (and the count of what remains is in the counts hash).
+ */
+export const finishScript = `${common}
+local queued = tonumber(redis.call('HGET', p .. 'counts', 'queued') or '0')
+if queued > 0 or redis.call('ZCARD', p .. 'leases') > 0 or redis.call('ZCARD', p .. 'delayed') > 0 then return 0 end
+redis.call('HSET', p .. 'meta', 'finished', now)
+return 1`;

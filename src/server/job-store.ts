@@ -1,0 +1,103 @@
+/** The server's own database (DATA_DIR/server.db, SQLite): job history and schedules, kept across restarts. */
+import Database from 'better-sqlite3';
+import { StorageError } from '../errors.js';
+import type { Job, JobStatus, Schedule } from './types.js';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  job TEXT NOT NULL            -- the Job as JSON
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+CREATE TABLE IF NOT EXISTS schedules (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  schedule TEXT NOT NULL       -- the Schedule as JSON (nextRun is computed, not stored)
+);
+`;
+
+/** Synchronous by design: one small row per write, and better-sqlite3 is fastest that way. */
+export class JobStore {
+  readonly #db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  static open(path: string): JobStore {
+    try {
+      const db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.exec(schema);
+      db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)').run(
+        'format',
+        'arachne-server/1',
+      );
+      return new JobStore(db);
+    } catch (error) {
+      throw new StorageError(`${path}: cannot open the server database: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  insertJob(job: Job): void {
+    this.#db.prepare('INSERT INTO jobs (id, status, job) VALUES (?, ?, ?)').run(job.id, job.status, JSON.stringify(job));
+  }
+
+  saveJob(job: Job): void {
+    this.#db.prepare('UPDATE jobs SET status = ?, job = ? WHERE id = ?').run(job.status, JSON.stringify(job), job.id);
+  }
+
+  getJob(id: string): Job | undefined {
+    const row = this.#db.prepare('SELECT job FROM jobs WHERE id = ?').get(id) as { job: string } | undefined;
+    return row ? (JSON.parse(row.job) as Job) : undefined;
+  }
+
+  /** Newest first. */
+  listJobs(limit: number, status?: JobStatus): Job[] {
+    const rows = (
+      status
+        ? this.#db.prepare('SELECT job FROM jobs WHERE status = ? ORDER BY seq DESC LIMIT ?').all(status, limit)
+        : this.#db.prepare('SELECT job FROM jobs ORDER BY seq DESC LIMIT ?').all(limit)
+    ) as Array<{ job: string }>;
+    return rows.map((row) => JSON.parse(row.job) as Job);
+  }
+
+  /** The oldest queued job. */
+  nextQueued(): Job | undefined {
+    const row = this.#db
+      .prepare("SELECT job FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1")
+      .get() as { job: string } | undefined;
+    return row ? (JSON.parse(row.job) as Job) : undefined;
+  }
+
+  countByStatus(status: JobStatus): number {
+    const row = this.#db.prepare('SELECT count(*) AS n FROM jobs WHERE status = ?').get(status) as { n: number };
+    return row.n;
+  }
+
+  insertSchedule(schedule: Schedule): void {
+    this.#db.prepare('INSERT INTO schedules (id, schedule) VALUES (?, ?)').run(schedule.id, JSON.stringify(schedule));
+  }
+
+  saveSchedule(schedule: Schedule): void {
+    this.#db.prepare('UPDATE schedules SET schedule = ? WHERE id = ?').run(JSON.stringify(schedule), schedule.id);
+  }
+
+  deleteSchedule(id: string): boolean {
+    return this.#db.prepare('DELETE FROM schedules WHERE id = ?').run(id).changes > 0;
+  }
+
+  listSchedules(): Schedule[] {
+    const rows = this.#db.prepare('SELECT schedule FROM schedules ORDER BY seq').all() as Array<{ schedule: string }>;
+    return rows.map((row) => JSON.parse(row.schedule) as Schedule);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,91 @@
+/** One job run inside its child process: loads the spider, crawls with a state file, reports progress over IPC. */
+import { writeFileSync } from 'node:fs';
+import { loadSpider } from '../cli/load-spider.js';
+import { createCrawler } from '../crawler/crawler.js';
+import type { RunOptions } from '../crawler/crawler.js';
+import { siteSpider } from '../crawler/site-spider.js';
+import type { Spider } from '../crawler/spider.js';
+import type { Stats } from '../crawler/stats.js';
+import { type ChildMessage, isParentMessage, type RunTask } from './ipc.js';
+import { ProgressTracker } from './progress-tracker.js';
+
+const progressEveryMs = 500;
+
+export type Send = (message: ChildMessage) => Promise<void>;
+
+/** Runs the task to its end; resolves to the process exit code. Logs go to stderr (the job's log.txt). */
+export async function runJob(task: RunTask, send: Send): Promise<number> {
+  // Lets a spider know it runs as a server job (and lets tests make a spider fail only there).
+  process.env.ARACHNE_JOB_ID = task.jobId;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on('message', (message) => {
+    if (isParentMessage(message)) stop();
+  });
+  // The server is gone (killed or crashed): stop cleanly rather than crawl on unsupervised.
+  process.on('disconnect', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  let spider: Spider;
+  try {
+    spider = await spiderFor(task);
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? 'cannot load the spider';
+    log(`ERROR ${message}`);
+    await send({ type: 'failed', error: message, stats: null });
+    return 1;
+  }
+  const options: RunOptions & { allowPrivate?: boolean } = {
+    ...task.options,
+    state: task.statePath,
+    output: task.outputPath,
+    allowPrivate: task.allowPrivate,
+    signal: controller.signal,
+    graceMs: task.graceMs,
+  };
+  log(`INFO job ${task.jobId}: spider "${spider.name}" starting`);
+  let stats: Stats | undefined;
+  try {
+    const crawler = createCrawler(spider, options);
+    const tracker = new ProgressTracker(crawler);
+    const timer = setInterval(() => {
+      void send({ type: 'progress', ...tracker.snapshot() });
+    }, progressEveryMs);
+    try {
+      stats = await crawler.run();
+    } catch (error) {
+      stats = crawler.stats();
+      throw error;
+    } finally {
+      clearInterval(timer);
+      if (stats) await send({ type: 'progress', ...tracker.snapshot(), stats });
+    }
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? 'the crawl failed';
+    log(`ERROR ${message}`);
+    if (stats) writeStats(task.statsPath, stats);
+    await send({ type: 'failed', error: message, stats: stats ?? null });
+    return 1;
+  }
+  writeStats(task.statsPath, stats);
+  await send({ type: 'closed', stats, reason: stats.closeReason ?? 'finished' });
+  return 0;
+}
+
+async function spiderFor(task: RunTask): Promise<Spider> {
+  const spider = task.spiderFile ? await loadSpider(task.spiderFile) : siteSpider([task.url ?? '']);
+  return task.start ? { ...spider, start: task.start } : spider;
+}
+
+function writeStats(path: string, stats: Stats): void {
+  try {
+    writeFileSync(path, `${JSON.stringify(stats, null, 2)}\n`);
+  } catch (error) {
+    log(`WARN cannot write ${path}: ${(error as Error).message}`);
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}
