@@ -2,17 +2,22 @@
 import { isCrawlError } from '../errors.js';
 import { version } from '../version.js';
 import { cacheCommand } from './commands/cache.js';
-import { crawlCommand } from './commands/crawl.js';
+import { crawlCommand, workerCommand } from './commands/crawl.js';
 import { demoCommand } from './commands/demo.js';
 import { fetchCommand } from './commands/fetch.js';
+import { serveCommand } from './commands/serve.js';
 import { stateCommand } from './commands/state.js';
+import { statusCommand } from './commands/status.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   cache: cacheCommand,
   crawl: crawlCommand,
   demo: demoCommand,
   fetch: fetchCommand,
+  serve: serveCommand,
   state: stateCommand,
+  status: statusCommand,
+  worker: workerCommand,
 };
 
 const help = `arachne ${version}: a fast, polite web crawler and scraper
@@ -21,9 +26,12 @@ Usage: arachne <command> [options]
 
 Commands:
   crawl <spider.ts | URL...>   run a spider file, or crawl a site with no code
+  worker <spider.ts | URL...>  join a shared crawl (--frontier redis://…) and work on it until it is done
+  status --frontier URL …      the state of a shared crawl across all its workers
   fetch <URL>                  fetch one URL: status, headers, timings and body (or --select CSS)
   demo                         start the bundled sample shop on 127.0.0.1 and crawl it
   state <show|failed> FILE     inspect a crawl's state file (see crawl --state)
+  serve --project DIR          run a project's spiders as jobs: HTTP API, WebSocket feed, dashboard
   cache <ls|clear> <DIR|URI>   list or empty an HTTP cache written by crawl --cache
 
 Run 'arachne <command> --help' for the options of each command.`;

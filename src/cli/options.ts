@@ -11,6 +11,8 @@ export const crawlFlags = {
   state: { type: 'string' },
   'retry-failed': { type: 'boolean' },
   cache: { type: 'string' },
+  frontier: { type: 'string' },
+  'crawl-id': { type: 'string' },
   'cache-policy': { type: 'string' },
   concurrency: { type: 'string' },
   'per-host': { type: 'string' },
@@ -37,6 +39,9 @@ export const crawlFlagsHelp = `Options:
       --state FILE       keep the crawl's state in FILE (SQLite): run the same command again to resume,
                          after Ctrl-C or even kill -9, with nothing lost and no item written twice
       --retry-failed     with --state: queue again the requests that failed in earlier runs
+      --frontier URL     share the crawl through Redis (redis://host:6379/0): start it here, and run
+                         'arachne worker' with the same --frontier and --crawl-id anywhere to help
+      --crawl-id ID      the shared crawl's name (default: the spider's name)
       --cache LOC        HTTP cache: a directory (LOC/http-cache.sqlite), a .sqlite file,
                          redis://host:6379/0?prefix=P or memcache://host:11211 (see docs/cache.md)
       --cache-policy P   always (replay stored responses, no network; default) or http (RFC 9111)
@@ -86,6 +91,12 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   set('timeoutMs', int('timeout-ms', 1));
   set('retries', int('retries', 0));
   if (typeof values.cache === 'string') options.cache = values.cache;
+  if (typeof values.frontier === 'string') options.frontier = values.frontier;
+  const crawlId = values['crawl-id'];
+  if (typeof crawlId === 'string') {
+    if (!options.frontier) throw new ConfigError('--crawl-id needs --frontier redis://…');
+    options.crawlId = crawlId;
+  }
   const policy = values['cache-policy'];
   if (typeof policy === 'string') {
     if (policy !== 'always' && policy !== 'http') {

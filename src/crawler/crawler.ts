@@ -28,6 +28,11 @@ export interface RunOptions extends CrawlOptions {
   signal?: AbortSignal;
   /** @default 5000 */
   graceMs?: number;
+  /**
+   * Queue the spider's start requests. Workers joining a shared crawl (`frontier`) set it to false: they take
+   * their work from the frontier. @default true
+   */
+  seed?: boolean;
 }
 
 export interface Crawler {
@@ -49,7 +54,7 @@ export interface Crawler {
  * const stats = await crawler.run();
  */
 export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Crawler {
-  const { signal, graceMs = 5000, ...crawlOptions } = runOptions;
+  const { signal, graceMs = 5000, seed = true, ...crawlOptions } = runOptions;
   const options = resolveOptions(defaultUserAgent, spider.options, crawlOptions);
   const events = new CrawlEmitter();
   const stats = new StatsCollector();
@@ -70,6 +75,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
         stats,
         signal,
         graceMs,
+        seed,
         onScheduler: (s) => (scheduler = s),
       }),
   };
@@ -89,6 +95,7 @@ interface RunParts {
   stats: StatsCollector;
   signal: AbortSignal | undefined;
   graceMs: number;
+  seed: boolean;
   onScheduler: (scheduler: Scheduler) => void;
 }
 
@@ -99,12 +106,22 @@ async function runCrawl({
   stats,
   signal,
   graceMs,
+  seed,
   onScheduler,
 }: RunParts): Promise<Stats> {
   const start = await startRequests(spider);
-  if (start.length === 0) throw new ConfigError(`spider "${spider.name}" has no start URLs`);
+  if (start.length === 0 && seed)
+    throw new ConfigError(`spider "${spider.name}" has no start URLs`);
   const allowedDomains = spider.allowedDomains ?? startHosts(start);
-  const storage = await openCrawlStorage(options, spider.name, events);
+  const storage = await openCrawlStorage(options, spider.name, events, stats);
+  if (storage.alreadyFinished) {
+    await storage.close();
+    events.emit('crawl:warning', {
+      message: `crawl "${options.crawlId ?? spider.name}" is already finished`,
+    });
+    stats.finish('finished');
+    return stats.snapshot();
+  }
   const transport = createTransport({ egress: { allowPrivate: options.allowPrivate } });
   const transportOptions: TransportOptions = {
     timeoutMs: options.timeoutMs,
@@ -149,8 +166,10 @@ async function runCrawl({
   let reason: Awaited<ReturnType<Engine['run']>>;
   try {
     const seeds =
-      options.sitemaps && robotsCache ? await seedFromSitemaps(start, robotsCache, download) : [];
-    const run = engine.run([...start, ...seeds]);
+      seed && options.sitemaps && robotsCache
+        ? await seedFromSitemaps(start, robotsCache, download)
+        : [];
+    const run = engine.run(seed ? [...start, ...seeds] : []);
     reason = await (signal ? withGrace(run, signal, graceMs) : run);
   } catch (error) {
     engine.stop('error');

@@ -315,7 +315,10 @@ export class Engine {
     const { scheduler } = this.#parts;
     if (scheduler.pendingRetries > 0) return;
     if ((await scheduler.frontier.size()) > 0) return;
-    if (this.#inFlight === 0 && !this.#pumping) this.#finished('finished');
+    if (this.#inFlight > 0 || this.#pumping) return;
+    // A shared crawl ends for everyone at once; if another worker added work meanwhile, keep polling.
+    if (scheduler.frontier.shared && !(await scheduler.frontier.shared.finish())) return;
+    this.#finished('finished');
   }
 }
 

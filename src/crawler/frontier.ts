@@ -44,9 +44,20 @@ export interface Frontier {
   fail(request: Request, failure: Failure): Awaitable<void>;
   /** Returns a leased request to its queue (bypassing dedup), e.g. for a retry. */
   retry(request: Request): Awaitable<void>;
-  /** Queued requests (not counting leased ones). */
+  /** Requests still to do: queued (and, for a shared frontier, leased or delayed anywhere). */
   size(): Awaitable<number>;
   close(): Awaitable<void>;
+  /**
+   * Shared frontiers only: politeness that must hold across workers. The scheduler reports Retry-After
+   * backoffs and robots.txt Crawl-delays here too, and polls every `pollMs` while nothing is ready.
+   */
+  readonly shared?: {
+    pollMs: number;
+    backOff(host: string, delayMs: number): Promise<void>;
+    setHostDelay(host: string, delayMs: number): Promise<void>;
+    /** Marks the shared crawl finished if nothing remains anywhere; false when work appeared meanwhile. */
+    finish(): Promise<boolean>;
+  };
 }
 
 /** Per-host FIFO queues, by priority, in memory; dedup on 64-bit fingerprints, never URL strings. */

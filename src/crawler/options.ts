@@ -61,6 +61,13 @@ export interface CrawlOptions {
   cache?: string | CacheStore;
   /** 'always' replays stored responses without the network (development); 'http' follows RFC 9111. @default 'always' */
   cachePolicy?: CachePolicyName;
+  /**
+   * A shared frontier, 'redis://host:6379/0': every process given the same URL and `crawlId` works the same crawl,
+   * with per-host limits and delays holding across all of them. @default none (this process alone)
+   */
+  frontier?: string;
+  /** Names the shared crawl in the frontier. @default the spider's name */
+  crawlId?: string;
 }
 
 export interface ResolvedOptions {
@@ -84,6 +91,8 @@ export interface ResolvedOptions {
   allowPrivate: boolean;
   cache: string | CacheStore | undefined;
   cachePolicy: CachePolicyName;
+  frontier: string | undefined;
+  crawlId: string | undefined;
 }
 
 /** Single source of the defaults (Scrapy's default_settings.py, ky's NormalizedOptions). */
@@ -105,7 +114,7 @@ export const defaults = {
   cachePolicy: 'always',
 } as const satisfies Omit<
   ResolvedOptions,
-  'output' | 'userAgent' | 'state' | 'upsertKey' | 'cache'
+  'output' | 'userAgent' | 'state' | 'upsertKey' | 'cache' | 'frontier' | 'crawlId'
 >;
 
 /** Merges option layers; later layers win: defaults < spider.options < crawl() options < CLI flags. */
@@ -127,6 +136,8 @@ export function resolveOptions(
     upsertKey: undefined,
     state: undefined,
     cache: undefined,
+    frontier: undefined,
+    crawlId: undefined,
     ...(merged as Partial<ResolvedOptions>),
   };
   for (const key of ['concurrency', 'perHost'] as const) {
@@ -148,6 +159,11 @@ export function resolveOptions(
     if (Number.isNaN(resolved[key]) || resolved[key] < 0) {
       throw new ConfigError(`option ${key} must be a number >= 0, got ${String(resolved[key])}`);
     }
+  }
+  if (resolved.state && resolved.frontier) {
+    throw new ConfigError(
+      'use either a state file (state) or a shared frontier (frontier), not both',
+    );
   }
   if (resolved.cachePolicy !== 'always' && resolved.cachePolicy !== 'http') {
     throw new ConfigError(

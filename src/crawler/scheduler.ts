@@ -77,6 +77,8 @@ export class Scheduler {
     } else if (earliest !== Number.POSITIVE_INFINITY) {
       this.#wakeAtTime(earliest);
     }
+    // Other workers change a shared frontier: look again soon.
+    if (!request && this.#frontier.shared) this.#wakeAtTime(now + this.#frontier.shared.pollMs);
     return request;
   }
 
@@ -102,12 +104,14 @@ export class Scheduler {
   backOff(host: string, untilMs: number): void {
     const slot = this.#slot(host);
     if (untilMs > slot.readyAt) slot.readyAt = untilMs;
+    this.#frontier.shared?.backOff(host, untilMs - Date.now()).catch(() => {});
   }
 
   /** Raises a host's minimum delay (robots.txt Crawl-delay); never lowers it below the crawl's delay. */
   setHostDelay(host: string, delayMs: number): void {
     const slot = this.#slot(host);
     slot.delayMs = Math.max(this.#options.delayMs, delayMs);
+    this.#frontier.shared?.setHostDelay(host, slot.delayMs).catch(() => {});
   }
 
   /** Per-host politeness state, for dashboards. */

@@ -15,7 +15,10 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
 }
 
-export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
+export async function connectRedis(
+  url: string,
+  options: ConnectOptions = {},
+): Promise<RedisClient> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -51,9 +54,12 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
       return client;
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new ConfigError(`cannot connect to Redis at ${parsed.host}: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new ConfigError(
+          `cannot connect to Redis at ${parsed.host}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

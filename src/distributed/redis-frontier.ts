@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { hostOf } from '../crawler/canonical-url.js';
 import { fingerprintHalves } from '../crawler/fingerprint.js';
 import type { Failure, Frontier, Outcome } from '../crawler/frontier.js';
+import type { ItemSource } from '../crawler/item-export.js';
 import type { Request } from '../crawler/request.js';
+import type { Item } from '../storage/sink.js';
 import { type RedisClient, Script } from './redis-connection.js';
 import * as lua from './scripts.js';
 
@@ -45,14 +47,19 @@ const scripts = {
 };
 
 export function crawlPrefix(crawlId: string): string {
-  if (!/^[\w.-]{1,100}$/.test(crawlId)) throw new Error(`invalid crawl id "${crawlId}" (letters, digits, . _ -)`);
+  if (!/^[\w.-]{1,100}$/.test(crawlId))
+    throw new Error(`invalid crawl id "${crawlId}" (letters, digits, . _ -)`);
   return `arachne:{${crawlId}}:`;
 }
 
-export class RedisFrontier implements Frontier {
+export class RedisFrontier implements Frontier, ItemSource {
   readonly storesItems = true;
-  /** Other workers change the queue: poll this often when nothing is ready. */
-  readonly pollMs = 100;
+  readonly shared = {
+    pollMs: 100,
+    backOff: (host: string, delayMs: number) => this.backOff(host, delayMs),
+    setHostDelay: (host: string, delayMs: number) => this.setHostDelay(host, delayMs),
+    finish: () => this.finish(),
+  };
   readonly workerId = randomUUID();
   readonly prefix: string;
   readonly #client: RedisClient;
@@ -66,8 +73,6 @@ export class RedisFrontier implements Frontier {
   readonly #leases = new Map<string, string>();
   readonly #renewTimer: NodeJS.Timeout;
   readonly #halves = new Uint32Array(2);
-  /** Time until the earliest host is ready, from the last empty `next()`; the scheduler sleeps that long. */
-  waitMs = -1;
 
   constructor(client: RedisClient, options: RedisFrontierOptions) {
     this.#client = client;
@@ -103,7 +108,8 @@ export class RedisFrontier implements Frontier {
     if (this.#mode === 'bloom') {
       let fresh = false;
       for (const position of token.split(',')) {
-        if ((await this.#client.setBit(`${this.prefix}bloom`, Number(position), 1)) === 0) fresh = true;
+        if ((await this.#client.setBit(`${this.prefix}bloom`, Number(position), 1)) === 0)
+          fresh = true;
       }
       return fresh;
     }
@@ -112,16 +118,14 @@ export class RedisFrontier implements Frontier {
   }
 
   async next(): Promise<Request | undefined> {
+    // Global politeness is decided in Redis; the scheduler's local host check only adds to it.
     const [json, lease] = (await scripts.next.run(this.#client, this.key, [
       this.prefix,
       this.#perHost,
       String(this.#leaseMs),
       this.#delayMs,
     ])) as [string | null, string | number];
-    if (json === null) {
-      this.waitMs = Number(lease);
-      return undefined;
-    }
+    if (json === null) return undefined;
     const request = JSON.parse(json) as Request;
     this.#leases.set(leaseKey(request), String(lease));
     return request;
@@ -174,7 +178,12 @@ export class RedisFrontier implements Frontier {
 
   /** Holds every worker off `host` for `delayMs` (Retry-After). */
   async backOff(host: string, delayMs: number): Promise<void> {
-    await scripts.backOff.run(this.#client, this.key, [this.prefix, this.#perHost, host, String(delayMs)]);
+    await scripts.backOff.run(this.#client, this.key, [
+      this.prefix,
+      this.#perHost,
+      host,
+      String(delayMs),
+    ]);
   }
 
   /** Raises the delay between two requests to `host` for all workers (robots.txt Crawl-delay). */
@@ -195,10 +204,40 @@ export class RedisFrontier implements Frontier {
     return Number(queued ?? 0) + Number(delayed) + Number(leased);
   }
 
+  /** Items in the shared stream after `cursor` (a stream id), for the process that writes the output. */
+  async itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>> {
+    const entries = await this.#client.xRange(
+      `${this.prefix}items`,
+      cursor ? `(${cursor}` : '-',
+      '+',
+      {
+        COUNT: limit,
+      },
+    );
+    return entries.map((entry) => ({
+      cursor: entry.id,
+      item: JSON.parse(entry.message.i ?? '{}') as Item,
+    }));
+  }
+
+  async readMark(key: string): Promise<string | undefined> {
+    return (await this.#client.hGet(`${this.prefix}exports`, key)) ?? undefined;
+  }
+
+  async writeMark(key: string, value: string): Promise<void> {
+    await this.#client.hSet(`${this.prefix}exports`, key, value);
+  }
+
   /** Marks the crawl finished if nothing remains anywhere; true when it is (now or already). */
   async finish(): Promise<boolean> {
     if (await this.isFinished()) return true;
     return (await scripts.finish.run(this.#client, this.key, [this.prefix, this.#perHost])) === 1;
+  }
+
+  /** Records which spider this crawl belongs to (first come) and returns it. */
+  async claim(spider: string): Promise<string> {
+    await this.#client.hSetNX(this.key, 'spider', spider);
+    return (await this.#client.hGet(this.key, 'spider')) ?? spider;
   }
 
   async isFinished(): Promise<boolean> {
@@ -233,22 +272,29 @@ export class RedisFrontier implements Frontier {
   #childArgs(requests: readonly Request[]): string[] {
     const args: string[] = [];
     for (const request of requests) {
-      args.push(this.#token(request), hostOf(request.url) ?? '', String(request.priority), JSON.stringify(request));
+      args.push(
+        this.#token(request),
+        hostOf(request.url) ?? '',
+        String(request.priority),
+        JSON.stringify(request),
+      );
     }
     return args;
   }
 
   /** The dedup token the scripts expect: "bucket fingerprint" (exact) or bit positions (Bloom). */
   #token(request: Request): string {
-    const [high, low] = fingerprintHalves(request.method, request.url, request.body, this.#halves) as unknown as [
-      number,
-      number,
-    ];
+    const [high, low] = fingerprintHalves(
+      request.method,
+      request.url,
+      request.body,
+      this.#halves,
+    ) as unknown as [number, number];
     if (this.#mode === 'bloom') {
       const { bits, hashes } = this.#bloom;
       const positions: number[] = [];
       // Kirsch–Mitzenmacher: k positions from two independent halves of the fingerprint.
-      for (let i = 0; i < hashes; i++) positions.push((low + i * (high | 1)) % bits >>> 0);
+      for (let i = 0; i < hashes; i++) positions.push(((low + i * (high | 1)) % bits) >>> 0);
       return positions.join(',');
     }
     const fp = BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));

@@ -93,5 +93,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  // Keep the code (AR_TIMEOUT, AR_EGRESS_DENIED…): callers tell a refused origin from a broken one by it.
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('AR_')
+    ? `${code}: ${error.message}`
+    : error.message;
 }

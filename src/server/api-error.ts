@@ -1,6 +1,11 @@
 /** Errors the API answers with: a status, a stable code and, for bad input, the offending field. */
 
-export type ApiErrorCode = 'AR_BAD_REQUEST' | 'AR_UNAUTHORIZED' | 'AR_NOT_FOUND' | 'AR_CONFLICT' | 'AR_INTERNAL';
+export type ApiErrorCode =
+  | 'AR_BAD_REQUEST'
+  | 'AR_UNAUTHORIZED'
+  | 'AR_NOT_FOUND'
+  | 'AR_CONFLICT'
+  | 'AR_INTERNAL';
 
 export type ApiStatus = 400 | 401 | 404 | 409 | 500;
 

@@ -47,5 +47,7 @@ export function isChildMessage(value: unknown): value is ChildMessage {
 }
 
 export function isParentMessage(value: unknown): value is ParentMessage {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'stop';
+  return (
+    typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'stop'
+  );
 }

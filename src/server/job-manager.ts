@@ -33,6 +33,8 @@ export interface JobManagerEvents {
   /** A job was created or changed status. */
   job: [Job];
   progress: [string, Progress];
+  /** A run ended on its own (finished or failed), or was paused or cancelled. */
+  ended: [Job];
 }
 
 const listLimit = 500;
@@ -73,8 +75,6 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       runs: 0,
       stats: null,
     };
-    // A no-code crawl keeps `spider: null` in its spec so a resume knows to crawl `url`.
-    if (spec.spider === null) job.spider = 'site';
     this.#options.store.insertJob(job);
     this.emit('job', job);
     this.#pump();
@@ -138,7 +138,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       return this.get(job.id);
     }
     if (!idle.includes(job.status)) {
-      throw conflict(`job ${job.id} is ${job.status}: it cannot be ${intent === 'pause' ? 'paused' : 'cancelled'}`);
+      throw conflict(
+        `job ${job.id} is ${job.status}: it cannot be ${intent === 'pause' ? 'paused' : 'cancelled'}`,
+      );
     }
     this.#end(job, idleStatus, idleStatus, null);
     return this.get(job.id);
@@ -183,7 +185,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   }
 
   async #launch(job: Job, active: Active): Promise<void> {
-    const spiderFile = job.spider === 'site' && job.url ? null : await this.#options.spiderFile(job.spider);
+    // A job has a URL (no-code crawl) or a project spider, never both.
+    const spiderFile = job.url ? null : await this.#options.spiderFile(job.spider);
     if (spiderFile === undefined) throw new Error(`no spider named "${job.spider}" in the project`);
     const paths = jobPaths(this.#options.dataDir, job.id, job.output);
     const graceMs = this.#options.graceMs ?? 5000;
@@ -232,11 +235,17 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     else if (active.intent === 'cancel') this.#end(withStats, 'cancelled', 'cancelled', null);
     else if (active.intent === 'shutdown') this.#end(withStats, 'paused', 'server stopped', null);
     else if (end.closed && end.code === 0 && end.closed.reason !== 'signal') {
-      this.#end(withStats, end.closed.reason === 'error' ? 'failed' : 'finished', end.closed.reason, null);
+      this.#end(
+        withStats,
+        end.closed.reason === 'error' ? 'failed' : 'finished',
+        end.closed.reason,
+        null,
+      );
     } else {
       const error = end.failed?.error ?? describeExit(end);
       this.#end(withStats, 'failed', end.failed ? 'error' : describeExit(end), error);
     }
+    this.emit('ended', this.get(id));
     this.#pump();
   }
 

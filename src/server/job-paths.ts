@@ -1,7 +1,8 @@
 /** Where a job's files live: DATA_DIR/jobs/<id>/, built from server-made ids only. */
+
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { resolveInside } from './safe-path.js';
 
 const idPattern = /^[0-9a-f]{16}$/;

@@ -1,5 +1,5 @@
 /** Entry point of the server's child processes: a job run or a spider scan, described by argv[2] (JSON). */
-import { type ChildMessage, type ChildTask } from './ipc.js';
+import type { ChildMessage, ChildTask } from './ipc.js';
 import { runJob } from './run-job.js';
 import { scanSpiders } from './scan-spiders.js';
 

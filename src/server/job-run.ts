@@ -23,7 +23,12 @@ export class JobRun {
    * @param logPath the job's log.txt: the child's stdout and stderr are appended to it.
    * @param stopTimeoutMs after a stop request, how long the child may take before it is killed.
    */
-  constructor(task: RunTask, logPath: string, onProgress: (progress: Progress) => void, stopTimeoutMs: number) {
+  constructor(
+    task: RunTask,
+    logPath: string,
+    onProgress: (progress: Progress) => void,
+    stopTimeoutMs: number,
+  ) {
     this.#stopTimeoutMs = stopTimeoutMs;
     const log = openSync(logPath, 'a', 0o600);
     try {
@@ -38,7 +43,8 @@ export class JobRun {
       if (message.type === 'progress') {
         const { type: _type, ...progress } = message;
         onProgress(progress);
-      } else if (message.type === 'closed') closed = { stats: message.stats, reason: message.reason };
+      } else if (message.type === 'closed')
+        closed = { stats: message.stats, reason: message.reason };
       else if (message.type === 'failed') failed = { error: message.error, stats: message.stats };
     });
     this.exited = new Promise((resolve) => {

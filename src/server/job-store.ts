@@ -38,22 +38,31 @@ export class JobStore {
       );
       return new JobStore(db);
     } catch (error) {
-      throw new StorageError(`${path}: cannot open the server database: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new StorageError(
+        `${path}: cannot open the server database: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
   insertJob(job: Job): void {
-    this.#db.prepare('INSERT INTO jobs (id, status, job) VALUES (?, ?, ?)').run(job.id, job.status, JSON.stringify(job));
+    this.#db
+      .prepare('INSERT INTO jobs (id, status, job) VALUES (?, ?, ?)')
+      .run(job.id, job.status, JSON.stringify(job));
   }
 
   saveJob(job: Job): void {
-    this.#db.prepare('UPDATE jobs SET status = ?, job = ? WHERE id = ?').run(job.status, JSON.stringify(job), job.id);
+    this.#db
+      .prepare('UPDATE jobs SET status = ?, job = ? WHERE id = ?')
+      .run(job.status, JSON.stringify(job), job.id);
   }
 
   getJob(id: string): Job | undefined {
-    const row = this.#db.prepare('SELECT job FROM jobs WHERE id = ?').get(id) as { job: string } | undefined;
+    const row = this.#db.prepare('SELECT job FROM jobs WHERE id = ?').get(id) as
+      | { job: string }
+      | undefined;
     return row ? (JSON.parse(row.job) as Job) : undefined;
   }
 
@@ -61,7 +70,9 @@ export class JobStore {
   listJobs(limit: number, status?: JobStatus): Job[] {
     const rows = (
       status
-        ? this.#db.prepare('SELECT job FROM jobs WHERE status = ? ORDER BY seq DESC LIMIT ?').all(status, limit)
+        ? this.#db
+            .prepare('SELECT job FROM jobs WHERE status = ? ORDER BY seq DESC LIMIT ?')
+            .all(status, limit)
         : this.#db.prepare('SELECT job FROM jobs ORDER BY seq DESC LIMIT ?').all(limit)
     ) as Array<{ job: string }>;
     return rows.map((row) => JSON.parse(row.job) as Job);
@@ -76,16 +87,22 @@ export class JobStore {
   }
 
   countByStatus(status: JobStatus): number {
-    const row = this.#db.prepare('SELECT count(*) AS n FROM jobs WHERE status = ?').get(status) as { n: number };
+    const row = this.#db.prepare('SELECT count(*) AS n FROM jobs WHERE status = ?').get(status) as {
+      n: number;
+    };
     return row.n;
   }
 
   insertSchedule(schedule: Schedule): void {
-    this.#db.prepare('INSERT INTO schedules (id, schedule) VALUES (?, ?)').run(schedule.id, JSON.stringify(schedule));
+    this.#db
+      .prepare('INSERT INTO schedules (id, schedule) VALUES (?, ?)')
+      .run(schedule.id, JSON.stringify(schedule));
   }
 
   saveSchedule(schedule: Schedule): void {
-    this.#db.prepare('UPDATE schedules SET schedule = ? WHERE id = ?').run(JSON.stringify(schedule), schedule.id);
+    this.#db
+      .prepare('UPDATE schedules SET schedule = ? WHERE id = ?')
+      .run(JSON.stringify(schedule), schedule.id);
   }
 
   deleteSchedule(id: string): boolean {
@@ -93,7 +110,9 @@ export class JobStore {
   }
 
   listSchedules(): Schedule[] {
-    const rows = this.#db.prepare('SELECT schedule FROM schedules ORDER BY seq').all() as Array<{ schedule: string }>;
+    const rows = this.#db.prepare('SELECT schedule FROM schedules ORDER BY seq').all() as Array<{
+      schedule: string;
+    }>;
     return rows.map((row) => JSON.parse(row.schedule) as Schedule);
   }
 

@@ -348,9 +348,10 @@ describe('the egress guard in the transport', () => {
       base({ ...options, hostname: '127.0.0.1' }, callback);
     const connect = new EgressGuard({ allowPrivate: false }).connector(misdirecting);
     const error = await new Promise<Error | null>((resolve) =>
-      connect({ hostname: 'public.test', protocol: 'http:', port: String(port) }, (err) =>
-        resolve(err),
-      ),
+      connect({ hostname: 'public.test', protocol: 'http:', port: String(port) }, (...args) => {
+        args[1]?.destroy();
+        resolve(args[0]);
+      }),
     );
     expect(isCrawlError(error) && error.code).toBe('AR_EGRESS_DENIED');
     expect(error?.message).toContain('127.0.0.1');

@@ -48,7 +48,13 @@ describe('resolveInside', () => {
   });
 
   it('refuses .. that leaves the directory, in any position', () => {
-    for (const relative of ['..', '../secret/passwd', 'jobs/../../secret', 'a/b/../../../x', './..']) {
+    for (const relative of [
+      '..',
+      '../secret/passwd',
+      'jobs/../../secret',
+      'a/b/../../../x',
+      './..',
+    ]) {
       refused(relative);
     }
   });

@@ -23,25 +23,46 @@ Exit codes: 0 the crawl ran to its end (failed pages are counted in the stats), 
 stopped it (e.g. the output cannot be written), 2 usage or configuration error.`;
 
 export async function crawlCommand(argv: string[]): Promise<number> {
+  return crawlOrWork(argv, 'crawl');
+}
+
+export const workerHelp = `Usage: arachne worker <spider.ts | spider.js | URL...> --frontier redis://HOST:6379/0 [--crawl-id ID] [options]
+
+Joins a shared crawl started with 'arachne crawl … --frontier URL' and works on it until the crawl is
+finished everywhere: nothing queued and no request leased by any worker. Run any number of workers, on any
+machine that reaches the Redis server; any of them may die at any time (its leases expire and its requests go
+back to the queue). Per-host limits and delays hold across all workers. Items go to the shared frontier; the
+process started with -o writes them out.
+
+${crawlFlagsHelp}`;
+
+export async function workerCommand(argv: string[]): Promise<number> {
+  return crawlOrWork(argv, 'worker');
+}
+
+async function crawlOrWork(argv: string[], mode: 'crawl' | 'worker'): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: crawlFlags,
     allowPositionals: true,
   });
   if (values.help) {
-    process.stdout.write(`${crawlHelp}\n`);
+    process.stdout.write(`${mode === 'crawl' ? crawlHelp : workerHelp}\n`);
     return 0;
   }
-  if (positionals.length === 0)
+  if (positionals.length === 0) {
     throw new ConfigError(
-      'crawl needs a spider file or at least one URL (see arachne crawl --help)',
+      `${mode} needs a spider file or at least one URL (see arachne ${mode} --help)`,
     );
+  }
   const options = crawlOptionsFrom(values);
+  if (mode === 'worker' && !options.frontier)
+    throw new ConfigError('worker needs --frontier redis://…');
   const loaded = await spiderFor(positionals);
   const spider = values.start ? { ...loaded, start: checkUrls(values.start) } : loaded;
   return runSpider(
     spider,
-    { ...options, ...(values.output ? { output: values.output } : {}) },
+    { ...options, ...(values.output ? { output: values.output } : {}), seed: mode === 'crawl' },
     {
       statsFile: values.stats,
       progress: !values['no-progress'],
@@ -92,7 +113,7 @@ export interface RunSettings {
 /** Runs a crawl with signal handling, progress, summary and --stats; returns the exit code. */
 export async function runSpider(
   spider: Spider,
-  options: CrawlOptions,
+  options: CrawlOptions & { seed?: boolean },
   settings: RunSettings,
 ): Promise<number> {
   const controller = new AbortController();
@@ -130,10 +151,26 @@ export async function runSpider(
     if (stats && settings.statsFile) code = await writeStats(settings.statsFile, stats, log);
     if (stats && crawler.options.logLevel !== 'silent') {
       const toStdout = crawler.options.output !== '-';
-      (toStdout ? process.stdout : process.stderr).write(`${summary(stats)}\n`);
+      const { frontier, crawlId } = crawler.options;
+      const shared = frontier ? await sharedSummary(frontier, crawlId ?? spider.name) : '';
+      (toStdout ? process.stdout : process.stderr).write(`${shared || summary(stats)}\n`);
     }
   }
   return code;
+}
+
+/** The final stats of a shared crawl, added up over all its workers. */
+async function sharedSummary(frontier: string, crawlId: string): Promise<string> {
+  const { connectRedis, crawlPrefix, readCrawlStatus } = await import('../../distributed/index.js');
+  const client = await connectRedis(frontier, { connectTimeoutMs: 5000 });
+  try {
+    const status = await readCrawlStatus(client, crawlPrefix(crawlId));
+    return `shared crawl "${crawlId}" (${status.finished ? 'finished' : 'not finished'}), all workers:\n${summary(status.stats)}`;
+  } catch {
+    return '';
+  } finally {
+    await client.quit().catch(() => {});
+  }
 }
 
 async function writeStats(

@@ -1,5 +1,5 @@
 /** Obeys robots.txt for every hop; tells the crawl a host's Crawl-delay, and why an origin is off limits. */
-import { IgnoreRequest } from '../../errors.js';
+import { CrawlError, IgnoreRequest } from '../../errors.js';
 import type { Middleware } from '../../http/compose.js';
 import type { RobotsCache } from '../../robots/index.js';
 import { hostOf, originOf } from '../canonical-url.js';
@@ -20,7 +20,7 @@ export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Reque
       // Concurrent first requests to an origin share one load; only the first one reports.
       if (!reported.has(entry)) {
         reported.add(entry);
-        if (entry.state === 'unreachable') {
+        if (entry.state === 'unreachable' && !refused(entry.reason)) {
           hooks.onWarning(
             `robots.txt of ${origin} unreachable (${entry.reason}): not crawling that origin for now (RFC 9309)`,
           );
@@ -30,8 +30,15 @@ export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Reque
       }
       allowed = cache.isAllowedSync(request.url) ?? false;
     }
+    const reason = allowed ? undefined : cache.entry(originOf(request.url) ?? request.url)?.reason;
+    // Not a robots.txt matter: the egress guard keeps the whole origin off limits to this crawl.
+    if (refused(reason)) throw new CrawlError('AR_EGRESS_DENIED', `${request.url}: ${reason}`);
     if (!allowed)
       throw new IgnoreRequest(`robots.txt disallows ${request.url}`, 'AR_ROBOTS_DENIED');
     return next(request);
   };
+}
+
+function refused(reason: string | undefined): reason is string {
+  return reason?.startsWith('AR_EGRESS_DENIED') === true;
 }

@@ -1,0 +1,146 @@
+/** `arachne serve --project DIR`: the job server (HTTP API, WebSocket feed, dashboard) until SIGINT/SIGTERM. */
+import { existsSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../errors.js';
+import { mailOnEnd } from '../../server/job-mail.js';
+import { createMailer, type Mailer, type MailerConfig } from '../../server/notify.js';
+import { startServer } from '../../server/server.js';
+
+export const serveHelp = `Usage: arachne serve --project DIR [options]
+
+Runs the spiders of DIR (every *.ts, *.js, *.mjs file whose default export is a spider) as jobs, behind an
+HTTP API (/api, described at /openapi.json), a WebSocket feed (/ws) and a dashboard (/). See docs/server.md.
+
+Options:
+      --project DIR        the spiders' directory (required)
+      --host HOST          address to listen on (default 127.0.0.1)
+      --port N             port (default 6800)
+      --data-dir DIR       job history, schedules, job files and the token (default DIR/.arachne)
+      --max-jobs N         jobs running at once; the others wait (default 2)
+      --allow-private      let jobs connect to private, loopback and link-local addresses
+      --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
+      --smtp-port P        (default 587, or 465 with --smtp-secure)
+      --smtp-secure        TLS from the first byte (port 465)
+      --smtp-user U        SMTP login; the password is read from the variable named by --smtp-pass-env
+      --smtp-pass-env VAR
+      --mail-from A        the From address
+      --mail-to B[,C]      the recipients
+  -h, --help               show this help
+
+Every request needs the token: ARACHNE_TOKEN if set, else the one in DATA_DIR/token (created on first start).`;
+
+const flags = {
+  project: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'max-jobs': { type: 'string' },
+  'allow-private': { type: 'boolean' },
+  'smtp-host': { type: 'string' },
+  'smtp-port': { type: 'string' },
+  'smtp-secure': { type: 'boolean' },
+  'smtp-user': { type: 'string' },
+  'smtp-pass-env': { type: 'string' },
+  'mail-from': { type: 'string' },
+  'mail-to': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof flags }>>['values'];
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: flags });
+  if (values.help) {
+    process.stdout.write(`${serveHelp}\n`);
+    return 0;
+  }
+  const project = values.project;
+  if (project === undefined)
+    throw new ConfigError('serve needs --project DIR (see arachne serve --help)');
+  if (!existsSync(project) || !statSync(project).isDirectory()) {
+    throw new ConfigError(`--project ${project}: no such directory`);
+  }
+  const mailer = mailerFrom(values);
+  const server = await startServer({
+    project,
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    host: values.host ?? '127.0.0.1',
+    port: integer(values.port, 'port', 0, 65_535) ?? 6800,
+    maxJobs: integer(values['max-jobs'], 'max-jobs', 1, 1000) ?? 2,
+    allowPrivate: values['allow-private'] ?? false,
+    ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
+    ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
+  });
+  const where = server.tokenFile
+    ? `the token is in ${server.tokenFile}`
+    : 'the token is ARACHNE_TOKEN';
+  process.stderr.write(
+    `arachne serve: listening on ${server.url} (dashboard at /, API at /api; ${where})\n`,
+  );
+  await untilSignal();
+  process.stderr.write(
+    'arachne serve: stopping (running jobs are paused; resume them after restart)\n',
+  );
+  await server.close();
+  mailer?.close();
+  return 0;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function integer(
+  raw: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`--${flag} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function mailerFrom(values: Values): Mailer | undefined {
+  const host = values['smtp-host'];
+  if (host === undefined) return undefined;
+  const from = values['mail-from'];
+  const to =
+    values['mail-to']
+      ?.split(',')
+      .map((address) => address.trim())
+      .filter(Boolean) ?? [];
+  if (from === undefined || to.length === 0)
+    throw new ConfigError('--smtp-host needs --mail-from and --mail-to');
+  const secure = values['smtp-secure'] ?? false;
+  const config: MailerConfig = {
+    host,
+    port: integer(values['smtp-port'], 'smtp-port', 1, 65_535) ?? (secure ? 465 : 587),
+    secure,
+    from,
+    to,
+  };
+  const user = values['smtp-user'];
+  if (user !== undefined) {
+    const variable = values['smtp-pass-env'];
+    const pass = variable === undefined ? undefined : process.env[variable];
+    if (pass === undefined)
+      throw new ConfigError('--smtp-user needs --smtp-pass-env VAR with the password in $VAR');
+    config.auth = { user, pass };
+  }
+  return createMailer(config);
+}

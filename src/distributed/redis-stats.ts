@@ -1,0 +1,180 @@
+/** Crawl stats shared across workers: each worker adds its deltas to one Redis hash; `arachne status` reads it. */
+import type { Stats, StatsCollector } from '../crawler/stats.js';
+import type { RedisClient } from './redis-connection.js';
+
+const counters = [
+  'requests',
+  'responses',
+  'items',
+  'itemsDropped',
+  'bytes',
+  'retries',
+  'failed',
+  'robotsDenied',
+  'offsite',
+  'duplicatesFiltered',
+  'depthFiltered',
+  'cacheHits',
+  'cacheMisses',
+  'cacheRevalidations',
+] as const;
+
+/** A worker counts as alive while its heartbeat is younger than this. */
+export const aliveMs = 10_000;
+
+export interface StatsPublisher {
+  /** Adds what changed since the last call to the shared hash, and beats the worker's heartbeat. */
+  publish(): Promise<void>;
+  /** Final publish; removes the worker from the list of live workers. */
+  close(): Promise<void>;
+}
+
+export function publishStats(
+  client: RedisClient,
+  prefix: string,
+  workerId: string,
+  collector: StatsCollector,
+): StatsPublisher {
+  let last: Stats | undefined;
+  let startedAt: number | undefined;
+  const publish = async () => {
+    const now = collector.snapshot();
+    const multi = client.multi();
+    for (const key of counters) {
+      const delta = now[key] - (last?.[key] ?? 0);
+      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, key, delta);
+    }
+    for (const [status, count] of Object.entries(now.responsesByStatus)) {
+      const delta = count - (last?.responsesByStatus[status] ?? 0);
+      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `status:${status}`, delta);
+    }
+    for (const [code, count] of Object.entries(now.errorsByCode)) {
+      const delta = count - (last?.errorsByCode[code] ?? 0);
+      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `error:${code}`, delta);
+    }
+    startedAt ??= Date.parse(now.startedAt);
+    multi.hSetNX(`${prefix}stats`, 'startedAt', String(startedAt));
+    multi.hSet(`${prefix}workers`, workerId, String(Date.now()));
+    await multi.exec();
+    last = now;
+  };
+  return {
+    publish,
+    async close() {
+      await publish();
+      await client.hDel(`${prefix}workers`, workerId);
+    },
+  };
+}
+
+export interface HostStatus {
+  host: string;
+  queued: number;
+  inFlight: number;
+  done: number;
+  failed: number;
+  delayMs: number;
+}
+
+export interface CrawlStatus {
+  finished: boolean;
+  queued: number;
+  leased: number;
+  delayed: number;
+  done: number;
+  failed: number;
+  items: number;
+  reclaimed: number;
+  workers: string[];
+  hosts: HostStatus[];
+  stats: Stats;
+}
+
+export async function readCrawlStatus(client: RedisClient, prefix: string): Promise<CrawlStatus> {
+  const [meta, counts, leased, delayed, workers, hosts, raw] = (await client
+    .multi()
+    .hGetAll(`${prefix}meta`)
+    .hGetAll(`${prefix}counts`)
+    .zCard(`${prefix}leases`)
+    .zCard(`${prefix}delayed`)
+    .hGetAll(`${prefix}workers`)
+    .sMembers(`${prefix}hosts`)
+    .hGetAll(`${prefix}stats`)
+    .exec()) as unknown as [
+    Record<string, string>,
+    Record<string, string>,
+    number,
+    number,
+    Record<string, string>,
+    string[],
+    Record<string, string>,
+  ];
+  const hostMulti = client.multi();
+  for (const host of hosts) hostMulti.hGetAll(`${prefix}host:${host}`);
+  const hostRows = (hosts.length > 0 ? await hostMulti.exec() : []) as unknown as Array<
+    Record<string, string>
+  >;
+  const now = Date.now();
+  const n = (value: string | undefined) => Number(value ?? 0);
+  return {
+    finished: meta.finished !== undefined,
+    queued: n(counts.queued),
+    leased,
+    delayed,
+    done: n(counts.done),
+    failed: n(counts.failed),
+    items: n(counts.items),
+    reclaimed: n(counts.reclaimed),
+    workers: Object.entries(workers)
+      .filter(([, beat]) => now - Number(beat) < aliveMs)
+      .map(([id]) => id),
+    hosts: hosts.map((host, i) => {
+      const row = hostRows[i] ?? {};
+      return {
+        host,
+        queued: n(row.queued),
+        inFlight: n(row.inflight),
+        done: n(row.done),
+        failed: n(row.failed),
+        delayMs: n(row.delay),
+      };
+    }),
+    stats: statsFrom(raw, now),
+  };
+}
+
+function statsFrom(raw: Record<string, string>, now: number): Stats {
+  const startedAt = Number(raw.startedAt ?? now);
+  const responsesByStatus: Record<string, number> = {};
+  const errorsByCode: Record<string, number> = {};
+  for (const [field, value] of Object.entries(raw)) {
+    if (field.startsWith('status:')) responsesByStatus[field.slice(7)] = Number(value);
+    else if (field.startsWith('error:')) errorsByCode[field.slice(6)] = Number(value);
+  }
+  const count = (key: (typeof counters)[number]) => Number(raw[key] ?? 0);
+  const elapsedMs = Math.max(0, now - startedAt);
+  return {
+    startedAt: new Date(startedAt).toISOString(),
+    elapsedMs,
+    requests: count('requests'),
+    responses: count('responses'),
+    responsesByStatus,
+    items: count('items'),
+    itemsDropped: count('itemsDropped'),
+    bytes: count('bytes'),
+    retries: count('retries'),
+    failed: count('failed'),
+    errorsByCode,
+    robotsDenied: count('robotsDenied'),
+    offsite: count('offsite'),
+    duplicatesFiltered: count('duplicatesFiltered'),
+    depthFiltered: count('depthFiltered'),
+    cacheHits: count('cacheHits'),
+    cacheMisses: count('cacheMisses'),
+    cacheRevalidations: count('cacheRevalidations'),
+    queued: 0,
+    inFlight: 0,
+    pagesPerSecond:
+      elapsedMs > 0 ? Math.round((count('responses') / elapsedMs) * 100_000) / 100 : 0,
+  };
+}

@@ -1,0 +1,34 @@
+/** Turns a validated job or schedule request into a JobSpec, checking the spider name against the project. */
+import { badRequest } from './api-error.js';
+import type { JobRequest } from './api-schemas.js';
+import type { ProjectSpiders } from './project-spiders.js';
+import type { JobSpec } from './types.js';
+
+export async function specFrom(request: JobRequest, spiders: ProjectSpiders): Promise<JobSpec> {
+  if (request.spider !== undefined && (await spiders.fileOf(request.spider)) === undefined) {
+    throw badRequest(`spider: no spider named "${request.spider}" in the project`, 'spider');
+  }
+  return {
+    spider: request.spider ?? null,
+    url: request.url ?? null,
+    start: request.start ?? null,
+    options: definedOnly(request.options ?? {}),
+    output: request.output ?? 'items.jsonl',
+  };
+}
+
+/** Drops keys whose value is undefined (zod's optional output keeps them; JobOptions has none). */
+function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+/** The request body as JSON; anything else is a 400 naming `body`. */
+export async function jsonBody(read: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await read();
+  } catch {
+    throw badRequest('the body must be a JSON object', 'body');
+  }
+}

@@ -1,0 +1,141 @@
+/** JSON Schemas of the API's responses (hand-written) and requests (generated from the zod schemas). */
+import { z } from 'zod';
+import { jobOptionsSchema, jobRequestSchema, scheduleRequestSchema } from './api-schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function fromZod(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  });
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (type: string) => ({ type: [type, 'null'] });
+const counts = { type: 'object', additionalProperties: { type: 'integer' } };
+const percentiles = {
+  type: 'object',
+  properties: { p50: { type: 'number' }, p90: { type: 'number' }, p99: { type: 'number' } },
+};
+
+export const schemas: Record<string, JsonSchema> = {
+  Error: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          field: { type: 'string' },
+        },
+      },
+    },
+  },
+  JobOptions: fromZod(jobOptionsSchema),
+  JobRequest: fromZod(jobRequestSchema),
+  ScheduleRequest: fromZod(scheduleRequestSchema),
+  Stats: {
+    type: 'object',
+    properties: {
+      startedAt: { type: 'string', format: 'date-time' },
+      finishedAt: { type: 'string', format: 'date-time' },
+      elapsedMs: { type: 'number' },
+      requests: { type: 'integer' },
+      responses: { type: 'integer' },
+      responsesByStatus: counts,
+      items: { type: 'integer' },
+      itemsDropped: { type: 'integer' },
+      bytes: { type: 'integer' },
+      retries: { type: 'integer' },
+      failed: { type: 'integer' },
+      errorsByCode: counts,
+      queued: { type: 'integer' },
+      inFlight: { type: 'integer' },
+      pagesPerSecond: { type: 'number' },
+      closeReason: { type: 'string' },
+    },
+  },
+  Job: {
+    type: 'object',
+    properties: {
+      id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+      spider: { type: 'string' },
+      url: nullable('string'),
+      start: { type: ['array', 'null'], items: { type: 'string' } },
+      status: { enum: ['queued', 'running', 'paused', 'finished', 'failed', 'cancelled'] },
+      options: ref('JobOptions'),
+      output: { type: 'string' },
+      scheduleId: nullable('string'),
+      createdAt: { type: 'string', format: 'date-time' },
+      startedAt: nullable('string'),
+      finishedAt: nullable('string'),
+      reason: nullable('string'),
+      error: nullable('string'),
+      runs: { type: 'integer' },
+      stats: { oneOf: [ref('Stats'), { type: 'null' }] },
+    },
+  },
+  Progress: {
+    type: 'object',
+    properties: {
+      stats: ref('Stats'),
+      hosts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: Object.fromEntries(
+            ['inFlight', 'delayMs', 'waitMs', 'queued', 'responses', 'errors']
+              .map((key) => [key, { type: 'number' }] as [string, JsonSchema])
+              .concat([['host', { type: 'string' }]]),
+          ),
+        },
+      },
+      latency: {
+        type: 'object',
+        properties: {
+          samples: { type: 'integer' },
+          dns: percentiles,
+          connect: percentiles,
+          tls: percentiles,
+          firstByte: percentiles,
+          total: percentiles,
+        },
+      },
+      errors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            at: { type: 'string' },
+            url: { type: 'string' },
+            code: { type: 'string' },
+            message: { type: 'string' },
+          },
+        },
+      },
+      items: { type: 'object', properties: { first: { type: 'array' }, last: { type: 'array' } } },
+    },
+  },
+  Schedule: {
+    type: 'object',
+    properties: {
+      id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+      cron: { type: 'string' },
+      spider: nullable('string'),
+      url: nullable('string'),
+      start: { type: ['array', 'null'], items: { type: 'string' } },
+      options: ref('JobOptions'),
+      output: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+      nextRun: nullable('string'),
+      lastRun: nullable('string'),
+      lastJobId: nullable('string'),
+    },
+  },
+  Spider: { type: 'object', properties: { name: { type: 'string' }, file: { type: 'string' } } },
+};

@@ -1,0 +1,71 @@
+/** /api/jobs: submit, list, inspect, cancel, pause, resume, and page through a job's items and log. */
+import type { Hono } from 'hono';
+import {
+  jobListQuerySchema,
+  jobRequestSchema,
+  pageQuerySchema,
+  parseOr400,
+} from './api-schemas.js';
+import type { AppDeps } from './app-deps.js';
+import { jobPaths } from './job-paths.js';
+import { jsonBody, specFrom } from './job-requests.js';
+import { readLinePage } from './line-pager.js';
+
+const itemsQuery = pageQuerySchema(1000, 100);
+const logQuery = pageQuerySchema(5000, 200);
+
+export function jobRoutes(app: Hono, { manager, spiders, dataDir }: AppDeps): void {
+  app.get('/api/jobs', (c) => {
+    const { status } = parseOr400(jobListQuerySchema, c.req.query());
+    return c.json({ jobs: manager.list(status) });
+  });
+
+  app.post('/api/jobs', async (c) => {
+    const request = parseOr400(jobRequestSchema, await jsonBody(() => c.req.json()));
+    const job = manager.submit(await specFrom(request, spiders));
+    return c.json({ job }, 201);
+  });
+
+  app.get('/api/jobs/:id', (c) => {
+    const job = manager.get(c.req.param('id'));
+    return c.json({ job, progress: manager.progress(job.id) });
+  });
+
+  app.post('/api/jobs/:id/cancel', async (c) =>
+    c.json({ job: await manager.cancel(c.req.param('id')) }),
+  );
+  app.post('/api/jobs/:id/pause', async (c) =>
+    c.json({ job: await manager.pause(c.req.param('id')) }),
+  );
+  app.post('/api/jobs/:id/resume', (c) => c.json({ job: manager.resume(c.req.param('id')) }));
+
+  app.get('/api/jobs/:id/items', async (c) => {
+    const job = manager.get(c.req.param('id'));
+    const { offset, limit } = parseOr400(itemsQuery, c.req.query());
+    const page = await readLinePage(jobPaths(dataDir, job.id, job.output).output, offset, limit);
+    pageHeaders(c.header.bind(c), offset, page.lines.length, page.total);
+    return c.body(page.lines.map((line) => `${line}\n`).join(''), 200, {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+    });
+  });
+
+  app.get('/api/jobs/:id/log', async (c) => {
+    const job = manager.get(c.req.param('id'));
+    const { offset, limit } = parseOr400(logQuery, c.req.query());
+    const page = await readLinePage(jobPaths(dataDir, job.id, job.output).log, offset, limit);
+    pageHeaders(c.header.bind(c), offset, page.lines.length, page.total);
+    return c.text(page.lines.map((line) => `${line}\n`).join(''));
+  });
+}
+
+function pageHeaders(
+  set: (name: string, value: string) => void,
+  offset: number,
+  count: number,
+  total: number,
+): void {
+  const next = offset + count;
+  set('x-total-count', String(total));
+  set('x-next-offset', String(next));
+  set('x-has-more', String(next < total));
+}

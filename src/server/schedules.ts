@@ -1,0 +1,102 @@
+/** Cron schedules (croner): each tick submits a job; kept in server.db and started again after a restart. */
+import { Cron } from 'croner';
+import { badRequest, notFound } from './api-error.js';
+import { isId, newId } from './job-paths.js';
+import type { JobStore } from './job-store.js';
+import type { Job, JobSpec, Schedule } from './types.js';
+
+export interface ScheduleHooks {
+  submit(spec: JobSpec, scheduleId: string): Job;
+  /** Whether a job is still queued or running: a schedule never piles up runs of itself. */
+  isBusy(jobId: string): boolean;
+  /** A schedule was created, deleted or ticked. */
+  onChange?(): void;
+}
+
+export class Schedules {
+  readonly #store: JobStore;
+  readonly #hooks: ScheduleHooks;
+  readonly #crons = new Map<string, Cron>();
+
+  constructor(store: JobStore, hooks: ScheduleHooks) {
+    this.#store = store;
+    this.#hooks = hooks;
+  }
+
+  /** Starts the timers of the stored schedules. */
+  start(): void {
+    for (const schedule of this.#store.listSchedules()) this.#arm(schedule);
+  }
+
+  list(): Schedule[] {
+    return this.#store.listSchedules().map((schedule) => this.#withNextRun(schedule));
+  }
+
+  create(cron: string, spec: JobSpec): Schedule {
+    checkCron(cron);
+    const schedule: Schedule = {
+      id: newId(),
+      cron,
+      ...spec,
+      createdAt: new Date().toISOString(),
+      nextRun: null,
+      lastRun: null,
+      lastJobId: null,
+    };
+    this.#store.insertSchedule(schedule);
+    this.#arm(schedule);
+    this.#hooks.onChange?.();
+    return this.#withNextRun(schedule);
+  }
+
+  delete(id: string): void {
+    if (!isId(id) || !this.#store.deleteSchedule(id)) throw notFound(`no schedule with id "${id}"`);
+    this.#crons.get(id)?.stop();
+    this.#crons.delete(id);
+    this.#hooks.onChange?.();
+  }
+
+  stop(): void {
+    for (const cron of this.#crons.values()) cron.stop();
+    this.#crons.clear();
+  }
+
+  #arm(schedule: Schedule): void {
+    const cron = new Cron(schedule.cron, { unref: true, catch: true }, () =>
+      this.#tick(schedule.id),
+    );
+    this.#crons.set(schedule.id, cron);
+  }
+
+  #tick(id: string): void {
+    const schedule = this.#store.listSchedules().find((s) => s.id === id);
+    if (!schedule) return;
+    if (schedule.lastJobId && this.#hooks.isBusy(schedule.lastJobId)) return;
+    const job = this.#hooks.submit(
+      {
+        spider: schedule.spider,
+        url: schedule.url,
+        start: schedule.start,
+        options: schedule.options,
+        output: schedule.output,
+      },
+      id,
+    );
+    this.#store.saveSchedule({ ...schedule, lastRun: new Date().toISOString(), lastJobId: job.id });
+    this.#hooks.onChange?.();
+  }
+
+  #withNextRun(schedule: Schedule): Schedule {
+    const next = this.#crons.get(schedule.id)?.nextRun();
+    return { ...schedule, nextRun: next ? next.toISOString() : null };
+  }
+}
+
+/** A croner pattern (5 or 6 fields); a bad one is a 400 naming `cron`. */
+export function checkCron(pattern: string): void {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+  } catch (error) {
+    throw badRequest(`invalid cron expression: ${(error as Error).message}`, 'cron');
+  }
+}

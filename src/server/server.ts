@@ -1,0 +1,126 @@
+/** startServer: the job server's parts wired together (store, jobs, schedules, HTTP app, WebSocket), listening. */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { version } from '../version.js';
+import { createApp } from './app.js';
+import { JobManager } from './job-manager.js';
+import { JobStore } from './job-store.js';
+import { ProjectSpiders } from './project-spiders.js';
+import { Schedules } from './schedules.js';
+import { loadOrCreateToken } from './token.js';
+import type { Job } from './types.js';
+import { WsHub } from './ws-hub.js';
+
+export interface ServerConfig {
+  /** The directory whose *.ts / *.js / *.mjs files define the spiders. */
+  project: string;
+  /** @default `<project>/.arachne` */
+  dataDir?: string;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 6800 */
+  port?: number;
+  /** @default 2 */
+  maxJobs?: number;
+  /** Let jobs connect to private, loopback and link-local addresses. @default false */
+  allowPrivate?: boolean;
+  /** A fixed token (ARACHNE_TOKEN); otherwise DATA_DIR/token, created on first start. */
+  token?: string;
+  /** Grace for in-flight requests when a job is paused, cancelled or the server stops. @default 5000 */
+  graceMs?: number;
+  /** Called when a job run ends (finished, failed, paused or cancelled): mail notifications. */
+  onJobEnded?: (job: Job) => void;
+}
+
+export interface RunningServer {
+  /** e.g. `http://127.0.0.1:6800` */
+  url: string;
+  port: number;
+  token: string;
+  /** Where the token is stored (undefined when it came from the configuration). */
+  tokenFile: string | undefined;
+  dataDir: string;
+  app: Hono;
+  manager: JobManager;
+  /** Stops schedules, pauses running jobs gracefully (they resume on request), closes everything. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const project = resolve(config.project);
+  const dataDir = resolve(config.dataDir ?? join(project, '.arachne'));
+  mkdirSync(join(dataDir, 'jobs'), { recursive: true, mode: 0o700 });
+  const { token, file: tokenFile } = loadOrCreateToken(dataDir, config.token);
+  const store = JobStore.open(join(dataDir, 'server.db'));
+  const spiders = new ProjectSpiders(project);
+  const maxJobs = config.maxJobs ?? 2;
+  const allowPrivate = config.allowPrivate ?? false;
+  const manager = new JobManager({
+    store,
+    dataDir,
+    maxJobs,
+    allowPrivate,
+    spiderFile: (name) => spiders.fileOf(name),
+    ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
+  });
+  if (config.onJobEnded) manager.on('ended', config.onJobEnded);
+  const schedules = new Schedules(store, {
+    submit: (spec, scheduleId) => manager.submit(spec, scheduleId),
+    isBusy: (jobId) => {
+      const status = store.getJob(jobId)?.status;
+      return status === 'queued' || status === 'running';
+    },
+  });
+  manager.recover();
+  schedules.start();
+  const app = createApp({
+    token,
+    dataDir,
+    manager,
+    schedules,
+    spiders,
+    info: { version, project, maxJobs, allowPrivate },
+  });
+  const hub = new WsHub(manager, token);
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(config.port ?? 6800, config.host ?? '127.0.0.1', () => resolveListen());
+    });
+  } catch (error) {
+    schedules.stop();
+    hub.close();
+    await manager.shutdown();
+    store.close();
+    throw error;
+  }
+  const { port, address, family } = server.address() as AddressInfo;
+  const host = family === 'IPv6' ? `[${address}]` : address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    token,
+    tokenFile,
+    dataDir,
+    app,
+    manager,
+    close: () =>
+      (closing ??= (async () => {
+        schedules.stop();
+        await manager.shutdown();
+        hub.close();
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        });
+        store.close();
+      })()),
+  };
+}
