@@ -169,7 +169,7 @@ async function runCrawl({
       seed && options.sitemaps && robotsCache
         ? await seedFromSitemaps(start, robotsCache, download)
         : [];
-    const run = engine.run(seed ? [...start, ...seeds] : []);
+    const run = engine.run(seed ? [...start, ...seeds] : undefined);
     reason = await (signal ? withGrace(run, signal, graceMs) : run);
   } catch (error) {
     engine.stop('error');

@@ -65,9 +65,10 @@ export class Engine {
     return this.#inFlight;
   }
 
-  /** 1. Start requests enter the frontier; 2–7 repeat until the frontier is empty and nothing is in flight. */
-  async run(start: readonly Request[]): Promise<CloseReason> {
-    await this.schedule(start);
+  /** 1. Start requests (none for a worker joining a shared crawl) enter the frontier; 2–7 repeat until the frontier is empty and nothing is in flight. */
+  async run(start: readonly Request[] | undefined): Promise<CloseReason> {
+    // Workers joining a shared crawl seed nothing: their work comes from the frontier.
+    if (start) await this.schedule(start);
     void this.#pump();
     return this.#done;
   }

@@ -91,8 +91,8 @@ export class RedisFrontier implements Frontier, ItemSource {
     return `${this.prefix}meta`;
   }
 
+  /** Seeds the crawl (even with nothing to add: it marks the crawl as started). */
   async add(requests: readonly Request[]): Promise<Request[]> {
-    if (requests.length === 0) return [];
     const flags = (await scripts.add.run(this.#client, this.key, [
       this.prefix,
       this.#perHost,

@@ -83,8 +83,12 @@ local function takeLease(id)
 end
 `;
 
-/** ARGV: prefix, perHost, mode, then (token, host, priority, json)… → 1/0 per request. */
+/**
+ * Seeds the crawl. ARGV: prefix, perHost, mode, then (token, host, priority, json)… → 1/0 per request.
+ * Marks the crawl seeded: until then, workers that find nothing to do wait instead of declaring it finished.
+ */
 export const addScript = `${common}
+redis.call('HSETNX', p .. 'meta', 'seeded', now)
 return addAll(ARGV[3], 4)`;
 
 /**
@@ -197,10 +201,11 @@ if redis.call('ZSCORE', p .. 'ready', ARGV[3]) then redis.call('ZADD', p .. 'rea
 return readyAt`;
 
 /**
- * ARGV: prefix, perHost → 1 and marks the crawl finished when nothing is queued, delayed or leased anywhere;
- * else 0 (and the count of what remains is in the counts hash).
+ * ARGV: prefix, perHost → 1 and marks the crawl finished when it was seeded and nothing is queued, delayed or
+ * leased anywhere; else 0.
  */
 export const finishScript = `${common}
+if redis.call('HEXISTS', p .. 'meta', 'seeded') == 0 then return 0 end
 local queued = tonumber(redis.call('HGET', p .. 'counts', 'queued') or '0')
 if queued > 0 or redis.call('ZCARD', p .. 'leases') > 0 or redis.call('ZCARD', p .. 'delayed') > 0 then return 0 end
 redis.call('HSET', p .. 'meta', 'finished', now)

@@ -49,14 +49,15 @@ export class WsHub {
   /** The HTTP server's 'upgrade' handler. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws')
-      return reject(socket, 404, 'AR_NOT_FOUND', 'no WebSocket here (use /ws)');
-    if (!tokenMatches(this.#token, tokenOf(request, url))) {
-      return reject(socket, 401, 'AR_UNAUTHORIZED', 'missing or wrong token');
+    if (url.pathname !== '/ws') {
+      reject(socket, 404, 'AR_NOT_FOUND', 'no WebSocket here (use /ws)');
+    } else if (!tokenMatches(this.#token, tokenOf(request, url))) {
+      reject(socket, 401, 'AR_UNAUTHORIZED', 'missing or wrong token');
+    } else if (!sameOrigin(request)) {
+      reject(socket, 403, 'AR_FORBIDDEN', 'cross-origin WebSocket refused');
+    } else {
+      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws));
     }
-    if (!sameOrigin(request))
-      return reject(socket, 403, 'AR_FORBIDDEN', 'cross-origin WebSocket refused');
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws));
   }
 
   close(): void {
@@ -97,8 +98,9 @@ export class WsHub {
     try {
       job = this.#manager.get(message.job);
     } catch (error) {
-      if (error instanceof ApiError) return send(ws, errorMessage(404, error.code, error.message));
-      throw error;
+      if (!(error instanceof ApiError)) throw error;
+      send(ws, errorMessage(404, error.code, error.message));
+      return;
     }
     if (!on) {
       subscriber.jobs.delete(job.id);
