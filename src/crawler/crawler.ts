@@ -1,11 +1,7 @@
 /** createCrawler / crawl: wires options, frontier, scheduler, middlewares, transport and sinks into an Engine. */
 import { ConfigError } from '../errors.js';
-import { compose, type Middleware } from '../http/compose.js';
-import { redirect } from '../http/middlewares/redirect.js';
-import { userAgent } from '../http/middlewares/user-agent.js';
 import type { TransportOptions } from '../http/request.js';
 import { createTransport } from '../http/transport.js';
-import { RobotsCache } from '../robots/index.js';
 import { defaultUserAgent } from '../version.js';
 import { openCrawlStorage } from './crawl-storage.js';
 import { buildDownloadChain } from './download-chain.js';
@@ -13,8 +9,6 @@ import { Engine } from './engine.js';
 import { CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
 import { ItemWriter } from './item-writer.js';
 import { attachLogger, createLog } from './logger.js';
-import { robots } from './middlewares/robots.js';
-import { scope } from './middlewares/scope.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { Request } from './request.js';
 import { type HostStats, Scheduler } from './scheduler.js';
