@@ -13,6 +13,7 @@ export const crawlFlags = {
   cache: { type: 'string' },
   frontier: { type: 'string' },
   'crawl-id': { type: 'string' },
+  'lease-ms': { type: 'string' },
   'cache-policy': { type: 'string' },
   concurrency: { type: 'string' },
   'per-host': { type: 'string' },
@@ -42,6 +43,7 @@ export const crawlFlagsHelp = `Options:
       --frontier URL     share the crawl through Redis (redis://host:6379/0): start it here, and run
                          'arachne worker' with the same --frontier and --crawl-id anywhere to help
       --crawl-id ID      the shared crawl's name (default: the spider's name)
+      --lease-ms N       shared crawls: a dead worker's requests go back to the queue after N ms (default 30000)
       --cache LOC        HTTP cache: a directory (LOC/http-cache.sqlite), a .sqlite file,
                          redis://host:6379/0?prefix=P or memcache://host:11211 (see docs/cache.md)
       --cache-policy P   always (replay stored responses, no network; default) or http (RFC 9111)
@@ -90,6 +92,7 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   set('maxDepth', int('max-depth', 0));
   set('timeoutMs', int('timeout-ms', 1));
   set('retries', int('retries', 0));
+  set('leaseMs', int('lease-ms', 100));
   if (typeof values.cache === 'string') options.cache = values.cache;
   if (typeof values.frontier === 'string') options.frontier = values.frontier;
   const crawlId = values['crawl-id'];

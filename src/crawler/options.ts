@@ -68,6 +68,8 @@ export interface CrawlOptions {
   frontier?: string;
   /** Names the shared crawl in the frontier. @default the spider's name */
   crawlId?: string;
+  /** Shared crawls: a request whose worker stopped renewing its lease this long goes back to the queue. @default 30_000 */
+  leaseMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -93,6 +95,7 @@ export interface ResolvedOptions {
   cachePolicy: CachePolicyName;
   frontier: string | undefined;
   crawlId: string | undefined;
+  leaseMs: number;
 }
 
 /** Single source of the defaults (Scrapy's default_settings.py, ky's NormalizedOptions). */
@@ -112,6 +115,7 @@ export const defaults = {
   retryFailed: false,
   allowPrivate: true,
   cachePolicy: 'always',
+  leaseMs: 30_000,
 } as const satisfies Omit<
   ResolvedOptions,
   'output' | 'userAgent' | 'state' | 'upsertKey' | 'cache' | 'frontier' | 'crawlId'

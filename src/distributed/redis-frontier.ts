@@ -294,7 +294,8 @@ export class RedisFrontier implements Frontier, ItemSource {
       const { bits, hashes } = this.#bloom;
       const positions: number[] = [];
       // Kirsch–Mitzenmacher: k positions from two independent halves of the fingerprint.
-      for (let i = 0; i < hashes; i++) positions.push(((low + i * (high | 1)) % bits) >>> 0);
+      const step = (high | 1) >>> 0; // odd and unsigned, so the k positions differ
+      for (let i = 0; i < hashes; i++) positions.push((low + i * step) % bits);
       return positions.join(',');
     }
     const fp = BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));

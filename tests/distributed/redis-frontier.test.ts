@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequest, type Request } from '../../src/crawler/request.js';
+import { bloomSize, type RedisClient, RedisFrontier } from '../../src/distributed/index.js';
+import { runFrontierContract } from '../contracts/frontier.contract.js';
+import { connect, dropCrawl, newCrawlId, redisUp } from './redis-helpers.js';
+
+const always = () => true;
+let client: RedisClient;
+const crawls: string[] = [];
+const frontiers: RedisFrontier[] = [];
+
+function frontier(
+  crawlId: string,
+  options: Partial<ConstructorParameters<typeof RedisFrontier>[1]> = {},
+) {
+  if (!crawls.includes(crawlId)) crawls.push(crawlId);
+  const made = new RedisFrontier(client, { crawlId, ...options });
+  frontiers.push(made);
+  return made;
+}
+
+describe.skipIf(!redisUp)('RedisFrontier', () => {
+  beforeAll(async () => {
+    client = await connect();
+  });
+  afterAll(async () => {
+    for (const made of frontiers) await made.close();
+    for (const id of crawls) await dropCrawl(client, id);
+    await client?.quit();
+  });
+
+  runFrontierContract('RedisFrontier', () => frontier(newCrawlId()), { localReadiness: false });
+  runFrontierContract(
+    'RedisFrontier (Bloom dedup)',
+    () => frontier(newCrawlId(), { dedup: 'bloom', bloomCapacity: 10_000 }),
+    {
+      localReadiness: false,
+    },
+  );
+
+  it('returns the request of a worker that stopped renewing its lease, and fences off its late ack', async () => {
+    const id = newCrawlId();
+    const dying = frontier(id, { leaseMs: 300 });
+    const survivor = frontier(id, { leaseMs: 300 });
+    await dying.add([createRequest('http://a.test/page')]);
+    const taken = (await dying.next()) as Request;
+    await dying.close(); // stops renewing: the worker "died"
+    expect(await survivor.next()).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const again = (await survivor.next()) as Request;
+    expect(again.url).toBe(taken.url);
+    // The dead worker's late acknowledgement must not write items twice or release the new lease.
+    await dying.complete(taken, { children: [], items: [{ from: 'late' }] });
+    await survivor.complete(again, { children: [], items: [{ from: 'survivor' }] });
+    const items = await survivor.itemsAfter('', 10);
+    expect(items.map((row) => row.item)).toEqual([{ from: 'survivor' }]);
+    expect(await survivor.size()).toBe(0);
+  });
+
+  it('renews the leases of a live worker', async () => {
+    const id = newCrawlId();
+    const worker = frontier(id, { leaseMs: 300 });
+    const other = frontier(id, { leaseMs: 300 });
+    await worker.add([createRequest('http://a.test/slow')]);
+    await worker.next();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await other.next()).toBeUndefined(); // still leased: renewed meanwhile
+  });
+
+  it('holds the per-host limit across workers', async () => {
+    const id = newCrawlId();
+    const a = frontier(id, { perHost: 2 });
+    const b = frontier(id, { perHost: 2 });
+    await a.add([1, 2, 3, 4].map((n) => createRequest(`http://a.test/${n}`)));
+    await b.add([createRequest('http://b.test/1')]);
+    const first = (await a.next()) as Request;
+    const second = (await b.next()) as Request;
+    const third = (await b.next()) as Request;
+    const hosts = [first, second, third].map((r) => new URL(r.url).host).sort();
+    expect(hosts).toEqual(['a.test', 'a.test', 'b.test']);
+    expect(await a.next()).toBeUndefined(); // a.test has 2 in flight across the two workers
+    await a.complete(first, { children: [], items: [] }); // the worker holding the lease acknowledges it
+    expect(new URL(((await b.next()) as Request).url).host).toBe('a.test');
+  });
+
+  it('keeps the per-host delay across workers, and a Retry-After backoff', async () => {
+    const id = newCrawlId();
+    const a = frontier(id, { delayMs: 300 });
+    const b = frontier(id, { delayMs: 300 });
+    await a.add([1, 2, 3].map((n) => createRequest(`http://a.test/${n}`)));
+    const first = (await a.next()) as Request;
+    expect(await b.next()).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const second = (await b.next()) as Request;
+    expect(second).toBeDefined();
+    await a.backOff('a.test', 1000);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await a.next()).toBeUndefined();
+    await a.complete(first, { children: [], items: [] });
+    await b.complete(second, { children: [], items: [] });
+  });
+
+  it('is finished only once seeded and when nothing is queued, delayed or leased anywhere', async () => {
+    const id = newCrawlId();
+    const worker = frontier(id);
+    expect(await worker.finish()).toBe(false); // not seeded yet: an early worker waits
+    const starter = frontier(id);
+    await starter.add([createRequest('http://a.test/')]);
+    expect(await worker.finish()).toBe(false);
+    const request = (await worker.next()) as Request;
+    expect(await starter.finish()).toBe(false); // leased by the worker
+    await worker.retryLater({ ...request, attempt: 1 }, 200);
+    expect(await starter.finish()).toBe(false); // waiting out its backoff
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const retried = (await starter.next()) as Request;
+    expect(retried.attempt).toBe(1);
+    await starter.complete(retried, { children: [], items: [] });
+    expect(await worker.finish()).toBe(true);
+    expect(await starter.isFinished()).toBe(true);
+  });
+
+  it('keeps failed requests and counts them', async () => {
+    const id = newCrawlId();
+    const worker = frontier(id);
+    await worker.add([createRequest('http://a.test/broken')]);
+    await worker.fail((await worker.next()) as Request, {
+      code: 'AR_HTTP_STATUS',
+      message: 'status 500',
+    });
+    const failed = await client.hGetAll(`${worker.prefix}failed`);
+    expect(Object.values(failed)).toEqual([expect.stringContaining('AR_HTTP_STATUS: status 500')]);
+    expect(await worker.size()).toBe(0);
+  });
+});
+
+describe('Bloom filter sizing', () => {
+  it('follows m = -n ln p / (ln 2)^2 and k = m/n ln 2', () => {
+    expect(bloomSize(1_000_000, 0.01)).toEqual({ bits: 9_585_059, hashes: 7 });
+    expect(bloomSize(100_000_000, 0.001).hashes).toBe(10);
+  });
+});

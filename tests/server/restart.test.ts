@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateShop, type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import { binPath } from '../helpers/run-cli.js';
+import { lines, makeProject, sleep, waitFor } from './server-helpers.js';
+
+// The real `arachne serve` (built dist/), killed with SIGKILL together with its job process, then started again.
+const seed = 9;
+const products = 60;
+let shop: ShopServerProcess;
+let project: string;
+let dataDir: string;
+const started: ChildProcess[] = [];
+
+beforeAll(async () => {
+  shop = await startShopServer({ seed, products });
+  project = await makeProject();
+  dataDir = await mkdtemp(join(tmpdir(), 'arachne-serve-data-'));
+});
+afterAll(async () => {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }
+  }
+  await shop?.stop();
+});
+
+interface Serve {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `arachne serve` in its own process group (so the server and its job processes can be killed at once). */
+async function serve(): Promise<Serve> {
+  const child = spawn(
+    process.execPath,
+    [binPath, 'serve', '--project', project, '--data-dir', dataDir, '--port', '0', '--allow-private'],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ARACHNE_TOKEN: '' } },
+  );
+  started.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await waitFor('the server to listen', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 30_000);
+  return { child, url, stderr: () => stderr, exited };
+}
+
+async function call(server: Serve, method: string, path: string) {
+  const token = (await readFile(join(dataDir, 'token'), 'utf8')).trim();
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(method === 'POST' && path === '/api/jobs'
+      ? {
+          body: JSON.stringify({
+            spider: 'shop',
+            start: [`${shop.origin}/`],
+            options: { concurrency: 1, perHost: 1, delayMs: 40 },
+          }),
+        }
+      : {}),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+async function jobOf(server: Serve, id: string) {
+  return JSON.parse((await call(server, 'GET', `/api/jobs/${id}`)).text).job;
+}
+
+async function itemCount(server: Serve, id: string): Promise<number> {
+  return Number((await call(server, 'GET', `/api/jobs/${id}/items?limit=1`)).headers.get('x-total-count'));
+}
+
+describe('arachne serve across restarts', () => {
+  it('a job running when the server is killed shows failed (server stopped) and resumes to the exact item count', async () => {
+    const first = await serve();
+    expect(first.stderr()).toContain(join(dataDir, 'token'));
+    expect((await stat(join(dataDir, 'token'))).mode & 0o777).toBe(0o600);
+    const id = JSON.parse((await call(first, 'POST', '/api/jobs')).text).job.id as string;
+    await waitFor('items exported', async () => ((await itemCount(first, id)) >= 5 ? true : undefined));
+
+    process.kill(-(first.child.pid as number), 'SIGKILL');
+    await first.exited;
+    // The job process is in the same group: give the kernel a moment to reap it before the state is reopened.
+    await sleep(200);
+
+    const second = await serve();
+    const failed = await jobOf(second, id);
+    expect(failed).toMatchObject({ status: 'failed', reason: 'server stopped' });
+    expect(await itemCount(second, id)).toBeLessThan(products);
+
+    expect((await call(second, 'POST', `/api/jobs/${id}/resume`)).status).toBe(200);
+    const done = await waitFor(
+      'the resumed job to end',
+      async () => {
+        const job = await jobOf(second, id);
+        return job.status === 'finished' || job.status === 'failed' ? job : undefined;
+      },
+      60_000,
+    );
+    expect(done).toMatchObject({ status: 'finished', runs: 2 });
+    const body = (await call(second, 'GET', `/api/jobs/${id}/items?limit=1000`)).text;
+    const urls = lines(body)
+      .map((line) => (JSON.parse(line) as { url: string }).url)
+      .sort();
+    const expected = generateShop({ seed, products })
+      .expectedItems()
+      .map((item) => `${shop.origin}${item.url}`)
+      .sort();
+    expect(urls).toHaveLength(products);
+    expect(urls).toEqual(expected);
+
+    // SIGTERM: a graceful stop; a job still running is paused, not failed.
+    const next = JSON.parse((await call(second, 'POST', '/api/jobs')).text).job.id as string;
+    await waitFor('the next job to run', async () => ((await jobOf(second, next)).status === 'running' ? true : undefined));
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    const third = await serve();
+    expect(await jobOf(third, next)).toMatchObject({ status: 'paused', reason: 'server stopped' });
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+  }, 90_000);
+});
