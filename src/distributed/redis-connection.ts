@@ -3,7 +3,7 @@
  * (so a worker pauses instead of failing), reports an outage once, and runs Lua scripts by SHA with a fallback.
  */
 import { createHash } from 'node:crypto';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import { ConfigError } from '../errors.js';
 
 export type RedisClient = RedisClientType;
@@ -66,6 +66,23 @@ export async function connectRedis(
   }
 }
 
+/**
+ * Runs a Redis call until Redis answers it: a connection lost mid-call (Redis restarting) is retried with capped
+ * backoff, so the worker pauses instead of failing. Redis's own error replies are not retried. Every frontier
+ * operation is safe to repeat: a lease whose reply was lost expires and comes back; an acknowledgement applied
+ * twice is fenced off by its lease id.
+ */
+export async function untilAnswered<T>(client: RedisClient, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof ErrorReply || !client.isOpen) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000)));
+    }
+  }
+}
+
 /** A Lua script run by SHA1, loaded again after a Redis restart emptied the script cache. */
 export class Script {
   readonly #source: string;
@@ -76,13 +93,15 @@ export class Script {
     this.#sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: RedisClient, key: string, args: readonly string[]): Promise<unknown> {
+  run(client: RedisClient, key: string, args: readonly string[]): Promise<unknown> {
     const options = { keys: [key], arguments: [...args] };
-    try {
-      return await client.evalSha(this.#sha, options);
-    } catch (error) {
-      if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
-      return client.eval(this.#source, options);
-    }
+    return untilAnswered(client, async () => {
+      try {
+        return await client.evalSha(this.#sha, options);
+      } catch (error) {
+        if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
+        return client.eval(this.#source, options);
+      }
+    });
   }
 }

@@ -11,7 +11,7 @@ import type { Failure, Frontier, Outcome } from '../crawler/frontier.js';
 import type { ItemSource } from '../crawler/item-export.js';
 import type { Request } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
-import { type RedisClient, Script } from './redis-connection.js';
+import { type RedisClient, Script, untilAnswered } from './redis-connection.js';
 import * as lua from './scripts.js';
 
 export interface RedisFrontierOptions {
@@ -108,13 +108,13 @@ export class RedisFrontier implements Frontier, ItemSource {
     if (this.#mode === 'bloom') {
       let fresh = false;
       for (const position of token.split(',')) {
-        if ((await this.#client.setBit(`${this.prefix}bloom`, Number(position), 1)) === 0)
-          fresh = true;
+        const bit = await this.#redis((c) => c.setBit(`${this.prefix}bloom`, Number(position), 1));
+        if (bit === 0) fresh = true;
       }
       return fresh;
     }
     const [bucket, fp] = token.split(' ') as [string, string];
-    return (await this.#client.sAdd(`${this.prefix}seen:${bucket}`, fp)) === 1;
+    return (await this.#redis((c) => c.sAdd(`${this.prefix}seen:${bucket}`, fp))) === 1;
   }
 
   async next(): Promise<Request | undefined> {
@@ -189,30 +189,28 @@ export class RedisFrontier implements Frontier, ItemSource {
   /** Raises the delay between two requests to `host` for all workers (robots.txt Crawl-delay). */
   async setHostDelay(host: string, delayMs: number): Promise<void> {
     const key = `${this.prefix}host:${host}`;
-    const current = Number((await this.#client.hGet(key, 'delay')) ?? this.#delayMs);
-    if (delayMs > current) await this.#client.hSet(key, 'delay', String(delayMs));
+    const current = Number((await this.#redis((c) => c.hGet(key, 'delay'))) ?? this.#delayMs);
+    if (delayMs > current) await this.#redis((c) => c.hSet(key, 'delay', String(delayMs)));
   }
 
   /** Queued, delayed and leased anywhere: the crawl is over only when all three are zero. */
   async size(): Promise<number> {
-    const [queued, delayed, leased] = await this.#client
-      .multi()
-      .hGet(`${this.prefix}counts`, 'queued')
-      .zCard(`${this.prefix}delayed`)
-      .zCard(`${this.prefix}leases`)
-      .exec();
+    const [queued, delayed, leased] = await this.#redis((c) =>
+      c
+        .multi()
+        .hGet(`${this.prefix}counts`, 'queued')
+        .zCard(`${this.prefix}delayed`)
+        .zCard(`${this.prefix}leases`)
+        .exec(),
+    );
     return Number(queued ?? 0) + Number(delayed) + Number(leased);
   }
 
   /** Items in the shared stream after `cursor` (a stream id), for the process that writes the output. */
   async itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>> {
-    const entries = await this.#client.xRange(
-      `${this.prefix}items`,
-      cursor ? `(${cursor}` : '-',
-      '+',
-      {
-        COUNT: limit,
-      },
+    const from = cursor ? `(${cursor}` : '-';
+    const entries = await this.#redis((c) =>
+      c.xRange(`${this.prefix}items`, from, '+', { COUNT: limit }),
     );
     return entries.map((entry) => ({
       cursor: entry.id,
@@ -221,11 +219,11 @@ export class RedisFrontier implements Frontier, ItemSource {
   }
 
   async readMark(key: string): Promise<string | undefined> {
-    return (await this.#client.hGet(`${this.prefix}exports`, key)) ?? undefined;
+    return (await this.#redis((c) => c.hGet(`${this.prefix}exports`, key))) ?? undefined;
   }
 
   async writeMark(key: string, value: string): Promise<void> {
-    await this.#client.hSet(`${this.prefix}exports`, key, value);
+    await this.#redis((c) => c.hSet(`${this.prefix}exports`, key, value));
   }
 
   /** Marks the crawl finished if nothing remains anywhere; true when it is (now or already). */
@@ -236,16 +234,21 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Records which spider this crawl belongs to (first come) and returns it. */
   async claim(spider: string): Promise<string> {
-    await this.#client.hSetNX(this.key, 'spider', spider);
-    return (await this.#client.hGet(this.key, 'spider')) ?? spider;
+    await this.#redis((c) => c.hSetNX(this.key, 'spider', spider));
+    return (await this.#redis((c) => c.hGet(this.key, 'spider'))) ?? spider;
   }
 
   async isFinished(): Promise<boolean> {
-    return (await this.#client.hExists(this.key, 'finished')) === 1;
+    return (await this.#redis((c) => c.hExists(this.key, 'finished'))) === 1;
   }
 
   async close(): Promise<void> {
     clearInterval(this.#renewTimer);
+  }
+
+  /** A call that waits out a Redis outage (see untilAnswered). */
+  #redis<T>(call: (client: RedisClient) => Promise<T>): Promise<T> {
+    return untilAnswered(this.#client, () => call(this.#client));
   }
 
   #takeLease(request: Request): string {

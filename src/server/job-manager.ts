@@ -39,6 +39,7 @@ export interface JobManagerEvents {
 
 const listLimit = 500;
 const saveStatsEveryMs = 2000;
+const keptProgress = 100;
 
 export class JobManager extends EventEmitter<JobManagerEvents> {
   readonly #options: JobManagerOptions;
@@ -226,7 +227,14 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   #finish(id: string, active: Active, end: RunEnd): void {
     const job = this.#options.store.getJob(id);
-    if (active.progress) this.#lastProgress.set(id, active.progress);
+    if (active.progress) {
+      this.#lastProgress.set(id, active.progress);
+      // Only recent jobs keep their last view in memory (each holds up to 40 items).
+      if (this.#lastProgress.size > keptProgress) {
+        const oldest = this.#lastProgress.keys().next().value;
+        if (oldest !== undefined) this.#lastProgress.delete(oldest);
+      }
+    }
     this.#active.delete(id);
     if (!job) return;
     const stats = end.closed?.stats ?? end.failed?.stats ?? active.progress?.stats ?? job.stats;

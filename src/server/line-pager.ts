@@ -15,6 +15,8 @@ interface LineIndex {
   lines: number;
   /** checkpoints[k] = byte offset where line k*step starts. */
   checkpoints: number[];
+  /** The last bytes of the scanned part: if they changed, the file was rewritten and the index is stale. */
+  tail: Buffer;
 }
 
 export interface LinePage {
@@ -37,10 +39,15 @@ export async function readLinePage(path: string, offset: number, limit: number):
   try {
     const { size } = await handle.stat();
     let index = indexes.get(path);
-    if (!index || size < index.scanned || !(await endsLine(handle, index.scanned))) {
-      index = { scanned: 0, lines: 0, checkpoints: [0] };
+    if (
+      !index ||
+      size < index.scanned ||
+      !(await tailOf(handle, index.scanned)).equals(index.tail)
+    ) {
+      index = { scanned: 0, lines: 0, checkpoints: [0], tail: Buffer.alloc(0) };
     }
     await extend(handle, index, size);
+    index.tail = await tailOf(handle, index.scanned);
     remember(path, index);
     if (offset >= index.lines) return { lines: [], total: index.lines };
     const lines = await readWindow(handle, index, offset, Math.min(limit, index.lines - offset));
@@ -50,15 +57,12 @@ export async function readLinePage(path: string, offset: number, limit: number):
   }
 }
 
-/** A file cut back and grown again no longer has a newline where the index ended: the index is stale. */
-async function endsLine(
-  handle: Awaited<ReturnType<typeof open>>,
-  scanned: number,
-): Promise<boolean> {
-  if (scanned === 0) return true;
-  const byte = Buffer.alloc(1);
-  await handle.read(byte, 0, 1, scanned - 1);
-  return byte[0] === 10;
+/** Up to 64 bytes ending at `end`. */
+async function tailOf(handle: Awaited<ReturnType<typeof open>>, end: number): Promise<Buffer> {
+  const length = Math.min(64, end);
+  const bytes = Buffer.alloc(length);
+  if (length > 0) await handle.read(bytes, 0, length, end - length);
+  return bytes;
 }
 
 async function extend(

@@ -43,12 +43,19 @@ describe('authentication', () => {
   });
 
   it.each(routes)('%s %s with a wrong token is 401', async (method, path) => {
-    const response = await t.api(method, path, method === 'POST' ? {} : undefined, `${t.server.token}x`);
+    const response = await t.api(
+      method,
+      path,
+      method === 'POST' ? {} : undefined,
+      `${t.server.token}x`,
+    );
     expect(response.status).toBe(401);
   });
 
   it('accepts the token only as a Bearer authorization', async () => {
-    const response = await t.server.app.request('/api/jobs', { headers: { authorization: t.server.token } });
+    const response = await t.server.app.request('/api/jobs', {
+      headers: { authorization: t.server.token },
+    });
     expect(response.status).toBe(401);
     const query = await t.server.app.request(`/api/jobs?token=${t.server.token}`);
     expect(query.status).toBe(401);
@@ -81,11 +88,27 @@ describe('bad requests name the field', () => {
     ['a spider name with a path in it', { spider: '../shop' }, 'spider'],
     ['a non-http url', { url: 'file:///etc/passwd' }, 'url'],
     ['maxPages 0', { url: 'http://127.0.0.1/', options: { maxPages: 0 } }, 'options.maxPages'],
-    ['a fractional concurrency', { url: 'http://127.0.0.1/', options: { concurrency: 1.5 } }, 'options.concurrency'],
-    ['a string delayMs', { url: 'http://127.0.0.1/', options: { delayMs: '10' } }, 'options.delayMs'],
-    ['an unknown option', { url: 'http://127.0.0.1/', options: { state: '/etc/x' } }, 'options.state'],
+    [
+      'a fractional concurrency',
+      { url: 'http://127.0.0.1/', options: { concurrency: 1.5 } },
+      'options.concurrency',
+    ],
+    [
+      'a string delayMs',
+      { url: 'http://127.0.0.1/', options: { delayMs: '10' } },
+      'options.delayMs',
+    ],
+    [
+      'an unknown option',
+      { url: 'http://127.0.0.1/', options: { state: '/etc/x' } },
+      'options.state',
+    ],
     ['an unknown top-level key', { url: 'http://127.0.0.1/', allowPrivate: true }, 'allowPrivate'],
-    ['an output outside the job dir', { url: 'http://127.0.0.1/', output: '../../evil.jsonl' }, 'output'],
+    [
+      'an output outside the job dir',
+      { url: 'http://127.0.0.1/', output: '../../evil.jsonl' },
+      'output',
+    ],
     ['an absolute output', { url: 'http://127.0.0.1/', output: '/tmp/evil.jsonl' }, 'output'],
     ['an output that is not .jsonl', { url: 'http://127.0.0.1/', output: 'state.db' }, 'output'],
     ['start with url', { url: 'http://127.0.0.1/', start: ['http://127.0.0.1/'] }, 'start'],
@@ -99,7 +122,10 @@ describe('bad requests name the field', () => {
   });
 
   it('POST /api/schedules with a bad cron expression is 400 naming cron', async () => {
-    const response = await t.api('POST', '/api/schedules', { cron: 'every minute', url: 'http://127.0.0.1/' });
+    const response = await t.api('POST', '/api/schedules', {
+      cron: 'every minute',
+      url: 'http://127.0.0.1/',
+    });
     expect(response.status).toBe(400);
     expect(response.json.error.field).toBe('cron');
   });
@@ -109,16 +135,17 @@ describe('bad requests name the field', () => {
     expect(response.json.error.field).toBe('cron');
   });
 
-  it.each([
-    ['/api/jobs?status=done', 'status'],
-  ])('GET %s is 400 naming %s', async (path, field) => {
+  it.each([['/api/jobs?status=done', 'status']])('GET %s is 400 naming %s', async (path, field) => {
     const response = await t.api('GET', path);
     expect(response.status).toBe(400);
     expect(response.json.error.field).toBe(field);
   });
 
   it('a bad page query on items is 400 naming limit, even for a real job', async () => {
-    const created = await t.api('POST', '/api/jobs', { url: 'http://127.0.0.1:9/', options: { retries: 0 } });
+    const created = await t.api('POST', '/api/jobs', {
+      url: 'http://127.0.0.1:9/',
+      options: { retries: 0 },
+    });
     const response = await t.api('GET', `/api/jobs/${created.json.job.id}/items?limit=100000`);
     expect(response.status).toBe(400);
     expect(response.json.error.field).toBe('limit');
@@ -127,11 +154,14 @@ describe('bad requests name the field', () => {
 });
 
 describe('unknown ids', () => {
-  it.each(routes.filter(([, path]) => path.includes(unknownId)))('%s %s is 404', async (method, path) => {
-    const response = await t.api(method, path);
-    expect(response.status).toBe(404);
-    expect(response.json.error.code).toBe('AR_NOT_FOUND');
-  });
+  it.each(routes.filter(([, path]) => path.includes(unknownId)))(
+    '%s %s is 404',
+    async (method, path) => {
+      const response = await t.api(method, path);
+      expect(response.status).toBe(404);
+      expect(response.json.error.code).toBe('AR_NOT_FOUND');
+    },
+  );
 
   it.each(['/api/jobs/..%2F..%2Fserver.db', '/api/jobs/ZZZ', '/api/jobs/0123456789ABCDEF/items'])(
     'GET %s (not an id) is 404',
@@ -152,16 +182,25 @@ describe('the other routes', () => {
     const response = await t.api('GET', '/api/spiders');
     expect(response.status).toBe(200);
     expect(response.json.spiders).toEqual([{ name: 'shop', file: 'shop.ts' }]);
-    expect(response.json.errors).toEqual([{ file: 'broken.ts', message: expect.stringContaining('not a spider') }]);
+    expect(response.json.errors).toEqual([
+      { file: 'broken.ts', message: expect.stringContaining('not a spider') },
+    ]);
   });
 
   it('GET /api/server describes the server', async () => {
     const response = await t.api('GET', '/api/server');
-    expect(response.json).toMatchObject({ maxJobs: 2, allowPrivate: true, running: expect.any(Number) });
+    expect(response.json).toMatchObject({
+      maxJobs: 2,
+      allowPrivate: true,
+      running: expect.any(Number),
+    });
   });
 
   it('actions that do not fit the status are 409', async () => {
-    const created = await t.api('POST', '/api/jobs', { url: 'http://127.0.0.1:9/', options: { retries: 0 } });
+    const created = await t.api('POST', '/api/jobs', {
+      url: 'http://127.0.0.1:9/',
+      options: { retries: 0 },
+    });
     const id = created.json.job.id as string;
     await t.waitForStatus(id, ['finished']);
     for (const action of ['pause', 'resume', 'cancel']) {
@@ -173,7 +212,9 @@ describe('the other routes', () => {
 
   it('GET /api/jobs filters by status', async () => {
     const all = (await t.api('GET', '/api/jobs')).json.jobs as Array<{ status: string }>;
-    const finished = (await t.api('GET', '/api/jobs?status=finished')).json.jobs as Array<{ status: string }>;
+    const finished = (await t.api('GET', '/api/jobs?status=finished')).json.jobs as Array<{
+      status: string;
+    }>;
     expect(finished.length).toBeGreaterThan(0);
     expect(finished.every((job) => job.status === 'finished')).toBe(true);
     expect(all.length).toBeGreaterThanOrEqual(finished.length);
@@ -187,7 +228,11 @@ describe('the OpenAPI document', () => {
     const doc = JSON.parse(response.text);
     expect(doc.openapi).toBe('3.1.0');
     const routesOfApp = t.server.app.routes
-      .filter((route) => route.method !== 'ALL' && (route.path.startsWith('/api/') || route.path === '/openapi.json'))
+      .filter(
+        (route) =>
+          route.method !== 'ALL' &&
+          (route.path.startsWith('/api/') || route.path === '/openapi.json'),
+      )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
     expect(routesOfApp.length).toBe(14);
     for (const [method, path] of routesOfApp) {

@@ -1,7 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateShop, type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import {
+  generateShop,
+  type ShopServerProcess,
+  startShopServer,
+} from '../../src/sample-shop/index.js';
 import { lines, makeProject, startTestServer, type TestServer, waitFor } from './server-helpers.js';
 
 const seed = 5;
@@ -84,9 +88,13 @@ describe('jobs', () => {
     expect(second.headers.get('x-has-more')).toBe(String(logLines > 2));
 
     const detail = (await t.api('GET', `/api/jobs/${id}`)).json;
-    expect(detail.progress.hosts).toContainEqual(expect.objectContaining({ host: '127.0.0.1', queued: 0, errors: 0 }));
+    expect(detail.progress.hosts).toContainEqual(
+      expect.objectContaining({ host: '127.0.0.1', queued: 0, errors: 0 }),
+    );
     expect(detail.progress.latency.samples).toBeGreaterThan(0);
-    expect(detail.progress.latency.total.p99).toBeGreaterThanOrEqual(detail.progress.latency.total.p50);
+    expect(detail.progress.latency.total.p99).toBeGreaterThanOrEqual(
+      detail.progress.latency.total.p50,
+    );
     expect(detail.progress.items.first).toHaveLength(20);
     expect(detail.progress.items.last).toHaveLength(20);
     expect(detail.progress.stats.responsesByStatus['200']).toBeGreaterThan(products);
@@ -99,7 +107,11 @@ describe('jobs', () => {
   });
 
   it('crawls a URL with no code, into the output name given', async () => {
-    const id = await submit({ url: `${shop.origin}/`, options: { maxPages: 5 }, output: 'pages.jsonl' });
+    const id = await submit({
+      url: `${shop.origin}/`,
+      options: { maxPages: 5 },
+      output: 'pages.jsonl',
+    });
     const job = await t.waitForStatus(id, ['finished', 'failed']);
     expect(job).toMatchObject({ status: 'finished', spider: 'site', output: 'pages.jsonl' });
     const items = await allItems(id);
@@ -113,7 +125,10 @@ describe('jobs', () => {
     await t.waitForStatus(running, ['running']);
     const waiting = await submit({ url: `${shop.origin}/`, options: { maxPages: 2 } });
     expect((await t.job(waiting)).status).toBe('queued');
-    await waitFor('some progress', async () => ((await t.job(running)).stats?.responses ?? 0) > 2 || undefined);
+    await waitFor(
+      'some progress',
+      async () => ((await t.job(running)).stats?.responses ?? 0) > 2 || undefined,
+    );
     const cancelled = await t.api('POST', `/api/jobs/${running}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.json.job).toMatchObject({ status: 'cancelled', reason: 'cancelled' });

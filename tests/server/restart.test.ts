@@ -3,7 +3,11 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateShop, type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import {
+  generateShop,
+  type ShopServerProcess,
+  startShopServer,
+} from '../../src/sample-shop/index.js';
 import { binPath } from '../helpers/run-cli.js';
 import { lines, makeProject, sleep, waitFor } from './server-helpers.js';
 
@@ -42,14 +46,32 @@ interface Serve {
 async function serve(): Promise<Serve> {
   const child = spawn(
     process.execPath,
-    [binPath, 'serve', '--project', project, '--data-dir', dataDir, '--port', '0', '--allow-private'],
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ARACHNE_TOKEN: '' } },
+    [
+      binPath,
+      'serve',
+      '--project',
+      project,
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--allow-private',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+      env: { ...process.env, ARACHNE_TOKEN: '' },
+    },
   );
   started.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await waitFor('the server to listen', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 30_000);
+  const url = await waitFor(
+    'the server to listen',
+    () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1],
+    30_000,
+  );
   return { child, url, stderr: () => stderr, exited };
 }
 
@@ -76,7 +98,9 @@ async function jobOf(server: Serve, id: string) {
 }
 
 async function itemCount(server: Serve, id: string): Promise<number> {
-  return Number((await call(server, 'GET', `/api/jobs/${id}/items?limit=1`)).headers.get('x-total-count'));
+  return Number(
+    (await call(server, 'GET', `/api/jobs/${id}/items?limit=1`)).headers.get('x-total-count'),
+  );
 }
 
 describe('arachne serve across restarts', () => {
@@ -85,7 +109,9 @@ describe('arachne serve across restarts', () => {
     expect(first.stderr()).toContain(join(dataDir, 'token'));
     expect((await stat(join(dataDir, 'token'))).mode & 0o777).toBe(0o600);
     const id = JSON.parse((await call(first, 'POST', '/api/jobs')).text).job.id as string;
-    await waitFor('items exported', async () => ((await itemCount(first, id)) >= 5 ? true : undefined));
+    await waitFor('items exported', async () =>
+      (await itemCount(first, id)) >= 5 ? true : undefined,
+    );
 
     process.kill(-(first.child.pid as number), 'SIGKILL');
     await first.exited;
@@ -120,7 +146,9 @@ describe('arachne serve across restarts', () => {
 
     // SIGTERM: a graceful stop; a job still running is paused, not failed.
     const next = JSON.parse((await call(second, 'POST', '/api/jobs')).text).job.id as string;
-    await waitFor('the next job to run', async () => ((await jobOf(second, next)).status === 'running' ? true : undefined));
+    await waitFor('the next job to run', async () =>
+      (await jobOf(second, next)).status === 'running' ? true : undefined,
+    );
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const third = await serve();

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SiteServer, startSite } from '../helpers/site-server.js';
 import { makeProject, sleep, startTestServer, type TestServer, waitFor } from './server-helpers.js';
-import { startSite, type SiteServer } from '../helpers/site-server.js';
 
 let site: SiteServer;
 let project: string;
 let t: TestServer;
 
 beforeAll(async () => {
-  site = await startSite({ '/': '<title>home</title>', '/robots.txt': 'User-agent: *\nAllow: /\n' });
+  site = await startSite({
+    '/': '<title>home</title>',
+    '/robots.txt': 'User-agent: *\nAllow: /\n',
+  });
   project = await makeProject();
   t = await startTestServer({ project, allowPrivate: true });
 });
@@ -18,17 +21,28 @@ afterAll(async () => {
 
 describe('schedules', () => {
   it('a schedule every second starts jobs until it is deleted', async () => {
-    const created = await t.api('POST', '/api/schedules', { cron: '* * * * * *', url: `${site.origin}/` });
+    const created = await t.api('POST', '/api/schedules', {
+      cron: '* * * * * *',
+      url: `${site.origin}/`,
+    });
     expect(created.status).toBe(201);
     const schedule = created.json.schedule;
-    expect(schedule).toMatchObject({ cron: '* * * * * *', url: `${site.origin}/`, spider: null, output: 'items.jsonl' });
+    expect(schedule).toMatchObject({
+      cron: '* * * * * *',
+      url: `${site.origin}/`,
+      spider: null,
+      output: 'items.jsonl',
+    });
     expect(Date.parse(schedule.nextRun)).toBeGreaterThan(Date.now() - 1000);
 
     const listed = (await t.api('GET', '/api/schedules')).json.schedules;
     expect(listed.map((s: { id: string }) => s.id)).toEqual([schedule.id]);
 
     const job = await waitFor('a job started by the schedule', async () => {
-      const jobs = (await t.api('GET', '/api/jobs')).json.jobs as Array<{ id: string; scheduleId: string | null }>;
+      const jobs = (await t.api('GET', '/api/jobs')).json.jobs as Array<{
+        id: string;
+        scheduleId: string | null;
+      }>;
       return jobs.find((j) => j.scheduleId === schedule.id);
     });
     expect((await t.waitForStatus(job.id, ['finished', 'failed'])).status).toBe('finished');

@@ -32,16 +32,20 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(config: Partial<ServerConfig> & { project: string }): Promise<TestServer> {
+export async function startTestServer(
+  config: Partial<ServerConfig> & { project: string },
+): Promise<TestServer> {
   const server = await startServer({ port: 0, graceMs: 2000, ...config });
-  const api = async (method: string, path: string, body?: unknown, token: string | null = server.token) => {
+  const api: TestServer['api'] = async (method, path, body, token = server.token) => {
     const headers: Record<string, string> = {};
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await server.app.request(path, {
       method,
       headers,
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      ...(body !== undefined
+        ? { body: typeof body === 'string' ? body : JSON.stringify(body) }
+        : {}),
     });
     const text = await response.text();
     let json: unknown;
@@ -76,7 +80,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns a value other than undefined; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await check();

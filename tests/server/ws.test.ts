@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 /** The HTTP status of a refused upgrade, or 101 when the WebSocket opened. */
-function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}, protocols?: string[]): Promise<number> {
+function upgradeStatus(
+  url: string,
+  options: WebSocket.ClientOptions = {},
+  protocols?: string[],
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols, options);
     ws.on('unexpected-response', (_request, response) => {
@@ -43,7 +47,10 @@ interface Client {
   next(match: (message: any) => boolean, what: string): Promise<any>;
 }
 
-async function connect(url = `${wsUrl}?token=${t.server.token}`, protocols?: string[]): Promise<Client> {
+async function connect(
+  url = `${wsUrl}?token=${t.server.token}`,
+  protocols?: string[],
+): Promise<Client> {
   const ws = new WebSocket(url, protocols);
   // biome-ignore lint/suspicious/noExplicitAny: JSON messages
   const messages: any[] = [];
@@ -76,7 +83,11 @@ describe('WebSocket authentication', () => {
   });
 
   it('has WebSockets only on /ws', async () => {
-    expect(await upgradeStatus(`${t.server.url.replace('http:', 'ws:')}/api/jobs?token=${t.server.token}`)).toBe(404);
+    expect(
+      await upgradeStatus(
+        `${t.server.url.replace('http:', 'ws:')}/api/jobs?token=${t.server.token}`,
+      ),
+    ).toBe(404);
   });
 
   it('accepts the token as a bearer.<token> subprotocol and answers with "arachne"', async () => {
@@ -97,8 +108,14 @@ describe('WebSocket protocol', () => {
       options: { concurrency: 1, perHost: 1, delayMs: 30 },
     });
     const id = created.json.job.id as string;
-    await client.next((m) => m.type === 'jobs' && m.jobs.some((job: { id: string }) => job.id === id), 'a list with the job');
-    await client.next((m) => m.type === 'job' && m.job.id === id && m.job.status === 'running', 'running');
+    await client.next(
+      (m) => m.type === 'jobs' && m.jobs.some((job: { id: string }) => job.id === id),
+      'a list with the job',
+    );
+    await client.next(
+      (m) => m.type === 'job' && m.job.id === id && m.job.status === 'running',
+      'running',
+    );
     const progress = await client.next((m) => m.type === 'progress' && m.job === id, 'progress');
     expect(progress).toMatchObject({
       stats: expect.objectContaining({ requests: expect.any(Number) }),
@@ -107,20 +124,31 @@ describe('WebSocket protocol', () => {
       errors: [],
       items: { first: expect.any(Array), last: expect.any(Array) },
     });
-    await client.next((m) => m.type === 'job' && m.job.id === id && m.job.status === 'finished', 'finished');
+    await client.next(
+      (m) => m.type === 'job' && m.job.id === id && m.job.status === 'finished',
+      'finished',
+    );
     client.ws.close();
   });
 
   it('a subscriber of one job gets its status at once, and only that job', async () => {
-    const other = await t.api('POST', '/api/jobs', { url: `${shop.origin}/`, options: { maxPages: 1 } });
-    const mine = await t.api('POST', '/api/jobs', { url: `${shop.origin}/`, options: { maxPages: 3 } });
+    const other = await t.api('POST', '/api/jobs', {
+      url: `${shop.origin}/`,
+      options: { maxPages: 1 },
+    });
+    const mine = await t.api('POST', '/api/jobs', {
+      url: `${shop.origin}/`,
+      options: { maxPages: 3 },
+    });
     const client = await connect();
     client.ws.send(JSON.stringify({ type: 'subscribe', job: mine.json.job.id }));
     await client.next((m) => m.type === 'job' && m.job.id === mine.json.job.id, 'the job at once');
     await t.waitForStatus(mine.json.job.id, ['finished']);
     await t.waitForStatus(other.json.job.id, ['finished']);
     await client.next((m) => m.type === 'job' && m.job.status === 'finished', 'finished');
-    expect(client.messages.filter((m) => m.job === other.json.job.id || m.job?.id === other.json.job.id)).toEqual([]);
+    expect(
+      client.messages.filter((m) => m.job === other.json.job.id || m.job?.id === other.json.job.id),
+    ).toEqual([]);
     expect(client.messages.some((m) => m.type === 'jobs')).toBe(false);
     client.ws.close();
   });
@@ -128,7 +156,10 @@ describe('WebSocket protocol', () => {
   it('answers bad messages and unknown jobs with an error message', async () => {
     const client = await connect();
     client.ws.send('not json');
-    await client.next((m) => m.type === 'error' && m.error.code === 'AR_BAD_REQUEST', 'bad request');
+    await client.next(
+      (m) => m.type === 'error' && m.error.code === 'AR_BAD_REQUEST',
+      'bad request',
+    );
     client.ws.send(JSON.stringify({ type: 'subscribe', job: '0123456789abcdef' }));
     await client.next((m) => m.type === 'error' && m.error.code === 'AR_NOT_FOUND', 'not found');
     client.ws.close();

@@ -78,5 +78,8 @@ export function preview(value, max = 120) {
 
 /** A status badge: the class carries the colour, the text is the status. */
 export function statusBadge(status) {
-  return el('span', { class: `badge status-${String(status).replace(/[^a-z]/g, '')}`, text: status });
+  return el('span', {
+    class: `badge status-${String(status).replace(/[^a-z]/g, '')}`,
+    text: status,
+  });
 }

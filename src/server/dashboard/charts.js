@@ -1,0 +1,132 @@
+// The job page's live charts (uPlot, loaded as a global by index.html): pages/s, status-code mix, latency.
+import { el } from './dom.js';
+
+const height = 190;
+const phases = [
+  ['dns', 'DNS', '#8e44ad'],
+  ['connect', 'connect', '#2471a3'],
+  ['tls', 'TLS', '#17a589'],
+  ['firstByte', 'first byte', '#d35400'],
+];
+
+/** 2xx green, 3xx blue, 4xx orange, 5xx red, anything else grey; codes of one class get different shades. */
+function statusColor(code, alpha = 1) {
+  const hue = { 2: 145, 3: 210, 4: 32, 5: 0 }[code[0]];
+  const shade = 32 + ((Number(code) * 7) % 5) * 7;
+  return hue === undefined
+    ? `hsla(0, 0%, ${shade}%, ${alpha})`
+    : `hsla(${hue}, 65%, ${shade}%, ${alpha})`;
+}
+
+function chartOptions(title, width, series, yLabel) {
+  return {
+    title,
+    width,
+    height,
+    scales: { x: { time: true } },
+    series: [{}, ...series],
+    axes: [{}, { label: yLabel, size: 56, labelSize: 18 }],
+    cursor: { drag: { x: false, y: false } },
+  };
+}
+
+export class JobCharts {
+  #boxes;
+  #charts = { rate: null, status: null, latency: null };
+  #statusKeys = '';
+  #resize;
+
+  /** Builds the three chart boxes into `root`. */
+  constructor(root) {
+    this.#boxes = {
+      rate: el('div', { class: 'chart', id: 'chart-rate' }),
+      status: el('div', { class: 'chart', id: 'chart-status' }),
+      latency: el('div', { class: 'chart', id: 'chart-latency' }),
+    };
+    root.append(this.#boxes.rate, this.#boxes.status, this.#boxes.latency);
+    this.#resize = new ResizeObserver(() => {
+      for (const [name, chart] of Object.entries(this.#charts)) {
+        chart?.setSize({ width: this.#width(name), height });
+      }
+    });
+    for (const box of Object.values(this.#boxes)) this.#resize.observe(box);
+  }
+
+  /** Redraws from the job's samples (see store.js). */
+  update(samples) {
+    const xs = samples.map((s) => s.t);
+    this.#draw('rate', [xs, samples.map((s) => s.rate)], () =>
+      chartOptions(
+        'Pages per second',
+        this.#width('rate'),
+        [{ label: 'pages/s', stroke: '#2471a3', fill: 'rgba(36,113,163,0.15)', width: 2 }],
+        'pages/s',
+      ),
+    );
+    this.#drawStatus(xs, samples);
+    const latency = [xs];
+    const series = [];
+    for (const [key, label, color] of phases) {
+      for (const p of ['p50', 'p90']) {
+        latency.push(samples.map((s) => (s.latency ? s.latency[key][p] : null)));
+        series.push({
+          label: `${label} ${p}`,
+          stroke: color,
+          width: p === 'p50' ? 2 : 1.5,
+          ...(p === 'p90' ? { dash: [5, 4] } : {}),
+          value: (_u, v) => (v === null || v === undefined ? '–' : `${v.toFixed(1)} ms`),
+        });
+      }
+    }
+    this.#draw('latency', latency, () =>
+      chartOptions('Latency (p50 solid, p90 dashed)', this.#width('latency'), series, 'ms'),
+    );
+  }
+
+  destroy() {
+    this.#resize.disconnect();
+    for (const chart of Object.values(this.#charts)) chart?.destroy();
+  }
+
+  /** Stacked: each series is the sum of its code and all lower codes, drawn top first so lower bands cover it. */
+  #drawStatus(xs, samples) {
+    const codes = [...new Set(samples.flatMap((s) => Object.keys(s.byStatus)))].sort();
+    const raw = codes.map((code) => samples.map((s) => s.byStatus[code] ?? 0));
+    const stacked = raw.map((_, k) =>
+      xs.map((_x, i) => raw.slice(0, k + 1).reduce((sum, r) => sum + r[i], 0)),
+    );
+    const order = codes.map((_, k) => k).reverse();
+    const keys = codes.join(',');
+    if (keys !== this.#statusKeys) {
+      this.#charts.status?.destroy();
+      this.#charts.status = null;
+      this.#statusKeys = keys;
+    }
+    const data = [xs, ...order.map((k) => stacked[k])];
+    this.#draw('status', data, () =>
+      chartOptions(
+        'Responses by status (stacked)',
+        this.#width('status'),
+        order.map((k) => ({
+          label: codes[k],
+          stroke: statusColor(codes[k]),
+          fill: statusColor(codes[k], 0.45),
+          width: 1.5,
+          value: (_u, _v, _series, index) => (index === null ? '–' : String(raw[k][index] ?? '–')),
+        })),
+        'responses',
+      ),
+    );
+  }
+
+  #draw(name, data, options) {
+    if (!globalThis.uPlot) return;
+    const chart = this.#charts[name];
+    if (chart) chart.setData(data);
+    else this.#charts[name] = new globalThis.uPlot(options(), data, this.#boxes[name]);
+  }
+
+  #width(name) {
+    return Math.max(240, this.#boxes[name].clientWidth);
+  }
+}

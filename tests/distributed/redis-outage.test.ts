@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, crawlPrefix, readCrawlStatus } from '../../src/distributed/index.js';
+import {
+  generateShop,
+  type ShopServerProcess,
+  startShopServer,
+} from '../../src/sample-shop/index.js';
+import { binPath } from '../helpers/run-cli.js';
+import { requireService } from '../helpers/services.js';
+
+// This test runs its own redis-server on another port (with persistence), so the machine's Redis stays untouched.
+const redisServerUp = await requireService('redis-server binary', async () => {
+  await new Promise<void>((resolve, reject) => {
+    const probe = spawn('redis-server', ['--version']);
+    probe.on('error', reject);
+    probe.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('Ready to accept connections')) resolve(child);
+    });
+    child.on('exit', (code) =>
+      reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)),
+    );
+  });
+}
+
+describe.skipIf(!redisServerUp)('a shared crawl through a Redis outage', () => {
+  const products = 400;
+  const seed = 31;
+  let shop: ShopServerProcess;
+  let redis: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    shop = await startShopServer({ seed, products, delayMs: 10 });
+  });
+  afterAll(async () => {
+    redis?.kill('SIGKILL');
+    await shop?.stop();
+  });
+
+  it('pauses while Redis is down, resumes when it is back, and loses nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-redis-outage-'));
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}/0`;
+    redis = await startRedis(port, dir);
+    const out = join(dir, 'items.jsonl');
+    const args = [
+      fileURLToPath(new URL('../../examples/shop.ts', import.meta.url)),
+      '--start',
+      `${shop.origin}/`,
+      '--frontier',
+      url,
+      '--crawl-id',
+      'outage',
+      '--per-host',
+      '2',
+      '--no-progress',
+      '--log-level',
+      'warn',
+      '-o',
+      out,
+    ];
+    const crawler = spawn(process.execPath, [binPath, 'crawl', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    crawler.stdout?.on('data', (chunk) => (log += chunk));
+    crawler.stderr?.on('data', (chunk) => (log += chunk));
+    const exited = new Promise<number | null>((resolve) => crawler.on('close', resolve));
+
+    const watcher = await connectRedis(url, { connectTimeoutMs: 5000 });
+    while ((await readCrawlStatus(watcher, crawlPrefix('outage'))).done < 100) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await watcher.quit();
+    const doneBefore = (await readFile(out, 'utf8').catch(() => '')).split('\n').length;
+
+    // Redis goes away for three seconds (a clean shutdown writes the append-only file), then comes back.
+    redis.kill('SIGTERM');
+    await new Promise((resolve) => redis?.on('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    redis = await startRedis(port, dir);
+
+    expect(await exited, log).toBe(0);
+    expect(log).toContain('Redis unreachable');
+    expect(log).toContain('Redis is back');
+    expect(log.match(/Redis unreachable/g)).toHaveLength(1);
+    const lines = (await readFile(out, 'utf8')).split('\n').filter((line) => line !== '');
+    const urls = lines.map((line) => (JSON.parse(line) as { url: string }).url).sort();
+    const expected = generateShop({ seed, products })
+      .expectedItems()
+      .map((item) => `${shop.origin}${item.url}`);
+    expect(urls).toEqual(expected.sort());
+    expect(doneBefore).toBeLessThan(products);
+  }, 90_000);
+});

@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binPath, runCli } from '../helpers/run-cli.js';
+import { type SiteServer, startSite } from '../helpers/site-server.js';
+import { makeProject, waitFor } from './server-helpers.js';
+
+let site: SiteServer;
+let project: string;
+let smtp: SMTPServer;
+let smtpPort: number;
+const mails: Array<{ to: string[]; raw: string }> = [];
+let server: ChildProcess | undefined;
+
+beforeAll(async () => {
+  site = await startSite({
+    '/': '<title>home</title>',
+    '/robots.txt': 'User-agent: *\nAllow: /\n',
+  });
+  project = await makeProject();
+  smtp = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        mails.push({
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString(),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  smtpPort = (smtp.server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  if (server?.exitCode === null) server.kill('SIGKILL');
+  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await site?.close();
+});
+
+describe('arachne serve (command line)', () => {
+  it.each([
+    [['serve'], /--project/],
+    [['serve', '--project', '/no/such/dir'], /no such directory/],
+    [['serve', '--project', '.', '--max-jobs', '0'], /--max-jobs/],
+    [['serve', '--project', '.', '--port', 'http'], /--port/],
+    [['serve', '--project', '.', '--smtp-host', 'localhost'], /--mail-from/],
+    [
+      [
+        'serve',
+        '--project',
+        '.',
+        '--smtp-host',
+        'h',
+        '--mail-from',
+        'a@b',
+        '--mail-to',
+        'c@d',
+        '--smtp-user',
+        'u',
+      ],
+      /--smtp-pass-env/,
+    ],
+  ])('%j is a usage error (exit 2)', async (args, message) => {
+    const result = await runCli(args as string[]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('--help describes the command', async () => {
+    const result = await runCli(['serve', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--allow-private');
+  });
+
+  it('mails a report when a job finishes, with the SMTP flags', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'arachne-serve-mail-'));
+    const child = spawn(
+      process.execPath,
+      [
+        binPath,
+        'serve',
+        '--project',
+        project,
+        '--data-dir',
+        dataDir,
+        '--port',
+        '0',
+        '--allow-private',
+        '--smtp-host',
+        '127.0.0.1',
+        '--smtp-port',
+        String(smtpPort),
+        '--mail-from',
+        'arachne@example.test',
+        '--mail-to',
+        'ops@example.test, dev@example.test',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, ARACHNE_TOKEN: 'a-token-for-this-test-only' },
+      },
+    );
+    server = child;
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
+    const url = await waitFor('listening', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1]);
+    expect(stderr).toContain('ARACHNE_TOKEN');
+    await expect(readFile(join(dataDir, 'token'))).rejects.toThrow();
+    const response = await fetch(`${url}/api/jobs`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer a-token-for-this-test-only',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ url: `${site.origin}/` }),
+    });
+    expect(response.status).toBe(201);
+    const { job } = (await response.json()) as { job: { id: string } };
+    const mail = await waitFor('the mail', () =>
+      mails.find((m) => m.raw.includes(job.id.slice(0, 8))),
+    );
+    expect(mail.to.sort()).toEqual(['dev@example.test', 'ops@example.test']);
+    expect(mail.raw).toMatch(/Subject: .*finished/);
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+  });
+});
