@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await Promise.all([shop?.stop(), site?.close()]);
   });
 
-  const text = (selector: string) => page.locator(selector).innerText();
+  const text = async (selector: string) => (await page.locator(selector).textContent()) ?? '';
   const count = async (selector: string) => Number((await text(selector)).replace(/,/g, ''));
 
   it('refuses a wrong token and keeps asking for one', async () => {
@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await page.click('#login-button');
     await page.locator('#login-error').filter({ hasText: 'refused' }).waitFor();
     expect(await page.isVisible('#main')).toBe(false);
-    expect(await page.evaluate(() => sessionStorage.getItem('arachne.token'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('arachne.token')")).toBeNull();
   });
 
   it('signs in and follows a no-code crawl of the shop live until every allowed page is in', async () => {
@@ -113,9 +113,9 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
 
     // The run's last progress (hosts, items) may arrive up to 500 ms after the job's status: the feed throttles it.
     const hostRow = page.locator('#hosts-body tr[data-host]');
-    await expect.poll(() => hostRow.locator('td').nth(3).innerText()).toBe(String(expectedPages));
+    await expect.poll(() => hostRow.locator('td').nth(3).textContent()).toBe(String(expectedPages));
     expect(await hostRow.count()).toBe(1);
-    expect(await hostRow.first().innerText()).toContain(new URL(shop.origin).hostname);
+    expect(await hostRow.first().textContent()).toContain(new URL(shop.origin).hostname);
     for (const chart of ['#chart-rate', '#chart-status', '#chart-latency']) {
       expect(await page.locator(`${chart} canvas`).count()).toBe(1);
     }
@@ -127,7 +127,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await page.click('a.back');
     const jobRow = page.locator('#jobs-body tr').first();
     await jobRow.locator('.badge').filter({ hasText: 'finished' }).waitFor();
-    expect(await jobRow.locator('.pages').innerText()).toBe(String(expectedPages));
+    expect(await jobRow.locator('.pages').textContent()).toBe(String(expectedPages));
     await page.screenshot({ path: `${outputDir}dashboard-jobs.png`, fullPage: true });
   });
 
@@ -143,6 +143,28 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(await count('#job-items')).toBe(products);
   });
 
+  it('pauses, resumes and cancels a running job with its buttons', async () => {
+    await page.goto(`${t.server.url}/#/`);
+    await page.selectOption('#spider-select', '');
+    await page.fill('#start-url', `${shop.origin}/`);
+    await page.fill('#opt-concurrency', '1');
+    await page.click('#start-button');
+    await page.waitForURL(/#\/job\/[0-9a-f]{16}$/);
+    const status = page.locator('#job-status');
+    const button = (action: string) => page.locator(`#job-actions button[data-action="${action}"]`);
+    await status.filter({ hasText: 'running' }).waitFor();
+    expect(await button('resume').isDisabled()).toBe(true);
+    await button('pause').click();
+    await status.filter({ hasText: 'paused' }).waitFor({ timeout: 10_000 });
+    const pausedAt = await count('#job-pages');
+    await button('resume').click();
+    await status.filter({ hasText: 'running' }).waitFor({ timeout: 10_000 });
+    await button('cancel').click();
+    await status.filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
+    expect(await button('cancel').isDisabled()).toBe(true);
+    expect(await count('#job-pages')).toBeGreaterThanOrEqual(pausedAt);
+  });
+
   it('shows scraped text as text: markup in an item never becomes an element', async () => {
     await page.goto(`${t.server.url}/#/`);
     await page.selectOption('#spider-select', '');
@@ -153,7 +175,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await page.locator('#job-status').filter({ hasText: 'finished' }).waitFor({ timeout: 15_000 });
     await page.locator('#items-body').filter({ hasText: '<img src=x' }).waitFor();
     expect(await page.locator('#main img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(pageErrors).toEqual([]);
   });
 });

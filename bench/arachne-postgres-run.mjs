@@ -1,0 +1,3 @@
+// Arachne with items to postgres: see arachne-run.mjs.
+process.env.ARACHNE_BENCH_VARIANT = 'postgres';
+await import('./arachne-run.mjs');
