@@ -57,7 +57,8 @@ const stats = await crawl(spider, {
 });
 const measured = meter.stop();
 if (variant === 'jsonl') {
-  for (const line of readFileSync(outputs.jsonl.output, 'utf8').split('\n')) if (line) extracted.push(JSON.parse(line));
+  for (const line of readFileSync(outputs.jsonl.output, 'utf8').split('\n'))
+    if (line) extracted.push(JSON.parse(line));
 }
 if (variant === 'postgres') {
   const { default: pg } = await import('pg');

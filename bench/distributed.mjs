@@ -14,7 +14,9 @@ const workerCounts = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Numbe
 const memoryUrls = Number(process.env.BENCH_REDIS_URLS ?? 200_000);
 
 const { startShopServer } = await import('../dist/sample-shop/index.js');
-const { connectRedis, crawlPrefix, readCrawlStatus, RedisFrontier } = await import('../dist/distributed/index.js');
+const { connectRedis, crawlPrefix, readCrawlStatus, RedisFrontier } = await import(
+  '../dist/distributed/index.js'
+);
 const { createRequest } = await import('../dist/crawler/request.js');
 
 const client = await connectRedis(redisUrl);
@@ -28,18 +30,30 @@ async function dropCrawl(id) {
   } while (cursor !== '0');
 }
 
-/** Commands Redis has processed since it started (scripts count as one each). */
+/** Round trips (script calls, transactions, plain commands) and all commands run, including those inside scripts. */
 async function totalCommands() {
-  const info = await client.info('stats');
-  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
+  const info = await client.info('commandstats');
+  let scripts = 0;
+  let all = 0;
+  for (const [, name, calls] of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) {
+    all += Number(calls);
+    if (name === 'evalsha' || name === 'eval') scripts += Number(calls);
+  }
+  return { scripts, all };
 }
 
 function run(command, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [bin, command, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let errors = '';
     child.stderr.on('data', (chunk) => (errors += chunk));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${errors.slice(-400)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} exited ${code}: ${errors.slice(-400)}`)),
+    );
   });
 }
 
@@ -49,8 +63,24 @@ const spiderFile = join(benchDir, '..', 'examples', 'shop.ts');
 try {
   for (const workers of workerCounts) {
     const crawlId = `bench-${workers}w-${Date.now()}`;
-    const common = [spiderFile, '--start', `${shop.origin}/`, '--frontier', redisUrl, '--crawl-id', crawlId];
-    const flags = ['--concurrency', '32', '--per-host', '32', '--no-progress', '--log-level', 'error'];
+    const common = [
+      spiderFile,
+      '--start',
+      `${shop.origin}/`,
+      '--frontier',
+      redisUrl,
+      '--crawl-id',
+      crawlId,
+    ];
+    const flags = [
+      '--concurrency',
+      '32',
+      '--per-host',
+      '32',
+      '--no-progress',
+      '--log-level',
+      'error',
+    ];
     const commandsBefore = await totalCommands();
     const started = performance.now();
     await Promise.all([
@@ -59,19 +89,20 @@ try {
     ]);
     const seconds = (performance.now() - started) / 1000;
     const status = await readCrawlStatus(client, crawlPrefix(crawlId));
-    const commands = (await totalCommands()) - commandsBefore;
+    const after = await totalCommands();
     const row = {
       workers,
       pages: status.stats.responses,
       seconds,
       pagesPerSecond: status.stats.responses / seconds,
       items: status.items,
-      redisCommandsPerPage: commands / status.stats.responses,
+      scriptCallsPerPage: (after.scripts - commandsBefore.scripts) / status.stats.responses,
+      redisCommandsPerPage: (after.all - commandsBefore.all) / status.stats.responses,
     };
     results.throughput.push(row);
     console.log(
       `${workers} worker(s): ${row.pages} pages in ${seconds.toFixed(1)} s = ${row.pagesPerSecond.toFixed(0)} pages/s, ` +
-        `${row.redisCommandsPerPage.toFixed(1)} Redis commands per page (${row.items} items)`,
+        `${row.scriptCallsPerPage.toFixed(2)} script calls and ${row.redisCommandsPerPage.toFixed(0)} Redis commands per page (${row.items} items)`,
     );
     await dropCrawl(crawlId);
   }
@@ -88,7 +119,9 @@ const frontier = new RedisFrontier(client, { crawlId, seenBucketBits });
 for (let i = 0; i < memoryUrls; i += 5000) {
   const batch = [];
   for (let j = i; j < Math.min(memoryUrls, i + 5000); j++) {
-    batch.push(createRequest(`https://shop-${j % 1000}.example/category/item-${j}/page-${j % 13}.html`));
+    batch.push(
+      createRequest(`https://shop-${j % 1000}.example/category/item-${j}/page-${j % 13}.html`),
+    );
   }
   await frontier.add(batch);
 }

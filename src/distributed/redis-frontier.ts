@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostOf } from '../crawler/canonical-url.js';
 import { fingerprintHalves } from '../crawler/fingerprint.js';
+import { FingerprintSet } from '../crawler/fingerprint-set.js';
 import type { Failure, Frontier, Outcome } from '../crawler/frontier.js';
 import type { ItemSource } from '../crawler/item-export.js';
 import type { Request } from '../crawler/request.js';
@@ -73,6 +74,8 @@ export class RedisFrontier implements Frontier, ItemSource {
   readonly #leases = new Map<string, string>();
   readonly #renewTimer: NodeJS.Timeout;
   readonly #halves = new Uint32Array(2);
+  /** Fingerprints this worker has sent to the shared seen set (a local cache of it, 16–24 bytes each). */
+  readonly #sent = new FingerprintSet();
 
   constructor(client: RedisClient, options: RedisFrontierOptions) {
     this.#client = client;
@@ -93,13 +96,14 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Seeds the crawl (even with nothing to add: it marks the crawl as started). */
   async add(requests: readonly Request[]): Promise<Request[]> {
+    const fresh = this.#unknown(requests);
     const flags = (await scripts.add.run(this.#client, this.key, [
       this.prefix,
       this.#perHost,
       this.#mode,
-      ...this.#childArgs(requests),
+      ...this.#childArgs(fresh),
     ])) as number[];
-    return requests.filter((_, i) => flags[i] === 1);
+    return fresh.filter((_, i) => flags[i] === 1);
   }
 
   async markSeen(request: Request): Promise<boolean> {
@@ -133,6 +137,7 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   async complete(request: Request, outcome: Outcome): Promise<Request[]> {
     const lease = this.#takeLease(request);
+    const children = this.#unknown(outcome.children);
     const items = outcome.items.map((item) => JSON.stringify(item));
     const result = (await scripts.complete.run(this.#client, this.key, [
       this.prefix,
@@ -141,11 +146,11 @@ export class RedisFrontier implements Frontier, ItemSource {
       lease,
       String(items.length),
       ...items,
-      ...this.#childArgs(outcome.children),
+      ...this.#childArgs(children),
     ])) as number[] | number;
     if (result === -1) return []; // the lease lapsed: another worker owns this request now
     const flags = result as number[];
-    return outcome.children.filter((_, i) => flags[i] === 1);
+    return children.filter((_, i) => flags[i] === 1);
   }
 
   async fail(request: Request, failure: Failure): Promise<void> {
@@ -270,6 +275,24 @@ export class RedisFrontier implements Frontier, ItemSource {
     } catch {
       // Redis is away: the connection reports it; the next tick tries again.
     }
+  }
+
+  /**
+   * Drops requests this worker already sent to Redis: they are in the shared seen set for good, so there is no
+   * need to ask again. Most links of a page were seen before; this keeps them off the wire and out of the scripts.
+   */
+  #unknown(requests: readonly Request[]): Request[] {
+    const fresh: Request[] = [];
+    for (const request of requests) {
+      const [high, low] = fingerprintHalves(
+        request.method,
+        request.url,
+        request.body,
+        this.#halves,
+      ) as unknown as [number, number];
+      if (this.#sent.addHalves(high, low)) fresh.push(request);
+    }
+    return fresh;
   }
 
   #childArgs(requests: readonly Request[]): string[] {
