@@ -85,11 +85,17 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   get(id: string): Job {
     const job = isId(id) ? this.#options.store.getJob(id) : undefined;
     if (!job) throw notFound(`no job with id "${id}"`);
-    return job;
+    return this.#live(job);
   }
 
   list(status?: JobStatus): Job[] {
-    return this.#options.store.listJobs(listLimit, status);
+    return this.#options.store.listJobs(listLimit, status).map((job) => this.#live(job));
+  }
+
+  /** The stored job with the stats of its running child (the store is written only every few seconds). */
+  #live(job: Job): Job {
+    const progress = this.#active.get(job.id)?.progress;
+    return progress ? { ...job, stats: progress.stats } : job;
   }
 
   progress(id: string): Progress | null {
@@ -122,12 +128,12 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   /** Stops every running child gracefully; their jobs become paused ('server stopped'). */
   async shutdown(): Promise<void> {
     this.#closing = true;
-    await Promise.all(
-      [...this.#active.values()].map((active) => {
-        active.intent ??= 'shutdown';
-        return active.run?.stop();
-      }),
-    );
+    for (const active of this.#active.values()) {
+      active.intent ??= 'shutdown';
+      // A job still being launched has no child yet: #launch stops it as soon as it exists.
+      void active.run?.stop();
+    }
+    await Promise.all([...this.#active.keys()].map((id) => this.#settled(id)));
   }
 
   async #stop(job: Job, intent: Intent, idle: JobStatus[], idleStatus: JobStatus): Promise<Job> {
@@ -174,14 +180,19 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         finishedAt: null,
         runs: next.runs + 1,
       });
-      void this.#launch(job, active).catch((error: unknown) =>
-        this.#finish(job.id, active, {
-          closed: undefined,
-          failed: { error: (error as Error).message, stats: null },
-          code: null,
-          signal: null,
-        }),
-      );
+      void this.#launch(job, active)
+        .catch((error: unknown) =>
+          this.#finish(job.id, active, {
+            closed: undefined,
+            failed: { error: (error as Error).message, stats: null },
+            code: null,
+            signal: null,
+          }),
+        )
+        .catch((error: unknown) => {
+          // Recording the end failed too (the database is gone?): say so rather than crash the server.
+          process.stderr.write(`arachne serve: job ${job.id}: ${(error as Error).message}\n`);
+        });
     }
   }
 

@@ -36,6 +36,10 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
     await send({ type: 'failed', error: message, stats: null });
     return 1;
   }
+  if (controller.signal.aborted) {
+    log('INFO stopped before the crawl started');
+    return 0;
+  }
   const options: RunOptions & { allowPrivate?: boolean } = {
     ...task.options,
     state: task.statePath,

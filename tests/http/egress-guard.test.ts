@@ -406,14 +406,15 @@ describe('a crawl with allowPrivate false', () => {
     expect(withoutRobots.errorsByCode).toEqual({ AR_EGRESS_DENIED: 1 });
     expect(withoutRobots.retries).toBe(0);
     expect(withoutRobots.items).toBe(0);
-    // With robots.txt on, its fetch is refused too: the origin is unreachable, so the page is not even tried.
+    // With robots.txt on, its fetch is refused too, and the page fails with the egress code, not as robots-denied.
     const withRobots = await crawl(spider(`${local.origin}/`), {
       logLevel: 'silent',
       allowPrivate: false,
       sitemaps: true,
     });
     expect(withRobots.items).toBe(0);
-    expect(withRobots.robotsDenied).toBe(1);
+    expect(withRobots.errorsByCode).toEqual({ AR_EGRESS_DENIED: 1 });
+    expect(withRobots.robotsDenied).toBe(0);
     expect(local.connections).toBe(0);
   });
 

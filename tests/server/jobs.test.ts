@@ -38,8 +38,8 @@ afterAll(async () => {
   await shop?.stop();
 });
 
-/** A crawl of the shop slow enough to be caught in the middle: one request at a time, 40 ms apart. */
-const slow = { concurrency: 1, perHost: 1, delayMs: 40 };
+/** A crawl of the shop slow enough to be caught in the middle: one request at a time, 25 ms apart. */
+const slow = { concurrency: 1, perHost: 1, delayMs: 25 };
 
 async function submit(body: object): Promise<string> {
   const response = await t.api('POST', '/api/jobs', body);

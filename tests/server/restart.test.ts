@@ -85,7 +85,7 @@ async function call(server: Serve, method: string, path: string) {
           body: JSON.stringify({
             spider: 'shop',
             start: [`${shop.origin}/`],
-            options: { concurrency: 1, perHost: 1, delayMs: 40 },
+            options: { concurrency: 1, perHost: 1, delayMs: 25 },
           }),
         }
       : {}),
