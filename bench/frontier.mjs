@@ -2,9 +2,9 @@
 // frontiers, each in its own process, and reports peak RSS, bytes per seen URL and operations per second.
 // Run after `npm run build`: node bench/frontier.mjs [N]
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const total = Number(process.argv[2] ?? process.env.BENCH_FRONTIER_URLS ?? 5_000_000);
@@ -24,6 +24,7 @@ async function child(mode) {
   const { MemoryFrontier } = await import('../dist/crawler/frontier.js');
   const { createRequest } = await import('../dist/crawler/request.js');
   const ready = () => true;
+  globalThis.gc?.();
   const baseline = process.memoryUsage().rss;
   if (mode === 'memory') {
     // Add in chunks and drain each: the queue stays small, the seen set grows to N.
@@ -88,11 +89,12 @@ if (process.env.ARACHNE_FRONTIER_BENCH_CHILD) {
 }
 
 const results = [];
+// Each mode in its own process, so one's garbage does not count against the other.
 for (const mode of ['memory', 'sqlite']) {
   const result = await new Promise((resolve, reject) => {
     const worker = fork(fileURLToPath(import.meta.url), [String(total)], {
       env: { ...process.env, ARACHNE_FRONTIER_BENCH_CHILD: mode },
-      execArgv: ['--max-old-space-size=8192'],
+      execArgv: ['--max-old-space-size=8192', '--expose-gc'],
     });
     worker.once('message', resolve);
     worker.once(
@@ -105,6 +107,11 @@ for (const mode of ['memory', 'sqlite']) {
 }
 
 const [memory, sqlite] = results;
+mkdirSync(join(dirname(fileURLToPath(import.meta.url)), 'out'), { recursive: true });
+writeFileSync(
+  join(dirname(fileURLToPath(import.meta.url)), 'out', 'frontier.json'),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
 console.log(`\nFrontier at ${total.toLocaleString('en')} URLs`);
 console.log(
   `memory: ${memory.cyclesPerSecond.toFixed(0)} add+next+complete/s, peak RSS ${memory.peakRssMb.toFixed(0)} MB, RSS growth ${memory.rssGrowthBytesPerUrl.toFixed(1)} B per seen URL`,

@@ -19,6 +19,12 @@ const CONCURRENCY = 32;
 const MODES = { main: 0, 'worker-1': 1, 'worker-2': 2, 'fetch-only': 0 };
 const MODE_LIST = (process.env.BENCH_MODES ?? 'main,worker-1,worker-2').split(',');
 const RUN_TIMEOUT_MS = 300_000;
+// Other jobs share this machine: each run starts on a quiet machine, and a run during which other processes used
+// more than MAX_FOREIGN_CORES on average is kept in the JSON but left out of the medians and retried.
+const QUIET_PERCENT = 10;
+const QUIET_WAIT_MS = 180_000;
+const MAX_FOREIGN_CORES = 0.1;
+const MAX_ATTEMPTS = 6;
 const CLOCK_TICKS_PER_SECOND = 100; // `getconf CLK_TCK` on Linux
 
 /** Decode + parse + the bench spider's extraction: the work that may move off the main thread. */
@@ -71,7 +77,7 @@ const machineJiffies = () =>
   });
 
 // ---- Child process: one measured run of one mode -----------------------------------------------------------------
-async function childRun(mode, origin) {
+async function childRun(mode, origin, serverPid) {
   const require = createRequire(new URL('package.json', root));
   const { Pool, request } = await import(pathToFileURL(require.resolve('undici')).href);
   const { decodeBody } = await load('dist/http/index.js');
@@ -81,6 +87,8 @@ async function childRun(mode, origin) {
   const parseHere = makeParser(decodeBody, parseHtml);
   const workerCount = MODES[mode];
 
+  const machineStart = machineJiffies();
+  const serverCpuStart = processCpuMs(serverPid);
   const cpuStart = process.cpuUsage();
   const started = performance.now();
   // Worker start-up is inside the measurement: a crawl pays it. Reported separately so it can be subtracted.
@@ -151,6 +159,9 @@ async function childRun(mode, origin) {
   await Promise.all(Array.from({ length: CONCURRENCY }, fetcher));
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
+  const serverCpuMs =
+    serverCpuStart === undefined ? undefined : processCpuMs(serverPid) - serverCpuStart;
+  const machineEnd = machineJiffies();
   await Promise.all(workers.map((worker) => worker.terminate()));
   await pool.close();
 
@@ -166,6 +177,17 @@ async function childRun(mode, origin) {
     )
       wrong++;
   }
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  let machine = {};
+  if (machineStart !== undefined && serverCpuMs !== undefined) {
+    const busyMs = ((machineEnd[0] - machineStart[0]) * 1000) / CLOCK_TICKS_PER_SECOND;
+    const totalMs = ((machineEnd[1] - machineStart[1]) * 1000) / CLOCK_TICKS_PER_SECOND;
+    machine = {
+      machineBusyPercent: (100 * busyMs) / totalMs,
+      // CPU that neither the crawler nor the shop server used: other jobs on the machine (±10 ms jiffy rounding).
+      foreignCores: Math.max(0, busyMs - cpuMs - serverCpuMs) / wallMs,
+    };
+  }
   return {
     mode,
     pages: items.length,
@@ -174,7 +196,9 @@ async function childRun(mode, origin) {
     distinctLinks: seenLinks.size,
     wallMs,
     workerStartMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs,
+    serverCpuMs,
+    ...machine,
     peakRssBytes: peakRssBytes() ?? process.memoryUsage.rss(),
   };
 }
@@ -182,10 +206,8 @@ async function childRun(mode, origin) {
 // ---- Parent: server, alternation, table, JSON --------------------------------------------------------------------
 function runChild(mode, origin, serverPid) {
   return new Promise((resolve, reject) => {
-    const serverCpuBefore = processCpuMs(serverPid);
-    const machineBefore = machineJiffies();
     const loadBefore = os.loadavg()[0];
-    const child = fork(new URL(import.meta.url), ['--child', mode, origin], {
+    const child = fork(new URL(import.meta.url), ['--child', mode, origin, String(serverPid)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
@@ -195,21 +217,23 @@ function runChild(mode, origin, serverPid) {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (!result) return reject(new Error(`${mode} run exited with code ${code} and no result`));
-      const serverCpuAfter = processCpuMs(serverPid);
-      const machineAfter = machineJiffies();
-      resolve({
-        ...result,
-        // The server's CPU over the child's whole life (imports included), ~10 ms resolution.
-        serverCpuMs: serverCpuBefore === undefined ? undefined : serverCpuAfter - serverCpuBefore,
-        machineBusyPercent:
-          machineBefore === undefined
-            ? undefined
-            : (100 * (machineAfter[0] - machineBefore[0])) / (machineAfter[1] - machineBefore[1]),
-        loadAverage1mBefore: loadBefore,
-      });
+      if (!result) reject(new Error(`${mode} run exited with code ${code} and no result`));
+      else resolve({ ...result, loadAverage1mBefore: loadBefore });
     });
   });
+}
+
+/** Waits (bounded) until the whole machine was < QUIET_PERCENT busy over one second; returns the seconds waited. */
+async function waitForQuiet() {
+  const started = performance.now();
+  while (performance.now() - started < QUIET_WAIT_MS) {
+    const before = machineJiffies();
+    if (before === undefined) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = machineJiffies();
+    if ((100 * (after[0] - before[0])) / (after[1] - before[1]) < QUIET_PERCENT) break;
+  }
+  return (performance.now() - started) / 1000;
 }
 
 const median = (values) => {
@@ -236,24 +260,36 @@ async function parentRun() {
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < order.length; i++) {
         const mode = order[(i + round) % order.length];
-        const run = await runChild(mode, server.origin, server.pid);
-        if (run.pages !== PRODUCTS || run.failed || (mode !== 'fetch-only' && run.wrong))
-          throw new Error(`bad run: ${JSON.stringify(run)}`);
-        run.round = round;
-        runs.push(run);
-        console.log(
-          `round ${round + 1} ${mode.padEnd(8)} ${(run.pages / (run.wallMs / 1000)).toFixed(0)} pages/s, ` +
-            `cpu ${(run.cpuMs / 1000).toFixed(2)} s, machine busy ${run.machineBusyPercent?.toFixed(0)} %`,
-        );
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          const waitedSeconds = await waitForQuiet();
+          const run = await runChild(mode, server.origin, server.pid);
+          if (run.pages !== PRODUCTS || run.failed || (mode !== 'fetch-only' && run.wrong))
+            throw new Error(`bad run: ${JSON.stringify(run)}`);
+          run.round = round;
+          run.attempt = attempt;
+          run.waitedForQuietSeconds = waitedSeconds;
+          run.disturbed = (run.foreignCores ?? 0) > MAX_FOREIGN_CORES;
+          runs.push(run);
+          console.log(
+            `round ${round + 1} ${mode.padEnd(10)} ${(run.pages / (run.wallMs / 1000)).toFixed(0).padStart(5)} pages/s, ` +
+              `cpu ${(run.cpuMs / 1000).toFixed(2)} s, machine busy ${run.machineBusyPercent?.toFixed(0)} %, ` +
+              `other jobs ${run.foreignCores?.toFixed(2)} cores${run.disturbed ? '  DISTURBED, retrying' : ''}`,
+          );
+          if (!run.disturbed) break;
+        }
       }
     }
     const serverStats = await server.stats();
     const summary = MODE_LIST.map((mode) => {
-      const mine = runs.filter((run) => run.mode === mode);
+      const clean = runs.filter((run) => run.mode === mode && !run.disturbed);
+      // A mode that never got a quiet run is summarised from all its runs, and says so.
+      const mine = clean.length > 0 ? clean : runs.filter((run) => run.mode === mode);
       const pagesPerSecond = mine.map((run) => run.pages / (run.wallMs / 1000));
       return {
         mode,
         runs: mine.length,
+        cleanRunsOnly: clean.length > 0,
+        disturbedRuns: runs.filter((run) => run.mode === mode && run.disturbed).length,
         pagesPerSecond: median(pagesPerSecond),
         pagesPerSecondMin: Math.min(...pagesPerSecond),
         pagesPerSecondMax: Math.max(...pagesPerSecond),
@@ -264,11 +300,12 @@ async function parentRun() {
           ? median(mine.map((run) => run.serverCpuMs / run.pages))
           : undefined,
         machineBusyPercent: median(mine.map((run) => run.machineBusyPercent ?? Number.NaN)),
+        foreignCores: median(mine.map((run) => run.foreignCores ?? Number.NaN)),
       };
     });
     const base = summary[0].pagesPerSecond;
     console.log(
-      '\nmode       pages/s (min–max)     vs main  CPU s/1k  peak RSS MB  worker start ms  server CPU s/1k  machine busy %',
+      '\nmode       pages/s (min–max)     vs main  CPU s/1k  peak RSS MB  worker start ms  server CPU s/1k  machine busy %  runs (disturbed)',
     );
     for (const row of summary) {
       console.log(
@@ -280,7 +317,8 @@ async function parentRun() {
           `${row.peakRssMb.toFixed(0).padStart(13)}` +
           `${row.workerStartMs.toFixed(0).padStart(17)}` +
           `${row.serverCpuSecondsPer1kPages?.toFixed(2).padStart(17) ?? '              n/a'}` +
-          `${row.machineBusyPercent.toFixed(0).padStart(16)}`,
+          `${row.machineBusyPercent.toFixed(0).padStart(16)}` +
+          `${String(row.runs).padStart(8)} (${row.disturbedRuns})${row.cleanRunsOnly ? '' : ' ALL DISTURBED'}`,
       );
     }
     const outDir = new URL('bench/out/', root);
@@ -296,11 +334,20 @@ async function parentRun() {
             cpuModel: os.cpus()[0]?.model,
             loadAverageAtEnd: os.loadavg(),
           },
-          settings: { seed: SEED, products: PRODUCTS, concurrency: CONCURRENCY, rounds },
+          settings: {
+            seed: SEED,
+            products: PRODUCTS,
+            concurrency: CONCURRENCY,
+            rounds,
+            modes: MODE_LIST,
+            quietPercent: QUIET_PERCENT,
+            maxForeignCores: MAX_FOREIGN_CORES,
+          },
           notes: [
             'Each run: a fresh child process fetching all product pages once; pages/s over the whole run, worker start-up included.',
-            'cpuMs: process.cpuUsage() of the crawler child (all its threads). serverCpuMs: /proc/<pid>/stat of the shop server over the child lifetime.',
-            'machineBusyPercent: whole machine (/proc/stat) during the child lifetime, other jobs included.',
+            'cpuMs: process.cpuUsage() of the crawler child (all its threads) over the measured window.',
+            'machineBusyPercent: whole machine (/proc/stat) during the measured window, other jobs included. serverCpuMs is over the same window.',
+            `foreignCores: machine busy time minus crawler and server CPU, per wall second. Runs above ${MAX_FOREIGN_CORES} are marked disturbed, retried, and left out of the summary.`,
           ],
           summary,
           server: { peakRssBytes: serverStats.peakRssBytes },
@@ -317,7 +364,7 @@ async function parentRun() {
 
 if (isMainThread) {
   if (process.argv[2] === '--child') {
-    const result = await childRun(process.argv[3], process.argv[4]);
+    const result = await childRun(process.argv[3], process.argv[4], Number(process.argv[5]));
     process.send(result, () => process.exit(0));
   } else {
     await parentRun();

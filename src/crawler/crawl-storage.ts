@@ -106,6 +106,7 @@ async function openShared(
   }
   const alreadyFinished = await frontier.isFinished();
   const publisher = publishStats(client, frontier.prefix, frontier.workerId, stats);
+  await publisher.publish(); // the first heartbeat: this worker is alive from now on
   const timer = setInterval(() => publisher.publish().catch(() => {}), 1000);
   timer.unref();
   const output = alreadyFinished

@@ -6,7 +6,7 @@ import { defaultUserAgent } from '../version.js';
 import { openCrawlStorage } from './crawl-storage.js';
 import { buildDownloadChain } from './download-chain.js';
 import { Engine } from './engine.js';
-import { CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
+import { type CloseReason, CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
 import { ItemWriter } from './item-writer.js';
 import { attachLogger, createLog } from './logger.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -107,93 +107,100 @@ async function runCrawl({
   if (start.length === 0 && seed)
     throw new ConfigError(`spider "${spider.name}" has no start URLs`);
   const allowedDomains = spider.allowedDomains ?? startHosts(start);
-  const storage = await openCrawlStorage(options, spider.name, events, stats);
-  if (storage.alreadyFinished) {
-    await storage.close();
-    events.emit('crawl:warning', {
-      message: `crawl "${options.crawlId ?? spider.name}" is already finished`,
-    });
-    stats.finish('finished');
-    return stats.snapshot();
-  }
-  const transport = createTransport({ egress: { allowPrivate: options.allowPrivate } });
-  const transportOptions: TransportOptions = {
-    timeoutMs: options.timeoutMs,
-    connectTimeoutMs: options.connectTimeoutMs,
-    maxBytes: options.maxBytes,
+  // Everything opened is closed in reverse order, on success and on failure alike.
+  const opened: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<Error | undefined> => {
+    let failure: Error | undefined;
+    for (const close of opened.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        failure ??= error as Error;
+      }
+    }
+    return failure;
   };
-  const send = (request: Request) => transport.send(request, transportOptions);
-  const scheduler = new Scheduler(storage.frontier, options);
-  onScheduler(scheduler);
-  const chain = await buildDownloadChain({
-    spider,
-    options,
-    allowedDomains,
-    send,
-    scheduler,
-    events,
-    stats,
-  });
-  const { download, robotsCache } = chain;
-  const items = new ItemWriter({
-    spider: spider.name,
-    pipelines: spider.pipelines ?? [],
-    sink: storage.directSink,
-    stats,
-    events,
-  });
-  const engine = new Engine({
-    spider,
-    scheduler,
-    download,
-    items,
-    stats,
-    events,
-    allowedDomains,
-    limits: options,
-    handleStatuses: spider.handleStatuses ?? [],
-  });
-
-  const onAbort = () => engine.stop('signal');
-  signal?.addEventListener('abort', onAbort, { once: true });
-  events.emit('crawl:opened', { spider: spider.name });
-  let reason: Awaited<ReturnType<Engine['run']>>;
+  let engine: Engine | undefined;
+  let reason: CloseReason = 'error';
+  const onAbort = () => engine?.stop('signal');
   try {
+    const storage = await openCrawlStorage(options, spider.name, events, stats);
+    opened.push(() => storage.close());
+    if (storage.alreadyFinished) {
+      events.emit('crawl:warning', {
+        message: `crawl "${options.crawlId ?? spider.name}" is already finished`,
+      });
+      reason = 'finished';
+      return await finish();
+    }
+    const transport = createTransport({ egress: { allowPrivate: options.allowPrivate } });
+    // Closing the transport also cuts requests abandoned after the grace period, so the process can exit.
+    opened.push(() => transport.close());
+    const transportOptions: TransportOptions = {
+      timeoutMs: options.timeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      maxBytes: options.maxBytes,
+    };
+    const send = (request: Request) => transport.send(request, transportOptions);
+    const scheduler = new Scheduler(storage.frontier, options);
+    opened.push(async () => scheduler.close());
+    onScheduler(scheduler);
+    const chain = await buildDownloadChain({
+      spider,
+      options,
+      allowedDomains,
+      send,
+      scheduler,
+      events,
+      stats,
+    });
+    opened.push(() => chain.close());
+    const items = new ItemWriter({
+      spider: spider.name,
+      pipelines: spider.pipelines ?? [],
+      sink: storage.directSink,
+      stats,
+      events,
+    });
+    opened.push(() => items.close());
+    engine = new Engine({
+      spider,
+      scheduler,
+      download: chain.download,
+      items,
+      stats,
+      events,
+      allowedDomains,
+      limits: options,
+      handleStatuses: spider.handleStatuses ?? [],
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    events.emit('crawl:opened', { spider: spider.name });
     const seeds =
-      seed && options.sitemaps && robotsCache
-        ? await seedFromSitemaps(start, robotsCache, download)
+      seed && options.sitemaps && chain.robotsCache
+        ? await seedFromSitemaps(start, chain.robotsCache, chain.download)
         : [];
     const run = engine.run(seed ? [...start, ...seeds] : undefined);
     reason = await (signal ? withGrace(run, signal, graceMs) : run);
+    return await finish();
   } catch (error) {
-    engine.stop('error');
-    reason = 'error';
-    stats.finish(reason);
-    await items.close().catch(() => {});
-    await storage.close().catch(() => {});
-    await transport.close().catch(() => {});
-    await chain.close();
+    engine?.stop('error');
+    stats.finish('error');
+    await closeAll();
     throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    scheduler.close();
   }
-  stats.finish(reason);
-  let failure = engine.fatal;
-  for (const close of [() => items.close(), () => storage.close()]) {
-    try {
-      await close();
-    } catch (error) {
-      failure ??= error as Error;
-    }
+
+  async function finish(): Promise<Stats> {
+    stats.finish(reason);
+    const closeFailure = await closeAll();
+    const failure = engine?.fatal ?? closeFailure;
+    const final = stats.snapshot();
+    events.emit('crawl:closed', { reason, stats: final });
+    if (failure) throw failure;
+    return final;
   }
-  // In-flight requests abandoned after the grace period are cut here, so the process can exit.
-  await transport.close().catch(() => {});
-  await chain.close();
-  const final = stats.snapshot();
-  events.emit('crawl:closed', { reason, stats: final });
-  if (failure) throw failure;
-  return final;
 }
 
 /** After an abort, waits at most `graceMs` for in-flight requests, then gives up on them. */
