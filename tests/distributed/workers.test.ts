@@ -79,10 +79,11 @@ describe.skipIf(!redisUp)('a shared crawl on three worker processes', () => {
     // Kill one worker once the crawl is well under way.
     const client = await connect();
     const deadline = Date.now() + 30_000;
-    while (
-      Date.now() < deadline &&
-      (await readCrawlStatus(client, crawlPrefix(crawlId))).done < 300
-    ) {
+    const underWay = async () => {
+      const status = await readCrawlStatus(client, crawlPrefix(crawlId));
+      return status.done >= 300 && status.workers.length === 3;
+    };
+    while (Date.now() < deadline && !(await underWay())) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const killedAt = await readCrawlStatus(client, crawlPrefix(crawlId));
