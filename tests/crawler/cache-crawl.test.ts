@@ -5,18 +5,7 @@ import { describe, expect, it } from 'vitest';
 import shopSpider from '../../examples/shop.js';
 import { crawl, type Item } from '../../src/index.js';
 import { startShopServer } from '../../src/sample-shop/index.js';
-import type { Sink } from '../../src/storage/sink.js';
-
-function memorySink(): Sink & { items: Item[] } {
-  const items: Item[] = [];
-  return {
-    items,
-    open: async () => {},
-    write: async (batch) => void items.push(...batch),
-    flush: async () => {},
-    close: async () => {},
-  };
-}
+import { memorySink } from '../helpers/memory-sink.js';
 
 describe('crawling with an HTTP cache', () => {
   it('replays a whole crawl from the cache with the site gone (policy always)', async () => {

@@ -9,7 +9,7 @@ import {
   type Item,
   request,
 } from '../../src/index.js';
-import type { Sink } from '../../src/storage/sink.js';
+import { memorySink } from '../helpers/memory-sink.js';
 
 interface Hit {
   path: string;
@@ -50,17 +50,6 @@ const html = (body: string) =>
   `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`;
 const links = (n: number, prefix = '/p') =>
   Array.from({ length: n }, (_, i) => `<a href="${prefix}${i}">${i}</a>`).join('');
-
-function memorySink(): Sink & { items: Item[] } {
-  const items: Item[] = [];
-  return {
-    items,
-    open: async () => {},
-    write: async (batch) => void items.push(...batch),
-    flush: async () => {},
-    close: async () => {},
-  };
-}
 
 const pageSpider = (start: string) =>
   defineSpider({

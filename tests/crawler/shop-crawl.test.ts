@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import shopSpider from '../../examples/shop.js';
 import { crawl, type Item } from '../../src/index.js';
 import {
+import { memorySink } from '../helpers/memory-sink.js';
   generateShop,
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
-import type { Sink } from '../../src/storage/sink.js';
 
 const products = 300;
 let shop: ShopServerProcess;
@@ -16,19 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => shop?.stop());
 
-/** Collects items in memory: the sink contract, no file involved. */
-function memorySink(): Sink & { items: Item[] } {
-  const items: Item[] = [];
-  return {
-    items,
-    open: async () => {},
-    write: async (batch) => {
-      items.push(...batch);
-    },
-    flush: async () => {},
-    close: async () => {},
-  };
-}
 
 describe('crawling the sample shop end to end', () => {
   it('fetches every allowed page exactly once, no disallowed page, and writes one item per product', async () => {

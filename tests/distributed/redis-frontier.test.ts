@@ -4,7 +4,6 @@ import { bloomSize, type RedisClient, RedisFrontier } from '../../src/distribute
 import { runFrontierContract } from '../contracts/frontier.contract.js';
 import { connect, dropCrawl, newCrawlId, redisUp } from './redis-helpers.js';
 
-const always = () => true;
 let client: RedisClient;
 const crawls: string[] = [];
 const frontiers: RedisFrontier[] = [];
