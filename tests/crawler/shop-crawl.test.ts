@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import shopSpider from '../../examples/shop.js';
 import { crawl, type Item } from '../../src/index.js';
 import {
-import { memorySink } from '../helpers/memory-sink.js';
   generateShop,
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
+import { memorySink } from '../helpers/memory-sink.js';
 
 const products = 300;
 let shop: ShopServerProcess;
@@ -15,7 +15,6 @@ beforeAll(async () => {
   shop = await startShopServer({ seed: 7, products, logRequests: true });
 });
 afterAll(() => shop?.stop());
-
 
 describe('crawling the sample shop end to end', () => {
   it('fetches every allowed page exactly once, no disallowed page, and writes one item per product', async () => {
