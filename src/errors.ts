@@ -80,7 +80,10 @@ export class NetworkError extends CrawlError {
 /** Thrown by a middleware to drop a request without counting it as a failure. */
 export class IgnoreRequest extends CrawlError {
   override name = 'IgnoreRequest';
-  constructor(reason: string, code: 'AR_IGNORED' | 'AR_ROBOTS_DENIED' | 'AR_OFFSITE' = 'AR_IGNORED') {
+  constructor(
+    reason: string,
+    code: 'AR_IGNORED' | 'AR_ROBOTS_DENIED' | 'AR_OFFSITE' = 'AR_IGNORED',
+  ) {
     super(code, reason);
   }
 }

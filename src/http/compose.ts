@@ -17,6 +17,12 @@ export type Middleware<R extends HttpRequest = HttpRequest> = (
 ) => Promise<Response>;
 
 /** Folds middlewares around a terminal handler (the transport). The first middleware is the outermost. */
-export function compose<R extends HttpRequest>(middlewares: readonly Middleware<R>[], terminal: Next<R>): Next<R> {
-  return middlewares.reduceRight<Next<R>>((next, middleware) => (request) => middleware(request, next), terminal);
+export function compose<R extends HttpRequest>(
+  middlewares: readonly Middleware<R>[],
+  terminal: Next<R>,
+): Next<R> {
+  return middlewares.reduceRight<Next<R>>(
+    (next, middleware) => (request) => middleware(request, next),
+    terminal,
+  );
 }

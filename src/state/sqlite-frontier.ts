@@ -18,7 +18,7 @@ import { HostQueues } from '../crawler/host-queues.js';
 import type { ItemSource } from '../crawler/item-export.js';
 import type { Request } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
-import { getMeta, openStateDb, setMeta, type StateDb } from './state-db.js';
+import { getMeta, openStateDb, type StateDb, setMeta } from './state-db.js';
 
 enum State {
   Queued = 0,
@@ -165,7 +165,10 @@ export class SqliteFrontier implements Frontier, ItemSource {
 
   async itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>> {
     if (this.db.open) this.flush();
-    return itemsAfter(this.db, Number(cursor || 0), limit).map((row) => ({ cursor: String(row.id), item: row.item }));
+    return itemsAfter(this.db, Number(cursor || 0), limit).map((row) => ({
+      cursor: String(row.id),
+      item: row.item,
+    }));
   }
 
   async readMark(key: string): Promise<string | undefined> {

@@ -1,14 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  crawl,
-  createCrawler,
-  DropItem,
-  defineSpider,
-  type Item,
-  request,
-} from '../../src/index.js';
+import { crawl, createCrawler, DropItem, defineSpider, request } from '../../src/index.js';
 import { memorySink } from '../helpers/memory-sink.js';
 
 interface Hit {
