@@ -61,11 +61,10 @@ export class Engine {
     return this.#fatal;
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
-  /** 1. Start requests (none for a worker joining a shared crawl) enter the frontier; 2–7 repeat until the frontier is empty and nothing is in flight. */
+  /**
+   * 1. Start requests (none for a worker joining a shared crawl) enter the frontier; 2–7 repeat until the frontier
+   * is empty and nothing is in flight.
+   */
   async run(start: readonly Request[] | undefined): Promise<CloseReason> {
     // Workers joining a shared crawl seed nothing: their work comes from the frontier.
     if (start) await this.schedule(start);
@@ -81,10 +80,8 @@ export class Engine {
 
   /** Queues start requests (and sitemap seeds) that pass the filters. */
   async schedule(requests: readonly Request[]): Promise<void> {
-    this.#queued(
-      requests.length,
-      await this.#parts.scheduler.add(this.#accept(requests, undefined)),
-    );
+    const accepted = this.#accept(requests, undefined);
+    this.#queued(accepted.length, await this.#parts.scheduler.add(accepted));
   }
 
   /** Drops what must not be crawled: bad URL, out of scope, too deep. An unknown handler is a spider bug. */

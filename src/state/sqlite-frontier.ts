@@ -286,7 +286,7 @@ export function stateCounts(db: StateDb): StateCounts {
   const count = (state: number) => byState.find((row) => row.state === state)?.n ?? 0;
   const items = (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
   return {
-    queued: count(State.Queued) + count(1),
+    queued: count(State.Queued),
     done: count(State.Done),
     failed: count(State.Failed),
     items,
