@@ -36,7 +36,7 @@ export async function stateCommand(
       return 0;
     }
     const rows = db
-      .prepare('SELECT url, error FROM requests WHERE state = 3 ORDER BY seq')
+      .prepare('SELECT url, error FROM requests WHERE state = 3 ORDER BY id')
       .all() as Array<{
       url: string;
       error: string | null;
