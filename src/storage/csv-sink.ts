@@ -74,7 +74,7 @@ export class CsvSink extends SerialSink {
     this.#needsLineEnd = false;
   }
 
-  protected flushOutput(): Promise<void> {
+  protected override flushOutput(): Promise<void> {
     return this.#file.sync();
   }
 

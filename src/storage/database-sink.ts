@@ -1,96 +1,44 @@
-/** The lifecycle the database sinks share: operations in call order, one transaction per batch, failures not sticky. */
+/** The lifecycle of the database sinks: SerialSink's, with one transaction per batch and failed writes not sticky. */
 import { StorageError } from '../errors.js';
-import type { Item, Sink } from './sink.js';
-
-type State = 'new' | 'open' | 'closed';
+import { SerialSink } from './serial-sink.js';
+import type { Item } from './sink.js';
 
 /**
- * Base for sinks over a database. Like {@link SerialSink}, operations never overlap (a `write` waits for the one
- * before it, so rows keep the call order) and every error is a one-line StorageError naming the table. Unlike a
- * file, a database rolls a failed batch back whole, so a failed `write` leaves nothing half-written and later
- * batches are still accepted; only a failed `open` is sticky.
+ * Base for sinks over a database: the {@link SerialSink} lifecycle (operations in call order, one-line
+ * StorageErrors naming the table). Unlike a file, a database rolls a failed batch back whole, so a failed `write`
+ * leaves nothing half-written and later batches are still accepted; only a failed `open` is sticky. Every write
+ * commits on its own, so `flush` only waits for the writes called before it.
  */
-export abstract class DatabaseSink implements Sink {
-  #state: State = 'new';
-  #queue: Promise<void> = Promise.resolve();
-  #opening: Promise<void> | undefined;
-  #closing: Promise<void> | undefined;
-  #openFailure: StorageError | undefined;
+export abstract class DatabaseSink extends SerialSink {
+  protected override readonly stickyWriteFailures = false;
 
   /** Names the table and the database in error messages, e.g. `SQLite table "items" in /data/items.db`. */
-  protected abstract readonly target: string;
+  protected abstract override readonly target: string;
+  /** Connects and reads the table's columns if it exists. */
   protected abstract connect(): Promise<void>;
   /** Called with a non-empty batch only; writes all of it in one transaction, or none of it. */
-  protected abstract writeBatch(items: readonly Item[]): Promise<void>;
+  protected abstract override writeBatch(items: readonly Item[]): Promise<void>;
   /** Also called after a failed connect, so it must cope with a half-made connection. */
   protected abstract disconnect(): Promise<void>;
 
-  /** Connects and reads the table's columns if it exists; fails with a StorageError. Calling it again is a no-op. */
-  open(): Promise<void> {
-    if (this.#state === 'closed') return Promise.reject(this.#misuse('the sink is closed'));
-    this.#state = 'open';
-    this.#opening ??= this.#enqueue(async () => {
-      try {
-        await this.connect();
-      } catch (error) {
-        this.#openFailure = databaseError(this.target, error);
-        await this.disconnect().catch(() => {});
-        throw this.#openFailure;
-      }
-    });
-    return this.#opening;
-  }
-
-  /** Commits the batch before resolving. A rejected batch was rolled back whole; the sink stays usable. */
-  write(items: readonly Item[]): Promise<void> {
-    if (this.#state !== 'open') {
-      const why =
-        this.#state === 'new' ? 'the sink is not open (call open() first)' : 'the sink is closed';
-      return Promise.reject(this.#misuse(why));
+  protected async openOutput(): Promise<void> {
+    try {
+      await this.connect();
+    } catch (error) {
+      // Released at once rather than at close(), which a caller may never call after a failed open.
+      await this.disconnect().catch(() => {});
+      throw error;
     }
-    return this.#enqueue(async () => {
-      if (this.#openFailure) throw this.#openFailure;
-      if (items.length === 0) return;
-      try {
-        await this.writeBatch(items);
-      } catch (error) {
-        const count = items.length === 1 ? '1 item' : `${items.length} items`;
-        throw databaseError(this.target, error, ` (the batch of ${count} was rolled back)`);
-      }
-    });
   }
 
-  /** Every write commits on its own, so this only waits for the writes called before it. */
-  flush(): Promise<void> {
-    if (this.#state !== 'open') return Promise.resolve();
-    return this.#enqueue(async () => {});
+  protected closeOutput(): Promise<void> {
+    return this.disconnect();
   }
 
-  /** Waits for pending writes and disconnects. Safe to call more than once. */
-  close(): Promise<void> {
-    if (!this.#closing) {
-      const wasOpen = this.#state === 'open';
-      this.#state = 'closed';
-      this.#closing = wasOpen
-        ? this.#queue.then(() =>
-            this.disconnect().catch((error: unknown) => {
-              throw databaseError(this.target, error);
-            }),
-          )
-        : Promise.resolve();
-    }
-    return this.#closing;
-  }
-
-  #enqueue(task: () => Promise<void>): Promise<void> {
-    const result = this.#queue.then(task);
-    // The caller of each operation sees its error; the queue itself must keep going.
-    this.#queue = result.catch(() => {});
-    return result;
-  }
-
-  #misuse(why: string): StorageError {
-    return new StorageError(`cannot write items to ${this.target}: ${why}`);
+  protected override asStorageError(error: unknown, batch?: readonly Item[]): StorageError {
+    if (!batch) return databaseError(this.target, error);
+    const count = batch.length === 1 ? '1 item' : `${batch.length} items`;
+    return databaseError(this.target, error, ` (the batch of ${count} was rolled back)`);
   }
 }
 

@@ -49,7 +49,7 @@ export class JsonSink extends SerialSink {
     this.#empty = false;
   }
 
-  protected flushOutput(): Promise<void> {
+  protected override flushOutput(): Promise<void> {
     return this.#file.sync();
   }
 

@@ -48,7 +48,7 @@ export class JsonlSink extends SerialSink {
     for (const chunk of toChunks(lines)) await this.#output.write(chunk);
   }
 
-  protected flushOutput(): Promise<void> {
+  protected override flushOutput(): Promise<void> {
     return this.#output.sync();
   }
 

@@ -1,5 +1,5 @@
-// Runs the real `arachne` binary (built by the global setup) and collects its output.
-import { spawn } from 'node:child_process';
+// Runs the real `arachne` binary (built by the global setup): to completion collecting its output, or as a server.
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const binPath = fileURLToPath(new URL('../../bin/arachne.js', import.meta.url));
@@ -31,4 +31,37 @@ export function runCli(
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** How {@link spawnServe} starts the server. */
+export interface ServeOptions {
+  /** Flags after the common ones. @default [] */
+  args?: string[];
+  /** ARACHNE_TOKEN; empty means the one in `<dataDir>/token`, created on first start. */
+  token: string;
+  /** In its own process group, so it can be killed together with its job processes. @default false */
+  detached?: boolean;
+}
+
+/**
+ * Spawns `arachne serve` for `project` with its state in `dataDir`, on a free port, allowed to crawl 127.0.0.1
+ * (the test sites). Only stderr is piped: it carries the "listening on <url>" line.
+ */
+export function spawnServe(project: string, dataDir: string, options: ServeOptions): ChildProcess {
+  const args = [
+    'serve',
+    '--project',
+    project,
+    '--data-dir',
+    dataDir,
+    '--port',
+    '0',
+    '--allow-private',
+  ];
+  const spawnOptions: SpawnOptions = {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ARACHNE_TOKEN: options.token },
+  };
+  if (options.detached) spawnOptions.detached = true;
+  return spawn(process.execPath, [binPath, ...args, ...(options.args ?? [])], spawnOptions);
 }

@@ -1,6 +1,6 @@
 // A tiny HTTP server on 127.0.0.1:0 serving fixed pages, with a log of the paths it was asked for.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export type Route = string | ((req: IncomingMessage, res: ServerResponse) => void);
 
@@ -25,15 +25,6 @@ export async function startSite(routes: Record<string, Route>): Promise<SiteServ
       route(req, res);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    hits,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(server);
+  return { origin, hits, close };
 }

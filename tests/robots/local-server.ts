@@ -1,8 +1,8 @@
 // Local HTTP fixtures for the robots tests: a route table on 127.0.0.1:0 that counts hits, and one-hop fetchers.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import type { RobotsResponse } from '../../src/robots/index.js';
+import { listenOnLoopback } from '../helpers/loopback.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -22,17 +22,8 @@ export async function startServer(routes: Record<string, Handler>): Promise<Loca
     if (route) route(req, res);
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    hits,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(server);
+  return { origin, hits, close };
 }
 
 /** A port that was just listening and is now closed: connecting to it is refused. */

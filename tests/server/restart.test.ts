@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
-import { binPath } from '../helpers/run-cli.js';
+import { spawnServe } from '../helpers/run-cli.js';
 import { lines, makeProject, sleep, waitFor } from './server-helpers.js';
 
 // The real `arachne serve` (built dist/), killed with SIGKILL together with its job process, then started again.
@@ -44,25 +44,7 @@ interface Serve {
 
 /** Starts `arachne serve` in its own process group (so the server and its job processes can be killed at once). */
 async function serve(): Promise<Serve> {
-  const child = spawn(
-    process.execPath,
-    [
-      binPath,
-      'serve',
-      '--project',
-      project,
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--allow-private',
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-      env: { ...process.env, ARACHNE_TOKEN: '' },
-    },
-  );
+  const child = spawnServe(project, dataDir, { token: '', detached: true });
   started.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));

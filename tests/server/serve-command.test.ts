@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binPath, runCli } from '../helpers/run-cli.js';
+import { runCli, spawnServe } from '../helpers/run-cli.js';
 import { type SiteServer, startSite } from '../helpers/site-server.js';
 import { makeProject, waitFor } from './server-helpers.js';
 
@@ -85,18 +85,8 @@ describe('arachne serve (command line)', () => {
 
   it('mails a report when a job finishes, with the SMTP flags', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'arachne-serve-mail-'));
-    const child = spawn(
-      process.execPath,
-      [
-        binPath,
-        'serve',
-        '--project',
-        project,
-        '--data-dir',
-        dataDir,
-        '--port',
-        '0',
-        '--allow-private',
+    const child = spawnServe(project, dataDir, {
+      args: [
         '--smtp-host',
         '127.0.0.1',
         '--smtp-port',
@@ -106,11 +96,8 @@ describe('arachne serve (command line)', () => {
         '--mail-to',
         'ops@example.test, dev@example.test',
       ],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, ARACHNE_TOKEN: 'a-token-for-this-test-only' },
-      },
-    );
+      token: 'a-token-for-this-test-only',
+    });
     server = child;
     let stderr = '';
     child.stderr?.on('data', (chunk) => (stderr += chunk));
