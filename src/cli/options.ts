@@ -2,6 +2,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { CrawlOptions, LogLevel } from '../crawler/options.js';
 import { ConfigError } from '../errors.js';
+import { parseProxyUrl } from '../http/proxy.js';
 
 export const crawlFlags = {
   output: { type: 'string', short: 'o' },
@@ -26,6 +27,9 @@ export const crawlFlags = {
   'no-robots': { type: 'boolean' },
   sitemaps: { type: 'boolean' },
   'deny-private': { type: 'boolean' },
+  'no-cookies': { type: 'boolean' },
+  proxy: { type: 'string' },
+  http2: { type: 'boolean' },
   'log-level': { type: 'string' },
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -58,6 +62,9 @@ export const crawlFlagsHelp = `Options:
       --no-robots        ignore robots.txt (prints a warning)
       --sitemaps         also seed the crawl from the sitemaps listed in robots.txt (or /sitemap.xml)
       --deny-private     refuse connections to private, loopback and link-local addresses (SSRF guard)
+      --no-cookies       do not keep cookies (by default Set-Cookie is stored and sent back, per RFC 6265)
+      --proxy URL        send every request through this proxy: http://[user:pass@]host:port or https://…
+      --http2            offer HTTP/2 to https servers (ALPN; plain http stays HTTP/1.1)
       --log-level L      debug, info, warn, error or silent (default info)
       --no-progress      no live progress line
   -h, --help             show this help`;
@@ -114,6 +121,14 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   if (values['no-robots']) options.robots = false;
   if (values.sitemaps) options.sitemaps = true;
   if (values['deny-private']) options.allowPrivate = false;
+  if (values['no-cookies']) options.cookies = false;
+  if (values.http2) options.http2 = true;
+  if (typeof values.proxy === 'string') {
+    parseProxyUrl(values.proxy);
+    if (options.allowPrivate === false)
+      throw new ConfigError('--proxy cannot be combined with --deny-private');
+    options.proxy = values.proxy;
+  }
   if (typeof values.state === 'string') options.state = values.state;
   if (values['retry-failed']) {
     if (typeof values.state !== 'string')

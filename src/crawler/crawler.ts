@@ -133,7 +133,11 @@ async function runCrawl({
       reason = 'finished';
       return await finish();
     }
-    const transport = createTransport({ egress: { allowPrivate: options.allowPrivate } });
+    const transport = createTransport({
+      egress: { allowPrivate: options.allowPrivate },
+      http2: options.http2,
+      ...(options.proxy !== undefined && { proxy: options.proxy }),
+    });
     // Closing the transport also cuts requests abandoned after the grace period, so the process can exit.
     opened.push(() => transport.close());
     const transportOptions: TransportOptions = {

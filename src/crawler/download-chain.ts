@@ -1,10 +1,12 @@
 /**
  * The download chain of a crawl, in order: redirect (every hop goes through all that follows), scope, robots.txt,
- * user agent, the spider's own middlewares, and the HTTP cache nearest the transport (as in Scrapy), so every
- * middleware behaves the same on a stored response as on a live one.
+ * user agent, cookies (one jar per crawl; inside redirect, so a cookie set by a 302 goes with the next hop), the
+ * spider's own middlewares, and the HTTP cache nearest the transport (as in Scrapy), so every middleware behaves
+ * the same on a stored response as on a live one.
  */
 import type { CacheStore } from '../cache/store.js';
 import { compose, type Middleware, type Next } from '../http/compose.js';
+import { cookies } from '../http/middlewares/cookies.js';
 import { redirect } from '../http/middlewares/redirect.js';
 import { userAgent } from '../http/middlewares/user-agent.js';
 import { RobotsCache } from '../robots/index.js';
@@ -58,6 +60,7 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
         ]
       : []),
     userAgent(options.userAgent) as Middleware<Request>,
+    ...(options.cookies ? [cookies<Request>()] : []),
     ...((spider.middlewares ?? []) as unknown as Middleware<Request>[]),
     ...cache,
   ];

@@ -3,6 +3,7 @@
 import type { CachePolicyName } from '../cache/policy.js';
 import type { CacheStore } from '../cache/store.js';
 import { ConfigError } from '../errors.js';
+import { parseProxyUrl } from '../http/proxy.js';
 import type { Sink } from '../storage/sink.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -55,6 +56,20 @@ export interface CrawlOptions {
    */
   allowPrivate?: boolean;
   /**
+   * Keep cookies across the crawl, as Scrapy's CookiesMiddleware does: `Set-Cookie` from every response (each
+   * redirect hop included) is stored in one jar for the crawl and sent back where RFC 6265 says it belongs.
+   * @default true
+   */
+  cookies?: boolean;
+  /**
+   * Send every request (robots.txt and sitemaps too) through this forward proxy: `http://user:pass@host:port`
+   * or `https://…`; the credentials become `Proxy-Authorization`. Cannot be combined with `allowPrivate: false`.
+   * @default none (direct connections)
+   */
+  proxy?: string;
+  /** Offer HTTP/2 to https servers (negotiated by ALPN; plain http stays HTTP/1.1). @default false */
+  http2?: boolean;
+  /**
    * HTTP cache: a directory (DIR/http-cache.sqlite), a .sqlite file, 'redis://…', 'memcache://…', or a store.
    * @default none
    */
@@ -91,6 +106,9 @@ export interface ResolvedOptions {
   state: string | undefined;
   retryFailed: boolean;
   allowPrivate: boolean;
+  cookies: boolean;
+  proxy: string | undefined;
+  http2: boolean;
   cache: string | CacheStore | undefined;
   cachePolicy: CachePolicyName;
   frontier: string | undefined;
@@ -114,11 +132,13 @@ export const defaults = {
   logLevel: 'info',
   retryFailed: false,
   allowPrivate: true,
+  cookies: true,
+  http2: false,
   cachePolicy: 'always',
   leaseMs: 30_000,
 } as const satisfies Omit<
   ResolvedOptions,
-  'output' | 'userAgent' | 'state' | 'upsertKey' | 'cache' | 'frontier' | 'crawlId'
+  'output' | 'userAgent' | 'state' | 'upsertKey' | 'cache' | 'frontier' | 'crawlId' | 'proxy'
 >;
 
 /** Merges option layers; later layers win: defaults < spider.options < crawl() options < CLI flags. */
@@ -142,6 +162,7 @@ export function resolveOptions(
     cache: undefined,
     frontier: undefined,
     crawlId: undefined,
+    proxy: undefined,
     ...(merged as Partial<ResolvedOptions>),
   };
   for (const key of ['concurrency', 'perHost'] as const) {
@@ -168,6 +189,15 @@ export function resolveOptions(
     throw new ConfigError(
       'use either a state file (state) or a shared frontier (frontier), not both',
     );
+  }
+  if (resolved.proxy !== undefined) {
+    parseProxyUrl(resolved.proxy);
+    if (!resolved.allowPrivate) {
+      throw new ConfigError(
+        'a proxy cannot be combined with allowPrivate: false (--deny-private): the proxy connects by itself, ' +
+          'where the egress guard cannot see it',
+      );
+    }
   }
   if (resolved.cachePolicy !== 'always' && resolved.cachePolicy !== 'http') {
     throw new ConfigError(

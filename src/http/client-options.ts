@@ -1,4 +1,5 @@
 /** The client's options: how defaults and per-call options merge, and how they become an HttpRequest. */
+import type { CookieJar } from 'tough-cookie';
 import { ConfigError, CrawlError } from '../errors.js';
 import type { Middleware } from './compose.js';
 import { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
@@ -34,7 +35,13 @@ export interface ClientOptions {
   userAgent?: string;
   /** Throw HttpError for a final status ≥ 400 instead of returning the response. @default false */
   throwHttpErrors?: boolean;
-  /** Extra middlewares, run after redirect, user-agent and retry, nearest the transport. */
+  /**
+   * Keep cookies, as a browser or a Requests Session does: `true` uses the client's own jar (shared with the
+   * clients `extend` makes), a CookieJar uses that jar, `false` sends and stores none. The top-level `get` and
+   * `post` keep cookies for one call only (across its redirects). @default true
+   */
+  cookies?: boolean | CookieJar;
+  /** Extra middlewares, run after redirect, user-agent, retry and cookies, nearest the transport. */
   middlewares?: readonly Middleware[];
 }
 

@@ -11,9 +11,11 @@ export {
 } from './client.js';
 export { compose, type Middleware, type Next } from './compose.js';
 export { type EgressOptions, isPrivateAddress } from './egress-guard.js';
+export { CookieJar, cookies } from './middlewares/cookies.js';
 export { type RedirectOptions, redirect } from './middlewares/redirect.js';
 export { type RetryOptions, retry } from './middlewares/retry.js';
 export { userAgent } from './middlewares/user-agent.js';
+export { parseProxyUrl } from './proxy.js';
 export { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
 export { Response, type ResponseInit, type Timings } from './response.js';
 export {
@@ -26,5 +28,10 @@ export {
   retryDelayMs,
   retryPolicyDefaults,
 } from './retry-policy.js';
-export { createTransport, type Transport, type TransportConfig } from './transport.js';
+export {
+  createTransport,
+  type TlsSettings,
+  type Transport,
+  type TransportConfig,
+} from './transport.js';
 // Internals left out on purpose: the exchange handler, the body sink, the timed connector, the error mapping.

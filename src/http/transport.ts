@@ -6,6 +6,7 @@ import { ConfigError, CrawlError } from '../errors.js';
 import { EgressGuard, type EgressOptions } from './egress-guard.js';
 import { Exchange } from './exchange.js';
 import { OriginPools, type RequestDispatcher } from './origin-pools.js';
+import { createProxyDispatcher } from './proxy.js';
 import { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
 import type { Response } from './response.js';
 import { timedConnector } from './timings.js';
@@ -16,6 +17,18 @@ export interface TransportConfig {
    * it open. DNS/connect/TLS timings are then reported as 0.
    */
   dispatcher?: Dispatcher;
+  /**
+   * Send every request through this forward proxy: `http://user:pass@host:port` or `https://…`. Credentials
+   * become `Proxy-Authorization`. DNS/connect/TLS timings are then reported as 0, and `connectionsPerOrigin`,
+   * `keepAliveTimeoutMs` and `lookup` do not apply (undici's ProxyAgent keeps its own pools). Cannot be combined
+   * with `dispatcher`, nor with `egress.allowPrivate: false`. @default none (direct connections)
+   */
+  proxy?: string;
+  /**
+   * Offer HTTP/2 by ALPN on https connections (the server chooses; plain http stays HTTP/1.1). Responses are the
+   * same either way: headers, decompression, timings. @default false
+   */
+  http2?: boolean;
   /** Simultaneous connections per origin. @default unlimited (the crawler's host slots do the limiting) */
   connectionsPerOrigin?: number;
   /** How long an idle keep-alive connection is kept, unless the server says less. @default 4_000 */
@@ -27,7 +40,8 @@ export interface TransportConfig {
   /**
    * Which addresses connections may reach, checked at connect time against the resolved address, so redirects,
    * robots.txt and sitemaps are covered and DNS rebinding is not a way around it. Refused connections reject
-   * with EgressDeniedError (`AR_EGRESS_DENIED`). Cannot be combined with `dispatcher`.
+   * with EgressDeniedError (`AR_EGRESS_DENIED`). `allowPrivate: false` cannot be combined with `dispatcher` or
+   * `proxy`: the proxy resolves and connects on its own, out of the guard's sight.
    * @default { allowPrivate: true } (no guard)
    */
   egress?: EgressOptions;
@@ -60,12 +74,13 @@ const ACCEPT_ENCODING = 'gzip, deflate, br';
  * await transport.close();
  */
 export function createTransport(config: TransportConfig = {}): Transport {
-  if (config.dispatcher !== undefined && config.egress?.allowPrivate === false) {
-    // A proxy or a caller's dispatcher makes its own connections: the guard could not see them.
-    throw new ConfigError('egress.allowPrivate false cannot be enforced with a custom dispatcher');
-  }
+  checkConfig(config);
   const ownsDispatcher = config.dispatcher === undefined;
-  const dispatcher: RequestDispatcher = config.dispatcher ?? createPools(config);
+  const dispatcher: RequestDispatcher =
+    config.dispatcher ??
+    (config.proxy === undefined
+      ? createPools(config)
+      : createProxyDispatcher(config.proxy, { tls: config.tls, http2: config.http2 }));
   return {
     send(request, options = transportDefaults) {
       return new Promise<Response>((resolve, reject) => {
@@ -100,17 +115,40 @@ export function createTransport(config: TransportConfig = {}): Transport {
   };
 }
 
+function checkConfig(config: TransportConfig): void {
+  if (config.dispatcher !== undefined && config.proxy !== undefined) {
+    throw new ConfigError('give either a proxy or a dispatcher, not both');
+  }
+  if (config.egress?.allowPrivate !== false) return;
+  // A proxy (or the caller's dispatcher) resolves names and connects by itself: the guard never sees the address.
+  const through =
+    config.proxy !== undefined
+      ? 'a proxy'
+      : config.dispatcher !== undefined
+        ? 'a custom dispatcher'
+        : undefined;
+  if (through !== undefined) {
+    throw new ConfigError(
+      `private addresses cannot be refused (allowPrivate: false, --deny-private) through ${through}: ` +
+        'the egress guard never sees the addresses it connects to. Enforce it at the proxy, or allow private addresses',
+    );
+  }
+}
+
 function createPools(config: TransportConfig): OriginPools {
   const guard = config.egress?.allowPrivate === false ? new EgressGuard(config.egress) : undefined;
   const lookup = guard ? guard.lookup(config.lookup) : config.lookup;
   const connector = buildConnector({
     ...config.tls,
     ...(lookup && { lookup }),
+    // Our own connector must offer h2 itself: undici only adds ALPN to connectors it builds.
+    allowH2: config.http2 === true,
     timeout: config.connectTimeoutMs ?? transportDefaults.connectTimeoutMs,
   });
   return new OriginPools({
     connections: config.connectionsPerOrigin ?? null,
     keepAliveTimeout: config.keepAliveTimeoutMs ?? 4_000,
+    allowH2: config.http2 === true,
     connect: timedConnector(guard ? guard.connector(connector) : connector),
   });
 }
