@@ -21,6 +21,7 @@ export const crawlFlags = {
   'delay-ms': { type: 'string' },
   'max-pages': { type: 'string' },
   'max-depth': { type: 'string' },
+  'max-pages-per-host': { type: 'string' },
   'timeout-ms': { type: 'string' },
   retries: { type: 'string' },
   'user-agent': { type: 'string' },
@@ -56,6 +57,7 @@ export const crawlFlagsHelp = `Options:
       --delay-ms N       minimum delay between two requests to one host (default 0)
       --max-pages N      stop after N requests
       --max-depth N      do not follow links deeper than N (start URLs are depth 0)
+      --max-pages-per-host N  at most N requests to one host (a crawl-trap budget)
       --timeout-ms N     timeout per request attempt (default 30000)
       --retries N        retries after a network error, timeout, 408, 429 or 5xx (default 2)
       --user-agent S     User-Agent header (default arachne/<version>)
@@ -97,6 +99,8 @@ export function crawlOptionsFrom(values: Values): CrawlOptions {
   set('delayMs', int('delay-ms', 0));
   set('maxPages', int('max-pages', 1));
   set('maxDepth', int('max-depth', 0));
+  const perHostPages = int('max-pages-per-host', 1);
+  if (perHostPages !== undefined) options.traps = { maxPagesPerHost: perHostPages };
   set('timeoutMs', int('timeout-ms', 1));
   set('retries', int('retries', 0));
   set('leaseMs', int('lease-ms', 100));

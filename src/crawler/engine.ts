@@ -22,6 +22,7 @@ import type { Request } from './request.js';
 import type { Scheduler } from './scheduler.js';
 import type { HandlerResult, Output, Spider } from './spider.js';
 import type { StatsCollector } from './stats.js';
+import { type TrapBudgets, trapReason } from './trap-budgets.js';
 
 const noOutcome: Outcome = { children: [], items: [] };
 
@@ -33,7 +34,13 @@ export interface EngineParts {
   stats: StatsCollector;
   events: CrawlEmitter;
   allowedDomains: readonly string[];
-  limits: { concurrency: number; maxPages: number; maxDepth: number; retries: number };
+  limits: {
+    concurrency: number;
+    maxPages: number;
+    maxDepth: number;
+    retries: number;
+    traps: TrapBudgets;
+  };
   /** Statuses passed to handlers besides 2xx; 'all' passes every final response. */
   handleStatuses: readonly number[] | 'all';
 }
@@ -46,6 +53,7 @@ export class Engine {
   #fatal: Error | undefined;
   #pumping = false;
   #pumpAgain = false;
+  readonly #perHost = new Map<string, number>();
   #finished!: (reason: CloseReason) => void;
   readonly #done = new Promise<CloseReason>((resolve) => {
     this.#finished = resolve;
@@ -105,6 +113,12 @@ export class Engine {
       }
       if (request.depth > limits.maxDepth) {
         stats.counts.depthFiltered++;
+        continue;
+      }
+      const trap = trapReason(url, limits.traps) ?? this.#hostBudget(url);
+      if (trap) {
+        stats.counts.trapFiltered++;
+        events.emit('request:ignored', { request, reason: `${trap}: ${url}`, code: 'AR_TRAP' });
         continue;
       }
       if (!(request.handler in spider.handlers)) {
@@ -211,7 +225,29 @@ export class Engine {
       await this.#onError(request, error, { children: this.#accept(children, request), items });
       return;
     }
-    await this.#complete(request, { children: this.#accept(children, request), items });
+    await this.#complete(request, {
+      children: this.#accept(this.#linkBudget(children), request),
+      items,
+    });
+  }
+
+  /** A page that links to more than the budget allows is probably generated: keep the first links only. */
+  #linkBudget(children: Request[]): Request[] {
+    const max = this.#parts.limits.traps.maxLinksPerPage;
+    if (children.length <= max) return children;
+    this.#parts.stats.counts.trapFiltered += children.length - max;
+    return children.slice(0, max);
+  }
+
+  /** Counts requests accepted per host in this run; past the budget, a host gets no more. */
+  #hostBudget(url: string): string | undefined {
+    const max = this.#parts.limits.traps.maxPagesPerHost;
+    if (max === Number.POSITIVE_INFINITY) return undefined;
+    const host = hostOf(url) ?? '';
+    const count = (this.#perHost.get(host) ?? 0) + 1;
+    if (count > max) return `more than ${max} pages on ${host}`;
+    this.#perHost.set(host, count);
+    return undefined;
   }
 
   async #complete(request: Request, outcome: Outcome): Promise<void> {

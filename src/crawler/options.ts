@@ -5,6 +5,7 @@ import type { CacheStore } from '../cache/store.js';
 import { ConfigError } from '../errors.js';
 import { parseProxyUrl } from '../http/proxy.js';
 import type { Sink } from '../storage/sink.js';
+import { type TrapBudgets, trapDefaults } from './trap-budgets.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -19,6 +20,11 @@ export interface CrawlOptions {
   maxPages?: number;
   /** Do not follow links deeper than this (start requests are depth 0). @default Infinity */
   maxDepth?: number;
+  /**
+   * Crawl-trap budgets: URL length, path segments, a path segment repeated, links kept per page, pages per host.
+   * @default trapDefaults (2083 characters, 32 segments, 3 repeats, 6000 links, no per-host cap)
+   */
+  traps?: Partial<TrapBudgets>;
   /** Whole exchange timeout per attempt. @default 30_000 */
   timeoutMs?: number;
   /** Connection establishment timeout. @default 10_000 */
@@ -93,6 +99,7 @@ export interface ResolvedOptions {
   delayMs: number;
   maxPages: number;
   maxDepth: number;
+  traps: TrapBudgets;
   timeoutMs: number;
   connectTimeoutMs: number;
   retries: number;
@@ -123,6 +130,7 @@ export const defaults = {
   delayMs: 0,
   maxPages: Number.POSITIVE_INFINITY,
   maxDepth: Number.POSITIVE_INFINITY,
+  traps: trapDefaults,
   timeoutMs: 30_000,
   connectTimeoutMs: 10_000,
   retries: 2,
@@ -180,10 +188,16 @@ export function resolveOptions(
     'maxBytes',
     'maxPages',
     'maxDepth',
+    'leaseMs',
   ] as const) {
     if (Number.isNaN(resolved[key]) || resolved[key] < 0) {
       throw new ConfigError(`option ${key} must be a number >= 0, got ${String(resolved[key])}`);
     }
+  }
+  resolved.traps = { ...trapDefaults, ...merged.traps };
+  for (const [key, value] of Object.entries(resolved.traps)) {
+    if (!(value >= 1))
+      throw new ConfigError(`option traps.${key} must be a number >= 1, got ${String(value)}`);
   }
   if (resolved.state && resolved.frontier) {
     throw new ConfigError(

@@ -17,6 +17,8 @@ export interface Stats {
   offsite: number;
   duplicatesFiltered: number;
   depthFiltered: number;
+  /** Dropped by a crawl-trap budget (URL length, path segments or repeats, links per page, pages per host). */
+  trapFiltered: number;
   cacheHits: number;
   cacheMisses: number;
   cacheRevalidations: number;
@@ -42,6 +44,7 @@ export class StatsCollector {
     offsite: 0,
     duplicatesFiltered: 0,
     depthFiltered: 0,
+    trapFiltered: 0,
     cacheHits: 0,
     cacheMisses: 0,
     cacheRevalidations: 0,

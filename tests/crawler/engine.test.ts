@@ -277,4 +277,34 @@ describe('the engine', () => {
       expect.arrayContaining([{ path: '/api?page=1' }, { path: '/api?page=2', last: true }]),
     );
   });
+
+  it('stops at crawl-trap budgets: repeated path segments, links per page, pages per host', async () => {
+    // A calendar-like trap: every page links one level deeper, for ever.
+    const site = await serve((req, res) => {
+      const path = req.url ?? '/';
+      const many = path === '/' ? links(20, '/wide/') : '';
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(html(`<a href="${path.replace(/\/$/, '')}/cal/next/">next</a>${many}`));
+    });
+    const stats = await crawl(pageSpider(`${site.origin}/`), {
+      logLevel: 'silent',
+      traps: { maxLinksPerPage: 11 },
+    });
+    // '/', then /cal/next/ nested until "next" and "cal" appear a 4th time; 10 of the 20 wide links kept.
+    const paths = site.hits.map((h) => h.path).filter((p) => p !== '/robots.txt');
+    expect(paths.filter((p) => p.startsWith('/cal/'))).toEqual([
+      '/cal/next/',
+      '/cal/next/cal/next/',
+      '/cal/next/cal/next/cal/next/',
+    ]);
+    expect(paths.filter((p) => /^\/wide\/\d+$/.test(p))).toHaveLength(10);
+    expect(stats.trapFiltered).toBeGreaterThan(10);
+
+    const capped = await crawl(pageSpider(`${site.origin}/`), {
+      logLevel: 'silent',
+      traps: { maxPagesPerHost: 5 },
+    });
+    expect(capped.requests).toBe(5);
+  });
 });

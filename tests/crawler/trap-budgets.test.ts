@@ -7,8 +7,14 @@ describe('trapReason', () => {
     ['http://a.test/docs/guide/intro.html?x=1', undefined],
     ['http://a.test/a/b/a/b/a/b', undefined],
     ['http://a.test/a/b/a/b/a/b/a/b', 'path segment "a" repeated more than 3 times'],
-    ['http://a.test/cal/2026/cal/2027/cal/2028/cal/2029', 'path segment "cal" repeated more than 3 times'],
-    [`http://a.test/${'x/'.repeat(2)}${Array.from({ length: 40 }, (_, i) => `s${i}`).join('/')}`, 'more than 32 path segments'],
+    [
+      'http://a.test/cal/2026/cal/2027/cal/2028/cal/2029',
+      'path segment "cal" repeated more than 3 times',
+    ],
+    [
+      `http://a.test/${'x/'.repeat(2)}${Array.from({ length: 40 }, (_, i) => `s${i}`).join('/')}`,
+      'more than 32 path segments',
+    ],
     [`http://a.test/?q=${'a'.repeat(2100)}`, 'URL longer than 2083 characters'],
     ['http://a.test/same/same/same?same=same/same/same', undefined],
   ])('%s → %s', (url, reason) => {
