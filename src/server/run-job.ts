@@ -6,6 +6,7 @@ import { createCrawler } from '../crawler/crawler.js';
 import { siteSpider } from '../crawler/site-spider.js';
 import type { Spider } from '../crawler/spider.js';
 import type { Stats } from '../crawler/stats.js';
+import { waitForStateLock } from '../state/state-lock.js';
 import { type ChildMessage, isParentMessage, type RunTask } from './ipc.js';
 import { ProgressTracker } from './progress-tracker.js';
 
@@ -39,6 +40,10 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   if (controller.signal.aborted) {
     log('INFO stopped before the crawl started');
     return 0;
+  }
+  // A resumed job may find its previous process, orphaned by a killed server, still finishing: let it end first.
+  if (!(await waitForStateLock(task.statePath, task.graceMs + 10_000))) {
+    log('WARN the previous process of this job still holds its state file');
   }
   const options: RunOptions & { allowPrivate?: boolean } = {
     ...task.options,

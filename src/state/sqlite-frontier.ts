@@ -19,6 +19,7 @@ import type { ItemSource } from '../crawler/item-export.js';
 import type { Request } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
 import { getMeta, openStateDb, type StateDb, setMeta } from './state-db.js';
+import { lockStateFile, type StateLock } from './state-lock.js';
 
 enum State {
   Queued = 0,
@@ -67,6 +68,7 @@ export class SqliteFrontier implements Frontier, ItemSource {
   #pending: Op[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #commitEveryMs: number;
+  #lock: StateLock | undefined;
   readonly #sql: Record<'insert' | 'done' | 'fail' | 'item' | 'load', Statement>;
 
   private constructor(db: StateDb, options: SqliteFrontierOptions) {
@@ -100,7 +102,15 @@ export class SqliteFrontier implements Frontier, ItemSource {
   }
 
   static open(path: string, spider: string, options: SqliteFrontierOptions = {}): SqliteFrontier {
-    return new SqliteFrontier(openStateDb(path, spider), options);
+    const lock = lockStateFile(path);
+    try {
+      const frontier = new SqliteFrontier(openStateDb(path, spider), options);
+      frontier.#lock = lock;
+      return frontier;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   add(requests: readonly Request[]): Request[] {
@@ -186,8 +196,12 @@ export class SqliteFrontier implements Frontier, ItemSource {
 
   close(): void {
     if (!this.db.open) return;
-    this.flush();
-    this.db.close();
+    try {
+      this.flush();
+      this.db.close();
+    } finally {
+      this.#lock?.release();
+    }
   }
 
   #insert(requests: readonly Request[], queued: Request[]): void {

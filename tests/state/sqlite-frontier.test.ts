@@ -85,3 +85,16 @@ describe('SqliteFrontier across restarts', () => {
     expect(() => SqliteFrontier.open(path, 'shop')).toThrow(/belongs to spider "books"/);
   });
 });
+
+describe('one crawl per state file', () => {
+  it('refuses a second open while the first is live, and takes over a stale lock', async () => {
+    const path = freshPath();
+    const first = SqliteFrontier.open(path, 'shop');
+    expect(() => SqliteFrontier.open(path, 'shop')).toThrow(/in use by another crawl/);
+    first.close();
+    SqliteFrontier.open(path, 'shop').close();
+    // A crawl killed with -9 leaves its lock behind, with a pid that no longer runs.
+    await writeFile(`${path}.lock`, '2147483646');
+    SqliteFrontier.open(path, 'shop').close();
+  });
+});
