@@ -24,7 +24,3 @@ export const transportDefaults: TransportOptions = {
   timeoutMs: 30_000,
   maxBytes: 32 * 1024 * 1024,
 };
-
-export function headerValue(headers: Record<string, string>, name: string): string | undefined {
-  return headers[name.toLowerCase()];
-}
