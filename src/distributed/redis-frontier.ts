@@ -154,14 +154,7 @@ export class RedisFrontier implements Frontier, ItemSource {
   }
 
   async fail(request: Request, failure: Failure): Promise<void> {
-    const lease = this.#takeLease(request);
-    await scripts.fail.run(this.#client, this.key, [
-      this.prefix,
-      this.#perHost,
-      lease,
-      JSON.stringify(request),
-      `${failure.code}: ${failure.message}`,
-    ]);
+    await this.#giveBack(scripts.fail, request, `${failure.code}: ${failure.message}`);
   }
 
   /** The engine calls this after the backoff; the request waits in Redis meanwhile only if `retryLater` is used. */
@@ -171,13 +164,18 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Releases the lease and parks the request in Redis until its backoff is over, visible to every worker. */
   async retryLater(request: Request, delayMs: number): Promise<void> {
+    await this.#giveBack(scripts.retry, request, String(delayMs));
+  }
+
+  /** Ends this worker's lease on `request` through `script` (fail or retry), which takes the request and one value. */
+  async #giveBack(script: Script, request: Request, value: string): Promise<void> {
     const lease = this.#takeLease(request);
-    await scripts.retry.run(this.#client, this.key, [
+    await script.run(this.#client, this.key, [
       this.prefix,
       this.#perHost,
       lease,
       JSON.stringify(request),
-      String(delayMs),
+      value,
     ]);
   }
 
