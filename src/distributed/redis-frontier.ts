@@ -96,19 +96,19 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Seeds the crawl (even with nothing to add: it marks the crawl as started). */
   async add(requests: readonly Request[]): Promise<Request[]> {
-    const fresh = this.#unknown(requests);
+    const fresh = this.#fresh(requests);
     const flags = (await scripts.add.run(this.#client, this.key, [
       this.prefix,
       this.#perHost,
       this.#mode,
-      ...this.#childArgs(fresh),
+      ...fresh.args,
     ])) as number[];
-    return fresh.filter((_, i) => flags[i] === 1);
+    return fresh.requests.filter((_, i) => flags[i] === 1);
   }
 
   async markSeen(request: Request): Promise<boolean> {
     // A redirect target: recorded as seen in the shared set, never queued.
-    const token = this.#token(request);
+    const token = this.#token(...this.#halvesOf(request));
     if (this.#mode === 'bloom') {
       let fresh = false;
       for (const position of token.split(',')) {
@@ -137,7 +137,7 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   async complete(request: Request, outcome: Outcome): Promise<Request[]> {
     const lease = this.#takeLease(request);
-    const children = this.#unknown(outcome.children);
+    const children = this.#fresh(outcome.children);
     const items = outcome.items.map((item) => JSON.stringify(item));
     const result = (await scripts.complete.run(this.#client, this.key, [
       this.prefix,
@@ -146,11 +146,11 @@ export class RedisFrontier implements Frontier, ItemSource {
       lease,
       String(items.length),
       ...items,
-      ...this.#childArgs(children),
+      ...children.args,
     ])) as number[] | number;
     if (result === -1) return []; // the lease lapsed: another worker owns this request now
     const flags = result as number[];
-    return children.filter((_, i) => flags[i] === 1);
+    return children.requests.filter((_, i) => flags[i] === 1);
   }
 
   async fail(request: Request, failure: Failure): Promise<void> {
@@ -278,42 +278,36 @@ export class RedisFrontier implements Frontier, ItemSource {
   /**
    * Drops requests this worker already sent to Redis: they are in the shared seen set for good, so there is no
    * need to ask again. Most links of a page were seen before; this keeps them off the wire and out of the scripts.
+   * Returns the others with the script arguments for each (token, host, priority, JSON), hashing each request once.
    */
-  #unknown(requests: readonly Request[]): Request[] {
+  #fresh(requests: readonly Request[]): { requests: Request[]; args: string[] } {
     const fresh: Request[] = [];
-    for (const request of requests) {
-      const [high, low] = fingerprintHalves(
-        request.method,
-        request.url,
-        request.body,
-        this.#halves,
-      ) as unknown as [number, number];
-      if (this.#sent.addHalves(high, low)) fresh.push(request);
-    }
-    return fresh;
-  }
-
-  #childArgs(requests: readonly Request[]): string[] {
     const args: string[] = [];
     for (const request of requests) {
+      const [high, low] = this.#halvesOf(request);
+      if (!this.#sent.addHalves(high, low)) continue;
+      fresh.push(request);
       args.push(
-        this.#token(request),
+        this.#token(high, low),
         hostOf(request.url) ?? '',
         String(request.priority),
         JSON.stringify(request),
       );
     }
-    return args;
+    return { requests: fresh, args };
   }
 
-  /** The dedup token the scripts expect: "bucket fingerprint" (exact) or bit positions (Bloom). */
-  #token(request: Request): string {
-    const [high, low] = fingerprintHalves(
+  #halvesOf(request: Request): [number, number] {
+    return fingerprintHalves(
       request.method,
       request.url,
       request.body,
       this.#halves,
     ) as unknown as [number, number];
+  }
+
+  /** The dedup token the scripts expect: "bucket fingerprint" (exact) or bit positions (Bloom). */
+  #token(high: number, low: number): string {
     if (this.#mode === 'bloom') {
       const { bits, hashes } = this.#bloom;
       const positions: number[] = [];
