@@ -1,11 +1,12 @@
 /** The HTTP cache middleware (Scrapy's HttpCacheMiddleware): serves stored responses, stores new ones, revalidates. */
-import { canonicalizeUrl } from '../crawler/canonical-url.js';
-import { fingerprintHex } from '../crawler/fingerprint.js';
+
 import { ConfigError } from '../errors.js';
 import type { Middleware, Next } from '../http/compose.js';
 import type { HttpRequest } from '../http/request.js';
 import { Response, type Timings } from '../http/response.js';
 import { retryPolicyDefaults } from '../http/retry-policy.js';
+import { canonicalizeUrl } from '../url/canonical-url.js';
+import { fingerprintHex } from '../url/fingerprint.js';
 import { type Directives, parseCacheControl, requestWantsRevalidation } from './cache-control.js';
 import { isFresh } from './freshness.js';
 import {

@@ -31,28 +31,3 @@ export function progressLine(stats: Stats, pagesPerSecond: number): string {
   const errors = stats.failed;
   return `pages ${stats.responses} | items ${stats.items} | ${pagesPerSecond.toFixed(0)} pages/s | queued ${stats.queued} | in flight ${stats.inFlight} | errors ${errors}`;
 }
-
-export function summary(stats: Stats): string {
-  const statuses = Object.entries(stats.responsesByStatus)
-    .map(([status, count]) => `${status}: ${count}`)
-    .join(', ');
-  const errors = Object.entries(stats.errorsByCode)
-    .map(([code, count]) => `${code}: ${count}`)
-    .join(', ');
-  return [
-    `pages fetched   ${stats.responses}${statuses ? ` (${statuses})` : ''}`,
-    `items scraped   ${stats.items}${stats.itemsDropped ? ` (${stats.itemsDropped} dropped)` : ''}`,
-    `failed          ${stats.failed}${errors ? ` (${errors})` : ''}`,
-    `retries         ${stats.retries}`,
-    `robots denied   ${stats.robotsDenied}`,
-    `offsite         ${stats.offsite}`,
-    `duplicates      ${stats.duplicatesFiltered}`,
-    `bytes           ${stats.bytes}`,
-    ...(stats.cacheHits + stats.cacheMisses + stats.cacheRevalidations > 0
-      ? [
-          `http cache      ${stats.cacheHits} hits, ${stats.cacheMisses} misses, ${stats.cacheRevalidations} revalidated`,
-        ]
-      : []),
-    `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
-  ].join('\n');
-}

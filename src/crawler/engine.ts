@@ -12,7 +12,7 @@ import {
   parseRetryAfterMs,
 } from '../http/retry-policy.js';
 import type { Item } from '../storage/sink.js';
-import { canonicalizeUrl, hostOf, isInScope } from './canonical-url.js';
+import { canonicalizeUrl, hostOf, isInScope } from '../url/canonical-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
 import type { Outcome } from './frontier.js';
 import type { ItemWriter } from './item-writer.js';

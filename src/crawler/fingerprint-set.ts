@@ -1,5 +1,5 @@
 /** FingerprintSet: a compact open-addressing hash set of 64-bit request fingerprints, stored in one typed array. */
-import { bigIntToHalves } from './fingerprint.js';
+import { bigIntToHalves } from '../url/fingerprint.js';
 
 export interface FingerprintSetOptions {
   /** Slots to allocate up front (rounded up to a power of two); size it to skip early doublings. @default 1024 */

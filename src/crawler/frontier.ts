@@ -1,7 +1,7 @@
 /** The frontier: where requests wait. One interface, several backends, one contract suite. */
 
 import type { Item } from '../storage/sink.js';
-import { fingerprint } from './fingerprint.js';
+import { fingerprint } from '../url/fingerprint.js';
 import { FingerprintSet } from './fingerprint-set.js';
 import { HostQueues } from './host-queues.js';
 import type { Request } from './request.js';

@@ -1,5 +1,5 @@
 /** Per-host request queues visited round-robin, so no host starves the others; priorities within a host. */
-import { hostOf } from './canonical-url.js';
+import { hostOf } from '../url/canonical-url.js';
 import type { Request } from './request.js';
 
 export class HostQueues {

@@ -1,6 +1,6 @@
 /** The page a handler receives: the response plus lazy HTML helpers and `follow()` to make child requests. */
 import type { HtmlDocument, HtmlElement, Selection } from '../html/index.js';
-import { extractLinks } from '../html/index.js';
+import { extractLinks, parseHtml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
 import { markRequest } from './output.js';
 import { createRequest, type JsonObject, type Request } from './request.js';
@@ -17,6 +17,7 @@ export class Page<K extends string = string> {
   readonly request: Request;
   readonly response: Response;
   #links: string[] | undefined;
+  #document: HtmlDocument | undefined;
 
   constructor(request: Request, response: Response) {
     this.request = request;
@@ -54,7 +55,8 @@ export class Page<K extends string = string> {
 
   /** The parsed document; parsing happens on first use only. */
   get document(): HtmlDocument {
-    return this.response.html();
+    this.#document ??= parseHtml(this.response.text, { url: this.url });
+    return this.#document;
   }
 
   select(css: string): Selection {
@@ -75,7 +77,7 @@ export class Page<K extends string = string> {
    */
   links(selector?: string): string[] {
     if (selector !== undefined) return this.document.links({ selector });
-    this.#links ??= this.response.parsed
+    this.#links ??= this.#document
       ? this.document.links()
       : extractLinks(this.response.text, this.url);
     return this.#links;
@@ -83,7 +85,7 @@ export class Page<K extends string = string> {
 
   /** A request for `href` (resolved against the page's base URL) handled by `handler` (default 'parse'). */
   follow(href: string, handler?: K, init: FollowInit = {}): Request {
-    const base = this.response.parsed ? (this.document.baseUrl ?? this.url) : this.baseUrlCheap();
+    const base = this.#document ? (this.document.baseUrl ?? this.url) : this.baseUrlCheap();
     let url: string;
     try {
       url = new URL(href, base).href;

@@ -2,7 +2,7 @@
  * The scheduler: hands out the next request whose host slot is free (per-host concurrency and delay),
  * over a Frontier. A host waiting out its delay never holds a slot another host could use.
  */
-import { hostOf } from './canonical-url.js';
+import { hostOf } from '../url/canonical-url.js';
 import type { Frontier } from './frontier.js';
 import type { Request } from './request.js';
 

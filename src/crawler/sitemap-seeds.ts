@@ -1,7 +1,7 @@
 /** `--sitemaps`: seeds the crawl with the page URLs of the sitemaps robots.txt lists (or /sitemap.xml). */
 import type { Response } from '../http/response.js';
 import { collectSitemapUrls, type RobotsCache, sitemapUrlsFor } from '../robots/index.js';
-import { originOf } from './canonical-url.js';
+import { originOf } from '../url/canonical-url.js';
 import { createRequest, type Request } from './request.js';
 
 export async function seedFromSitemaps(

@@ -73,13 +73,19 @@ export interface Spider<K extends string = string> extends SpiderConfig {
  */
 type HandlerResults<H> = { [K in keyof H]: K extends Reserved ? unknown : HandlerResult };
 
+/** What `this` is inside a handler: the spec's configuration and its handlers. */
+export type SpiderThis<H> = SpiderConfig & {
+  [K in HandlerNames<H>]: (page: Page<HandlerNames<H>>) => H[K];
+};
+
 export function defineSpider<H extends HandlerResults<H>>(
-  spec: SpiderSpec<H>,
+  spec: SpiderSpec<H> & ThisType<SpiderThis<H>>,
 ): Spider<HandlerNames<H>> {
   const handlers: Record<string, Handler<HandlerNames<H>>> = {};
   for (const [key, value] of Object.entries(spec)) {
     if (typeof value === 'function' && !reservedKeys.has(key)) {
-      handlers[key] = value as Handler<HandlerNames<H>>;
+      // Bound to the spec, as Scrapy binds callbacks to the spider: `this.detail(page)` works in a handler.
+      handlers[key] = (value as Handler<HandlerNames<H>>).bind(spec);
     }
   }
   const config: Spider<HandlerNames<H>> = {

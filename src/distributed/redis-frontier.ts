@@ -5,13 +5,13 @@
  * so a worker whose lease lapsed cannot write a request's items twice.
  */
 import { randomUUID } from 'node:crypto';
-import { hostOf } from '../crawler/canonical-url.js';
-import { fingerprintHalves } from '../crawler/fingerprint.js';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
 import type { Failure, Frontier, Outcome } from '../crawler/frontier.js';
 import type { ItemSource } from '../crawler/item-export.js';
 import type { Request } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
+import { hostOf } from '../url/canonical-url.js';
+import { fingerprintHalves } from '../url/fingerprint.js';
 import { type RedisClient, Script, untilAnswered } from './redis-connection.js';
 import * as lua from './scripts.js';
 

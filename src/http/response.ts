@@ -1,5 +1,7 @@
-/** A buffered HTTP response: raw body, lazily decoded text, lazily parsed HTML, per-phase timings. */
-import { type HtmlDocument, parseHtml } from '../html/index.js';
+/**
+ * A buffered HTTP response: raw body, lazily decoded text, per-phase timings. Parsing HTML is the html layer's job
+ * (`parseHtml(response.text, { url: response.url })`), so the HTTP layer never loads a parser.
+ */
 import { decodeBody } from './charset.js';
 import type { HttpRequest } from './request.js';
 
@@ -34,7 +36,6 @@ export class Response {
   readonly timings: Timings;
   readonly redirects: string[];
   #text: string | undefined;
-  #html: HtmlDocument | undefined;
 
   constructor(init: ResponseInit) {
     this.url = init.url;
@@ -62,17 +63,6 @@ export class Response {
 
   json<T = unknown>(): T {
     return JSON.parse(this.text) as T;
-  }
-
-  /** True once html() has parsed the body. */
-  get parsed(): boolean {
-    return this.#html !== undefined;
-  }
-
-  /** Parsed once, on first use: a handler that never touches the DOM never pays for it. */
-  html(): HtmlDocument {
-    this.#html ??= parseHtml(this.text, { url: this.url });
-    return this.#html;
   }
 
   /** Returns a copy with some fields replaced (used by the redirect middleware to record the chain). */

@@ -1,7 +1,7 @@
 /** Mail notifications for finished jobs, over SMTP with nodemailer; a mail that cannot be sent never fails a job. */
 import nodemailer from 'nodemailer';
-import { summary } from '../cli/progress.js';
 import type { Stats } from '../crawler/stats.js';
+import { summary } from '../crawler/summary.js';
 
 export interface MailerConfig {
   /** SMTP server host name or address. */

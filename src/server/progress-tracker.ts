@@ -1,7 +1,8 @@
 /** Turns a crawler's events into the live Progress view: per-host counters, latency percentiles, errors, items. */
-import { hostOf } from '../crawler/canonical-url.js';
+
 import type { Crawler } from '../crawler/crawler.js';
 import type { Timings } from '../http/response.js';
+import { hostOf } from '../url/canonical-url.js';
 import type { HostRow, Latency, Percentiles, Progress, RecentError } from './types.js';
 
 const latencyWindow = 500;

@@ -1,11 +1,11 @@
 /** One job run inside its child process: loads the spider, crawls with a state file, reports progress over IPC. */
 import { writeFileSync } from 'node:fs';
-import { loadSpider } from '../cli/load-spider.js';
 import type { RunOptions } from '../crawler/crawler.js';
 import { createCrawler } from '../crawler/crawler.js';
 import { siteSpider } from '../crawler/site-spider.js';
 import type { Spider } from '../crawler/spider.js';
 import type { Stats } from '../crawler/stats.js';
+import { loadSpider } from '../loader/load-spider.js';
 import { waitForStateLock } from '../state/state-lock.js';
 import { type ChildMessage, isParentMessage, type RunTask } from './ipc.js';
 import { ProgressTracker } from './progress-tracker.js';

@@ -1,6 +1,6 @@
 /** Inside a child process: loads each project file and lists the spiders they export (user code stays out of the server). */
 import { join } from 'node:path';
-import { loadSpider } from '../cli/load-spider.js';
+import { loadSpider } from '../loader/load-spider.js';
 import type { ScanTask } from './ipc.js';
 import type { Send } from './run-job.js';
 import type { SpiderScan } from './types.js';

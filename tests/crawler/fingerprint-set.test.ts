@@ -1,7 +1,7 @@
 // FingerprintSet: membership without false negatives on 1M entries, growth, memory per entry, snapshots.
 import { describe, expect, it } from 'vitest';
-import { fingerprint, halvesToBigInt } from '../../src/crawler/fingerprint.js';
 import { FingerprintSet } from '../../src/crawler/fingerprint-set.js';
+import { fingerprint, halvesToBigInt } from '../../src/url/fingerprint.js';
 
 /** Deterministic, well-spread 64-bit values without hashing strings (keeps the 1M test fast). */
 function* pseudoRandomHalves(count: number, seed: number): Generator<[number, number]> {

@@ -18,6 +18,22 @@ describe('defineSpider', () => {
     expect(spider.allowedDomains).toEqual(['127.0.0.1']);
   });
 
+  it('calls handlers with this bound to the spider, so one handler can delegate to another', () => {
+    const spider = defineSpider({
+      name: 'delegating',
+      start: 'http://127.0.0.1/',
+      parse(page) {
+        return this.detail(page);
+      },
+      detail(page) {
+        return { url: page.url, from: this.name };
+      },
+    });
+    const parse = spider.handlers.parse;
+    const page = { url: 'http://127.0.0.1/a' } as Page<'parse' | 'detail'>;
+    expect(parse(page)).toEqual({ url: 'http://127.0.0.1/a', from: 'delegating' });
+  });
+
   it('types handler names given to page.follow', () => {
     defineSpider({
       name: 'typed',

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseHtml } from '../../src/html/index.js';
 import { createClient } from '../../src/http/index.js';
 import type { HttpRequest, TransportOptions } from '../../src/http/request.js';
 import { createTransport, type TransportConfig } from '../../src/http/transport.js';
@@ -151,9 +152,8 @@ describe('HTTP/2', () => {
     const site = await h2Site(false);
     const client = createClient({ http2: true, transport: { tls: { ca: testCert } } });
     closers.push(() => client.close());
-    expect((await client.get(`${site.origin}/x`)).html().selectOne('title')?.text()).toBe(
-      'over 2.0',
-    );
+    const response = await client.get(`${site.origin}/x`);
+    expect(parseHtml(response.text).selectOne('title')?.text()).toBe('over 2.0');
   });
 });
 

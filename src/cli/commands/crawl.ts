@@ -7,10 +7,11 @@ import type { CrawlOptions } from '../../crawler/options.js';
 import { siteSpider } from '../../crawler/site-spider.js';
 import type { Spider } from '../../crawler/spider.js';
 import type { Stats } from '../../crawler/stats.js';
+import { summary } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
-import { loadSpider } from '../load-spider.js';
+import { loadSpider } from '../../loader/load-spider.js';
 import { crawlFlags, crawlFlagsHelp, crawlOptionsFrom } from '../options.js';
-import { showProgress, summary } from '../progress.js';
+import { showProgress } from '../progress.js';
 
 export const crawlHelp = `Usage: arachne crawl <spider.ts | spider.js | URL...> [options]
 

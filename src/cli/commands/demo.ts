@@ -2,8 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../errors.js';
+import { loadSpider } from '../../loader/load-spider.js';
 import { generateShop, startShopServer } from '../../sample-shop/index.js';
-import { loadSpider } from '../load-spider.js';
 import { crawlFlags, crawlFlagsHelp, crawlOptionsFrom } from '../options.js';
 import { runSpider } from './crawl.js';
 

@@ -2,6 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import { parseArgs } from 'node:util';
 import { isCrawlError } from '../../errors.js';
+import { parseHtml } from '../../html/index.js';
 import { createClient } from '../../http/client.js';
 import type { Response, Timings } from '../../http/response.js';
 
@@ -67,7 +68,7 @@ export async function fetchCommand(
     const response = await client.get(parsed.url);
     output.stdout.write(describeResponse(response));
     if (parsed.select !== undefined) {
-      for (const element of response.html().select(parsed.select))
+      for (const element of parseHtml(response.text, { url: response.url }).select(parsed.select))
         output.stdout.write(`${element.text()}\n`);
     } else if (!parsed.noBody) {
       output.stdout.write(bodyText(response));

@@ -1,7 +1,7 @@
 /** `arachne status --frontier URL --crawl-id ID`: the state of a shared crawl, across all its workers. */
 import { parseArgs } from 'node:util';
+import { summary } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
-import { summary } from '../progress.js';
 
 export const statusHelp = `Usage: arachne status --frontier redis://HOST:6379/0 --crawl-id ID [--json]
 

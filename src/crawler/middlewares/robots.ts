@@ -2,7 +2,7 @@
 import { CrawlError, IgnoreRequest } from '../../errors.js';
 import type { Middleware } from '../../http/compose.js';
 import type { RobotsCache } from '../../robots/index.js';
-import { hostOf, originOf } from '../canonical-url.js';
+import { hostOf, originOf } from '../../url/canonical-url.js';
 import type { Request } from '../request.js';
 
 export interface RobotsHooks {

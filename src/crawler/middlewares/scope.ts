@@ -1,7 +1,7 @@
 /** Keeps every hop of a crawl (redirects included) inside its allowed domains and to http(s) only. */
 import { IgnoreRequest } from '../../errors.js';
 import type { Middleware } from '../../http/compose.js';
-import { hostOf, isInScope } from '../canonical-url.js';
+import { hostOf, isInScope } from '../../url/canonical-url.js';
 import type { Request } from '../request.js';
 
 export function scope(allowedDomains: readonly string[]): Middleware<Request> {

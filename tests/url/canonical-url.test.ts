@@ -6,7 +6,7 @@ import {
   hostOf,
   isInScope,
   originOf,
-} from '../../src/crawler/canonical-url.js';
+} from '../../src/url/canonical-url.js';
 
 // [input, base, expected]
 const table: Array<[string, string | undefined, string | undefined]> = [

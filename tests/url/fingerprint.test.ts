@@ -1,6 +1,6 @@
 // Request fingerprints: stability, what changes them, and agreement with the MurmurHash3 C reference.
 import { describe, expect, it } from 'vitest';
-import { canonicalizeUrl } from '../../src/crawler/canonical-url.js';
+import { canonicalizeUrl } from '../../src/url/canonical-url.js';
 import {
   bigIntToHalves,
   fingerprint,
@@ -9,7 +9,7 @@ import {
   fingerprintHex,
   halvesToBigInt,
   murmur3x86_128Utf16,
-} from '../../src/crawler/fingerprint.js';
+} from '../../src/url/fingerprint.js';
 
 function digest64(text: string): string {
   const [low = 0, high = 0] = murmur3x86_128Utf16(text);

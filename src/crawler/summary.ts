@@ -1,0 +1,27 @@
+/** The end-of-crawl summary printed by the CLI and sent by the server's mail. */
+import type { Stats } from './stats.js';
+
+export function summary(stats: Stats): string {
+  const statuses = Object.entries(stats.responsesByStatus)
+    .map(([status, count]) => `${status}: ${count}`)
+    .join(', ');
+  const errors = Object.entries(stats.errorsByCode)
+    .map(([code, count]) => `${code}: ${count}`)
+    .join(', ');
+  return [
+    `pages fetched   ${stats.responses}${statuses ? ` (${statuses})` : ''}`,
+    `items scraped   ${stats.items}${stats.itemsDropped ? ` (${stats.itemsDropped} dropped)` : ''}`,
+    `failed          ${stats.failed}${errors ? ` (${errors})` : ''}`,
+    `retries         ${stats.retries}`,
+    `robots denied   ${stats.robotsDenied}`,
+    `offsite         ${stats.offsite}`,
+    `duplicates      ${stats.duplicatesFiltered}`,
+    `bytes           ${stats.bytes}`,
+    ...(stats.cacheHits + stats.cacheMisses + stats.cacheRevalidations > 0
+      ? [
+          `http cache      ${stats.cacheHits} hits, ${stats.cacheMisses} misses, ${stats.cacheRevalidations} revalidated`,
+        ]
+      : []),
+    `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
+  ].join('\n');
+}
