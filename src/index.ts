@@ -1,6 +1,23 @@
 /** Arachne's public surface: define spiders, run crawls, observe them. Layers: 'arachne/http', 'arachne/html', 'arachne/storage'. */
 export { type Crawler, crawl, createCrawler, type RunOptions } from './crawler/crawler.js';
+export { DelayedRequests } from './crawler/delayed-requests.js';
 export type { CloseReason, CrawlEventName, CrawlEvents } from './crawler/events.js';
+export {
+  type Awaitable,
+  type Failure,
+  type Frontier,
+  MemoryFrontier,
+  type Outcome,
+  requestFingerprint,
+  type SharedFrontier,
+} from './crawler/frontier.js';
+export {
+  type FrontierBackend,
+  type FrontierContext,
+  FrontierRegistry,
+  memoryFrontierBackend,
+} from './crawler/frontier-registry.js';
+export type { ItemSource } from './crawler/item-export.js';
 export {
   type CrawlOptions,
   defaults,
@@ -17,6 +34,7 @@ export {
   type Request,
   type RequestInit,
 } from './crawler/request.js';
+export type { Rejection, RequestFilter } from './crawler/request-filters.js';
 export type { HostStats } from './crawler/scheduler.js';
 export { type PageRecord, siteSpider } from './crawler/site-spider.js';
 export {
@@ -30,6 +48,8 @@ export {
 } from './crawler/spider.js';
 export type { Stats } from './crawler/stats.js';
 export * from './errors.js';
+// Importing the package registers the built-in backends (sqlite:, .db paths, redis://) in this registry.
+export { frontierBackends } from './frontier-backends.js';
 export type { Middleware, Next } from './http/compose.js';
 export type { Response, Timings } from './http/response.js';
 export type { Item, Sink } from './storage/sink.js';

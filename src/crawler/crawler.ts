@@ -3,14 +3,17 @@ import { ConfigError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
 import { createTransport } from '../http/transport.js';
 import { defaultUserAgent } from '../version.js';
-import { openCrawlStorage } from './crawl-storage.js';
+import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
 import { Engine } from './engine.js';
 import { type CloseReason, CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
-import { ItemWriter } from './item-writer.js';
+import { type FrontierRegistry, frontierBackends } from './frontier-registry.js';
+import { ItemProcessor } from './item-processor.js';
 import { attachLogger, createLog } from './logger.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { Request } from './request.js';
+import { defaultFilters } from './request-filters.js';
+import { CrawlRetryPolicy } from './retry.js';
 import { type HostStats, Scheduler } from './scheduler.js';
 import { seedFromSitemaps } from './sitemap-seeds.js';
 import type { Spider } from './spider.js';
@@ -27,6 +30,8 @@ export interface RunOptions extends CrawlOptions {
    * their work from the frontier. @default true
    */
   seed?: boolean;
+  /** Where string `frontier` and `state` locations are looked up. @default frontierBackends */
+  frontiers?: FrontierRegistry;
 }
 
 export interface Crawler {
@@ -48,10 +53,16 @@ export interface Crawler {
  * const stats = await crawler.run();
  */
 export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Crawler {
-  const { signal, graceMs = 5000, seed = true, ...crawlOptions } = runOptions;
+  const {
+    signal,
+    graceMs = 5000,
+    seed = true,
+    frontiers = frontierBackends,
+    ...crawlOptions
+  } = runOptions;
   const options = resolveOptions(defaultUserAgent, spider.options, crawlOptions);
   const events = new CrawlEmitter();
-  const stats = new StatsCollector();
+  const stats = new StatsCollector().observe(events);
   let scheduler: Scheduler | undefined;
   const crawler: Crawler = {
     options,
@@ -70,6 +81,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
         signal,
         graceMs,
         seed,
+        frontiers,
         onScheduler: (s) => (scheduler = s),
       }),
   };
@@ -90,6 +102,7 @@ interface RunParts {
   signal: AbortSignal | undefined;
   graceMs: number;
   seed: boolean;
+  frontiers: FrontierRegistry;
   onScheduler: (scheduler: Scheduler) => void;
 }
 
@@ -101,6 +114,7 @@ async function runCrawl({
   signal,
   graceMs,
   seed,
+  frontiers,
   onScheduler,
 }: RunParts): Promise<Stats> {
   const start = await startRequests(spider);
@@ -124,12 +138,14 @@ async function runCrawl({
   let reason: CloseReason = 'error';
   const onAbort = () => engine?.stop('signal');
   try {
-    const storage = await openCrawlStorage(options, spider.name, events, stats);
-    opened.push(() => storage.close());
-    if (storage.alreadyFinished) {
-      events.emit('crawl:warning', {
-        message: `crawl "${options.crawlId ?? spider.name}" is already finished`,
-      });
+    const warn = (message: string) => events.emit('crawl:warning', { message });
+    const store = await openCrawlStore({
+      registry: frontiers,
+      context: { spider: spider.name, options, stats: () => stats.snapshot(), warn },
+      onExportFailure: (error) => engine?.fail(error),
+    });
+    opened.push(() => store.close());
+    if (store.frontier.shared?.finishedBefore) {
       reason = 'finished';
       return await finish();
     }
@@ -146,7 +162,7 @@ async function runCrawl({
       maxBytes: options.maxBytes,
     };
     const send = (request: Request) => transport.send(request, transportOptions);
-    const scheduler = new Scheduler(storage.frontier, options);
+    const scheduler = new Scheduler(store.frontier, options);
     opened.push(async () => scheduler.close());
     onScheduler(scheduler);
     const chain = await buildDownloadChain({
@@ -159,23 +175,24 @@ async function runCrawl({
       stats,
     });
     opened.push(() => chain.close());
-    const items = new ItemWriter({
+    const items = new ItemProcessor({
       spider: spider.name,
       pipelines: spider.pipelines ?? [],
-      sink: storage.directSink,
-      stats,
       events,
     });
-    opened.push(() => items.close());
     engine = new Engine({
       spider,
       scheduler,
       download: chain.download,
       items,
-      stats,
       events,
-      allowedDomains,
-      limits: options,
+      filters: defaultFilters({ allowedDomains, maxDepth: options.maxDepth, traps: options.traps }),
+      retry: new CrawlRetryPolicy(options.retries),
+      limits: {
+        concurrency: options.concurrency,
+        maxPages: options.maxPages,
+        maxLinksPerPage: options.traps.maxLinksPerPage,
+      },
       handleStatuses: spider.handleStatuses ?? [],
     });
     signal?.addEventListener('abort', onAbort, { once: true });

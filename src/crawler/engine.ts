@@ -1,28 +1,24 @@
 /**
- * The engine: moves requests from the scheduler through the downloader into the spider, and the spider's
- * outputs back to the scheduler (requests) or out to the item writer (items). See docs/architecture.md.
+ * The engine: moves requests from the scheduler through the download chain into the spider, and the spider's
+ * outputs back to the scheduler (requests, after the request filters) with its items (after the pipelines).
+ * It decides nothing else: filters, retry policy, frontier and stats each live in their own module, and the
+ * engine tells the rest of the crawl what happened through events. See docs/architecture.md.
  */
-import { ConfigError, HttpError, isCrawlError, RetryRequest, StopCrawl } from '../errors.js';
+import { ConfigError, HttpError, isCrawlError, StopCrawl } from '../errors.js';
 import type { Next } from '../http/compose.js';
 import type { Response } from '../http/response.js';
-import {
-  backoffDelayMs,
-  isRetryableError,
-  isRetryableStatus,
-  parseRetryAfterMs,
-} from '../http/retry-policy.js';
 import type { Item } from '../storage/sink.js';
-import { canonicalizeUrl, hostOf, isInScope } from '../url/canonical-url.js';
+import { canonicalizeUrl, hostOf } from '../url/canonical-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
 import type { Outcome } from './frontier.js';
-import type { ItemWriter } from './item-writer.js';
+import type { ItemProcessor } from './item-processor.js';
 import { isRequest } from './output.js';
 import { Page } from './page.js';
 import type { Request } from './request.js';
+import { isRejection, type RequestFilter } from './request-filters.js';
+import type { CrawlRetryPolicy, RetryDecision } from './retry.js';
 import type { Scheduler } from './scheduler.js';
 import type { HandlerResult, Output, Spider } from './spider.js';
-import type { StatsCollector } from './stats.js';
-import { type TrapBudgets, trapReason } from './trap-budgets.js';
 
 const noOutcome: Outcome = { children: [], items: [] };
 
@@ -30,16 +26,16 @@ export interface EngineParts {
   spider: Spider;
   scheduler: Scheduler;
   download: Next<Request>;
-  items: ItemWriter;
-  stats: StatsCollector;
+  items: ItemProcessor;
   events: CrawlEmitter;
-  allowedDomains: readonly string[];
+  /** Applied in order to every request before it is queued (start requests and children alike). */
+  filters: readonly RequestFilter[];
+  retry: CrawlRetryPolicy;
   limits: {
     concurrency: number;
     maxPages: number;
-    maxDepth: number;
-    retries: number;
-    traps: TrapBudgets;
+    /** Children kept from one page; the rest are dropped as a crawl-trap budget. */
+    maxLinksPerPage: number;
   };
   /** Statuses passed to handlers besides 2xx; 'all' passes every final response. */
   handleStatuses: readonly number[] | 'all';
@@ -53,7 +49,6 @@ export class Engine {
   #fatal: Error | undefined;
   #pumping = false;
   #pumpAgain = false;
-  readonly #perHost = new Map<string, number>();
   #finished!: (reason: CloseReason) => void;
   readonly #done = new Promise<CloseReason>((resolve) => {
     this.#finished = resolve;
@@ -74,7 +69,6 @@ export class Engine {
    * is empty and nothing is in flight.
    */
   async run(start: readonly Request[] | undefined): Promise<CloseReason> {
-    // Workers joining a shared crawl seed nothing: their work comes from the frontier.
     if (start) await this.schedule(start);
     void this.#pump();
     return this.#done;
@@ -86,40 +80,31 @@ export class Engine {
     void this.#checkIdle();
   }
 
+  /** Stops the crawl on an error that makes going on pointless (storage, configuration). */
+  fail(error: unknown): void {
+    this.#fatal ??= error instanceof Error ? error : new Error(String(error));
+    this.stop('error');
+  }
+
   /** Queues start requests (and sitemap seeds) that pass the filters. */
   async schedule(requests: readonly Request[]): Promise<void> {
     const accepted = this.#accept(requests, undefined);
     this.#queued(accepted.length, await this.#parts.scheduler.add(accepted));
   }
 
-  /** Drops what must not be crawled: bad URL, out of scope, too deep. An unknown handler is a spider bug. */
+  /** 1. Runs the request filters; an unknown handler is a spider bug and stops the crawl. */
   #accept(requests: readonly Request[], parent: Request | undefined): Request[] {
-    const { stats, allowedDomains, limits, spider, events } = this.#parts;
+    const { filters, spider, events } = this.#parts;
     const accepted: Request[] = [];
-    for (const request of requests) {
-      const url = canonicalizeUrl(request.url);
-      if (url === undefined) {
-        stats.error('AR_BAD_URL');
-        events.emit('request:ignored', {
-          request,
-          reason: `not a crawlable URL: ${request.url}`,
-          code: 'AR_BAD_URL',
-        });
-        continue;
-      }
-      if (!isInScope(hostOf(url) ?? '', allowedDomains)) {
-        stats.counts.offsite++;
-        continue;
-      }
-      if (request.depth > limits.maxDepth) {
-        stats.counts.depthFiltered++;
-        continue;
-      }
-      const trap = trapReason(url, limits.traps) ?? this.#hostBudget(url);
-      if (trap) {
-        stats.counts.trapFiltered++;
-        events.emit('request:ignored', { request, reason: `${trap}: ${url}`, code: 'AR_TRAP' });
-        continue;
+    next: for (const offered of requests) {
+      let request = offered;
+      for (const filter of filters) {
+        const result = filter(request);
+        if (isRejection(result)) {
+          events.emit('request:ignored', { request, ...result });
+          continue next;
+        }
+        request = result;
       }
       if (!(request.handler in spider.handlers)) {
         const known = Object.keys(spider.handlers).join(', ');
@@ -128,16 +113,16 @@ export class Engine {
           `unknown handler "${request.handler}"${from}; the spider defines: ${known}`,
         );
       }
-      accepted.push(url === request.url ? request : { ...request, url });
+      accepted.push(request);
     }
     return accepted;
   }
 
-  /** Counts what the frontier took out of `offered` accepted requests as new. */
+  /** Reports what the frontier took out of `offered` accepted requests as new. */
   #queued(offered: number, queued: readonly Request[]): void {
-    const { stats, events } = this.#parts;
-    stats.counts.duplicatesFiltered += offered - queued.length;
-    stats.queued += queued.length;
+    const { events } = this.#parts;
+    if (offered > queued.length)
+      events.emit('requests:deduplicated', { count: offered - queued.length });
     for (const request of queued) events.emit('request:scheduled', { request });
   }
 
@@ -148,7 +133,7 @@ export class Engine {
       return;
     }
     this.#pumping = true;
-    const { scheduler, limits, stats } = this.#parts;
+    const { scheduler, limits, events } = this.#parts;
     try {
       do {
         this.#pumpAgain = false;
@@ -161,13 +146,12 @@ export class Engine {
           if (!request) break;
           this.#inFlight++;
           this.#dispatched++;
-          stats.queued--;
-          stats.inFlight = this.#inFlight;
+          events.emit('request:started', { request });
           void this.#handle(request);
         }
       } while (this.#pumpAgain);
     } catch (error) {
-      this.#fail(error);
+      this.fail(error);
     } finally {
       this.#pumping = false;
     }
@@ -176,30 +160,30 @@ export class Engine {
 
   /** 3–6. Download, pass the page to its handler, route what the handler yields. */
   async #handle(request: Request): Promise<void> {
-    const { download, stats, events, scheduler } = this.#parts;
+    const { download, events, scheduler, retry } = this.#parts;
     try {
-      stats.counts.requests++;
       const response = await download(request);
-      stats.response(response.status, response.body.length);
       events.emit('response:received', { request, response });
-      if (!this.#retryStatus(request, response)) {
-        if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) {
-          await this.#complete(request, noOutcome);
-        } else if (!this.#handles(response.status)) {
-          await this.#onError(
-            request,
-            new HttpError(response.url, response.status, request.method),
-          );
-        } else {
-          await this.#runHandler(request, new Page(request, response));
-        }
+      const again = retry.forResponse(request, response);
+      if (again) {
+        await this.#retry(
+          request,
+          new HttpError(response.url, response.status, request.method),
+          again,
+        );
+      } else if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) {
+        await this.#complete(request, noOutcome);
+      } else if (!this.#handles(response.status)) {
+        await this.#onError(request, new HttpError(response.url, response.status, request.method));
+      } else {
+        await this.#runHandler(request, new Page(request, response));
       }
     } catch (error) {
-      await this.#onError(request, error).catch((fatal) => this.#fail(fatal));
+      await this.#onError(request, error).catch((fatal) => this.fail(fatal));
     } finally {
       this.#inFlight--;
-      stats.inFlight = this.#inFlight;
       scheduler.release(request);
+      events.emit('request:settled', { request });
       void this.#pump();
     }
   }
@@ -226,36 +210,27 @@ export class Engine {
       return;
     }
     await this.#complete(request, {
-      children: this.#accept(this.#linkBudget(children), request),
+      children: this.#accept(this.#linkBudget(request, children), request),
       items,
     });
   }
 
-  /** A page that links to more than the budget allows is probably generated: keep the first links only. */
-  #linkBudget(children: Request[]): Request[] {
-    const max = this.#parts.limits.traps.maxLinksPerPage;
+  /** A crawl-trap budget on the page as a whole: at most `maxLinksPerPage` children are kept. */
+  #linkBudget(parent: Request, children: Request[]): Request[] {
+    const max = this.#parts.limits.maxLinksPerPage;
     if (children.length <= max) return children;
-    this.#parts.stats.counts.trapFiltered += children.length - max;
+    for (const request of children.slice(max)) {
+      this.#parts.events.emit('request:ignored', {
+        request,
+        code: 'AR_TRAP',
+        reason: `more than ${max} links on ${parent.url}: ${request.url}`,
+      });
+    }
     return children.slice(0, max);
   }
 
-  /** Counts requests accepted per host in this run; past the budget, a host gets no more. */
-  #hostBudget(url: string): string | undefined {
-    const max = this.#parts.limits.traps.maxPagesPerHost;
-    if (max === Number.POSITIVE_INFINITY) return undefined;
-    const host = hostOf(url) ?? '';
-    const count = (this.#perHost.get(host) ?? 0) + 1;
-    if (count > max) return `more than ${max} pages on ${host}`;
-    this.#perHost.set(host, count);
-    return undefined;
-  }
-
   async #complete(request: Request, outcome: Outcome): Promise<void> {
-    const { scheduler, items } = this.#parts;
-    const queued = await scheduler.frontier.complete(request, outcome);
-    this.#queued(outcome.children.length, queued);
-    if (!scheduler.frontier.storesItems) items.write(outcome.items);
-    if (items.failure) throw items.failure;
+    this.#queued(outcome.children.length, await this.#parts.scheduler.complete(request, outcome));
   }
 
   #handles(status: number): boolean {
@@ -267,26 +242,9 @@ export class Engine {
   async #firstVisit(request: Request, response: Response): Promise<boolean> {
     const url = canonicalizeUrl(response.url);
     if (url === undefined) return true;
-    const fresh = await this.#parts.scheduler.frontier.markSeen({ ...request, url, method: 'GET' });
-    if (!fresh) this.#parts.stats.counts.duplicatesFiltered++;
+    const fresh = await this.#parts.scheduler.markSeen({ ...request, url, method: 'GET' });
+    if (!fresh) this.#parts.events.emit('requests:deduplicated', { count: 1 });
     return fresh;
-  }
-
-  /** Returns true when the response's status sends the request back for another attempt. */
-  #retryStatus(request: Request, response: Response): boolean {
-    if (!isRetryableStatus(response.status) || request.attempt >= this.#parts.limits.retries)
-      return false;
-    let delayMs = backoffDelayMs(request.attempt + 1);
-    if (response.status === 429 || response.status === 503) {
-      const retryAfter = parseRetryAfterMs(response.headers['retry-after']);
-      if (retryAfter !== undefined) {
-        delayMs = retryAfter;
-        // Retry-After speaks for the whole host: hold back its other requests too, not the crawl.
-        this.#parts.scheduler.backOff(hostOf(request.url) ?? '', Date.now() + retryAfter);
-      }
-    }
-    this.#retry(request, new HttpError(response.url, response.status, request.method), delayMs);
-    return true;
   }
 
   /**
@@ -294,23 +252,21 @@ export class Engine {
    * `partial` is what a handler produced before it threw: kept unless the request is tried again.
    */
   async #onError(request: Request, error: unknown, partial: Outcome = noOutcome): Promise<void> {
-    const { stats, events, limits, scheduler } = this.#parts;
+    const { events, scheduler, retry } = this.#parts;
     const err = error instanceof Error ? error : new Error(String(error));
     const code = isCrawlError(err) ? err.code : 'AR_HANDLER';
     if (code === 'AR_ROBOTS_DENIED' || code === 'AR_OFFSITE' || code === 'AR_IGNORED') {
-      if (code === 'AR_ROBOTS_DENIED') stats.counts.robotsDenied++;
-      else if (code === 'AR_OFFSITE') stats.counts.offsite++;
       events.emit('request:ignored', { request, reason: err.message, code });
       await this.#complete(request, noOutcome);
       return;
     }
     if (code === 'AR_CONFIG' || code === 'AR_STORAGE') {
-      this.#fail(err);
+      this.fail(err);
       return;
     }
-    const retryable = err instanceof RetryRequest || isRetryableError(err);
-    if (retryable && request.attempt < limits.retries) {
-      this.#retry(request, err, backoffDelayMs(request.attempt + 1));
+    const again = retry.forError(request, err);
+    if (again) {
+      await this.#retry(request, err, again);
       return;
     }
     if (err instanceof StopCrawl) {
@@ -320,23 +276,17 @@ export class Engine {
     }
     if (partial.items.length > 0 || partial.children.length > 0)
       await this.#complete(request, partial);
-    stats.counts.failed++;
-    stats.error(code);
-    events.emit('request:failed', { request, error: err });
-    await scheduler.frontier.fail(request, { code, message: err.message });
+    events.emit('request:failed', { request, error: err, code });
+    await scheduler.fail(request, { code, message: err.message });
   }
 
-  #retry(request: Request, error: Error, delayMs: number): void {
-    const { stats, events, scheduler } = this.#parts;
-    stats.counts.retries++;
-    stats.queued++;
+  async #retry(request: Request, error: Error, decision: RetryDecision): Promise<void> {
+    const { events, scheduler } = this.#parts;
+    const { delayMs, holdHostMs } = decision;
+    if (holdHostMs !== undefined)
+      scheduler.backOff(hostOf(request.url) ?? '', Date.now() + holdHostMs);
     events.emit('request:retried', { request, error, delayMs });
-    scheduler.retryLater({ ...request, attempt: request.attempt + 1 }, delayMs);
-  }
-
-  #fail(error: unknown): void {
-    this.#fatal ??= error instanceof Error ? error : new Error(String(error));
-    this.stop('error');
+    await scheduler.retry({ ...request, attempt: request.attempt + 1 }, delayMs);
   }
 
   /** 8. The crawl ends when nothing is queued, waiting for a retry, or in flight — or on a stop. */
@@ -347,11 +297,10 @@ export class Engine {
       return;
     }
     const { scheduler } = this.#parts;
-    if (scheduler.pendingRetries > 0) return;
-    if ((await scheduler.frontier.size()) > 0) return;
+    if (!(await scheduler.isDrained())) return;
     if (this.#inFlight > 0 || this.#pumping) return;
     // A shared crawl ends for everyone at once; if another worker added work meanwhile, keep polling.
-    if (scheduler.frontier.shared && !(await scheduler.frontier.shared.finish())) return;
+    if (!(await scheduler.finish())) return;
     this.#finished('finished');
   }
 }

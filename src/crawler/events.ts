@@ -7,15 +7,22 @@ import type { Stats } from './stats.js';
 
 export interface CrawlEvents {
   'crawl:opened': { spider: string };
+  /** A request entered the frontier. */
   'request:scheduled': { request: Request };
+  /** Requests the frontier already knew (same fingerprint), or a redirect landing on a page already seen. */
+  'requests:deduplicated': { count: number };
+  /** A request left the frontier for the download chain. */
+  'request:started': { request: Request };
+  /** A started request is over for this attempt, whatever the outcome (its slot is free again). */
+  'request:settled': { request: Request };
   'response:received': { request: Request; response: Response };
   'item:scraped': { item: Item; request: Request };
   'item:dropped': { item: Item; reason: string };
   /** A retryable failure that will be retried after `delayMs`. */
   'request:retried': { request: Request; error: Error; delayMs: number };
   /** The request gave up: retries exhausted, or a non-retryable error. */
-  'request:failed': { request: Request; error: Error };
-  /** Filtered by robots.txt, scope, depth or a middleware's IgnoreRequest. */
+  'request:failed': { request: Request; error: Error; code: string };
+  /** Dropped by a request filter (bad URL, offsite, depth, trap), robots.txt, or a middleware's IgnoreRequest. */
   'request:ignored': { request: Request; reason: string; code: string };
   /** Something the user should see that is not a request failure (unknown charset, bad spider output…). */
   'crawl:warning': { message: string };

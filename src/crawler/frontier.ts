@@ -1,12 +1,17 @@
-/** The frontier: where requests wait. One interface, several backends, one contract suite. */
+/**
+ * The frontier: where requests wait. A public contract with several backends (memory here; SQLite in state/,
+ * Redis in distributed/, or a user's own object) and one contract suite (tests/contracts/frontier.contract.ts).
+ */
 
 import type { Item } from '../storage/sink.js';
 import { fingerprint } from '../url/fingerprint.js';
+import { DelayedRequests } from './delayed-requests.js';
 import { FingerprintSet } from './fingerprint-set.js';
 import { HostQueues } from './host-queues.js';
+import type { ItemSource } from './item-export.js';
 import type { Request } from './request.js';
 
-type Awaitable<T> = T | Promise<T>;
+export type Awaitable<T> = T | Promise<T>;
 
 /** What handling one request produced: the requests it asked for (already filtered) and its items. */
 export interface Outcome {
@@ -20,51 +25,65 @@ export interface Failure {
   message: string;
 }
 
+/**
+ * Where a crawl's requests wait. Every request handed out by `next` is *leased*: the engine answers each lease
+ * exactly once, with `complete`, `fail` or `retry`. A lease never answered (the process died) must come back
+ * after a restart or, for a shared frontier, after the lease expires: that is what makes kill -9 lose nothing.
+ */
 export interface Frontier {
   /**
-   * True when `complete` stores the items with the request's progress (one transaction) and the crawl must
-   * export them from the frontier rather than write them to the sink directly.
-   */
-  readonly storesItems: boolean;
-  /**
-   * Queues requests that were not seen before (by fingerprint of method + canonical URL + body).
-   * Returns the requests actually queued; the others were duplicates.
+   * Queues the requests not seen before (by fingerprint of method + canonical URL + body, see
+   * `requestFingerprint`). Returns the requests actually queued; the others were duplicates.
    */
   add(requests: readonly Request[]): Awaitable<Request[]>;
   /** Marks a URL as seen without queueing it (the final URL of a redirect). Returns false if already seen. */
   markSeen(request: Request): Awaitable<boolean>;
-  /** Leases the next request whose host `isReady` accepts, highest priority first. */
+  /** Leases the next request whose host `isReady` accepts, highest priority first; undefined when none is. */
   next(isReady: (host: string) => boolean): Awaitable<Request | undefined>;
   /**
-   * Acknowledges a leased request with what its handler produced: new children are queued (the ones returned),
-   * and the request will never be handed out again.
+   * Answers a lease with what its handler produced: new children are queued (the ones returned) and the request
+   * is never handed out again. A frontier with `items` stores the items with that progress, atomically.
    */
   complete(request: Request, outcome: Outcome): Awaitable<Request[]>;
-  /** Gives a leased request up (retries exhausted, or not retryable). */
+  /** Answers a lease by giving the request up (retries exhausted, or not retryable). */
   fail(request: Request, failure: Failure): Awaitable<void>;
-  /** Returns a leased request to its queue (bypassing dedup), e.g. for a retry. */
-  retry(request: Request): Awaitable<void>;
-  /** Requests still to do: queued (and, for a shared frontier, leased or delayed anywhere). */
+  /**
+   * Answers a lease by queueing the request again (bypassing dedup) once `delayMs` has passed: a retry's backoff.
+   * It counts in `size()` while it waits.
+   */
+  retry(request: Request, delayMs: number): Awaitable<void>;
+  /** Requests still to do: queued, waiting out a retry delay and (for a shared frontier) leased anywhere. */
   size(): Awaitable<number>;
   close(): Awaitable<void>;
   /**
-   * Shared frontiers only: politeness that must hold across workers. The scheduler reports Retry-After
-   * backoffs and robots.txt Crawl-delays here too, and polls every `pollMs` while nothing is ready.
+   * Present when `complete` commits items together with the request's progress: the crawl then exports the
+   * output from here, past a mark kept in the same store (exactly once across crashes). Without it, the crawl
+   * keeps the items in memory until they are written.
    */
-  readonly shared?: {
-    pollMs: number;
-    backOff(host: string, delayMs: number): Promise<void>;
-    setHostDelay(host: string, delayMs: number): Promise<void>;
-    /** Marks the shared crawl finished if nothing remains anywhere; false when work appeared meanwhile. */
-    finish(): Promise<boolean>;
-  };
+  readonly items?: ItemSource;
+  /** Present when other processes work the same frontier: politeness must then hold across all of them. */
+  readonly shared?: SharedFrontier;
+}
+
+/** What a frontier shared by many workers adds: cross-worker politeness and a common end. */
+export interface SharedFrontier {
+  /** How often the scheduler polls while nothing is ready (other workers change the frontier). */
+  readonly pollMs: number;
+  /** True when the crawl had ended (for every worker) before this process opened it. */
+  readonly finishedBefore: boolean;
+  /** Holds every worker off `host` for `delayMs` (Retry-After). */
+  backOff(host: string, delayMs: number): Promise<void>;
+  /** Raises the minimum delay between two requests to `host` for every worker (robots.txt Crawl-delay). */
+  setHostDelay(host: string, delayMs: number): Promise<void>;
+  /** Marks the shared crawl finished if nothing remains anywhere; false when work appeared meanwhile. */
+  finish(): Promise<boolean>;
 }
 
 /** Per-host FIFO queues, by priority, in memory; dedup on 64-bit fingerprints, never URL strings. */
 export class MemoryFrontier implements Frontier {
-  readonly storesItems = false;
   readonly #seen = new FingerprintSet();
   readonly #queues = new HostQueues();
+  readonly #delayed = new DelayedRequests();
 
   add(requests: readonly Request[]): Request[] {
     const queued: Request[] = [];
@@ -81,6 +100,7 @@ export class MemoryFrontier implements Frontier {
   }
 
   next(isReady: (host: string) => boolean): Request | undefined {
+    this.#delayed.release((request) => this.#queues.push(request));
     return this.#queues.next(isReady);
   }
 
@@ -93,19 +113,21 @@ export class MemoryFrontier implements Frontier {
     // Counted in the stats; a memory crawl keeps no list of failures.
   }
 
-  retry(request: Request): void {
-    this.#queues.push(request);
+  retry(request: Request, delayMs: number): void {
+    this.#delayed.add(request, delayMs);
   }
 
   size(): number {
-    return this.#queues.size;
+    return this.#queues.size + this.#delayed.size;
   }
 
   close(): void {
     this.#queues.clear();
+    this.#delayed.clear();
   }
 }
 
+/** The dedup key every frontier uses: a 64-bit fingerprint of method, canonical URL and body. */
 export function requestFingerprint(request: Request): bigint {
   return fingerprint(request.method, request.url, request.body);
 }

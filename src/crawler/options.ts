@@ -5,6 +5,7 @@ import type { CacheStore } from '../cache/store.js';
 import { ConfigError } from '../errors.js';
 import { parseProxyUrl } from '../http/proxy.js';
 import type { Sink } from '../storage/sink.js';
+import type { Frontier } from './frontier.js';
 import { type TrapBudgets, trapDefaults } from './trap-budgets.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -83,14 +84,22 @@ export interface CrawlOptions {
   /** 'always' replays stored responses without the network (development); 'http' follows RFC 9111. @default 'always' */
   cachePolicy?: CachePolicyName;
   /**
-   * A shared frontier, 'redis://host:6379/0': every process given the same URL and `crawlId` works the same crawl,
-   * with per-host limits and delays holding across all of them. @default none (this process alone)
+   * Where requests wait: 'memory:', a state file ('sqlite:PATH' or a PATH ending in .db), a shared frontier
+   * 'redis://host:6379/0' (every process given the same URL and `crawlId` works the same crawl, with per-host limits
+   * and delays holding across all of them), a location of a backend registered with `frontierBackends.register`,
+   * or a Frontier object. @default memory (or the `state` file)
    */
-  frontier?: string;
+  frontier?: string | Frontier;
   /** Names the shared crawl in the frontier. @default the spider's name */
   crawlId?: string;
   /** Shared crawls: a request whose worker stopped renewing its lease this long goes back to the queue. @default 30_000 */
   leaseMs?: number;
+  /** Shared crawls: the seen set, exact fingerprints or a Bloom filter (bounded memory, rare false positives). @default 'exact' */
+  dedup?: 'exact' | 'bloom';
+  /** With `dedup: 'bloom'`: URLs the filter is sized for. @default 100_000_000 */
+  bloomCapacity?: number;
+  /** With `dedup: 'bloom'`: probability that a new URL is taken for seen. @default 0.001 */
+  bloomErrorRate?: number;
 }
 
 export interface ResolvedOptions {
@@ -118,9 +127,12 @@ export interface ResolvedOptions {
   http2: boolean;
   cache: string | CacheStore | undefined;
   cachePolicy: CachePolicyName;
-  frontier: string | undefined;
+  frontier: string | Frontier | undefined;
   crawlId: string | undefined;
   leaseMs: number;
+  dedup: 'exact' | 'bloom';
+  bloomCapacity: number;
+  bloomErrorRate: number;
 }
 
 /** Single source of the defaults (Scrapy's default_settings.py, ky's NormalizedOptions). */
@@ -144,6 +156,9 @@ export const defaults = {
   http2: false,
   cachePolicy: 'always',
   leaseMs: 30_000,
+  dedup: 'exact',
+  bloomCapacity: 100_000_000,
+  bloomErrorRate: 0.001,
 } as const satisfies Omit<
   ResolvedOptions,
   'output' | 'userAgent' | 'state' | 'upsertKey' | 'cache' | 'frontier' | 'crawlId' | 'proxy'

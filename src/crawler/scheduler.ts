@@ -1,9 +1,10 @@
 /**
- * The scheduler: hands out the next request whose host slot is free (per-host concurrency and delay),
- * over a Frontier. A host waiting out its delay never holds a slot another host could use.
+ * The scheduler: the engine's only way to the frontier. It hands out the next request whose host slot is free
+ * (per-host concurrency and delay) and passes the answers to each lease (complete, fail, retry) on. A host waiting
+ * out its delay never holds a slot another host could use.
  */
 import { hostOf } from '../url/canonical-url.js';
-import type { Frontier } from './frontier.js';
+import type { Failure, Frontier, Outcome } from './frontier.js';
 import type { Request } from './request.js';
 
 export interface SchedulerOptions {
@@ -32,25 +33,15 @@ export class Scheduler {
   readonly #frontier: Frontier;
   readonly #options: SchedulerOptions;
   readonly #hosts = new Map<string, HostSlot>();
-  readonly #timers = new Set<NodeJS.Timeout>();
-  #pendingRetries = 0;
+  readonly #retryWakes = new Set<NodeJS.Timeout>();
   #wakeTimer: NodeJS.Timeout | undefined;
   #wakeAt = Number.POSITIVE_INFINITY;
-  /** Called when a host becomes ready again or a retry is re-queued: the engine pumps. */
+  /** Called when a host becomes ready again or a retry is due: the engine pumps. */
   onWake: () => void = () => {};
 
   constructor(frontier: Frontier, options: SchedulerOptions) {
     this.#frontier = frontier;
     this.#options = options;
-  }
-
-  get frontier(): Frontier {
-    return this.#frontier;
-  }
-
-  /** Retries waiting out their backoff: not in the frontier yet, but the crawl is not finished. */
-  get pendingRetries(): number {
-    return this.#pendingRetries;
   }
 
   async add(requests: readonly Request[]): Promise<Request[]> {
@@ -88,16 +79,39 @@ export class Scheduler {
     if (slot) slot.inFlight--;
   }
 
-  /** Re-queues a leased request after `delayMs`, without holding any slot meanwhile. */
-  retryLater(request: Request, delayMs: number): void {
-    this.#pendingRetries++;
-    const timer = setTimeout(async () => {
-      this.#timers.delete(timer);
-      await this.#frontier.retry(request);
-      this.#pendingRetries--;
+  /** Answers a lease with what its handler produced; returns the children that were new. */
+  async complete(request: Request, outcome: Outcome): Promise<Request[]> {
+    return this.#frontier.complete(request, outcome);
+  }
+
+  async fail(request: Request, failure: Failure): Promise<void> {
+    await this.#frontier.fail(request, failure);
+  }
+
+  /** Gives a leased request back for another attempt after `delayMs`; it holds no slot meanwhile. */
+  async retry(request: Request, delayMs: number): Promise<void> {
+    await this.#frontier.retry(request, delayMs);
+    // One wake per retry: the frontier holds the request, the scheduler only knows when to look again.
+    const timer = setTimeout(() => {
+      this.#retryWakes.delete(timer);
       this.onWake();
     }, delayMs);
-    this.#timers.add(timer);
+    this.#retryWakes.add(timer);
+  }
+
+  /** Marks a redirect's final URL as seen; false when it was seen before. */
+  async markSeen(request: Request): Promise<boolean> {
+    return this.#frontier.markSeen(request);
+  }
+
+  /** True when nothing is left to do here: nothing queued, waiting for a retry, or (shared) leased anywhere. */
+  async isDrained(): Promise<boolean> {
+    return (await this.#frontier.size()) === 0;
+  }
+
+  /** Ends a shared crawl for every worker; false when another worker added work meanwhile. */
+  async finish(): Promise<boolean> {
+    return this.#frontier.shared ? this.#frontier.shared.finish() : true;
   }
 
   /** Keeps every request to `host` waiting until `untilMs` (Retry-After on 429/503). */
@@ -125,10 +139,9 @@ export class Scheduler {
     }));
   }
 
-  /** Cancels pending retries' timers (they stay lost only for this process: the frontier keeps leases). */
   close(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    for (const timer of this.#retryWakes) clearTimeout(timer);
+    this.#retryWakes.clear();
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
   }
 

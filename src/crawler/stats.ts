@@ -1,4 +1,5 @@
-/** Crawl statistics: counters fed by the engine, snapshotted as plain JSON. */
+/** Crawl statistics: counters fed by the crawl's events, snapshotted as plain JSON. */
+import type { CrawlEmitter } from './events.js';
 
 export interface Stats {
   startedAt: string;
@@ -54,6 +55,44 @@ export class StatsCollector {
   queued = 0;
   inFlight = 0;
   closeReason: string | undefined;
+
+  /** Counts what the events report; the only writer besides the cache counters of the download chain. */
+  observe(events: CrawlEmitter): this {
+    const counts = this.counts;
+    events
+      .on('request:scheduled', () => this.queued++)
+      .on('requests:deduplicated', ({ count }) => (counts.duplicatesFiltered += count))
+      .on('request:started', () => {
+        counts.requests++;
+        this.queued--;
+        this.inFlight++;
+      })
+      .on('request:settled', () => this.inFlight--)
+      .on('response:received', ({ response }) =>
+        this.response(response.status, response.body.length),
+      )
+      .on('request:retried', () => {
+        counts.retries++;
+        this.queued++;
+      })
+      .on('request:failed', ({ code }) => {
+        counts.failed++;
+        this.error(code);
+      })
+      .on('request:ignored', ({ code }) => this.#ignored(code))
+      .on('item:scraped', () => counts.items++)
+      .on('item:dropped', () => counts.itemsDropped++);
+    return this;
+  }
+
+  #ignored(code: string): void {
+    const counts = this.counts;
+    if (code === 'AR_OFFSITE') counts.offsite++;
+    else if (code === 'AR_DEPTH') counts.depthFiltered++;
+    else if (code === 'AR_TRAP') counts.trapFiltered++;
+    else if (code === 'AR_ROBOTS_DENIED') counts.robotsDenied++;
+    else if (code === 'AR_BAD_URL') this.error(code);
+  }
 
   response(status: number, bytes: number): void {
     this.counts.responses++;

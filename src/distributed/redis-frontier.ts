@@ -6,9 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
-import type { Failure, Frontier, Outcome } from '../crawler/frontier.js';
+import type { Failure, Frontier, Outcome, SharedFrontier } from '../crawler/frontier.js';
 import type { ItemSource } from '../crawler/item-export.js';
 import type { Request } from '../crawler/request.js';
+import { ConfigError } from '../errors.js';
 import type { Item } from '../storage/sink.js';
 import { hostOf } from '../url/canonical-url.js';
 import { fingerprintHalves } from '../url/fingerprint.js';
@@ -54,14 +55,18 @@ export function crawlPrefix(crawlId: string): string {
 }
 
 export class RedisFrontier implements Frontier, ItemSource {
-  readonly storesItems = true;
-  readonly shared = {
+  readonly shared: SharedFrontier = {
     pollMs: 100,
+    finishedBefore: false,
     backOff: (host: string, delayMs: number) => this.backOff(host, delayMs),
     setHostDelay: (host: string, delayMs: number) => this.setHostDelay(host, delayMs),
     finish: () => this.finish(),
   };
+  /** Items live in a Redis stream, committed with each request's completion. */
+  readonly items: ItemSource = this;
+  readonly #onClose: Array<() => Promise<void>> = [];
   readonly workerId = randomUUID();
+  readonly crawlId: string;
   readonly prefix: string;
   readonly #client: RedisClient;
   readonly #perHost: string;
@@ -79,6 +84,7 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   constructor(client: RedisClient, options: RedisFrontierOptions) {
     this.#client = client;
+    this.crawlId = options.crawlId;
     this.prefix = crawlPrefix(options.crawlId);
     this.#perHost = String(options.perHost ?? 8);
     this.#delayMs = String(options.delayMs ?? 0);
@@ -157,13 +163,8 @@ export class RedisFrontier implements Frontier, ItemSource {
     await this.#giveBack(scripts.fail, request, `${failure.code}: ${failure.message}`);
   }
 
-  /** The engine calls this after the backoff; the request waits in Redis meanwhile only if `retryLater` is used. */
-  async retry(request: Request): Promise<void> {
-    await this.retryLater(request, 0);
-  }
-
   /** Releases the lease and parks the request in Redis until its backoff is over, visible to every worker. */
-  async retryLater(request: Request, delayMs: number): Promise<void> {
+  async retry(request: Request, delayMs = 0): Promise<void> {
     await this.#giveBack(scripts.retry, request, String(delayMs));
   }
 
@@ -235,6 +236,21 @@ export class RedisFrontier implements Frontier, ItemSource {
     return (await scripts.finish.run(this.#client, this.key, [this.prefix, this.#perHost])) === 1;
   }
 
+  /**
+   * Joins the crawl for `spider`: refuses a crawl that belongs to another spider, and notes whether it had
+   * finished before this worker came. `onClose` runs when the frontier closes (the opener's own cleanup).
+   */
+  async join(spider: string, onClose?: () => Promise<void>): Promise<void> {
+    if (onClose) this.#onClose.push(onClose);
+    const owner = await this.claim(spider);
+    if (owner !== spider) {
+      throw new ConfigError(
+        `crawl "${this.crawlId}" belongs to spider "${owner}", not "${spider}"`,
+      );
+    }
+    (this.shared as { finishedBefore: boolean }).finishedBefore = await this.isFinished();
+  }
+
   /** Records which spider this crawl belongs to (first come) and returns it. */
   async claim(spider: string): Promise<string> {
     await this.#redis((c) => c.hSetNX(this.key, 'spider', spider));
@@ -247,6 +263,7 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   async close(): Promise<void> {
     clearInterval(this.#renewTimer);
+    for (const close of this.#onClose.splice(0)) await close();
   }
 
   /** A call that waits out a Redis outage (see untilAnswered). */

@@ -1,5 +1,5 @@
 /** Crawl stats shared across workers: each worker adds its deltas to one Redis hash; `arachne status` reads it. */
-import type { Stats, StatsCollector } from '../crawler/stats.js';
+import type { Stats } from '../crawler/stats.js';
 import type { RedisClient } from './redis-connection.js';
 
 const counters = [
@@ -34,12 +34,12 @@ export function publishStats(
   client: RedisClient,
   prefix: string,
   workerId: string,
-  collector: StatsCollector,
+  snapshot: () => Stats,
 ): StatsPublisher {
   let last: Stats | undefined;
   let startedAt: number | undefined;
   const publish = async () => {
-    const now = collector.snapshot();
+    const now = snapshot();
     const multi = client.multi();
     for (const key of counters) {
       const delta = now[key] - (last?.[key] ?? 0);

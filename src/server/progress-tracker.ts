@@ -36,16 +36,18 @@ export class ProgressTracker {
         this.#timings.push(response.timings);
         if (this.#timings.length > latencyWindow) this.#timings.shift();
       })
-      .on('request:ignored', ({ request }) => this.#host(request.url).pending.delete(request.url))
-      .on('request:failed', ({ request, error }) => {
+      // Filtered links (offsite among them) never were pending: only hosts the crawl visits get a row.
+      .on('request:ignored', ({ request }) =>
+        this.#hosts.get(hostOf(request.url) ?? '')?.pending.delete(request.url),
+      )
+      .on('request:failed', ({ request, error, code }) => {
         const host = this.#host(request.url);
         host.pending.delete(request.url);
         host.errors++;
-        const code = (error as { code?: unknown }).code;
         this.#errors.push({
           at: new Date().toISOString(),
           url: request.url,
-          code: typeof code === 'string' ? code : 'AR_HANDLER',
+          code,
           message: error.message.split('\n')[0] ?? '',
         });
         if (this.#errors.length > recentErrors) this.#errors.shift();

@@ -5,6 +5,7 @@ import { createCrawler } from '../crawler/crawler.js';
 import { siteSpider } from '../crawler/site-spider.js';
 import type { Spider } from '../crawler/spider.js';
 import type { Stats } from '../crawler/stats.js';
+import { frontierBackends } from '../frontier-backends.js';
 import { loadSpider } from '../loader/load-spider.js';
 import { waitForStateLock } from '../state/state-lock.js';
 import { type ChildMessage, isParentMessage, type RunTask } from './ipc.js';
@@ -56,7 +57,7 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   log(`INFO job ${task.jobId}: spider "${spider.name}" starting`);
   let stats: Stats | undefined;
   try {
-    const crawler = createCrawler(spider, options);
+    const crawler = createCrawler(spider, { ...options, frontiers: frontierBackends });
     const tracker = new ProgressTracker(crawler);
     const timer = setInterval(() => {
       void send({ type: 'progress', ...tracker.snapshot() });

@@ -7,6 +7,7 @@
  * per-page cost low. A crash loses only uncommitted progress, and those requests are simply fetched again.
  */
 import type { Statement } from 'better-sqlite3';
+import { DelayedRequests } from '../crawler/delayed-requests.js';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
 import {
   type Failure,
@@ -53,7 +54,9 @@ type Op =
 const maxPending = 512;
 
 export class SqliteFrontier implements Frontier, ItemSource {
-  readonly storesItems = true;
+  /** Items commit in the same transaction as the request's completion. */
+  readonly items: ItemSource = this;
+  readonly #delayed = new DelayedRequests();
   readonly db: StateDb;
   readonly #seen: FingerprintSet;
   readonly #buffer = new HostQueues();
@@ -127,6 +130,7 @@ export class SqliteFrontier implements Frontier, ItemSource {
   }
 
   next(isReady: (host: string) => boolean): Request | undefined {
+    this.#delayed.release((request) => this.#buffer.push(request));
     if (this.#buffer.size < this.#bufferSize / 4 && this.#onDisk > 0) this.#load();
     let request = this.#buffer.next(isReady);
     // Every buffered host may be waiting while other hosts wait on disk: widen the window.
@@ -152,13 +156,13 @@ export class SqliteFrontier implements Frontier, ItemSource {
       this.#queue({ kind: 'fail', id, request, error: `${failure.code}: ${failure.message}` });
   }
 
-  retry(request: Request): void {
+  retry(request: Request, delayMs = 0): void {
     // Stays queued on disk, so a restart during the backoff queues it again.
-    this.#buffer.push(request);
+    this.#delayed.add(request, delayMs);
   }
 
   size(): number {
-    return this.#buffer.size + this.#onDisk;
+    return this.#buffer.size + this.#delayed.size + this.#onDisk;
   }
 
   /** Commits every pending change now (before items are exported, and at close). */

@@ -1,4 +1,4 @@
-// The Frontier contract: every backend (memory, SQLite, later Redis) must pass these.
+// The Frontier contract: every backend (memory, SQLite, Redis, and the example user frontier) must pass these.
 import { describe, expect, it } from 'vitest';
 import type { Frontier } from '../../src/crawler/frontier.js';
 import { createRequest, type Request } from '../../src/crawler/request.js';
@@ -18,6 +18,17 @@ async function drain(
     out.push(next);
   }
   return out;
+}
+
+/** Waits for a request to become ready (a retry's delay runs on the backend's own clock, Redis's included). */
+async function waitForNext(frontier: Frontier, timeoutMs: number): Promise<Request> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const next = await frontier.next(always);
+    if (next) return next;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no request became ready within ${timeoutMs} ms`);
 }
 
 export interface FrontierFeatures {
@@ -100,13 +111,51 @@ export function runFrontierContract(
       const frontier = await make();
       await frontier.add([req('/flaky')]);
       const first = (await frontier.next(always)) as Request;
-      await frontier.retry({ ...first, attempt: first.attempt + 1 });
+      await frontier.retry({ ...first, attempt: first.attempt + 1 }, 0);
       const again = (await frontier.next(always)) as Request;
       expect(again.url).toBe(first.url);
       expect(again.attempt).toBe(1);
       await frontier.fail(again, { code: 'AR_NETWORK', message: 'reset' });
       expect(await frontier.next(always)).toBeUndefined();
       expect(await frontier.size()).toBe(0);
+      await frontier.close();
+    });
+
+    it('holds a retried request back for its delay, counting it as still to do', async () => {
+      const frontier = await make();
+      await frontier.add([req('/later')]);
+      const first = (await frontier.next(always)) as Request;
+      const delayMs = 300;
+      const retriedAt = Date.now();
+      await frontier.retry({ ...first, attempt: 1 }, delayMs);
+      expect(await frontier.next(always)).toBeUndefined();
+      expect(await frontier.size()).toBe(1);
+      const again = await waitForNext(frontier, 5000);
+      expect(Date.now() - retriedAt).toBeGreaterThanOrEqual(delayMs - 20);
+      expect(again.url).toBe(first.url);
+      expect(again.attempt).toBe(1);
+      await frontier.complete(again, { children: [], items: [] });
+      expect(await frontier.size()).toBe(0);
+      await frontier.close();
+    });
+
+    it('keeps the items of completed requests when it stores items, in order, past any cursor', async () => {
+      const frontier = await make();
+      if (!frontier.items) {
+        await frontier.close();
+        return; // items stay with the crawl (in memory) for this frontier: nothing to check here
+      }
+      await frontier.add([req('/p1'), req('/p2')]);
+      const one = (await frontier.next(always)) as Request;
+      const two = (await frontier.next(always)) as Request;
+      await frontier.complete(one, { children: [], items: [{ n: 1 }, { n: 2 }] });
+      await frontier.complete(two, { children: [], items: [{ n: 3 }] });
+      const all = await frontier.items.itemsAfter('', 10);
+      expect(all.map((row) => row.item)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      const rest = await frontier.items.itemsAfter((all[0] as { cursor: string }).cursor, 10);
+      expect(rest.map((row) => row.item)).toEqual([{ n: 2 }, { n: 3 }]);
+      await frontier.items.writeMark('export:test', 'mark-1');
+      expect(await frontier.items.readMark('export:test')).toBe('mark-1');
       await frontier.close();
     });
 

@@ -108,7 +108,7 @@ describe.skipIf(!redisUp)('RedisFrontier', () => {
     expect(await worker.finish()).toBe(false);
     const request = (await worker.next()) as Request;
     expect(await starter.finish()).toBe(false); // leased by the worker
-    await worker.retryLater({ ...request, attempt: 1 }, 200);
+    await worker.retry({ ...request, attempt: 1 }, 200);
     expect(await starter.finish()).toBe(false); // waiting out its backoff
     await new Promise((resolve) => setTimeout(resolve, 250));
     const retried = (await starter.next()) as Request;

@@ -9,6 +9,7 @@ import type { Spider } from '../../crawler/spider.js';
 import type { Stats } from '../../crawler/stats.js';
 import { summary } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
+import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
 import { crawlFlags, crawlFlagsHelp, crawlOptionsFrom } from '../options.js';
 import { showProgress } from '../progress.js';
@@ -118,7 +119,11 @@ export async function runSpider(
   settings: RunSettings,
 ): Promise<number> {
   const controller = new AbortController();
-  const crawler = createCrawler(spider, { ...options, signal: controller.signal });
+  const crawler = createCrawler(spider, {
+    ...options,
+    signal: controller.signal,
+    frontiers: frontierBackends,
+  });
   const log = createLog(crawler.options.logLevel);
   if (!crawler.options.robots)
     log.warn('robots.txt is ignored (--no-robots): make sure the site allows this crawl');
@@ -153,7 +158,10 @@ export async function runSpider(
     if (stats && crawler.options.logLevel !== 'silent') {
       const toStdout = crawler.options.output !== '-';
       const { frontier, crawlId } = crawler.options;
-      const shared = frontier ? await sharedSummary(frontier, crawlId ?? spider.name) : '';
+      const shared =
+        typeof frontier === 'string' && /^rediss?:/i.test(frontier)
+          ? await sharedSummary(frontier, crawlId ?? spider.name)
+          : '';
       (toStdout ? process.stdout : process.stderr).write(`${shared || summary(stats)}\n`);
     }
   }

@@ -1,0 +1,87 @@
+/**
+ * The filters a request passes before it reaches the frontier, in this declared order (Scrapy's spider
+ * middlewares): a crawlable URL (canonicalised), offsite, depth, trap budgets, pages per host. Each keeps the
+ * request (possibly with its canonical URL) or rejects it with a stable code; robots.txt is checked at download
+ * time (it needs a fetch), by the download chain.
+ */
+import { canonicalizeUrl, createScopeMatcher, hostOf } from '../url/canonical-url.js';
+import type { Request } from './request.js';
+import { type TrapBudgets, trapReason } from './trap-budgets.js';
+
+export interface Rejection {
+  code: 'AR_BAD_URL' | 'AR_OFFSITE' | 'AR_DEPTH' | 'AR_TRAP';
+  reason: string;
+}
+
+/** Returns the request to keep (the same object, or a copy with a rewritten URL) or why it is dropped. */
+export type RequestFilter = (request: Request) => Request | Rejection;
+
+export function isRejection(value: Request | Rejection): value is Rejection {
+  return 'code' in value && 'reason' in value && !('url' in value);
+}
+
+/** Canonicalises the URL (dedup and scope work on the canonical form); a URL that cannot be crawled is dropped. */
+export function crawlableUrl(): RequestFilter {
+  return (request) => {
+    const url = canonicalizeUrl(request.url);
+    if (url === undefined)
+      return { code: 'AR_BAD_URL', reason: `not a crawlable URL: ${request.url}` };
+    return url === request.url ? request : { ...request, url };
+  };
+}
+
+/** Keeps the crawl on its allowed domains (subdomains included). */
+export function offsite(allowedDomains: readonly string[]): RequestFilter {
+  const inScope = createScopeMatcher(allowedDomains);
+  return (request) =>
+    inScope(hostOf(request.url) ?? '')
+      ? request
+      : { code: 'AR_OFFSITE', reason: `offsite: ${request.url}` };
+}
+
+/** Drops links deeper than `maxDepth` (start requests are depth 0). */
+export function depth(maxDepth: number): RequestFilter {
+  return (request) =>
+    request.depth > maxDepth
+      ? { code: 'AR_DEPTH', reason: `deeper than ${maxDepth}: ${request.url}` }
+      : request;
+}
+
+/** URL shapes that mark crawl traps: too long, too many segments, a segment repeating. */
+export function trapShapes(budgets: TrapBudgets): RequestFilter {
+  return (request) => {
+    const trap = trapReason(request.url, budgets);
+    return trap ? { code: 'AR_TRAP', reason: `${trap}: ${request.url}` } : request;
+  };
+}
+
+/** At most `max` requests accepted per host in this run; past the budget, a host gets no more. */
+export function pagesPerHost(max: number): RequestFilter {
+  const perHost = new Map<string, number>();
+  return (request) => {
+    if (max === Number.POSITIVE_INFINITY) return request;
+    const host = hostOf(request.url) ?? '';
+    const count = (perHost.get(host) ?? 0) + 1;
+    if (count > max)
+      return { code: 'AR_TRAP', reason: `more than ${max} pages on ${host}: ${request.url}` };
+    perHost.set(host, count);
+    return request;
+  };
+}
+
+export interface FilterLimits {
+  allowedDomains: readonly string[];
+  maxDepth: number;
+  traps: TrapBudgets;
+}
+
+/** The built-in filters, in order. */
+export function defaultFilters({ allowedDomains, maxDepth, traps }: FilterLimits): RequestFilter[] {
+  return [
+    crawlableUrl(),
+    offsite(allowedDomains),
+    depth(maxDepth),
+    trapShapes(traps),
+    pagesPerHost(traps.maxPagesPerHost),
+  ];
+}
