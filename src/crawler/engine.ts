@@ -16,7 +16,7 @@ import { canonicalizeUrl, hostOf, isInScope } from '../url/canonical-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
 import type { Outcome } from './frontier.js';
 import type { ItemWriter } from './item-writer.js';
-import { isRequest } from './output.js';
+import { classifyOutput } from './output.js';
 import { Page } from './page.js';
 import type { Request } from './request.js';
 import type { Scheduler } from './scheduler.js';
@@ -215,9 +215,10 @@ export class Engine {
     const items: Item[] = [];
     try {
       for await (const output of outputsOf(handler(page))) {
-        if (isRequest(output)) children.push(output);
+        const sorted = classifyOutput(output, request.handler, request.url);
+        if (sorted.kind === 'request') children.push(sorted.request);
         else {
-          const item = await this.#parts.items.process(output, request);
+          const item = await this.#parts.items.process(sorted.item, request);
           if (item) items.push(item);
         }
       }
