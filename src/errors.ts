@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'AR_CONFIG'
   | 'AR_SPIDER'
   | 'AR_HANDLER'
+  | 'AR_BAD_OUTPUT'
   | 'AR_STORAGE'
   | 'AR_BAD_SITEMAP'
   | 'AR_EGRESS_DENIED';
@@ -117,6 +118,21 @@ export class ConfigError extends CrawlError {
   override name = 'ConfigError';
   constructor(message: string, options?: ErrorOptions) {
     super('AR_CONFIG', message, options);
+  }
+}
+
+/**
+ * A handler yielded something that is neither an item nor a request. A bug in the spider for that page: the request
+ * fails with this code (keeping what the handler yielded before) and the crawl goes on, as for a handler that throws.
+ */
+export class OutputError extends CrawlError {
+  override name = 'OutputError';
+  constructor(
+    readonly handler: string,
+    readonly url: string,
+    problem: string,
+  ) {
+    super('AR_BAD_OUTPUT', `handler "${handler}" ${problem} — at ${url}`);
   }
 }
 

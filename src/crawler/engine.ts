@@ -12,7 +12,7 @@ import { canonicalizeUrl, hostOf } from '../url/canonical-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
 import type { Outcome } from './frontier.js';
 import type { ItemProcessor } from './item-processor.js';
-import { isRequest } from './output.js';
+import { classifyOutput } from './output.js';
 import { Page } from './page.js';
 import type { Request } from './request.js';
 import { isRejection, type RequestFilter } from './request-filters.js';
@@ -199,9 +199,10 @@ export class Engine {
     const items: Item[] = [];
     try {
       for await (const output of outputsOf(handler(page))) {
-        if (isRequest(output)) children.push(output);
+        const sorted = classifyOutput(output, request.handler, request.url);
+        if (sorted.kind === 'request') children.push(sorted.request);
         else {
-          const item = await this.#parts.items.process(output, request);
+          const item = await this.#parts.items.process(sorted.item, request);
           if (item) items.push(item);
         }
       }

@@ -2,7 +2,6 @@
 import type { HtmlDocument, HtmlElement, Selection } from '../html/index.js';
 import { extractLinks, parseHtml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
-import { markRequest } from './output.js';
 import { createRequest, type JsonObject, type Request } from './request.js';
 
 export interface FollowInit {
@@ -92,12 +91,11 @@ export class Page<K extends string = string> {
     } catch {
       url = href; // left invalid on purpose: the scheduler rejects it and counts it, the handler goes on
     }
-    const request = createRequest(url, {
+    return createRequest(url, {
       ...init,
       handler: handler ?? 'parse',
       depth: this.request.depth + 1,
     });
-    return markRequest(request);
   }
 
   /** Avoids a full parse for the common case of pages without `<base href>`. */

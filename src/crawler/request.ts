@@ -10,7 +10,19 @@ export type JsonValue =
   | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * The reserved key that tells a request from an item. It is an ordinary enumerable property, so it survives
+ * `{ ...request }`, `structuredClone` and a JSON round trip through SQLite or Redis; items must not use it.
+ */
+export const requestTag = '@arachne';
+
+/**
+ * A request, recognised by its tag `'@arachne': 'request'` (see `isRequest`), never by how it was made: a spread
+ * copy such as `{ ...page.follow(href), priority: 5 }` is still a request. The tag is not part of the
+ * fingerprint (method, canonical URL and body only), so it does not change deduplication.
+ */
 export interface Request extends HttpRequest {
+  readonly [requestTag]: 'request';
   /** Name of the spider handler that receives the response. */
   handler: string;
   /** The user's payload, carried to the handler as `page.request.data`. */
@@ -35,6 +47,7 @@ export interface RequestInit {
 
 export function createRequest(url: string, init: RequestInit = {}): Request {
   const request: Request = {
+    [requestTag]: 'request',
     url,
     method: (init.method ?? 'GET').toUpperCase(),
     headers: lowerCaseKeys(init.headers ?? {}),
@@ -46,6 +59,24 @@ export function createRequest(url: string, init: RequestInit = {}): Request {
   };
   if (init.body !== undefined) request.body = init.body;
   return request;
+}
+
+/** True when `value` carries the request tag. Shape checks beyond the tag are `classifyOutput`'s job. */
+export function isRequest(value: unknown): value is Request {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<string, unknown>)[requestTag] === 'request'
+  );
+}
+
+/**
+ * Parses a request a frontier stored as JSON. Requests stored before the tag existed lack it: they get it back
+ * here, so a state file or Redis queue written by an older version resumes as requests.
+ */
+export function reviveRequest(json: string): Request {
+  const stored = JSON.parse(json) as Omit<Request, typeof requestTag>;
+  return isRequest(stored) ? stored : { [requestTag]: 'request', ...stored };
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

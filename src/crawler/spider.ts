@@ -6,7 +6,10 @@ import type { Page } from './page.js';
 import type { Pipeline } from './pipeline.js';
 import type { Request } from './request.js';
 
-/** What a handler may produce: items (plain objects) and requests (made by `page.follow` or `request()`). */
+/**
+ * What a handler may produce: items (plain objects) and requests (made by `page.follow` or `request()`, told apart
+ * by their `'@arachne': 'request'` tag). Anything else fails the request with AR_BAD_OUTPUT.
+ */
 export type Output = Item | Request;
 
 export type HandlerResult =

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
 import type { Failure, Frontier, Outcome, SharedFrontier } from '../crawler/frontier.js';
 import type { ItemSource } from '../crawler/item-export.js';
-import type { Request } from '../crawler/request.js';
+import { type Request, reviveRequest } from '../crawler/request.js';
 import { ConfigError } from '../errors.js';
 import type { Item } from '../storage/sink.js';
 import { hostOf } from '../url/canonical-url.js';
@@ -136,7 +136,7 @@ export class RedisFrontier implements Frontier, ItemSource {
       this.#delayMs,
     ])) as [string | null, string | number];
     if (json === null) return undefined;
-    const request = JSON.parse(json) as Request;
+    const request = reviveRequest(json);
     this.#leases.set(leaseKey(request), String(lease));
     return request;
   }

@@ -17,7 +17,7 @@ import {
 } from '../crawler/frontier.js';
 import { HostQueues } from '../crawler/host-queues.js';
 import type { ItemSource } from '../crawler/item-export.js';
-import type { Request } from '../crawler/request.js';
+import { type Request, reviveRequest } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
 import { getMeta, openStateDb, type StateDb, setMeta } from './state-db.js';
 import { lockStateFile, type StateLock } from './state-lock.js';
@@ -273,7 +273,7 @@ export class SqliteFrontier implements Frontier, ItemSource {
     }
     let added = 0;
     for (const row of rows) {
-      const request = JSON.parse(row.request) as Request;
+      const request = reviveRequest(row.request);
       const fp = requestFingerprint(request);
       if (this.#leased.has(fp)) continue; // in the buffer or in flight already
       this.#leased.set(fp, row.id);

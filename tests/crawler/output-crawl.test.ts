@@ -1,0 +1,70 @@
+// A real crawl against a local server: what handlers yield is routed by type, and a bad yield fails one page only.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCrawler, createRequest, defineSpider } from '../../src/index.js';
+import { memorySink } from '../helpers/memory-sink.js';
+import { type SiteServer, startSite } from '../helpers/site-server.js';
+
+let site: SiteServer;
+
+beforeAll(async () => {
+  site = await startSite({
+    '/robots.txt': 'User-agent: *\nAllow: /\n',
+    '/': '<title>home</title><a href="/b">b</a>',
+    '/b': '<title>b</title>',
+    '/c': '<title>c</title>',
+    '/bad': '<title>bad</title>',
+  });
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+describe('a crawl routes handler outputs by type', () => {
+  it('crawls spread and createRequest() requests, and fails only the page whose handler yielded a string', async () => {
+    const spider = defineSpider({
+      name: 'outputs',
+      start: [`${site.origin}/`],
+      *parse(page) {
+        yield { page: 'home' };
+        yield { ...page.follow('/b', 'detail'), priority: 1 };
+        yield createRequest(`${site.origin}/c`, { handler: 'detail' });
+        yield page.follow('/bad', 'broken');
+      },
+      detail(page) {
+        return { detail: page.text('title') };
+      },
+      *broken() {
+        yield { kept: true };
+        yield 'abc' as unknown as { never: true };
+        yield { after: true };
+      },
+    });
+    const sink = memorySink();
+    const failures: Array<{ url: string; message: string }> = [];
+    const crawler = createCrawler(spider, { logLevel: 'silent', output: sink });
+    crawler.on('request:failed', ({ request, error }) =>
+      failures.push({ url: request.url, message: error.message }),
+    );
+    const stats = await crawler.run();
+
+    expect(site.hits).toEqual(expect.arrayContaining(['/', '/b', '/c', '/bad']));
+    expect(sink.items).toHaveLength(4);
+    expect(sink.items).toEqual(
+      expect.arrayContaining([
+        { page: 'home' },
+        { detail: 'b' },
+        { detail: 'c' },
+        { kept: true }, // yielded before the bad value: kept, as when a handler throws
+      ]),
+    );
+    expect(failures).toEqual([
+      {
+        url: `${site.origin}/bad`,
+        message: `handler "broken" yielded a string ("abc"), not an item (plain object) or a request (page.follow, request()) — at ${site.origin}/bad`,
+      },
+    ]);
+    expect(stats.errorsByCode).toEqual({ AR_BAD_OUTPUT: 1 });
+    expect(stats.failed).toBe(1);
+    expect(stats.closeReason).toBe('finished');
+  });
+});
