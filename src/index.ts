@@ -1,5 +1,10 @@
 /** Arachne's public surface: define spiders, run crawls, observe them. Layers: 'arachne/http', 'arachne/html', 'arachne/storage'. */
 export { type Crawler, crawl, createCrawler, type RunOptions } from './crawler/crawler.js';
+export type {
+  DownloadHandler,
+  DownloadHandlerMap,
+  FetchContext,
+} from './crawler/download-handlers/registry.js';
 export type { CloseReason, CrawlEventName, CrawlEvents } from './crawler/events.js';
 export {
   type CrawlOptions,
@@ -31,6 +36,7 @@ export {
 export type { Stats } from './crawler/stats.js';
 export * from './errors.js';
 export type { Middleware, Next } from './http/compose.js';
-export type { Response, Timings } from './http/response.js';
+// A value, not only a type: a download handler builds its Response.
+export { Response, type ResponseInit, type Timings } from './http/response.js';
 export type { Item, Sink } from './storage/sink.js';
 export { version } from './version.js';

@@ -5,12 +5,14 @@ import { createTransport } from '../http/transport.js';
 import { defaultUserAgent } from '../version.js';
 import { openCrawlStorage } from './crawl-storage.js';
 import { buildDownloadChain } from './download-chain.js';
+import { dataHandler } from './download-handlers/data-handler.js';
+import { httpHandler } from './download-handlers/http-handler.js';
+import { type DownloadHandlerMap, DownloadHandlerRegistry } from './download-handlers/registry.js';
 import { Engine } from './engine.js';
 import { type CloseReason, CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
 import { ItemWriter } from './item-writer.js';
 import { attachLogger, createLog } from './logger.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import type { Request } from './request.js';
 import { type HostStats, Scheduler } from './scheduler.js';
 import { seedFromSitemaps } from './sitemap-seeds.js';
 import type { Spider } from './spider.js';
@@ -27,6 +29,12 @@ export interface RunOptions extends CrawlOptions {
    * their work from the frontier. @default true
    */
   seed?: boolean;
+  /**
+   * Download handlers by URL scheme, e.g. `{ 'ftp:': ftpHandler }`, over the built-in `http:`, `https:` and `data:`
+   * ones (a handler given here replaces the built-in one). A URL whose scheme has none is refused with
+   * AR_UNSUPPORTED_SCHEME.
+   */
+  downloadHandlers?: DownloadHandlerMap;
 }
 
 export interface Crawler {
@@ -48,7 +56,13 @@ export interface Crawler {
  * const stats = await crawler.run();
  */
 export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Crawler {
-  const { signal, graceMs = 5000, seed = true, ...crawlOptions } = runOptions;
+  const {
+    signal,
+    graceMs = 5000,
+    seed = true,
+    downloadHandlers = {},
+    ...crawlOptions
+  } = runOptions;
   const options = resolveOptions(defaultUserAgent, spider.options, crawlOptions);
   const events = new CrawlEmitter();
   const stats = new StatsCollector();
@@ -70,6 +84,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
         signal,
         graceMs,
         seed,
+        downloadHandlers,
         onScheduler: (s) => (scheduler = s),
       }),
   };
@@ -90,6 +105,7 @@ interface RunParts {
   signal: AbortSignal | undefined;
   graceMs: number;
   seed: boolean;
+  downloadHandlers: DownloadHandlerMap;
   onScheduler: (scheduler: Scheduler) => void;
 }
 
@@ -101,6 +117,7 @@ async function runCrawl({
   signal,
   graceMs,
   seed,
+  downloadHandlers,
   onScheduler,
 }: RunParts): Promise<Stats> {
   const start = await startRequests(spider);
@@ -145,7 +162,15 @@ async function runCrawl({
       connectTimeoutMs: options.connectTimeoutMs,
       maxBytes: options.maxBytes,
     };
-    const send = (request: Request) => transport.send(request, transportOptions);
+    const http = httpHandler(transport, transportOptions);
+    const handlers = new DownloadHandlerRegistry({
+      'http:': http,
+      'https:': http,
+      'data:': dataHandler(options),
+      ...downloadHandlers,
+    });
+    opened.push(() => handlers.close());
+    const send = handlers.fetch;
     const scheduler = new Scheduler(storage.frontier, options);
     opened.push(async () => scheduler.close());
     onScheduler(scheduler);
@@ -175,6 +200,7 @@ async function runCrawl({
       stats,
       events,
       allowedDomains,
+      admit: (url) => handlers.admit(url),
       limits: options,
       handleStatuses: spider.handleStatuses ?? [],
     });

@@ -2,6 +2,7 @@
  * The engine: moves requests from the scheduler through the downloader into the spider, and the spider's
  * outputs back to the scheduler (requests) or out to the item writer (items). See docs/architecture.md.
  */
+import type { CrawlError } from '../errors.js';
 import { ConfigError, HttpError, isCrawlError, RetryRequest, StopCrawl } from '../errors.js';
 import type { Next } from '../http/compose.js';
 import type { Response } from '../http/response.js';
@@ -34,6 +35,8 @@ export interface EngineParts {
   stats: StatsCollector;
   events: CrawlEmitter;
   allowedDomains: readonly string[];
+  /** The canonical URL when a download handler can fetch it, else why not (AR_BAD_URL, AR_UNSUPPORTED_SCHEME). */
+  admit: (url: string) => string | CrawlError;
   limits: {
     concurrency: number;
     maxPages: number;
@@ -92,22 +95,23 @@ export class Engine {
     this.#queued(accepted.length, await this.#parts.scheduler.add(accepted));
   }
 
-  /** Drops what must not be crawled: bad URL, out of scope, too deep. An unknown handler is a spider bug. */
+  /**
+   * Drops what must not be crawled: bad URL or scheme without a download handler, out of scope, too deep. An
+   * unknown handler is a spider bug.
+   */
   #accept(requests: readonly Request[], parent: Request | undefined): Request[] {
-    const { stats, allowedDomains, limits, spider, events } = this.#parts;
+    const { stats, allowedDomains, admit, limits, spider, events } = this.#parts;
     const accepted: Request[] = [];
     for (const request of requests) {
-      const url = canonicalizeUrl(request.url);
-      if (url === undefined) {
-        stats.error('AR_BAD_URL');
-        events.emit('request:ignored', {
-          request,
-          reason: `not a crawlable URL: ${request.url}`,
-          code: 'AR_BAD_URL',
-        });
+      const url = admit(request.url);
+      if (typeof url !== 'string') {
+        stats.error(url.code);
+        events.emit('request:ignored', { request, reason: url.message, code: url.code });
         continue;
       }
-      if (!isInScope(hostOf(url) ?? '', allowedDomains)) {
+      // A URL without a host (data:) reaches no site: no allowed-domains list applies to it.
+      const host = hostOf(url);
+      if (host !== undefined && !isInScope(host, allowedDomains)) {
         stats.counts.offsite++;
         continue;
       }
