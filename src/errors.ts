@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'AR_BAD_REDIRECT'
   | 'AR_BODY_TOO_LARGE'
   | 'AR_BAD_URL'
+  | 'AR_UNSUPPORTED_SCHEME'
   | 'AR_IGNORED'
   | 'AR_ROBOTS_DENIED'
   | 'AR_OFFSITE'
@@ -51,6 +52,24 @@ export class HttpError extends CrawlError {
     method = 'GET',
   ) {
     super('AR_HTTP_STATUS', `Request failed with status ${status}: ${method} ${url}`);
+  }
+}
+
+/**
+ * No download handler is registered for the URL's scheme (`ftp:`, `gopher:`…): the request is refused before it is
+ * queued, and counted. Never retried: the same crawl has the same handlers.
+ */
+export class UnsupportedSchemeError extends CrawlError {
+  override name = 'UnsupportedSchemeError';
+  constructor(
+    readonly url: string,
+    readonly scheme: string,
+    registered: readonly string[],
+  ) {
+    super(
+      'AR_UNSUPPORTED_SCHEME',
+      `no download handler for "${scheme}" (${registered.join(', ')} ${registered.length === 1 ? 'is' : 'are'} registered) — ${url}`,
+    );
   }
 }
 

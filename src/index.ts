@@ -1,6 +1,11 @@
 /** Arachne's public surface: define spiders, run crawls, observe them. Layers: 'arachne/http', 'arachne/html', 'arachne/storage'. */
 export { type Crawler, crawl, createCrawler, type RunOptions } from './crawler/crawler.js';
 export { DelayedRequests } from './crawler/delayed-requests.js';
+export type {
+  DownloadHandler,
+  DownloadHandlerMap,
+  FetchContext,
+} from './crawler/download-handlers/registry.js';
 export type { CloseReason, CrawlEventName, CrawlEvents } from './crawler/events.js';
 export {
   type Awaitable,
@@ -51,6 +56,7 @@ export * from './errors.js';
 // Importing the package registers the built-in backends (sqlite:, .db paths, redis://) in this registry.
 export { frontierBackends } from './frontier-backends.js';
 export type { Middleware, Next } from './http/compose.js';
-export type { Response, Timings } from './http/response.js';
+// A value, not only a type: a download handler builds its Response.
+export { Response, type ResponseInit, type Timings } from './http/response.js';
 export type { Item, Sink } from './storage/sink.js';
 export { version } from './version.js';

@@ -5,13 +5,15 @@ import { createTransport } from '../http/transport.js';
 import { defaultUserAgent } from '../version.js';
 import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
+import { dataHandler } from './download-handlers/data-handler.js';
+import { httpHandler } from './download-handlers/http-handler.js';
+import { type DownloadHandlerMap, DownloadHandlerRegistry } from './download-handlers/registry.js';
 import { Engine } from './engine.js';
 import { type CloseReason, CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
 import { type FrontierRegistry, frontierBackends } from './frontier-registry.js';
 import { ItemProcessor } from './item-processor.js';
 import { attachLogger, createLog } from './logger.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import type { Request } from './request.js';
 import { defaultFilters } from './request-filters.js';
 import { CrawlRetryPolicy } from './retry.js';
 import { type HostStats, Scheduler } from './scheduler.js';
@@ -32,6 +34,12 @@ export interface RunOptions extends CrawlOptions {
   seed?: boolean;
   /** Where string `frontier` and `state` locations are looked up. @default frontierBackends */
   frontiers?: FrontierRegistry;
+  /**
+   * Download handlers by URL scheme, e.g. `{ 'ftp:': ftpHandler }`, over the built-in `http:`, `https:` and `data:`
+   * ones (a handler given here replaces the built-in one). A URL whose scheme has none is refused with
+   * AR_UNSUPPORTED_SCHEME.
+   */
+  downloadHandlers?: DownloadHandlerMap;
 }
 
 export interface Crawler {
@@ -58,6 +66,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
     graceMs = 5000,
     seed = true,
     frontiers = frontierBackends,
+    downloadHandlers = {},
     ...crawlOptions
   } = runOptions;
   const options = resolveOptions(defaultUserAgent, spider.options, crawlOptions);
@@ -82,6 +91,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
         graceMs,
         seed,
         frontiers,
+        downloadHandlers,
         onScheduler: (s) => (scheduler = s),
       }),
   };
@@ -103,6 +113,7 @@ interface RunParts {
   graceMs: number;
   seed: boolean;
   frontiers: FrontierRegistry;
+  downloadHandlers: DownloadHandlerMap;
   onScheduler: (scheduler: Scheduler) => void;
 }
 
@@ -115,6 +126,7 @@ async function runCrawl({
   graceMs,
   seed,
   frontiers,
+  downloadHandlers,
   onScheduler,
 }: RunParts): Promise<Stats> {
   const start = await startRequests(spider);
@@ -161,7 +173,15 @@ async function runCrawl({
       connectTimeoutMs: options.connectTimeoutMs,
       maxBytes: options.maxBytes,
     };
-    const send = (request: Request) => transport.send(request, transportOptions);
+    const http = httpHandler(transport, transportOptions);
+    const handlers = new DownloadHandlerRegistry({
+      'http:': http,
+      'https:': http,
+      'data:': dataHandler(options),
+      ...downloadHandlers,
+    });
+    opened.push(() => handlers.close());
+    const send = handlers.fetch;
     const scheduler = new Scheduler(store.frontier, options);
     opened.push(async () => scheduler.close());
     onScheduler(scheduler);
@@ -186,7 +206,12 @@ async function runCrawl({
       download: chain.download,
       items,
       events,
-      filters: defaultFilters({ allowedDomains, maxDepth: options.maxDepth, traps: options.traps }),
+      filters: defaultFilters({
+        admit: (url) => handlers.admit(url),
+        allowedDomains,
+        maxDepth: options.maxDepth,
+        traps: options.traps,
+      }),
       retry: new CrawlRetryPolicy(options.retries),
       limits: {
         concurrency: options.concurrency,

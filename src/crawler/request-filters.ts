@@ -4,12 +4,13 @@
  * request (possibly with its canonical URL) or rejects it with a stable code; robots.txt is checked at download
  * time (it needs a fetch), by the download chain.
  */
-import { canonicalizeUrl, createScopeMatcher, hostOf } from '../url/canonical-url.js';
+import type { CrawlError } from '../errors.js';
+import { createScopeMatcher, hostOf } from '../url/canonical-url.js';
 import type { Request } from './request.js';
 import { type TrapBudgets, trapReason } from './trap-budgets.js';
 
 export interface Rejection {
-  code: 'AR_BAD_URL' | 'AR_OFFSITE' | 'AR_DEPTH' | 'AR_TRAP';
+  code: 'AR_BAD_URL' | 'AR_UNSUPPORTED_SCHEME' | 'AR_OFFSITE' | 'AR_DEPTH' | 'AR_TRAP';
   reason: string;
 }
 
@@ -20,23 +21,31 @@ export function isRejection(value: Request | Rejection): value is Rejection {
   return 'code' in value && 'reason' in value && !('url' in value);
 }
 
-/** Canonicalises the URL (dedup and scope work on the canonical form); a URL that cannot be crawled is dropped. */
-export function crawlableUrl(): RequestFilter {
+/** Turns a URL into its canonical form, or says why it cannot be crawled (the download handlers' `admit`). */
+export type Admit = (url: string) => string | CrawlError;
+
+/**
+ * Canonicalises the URL (dedup and scope work on the canonical form); an invalid URL, or one whose scheme no
+ * download handler serves, is dropped.
+ */
+export function crawlableUrl(admit: Admit): RequestFilter {
   return (request) => {
-    const url = canonicalizeUrl(request.url);
-    if (url === undefined)
-      return { code: 'AR_BAD_URL', reason: `not a crawlable URL: ${request.url}` };
+    const url = admit(request.url);
+    if (typeof url !== 'string')
+      return { code: url.code as Rejection['code'], reason: url.message };
     return url === request.url ? request : { ...request, url };
   };
 }
 
-/** Keeps the crawl on its allowed domains (subdomains included). */
+/** Keeps the crawl on its allowed domains (subdomains included). A URL without a host (data:) reaches no site. */
 export function offsite(allowedDomains: readonly string[]): RequestFilter {
   const inScope = createScopeMatcher(allowedDomains);
-  return (request) =>
-    inScope(hostOf(request.url) ?? '')
+  return (request) => {
+    const host = hostOf(request.url);
+    return host === undefined || inScope(host)
       ? request
       : { code: 'AR_OFFSITE', reason: `offsite: ${request.url}` };
+  };
 }
 
 /** Drops links deeper than `maxDepth` (start requests are depth 0). */
@@ -70,15 +79,21 @@ export function pagesPerHost(max: number): RequestFilter {
 }
 
 export interface FilterLimits {
+  admit: Admit;
   allowedDomains: readonly string[];
   maxDepth: number;
   traps: TrapBudgets;
 }
 
 /** The built-in filters, in order. */
-export function defaultFilters({ allowedDomains, maxDepth, traps }: FilterLimits): RequestFilter[] {
+export function defaultFilters({
+  admit,
+  allowedDomains,
+  maxDepth,
+  traps,
+}: FilterLimits): RequestFilter[] {
   return [
-    crawlableUrl(),
+    crawlableUrl(admit),
     offsite(allowedDomains),
     depth(maxDepth),
     trapShapes(traps),

@@ -91,7 +91,7 @@ export class StatsCollector {
     else if (code === 'AR_DEPTH') counts.depthFiltered++;
     else if (code === 'AR_TRAP') counts.trapFiltered++;
     else if (code === 'AR_ROBOTS_DENIED') counts.robotsDenied++;
-    else if (code === 'AR_BAD_URL') this.error(code);
+    else if (code === 'AR_BAD_URL' || code === 'AR_UNSUPPORTED_SCHEME') this.error(code);
   }
 
   response(status: number, bytes: number): void {

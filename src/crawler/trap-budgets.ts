@@ -28,7 +28,10 @@ export const trapDefaults: TrapBudgets = {
 export function trapReason(url: string, budgets: TrapBudgets): string | undefined {
   if (url.length > budgets.maxUrlLength)
     return `URL longer than ${budgets.maxUrlLength} characters`;
-  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+  const authority = url.indexOf('//');
+  // An opaque URL (data:, or any scheme without `//`) has no path a server could grow: only its length counts.
+  if (authority === -1 || authority !== url.indexOf(':') + 1) return undefined;
+  const pathStart = url.indexOf('/', authority + 2);
   if (pathStart === -1) return undefined;
   const queryStart = url.indexOf('?', pathStart);
   const path = url.slice(pathStart + 1, queryStart === -1 ? undefined : queryStart);

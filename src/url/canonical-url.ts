@@ -32,12 +32,29 @@ export function canonicalizeUrl(input: string, base?: string): string | undefine
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  let href = url.href;
+  const href = withoutFragment(url.href);
+  return href.endsWith('?') ? href.slice(0, -1) : href;
+}
+
+/**
+ * `canonicalizeUrl` for http(s); for any other scheme (one a download handler fetches: `data:`, `ftp:`, a user's
+ * own) the WHATWG serialisation without its fragment and nothing more, since only that scheme's handler knows which
+ * spellings name the same resource. `undefined` when the input does not parse.
+ */
+export function canonicalizeAnyUrl(input: string): string | undefined {
+  const http = canonicalizeUrl(input);
+  if (http !== undefined) return http;
+  try {
+    return withoutFragment(new URL(input).href);
+  } catch {
+    return undefined;
+  }
+}
+
+function withoutFragment(href: string): string {
   // The first '#' in a serialized URL is always the fragment delimiter: path and query percent-encode theirs.
   const hash = href.indexOf('#');
-  if (hash !== -1) href = href.slice(0, hash);
-  if (href.endsWith('?')) href = href.slice(0, -1);
-  return href;
+  return hash === -1 ? href : href.slice(0, hash);
 }
 
 /** `https://example.com:8443` for an http(s) URL; `undefined` for invalid or other schemes. */
@@ -47,12 +64,19 @@ export function originOf(url: string): string | undefined {
 }
 
 /**
- * The host name of an http(s) URL, lower-case, punycode, without the port (`[::1]` keeps its brackets);
- * `undefined` for invalid or other schemes.
+ * The host name of a URL, lower-case, without the port (`[::1]` keeps its brackets; http(s) hosts in punycode):
+ * `example.com` for `https://example.com/` as for `ftp://example.com/`. `undefined` for invalid URLs and for URLs
+ * without a host (`data:`, `mailto:`, `file:///…`), which no allowed-domains list or per-host slot can apply to.
  */
 export function hostOf(url: string): string | undefined {
-  const parsed = parseHttpUrl(url);
-  return parsed?.hostname;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  // Special schemes (http, ftp…) are lower-cased by the parser already; other schemes' hosts keep their case.
+  return parsed.hostname === '' ? undefined : parsed.hostname.toLowerCase();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
+import { startSite } from '../helpers/site-server.js';
 
 const products = 120;
 const shopSpiderPath = fileURLToPath(new URL('../../examples/shop.ts', import.meta.url));
@@ -127,6 +128,37 @@ describe('arachne crawl URL (no code)', () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/failed\s+1 \(AR_NETWORK: 1\)/);
+  });
+});
+
+describe('arachne crawl and URL schemes', () => {
+  it('counts links to schemes without a download handler and still exits 0', async () => {
+    const site = await startSite({
+      '/': '<a href="/a">a</a> <a href="ftp://files.example/x">ftp</a> <a href="gopher://hole.example/1">g</a>',
+      '/a': '<p>a</p>',
+    });
+    try {
+      const path = join(dir, 'schemes.js');
+      await writeFile(
+        path,
+        `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'schemes',
+  start: ['${site.origin}/'],
+  *parse(page) {
+    yield { url: page.url };
+    for (const href of page.select('a').attrs('href')) yield page.follow(href);
+  },
+});
+`,
+      );
+      const result = await runCli(['crawl', path, '--no-progress']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/pages fetched\s+2 /);
+      expect(result.stdout).toMatch(/failed\s+0 \(AR_UNSUPPORTED_SCHEME: 2\)/);
+    } finally {
+      await site.close();
+    }
   });
 });
 

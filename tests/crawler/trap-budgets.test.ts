@@ -17,6 +17,10 @@ describe('trapReason', () => {
     ],
     [`http://a.test/?q=${'a'.repeat(2100)}`, 'URL longer than 2083 characters'],
     ['http://a.test/same/same/same?same=same/same/same', undefined],
+    ['memo://a.test/a/b/a/b/a/b/a/b', 'path segment "a" repeated more than 3 times'],
+    // Opaque URLs have no path to grow: a base64 body full of slashes is no trap, only length counts.
+    [`data:text/plain;base64,${'ab/'.repeat(40)}`, undefined],
+    [`data:,${'a'.repeat(2100)}`, 'URL longer than 2083 characters'],
   ])('%s → %s', (url, reason) => {
     expect(trapReason(url, trapDefaults)).toBe(reason);
   });

@@ -1,6 +1,7 @@
 // canonicalizeUrl table, origin/host helpers and the allowed-domains scope check.
 import { describe, expect, it } from 'vitest';
 import {
+  canonicalizeAnyUrl,
   canonicalizeUrl,
   createScopeMatcher,
   hostOf,
@@ -56,6 +57,25 @@ describe('canonicalizeUrl', () => {
   });
 });
 
+describe('canonicalizeAnyUrl', () => {
+  it('is canonicalizeUrl for http(s)', () => {
+    for (const [input, base] of table) {
+      if (base === undefined && canonicalizeUrl(input) !== undefined)
+        expect(canonicalizeAnyUrl(input)).toBe(canonicalizeUrl(input));
+    }
+  });
+
+  it.each([
+    ['ftp://Example.com:21/a/../b#f', 'ftp://example.com/b'],
+    ['memo://Notes/One?x#top', 'memo://Notes/One?x'],
+    ['data:text/plain,a b#frag', 'data:text/plain,a b'],
+    ['mailto:someone@example.com', 'mailto:someone@example.com'],
+    ['not a url', undefined],
+  ])('serialises %j to %j, dropping only the fragment', (input, expected) => {
+    expect(canonicalizeAnyUrl(input)).toBe(expected);
+  });
+});
+
 describe('originOf and hostOf', () => {
   it('give the origin and the bare lower-case host of http(s) URLs', () => {
     expect(originOf('HTTPS://Shop.Example.com:8443/a?b#c')).toBe('https://shop.example.com:8443');
@@ -65,10 +85,18 @@ describe('originOf and hostOf', () => {
     expect(hostOf('http://bücher.example/')).toBe('xn--bcher-kva.example');
   });
 
-  it('give undefined for invalid and non-http URLs', () => {
+  it('give undefined for invalid and non-http URLs (originOf) and for URLs without a host (hostOf)', () => {
     expect(originOf('ftp://example.com/')).toBeUndefined();
     expect(originOf('nope')).toBeUndefined();
+    expect(hostOf('nope')).toBeUndefined();
     expect(hostOf('file:///etc/passwd')).toBeUndefined();
+    expect(hostOf('data:text/plain,hi')).toBeUndefined();
+    expect(hostOf('mailto:someone@example.com')).toBeUndefined();
+  });
+
+  it('hostOf gives the host of any scheme that has one, lower-case', () => {
+    expect(hostOf('ftp://Files.Example.com:2121/pub')).toBe('files.example.com');
+    expect(hostOf('memo://Notes/one')).toBe('notes');
   });
 });
 

@@ -10,9 +10,13 @@ export interface RobotsHooks {
   onWarning(message: string): void;
 }
 
+const HTTP_URL = /^https?:/i;
+
 export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Request> {
   const reported = new WeakSet<object>();
   return async (request, next) => {
+    // robots.txt is fetched over http(s), for http(s) origins: other schemes have no file to obey here.
+    if (!HTTP_URL.test(request.url)) return next(request);
     let allowed = cache.isAllowedSync(request.url);
     if (allowed === undefined) {
       const origin = originOf(request.url) ?? request.url;
