@@ -1,0 +1,92 @@
+// Frontier options reach the Redis frontier through the CLI: --lease-ms decides how soon a dead worker's requests
+// come back (the default is 30 s), and --dedup bloom puts the seen set in a Bloom filter.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { crawlPrefix } from '../../src/distributed/index.js';
+import { binPath } from '../helpers/run-cli.js';
+import { startSite } from '../helpers/site-server.js';
+import { connect, dropCrawl, newCrawlId, redisUp, redisUrl } from './redis-helpers.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'arachne-cli-frontier-'));
+const crawls: string[] = [];
+
+function spawnCli(args: string[]): { child: ChildProcess; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return { child, exit: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
+}
+
+async function spiderFile(origin: string): Promise<string> {
+  const path = join(dir, `spider-${crawls.length}.ts`);
+  await writeFile(
+    path,
+    `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'lease',
+  start: '${origin}/',
+  *parse(page) {
+    yield { url: page.url, title: page.text('h1') };
+    for (const href of page.links()) yield page.follow(href);
+  },
+});
+`,
+  );
+  return path;
+}
+
+describe.skipIf(!redisUp)('Redis frontier options through the CLI', () => {
+  afterAll(async () => {
+    const client = await connect();
+    for (const id of crawls) await dropCrawl(client, id);
+    await client.quit();
+  });
+
+  it('--lease-ms: the requests of a killed worker go to another one after the lease, not after 30 s', async () => {
+    const crawlId = newCrawlId();
+    crawls.push(crawlId);
+    let hanging: ServerResponse | undefined;
+    let slowAsked!: () => void;
+    const slowRequested = new Promise<void>((resolve) => (slowAsked = resolve));
+    let servedSlowAt = 0;
+    const site = await startSite({
+      '/robots.txt': '',
+      '/': '<h1>home</h1><a href="/slow">slow</a>',
+      '/slow': (_req, res) => {
+        if (!hanging) {
+          hanging = res; // the first worker's request: never answered, that worker dies holding the lease
+          slowAsked();
+          return;
+        }
+        servedSlowAt = Date.now();
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>slow</h1>');
+      },
+    });
+    try {
+      const spider = await spiderFile(site.origin);
+      const common = ['--frontier', redisUrl, '--crawl-id', crawlId, '--lease-ms', '800'];
+      const first = spawnCli(['crawl', spider, ...common, '--log-level', 'silent']);
+      await slowRequested;
+      first.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await first.exit;
+      const out = join(dir, 'lease.jsonl');
+      const second = spawnCli(['worker', spider, ...common, '-o', out, '--log-level', 'silent']);
+      expect(await second.exit).toBe(0);
+      // Leases are renewed every leaseMs/3 and checked in Redis: the request is back within a few lease periods.
+      expect(servedSlowAt - killedAt).toBeLessThan(5000);
+      const items = (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(items.map((item) => item.title).sort()).toEqual(['home', 'slow']);
+    } finally {
+      hanging?.destroy();
+      await site.close();
+    }
+  });
+});
