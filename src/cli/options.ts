@@ -1,150 +1,217 @@
-/** The crawl flags shared by `arachne crawl` and `arachne demo`, parsed and validated at the edge. */
-import type { ParseArgsConfig } from 'node:util';
-import type { CrawlOptions, LogLevel } from '../crawler/options.js';
+/**
+ * The crawl flags shared by `arachne crawl`, `worker` and `demo`: derived from the option table
+ * (crawler/option-specs.ts), parsed and checked at the edge with the table's own rules and wording.
+ */
+import { parseArgs } from 'node:util';
+import {
+  type AnySpec,
+  accepts,
+  defaultText,
+  mustBe,
+  type OptionEntry,
+  optionEntries,
+  optionGroups,
+} from '../crawler/option-specs.js';
+import type { CrawlOptions } from '../crawler/options.js';
 import { ConfigError } from '../errors.js';
-import { parseProxyUrl } from '../http/proxy.js';
 
-export const crawlFlags = {
-  output: { type: 'string', short: 'o' },
-  start: { type: 'string', multiple: true },
-  'upsert-key': { type: 'string' },
-  stats: { type: 'string' },
-  state: { type: 'string' },
-  'retry-failed': { type: 'boolean' },
-  cache: { type: 'string' },
-  frontier: { type: 'string' },
-  'crawl-id': { type: 'string' },
-  'lease-ms': { type: 'string' },
-  'cache-policy': { type: 'string' },
-  concurrency: { type: 'string' },
-  'per-host': { type: 'string' },
-  'delay-ms': { type: 'string' },
-  'max-pages': { type: 'string' },
-  'max-depth': { type: 'string' },
-  'max-pages-per-host': { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  retries: { type: 'string' },
-  'user-agent': { type: 'string' },
-  'no-robots': { type: 'boolean' },
-  sitemaps: { type: 'boolean' },
-  'deny-private': { type: 'boolean' },
-  'no-cookies': { type: 'boolean' },
-  proxy: { type: 'string' },
-  http2: { type: 'boolean' },
-  'log-level': { type: 'string' },
-  'no-progress': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+export interface FlagConfig {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+}
 
-export const crawlFlagsHelp = `Options:
-      --start URL        start from URL instead of the spider's start URLs (repeatable)
-  -o, --output TARGET    write items to TARGET: FILE.jsonl, FILE.json, FILE.csv, FILE.sqlite (or .db),
-                         sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout
-      --upsert-key FIELD with a database output: update the row with the same FIELD instead of adding one
-      --stats FILE       write the final stats as JSON to FILE
-      --state FILE       keep the crawl's state in FILE (SQLite): run the same command again to resume,
-                         after Ctrl-C or even kill -9, with nothing lost and no item written twice
-      --retry-failed     with --state: queue again the requests that failed in earlier runs
-      --frontier URL     share the crawl through Redis (redis://host:6379/0): start it here, and run
-                         'arachne worker' with the same --frontier and --crawl-id anywhere to help
-      --crawl-id ID      the shared crawl's name (default: the spider's name)
-      --lease-ms N       shared crawls: a dead worker's requests go back to the queue after N ms (default 30000)
-      --cache LOC        HTTP cache: a directory (LOC/http-cache.sqlite), a .sqlite file,
-                         redis://host:6379/0?prefix=P or memcache://host:11211 (see docs/cache.md)
-      --cache-policy P   always (replay stored responses, no network; default) or http (RFC 9111)
-      --concurrency N    requests in flight across all hosts (default 32)
-      --per-host N       requests in flight per host (default 8)
-      --delay-ms N       minimum delay between two requests to one host (default 0)
-      --max-pages N      stop after N requests
-      --max-depth N      do not follow links deeper than N (start URLs are depth 0)
-      --max-pages-per-host N  at most N requests to one host (a crawl-trap budget)
-      --timeout-ms N     timeout per request attempt (default 30000)
-      --retries N        retries after a network error, timeout, 408, 429 or 5xx (default 2)
-      --user-agent S     User-Agent header (default arachne/<version>)
-      --no-robots        ignore robots.txt (prints a warning)
-      --sitemaps         also seed the crawl from the sitemaps listed in robots.txt (or /sitemap.xml)
-      --deny-private     refuse connections to private, loopback and link-local addresses (SSRF guard)
-      --no-cookies       do not keep cookies (by default Set-Cookie is stored and sent back, per RFC 6265)
-      --proxy URL        send every request through this proxy: http://[user:pass@]host:port or https://…
-      --http2            offer HTTP/2 to https servers (ALPN; plain http stays HTTP/1.1)
-      --log-level L      debug, info, warn, error or silent (default info)
-      --no-progress      no live progress line
-  -h, --help             show this help`;
+interface RunFlag extends FlagConfig {
+  readonly arg?: string;
+  readonly help: string;
+}
 
-type Values = {
-  [K in keyof typeof crawlFlags]?: (typeof crawlFlags)[K]['type'] extends 'boolean'
-    ? boolean
-    : string | string[];
+/** Flags of the run itself rather than crawl options: they never reach crawl(). */
+const runFlags: Readonly<Record<string, RunFlag>> = {
+  start: {
+    type: 'string',
+    multiple: true,
+    arg: 'URL',
+    help: "start from URL instead of the spider's start URLs (repeatable)",
+  },
+  stats: { type: 'string', arg: 'FILE', help: 'write the final stats as JSON to FILE' },
+  'no-progress': { type: 'boolean', help: 'no live progress line' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+type FlagEntry = OptionEntry & { readonly spec: AnySpec & { readonly flag: string } };
 
-/** Turns parsed flags into CrawlOptions; a bad value is a ConfigError naming the flag. */
-export function crawlOptionsFrom(values: Values): CrawlOptions {
-  const options: CrawlOptions = {};
-  const int = (flag: keyof Values, min: number): number | undefined => {
-    const raw = values[flag];
-    if (raw === undefined || typeof raw !== 'string') return undefined;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) {
-      throw new ConfigError(`--${flag} must be an integer >= ${min}, got "${raw}"`);
+const flagEntries: readonly FlagEntry[] = optionEntries().filter(
+  (entry): entry is FlagEntry => entry.spec.flag !== undefined,
+);
+
+/** The parseArgs configuration of every crawl flag. */
+export const crawlFlags: Readonly<Record<string, FlagConfig>> = {
+  ...Object.fromEntries(
+    flagEntries.map(({ spec }) => [
+      spec.flag,
+      {
+        type: spec.kind === 'boolean' ? 'boolean' : 'string',
+        ...(spec.short !== undefined ? { short: spec.short } : {}),
+      } satisfies FlagConfig,
+    ]),
+  ),
+  ...Object.fromEntries(
+    Object.entries(runFlags).map(([name, { type, short, multiple }]) => [
+      name,
+      {
+        type,
+        ...(short !== undefined ? { short } : {}),
+        ...(multiple !== undefined ? { multiple } : {}),
+      },
+    ]),
+  ),
+};
+
+const helpColumn = 30;
+const helpWidth = 112;
+
+/** `  -o, --output TARGET` padded to the help column, then the help wrapped under itself. */
+function helpLine(flag: string, short: string | undefined, arg: string | undefined, text: string) {
+  const left = `  ${short ? `-${short}, ` : '    '}--${flag}${arg ? ` ${arg}` : ''}`;
+  const lines: string[] = [];
+  let line = left.length + 1 < helpColumn ? left.padEnd(helpColumn) : `${left} `;
+  let room = helpWidth - line.length;
+  for (const word of text.split(' ')) {
+    if (word.length + 1 > room && line.trim() !== left.trim()) {
+      lines.push(line.trimEnd());
+      line = ' '.repeat(helpColumn);
+      room = helpWidth - helpColumn;
     }
-    return value;
+    line += `${word} `;
+    room -= word.length + 1;
+  }
+  lines.push(line.trimEnd());
+  return lines.join('\n');
+}
+
+/** A value flag shows its default; a boolean flag is the non-default value, so it has none to show. */
+function optionHelp({ spec }: FlagEntry): string {
+  const shown = spec.kind === 'boolean' ? undefined : defaultText(spec);
+  const help = spec.flagHelp ?? spec.help;
+  return helpLine(
+    spec.flag,
+    spec.short,
+    spec.arg,
+    shown === undefined ? help : `${help} (default ${shown})`,
+  );
+}
+
+/** The options part of `--help`: the run's own flags, then each group of the option table. */
+export const crawlFlagsHelp = [
+  `Options:\n${Object.entries(runFlags)
+    .map(([name, flag]) => helpLine(name, flag.short, flag.arg, flag.help))
+    .join('\n')}`,
+  ...Object.entries(optionGroups).map(
+    ([group, title]) =>
+      `${title}:\n${flagEntries
+        .filter((entry) => entry.spec.group === group)
+        .map(optionHelp)
+        .join('\n')}`,
+  ),
+].join('\n\n');
+
+/** What `arachne crawl`, `worker` and `demo` read from their arguments. */
+export interface CrawlArgs {
+  options: CrawlOptions;
+  positionals: string[];
+  start: string[] | undefined;
+  statsFile: string | undefined;
+  progress: boolean;
+  help: boolean;
+  /** The command's own string flags (demo's --products), as typed. */
+  own: Record<string, string | undefined>;
+}
+
+/**
+ * Parses a crawl command line. A bad value is a ConfigError in the table's wording, naming the flag and quoting
+ * what was typed: `--concurrency must be an integer ≥ 1, got "-5"`.
+ */
+export function parseCrawlArgs(
+  argv: string[],
+  command: { ownFlags?: readonly string[]; positionals: boolean },
+): CrawlArgs {
+  const own = command.ownFlags ?? [];
+  const config: Record<string, FlagConfig> = {
+    ...crawlFlags,
+    ...Object.fromEntries(own.map((name) => [name, { type: 'string' }])),
   };
-  const set = <K extends keyof CrawlOptions>(key: K, value: CrawlOptions[K] | undefined) => {
-    if (value !== undefined) options[key] = value;
+  const { values, positionals } = parseArgs({
+    args: joinNegativeValues(argv, config),
+    options: config,
+    allowPositionals: command.positionals,
+    strict: true,
+  });
+  const flags = values as Record<string, string | boolean | Array<string | boolean> | undefined>;
+  const start = flags.start;
+  const stats = flags.stats;
+  return {
+    options: crawlOptionsFrom(flags),
+    positionals,
+    start: Array.isArray(start) ? start.map(String) : undefined,
+    statsFile: typeof stats === 'string' ? stats : undefined,
+    progress: !flags['no-progress'],
+    help: flags.help === true,
+    own: Object.fromEntries(
+      own.map((name) => [name, typeof flags[name] === 'string' ? flags[name] : undefined]),
+    ),
   };
-  set('concurrency', int('concurrency', 1));
-  set('perHost', int('per-host', 1));
-  set('delayMs', int('delay-ms', 0));
-  set('maxPages', int('max-pages', 1));
-  set('maxDepth', int('max-depth', 0));
-  const perHostPages = int('max-pages-per-host', 1);
-  if (perHostPages !== undefined) options.traps = { maxPagesPerHost: perHostPages };
-  set('timeoutMs', int('timeout-ms', 1));
-  set('retries', int('retries', 0));
-  set('leaseMs', int('lease-ms', 100));
-  if (typeof values.cache === 'string') options.cache = values.cache;
-  if (typeof values.frontier === 'string') options.frontier = values.frontier;
-  const crawlId = values['crawl-id'];
-  if (typeof crawlId === 'string') {
-    if (!options.frontier) throw new ConfigError('--crawl-id needs --frontier redis://…');
-    options.crawlId = crawlId;
-  }
-  const policy = values['cache-policy'];
-  if (typeof policy === 'string') {
-    if (policy !== 'always' && policy !== 'http') {
-      throw new ConfigError(`--cache-policy must be always or http, got "${policy}"`);
+}
+
+/**
+ * parseArgs refuses `--concurrency -5` as ambiguous (is -5 a value or a flag?). A negative number after a value
+ * flag can only be its value: joined as `--concurrency=-5` it reaches the check, which names the bound instead.
+ */
+function joinNegativeValues(argv: string[], config: Record<string, FlagConfig>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      joined.push(...argv.slice(i));
+      break;
     }
-    options.cachePolicy = policy;
-  }
-  const upsertKey = values['upsert-key'];
-  if (typeof upsertKey === 'string') options.upsertKey = upsertKey;
-  const userAgent = values['user-agent'];
-  if (typeof userAgent === 'string') options.userAgent = userAgent;
-  if (values['no-robots']) options.robots = false;
-  if (values.sitemaps) options.sitemaps = true;
-  if (values['deny-private']) options.allowPrivate = false;
-  if (values['no-cookies']) options.cookies = false;
-  if (values.http2) options.http2 = true;
-  if (typeof values.proxy === 'string') {
-    parseProxyUrl(values.proxy);
-    if (options.allowPrivate === false)
-      throw new ConfigError('--proxy cannot be combined with --deny-private');
-    options.proxy = values.proxy;
-  }
-  if (typeof values.state === 'string') options.state = values.state;
-  if (values['retry-failed']) {
-    if (typeof values.state !== 'string')
-      throw new ConfigError('--retry-failed needs --state FILE');
-    options.retryFailed = true;
-  }
-  const level = values['log-level'];
-  if (typeof level === 'string') {
-    if (!logLevels.includes(level as LogLevel)) {
-      throw new ConfigError(`--log-level must be one of ${logLevels.join(', ')}, got "${level}"`);
+    const next = argv[i + 1];
+    const flag = arg.startsWith('--') ? config[arg.slice(2)] : undefined;
+    if (flag?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
     }
-    options.logLevel = level as LogLevel;
   }
-  return options;
+  return joined;
+}
+
+/** Turns parsed flags into CrawlOptions: each value parsed and checked by its option's rule. */
+export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): CrawlOptions {
+  const options: Record<string, unknown> = {};
+  for (const { spec, key, parent } of flagEntries) {
+    const raw = values[spec.flag];
+    if (raw === undefined || raw === false) continue;
+    const value = flagValue(spec, String(raw));
+    if (parent === undefined) options[key] = value;
+    else options[parent] = { ...(options[parent] as object | undefined), [key]: value };
+  }
+  if (options.crawlId !== undefined && options.frontier === undefined)
+    throw new ConfigError('--crawl-id needs --frontier redis://…');
+  if (options.retryFailed && options.state === undefined)
+    throw new ConfigError('--retry-failed needs --state FILE');
+  if (options.proxy !== undefined && options.allowPrivate === false)
+    throw new ConfigError('--proxy cannot be combined with --deny-private');
+  return options as CrawlOptions;
+}
+
+/** A boolean flag sets the non-default value (`--no-robots`, `--deny-private`); others parse what was typed. */
+function flagValue(spec: AnySpec & { flag: string }, raw: string): unknown {
+  if (spec.kind === 'boolean') return !spec.default;
+  const numeric = spec.kind === 'int' || spec.kind === 'number';
+  // Number('') is 0: an empty value must fail, not become the smallest bound.
+  const value = numeric ? (raw.trim() === '' ? Number.NaN : Number(raw)) : raw;
+  if (!accepts(spec, value)) throw new ConfigError(mustBe(`--${spec.flag}`, spec, raw));
+  return value;
 }

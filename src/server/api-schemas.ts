@@ -1,6 +1,14 @@
 /** Request bodies and queries of the API (zod): the single source of validation and of the OpenAPI schemas. */
 import { z } from 'zod';
+import {
+  type AnySpec,
+  apiRule,
+  mustBePhrase,
+  optionEntries,
+  type ValueRule,
+} from '../crawler/option-specs.js';
 import { badRequest } from './api-error.js';
+import type { JobOptions } from './types.js';
 
 const httpUrl = z
   .string()
@@ -14,18 +22,61 @@ const httpUrl = z
     }
   }, 'must be an absolute http(s) URL');
 
-export const jobOptionsSchema = z.strictObject({
-  maxPages: z.int().min(1).max(10_000_000).optional(),
-  maxDepth: z.int().min(0).max(10_000).optional(),
-  concurrency: z.int().min(1).max(1024).optional(),
-  perHost: z.int().min(1).max(1024).optional(),
-  delayMs: z.int().min(0).max(3_600_000).optional(),
-  timeoutMs: z.int().min(1).max(3_600_000).optional(),
-  retries: z.int().min(0).max(20).optional(),
-  userAgent: z.string().min(1).max(512).optional(),
-  robots: z.boolean().optional(),
-  sitemaps: z.boolean().optional(),
-});
+/**
+ * The options an API job may set, built from the option table (those with `api`), under the API's bounds. Every
+ * failure reads as crawl()'s and the CLI's do: `options.concurrency must be an integer from 1 to 1024, got 2000`.
+ */
+export const jobOptionsSchema = z.strictObject(
+  Object.fromEntries(
+    optionEntries().flatMap(({ path, spec }) => {
+      const rule = apiRule(spec);
+      return rule ? [[path, optionSchema(path, spec, rule)]] : [];
+    }),
+  ),
+  // The shape is built at run time, so zod cannot infer it; the option table's ApiOptionKey types it.
+) as unknown as z.ZodType<JobOptions>;
+
+function optionSchema(path: string, spec: AnySpec, rule: ValueRule): z.ZodType {
+  const error = (issue: { input?: unknown }) => mustBePhrase(rule, issue.input);
+  const meta = {
+    description: spec.help,
+    ...(isJsonDefault(spec.default) ? { default: spec.default } : {}),
+  };
+  return ruleSchema(path, rule, error).optional().meta(meta);
+}
+
+function ruleSchema(
+  path: string,
+  rule: ValueRule,
+  error: (issue: { input?: unknown }) => string,
+): z.ZodType {
+  switch (rule.kind) {
+    case 'int': {
+      const int = z.int({ error }).min(rule.min, { error });
+      return rule.max === undefined ? int : int.max(rule.max, { error });
+    }
+    case 'number':
+      return z.number({ error }).gt(rule.above, { error }).lt(rule.below, { error });
+    case 'boolean':
+      return z.boolean({ error });
+    case 'string': {
+      const string = z.string({ error }).min(rule.minLength ?? 0, { error });
+      return rule.maxLength === undefined ? string : string.max(rule.maxLength, { error });
+    }
+    case 'enum':
+      return z.enum(rule.values as [string, ...string[]], { error });
+    default:
+      throw new Error(`option ${path}: a ${rule.kind} option cannot be set through the API`);
+  }
+}
+
+function isJsonDefault(value: unknown): boolean {
+  return (
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}
 
 /** Plain file names only: the path is checked again against the job directory when it is used. */
 const outputName = z
@@ -89,5 +140,10 @@ export function parseOr400<T>(schema: z.ZodType<T>, value: unknown): T {
   const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
   const path = [...(issue?.path ?? []), ...(unknownKey !== undefined ? [unknownKey] : [])];
   const field = path.length > 0 ? path.map(String).join('.') : 'body';
-  throw badRequest(`${field}: ${issue?.message ?? 'invalid'}`, field);
+  const message = issue?.message ?? 'invalid';
+  // "options.maxPages must be …" reads as crawl()'s and the CLI's messages do; zod's own wording keeps a colon.
+  throw badRequest(
+    message.startsWith('must ') ? `${field} ${message}` : `${field}: ${message}`,
+    field,
+  );
 }

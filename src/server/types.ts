@@ -1,21 +1,12 @@
 /** The server's data shapes: jobs, schedules, live progress (the JSON of the REST API and the WebSocket). */
+import type { ApiOptionKey } from '../crawler/option-specs.js';
+import type { CrawlOptions } from '../crawler/options.js';
 import type { Stats } from '../crawler/stats.js';
 
 export type JobStatus = 'queued' | 'running' | 'paused' | 'finished' | 'failed' | 'cancelled';
 
-/** Crawl options a client may set on a job (validated by api-schemas.ts). */
-export interface JobOptions {
-  maxPages?: number;
-  maxDepth?: number;
-  concurrency?: number;
-  perHost?: number;
-  delayMs?: number;
-  timeoutMs?: number;
-  retries?: number;
-  userAgent?: string;
-  robots?: boolean;
-  sitemaps?: boolean;
-}
+/** Crawl options a client may set on a job: those the option table marks `api` (validated by api-schemas.ts). */
+export type JobOptions = Pick<CrawlOptions, ApiOptionKey>;
 
 /** What to run: a project spider (optionally from other start URLs) or a no-code crawl of `url`. */
 export interface JobSpec {

@@ -162,6 +162,31 @@ export default defineSpider({
   });
 });
 
+describe('arachne crawl with a bad option value', () => {
+  it.each([
+    [['--concurrency', '-5'], '--concurrency must be an integer ≥ 1, got "-5"'],
+    [['--concurrency=0'], '--concurrency must be an integer ≥ 1, got "0"'],
+    [['--max-pages', 'lots'], '--max-pages must be an integer ≥ 1, got "lots"'],
+    [['--dedup', 'fuzzy'], '--dedup must be one of exact, bloom, got "fuzzy"'],
+    [['--bloom-error-rate', '1.5'], '--bloom-error-rate must be a number between 0 and 1'],
+    [['--lease-ms', '50'], '--lease-ms must be an integer ≥ 100, got "50"'],
+  ])('%j exits 2 naming the flag and its bounds', async (flags, message) => {
+    const result = await runCli(['crawl', 'http://127.0.0.1:9/', ...flags, '--no-progress']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  it('lists every flag with its default in --help', async () => {
+    const result = await runCli(['crawl', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /--concurrency N\s+requests in flight across all hosts \(default 32\)/,
+    );
+    expect(result.stdout).toMatch(/--dedup MODE\s[\s\S]*?\(default exact\)/);
+    expect(result.stdout).toContain('--max-pages-per-host N');
+  });
+});
+
 describe('arachne crawl and signals', () => {
   it('on SIGINT stops, keeps every item already scraped in a valid output, prints stats and exits 0', async () => {
     const slow = await startShopServer({ seed: 5, products: 2000, delayMs: 40 });

@@ -121,6 +121,20 @@ describe('bad requests name the field', () => {
     expect(response.json.error.message).toEqual(expect.any(String));
   });
 
+  it.each([
+    [{ concurrency: 2000 }, 'options.concurrency must be an integer from 1 to 1024, got 2000'],
+    [{ concurrency: -5 }, 'options.concurrency must be an integer from 1 to 1024, got -5'],
+    [{ delayMs: '10' }, 'options.delayMs must be an integer from 0 to 3600000, got "10"'],
+    [{ robots: 'no' }, 'options.robots must be true or false, got "no"'],
+  ])(
+    'a bad option value %j is 400 in the wording of crawl() and the CLI',
+    async (options, message) => {
+      const response = await t.api('POST', '/api/jobs', { url: 'http://127.0.0.1/', options });
+      expect(response.status).toBe(400);
+      expect(response.json.error.message).toBe(message);
+    },
+  );
+
   it('POST /api/schedules with a bad cron expression is 400 naming cron', async () => {
     const response = await t.api('POST', '/api/schedules', {
       cron: 'every minute',

@@ -1,6 +1,5 @@
 /** `arachne crawl <spider.ts | URL...>`: runs a spider file, or crawls a site with no code. */
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { createCrawler } from '../../crawler/crawler.js';
 import { createLog } from '../../crawler/logger.js';
 import type { CrawlOptions } from '../../crawler/options.js';
@@ -11,7 +10,7 @@ import { summary } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
 import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
-import { crawlFlags, crawlFlagsHelp, crawlOptionsFrom } from '../options.js';
+import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
 import { showProgress } from '../progress.js';
 
 export const crawlHelp = `Usage: arachne crawl <spider.ts | spider.js | URL...> [options]
@@ -43,31 +42,27 @@ export async function workerCommand(argv: string[]): Promise<number> {
 }
 
 async function crawlOrWork(argv: string[], mode: 'crawl' | 'worker'): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: crawlFlags,
-    allowPositionals: true,
-  });
-  if (values.help) {
+  const args = parseCrawlArgs(argv, { positionals: true });
+  if (args.help) {
     process.stdout.write(`${mode === 'crawl' ? crawlHelp : workerHelp}\n`);
     return 0;
   }
+  const { positionals, options } = args;
   if (positionals.length === 0) {
     throw new ConfigError(
       `${mode} needs a spider file or at least one URL (see arachne ${mode} --help)`,
     );
   }
-  const options = crawlOptionsFrom(values);
   if (mode === 'worker' && !options.frontier)
     throw new ConfigError('worker needs --frontier redis://…');
   const loaded = await spiderFor(positionals);
-  const spider = values.start ? { ...loaded, start: checkUrls(values.start) } : loaded;
+  const spider = args.start ? { ...loaded, start: checkUrls(args.start) } : loaded;
   return runSpider(
     spider,
-    { ...options, ...(values.output ? { output: values.output } : {}), seed: mode === 'crawl' },
+    { ...options, seed: mode === 'crawl' },
     {
-      statsFile: values.stats,
-      progress: !values['no-progress'],
+      statsFile: args.statsFile,
+      progress: args.progress,
       label:
         positionals.length === 1 && !isUrlLike(positionals[0] as string)
           ? (positionals[0] as string)

@@ -1,17 +1,11 @@
 /** `arachne demo`: starts the bundled sample shop on 127.0.0.1 and crawls it with examples/shop.ts, offline. */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { accepts, mustBe } from '../../crawler/option-specs.js';
 import { ConfigError } from '../../errors.js';
 import { loadSpider } from '../../loader/load-spider.js';
 import { generateShop, startShopServer } from '../../sample-shop/index.js';
-import { crawlFlags, crawlFlagsHelp, crawlOptionsFrom } from '../options.js';
+import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
 import { runSpider } from './crawl.js';
-
-const demoFlags = {
-  ...crawlFlags,
-  products: { type: 'string' },
-  seed: { type: 'string' },
-} as const;
 
 export const demoHelp = `Usage: arachne demo [--products N] [--seed N] [options]
 
@@ -22,15 +16,14 @@ separate process, crawls it with the example spider examples/shop.ts and writes 
 ${crawlFlagsHelp}`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: demoFlags, allowPositionals: false });
-  if (values.help) {
+  const args = parseCrawlArgs(argv, { ownFlags: ['products', 'seed'], positionals: false });
+  if (args.help) {
     process.stdout.write(`${demoHelp}\n`);
     return 0;
   }
-  const products = positiveInt(values.products ?? '500', '--products');
-  const seed = positiveInt(values.seed ?? '1', '--seed');
-  const options = crawlOptionsFrom(values);
-  const output = values.output ?? 'demo-items.jsonl';
+  const products = positiveInt(args.own.products ?? '500', '--products');
+  const seed = positiveInt(args.own.seed ?? '1', '--seed');
+  const output = typeof args.options.output === 'string' ? args.options.output : 'demo-items.jsonl';
   const spiderFile = fileURLToPath(new URL('../../../examples/shop.ts', import.meta.url));
   const spider = await loadSpider(spiderFile);
   const shop = await startShopServer({ seed, products });
@@ -38,8 +31,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     process.stdout.write(`sample shop with ${products} products at ${shop.origin}/\n`);
     const code = await runSpider(
       { ...spider, start: [`${shop.origin}/`] },
-      { ...options, output },
-      { statsFile: values.stats, progress: !values['no-progress'], label: 'examples/shop.ts' },
+      { ...args.options, output },
+      { statsFile: args.statsFile, progress: args.progress, label: 'examples/shop.ts' },
     );
     const expected = generateShop({ seed, products }).expectedItems().length;
     process.stdout.write(
@@ -53,7 +46,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
 function positiveInt(raw: string, flag: string): number {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new ConfigError(`${flag} must be a positive integer, got "${raw}"`);
+  const rule = { kind: 'int', min: 1 } as const;
+  if (!accepts(rule, value)) throw new ConfigError(mustBe(flag, rule, raw));
   return value;
 }

@@ -1,0 +1,551 @@
+/**
+ * Every crawl option, declared once: its type, default, bounds, CLI flag, help line and whether an API job may
+ * set it. The CrawlOptions type, resolveOptions' checks, the CLI flags and --help, the server's job-options
+ * schema (and so its OpenAPI) and README's options table are all derived from `optionSpecs` below.
+ */
+import type { CachePolicyName } from '../cache/policy.js';
+import type { CacheStore } from '../cache/store.js';
+import type { Sink } from '../storage/sink.js';
+import type { Frontier } from './frontier.js';
+import { type TrapBudgets, trapDefaults } from './trap-budgets.js';
+
+/** The sections of `--help` and of the README table, in this order. */
+export const optionGroups = {
+  output: 'Output and state',
+  limits: 'Limits',
+  politeness: 'Politeness',
+  http: 'HTTP',
+  shared: 'Shared crawls',
+  logging: 'Logging',
+} as const;
+
+export type OptionGroup = keyof typeof optionGroups;
+
+/** What values an option accepts. The CLI and crawl() apply it as is; the API may narrow it (`api`). */
+export type ValueRule =
+  /** `infinite`: Infinity is accepted too (and is the default of the unlimited ones). */
+  | { readonly kind: 'int'; readonly min: number; readonly max?: number; readonly infinite?: true }
+  /** An open interval: `above < value < below`. */
+  | { readonly kind: 'number'; readonly above: number; readonly below: number }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'string'; readonly minLength?: number; readonly maxLength?: number }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  /** A string, or (in crawl() only) an object such as a Sink, named by `object`. */
+  | { readonly kind: 'string-or-object'; readonly object: string }
+  /** An object of named int budgets (`traps`), each declared in `fields`. */
+  | { readonly kind: 'fields'; readonly fields: Readonly<Record<string, IntSpec>> };
+
+/** How an option is presented and who may set it; the same for every kind. */
+export interface SpecFields {
+  readonly group: OptionGroup;
+  /** One line, no trailing period: used by --help, the README and the OpenAPI description. */
+  readonly help: string;
+  /** The CLI flag without dashes; absent when the option has no flag. A boolean flag sets the non-default value. */
+  readonly flag?: string;
+  readonly short?: string;
+  /** The placeholder after a value flag in --help: N, URL, FILE. */
+  readonly arg?: string;
+  /** --help's line for a flag that turns a default-true option off (`--no-robots`), where `help` reads wrong. */
+  readonly flagHelp?: string;
+  /** How the default reads when it is computed or not worth printing literally. */
+  readonly defaultText?: string;
+  /** Markdown appended to the help line in the README, after a semicolon (links to sections). */
+  readonly docs?: string;
+  /**
+   * An API job (`POST /api/jobs`) may set the option; `max`/`maxLength` narrow the bounds for a shared server.
+   * Never for paths, proxies, caches, frontiers or allowPrivate: a job must not reach beyond its directory.
+   */
+  readonly api?:
+    | true
+    | { readonly max?: number; readonly minLength?: number; readonly maxLength?: number };
+}
+
+declare const valueType: unique symbol;
+
+/** Type-only: what crawl() accepts for the option (`In`) and what resolveOptions hands back (`Out`). */
+interface Typed<In, Out> {
+  readonly [valueType]?: { in: In; out: Out };
+}
+
+export type AnySpec = ValueRule & SpecFields & { readonly default?: unknown };
+type IntSpec = Extract<ValueRule, { kind: 'int' }> & SpecFields & { readonly default?: number };
+
+/** With a default the resolved value is always there; without one it may be undefined. */
+type Out<T, S> = S extends { default: unknown } ? T : T | undefined;
+
+type IntInput = SpecFields & {
+  min: number;
+  max?: number;
+  infinite?: true;
+  default?: number;
+};
+const int = <const S extends IntInput>(spec: S) =>
+  ({ kind: 'int', ...spec }) as S & { kind: 'int' } & Typed<number, Out<number, S>>;
+
+const number = <const S extends SpecFields & { above: number; below: number; default?: number }>(
+  spec: S,
+) => ({ kind: 'number', ...spec }) as S & { kind: 'number' } & Typed<number, Out<number, S>>;
+
+const boolean = <const S extends SpecFields & { default: boolean }>(spec: S) =>
+  ({ kind: 'boolean', ...spec }) as S & { kind: 'boolean' } & Typed<boolean, boolean>;
+
+const string = <const S extends SpecFields & { default?: string }>(spec: S) =>
+  ({ kind: 'string', ...spec }) as S & { kind: 'string' } & Typed<string, Out<string, S>>;
+
+const oneOf = <
+  const V extends readonly string[],
+  const S extends SpecFields & { default: V[number] },
+>(
+  values: V,
+  spec: S,
+) =>
+  ({ kind: 'enum', values, ...spec }) as S & { kind: 'enum'; values: V } & Typed<
+      V[number],
+      V[number]
+    >;
+
+/** A string on the CLI and in the API; crawl() also takes the object itself (a Sink, a CacheStore…). */
+const stringOr =
+  <O>(object: string) =>
+  <const S extends SpecFields>(spec: S) =>
+    ({ kind: 'string-or-object', object, ...spec }) as S & {
+      kind: 'string-or-object';
+    } & Typed<string | O, string | O | undefined>;
+
+/** An object of int budgets, each declared like an option; crawl() may give any of them, the rest default. */
+const fieldsOf =
+  <T extends { [K in keyof T]: number }>(fields: { [K in keyof T]: IntSpec }, defaults: T) =>
+  <const S extends SpecFields>(spec: S) =>
+    ({ kind: 'fields', fields, default: defaults, ...spec }) as S & {
+      kind: 'fields';
+      fields: { [K in keyof T]: IntSpec };
+      default: T;
+    } & Typed<Partial<T>, T>;
+
+/** Crawl-trap budgets (Heritrix's baseline): each one an int ≥ 1 or Infinity, declared like a top-level option. */
+export const trapSpecs = {
+  maxUrlLength: int({
+    min: 1,
+    infinite: true,
+    default: trapDefaults.maxUrlLength,
+    group: 'limits',
+    help: 'longer URLs are dropped (as trapFiltered)',
+  }),
+  maxPathSegments: int({
+    min: 1,
+    infinite: true,
+    default: trapDefaults.maxPathSegments,
+    group: 'limits',
+    help: 'URLs with more path segments are dropped',
+  }),
+  maxSegmentRepeats: int({
+    min: 1,
+    infinite: true,
+    default: trapDefaults.maxSegmentRepeats,
+    group: 'limits',
+    help: 'a path segment repeated more often (/a/b/a/b/a/b) marks a trap',
+  }),
+  maxLinksPerPage: int({
+    min: 1,
+    infinite: true,
+    default: trapDefaults.maxLinksPerPage,
+    group: 'limits',
+    help: 'links kept from one page; the rest are dropped',
+  }),
+  maxPagesPerHost: int({
+    min: 1,
+    infinite: true,
+    default: trapDefaults.maxPagesPerHost,
+    flag: 'max-pages-per-host',
+    arg: 'N',
+    group: 'limits',
+    help: 'at most this many requests to one host',
+  }),
+} satisfies { [K in keyof TrapBudgets]: IntSpec };
+
+const cachePolicies = ['always', 'http'] as const satisfies readonly CachePolicyName[];
+
+export const optionSpecs = {
+  // Output and state
+  output: stringOr<Sink>('a Sink')({
+    flag: 'output',
+    short: 'o',
+    arg: 'TARGET',
+    group: 'output',
+    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout",
+    docs: 'crawl() also takes a `Sink`; see [Outputs](#outputs)',
+  }),
+  upsertKey: string({
+    flag: 'upsert-key',
+    arg: 'FIELD',
+    group: 'output',
+    help: 'with a database output: the item field that identifies an item; a re-run updates its row instead of adding one',
+  }),
+  state: string({
+    flag: 'state',
+    arg: 'FILE',
+    group: 'output',
+    help: "keep the crawl's state (frontier, seen set, items) in this SQLite file: run the same command again to resume, even after kill -9",
+    docs: 'see [Resumable crawls](#resumable-crawls)',
+  }),
+  retryFailed: boolean({
+    default: false,
+    flag: 'retry-failed',
+    group: 'output',
+    help: 'with a state file: queue again the requests that failed in earlier runs',
+  }),
+  cache: stringOr<CacheStore>('a CacheStore')({
+    flag: 'cache',
+    arg: 'LOC',
+    group: 'output',
+    help: 'HTTP cache: a directory (LOC/http-cache.sqlite), a .sqlite file, redis://host:6379/0?prefix=P or memcache://host:11211',
+    docs: 'crawl() also takes a `CacheStore`; see [HTTP cache](#http-cache)',
+  }),
+  cachePolicy: oneOf(cachePolicies, {
+    default: 'always',
+    flag: 'cache-policy',
+    arg: 'P',
+    group: 'output',
+    help: 'always replays stored responses without the network (development); http follows RFC 9111',
+  }),
+
+  // Limits
+  concurrency: int({
+    min: 1,
+    default: 32,
+    flag: 'concurrency',
+    arg: 'N',
+    group: 'limits',
+    help: 'requests in flight across all hosts',
+    api: { max: 1024 },
+  }),
+  perHost: int({
+    min: 1,
+    default: 8,
+    flag: 'per-host',
+    arg: 'N',
+    group: 'limits',
+    help: 'requests in flight per host',
+    api: { max: 1024 },
+  }),
+  maxPages: int({
+    min: 1,
+    infinite: true,
+    default: Number.POSITIVE_INFINITY,
+    flag: 'max-pages',
+    arg: 'N',
+    group: 'limits',
+    help: 'stop scheduling after this many requests',
+    api: { max: 10_000_000 },
+  }),
+  maxDepth: int({
+    min: 0,
+    infinite: true,
+    default: Number.POSITIVE_INFINITY,
+    flag: 'max-depth',
+    arg: 'N',
+    group: 'limits',
+    help: 'do not follow links deeper than this (start requests are depth 0)',
+    api: { max: 10_000 },
+  }),
+  traps: fieldsOf(
+    trapSpecs,
+    trapDefaults,
+  )({
+    group: 'limits',
+    help: "crawl-trap budgets (Heritrix's baseline): requests past one are dropped and counted as trapFiltered",
+    docs: 'see the `traps.*` rows',
+  }),
+  maxBytes: int({
+    min: 0,
+    default: 32 * 1024 * 1024,
+    flag: 'max-bytes',
+    arg: 'N',
+    group: 'limits',
+    help: "cap on a response's decoded body in bytes; a larger response is dropped and counted",
+    defaultText: '32 MiB',
+  }),
+
+  // Politeness
+  delayMs: int({
+    min: 0,
+    default: 0,
+    flag: 'delay-ms',
+    arg: 'N',
+    group: 'politeness',
+    help: 'minimum pause between two requests to one host (robots.txt Crawl-delay may raise it)',
+    api: { max: 3_600_000 },
+  }),
+  robots: boolean({
+    default: true,
+    flag: 'no-robots',
+    group: 'politeness',
+    help: 'obey robots.txt',
+    flagHelp: 'ignore robots.txt (prints a warning)',
+    api: true,
+  }),
+  sitemaps: boolean({
+    default: false,
+    flag: 'sitemaps',
+    group: 'politeness',
+    help: 'also seed the crawl from the sitemaps robots.txt lists (or /sitemap.xml); seeds go to parse',
+    api: true,
+  }),
+  userAgent: string({
+    flag: 'user-agent',
+    arg: 'S',
+    group: 'politeness',
+    help: 'the User-Agent header',
+    defaultText: 'arachne/<version>',
+    api: { minLength: 1, maxLength: 512 },
+  }),
+
+  // HTTP
+  timeoutMs: int({
+    min: 1,
+    default: 30_000,
+    flag: 'timeout-ms',
+    arg: 'N',
+    group: 'http',
+    help: 'whole exchange timeout per attempt',
+    api: { max: 3_600_000 },
+  }),
+  connectTimeoutMs: int({
+    min: 1,
+    default: 10_000,
+    flag: 'connect-timeout-ms',
+    arg: 'N',
+    group: 'http',
+    help: 'connection establishment timeout',
+  }),
+  retries: int({
+    min: 0,
+    default: 2,
+    flag: 'retries',
+    arg: 'N',
+    group: 'http',
+    help: 'further attempts after a network error, timeout, 408, 429 or 5xx (exponential backoff with jitter)',
+    api: { max: 20 },
+  }),
+  cookies: boolean({
+    default: true,
+    flag: 'no-cookies',
+    group: 'http',
+    help: 'keep one cookie jar per crawl: Set-Cookie of every response and redirect hop is sent back where RFC 6265 says',
+    flagHelp: 'do not keep cookies (by default Set-Cookie is stored and sent back, per RFC 6265)',
+  }),
+  http2: boolean({
+    default: false,
+    flag: 'http2',
+    group: 'http',
+    help: 'offer HTTP/2 to https servers (ALPN: the server chooses; plain http stays HTTP/1.1)',
+  }),
+  proxy: string({
+    flag: 'proxy',
+    arg: 'URL',
+    group: 'http',
+    help: 'send every request, robots.txt and sitemaps included, through http://[user:pass@]host:port or https://…; not with allowPrivate false',
+  }),
+  allowPrivate: boolean({
+    default: true,
+    flag: 'deny-private',
+    group: 'http',
+    help: 'let the crawl connect to private, loopback and link-local addresses (checked at connect time); API jobs run with false (SSRF guard)',
+    flagHelp: 'refuse connections to private, loopback and link-local addresses (SSRF guard)',
+  }),
+
+  // Shared crawls
+  frontier: stringOr<Frontier>('a Frontier')({
+    flag: 'frontier',
+    arg: 'URL',
+    group: 'shared',
+    help: "where requests wait: redis://host:6379/0 shares the crawl with 'arachne worker' processes; also memory:, sqlite:PATH, PATH.db or a registered backend's location",
+    defaultText: 'memory:',
+    docs: 'crawl() also takes a `Frontier`; see [Many workers](#many-workers-on-redis)',
+  }),
+  crawlId: string({
+    flag: 'crawl-id',
+    arg: 'ID',
+    group: 'shared',
+    help: 'names the shared crawl in the frontier',
+    defaultText: "the spider's name",
+  }),
+  leaseMs: int({
+    min: 100,
+    default: 30_000,
+    flag: 'lease-ms',
+    arg: 'N',
+    group: 'shared',
+    help: 'a request whose worker stopped renewing its lease this long goes back to the queue',
+  }),
+  dedup: oneOf(['exact', 'bloom'], {
+    default: 'exact',
+    flag: 'dedup',
+    arg: 'MODE',
+    group: 'shared',
+    help: 'seen-set of a shared (Redis) frontier: exact fingerprints, or a Bloom filter (bounded memory, rare false positives)',
+  }),
+  bloomCapacity: int({
+    min: 1,
+    default: 100_000_000,
+    flag: 'bloom-capacity',
+    arg: 'N',
+    group: 'shared',
+    help: 'with dedup bloom: the number of URLs the filter is sized for',
+  }),
+  bloomErrorRate: number({
+    above: 0,
+    below: 1,
+    default: 0.001,
+    flag: 'bloom-error-rate',
+    arg: 'P',
+    group: 'shared',
+    help: 'with dedup bloom: the false-positive rate at capacity (a false positive skips a new URL)',
+  }),
+
+  // Logging
+  logLevel: oneOf(['debug', 'info', 'warn', 'error', 'silent'], {
+    default: 'info',
+    flag: 'log-level',
+    arg: 'L',
+    group: 'logging',
+    help: 'the least severe log lines shown (on stderr)',
+  }),
+};
+
+export type OptionSpecs = typeof optionSpecs;
+export type OptionKey = keyof OptionSpecs;
+
+type InOf<S> = S extends Typed<infer In, unknown> ? In : never;
+type OutOf<S> = S extends Typed<unknown, infer O> ? O : never;
+
+/**
+ * What crawl() and `spider.options` accept. Homomorphic over the table, so each option keeps its declaration
+ * (go-to-definition lands on its spec).
+ */
+export type OptionsFromSpecs = { [K in OptionKey]?: InOf<OptionSpecs[K]> };
+/** Every option after resolution; those without a default may be undefined. */
+export type ResolvedFromSpecs = { [K in OptionKey]: OutOf<OptionSpecs[K]> };
+/** The options an API job may set. */
+export type ApiOptionKey = {
+  [K in OptionKey]: OptionSpecs[K] extends { api: unknown } ? K : never;
+}[OptionKey];
+
+/** One row of the table: a top-level option, or a field of one (`traps.maxPagesPerHost`). */
+export interface OptionEntry {
+  /** `concurrency`, or `traps.maxPagesPerHost`. */
+  readonly path: string;
+  readonly key: string;
+  /** The option this one is a field of. */
+  readonly parent?: OptionKey;
+  readonly spec: AnySpec;
+}
+
+/** Every option and option field, in table order, the fields right after their option. */
+export function optionEntries(): OptionEntry[] {
+  const entries: OptionEntry[] = [];
+  for (const [key, spec] of Object.entries(optionSpecs) as Array<[OptionKey, AnySpec]>) {
+    entries.push({ path: key, key, spec });
+    if (spec.kind === 'fields') {
+      for (const [field, fieldSpec] of Object.entries(spec.fields)) {
+        entries.push({ path: `${key}.${field}`, key: field, parent: key, spec: fieldSpec });
+      }
+    }
+  }
+  return entries;
+}
+
+/** The rule an API job is held to: the option's own, narrowed by its `api` bounds. Undefined: not settable. */
+export function apiRule(spec: AnySpec): ValueRule | undefined {
+  if (spec.api === undefined) return undefined;
+  if (spec.api === true) return spec;
+  if (spec.kind === 'int')
+    return { ...spec, ...(spec.api.max !== undefined ? { max: spec.api.max } : {}) };
+  if (spec.kind === 'string') return { ...spec, ...spec.api };
+  return spec;
+}
+
+/** The one wording of what a rule accepts: "an integer ≥ 1", "one of exact, bloom". */
+export function expectation(rule: ValueRule): string {
+  switch (rule.kind) {
+    case 'int':
+      if (rule.max !== undefined) return `an integer from ${rule.min} to ${rule.max}`;
+      return `an integer ≥ ${rule.min}`;
+    case 'number':
+      return `a number between ${rule.above} and ${rule.below} (exclusive)`;
+    case 'boolean':
+      return 'true or false';
+    case 'string':
+      if (rule.maxLength !== undefined)
+        return `a string of ${rule.minLength ?? 0} to ${rule.maxLength} characters`;
+      if (rule.minLength) return `a string of at least ${rule.minLength} characters`;
+      return 'a string';
+    case 'enum':
+      return `one of ${rule.values.join(', ')}`;
+    case 'string-or-object':
+      return `a string or ${rule.object}`;
+    case 'fields':
+      return `an object of ${Object.keys(rule.fields).join(', ')}`;
+  }
+}
+
+/** True when `value` satisfies `rule` (for `fields`, only the shape: each field is checked by its own rule). */
+export function accepts(rule: ValueRule, value: unknown): boolean {
+  switch (rule.kind) {
+    case 'int':
+      if (typeof value !== 'number') return false;
+      if (value === Number.POSITIVE_INFINITY)
+        return rule.infinite === true && rule.max === undefined;
+      return (
+        Number.isInteger(value) &&
+        value >= rule.min &&
+        (rule.max === undefined || value <= rule.max)
+      );
+    case 'number':
+      return typeof value === 'number' && value > rule.above && value < rule.below;
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'string':
+      return (
+        typeof value === 'string' &&
+        value.length >= (rule.minLength ?? 0) &&
+        value.length <= (rule.maxLength ?? Number.POSITIVE_INFINITY)
+      );
+    case 'enum':
+      return typeof value === 'string' && rule.values.includes(value);
+    case 'string-or-object':
+      return typeof value === 'string' || (typeof value === 'object' && value !== null);
+    case 'fields':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+}
+
+/** How the default reads in --help and the README; undefined when there is none to show. */
+export function defaultText(spec: AnySpec): string | undefined {
+  if (spec.defaultText !== undefined) return spec.defaultText;
+  if (spec.default === Number.POSITIVE_INFINITY) return '∞';
+  if (typeof spec.default === 'object') return undefined;
+  return spec.default === undefined ? undefined : String(spec.default);
+}
+
+/**
+ * The one message format for a bad option value, wherever it comes from:
+ * `concurrency must be an integer ≥ 1, got -5` (crawl()), `--concurrency must be an integer ≥ 1, got "-5"` (CLI,
+ * which shows what was typed), `options.concurrency must be an integer from 1 to 1024, got 2000` (API).
+ */
+export function mustBe(name: string, rule: ValueRule, value: unknown): string {
+  return `${name} ${mustBePhrase(rule, value)}`;
+}
+
+/** The message without the name, for callers that name the field themselves (the API's zod issues). */
+export function mustBePhrase(rule: ValueRule, value: unknown): string {
+  return `must be ${expectation(rule)}, got ${shown(value)}`;
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}
