@@ -89,4 +89,39 @@ describe.skipIf(!redisUp)('Redis frontier options through the CLI', () => {
       await site.close();
     }
   });
+
+  it('--dedup bloom: the shared seen set is a Bloom filter of the requested size, and the crawl is complete', async () => {
+    const crawlId = newCrawlId();
+    crawls.push(crawlId);
+    const routes: Record<string, string> = { '/robots.txt': '' };
+    const links = Array.from({ length: 20 }, (_, i) => `<a href="/p/${i}">${i}</a>`).join('');
+    routes['/'] = `<h1>home</h1>${links}`;
+    // Every page links to every other: most links are duplicates the filter must recognise.
+    for (let i = 0; i < 20; i++) routes[`/p/${i}`] = `<h1>p${i}</h1>${links}<a href="/">home</a>`;
+    const site = await startSite(routes);
+    try {
+      const spider = await spiderFile(site.origin);
+      const out = join(dir, 'bloom.jsonl');
+      const args = ['crawl', spider, '--frontier', redisUrl, '--crawl-id', crawlId];
+      const run = spawnCli([...args, '--dedup', 'bloom', '--bloom-capacity', '1000', '-o', out]);
+      expect(await run.exit).toBe(0);
+      const items = (await readFile(out, 'utf8')).trim().split('\n');
+      expect(items).toHaveLength(21);
+      expect(site.hits.filter((path) => path !== '/robots.txt').sort()).toEqual(
+        ['/', ...Array.from({ length: 20 }, (_, i) => `/p/${i}`)].sort(),
+      );
+      const client = await connect();
+      try {
+        const prefix = crawlPrefix(crawlId);
+        // 1,000 URLs at the default 0.1 % error rate: 14,378 bits, stored as a Redis string of ~1.8 kB.
+        expect(await client.type(`${prefix}bloom`)).toBe('string');
+        expect(await client.strLen(`${prefix}bloom`)).toBeLessThanOrEqual(Math.ceil(14_378 / 8));
+        expect(await client.keys(`${prefix}seen:*`)).toEqual([]);
+      } finally {
+        await client.quit();
+      }
+    } finally {
+      await site.close();
+    }
+  });
 });
