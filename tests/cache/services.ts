@@ -1,6 +1,7 @@
 // The real services the cache tests use: Redis on 127.0.0.1:6379, and a private memcached each test file starts.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
+import { freePort } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
 
 /** Resolves once a TCP connection to host:port succeeds; rejects after `timeoutMs`. */
@@ -26,15 +27,6 @@ export function canConnect(host: string, port: number, timeoutMs = 1000): Promis
 /** Whether Redis at 127.0.0.1:6379 answers (skips, or fails with ARACHNE_REQUIRE_SERVICES=1, when not). */
 export function redisUp(): Promise<boolean> {
   return requireService('Redis at 127.0.0.1:6379', () => canConnect('127.0.0.1', 6379));
-}
-
-/** A free TCP port on 127.0.0.1 (closed again before returning: the caller binds it next). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface MemcachedProcess {

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
+import { freePort } from '../helpers/local-server.js';
 import { binPath } from '../helpers/run-cli.js';
 import { requireService } from '../helpers/services.js';
 
@@ -22,14 +22,6 @@ const redisServerUp = await requireService('redis-server binary', async () => {
     probe.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startRedis(port: number, dir: string): Promise<ChildProcess> {
   const child = spawn(

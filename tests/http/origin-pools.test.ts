@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { OriginPools } from '../../src/http/origin-pools.js';
-import { startServer } from './servers.js';
+import { startLocalServer } from '../helpers/local-server.js';
 
 /** Sends one GET through the pools and resolves with the status once the body has ended. */
 function get(pools: OriginPools, origin: string, path: string): Promise<number> {
@@ -22,11 +22,11 @@ function get(pools: OriginPools, origin: string, path: string): Promise<number> 
 
 describe('OriginPools', () => {
   it('keeps one pool per origin and drops it once its connections are gone and nothing is queued', async () => {
-    const server = await startServer((request, response) => {
+    const server = await startLocalServer((request, response) => {
       if (request.url === '/close') response.setHeader('connection', 'close');
       response.end('x');
     });
-    const other = await startServer((_request, response) => response.end('y'));
+    const other = await startLocalServer((_request, response) => response.end('y'));
     const pools = new OriginPools({ keepAliveTimeout: 4_000 });
     try {
       expect(await get(pools, server.origin, '/a')).toBe(200);
@@ -46,7 +46,7 @@ describe('OriginPools', () => {
   });
 
   it('drops the pool of an origin that refuses connections', async () => {
-    const server = await startServer((_request, response) => response.end('x'));
+    const server = await startLocalServer((_request, response) => response.end('x'));
     const origin = server.origin;
     await server.close();
     const pools = new OriginPools({});

@@ -6,7 +6,8 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
-import { lines, makeProject, startTestServer, type TestServer, waitFor } from './server-helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { lines, makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
 const seed = 5;
 const products = 60;

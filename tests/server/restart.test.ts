@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { spawnServe } from '../helpers/run-cli.js';
-import { lines, makeProject, sleep, waitFor } from './server-helpers.js';
+import { collectOutput, waitFor } from '../helpers/wait.js';
+import { lines, makeProject } from './server-helpers.js';
 
 // The real `arachne serve` (built dist/), killed with SIGKILL together with its job process, then started again.
 const seed = 9;
@@ -46,15 +48,26 @@ interface Serve {
 async function serve(): Promise<Serve> {
   const child = spawnServe(project, dataDir, { token: '', detached: true });
   started.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const stderr = collectOutput(child.stderr);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await waitFor(
-    'the server to listen',
-    () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1],
-    30_000,
-  );
-  return { child, url, stderr: () => stderr, exited };
+  const [, url = ''] = await stderr.match(/listening on (http:\/\/\S+)/);
+  return { child, url, stderr: stderr.text, exited };
+}
+
+/** Whether process `pid` still runs: a zombie (dead, not yet reaped by init) does not. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+  }
+  try {
+    process.kill(pid, 0); // no /proc: signal 0 tells whether it exists
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function call(server: Serve, method: string, path: string) {
@@ -94,11 +107,16 @@ describe('arachne serve across restarts', () => {
     await waitFor('items exported', async () =>
       (await itemCount(first, id)) >= 5 ? true : undefined,
     );
+    // The job process holds the lock beside its state file, with its pid in it.
+    const jobPid = Number(await readFile(join(dataDir, 'jobs', id, 'state.db.lock'), 'utf8'));
+    expect(running(jobPid)).toBe(true);
 
     process.kill(-(first.child.pid as number), 'SIGKILL');
     await first.exited;
-    // The job process is in the same group: give the kernel a moment to reap it before the state is reopened.
-    await sleep(200);
+    // The job process is in the same group: it is gone too before the state is reopened.
+    await waitFor('the job process to die', () => (running(jobPid) ? undefined : true), {
+      timeoutMs: 10_000,
+    });
 
     const second = await serve();
     const failed = await jobOf(second, id);
@@ -112,7 +130,7 @@ describe('arachne serve across restarts', () => {
         const job = await jobOf(second, id);
         return job.status === 'finished' || job.status === 'failed' ? job : undefined;
       },
-      60_000,
+      { timeoutMs: 60_000 },
     );
     expect(done).toMatchObject({ status: 'finished', runs: 2 });
     const body = (await call(second, 'GET', `/api/jobs/${id}/items?limit=1000`)).text;
