@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { freePort } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Resolves once a TCP connection to host:port succeeds; rejects after `timeoutMs`. */
 export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<void> {
@@ -53,20 +54,21 @@ export async function startMemcached(): Promise<MemcachedProcess> {
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await canConnect('127.0.0.1', port, 500);
-      break;
-    } catch (error) {
-      if (attempt >= 50 || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        throw new Error(
-          `memcached did not start on port ${port}: ${stderr || (error as Error).message}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  // memcached says nothing when it is ready: poll its port, bounded, and give up at once if it exited.
+  await waitFor(
+    `memcached to accept connections on port ${port}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`memcached exited: ${stderr}`);
+      return canConnect('127.0.0.1', port, 500).then(
+        () => true,
+        () => undefined,
+      );
+    },
+    { timeoutMs: 10_000, intervalMs: 50 },
+  ).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`memcached did not start on port ${port}: ${(error as Error).message}`);
+  });
   return {
     servers: `127.0.0.1:${port}`,
     stop: async () => {

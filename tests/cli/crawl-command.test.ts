@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
+import { fileReaches } from '../helpers/wait.js';
 
 const products = 120;
 const shopSpiderPath = fileURLToPath(new URL('../../examples/shop.ts', import.meta.url));
@@ -153,15 +154,8 @@ describe('arachne crawl and signals', () => {
       );
       let stdout = '';
       run.stdout.on('data', (chunk) => (stdout += chunk));
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline) {
-        const size = await stat(out).then(
-          (s) => s.size,
-          () => 0,
-        );
-        if (size > 2000) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      // Items are on disk (the JSON array is streamed): interrupt the crawl in the middle.
+      await fileReaches(out, 2001);
       run.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) =>
         run.on('close', (c) => resolve(c)),
