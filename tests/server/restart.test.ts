@@ -4,13 +4,14 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   generateShop,
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { spawnServe } from '../helpers/run-cli.js';
-import { collectOutput, waitFor } from '../helpers/wait.js';
+import { collectOutput, waitFor, whenEvent, within } from '../helpers/wait.js';
 import { lines, makeProject } from './server-helpers.js';
 
 // The real `arachne serve` (built dist/), killed with SIGKILL together with its job process, then started again.
@@ -92,6 +93,46 @@ async function jobOf(server: Serve, id: string) {
   return JSON.parse((await call(server, 'GET', `/api/jobs/${id}`)).text).job;
 }
 
+interface JobView {
+  id: string;
+  status: string;
+}
+
+/** The job once it has one of `statuses`, as the server pushes it over its WebSocket (now, then each change). */
+async function jobReaching(
+  server: Serve,
+  id: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+): Promise<JobView> {
+  const token = (await readFile(join(dataDir, 'token'), 'utf8')).trim();
+  const ws = new WebSocket(`${server.url.replace('http:', 'ws:')}/ws?token=${token}`);
+  try {
+    await within(
+      new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      }),
+      10_000,
+      'the WebSocket to open',
+    );
+    const reached = whenEvent(
+      ws,
+      'message',
+      (data: WebSocket.RawData) => {
+        const message = JSON.parse(data.toString()) as { type: string; job?: JobView };
+        const job = message.type === 'job' ? message.job : undefined;
+        return job?.id === id && statuses.includes(job.status) ? job : undefined;
+      },
+      { timeoutMs, what: `job ${id} to reach ${statuses.join('/')}` },
+    );
+    ws.send(JSON.stringify({ type: 'subscribe', job: id })); // answered with the job as it is now
+    return await reached;
+  } finally {
+    ws.terminate();
+  }
+}
+
 async function itemCount(server: Serve, id: string): Promise<number> {
   return Number(
     (await call(server, 'GET', `/api/jobs/${id}/items?limit=1`)).headers.get('x-total-count'),
@@ -124,14 +165,7 @@ describe('arachne serve across restarts', () => {
     expect(await itemCount(second, id)).toBeLessThan(products);
 
     expect((await call(second, 'POST', `/api/jobs/${id}/resume`)).status).toBe(200);
-    const done = await waitFor(
-      'the resumed job to end',
-      async () => {
-        const job = await jobOf(second, id);
-        return job.status === 'finished' || job.status === 'failed' ? job : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    const done = await jobReaching(second, id, ['finished', 'failed'], 60_000);
     expect(done).toMatchObject({ status: 'finished', runs: 2 });
     const body = (await call(second, 'GET', `/api/jobs/${id}/items?limit=1000`)).text;
     const urls = lines(body)
@@ -146,9 +180,7 @@ describe('arachne serve across restarts', () => {
 
     // SIGTERM: a graceful stop; a job still running is paused, not failed.
     const next = JSON.parse((await call(second, 'POST', '/api/jobs')).text).job.id as string;
-    await waitFor('the next job to run', async () =>
-      (await jobOf(second, next)).status === 'running' ? true : undefined,
-    );
+    await jobReaching(second, next, ['running']);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const third = await serve();
