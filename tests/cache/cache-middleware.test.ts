@@ -15,7 +15,7 @@ import { redirect } from '../../src/http/middlewares/redirect.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { createTransport, type Transport } from '../../src/http/transport.js';
 import { binaryBody } from '../contracts/cache-store.contract.js';
-import { readBody, startServer, type TestServer } from '../http/servers.js';
+import { type LocalServer, readBody, startLocalServer } from '../helpers/local-server.js';
 
 interface Hit {
   path: string;
@@ -27,7 +27,7 @@ const LAST_MODIFIED = new Date(Date.parse('2024-01-01T00:00:00Z')).toUTCString()
 const binary = binaryBody(4096);
 
 describe('cacheMiddleware', () => {
-  let server: TestServer;
+  let server: LocalServer;
   let transport: Transport;
   let dir = '';
   const hits: Hit[] = [];
@@ -84,7 +84,7 @@ describe('cacheMiddleware', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer((request, response) => void answer(request, response));
+    server = await startLocalServer((request, response) => void answer(request, response));
     transport = createTransport();
     dir = mkdtempSync(join(tmpdir(), 'arachne-cache-mw-'));
   });

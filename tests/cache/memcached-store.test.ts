@@ -7,7 +7,8 @@ import {
   sampleEntry,
   sampleKey,
 } from '../contracts/cache-store.contract.js';
-import { freePort, type MemcachedProcess, memcachedUp, startMemcached } from './services.js';
+import { freePort } from '../helpers/local-server.js';
+import { type MemcachedProcess, memcachedUp, startMemcached } from './services.js';
 
 const skip = (await memcachedUp()) ? undefined : 'memcached missing';
 let memcached: MemcachedProcess | undefined;

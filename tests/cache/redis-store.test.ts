@@ -8,7 +8,8 @@ import {
   sampleEntry,
   sampleKey,
 } from '../contracts/cache-store.contract.js';
-import { freePort, redisUp } from './services.js';
+import { freePort } from '../helpers/local-server.js';
+import { redisUp } from './services.js';
 
 const REDIS = 'redis://127.0.0.1:6379/0';
 const skip = (await redisUp()) ? undefined : 'Redis unreachable';

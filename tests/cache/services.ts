@@ -1,7 +1,9 @@
 // The real services the cache tests use: Redis on 127.0.0.1:6379, and a private memcached each test file starts.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
+import { freePort } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Resolves once a TCP connection to host:port succeeds; rejects after `timeoutMs`. */
 export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<void> {
@@ -28,15 +30,6 @@ export function redisUp(): Promise<boolean> {
   return requireService('Redis at 127.0.0.1:6379', () => canConnect('127.0.0.1', 6379));
 }
 
-/** A free TCP port on 127.0.0.1 (closed again before returning: the caller binds it next). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export interface MemcachedProcess {
   /** `127.0.0.1:<port>`, as memjs and `memcache://` URIs take it. */
   servers: string;
@@ -61,20 +54,21 @@ export async function startMemcached(): Promise<MemcachedProcess> {
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await canConnect('127.0.0.1', port, 500);
-      break;
-    } catch (error) {
-      if (attempt >= 50 || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        throw new Error(
-          `memcached did not start on port ${port}: ${stderr || (error as Error).message}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  // memcached says nothing when it is ready: poll its port, bounded, and give up at once if it exited.
+  await waitFor(
+    `memcached to accept connections on port ${port}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`memcached exited: ${stderr}`);
+      return canConnect('127.0.0.1', port, 500).then(
+        () => true,
+        () => undefined,
+      );
+    },
+    { timeoutMs: 10_000, intervalMs: 50 },
+  ).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`memcached did not start on port ${port}: ${(error as Error).message}`);
+  });
   return {
     servers: `127.0.0.1:${port}`,
     stop: async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,9 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
+import { startLocalServer } from '../helpers/local-server.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
-import { startSite } from '../helpers/site-server.js';
+import { fileReaches } from '../helpers/wait.js';
 
 const products = 120;
 const shopSpiderPath = fileURLToPath(new URL('../../examples/shop.ts', import.meta.url));
@@ -133,7 +134,7 @@ describe('arachne crawl URL (no code)', () => {
 
 describe('arachne crawl and URL schemes', () => {
   it('counts links to schemes without a download handler and still exits 0', async () => {
-    const site = await startSite({
+    const site = await startLocalServer({
       '/': '<a href="/a">a</a> <a href="ftp://files.example/x">ftp</a> <a href="gopher://hole.example/1">g</a>',
       '/a': '<p>a</p>',
     });
@@ -210,15 +211,8 @@ describe('arachne crawl and signals', () => {
       );
       let stdout = '';
       run.stdout.on('data', (chunk) => (stdout += chunk));
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline) {
-        const size = await stat(out).then(
-          (s) => s.size,
-          () => 0,
-        );
-        if (size > 2000) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      // Items are on disk (the JSON array is streamed): interrupt the crawl in the middle.
+      await fileReaches(out, 2001);
       run.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) =>
         run.on('close', (c) => resolve(c)),

@@ -2,15 +2,15 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { runCli } from '../helpers/run-cli.js';
-import { type SiteServer, startSite } from '../helpers/site-server.js';
 
 let dir: string;
-let site: SiteServer;
+let site: LocalServer;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'arachne-spiders-'));
-  site = await startSite({ '/': '<a href="/next">next</a>', '/next': '<p>hi</p>' });
+  site = await startLocalServer({ '/': '<a href="/next">next</a>', '/next': '<p>hi</p>' });
 });
 afterAll(() => site.close());
 

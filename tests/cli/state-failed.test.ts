@@ -2,14 +2,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { runCli } from '../helpers/run-cli.js';
-import { type SiteServer, startSite } from '../helpers/site-server.js';
 
-let site: SiteServer;
+let site: LocalServer;
 let broken = true;
 
 beforeAll(async () => {
-  site = await startSite({
+  site = await startLocalServer({
     '/robots.txt': 'User-agent: *\nAllow: /\n',
     '/': '<a href="/ok">ok</a><a href="/flaky">flaky</a>',
     '/ok': '<title>ok</title>',

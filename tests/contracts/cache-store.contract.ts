@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CachedResponse, CacheStore } from '../../src/cache/store.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** How a test opens the backend: `namespace` names one cache (a file, a key prefix); the same name reopens it. */
 export interface CacheStoreHarness {
@@ -43,8 +44,6 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   for await (const item of iterable) out.push(item);
   return out;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs the shared CacheStore contract; `skip` (a reason) turns the whole suite into skipped tests. */
 export function runCacheStoreContract(
@@ -202,13 +201,12 @@ export function runCacheStoreContract(
       await store.set(sampleKey(41), sampleEntry(41), 300);
       await store.set(sampleKey(41), sampleEntry(41));
       expect(await store.get(sampleKey(40))).toEqual(sampleEntry(40));
-      // Memcached counts expiry in whole seconds on its own clock: poll, bounded, rather than sleep a fixed time.
-      for (
-        let attempt = 0;
-        attempt < 60 && (await store.get(sampleKey(40))) !== undefined;
-        attempt++
-      )
-        await sleep(100);
+      // Each backend expires on its own clock (memcached in whole seconds, Redis on the server's): poll, bounded.
+      await waitFor(
+        'the entry to expire',
+        async () => ((await store.get(sampleKey(40))) === undefined ? true : undefined),
+        { timeoutMs: 6_000, intervalMs: 50 },
+      );
       expect(await store.get(sampleKey(40))).toBeUndefined();
       expect((await collect(store.list())).map((listing) => listing.key)).toEqual([sampleKey(41)]);
       expect(await store.get(sampleKey(41))).toEqual(sampleEntry(41));

@@ -14,16 +14,16 @@ import {
   type Request,
   Response,
 } from '../../src/index.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
-import { type SiteServer, startSite } from '../helpers/site-server.js';
 
-const sites: SiteServer[] = [];
+const sites: LocalServer[] = [];
 afterEach(async () => {
   await Promise.all(sites.splice(0).map((site) => site.close()));
 });
 
-async function site(routes: Record<string, string>): Promise<SiteServer> {
-  const started = await startSite(routes);
+async function site(routes: Record<string, string>): Promise<LocalServer> {
+  const started = await startLocalServer(routes);
   sites.push(started);
   return started;
 }
@@ -74,7 +74,7 @@ describe('a scheme without a download handler', () => {
         'no download handler for "gopher:" (data:, http:, https: are registered) — gopher://hole.example/1',
       ],
     ]);
-    expect(shop.hits.sort()).toEqual(['/', '/a', '/robots.txt']);
+    expect([...shop.paths].sort()).toEqual(['/', '/a', '/robots.txt']);
   });
 
   it('is refused at the end of the chain too, when a middleware rewrites a URL to it', async () => {

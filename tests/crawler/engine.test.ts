@@ -1,43 +1,20 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crawl, createCrawler, DropItem, defineSpider, request } from '../../src/index.js';
+import {
+  type Handler,
+  type LocalServer,
+  type LoggedRequest,
+  startLocalServer,
+} from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
 
-interface Hit {
-  path: string;
-  at: number;
+/** A server whose handler decides per request (robots.txt is a 404); its log has each hit's arrival time. */
+function serve(handle: Handler, host = '127.0.0.1'): Promise<LocalServer> {
+  return startLocalServer(
+    (req, res) => (req.url === '/robots.txt' ? void res.writeHead(404).end() : handle(req, res)),
+    { host },
+  );
 }
-
-/** A server whose handler decides per request; records every hit with its arrival time. */
-async function serve(
-  handle: (req: IncomingMessage, res: ServerResponse, hits: Hit[]) => void,
-  host = '127.0.0.1',
-): Promise<{ origin: string; hits: Hit[]; close: () => Promise<void> }> {
-  const hits: Hit[] = [];
-  const server = createServer((req, res) => {
-    hits.push({ path: req.url ?? '', at: Date.now() });
-    if (req.url === '/robots.txt') {
-      res.writeHead(404).end();
-      return;
-    }
-    handle(req, res, hits);
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  closers.push(close);
-  return { origin: `http://${host}:${port}`, hits, close };
-}
-
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
 
 const html = (body: string) =>
   `<!doctype html><html><head><title>t</title></head><body>${body}</body></html>`;
@@ -74,7 +51,7 @@ describe('the engine', () => {
     expect(stats.retries).toBe(1);
     expect(stats.failed).toBe(1);
     expect(stats.errorsByCode).toEqual({ AR_HTTP_STATUS: 1 });
-    expect(site.hits.filter((h) => h.path === '/')).toHaveLength(2);
+    expect(site.requests.filter((h) => h.path === '/')).toHaveLength(2);
   });
 
   it('honours Retry-After on 429 for that host only, while another host goes on', async () => {
@@ -105,12 +82,14 @@ describe('the engine', () => {
     });
     const stats = await crawl(spider, { logLevel: 'silent', perHost: 1 });
     expect(stats.retries).toBe(1);
-    const limitedAt = (slowHost.hits.find((h) => h.path === '/p0') as Hit).at;
-    const afterLimit = slowHost.hits.filter((h) => h.at > limitedAt && h.path !== '/robots.txt');
+    const limitedAt = (slowHost.requests.find((h) => h.path === '/p0') as LoggedRequest).at;
+    const afterLimit = slowHost.requests.filter(
+      (h) => h.at > limitedAt && h.path !== '/robots.txt',
+    );
     // Nothing reached the limited host for the Retry-After second…
     expect(Math.min(...afterLimit.map((h) => h.at)) - limitedAt).toBeGreaterThanOrEqual(950);
     // …while the other host was crawled meanwhile.
-    const otherPages = otherHost.hits.filter((h) => h.path !== '/robots.txt');
+    const otherPages = otherHost.requests.filter((h) => h.path !== '/robots.txt');
     expect(otherPages).toHaveLength(5);
     expect(
       otherPages.filter((h) => h.at > limitedAt && h.at < limitedAt + 900).length,
@@ -141,7 +120,7 @@ describe('the engine', () => {
         .end(html(req.url === '/' ? links(5) : 'leaf'));
     });
     await crawl(pageSpider(`${site.origin}/`), { logLevel: 'silent', perHost: 4, delayMs: 100 });
-    const times = site.hits.filter((h) => h.path !== '/robots.txt').map((h) => h.at);
+    const times = site.requests.filter((h) => h.path !== '/robots.txt').map((h) => h.at);
     expect(times).toHaveLength(6);
     for (let i = 1; i < times.length; i++) {
       expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(95);
@@ -292,7 +271,7 @@ describe('the engine', () => {
       traps: { maxLinksPerPage: 11 },
     });
     // '/', then /cal/next/ nested until "next" and "cal" appear a 4th time; 10 of the 20 wide links kept.
-    const paths = site.hits.map((h) => h.path).filter((p) => p !== '/robots.txt');
+    const paths = site.requests.map((h) => h.path).filter((p) => p !== '/robots.txt');
     expect(paths.filter((p) => p.startsWith('/cal/'))).toEqual([
       '/cal/next/',
       '/cal/next/cal/next/',

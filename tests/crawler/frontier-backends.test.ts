@@ -21,8 +21,8 @@ import {
 } from '../../src/index.js';
 import { runFrontierContract } from '../contracts/frontier.contract.js';
 import { connect, dropCrawl, newCrawlId, redisUp, redisUrl } from '../distributed/redis-helpers.js';
+import { startLocalServer } from '../helpers/local-server.js';
 import { runCli } from '../helpers/run-cli.js';
-import { startSite } from '../helpers/site-server.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'arachne-frontiers-'));
 let n = 0;
@@ -106,7 +106,7 @@ async function productSite() {
   for (let i = 0; i < 12; i++)
     routes[`/p/${i}`] = `<html><body><h1>product ${i}</h1></body></html>`;
   routes['/robots.txt'] = '';
-  return startSite(routes);
+  return startLocalServer(routes);
 }
 
 describe('crawls on a user frontier', () => {
@@ -137,7 +137,7 @@ describe('crawls on a user frontier', () => {
       });
       expect(second.closeReason).toBe('finished');
       // Every page fetched exactly once over both runs (robots.txt aside).
-      const pages = site.hits.filter((hit) => hit !== '/robots.txt');
+      const pages = site.paths.filter((hit) => hit !== '/robots.txt');
       expect(pages.sort()).toEqual(
         ['/', ...Array.from({ length: 12 }, (_, i) => `/p/${i}`)].sort(),
       );

@@ -1,13 +1,13 @@
 // A real crawl against a local server: what handlers yield is routed by type, and a bad yield fails one page only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrawler, createRequest, defineSpider } from '../../src/index.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
-import { type SiteServer, startSite } from '../helpers/site-server.js';
 
-let site: SiteServer;
+let site: LocalServer;
 
 beforeAll(async () => {
-  site = await startSite({
+  site = await startLocalServer({
     '/robots.txt': 'User-agent: *\nAllow: /\n',
     '/': '<title>home</title><a href="/b">b</a>',
     '/b': '<title>b</title>',
@@ -47,7 +47,7 @@ describe('a crawl routes handler outputs by type', () => {
     );
     const stats = await crawler.run();
 
-    expect(site.hits).toEqual(expect.arrayContaining(['/', '/b', '/c', '/bad']));
+    expect(site.paths).toEqual(expect.arrayContaining(['/', '/b', '/c', '/bad']));
     expect(sink.items).toHaveLength(4);
     expect(sink.items).toEqual(
       expect.arrayContaining([

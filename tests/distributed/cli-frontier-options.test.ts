@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crawlPrefix } from '../../src/distributed/index.js';
+import { startLocalServer } from '../helpers/local-server.js';
 import { binPath } from '../helpers/run-cli.js';
-import { startSite } from '../helpers/site-server.js';
 import { connect, dropCrawl, newCrawlId, redisUp, redisUrl } from './redis-helpers.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'arachne-cli-frontier-'));
@@ -53,7 +53,7 @@ describe.skipIf(!redisUp)('Redis frontier options through the CLI', () => {
     let slowAsked!: () => void;
     const slowRequested = new Promise<void>((resolve) => (slowAsked = resolve));
     let servedSlowAt = 0;
-    const site = await startSite({
+    const site = await startLocalServer({
       '/robots.txt': '',
       '/': '<h1>home</h1><a href="/slow">slow</a>',
       '/slow': (_req, res) => {
@@ -98,7 +98,7 @@ describe.skipIf(!redisUp)('Redis frontier options through the CLI', () => {
     routes['/'] = `<h1>home</h1>${links}`;
     // Every page links to every other: most links are duplicates the filter must recognise.
     for (let i = 0; i < 20; i++) routes[`/p/${i}`] = `<h1>p${i}</h1>${links}<a href="/">home</a>`;
-    const site = await startSite(routes);
+    const site = await startLocalServer(routes);
     try {
       const spider = await spiderFile(site.origin);
       const out = join(dir, 'bloom.jsonl');
@@ -107,7 +107,7 @@ describe.skipIf(!redisUp)('Redis frontier options through the CLI', () => {
       expect(await run.exit).toBe(0);
       const items = (await readFile(out, 'utf8')).trim().split('\n');
       expect(items).toHaveLength(21);
-      expect(site.hits.filter((path) => path !== '/robots.txt').sort()).toEqual(
+      expect(site.paths.filter((path) => path !== '/robots.txt').sort()).toEqual(
         ['/', ...Array.from({ length: 20 }, (_, i) => `/p/${i}`)].sort(),
       );
       const client = await connect();

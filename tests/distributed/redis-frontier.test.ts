@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequest, type Request } from '../../src/crawler/request.js';
 import { bloomSize, type RedisClient, RedisFrontier } from '../../src/distributed/index.js';
 import { runFrontierContract } from '../contracts/frontier.contract.js';
-import { connect, dropCrawl, newCrawlId, redisUp } from './redis-helpers.js';
+import {
+  connect,
+  dropCrawl,
+  firstScore,
+  newCrawlId,
+  redisUp,
+  untilRedisTime,
+} from './redis-helpers.js';
 
 let client: RedisClient;
 const crawls: string[] = [];
@@ -43,9 +50,11 @@ describe.skipIf(!redisUp)('RedisFrontier', () => {
     const survivor = frontier(id, { leaseMs: 300 });
     await dying.add([createRequest('http://a.test/page')]);
     const taken = (await dying.next()) as Request;
+    const deadline = await firstScore(client, `${dying.prefix}leases`);
     await dying.close(); // stops renewing: the worker "died"
     expect(await survivor.next()).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    // Once Redis's clock passes the unrenewed lease's deadline, the request is back for the survivor.
+    await untilRedisTime(client, deadline);
     const again = (await survivor.next()) as Request;
     expect(again.url).toBe(taken.url);
     // The dead worker's late acknowledgement must not write items twice or release the new lease.
@@ -62,7 +71,10 @@ describe.skipIf(!redisUp)('RedisFrontier', () => {
     const other = frontier(id, { leaseMs: 300 });
     await worker.add([createRequest('http://a.test/slow')]);
     await worker.next();
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    const deadline = await firstScore(client, `${worker.prefix}leases`);
+    // Two lease periods on Redis's clock: without renewals the lease would have lapsed long before.
+    await untilRedisTime(client, deadline + 300);
+    expect(await firstScore(client, `${worker.prefix}leases`)).toBeGreaterThan(deadline + 300);
     expect(await other.next()).toBeUndefined(); // still leased: renewed meanwhile
   });
 
@@ -87,13 +99,16 @@ describe.skipIf(!redisUp)('RedisFrontier', () => {
     const a = frontier(id, { delayMs: 300 });
     const b = frontier(id, { delayMs: 300 });
     await a.add([1, 2, 3].map((n) => createRequest(`http://a.test/${n}`)));
+    const readyAt = async () => Number(await client.hGet(`${a.prefix}host:a.test`, 'readyAt'));
     const first = (await a.next()) as Request;
     expect(await b.next()).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await untilRedisTime(client, await readyAt()); // the 300 ms delay is over, on Redis's clock
     const second = (await b.next()) as Request;
     expect(second).toBeDefined();
+    const delayOver = await readyAt();
     await a.backOff('a.test', 1000);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The delay after `second` is over, the backoff is not: nobody gets a.test yet.
+    await untilRedisTime(client, delayOver);
     expect(await a.next()).toBeUndefined();
     await a.complete(first, { children: [], items: [] });
     await b.complete(second, { children: [], items: [] });
@@ -110,7 +125,7 @@ describe.skipIf(!redisUp)('RedisFrontier', () => {
     expect(await starter.finish()).toBe(false); // leased by the worker
     await worker.retry({ ...request, attempt: 1 }, 200);
     expect(await starter.finish()).toBe(false); // waiting out its backoff
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await untilRedisTime(client, await firstScore(client, `${worker.prefix}delayed`));
     const retried = (await starter.next()) as Request;
     expect(retried.attempt).toBe(1);
     await starter.complete(retried, { children: [], items: [] });

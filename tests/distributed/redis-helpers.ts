@@ -35,3 +35,34 @@ export async function dropCrawl(client: RedisClient, crawlId: string): Promise<v
     if (reply.keys.length > 0) await client.del(reply.keys);
   } while (cursor !== '0');
 }
+
+/** Redis's clock (TIME), in milliseconds: the clock the frontier's scripts read. */
+export async function redisNow(client: RedisClient): Promise<number> {
+  const [seconds, micros] = (await client.sendCommand(['TIME'])) as [string, string];
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/**
+ * Resolves once Redis's clock has reached `at` (ms): the scripts' own notion of "expired" or "ready", so a test
+ * waits exactly as long as the scenario needs, whatever the local clock says. Bounded by `timeoutMs`.
+ */
+export async function untilRedisTime(
+  client: RedisClient,
+  at: number,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await redisNow(client);
+    if (now >= at) return;
+    if (Date.now() > deadline) throw new Error(`Redis's clock did not reach ${at} (at ${now})`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(at - now, 50)));
+  }
+}
+
+/** The lowest score in a sorted set: the earliest lease deadline, the first retry's due time (Redis ms). */
+export async function firstScore(client: RedisClient, key: string): Promise<number> {
+  const [first] = await client.zRangeWithScores(key, 0, 0);
+  if (!first) throw new Error(`${key} is empty`);
+  return first.score;
+}

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +10,10 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
+import { freePort } from '../helpers/local-server.js';
 import { binPath } from '../helpers/run-cli.js';
 import { requireService } from '../helpers/services.js';
+import { collectOutput, waitFor } from '../helpers/wait.js';
 
 // This test runs its own redis-server on another port (with persistence), so the machine's Redis stays untouched.
 const redisServerUp = await requireService('redis-server binary', async () => {
@@ -22,14 +23,6 @@ const redisServerUp = await requireService('redis-server binary', async () => {
     probe.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startRedis(port: number, dir: string): Promise<ChildProcess> {
   const child = spawn(
@@ -101,25 +94,29 @@ describe.skipIf(!redisServerUp)('a shared crawl through a Redis outage', () => {
     const crawler = spawn(process.execPath, [binPath, 'crawl', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let log = '';
-    crawler.stdout?.on('data', (chunk) => (log += chunk));
-    crawler.stderr?.on('data', (chunk) => (log += chunk));
+    const output = collectOutput(crawler.stdout, crawler.stderr);
     const exited = new Promise<number | null>((resolve) => crawler.on('close', resolve));
 
+    // The crawler reports to Redis only (log level warn): poll the crawl's status there, bounded.
     const watcher = await connectRedis(url, { connectTimeoutMs: 5000 });
-    while ((await readCrawlStatus(watcher, crawlPrefix('outage'))).done < 100) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(
+      '100 pages done',
+      async () =>
+        (await readCrawlStatus(watcher, crawlPrefix('outage'))).done >= 100 ? true : undefined,
+      { intervalMs: 50 },
+    );
     await watcher.quit();
     const doneBefore = (await readFile(out, 'utf8').catch(() => '')).split('\n').length;
 
-    // Redis goes away for three seconds (a clean shutdown writes the append-only file), then comes back.
+    // Redis goes away (a clean shutdown writes the append-only file) until the crawler says it noticed and
+    // pauses; then it comes back.
     redis.kill('SIGTERM');
     await new Promise((resolve) => redis?.on('exit', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await output.match(/Redis unreachable/);
     redis = await startRedis(port, dir);
 
-    expect(await exited, log).toBe(0);
+    expect(await exited, output.text()).toBe(0);
+    const log = output.text();
     expect(log).toContain('Redis unreachable');
     expect(log).toContain('Redis is back');
     expect(log.match(/Redis unreachable/g)).toHaveLength(1);

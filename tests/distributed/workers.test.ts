@@ -11,6 +11,7 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { connect, dropCrawl, newCrawlId, redisUp, redisUrl } from './redis-helpers.js';
 
 const products = 2000;
@@ -78,14 +79,15 @@ describe.skipIf(!redisUp)('a shared crawl on three worker processes', () => {
 
     // Kill one worker once the crawl is well under way.
     const client = await connect();
-    const deadline = Date.now() + 30_000;
-    const underWay = async () => {
-      const status = await readCrawlStatus(client, crawlPrefix(crawlId));
-      return status.done >= 300 && status.workers.length === 3;
-    };
-    while (Date.now() < deadline && !(await underWay())) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // The workers report only to Redis: poll the crawl's status there, bounded.
+    await waitFor(
+      'the crawl to be under way on three workers',
+      async () => {
+        const status = await readCrawlStatus(client, crawlPrefix(crawlId));
+        return status.done >= 300 && status.workers.length === 3 ? true : undefined;
+      },
+      { intervalMs: 50 },
+    );
     const killedAt = await readCrawlStatus(client, crawlPrefix(crawlId));
     expect(killedAt.workers).toHaveLength(3);
     expect(killedAt.finished).toBe(false);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, HttpError, isCrawlError } from '../../src/errors.js';
 import { createClient, get, type HttpClient, post } from '../../src/http/index.js';
 import { version } from '../../src/version.js';
-import { readBody, startServer, type TestServer } from './servers.js';
+import { type LocalServer, readBody, startLocalServer } from '../helpers/local-server.js';
 
 interface Echo {
   method: string;
@@ -12,12 +12,12 @@ interface Echo {
 }
 
 describe('client', () => {
-  let server: TestServer;
+  let server: LocalServer;
   let client: HttpClient;
   let flaky = 0;
 
   beforeAll(async () => {
-    server = await startServer(async (request, response) => {
+    server = await startLocalServer(async (request, response) => {
       if (request.url === '/missing') return void response.writeHead(404).end('nope');
       if (request.url === '/moved')
         return void response.writeHead(301, { location: '/echo' }).end();
@@ -139,7 +139,7 @@ describe('client', () => {
   });
 
   it('applies timeoutMs', async () => {
-    const slow = await startServer(() => {});
+    const slow = await startLocalServer(() => {});
     const quick = createClient({ timeoutMs: 200, retries: 0 });
     try {
       const error = await quick.get(`${slow.origin}/`).catch((caught: unknown) => caught);

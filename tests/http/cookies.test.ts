@@ -5,7 +5,7 @@ import { CookieJar, cookies, createClient, get, type HttpClient } from '../../sr
 import { redirect } from '../../src/http/middlewares/redirect.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { createTransport, type Transport } from '../../src/http/transport.js';
-import { startServer, type TestServer } from './servers.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 
 /** Every name resolves to the one test server, so cookies can be scoped by host name. */
 const toLoopback: LookupFunction = (_hostname, options, callback) => {
@@ -15,14 +15,14 @@ const toLoopback: LookupFunction = (_hostname, options, callback) => {
 
 /** The Cookie header each request arrived with, keyed `host path` (undefined when none was sent). */
 const received = new Map<string, string | undefined>();
-let server: TestServer;
+let server: LocalServer;
 let port: number;
 const url = (host: string, path: string) => `http://${host}:${port}${path}`;
 const sentTo = (host: string, path: string) => received.get(`${host}:${port} ${path}`);
 
 /** `/set?c=a%3D1%3B%20Path%3D%2Fx&c=…` sets each `c`; `/redirect?to=URL&c=…` does so on a 302 to URL. */
 beforeAll(async () => {
-  server = await startServer((request, response) => {
+  server = await startLocalServer((request, response) => {
     const target = new URL(request.url ?? '/', 'http://placeholder');
     received.set(`${request.headers.host} ${target.pathname}`, request.headers.cookie);
     const setCookies = target.searchParams.getAll('c');

@@ -1,13 +1,13 @@
 import type http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { crawl, defineSpider } from '../../src/index.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { runCli } from '../helpers/run-cli.js';
-import { startServer, type TestServer } from './servers.js';
 
 /** The Cookie header each request arrived with, keyed `host path`. */
 const received = new Map<string, string | undefined>();
-let shop: TestServer;
-let other: TestServer;
+let shop: LocalServer;
+let other: LocalServer;
 /** The second site, under another host name for the same address: cookies are per host, not per port. */
 let otherOrigin: string;
 
@@ -23,9 +23,9 @@ function recording(
 }
 
 beforeAll(async () => {
-  other = await startServer(recording((path, response) => response.end(`<p>${path}</p>`)));
+  other = await startLocalServer(recording((path, response) => response.end(`<p>${path}</p>`)));
   otherOrigin = `http://localhost:${other.port}`;
-  shop = await startServer(
+  shop = await startLocalServer(
     recording((path, response) => {
       if (path === '/') {
         return void response

@@ -4,7 +4,7 @@ import { BodyTooLargeError, isCrawlError } from '../../src/errors.js';
 import type { TransportOptions } from '../../src/http/request.js';
 import { transportDefaults } from '../../src/http/request.js';
 import { createTransport, type Transport } from '../../src/http/transport.js';
-import { startServer, type TestServer } from './servers.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 
 const page = `<html><body>${'<p>Arachne décompresse.</p>'.repeat(200)}</body></html>`;
 const MiB = 1024 * 1024;
@@ -22,7 +22,7 @@ interface Route {
 }
 
 describe('decompression', () => {
-  let server: TestServer;
+  let server: LocalServer;
   let transport: Transport;
   const routes = new Map<string, Route>();
 
@@ -56,7 +56,7 @@ describe('decompression', () => {
     routes.set('/big-identity', { body: Buffer.alloc(3 * MiB, 0x61), contentLength: false });
     routes.set('/big-declared', { body: Buffer.alloc(3 * MiB, 0x61), contentLength: true });
 
-    server = await startServer((request, response) => {
+    server = await startLocalServer((request, response) => {
       const route = routes.get(request.url ?? '');
       if (route === undefined) {
         response.writeHead(404).end();

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import https from 'node:https';
 import net, { type LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequest } from '../../src/crawler/request.js';
@@ -13,47 +11,26 @@ import type { HttpRequest } from '../../src/http/request.js';
 import { createTransport, type TransportConfig } from '../../src/http/transport.js';
 import { crawl, defineSpider } from '../../src/index.js';
 import { RobotsCache } from '../../src/robots/index.js';
-import { testCert, testKey } from './fixtures/tls.js';
-
-interface Site {
-  origin: string;
-  port: number;
-  /** TCP connections accepted. */
-  connections: number;
-  /** Request paths, in arrival order. */
-  paths: string[];
-}
+import {
+  type Handler,
+  type LocalServer,
+  startLocalServer,
+  startRawServer,
+} from '../helpers/local-server.js';
+import { within } from '../helpers/wait.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-/** An HTTP(S) server on `host`, port 0, counting connections; the handler answers everything but counting. */
-async function site(
+/** An HTTP(S) server on `host`, port 0, counting connections and logging request paths. */
+function site(
   host: string,
-  handler: http.RequestListener = (_req, res) => res.end('ok'),
-  secure = false,
-): Promise<Site> {
-  const server = secure
-    ? https.createServer({ cert: testCert, key: testKey }, handler)
-    : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const shown = host.includes(':') ? `[${host}]` : host;
-  const result: Site = {
-    origin: `${secure ? 'https' : 'http'}://${shown}:${port}`,
-    port,
-    connections: 0,
-    paths: [],
-  };
-  server.on('connection', () => result.connections++);
-  server.on('request', (req: http.IncomingMessage) => result.paths.push(req.url ?? ''));
-  closers.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return result;
+  handler: Handler = (_req, res) => res.end('ok'),
+  tls = false,
+): Promise<LocalServer> {
+  return startLocalServer(handler, { host, tls });
 }
 
 function guarded(extra: Partial<TransportConfig> = {}) {
@@ -330,34 +307,36 @@ describe('the egress guard in the transport', () => {
 
   it('checks the peer address of an established connection before undici may write to it', async () => {
     // A connector that lands on 127.0.0.1 whatever it was asked: the socket-level check still refuses it.
-    let connections = 0;
     let bytes = 0;
-    const server = net.createServer((socket) => {
-      connections++;
-      socket.on('data', (chunk) => {
+    let hungUp: () => void = () => {};
+    const closedOnServer = new Promise<void>((resolve) => {
+      hungUp = resolve;
+    });
+    const server = await startRawServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
       });
-      socket.on('error', () => {});
+      socket.on('close', () => hungUp());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const { port } = server.address() as net.AddressInfo;
     const { buildConnector } = await import('undici');
     const base = buildConnector({});
     const misdirecting: typeof base = (options, callback) =>
       base({ ...options, hostname: '127.0.0.1' }, callback);
     const connect = new EgressGuard({ allowPrivate: false }).connector(misdirecting);
     const error = await new Promise<Error | null>((resolve) =>
-      connect({ hostname: 'public.test', protocol: 'http:', port: String(port) }, (...args) => {
-        args[1]?.destroy();
-        resolve(args[0]);
-      }),
+      connect(
+        { hostname: 'public.test', protocol: 'http:', port: String(server.port) },
+        (...args) => {
+          args[1]?.destroy();
+          resolve(args[0]);
+        },
+      ),
     );
     expect(isCrawlError(error) && error.code).toBe('AR_EGRESS_DENIED');
     expect(error?.message).toContain('127.0.0.1');
-    // Give a written request time to arrive if one had been sent; the server saw the connection only.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(connections).toBe(1);
+    // Once the server's end of the connection has closed, any request written before the hang-up has arrived.
+    await within(closedOnServer, 5_000, 'the refused connection to close on the server side');
+    expect(server.connections).toBe(1);
     expect(bytes).toBe(0);
   });
 

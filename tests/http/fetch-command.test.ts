@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchCommand } from '../../src/cli/commands/fetch.js';
-import { startServer, type TestServer } from './servers.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 
 function capture() {
   const out = { stdout: '', stderr: '' };
@@ -12,10 +12,10 @@ function capture() {
 }
 
 describe('arachne fetch', () => {
-  let server: TestServer;
+  let server: LocalServer;
 
   beforeAll(async () => {
-    server = await startServer((request, response) => {
+    server = await startLocalServer((request, response) => {
       if (request.url === '/old') return void response.writeHead(301, { location: '/' }).end();
       if (request.url === '/image') {
         response.setHeader('content-type', 'image/png');
@@ -99,7 +99,7 @@ describe('arachne fetch', () => {
   });
 
   it('exits 1 with one line on stderr when the network fails', async () => {
-    const silent = await startServer(() => {});
+    const silent = await startLocalServer(() => {});
     try {
       const { out, output } = capture();
       expect(await fetchCommand([`${silent.origin}/`, '--timeout-ms', '200'], output)).toBe(1);

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
@@ -10,10 +9,10 @@ import { parseHtml } from '../../src/html/index.js';
 import { createClient } from '../../src/http/index.js';
 import type { HttpRequest, TransportOptions } from '../../src/http/request.js';
 import { createTransport, type TransportConfig } from '../../src/http/transport.js';
+import { listen, startLocalServer } from '../helpers/local-server.js';
 import { binPath } from '../helpers/run-cli.js';
 import { startForwardProxy } from './fixtures/forward-proxy.js';
 import { testCert, testKey } from './fixtures/tls.js';
-import { startServer } from './servers.js';
 
 const options: TransportOptions = {
   timeoutMs: 10_000,
@@ -58,18 +57,8 @@ async function h2Site(allowHTTP1: boolean): Promise<H2Site> {
       response.end(zlib.gzipSync(text));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  site.origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
-  });
-  closers.push(() => {
-    // Open sessions would keep close() waiting.
-    for (const session of sessions) session.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  // Closed when the test ends; its sockets are destroyed, so open sessions do not keep close() waiting.
+  site.origin = (await listen(server, { scheme: 'https' })).origin;
   return site;
 }
 
@@ -119,8 +108,7 @@ describe('HTTP/2', () => {
   });
 
   it('keeps plain http on HTTP/1.1', async () => {
-    const plain = await startServer((request, response) => response.end(request.httpVersion));
-    closers.push(() => plain.close());
+    const plain = await startLocalServer((request, response) => response.end(request.httpVersion));
     const response = await transport({ http2: true }).send(get(`${plain.origin}/`), options);
     expect(response.text).toBe('1.1');
   });

@@ -1,9 +1,14 @@
-import net from 'node:net';
+import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCrawlError, NetworkError, TimeoutError } from '../../src/errors.js';
 import { transportDefaults } from '../../src/http/request.js';
 import { createTransport, type Transport } from '../../src/http/transport.js';
-import { startRawServer, startServer, type TestServer } from './servers.js';
+import {
+  freePort,
+  type Listening,
+  startLocalServer,
+  startRawServer,
+} from '../helpers/local-server.js';
 
 const head = (extra: string) => `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n${extra}\r\n`;
 const quick = { ...transportDefaults, timeoutMs: 300, connectTimeoutMs: 300 };
@@ -16,7 +21,7 @@ describe('a misbehaving server', () => {
 
   async function setUp(
     onConnection: (socket: net.Socket) => void,
-  ): Promise<{ server: TestServer; transport: Transport }> {
+  ): Promise<{ server: Listening; transport: Transport }> {
     const server = await startRawServer(onConnection);
     const transport = createTransport();
     cleanups.push(
@@ -26,7 +31,7 @@ describe('a misbehaving server', () => {
     return { server, transport };
   }
 
-  const get = (transport: Transport, server: TestServer, options = quick) =>
+  const get = (transport: Transport, server: Listening, options = quick) =>
     transport.send({ url: `${server.origin}/`, method: 'GET', headers: {} }, options);
 
   it('that resets the connection mid-body causes a NetworkError', async () => {
@@ -81,10 +86,7 @@ describe('a misbehaving server', () => {
   });
 
   it('that refuses connections causes a NetworkError with ECONNREFUSED in the message', async () => {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await freePort();
     const transport = createTransport();
     cleanups.push(() => transport.close());
     const error = await transport
@@ -96,7 +98,7 @@ describe('a misbehaving server', () => {
   });
 
   it('whose only connection is busy makes the next request time out in the connect phase', async () => {
-    const server = await startServer(() => {
+    const server = await startLocalServer(() => {
       // Never answers: the single pooled connection stays busy.
     });
     const transport = createTransport({ connectionsPerOrigin: 1 });

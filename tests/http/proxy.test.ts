@@ -1,5 +1,4 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
-import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,10 +7,10 @@ import { createClient, parseProxyUrl } from '../../src/http/index.js';
 import type { TransportOptions } from '../../src/http/request.js';
 import { createTransport } from '../../src/http/transport.js';
 import { crawl, defineSpider } from '../../src/index.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { runCli } from '../helpers/run-cli.js';
 import { basicAuth, type ForwardProxy, startForwardProxy } from './fixtures/forward-proxy.js';
 import { testCert } from './fixtures/tls.js';
-import { startHttpsServer, startServer, type TestServer } from './servers.js';
 
 const options: TransportOptions = {
   timeoutMs: 10_000,
@@ -23,22 +22,16 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-/** An origin server that records each request's path and the headers that reached it. */
-async function site(): Promise<
-  TestServer & { requests: http.IncomingHttpHeaders[]; paths: string[] }
-> {
-  const requests: http.IncomingHttpHeaders[] = [];
-  const paths: string[] = [];
-  const server = await startServer((request, response) => {
-    requests.push(request.headers);
-    paths.push(request.url ?? '');
+/** An origin server (its request log keeps each request's path and the headers that reached it). */
+async function site(): Promise<LocalServer> {
+  const server = await startLocalServer((request, response) => {
     if (request.url === '/robots.txt') return void response.end('User-agent: *\nAllow: /\n');
     response.setHeader('content-type', 'text/html');
     if (request.url === '/') return void response.end('<a href="/a">a</a> <a href="/b">b</a>');
     response.end(`<p>page ${request.url}</p>`);
   });
   closers.push(() => server.close());
-  return Object.assign(server, { requests, paths });
+  return server;
 }
 
 async function proxy(requireAuth?: string): Promise<ForwardProxy> {
@@ -65,13 +58,15 @@ describe('transport through a forward proxy', () => {
     expect(forward.seen).toEqual([
       { line: `GET ${origin.origin}/a?q=1`, authorization: basicAuth('us@er', 'p:ss') },
     ]);
-    expect(origin.requests[0]?.['proxy-authorization']).toBeUndefined();
+    expect(origin.requests[0]?.headers['proxy-authorization']).toBeUndefined();
     // The connection setup happened at the proxy, where it cannot be timed.
     expect(response.timings).toMatchObject({ dnsMs: 0, connectMs: 0, tlsMs: 0 });
   });
 
   it('tunnels an https request with CONNECT, authenticated', async () => {
-    const secure = await startHttpsServer((_request, response) => response.end('secret page'));
+    const secure = await startLocalServer((_request, response) => response.end('secret page'), {
+      tls: true,
+    });
     closers.push(() => secure.close());
     const forward = await proxy(basicAuth('u', 'p'));
     const transport = createTransport({

@@ -5,7 +5,7 @@ import { compose, type Middleware } from '../../src/http/compose.js';
 import { redirect } from '../../src/http/middlewares/redirect.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { createTransport, type Transport } from '../../src/http/transport.js';
-import { readBody, startServer, type TestServer } from './servers.js';
+import { type LocalServer, readBody, startLocalServer } from '../helpers/local-server.js';
 
 interface Seen {
   url: string;
@@ -15,8 +15,8 @@ interface Seen {
 }
 
 describe('redirect middleware', () => {
-  let main: TestServer;
-  let other: TestServer;
+  let main: LocalServer;
+  let other: LocalServer;
   let transport: Transport;
   const seen: Seen[] = [];
 
@@ -46,8 +46,8 @@ describe('redirect middleware', () => {
   };
 
   beforeAll(async () => {
-    main = await startServer(answer);
-    other = await startServer(answer);
+    main = await startLocalServer(answer);
+    other = await startLocalServer(answer);
     transport = createTransport();
   });
 

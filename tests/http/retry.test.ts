@@ -13,7 +13,7 @@ import {
   retryPolicyDefaults,
 } from '../../src/http/retry-policy.js';
 import { createTransport, type Transport } from '../../src/http/transport.js';
-import { startServer, type TestServer } from './servers.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 
 describe('retry policy', () => {
   it('retries the statuses Scrapy retries, and no others', () => {
@@ -79,13 +79,13 @@ describe('retry policy', () => {
 });
 
 describe('retry middleware', () => {
-  let server: TestServer;
+  let server: LocalServer;
   let transport: Transport;
   let hits = 0;
   let script: { status: number; headers?: Record<string, string> }[] = [];
 
   beforeAll(async () => {
-    server = await startServer((request, response) => {
+    server = await startLocalServer((request, response) => {
       hits++;
       if (request.url === '/reset') {
         request.socket.destroy();

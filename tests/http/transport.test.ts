@@ -3,8 +3,8 @@ import { isCrawlError } from '../../src/errors.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { transportDefaults } from '../../src/http/request.js';
 import { createTransport, type Transport } from '../../src/http/transport.js';
+import { type LocalServer, readBody, startLocalServer } from '../helpers/local-server.js';
 import { testCert } from './fixtures/tls.js';
-import { readBody, startHttpsServer, startServer, type TestServer } from './servers.js';
 
 const getRequest = (url: string, headers: Record<string, string> = {}): HttpRequest => ({
   url,
@@ -13,11 +13,11 @@ const getRequest = (url: string, headers: Record<string, string> = {}): HttpRequ
 });
 
 describe('transport', () => {
-  let server: TestServer;
+  let server: LocalServer;
   let transport: Transport;
 
   beforeAll(async () => {
-    server = await startServer(async (request, response) => {
+    server = await startLocalServer(async (request, response) => {
       if (request.url === '/echo') {
         const body = await readBody(request);
         response.setHeader('content-type', 'application/json');
@@ -115,7 +115,7 @@ describe('transport', () => {
   });
 
   it('reuses one keep-alive connection for sequential requests and reports 0 setup time for the reuse', async () => {
-    const local = await startServer((_request, response) => response.end('x'));
+    const local = await startLocalServer((_request, response) => response.end('x'));
     const own = createTransport();
     try {
       const first = await own.send(getRequest(`${local.origin}/1`));
@@ -134,7 +134,7 @@ describe('transport', () => {
   });
 
   it('keeps reusing connections under steady load after an aborted body and after Connection: close', async () => {
-    const local = await startServer((request, response) => {
+    const local = await startLocalServer((request, response) => {
       response.on('error', () => {});
       if (request.url === '/big') return void response.end(Buffer.alloc(2 * 1024 * 1024));
       if (request.url === '/close') response.setHeader('connection', 'close');
@@ -172,7 +172,7 @@ describe('transport', () => {
   });
 
   it('measures DNS when the host is a name', async () => {
-    const local = await startServer((_request, response) => response.end('x'));
+    const local = await startLocalServer((_request, response) => response.end('x'));
     const own = createTransport();
     try {
       const response = await own.send(getRequest(`http://localhost:${local.port}/`));
@@ -185,7 +185,9 @@ describe('transport', () => {
   });
 
   it('measures the TLS handshake separately from TCP connect', async () => {
-    const secure = await startHttpsServer((_request, response) => response.end('secret'));
+    const secure = await startLocalServer((_request, response) => response.end('secret'), {
+      tls: true,
+    });
     const own = createTransport({ tls: { ca: testCert } });
     try {
       const first = await own.send(getRequest(`${secure.origin}/`));
@@ -202,7 +204,9 @@ describe('transport', () => {
   });
 
   it('reports an untrusted certificate as a NetworkError naming the code', async () => {
-    const secure = await startHttpsServer((_request, response) => response.end('secret'));
+    const secure = await startLocalServer((_request, response) => response.end('secret'), {
+      tls: true,
+    });
     const own = createTransport();
     try {
       const error = await own

@@ -1,31 +1,19 @@
 // RobotsCache against real local servers: RFC 9309 status handling, redirects, one fetch per origin, TTLs.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RobotsCache } from '../../src/robots/index.js';
 import {
   closedPortOrigin,
-  type LocalServer,
-  oneHopFetch,
+  type Route,
   redirectTo,
-  startServer,
+  startLocalServer as serve,
   text,
-} from './local-server.js';
+} from '../helpers/local-server.js';
+import { oneHopFetch } from './fetchers.js';
 
 const UA = 'arachne/0.1.0';
-const servers: LocalServer[] = [];
-
-async function serve(routes: Parameters<typeof startServer>[0]): Promise<LocalServer> {
-  const server = await startServer(routes);
-  servers.push(server);
-  return server;
-}
-
 function cache(extra: Partial<ConstructorParameters<typeof RobotsCache>[0]> = {}): RobotsCache {
   return new RobotsCache({ userAgent: UA, fetch: oneHopFetch, ...extra });
 }
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
 
 describe('RobotsCache', () => {
   it('parses a 2xx robots.txt and exposes its rules, Crawl-delay and sitemaps', async () => {
@@ -87,12 +75,12 @@ describe('RobotsCache', () => {
     expect(await robots.isAllowed(`${site.origin}/open`)).toBe(true);
     expect(robots.entry(site.origin)?.state).toBe('parsed');
     expect(robots.peek(target.origin)).toBeUndefined();
-    expect(target.hits.get('/final.txt')).toBe(1);
+    expect(target.count('/final.txt')).toBe(1);
   });
 
   it('follows five redirects but treats a sixth as unavailable (allow all)', async () => {
     const chain = (length: number) => {
-      const routes: Parameters<typeof startServer>[0] = {};
+      const routes: Record<string, Route> = {};
       for (let i = 0; i < length; i++) {
         routes[i === 0 ? '/robots.txt' : `/r${i}`] = redirectTo(`/r${i + 1}`);
       }
@@ -105,7 +93,7 @@ describe('RobotsCache', () => {
     expect(await robots.isAllowed(`${five.origin}/x`)).toBe(false);
     expect(await robots.isAllowed(`${six.origin}/x`)).toBe(true);
     expect(robots.entry(six.origin)).toMatchObject({ state: 'unavailable' });
-    expect(six.hits.get('/r6')).toBeUndefined();
+    expect(six.count('/r6')).toBe(0);
   });
 
   it('treats a redirect without Location as unavailable', async () => {
@@ -125,10 +113,10 @@ describe('RobotsCache', () => {
         robots.isAllowed(`${site.origin}/${i % 2 ? 'no' : 'yes'}/${i}`),
       ),
     );
-    expect(site.hits.get('/robots.txt')).toBe(1);
+    expect(site.count('/robots.txt')).toBe(1);
     expect(answers.filter((allowed) => allowed)).toHaveLength(10);
     await robots.get(`${site.origin}/later`);
-    expect(site.hits.get('/robots.txt')).toBe(1);
+    expect(site.count('/robots.txt')).toBe(1);
   });
 
   it('answers synchronously once an origin is loaded', async () => {
@@ -147,7 +135,7 @@ describe('RobotsCache', () => {
     const robots = cache();
     await robots.get(site.origin.replace('http://', 'HTTP://'));
     expect(robots.isAllowedSync(`${site.origin}/no`)).toBe(false);
-    expect(site.hits.get('/robots.txt')).toBe(1);
+    expect(site.count('/robots.txt')).toBe(1);
   });
 
   it('refetches an unreachable origin after errorTtlMs and a good one after ttlMs', async () => {
@@ -164,10 +152,10 @@ describe('RobotsCache', () => {
     now += 2_000;
     expect(robots.peek(site.origin)).toBeUndefined();
     expect(await robots.isAllowed(`${site.origin}/yes`)).toBe(true);
-    expect(site.hits.get('/robots.txt')).toBe(2);
+    expect(site.count('/robots.txt')).toBe(2);
     now += 3_600_001;
     await robots.get(site.origin);
-    expect(site.hits.get('/robots.txt')).toBe(3);
+    expect(site.count('/robots.txt')).toBe(3);
   });
 
   it('keeps at most maxEntries origins', async () => {

@@ -1,13 +1,14 @@
 // Sitemap parsing (urlset, index, gzip, text, feeds, hostile XML) and walking sitemap indexes on a local server.
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   collectSitemapUrls,
   parseRobots,
   parseSitemap,
   sitemapUrlsFor,
 } from '../../src/robots/index.js';
-import { bytesFetch, type Handler, type LocalServer, startServer } from './local-server.js';
+import { type Handler, type LocalServer, startLocalServer } from '../helpers/local-server.js';
+import { bytesFetch } from './fetchers.js';
 
 const urlset = (urls: string[]) =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls
@@ -127,18 +128,12 @@ describe('sitemapUrlsFor', () => {
 });
 
 describe('collectSitemapUrls', () => {
-  let server: LocalServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
   /** Serves `files` (built from the server's own origin) with status 200, anything else as 404. */
   async function site(
     files: (origin: string) => Record<string, string | Buffer>,
   ): Promise<LocalServer> {
     const routes: Record<string, Handler> = {};
-    server = await startServer(routes);
+    const server = await startLocalServer(routes);
     for (const [path, body] of Object.entries(files(server.origin))) {
       routes[path] = (_req, res) => res.writeHead(200).end(body);
     }
@@ -156,7 +151,7 @@ describe('collectSitemapUrls', () => {
       fetch: bytesFetch,
     });
     expect(urls).toEqual([`${s.origin}/p1`, `${s.origin}/p2`, `${s.origin}/p3`]);
-    expect(s.hits.get('/missing.xml')).toBe(1);
+    expect(s.count('/missing.xml')).toBe(1);
   });
 
   it('never revisits a sitemap, even when indexes point at each other', async () => {
@@ -167,7 +162,7 @@ describe('collectSitemapUrls', () => {
     }));
     const urls = await collectSitemapUrls({ start: [`${s.origin}/i1.xml`], fetch: bytesFetch });
     expect(urls).toEqual([`${s.origin}/page`]);
-    expect([...s.hits.values()].every((count) => count === 1)).toBe(true);
+    expect(s.paths.every((path) => s.count(path) === 1)).toBe(true);
   });
 
   it('respects maxSitemaps, maxUrls and maxDepth', async () => {

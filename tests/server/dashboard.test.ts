@@ -9,9 +9,9 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
-import { type SiteServer, startSite } from '../helpers/site-server.js';
-import { makeProject, sleep, startTestServer, type TestServer } from './server-helpers.js';
+import { makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const outputDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
@@ -24,7 +24,7 @@ const hasChromium = await requireService(`Chromium at ${chromiumPath}`, () =>
 
 describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
   let shop: ShopServerProcess;
-  let site: SiteServer;
+  let site: LocalServer;
   let t: TestServer;
   let browser: Browser;
   let page: Page;
@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     // 30 ms a response keeps the crawl going for a few seconds: long enough to watch the counters move.
     [shop, site, t, browser] = await Promise.all([
       startShopServer({ seed, products, delayMs: 30 }),
-      startSite({
+      startLocalServer({
         '/': '<html><head><title>&lt;img src=x onerror="window.__xss=1"&gt;</title></head><body>hi</body></html>',
       }),
       makeProject().then((project) => startTestServer({ project, allowPrivate: true })),
@@ -88,20 +88,33 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await page.waitForURL(/#\/job\/[0-9a-f]{16}$/);
 
     await mkdir(outputDir, { recursive: true });
-    const seen: number[] = [];
-    const deadline = Date.now() + 25_000;
-    while (Date.now() < deadline) {
-      const pages = await count('#job-pages');
-      seen.push(pages);
-      if (
-        pages > expectedPages / 3 &&
-        !seen.some((n, i) => i < seen.length - 1 && n > expectedPages / 3)
-      ) {
-        await page.screenshot({ path: `${outputDir}dashboard-live.png`, fullPage: true });
-      }
-      if ((await text('#job-status')) === 'finished') break;
-      await sleep(100);
-    }
+    // Every value the pages counter shows, recorded in the page as the DOM changes (no sampling).
+    const pagesShown =
+      "Number((document.getElementById('job-pages')?.textContent ?? '').replace(/,/g, ''))";
+    await page.evaluate(`(() => {
+      const shown = [];
+      const record = () => {
+        if (!document.getElementById('job-pages')) return;
+        const value = ${pagesShown};
+        if (shown.at(-1) !== value) shown.push(value);
+      };
+      record();
+      new MutationObserver(record).observe(document.body, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+      window.pagesShown = shown;
+    })()`);
+    // A screenshot of the crawl a third of the way through (or at its end, if it got there first).
+    await page.waitForFunction(
+      `${pagesShown} > ${expectedPages / 3} || document.getElementById('job-status')?.textContent === 'finished'`,
+      undefined,
+      { timeout: 25_000 },
+    );
+    await page.screenshot({ path: `${outputDir}dashboard-live.png`, fullPage: true });
+    await page.locator('#job-status').filter({ hasText: 'finished' }).waitFor({ timeout: 25_000 });
+    const seen = (await page.evaluate('window.pagesShown')) as number[];
     expect(await text('#job-status')).toBe('finished');
     expect(await count('#job-pages')).toBe(expectedPages);
     expect(await count('#job-items')).toBe(expectedPages);

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SiteServer, startSite } from '../helpers/site-server.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
 // The server runs WITHOUT --allow-private: what its jobs may reach is the point here.
-let site: SiteServer;
+let site: LocalServer;
 let t: TestServer;
 
 beforeAll(async () => {
-  site = await startSite({
+  site = await startLocalServer({
     '/': '<title>private</title>',
     '/robots.txt': 'User-agent: *\nAllow: /\n',
   });
@@ -35,13 +35,13 @@ describe('jobs submitted over the API cannot reach private addresses', () => {
   );
 
   it('a project spider pointed at a private address is refused as well, and the site sees nothing', async () => {
-    const before = site.hits.length;
+    const before = site.requests.length;
     const created = await t.api('POST', '/api/jobs', {
       spider: 'shop',
       start: [`${site.origin}/`],
     });
     const job = await t.waitForStatus(created.json.job.id, ['finished', 'failed']);
     expect(job.stats?.errorsByCode.AR_EGRESS_DENIED).toBeGreaterThanOrEqual(1);
-    expect(site.hits.length).toBe(before);
+    expect(site.requests.length).toBe(before);
   });
 });

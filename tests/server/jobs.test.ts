@@ -6,7 +6,9 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
-import { lines, makeProject, startTestServer, type TestServer, waitFor } from './server-helpers.js';
+import type { Progress } from '../../src/server/types.js';
+import { waitFor, whenEvent } from '../helpers/wait.js';
+import { lines, makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
 const seed = 5;
 const products = 60;
@@ -125,9 +127,16 @@ describe('jobs', () => {
     await t.waitForStatus(running, ['running']);
     const waiting = await submit({ url: `${shop.origin}/`, options: { maxPages: 2 } });
     expect((await t.job(waiting)).status).toBe('queued');
-    await waitFor(
-      'some progress',
-      async () => ((await t.job(running)).stats?.responses ?? 0) > 2 || undefined,
+    await whenEvent(
+      t.server.manager,
+      'progress',
+      (job: string, progress: Progress) =>
+        (job === running && progress.stats.responses > 2) || undefined,
+      {
+        timeoutMs: 30_000,
+        what: 'some progress',
+        now: async () => ((await t.job(running)).stats?.responses ?? 0) > 2 || undefined,
+      },
     );
     const cancelled = await t.api('POST', `/api/jobs/${running}/cancel`);
     expect(cancelled.status).toBe(200);

@@ -1,15 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   generateShop,
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { spawnServe } from '../helpers/run-cli.js';
-import { lines, makeProject, sleep, waitFor } from './server-helpers.js';
+import { collectOutput, waitFor, whenEvent, within } from '../helpers/wait.js';
+import { lines, makeProject } from './server-helpers.js';
 
 // The real `arachne serve` (built dist/), killed with SIGKILL together with its job process, then started again.
 const seed = 9;
@@ -46,15 +49,26 @@ interface Serve {
 async function serve(): Promise<Serve> {
   const child = spawnServe(project, dataDir, { token: '', detached: true });
   started.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const stderr = collectOutput(child.stderr);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await waitFor(
-    'the server to listen',
-    () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1],
-    30_000,
-  );
-  return { child, url, stderr: () => stderr, exited };
+  const [, url = ''] = await stderr.match(/listening on (http:\/\/\S+)/);
+  return { child, url, stderr: stderr.text, exited };
+}
+
+/** Whether process `pid` still runs: a zombie (dead, not yet reaped by init) does not. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+  }
+  try {
+    process.kill(pid, 0); // no /proc: signal 0 tells whether it exists
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function call(server: Serve, method: string, path: string) {
@@ -79,6 +93,46 @@ async function jobOf(server: Serve, id: string) {
   return JSON.parse((await call(server, 'GET', `/api/jobs/${id}`)).text).job;
 }
 
+interface JobView {
+  id: string;
+  status: string;
+}
+
+/** The job once it has one of `statuses`, as the server pushes it over its WebSocket (now, then each change). */
+async function jobReaching(
+  server: Serve,
+  id: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+): Promise<JobView> {
+  const token = (await readFile(join(dataDir, 'token'), 'utf8')).trim();
+  const ws = new WebSocket(`${server.url.replace('http:', 'ws:')}/ws?token=${token}`);
+  try {
+    await within(
+      new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      }),
+      10_000,
+      'the WebSocket to open',
+    );
+    const reached = whenEvent(
+      ws,
+      'message',
+      (data: WebSocket.RawData) => {
+        const message = JSON.parse(data.toString()) as { type: string; job?: JobView };
+        const job = message.type === 'job' ? message.job : undefined;
+        return job?.id === id && statuses.includes(job.status) ? job : undefined;
+      },
+      { timeoutMs, what: `job ${id} to reach ${statuses.join('/')}` },
+    );
+    ws.send(JSON.stringify({ type: 'subscribe', job: id })); // answered with the job as it is now
+    return await reached;
+  } finally {
+    ws.terminate();
+  }
+}
+
 async function itemCount(server: Serve, id: string): Promise<number> {
   return Number(
     (await call(server, 'GET', `/api/jobs/${id}/items?limit=1`)).headers.get('x-total-count'),
@@ -94,11 +148,16 @@ describe('arachne serve across restarts', () => {
     await waitFor('items exported', async () =>
       (await itemCount(first, id)) >= 5 ? true : undefined,
     );
+    // The job process holds the lock beside its state file, with its pid in it.
+    const jobPid = Number(await readFile(join(dataDir, 'jobs', id, 'state.db.lock'), 'utf8'));
+    expect(running(jobPid)).toBe(true);
 
     process.kill(-(first.child.pid as number), 'SIGKILL');
     await first.exited;
-    // The job process is in the same group: give the kernel a moment to reap it before the state is reopened.
-    await sleep(200);
+    // The job process is in the same group: it is gone too before the state is reopened.
+    await waitFor('the job process to die', () => (running(jobPid) ? undefined : true), {
+      timeoutMs: 10_000,
+    });
 
     const second = await serve();
     const failed = await jobOf(second, id);
@@ -106,14 +165,7 @@ describe('arachne serve across restarts', () => {
     expect(await itemCount(second, id)).toBeLessThan(products);
 
     expect((await call(second, 'POST', `/api/jobs/${id}/resume`)).status).toBe(200);
-    const done = await waitFor(
-      'the resumed job to end',
-      async () => {
-        const job = await jobOf(second, id);
-        return job.status === 'finished' || job.status === 'failed' ? job : undefined;
-      },
-      60_000,
-    );
+    const done = await jobReaching(second, id, ['finished', 'failed'], 60_000);
     expect(done).toMatchObject({ status: 'finished', runs: 2 });
     const body = (await call(second, 'GET', `/api/jobs/${id}/items?limit=1000`)).text;
     const urls = lines(body)
@@ -128,9 +180,7 @@ describe('arachne serve across restarts', () => {
 
     // SIGTERM: a graceful stop; a job still running is paused, not failed.
     const next = JSON.parse((await call(second, 'POST', '/api/jobs')).text).job.id as string;
-    await waitFor('the next job to run', async () =>
-      (await jobOf(second, next)).status === 'running' ? true : undefined,
-    );
+    await jobReaching(second, next, ['running']);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const third = await serve();

@@ -1,13 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SiteServer, startSite } from '../helpers/site-server.js';
-import { makeProject, sleep, startTestServer, type TestServer, waitFor } from './server-helpers.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JobStore } from '../../src/server/job-store.js';
+import { Schedules } from '../../src/server/schedules.js';
+import type { Job, JobSpec } from '../../src/server/types.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
+import { makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
-let site: SiteServer;
+let site: LocalServer;
 let project: string;
 let t: TestServer;
 
 beforeAll(async () => {
-  site = await startSite({
+  site = await startLocalServer({
     '/': '<title>home</title>',
     '/robots.txt': 'User-agent: *\nAllow: /\n',
   });
@@ -38,13 +44,10 @@ describe('schedules', () => {
     const listed = (await t.api('GET', '/api/schedules')).json.schedules;
     expect(listed.map((s: { id: string }) => s.id)).toEqual([schedule.id]);
 
-    const job = await waitFor('a job started by the schedule', async () => {
-      const jobs = (await t.api('GET', '/api/jobs')).json.jobs as Array<{
-        id: string;
-        scheduleId: string | null;
-      }>;
-      return jobs.find((j) => j.scheduleId === schedule.id);
-    });
+    const job = await t.waitForJob(
+      'a job started by the schedule',
+      (candidate) => candidate.scheduleId === schedule.id,
+    );
     expect((await t.waitForStatus(job.id, ['finished', 'failed'])).status).toBe('finished');
     const after = (await t.api('GET', '/api/schedules')).json.schedules[0];
     expect(after.lastJobId).not.toBeNull();
@@ -52,13 +55,7 @@ describe('schedules', () => {
     expect((await t.api('DELETE', `/api/schedules/${schedule.id}`)).status).toBe(204);
     expect((await t.api('GET', '/api/schedules')).json.schedules).toEqual([]);
     expect((await t.api('DELETE', `/api/schedules/${schedule.id}`)).status).toBe(404);
-    const count = async () =>
-      ((await t.api('GET', '/api/jobs')).json.jobs as Array<{ scheduleId: string | null }>).filter(
-        (j) => j.scheduleId === schedule.id,
-      ).length;
-    const before = await count();
-    await sleep(1500);
-    expect(await count()).toBe(before);
+    // That a deleted schedule starts no more jobs is checked below on a fake clock.
   });
 
   it('a schedule for an unknown spider is refused (400 naming spider)', async () => {
@@ -87,5 +84,65 @@ describe('schedules', () => {
         nextRun: expect.any(String),
       }),
     ]);
+  });
+});
+
+// The same schedules on a fake clock (croner arms setTimeout and reads Date, both faked): seconds pass at once.
+describe('schedules on a fake clock', () => {
+  const spec: JobSpec = {
+    spider: null,
+    url: 'http://127.0.0.1:9/',
+    start: null,
+    options: {},
+    output: 'items.jsonl',
+  };
+  let store: JobStore;
+  let schedules: Schedules;
+  let busy: boolean;
+  let submitted: string[];
+
+  beforeEach(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-schedules-'));
+    vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00.500Z') });
+    store = JobStore.open(join(dir, 'server.db'));
+    busy = false;
+    submitted = [];
+    schedules = new Schedules(store, {
+      submit: (_spec, scheduleId) => {
+        submitted.push(scheduleId);
+        return { id: `job${submitted.length}` } as Job;
+      },
+      isBusy: () => busy,
+    });
+  });
+  afterEach(() => {
+    schedules.stop();
+    store.close();
+    vi.useRealTimers();
+  });
+
+  it('a schedule every second starts a job each second, none while its last one runs, none once deleted', async () => {
+    const schedule = schedules.create('* * * * * *', spec);
+    expect(schedule.nextRun).toBe('2030-01-01T00:00:01.000Z');
+    await vi.advanceTimersByTimeAsync(499);
+    expect(submitted).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(submitted).toEqual([schedule.id]);
+    expect(store.listSchedules()[0]).toMatchObject({
+      lastJobId: 'job1',
+      lastRun: '2030-01-01T00:00:01.000Z',
+    });
+
+    busy = true; // its job still runs: the ticks pass without piling up runs
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(submitted).toHaveLength(1);
+    busy = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(submitted).toHaveLength(2);
+
+    schedules.delete(schedule.id);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(submitted).toHaveLength(2);
+    expect(schedules.list()).toEqual([]);
   });
 });

@@ -1,23 +1,31 @@
 import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { runCli, spawnServe } from '../helpers/run-cli.js';
-import { type SiteServer, startSite } from '../helpers/site-server.js';
-import { makeProject, waitFor } from './server-helpers.js';
+import { collectOutput, whenEvent } from '../helpers/wait.js';
+import { makeProject } from './server-helpers.js';
 
-let site: SiteServer;
+let site: LocalServer;
 let project: string;
 let smtp: SMTPServer;
 let smtpPort: number;
-const mails: Array<{ to: string[]; raw: string }> = [];
+interface Mail {
+  to: string[];
+  raw: string;
+}
+const mails: Mail[] = [];
+/** Emits 'mail' for each message the SMTP server accepts. */
+const mailbox = new EventEmitter();
 let server: ChildProcess | undefined;
 
 beforeAll(async () => {
-  site = await startSite({
+  site = await startLocalServer({
     '/': '<title>home</title>',
     '/robots.txt': 'User-agent: *\nAllow: /\n',
   });
@@ -31,10 +39,12 @@ beforeAll(async () => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        mails.push({
+        const mail = {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString(),
-        });
+        };
+        mails.push(mail);
+        mailbox.emit('mail', mail);
         callback();
       });
     },
@@ -99,10 +109,9 @@ describe('arachne serve (command line)', () => {
       token: 'a-token-for-this-test-only',
     });
     server = child;
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => (stderr += chunk));
-    const url = await waitFor('listening', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1]);
-    expect(stderr).toContain('ARACHNE_TOKEN');
+    const stderr = collectOutput(child.stderr);
+    const [, url] = await stderr.match(/listening on (http:\/\/\S+)/);
+    expect(stderr.text()).toContain('ARACHNE_TOKEN');
     await expect(readFile(join(dataDir, 'token'))).rejects.toThrow();
     const response = await fetch(`${url}/api/jobs`, {
       method: 'POST',
@@ -114,9 +123,12 @@ describe('arachne serve (command line)', () => {
     });
     expect(response.status).toBe(201);
     const { job } = (await response.json()) as { job: { id: string } };
-    const mail = await waitFor('the mail', () =>
-      mails.find((m) => m.raw.includes(job.id.slice(0, 8))),
-    );
+    const ours = (m: Mail) => m.raw.includes(job.id.slice(0, 8));
+    const mail = await whenEvent(mailbox, 'mail', (m: Mail) => (ours(m) ? m : undefined), {
+      timeoutMs: 30_000,
+      what: 'the mail',
+      now: () => mails.find(ours),
+    });
     expect(mail.to.sort()).toEqual(['dev@example.test', 'ops@example.test']);
     expect(mail.raw).toMatch(/Subject: .*finished/);
     child.kill('SIGTERM');

@@ -1,10 +1,11 @@
-// Shared by the server tests: a temp project with spiders, an in-process server, an API caller, bounded waits.
+// Shared by the server tests: a temp project with spiders, an in-process server, an API caller, waits on its job events.
 import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningServer, type ServerConfig, startServer } from '../../src/server/server.js';
 import type { Job, JobStatus } from '../../src/server/types.js';
+import { whenEvent } from '../helpers/wait.js';
 
 export const shopSpiderPath = fileURLToPath(new URL('../../examples/shop.ts', import.meta.url));
 
@@ -28,7 +29,10 @@ export interface TestServer {
   server: RunningServer;
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<ApiResponse>;
   job(id: string): Promise<Job>;
+  /** The job once it has one of `statuses` (woken by the job manager's events, not polled). */
   waitForStatus(id: string, statuses: JobStatus[], timeoutMs?: number): Promise<Job>;
+  /** The first job, existing or coming, that satisfies `accept`. */
+  waitForJob(what: string, accept: (job: Job) => boolean, timeoutMs?: number): Promise<Job>;
   close(): Promise<void>;
 }
 
@@ -62,36 +66,23 @@ export async function startTestServer(
     api,
     job,
     async waitForStatus(id, statuses, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last: Job | undefined;
-      while (Date.now() < deadline) {
-        last = await job(id);
-        if (statuses.includes(last.status)) return last;
-        await sleep(50);
-      }
-      throw new Error(`job ${id} never reached ${statuses.join('/')}: ${JSON.stringify(last)}`);
+      const reached = (candidate: Job) =>
+        candidate.id === id && statuses.includes(candidate.status);
+      await whenEvent(server.manager, 'job', (changed: Job) => reached(changed) || undefined, {
+        timeoutMs,
+        what: `job ${id} to reach ${statuses.join('/')}`,
+        now: async () => reached(await job(id)) || undefined,
+      });
+      return job(id);
     },
+    waitForJob: (what, accept, timeoutMs = 30_000) =>
+      whenEvent(server.manager, 'job', (changed: Job) => (accept(changed) ? changed : undefined), {
+        timeoutMs,
+        what,
+        now: async () => ((await api('GET', '/api/jobs')).json.jobs as Job[]).find(accept),
+      }),
     close: () => server.close(),
   };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` until it returns a value other than undefined; throws after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Items lines of a JSON Lines body. */

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
-import { makeProject, startTestServer, type TestServer, waitFor } from './server-helpers.js';
+import { whenEvent } from '../helpers/wait.js';
+import { makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
 let shop: ShopServerProcess;
 let t: TestServer;
@@ -62,7 +63,13 @@ async function connect(
   return {
     ws,
     messages,
-    next: (match, what) => waitFor(what, () => messages.find(match), 20_000),
+    // The first matching message, received or coming: `messages` is filled by an earlier listener.
+    next: (match, what) =>
+      whenEvent(ws, 'message', () => messages.find(match), {
+        timeoutMs: 20_000,
+        what,
+        now: () => messages.find(match),
+      }),
   };
 }
 

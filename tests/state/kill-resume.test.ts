@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
+import { collectOutput, fileReaches, type Output } from '../helpers/wait.js';
 
 const products = 400;
 const seed = 11;
@@ -30,29 +31,26 @@ function crawlArgs(state: string, out: string): string[] {
   return ['crawl', spiderPath, '--start', `${shop.origin}/`, '--state', state, '-o', out, ...slow];
 }
 
-function start(args: string[]): { child: ChildProcess; done: Promise<number | null> } {
+/** A crawl at log level debug: its stderr has a line per response, so a test can stop it at a point of its progress. */
+function start(args: string[]): {
+  child: ChildProcess;
+  done: Promise<number | null>;
+  stderr: Output;
+} {
   const child = spawn(
     process.execPath,
-    [binPath, ...args, '--no-progress', '--log-level', 'warn'],
+    [binPath, ...args, '--no-progress', '--log-level', 'debug'],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+  const stderr = collectOutput(child.stderr);
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, done };
+  return { child, done, stderr };
 }
 
-async function waitForBytes(path: string, atLeast: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => 0,
-    );
-    if (size >= atLeast) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+/** The line the crawl logs for each response, at debug level. */
+const responseLine = / DEBUG \d{3} GET /;
 
 async function readItems(path: string): Promise<Array<{ url: string }>> {
   const text = await readFile(path, 'utf8');
@@ -79,17 +77,20 @@ describe('crawls that are killed and resumed', () => {
     const kills: number[] = [];
     for (let round = 0; round < 4; round++) {
       const run = start(crawlArgs(state, out));
-      // The first kill comes after the first export (items are exported every second), the others at random.
-      if (round === 0) await waitForBytes(out, 1);
-      const waitMs = (round === 0 ? 0 : 400) + Math.floor(Math.random() * 900);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // Killed at a random point of its progress: once the spider is open, after 0 to 50 more responses. The
+      // first kill comes after the first export (items are exported every second).
+      await run.stderr.match(/spider "shop" opened/);
+      if (round === 0) await fileReaches(out, 1);
+      const responses = run.stderr.text().match(new RegExp(responseLine, 'g'))?.length ?? 0;
+      const more = Math.floor(Math.random() * 51);
+      await run.stderr.matches(responseLine, responses + more);
       run.child.kill('SIGKILL');
       await run.done;
-      kills.push(waitMs);
+      kills.push(responses + more);
     }
     const before = await readItems(out);
     console.log(
-      `killed after ${kills.join(', ')} ms; ${before.length} of ${products} items before the last run`,
+      `killed after ${kills.join(', ')} responses; ${before.length} of ${products} items before the last run`,
     );
     expect(before.length).toBeGreaterThan(0);
     expect(before.length).toBeLessThan(products);
@@ -109,7 +110,7 @@ describe('crawls that are killed and resumed', () => {
     const state = join(dir, 'interrupted.db');
     const out = join(dir, 'interrupted.jsonl');
     const run = start(crawlArgs(state, out));
-    await waitForBytes(out, 3000);
+    await fileReaches(out, 3000);
     run.child.kill('SIGINT');
     expect(await run.done).toBe(0);
     const partial = await readItems(out);

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../src/errors.js';
@@ -7,6 +6,7 @@ import { openSink } from '../../src/storage/open-sink.js';
 import { PostgresSink } from '../../src/storage/postgres-sink.js';
 import type { Item } from '../../src/storage/sink.js';
 import { runSinkContract } from '../contracts/sink.contract.js';
+import { freePort } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
 
 const url = process.env.ARACHNE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -319,10 +319,7 @@ describe.skipIf(!reachable)('PostgresSink', () => {
   });
 
   it('fails at open with a StorageError that does not show the password', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await freePort();
     const sink = new PostgresSink(`postgres://someone:s3cret@127.0.0.1:${port}/db?password=s3cret`);
     const failure = sink.open();
     await expect(failure).rejects.toThrow(
