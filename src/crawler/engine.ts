@@ -207,13 +207,16 @@ export class Engine {
         }
       }
     } catch (error) {
-      await this.#onError(request, error, { children: this.#accept(children, request), items });
+      // Filtered only if kept: a retry discards them, and filters count (events, pages per host).
+      await this.#onError(request, error, () => this.#keep(request, children, items));
       return;
     }
-    await this.#complete(request, {
-      children: this.#accept(this.#linkBudget(request, children), request),
-      items,
-    });
+    await this.#complete(request, this.#keep(request, children, items));
+  }
+
+  /** The outcome of a handler run: its children within the link budget and past the filters, its items. */
+  #keep(request: Request, children: Request[], items: Item[]): Outcome {
+    return { children: this.#accept(this.#linkBudget(request, children), request), items };
   }
 
   /** A crawl-trap budget on the page as a whole: at most `maxLinksPerPage` children are kept. */
@@ -250,9 +253,13 @@ export class Engine {
 
   /**
    * Decides what a failure means: ignored (robots, offsite), a retry, fatal for the crawl, or a failed request.
-   * `partial` is what a handler produced before it threw: kept unless the request is tried again.
+   * `partial` gives what a handler produced before it threw: kept unless the request is tried again.
    */
-  async #onError(request: Request, error: unknown, partial: Outcome = noOutcome): Promise<void> {
+  async #onError(
+    request: Request,
+    error: unknown,
+    partial: () => Outcome = () => noOutcome,
+  ): Promise<void> {
     const { events, scheduler, retry } = this.#parts;
     const err = error instanceof Error ? error : new Error(String(error));
     const code = isCrawlError(err) ? err.code : 'AR_HANDLER';
@@ -271,12 +278,12 @@ export class Engine {
       return;
     }
     if (err instanceof StopCrawl) {
-      await this.#complete(request, partial);
+      await this.#complete(request, partial());
       this.stop('stopped');
       return;
     }
-    if (partial.items.length > 0 || partial.children.length > 0)
-      await this.#complete(request, partial);
+    const kept = partial();
+    if (kept.items.length > 0 || kept.children.length > 0) await this.#complete(request, kept);
     events.emit('request:failed', { request, error: err, code });
     await scheduler.fail(request, { code, message: err.message });
   }
