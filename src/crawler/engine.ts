@@ -201,22 +201,28 @@ export class Engine {
       for await (const output of outputsOf(handler(page))) {
         const sorted = classifyOutput(output, request.handler, request.url);
         if (sorted.kind === 'request') children.push(sorted.request);
-        else {
-          const item = await this.#parts.items.process(sorted.item, request);
-          if (item) items.push(item);
-        }
+        else items.push(sorted.item);
       }
     } catch (error) {
-      // Filtered only if kept: a retry discards them, and filters count (events, pages per host).
+      // Kept only if the request is not retried: a retry discards them, and the filters and pipelines count
+      // what they see (events, pages per host, items scraped).
       await this.#onError(request, error, () => this.#keep(request, children, items));
       return;
     }
-    await this.#complete(request, this.#keep(request, children, items));
+    await this.#complete(request, await this.#keep(request, children, items));
   }
 
-  /** The outcome of a handler run: its children within the link budget and past the filters, its items. */
-  #keep(request: Request, children: Request[], items: Item[]): Outcome {
-    return { children: this.#accept(this.#linkBudget(request, children), request), items };
+  /**
+   * The outcome of a handler run: its children within the link budget and past the filters, its items past the
+   * pipelines.
+   */
+  async #keep(request: Request, children: Request[], items: Item[]): Promise<Outcome> {
+    const kept: Item[] = [];
+    for (const item of items) {
+      const processed = await this.#parts.items.process(item, request);
+      if (processed) kept.push(processed);
+    }
+    return { children: this.#accept(this.#linkBudget(request, children), request), items: kept };
   }
 
   /** A crawl-trap budget on the page as a whole: at most `maxLinksPerPage` children are kept. */
@@ -258,7 +264,7 @@ export class Engine {
   async #onError(
     request: Request,
     error: unknown,
-    partial: () => Outcome = () => noOutcome,
+    partial: () => Promise<Outcome> = async () => noOutcome,
   ): Promise<void> {
     const { events, scheduler, retry } = this.#parts;
     const err = error instanceof Error ? error : new Error(String(error));
@@ -278,11 +284,11 @@ export class Engine {
       return;
     }
     if (err instanceof StopCrawl) {
-      await this.#complete(request, partial());
+      await this.#complete(request, await partial());
       this.stop('stopped');
       return;
     }
-    const kept = partial();
+    const kept = await partial();
     if (kept.items.length > 0 || kept.children.length > 0) await this.#complete(request, kept);
     events.emit('request:failed', { request, error: err, code });
     await scheduler.fail(request, { code, message: err.message });

@@ -352,6 +352,12 @@ describe('filters and a retried handler', () => {
     expect(site.urls()).toEqual([`${S}/`, `${S}/`, `${S}/a`]);
     expect(ignoredOf(events)).toEqual([['AR_OFFSITE', 'http://elsewhere.test/']]);
     expect(stats).toMatchObject({ retries: 1, offsite: 1, trapFiltered: 0, failed: 0 });
+    // The discarded attempt's item never reached the pipelines either: one item per page, counted once.
+    expect(payloads(events, 'item:scraped').map((e) => e.item)).toEqual([
+      { url: `${S}/` },
+      { url: `${S}/a` },
+    ]);
+    expect(stats.items).toBe(2);
   });
 });
 
