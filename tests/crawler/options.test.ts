@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { crawlFlagsHelp, parseCrawlArgs } from '../../src/cli/options.js';
 import type { Frontier } from '../../src/crawler/frontier.js';
+import { MemoryFrontier } from '../../src/crawler/frontier.js';
 import { optionEntries } from '../../src/crawler/option-specs.js';
 import {
   type CrawlOptions,
@@ -105,7 +106,7 @@ describe('resolveOptions', () => {
   });
 
   it('accepts a frontier object as well as a URL', () => {
-    const frontier = { storesItems: false } as unknown as NonNullable<CrawlOptions['frontier']>;
+    const frontier = new MemoryFrontier();
     expect(resolve({ frontier }).frontier).toBe(frontier);
   });
 });
