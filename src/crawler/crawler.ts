@@ -100,7 +100,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
 }
 
 /** Runs a spider to its end and resolves to the final stats. */
-export function crawl(spider: Spider, options: RunOptions = {}): Promise<Stats> {
+export async function crawl(spider: Spider, options: RunOptions = {}): Promise<Stats> {
   return createCrawler(spider, options).run();
 }
 

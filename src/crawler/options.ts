@@ -11,6 +11,7 @@ import {
   optionSpecs,
   type ResolvedFromSpecs,
 } from './option-specs.js';
+import { rejectUnknownKeys } from './unknown-keys.js';
 
 /**
  * What crawl(), createCrawler() and `spider.options` accept. Every option, with its default, bounds and meaning,
@@ -51,6 +52,7 @@ export function resolveOptions(
   const merged: Record<string, unknown> = {};
   for (const layer of layers) {
     if (!layer) continue;
+    rejectUnknownKeys(layer, optionKeys, 'crawl options');
     for (const [key, value] of Object.entries(layer)) {
       if (value !== undefined) merged[key] = value;
     }
@@ -83,6 +85,8 @@ export function resolveOptions(
   }
   return options;
 }
+
+const optionKeys: ReadonlySet<string> = new Set(Object.keys(optionSpecs));
 
 /** `traps`: the given budgets over the defaults, each checked by its own rule (`traps.maxUrlLength must be …`). */
 function resolveFields(

@@ -1,5 +1,6 @@
 /** The crawler's Request: plain JSON data, so it can sit in memory, in SQLite or in Redis and survive a restart. */
 import type { HttpRequest } from '../http/request.js';
+import { rejectUnknownKeys } from './unknown-keys.js';
 
 export type JsonValue =
   | string
@@ -45,7 +46,18 @@ export interface RequestInit {
   depth?: number;
 }
 
+const requestInitKeys: ReadonlySet<string> = new Set<keyof RequestInit>([
+  'method',
+  'headers',
+  'body',
+  'handler',
+  'data',
+  'priority',
+  'depth',
+]);
+
 export function createRequest(url: string, init: RequestInit = {}): Request {
+  rejectUnknownKeys(init, requestInitKeys, `the request for ${url}`);
   const request: Request = {
     [requestTag]: 'request',
     url,

@@ -5,6 +5,7 @@ import type { CrawlOptions } from './options.js';
 import type { Page } from './page.js';
 import type { Pipeline } from './pipeline.js';
 import type { Request } from './request.js';
+import { rejectUnknownKeys } from './unknown-keys.js';
 
 /**
  * What a handler may produce: items (plain objects) and requests (made by `page.follow` or `request()`, told apart
@@ -86,6 +87,10 @@ export function defineSpider<H extends HandlerResults<H>>(
 ): Spider<HandlerNames<H>> {
   const handlers: Record<string, Handler<HandlerNames<H>>> = {};
   for (const [key, value] of Object.entries(spec)) {
+    if (typeof value !== 'function' && !reservedKeys.has(key)) {
+      // Handlers are functions; any other key must be configuration this version reads.
+      rejectUnknownKeys({ [key]: value }, reservedKeys, `spider "${String(spec.name)}"`);
+    }
     if (typeof value === 'function' && !reservedKeys.has(key)) {
       // Bound to the spec, as Scrapy binds callbacks to the spider: `this.detail(page)` works in a handler.
       handlers[key] = (value as Handler<HandlerNames<H>>).bind(spec);
