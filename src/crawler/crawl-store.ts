@@ -114,11 +114,14 @@ async function startExport(
     });
   const timer = setInterval(run, exportEveryMs);
   timer.unref();
-  let soon: Promise<void> | undefined;
+  // One early export at a time: a full buffer asks on every push until the export has run.
+  let early = false;
   return {
     runSoon() {
-      soon ??= run().finally(() => {
-        soon = undefined;
+      if (early) return;
+      early = true;
+      void run().finally(() => {
+        early = false;
       });
     },
     async close() {
