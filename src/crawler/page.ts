@@ -2,7 +2,7 @@
 import type { HtmlDocument, HtmlElement, Selection } from '../html/index.js';
 import { extractLinks, parseHtml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
-import { createRequest, type JsonObject, type Request } from './request.js';
+import { createRequest, type Fetcher, type JsonObject, type Request } from './request.js';
 
 export interface FollowInit {
   data?: JsonObject;
@@ -10,6 +10,8 @@ export interface FollowInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** The rung that fetches it: 'browser' renders it in Chromium. @default the spider's */
+  fetch?: Fetcher;
 }
 
 export class Page<K extends string = string> {

@@ -21,6 +21,13 @@ export const requestTag = '@arachne';
  * copy such as `{ ...page.follow(href), priority: 5 }` is still a request. The tag is not part of the
  * fingerprint (method, canonical URL and body only), so it does not change deduplication.
  */
+/**
+ * The rung that fetches a request: plain HTTP, or a page rendered by Chromium. A string union, so the later rungs
+ * ('script', 'adaptive') slot in without a change of shape; never part of the fingerprint (same URL, same page).
+ */
+export type Fetcher = 'http' | 'browser';
+export const fetchers: readonly Fetcher[] = ['http', 'browser'];
+
 export interface Request extends HttpRequest {
   readonly [requestTag]: 'request';
   /** Name of the spider handler that receives the response. */
@@ -33,6 +40,8 @@ export interface Request extends HttpRequest {
   priority: number;
   /** Failed attempts so far (retries). */
   attempt: number;
+  /** The rung that fetches it; absent: the spider's `fetch`, else the crawl's `render` option. */
+  fetch?: Fetcher;
 }
 
 export interface RequestInit {
@@ -43,6 +52,7 @@ export interface RequestInit {
   data?: JsonObject;
   priority?: number;
   depth?: number;
+  fetch?: Fetcher;
 }
 
 export function createRequest(url: string, init: RequestInit = {}): Request {
@@ -58,6 +68,7 @@ export function createRequest(url: string, init: RequestInit = {}): Request {
     attempt: 0,
   };
   if (init.body !== undefined) request.body = init.body;
+  if (init.fetch !== undefined) request.fetch = init.fetch;
   return request;
 }
 

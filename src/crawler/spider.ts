@@ -4,7 +4,7 @@ import type { Item } from '../storage/sink.js';
 import type { CrawlOptions } from './options.js';
 import type { Page } from './page.js';
 import type { Pipeline } from './pipeline.js';
-import type { Request } from './request.js';
+import type { Fetcher, Request } from './request.js';
 
 /**
  * What a handler may produce: items (plain objects) and requests (made by `page.follow` or `request()`, told apart
@@ -47,6 +47,8 @@ export interface SpiderConfig {
    * Other statuses count as failed requests. @default []
    */
   handleStatuses?: readonly number[] | 'all';
+  /** The rung that fetches this spider's requests unless a request says otherwise. @default the crawl's `render` */
+  fetch?: Fetcher;
 }
 
 /**
@@ -101,6 +103,7 @@ export function defineSpider<H extends HandlerResults<H>>(
   if (spec.pipelines) config.pipelines = spec.pipelines;
   if (spec.middlewares) config.middlewares = spec.middlewares;
   if (spec.handleStatuses) config.handleStatuses = spec.handleStatuses;
+  if (spec.fetch) config.fetch = spec.fetch;
   return config;
 }
 
@@ -112,6 +115,7 @@ const reservedKeys = new Set<string>([
   'pipelines',
   'middlewares',
   'handleStatuses',
+  'fetch',
 ] satisfies Reserved[]);
 
 /** True when `value` looks like a spider made by defineSpider (used to validate loaded spider files). */

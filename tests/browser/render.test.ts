@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { crawl, defineSpider } from '../../src/index.js';
+import { startLocalServer } from '../helpers/local-server.js';
+import { memorySink } from '../helpers/memory-sink.js';
+import { chromiumPath, chromiumUp, quotesJson, renderedList } from './fixtures.js';
+
+const up = await chromiumUp();
+
+const json = (body: string) => (_req: unknown, res: import('node:http').ServerResponse) => {
+  res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+};
+
+const quotesSpider = (start: string, fetch?: 'http' | 'browser') =>
+  defineSpider({
+    name: 'quotes',
+    start,
+    ...(fetch && { fetch }),
+    *parse(page) {
+      for (const quote of page.select('li.quote')) yield { quote: quote.text() };
+    },
+  });
+
+describe.skipIf(!up)('the browser rung in a crawl', () => {
+  it('extracts items a script builds with fetch browser, none with fetch http', async () => {
+    const site = await startLocalServer({ '/': renderedList, '/quotes.json': json(quotesJson) });
+    const rendered = memorySink();
+    const stats = await crawl(quotesSpider(`${site.origin}/`, 'browser'), {
+      output: rendered,
+      logLevel: 'silent',
+      browserPath: chromiumPath,
+    });
+    expect(rendered.items.map((item) => item.quote)).toEqual(['one', 'two', 'three']);
+    expect(stats.failed).toBe(0);
+
+    const plain = memorySink();
+    await crawl(quotesSpider(`${site.origin}/`, 'http'), { output: plain, logLevel: 'silent' });
+    expect(plain.items).toEqual([]);
+    // The HTTP rung never runs the script: the JSON endpoint was asked once, by the browser.
+    expect(site.count('/quotes.json')).toBe(1);
+  });
+
+  it('takes the rung from the render option when the spider names none', async () => {
+    const site = await startLocalServer({ '/': renderedList, '/quotes.json': json(quotesJson) });
+    const sink = memorySink();
+    await crawl(quotesSpider(`${site.origin}/`), {
+      output: sink,
+      logLevel: 'silent',
+      render: 'browser',
+    });
+    expect(sink.items).toHaveLength(3);
+  });
+
+  it('sends requests through robots.txt first: a disallowed page is never rendered', async () => {
+    const site = await startLocalServer({
+      '/robots.txt': 'User-agent: *\nDisallow: /secret\n',
+      '/': '<a href="/secret">s</a><a href="/open">o</a><h1>home</h1>',
+      '/secret': '<h1>secret</h1>',
+      '/open': '<h1>open</h1>',
+    });
+    const sink = memorySink();
+    const spider = defineSpider({
+      name: 'robots',
+      start: `${site.origin}/`,
+      fetch: 'browser',
+      *parse(page) {
+        yield { title: page.text('h1') };
+        for (const href of page.select('a').attrs('href')) yield page.follow(href);
+      },
+    });
+    const stats = await crawl(spider, { output: sink, logLevel: 'silent' });
+    expect(sink.items.map((item) => item.title).sort()).toEqual(['home', 'open']);
+    expect(site.count('/secret')).toBe(0);
+    expect(stats.robotsDenied).toBe(1);
+    // robots.txt itself is fetched over HTTP, once.
+    expect(site.count('/robots.txt')).toBe(1);
+  });
+
+  it('does not load images by default, and does with blockResources false', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+      'base64',
+    );
+    const site = await startLocalServer({
+      '/': '<h1>pic</h1><img src="/pic.png">',
+      '/pic.png': (_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png),
+    });
+    const spider = defineSpider({
+      name: 'pics',
+      start: `${site.origin}/`,
+      fetch: 'browser',
+      parse: (page) => ({ title: page.text('h1') }),
+    });
+    await crawl(spider, { logLevel: 'silent', output: memorySink() });
+    expect(site.count('/pic.png')).toBe(0);
+    await crawl(spider, { logLevel: 'silent', output: memorySink(), blockResources: false });
+    expect(site.count('/pic.png')).toBe(1);
+  });
+});
