@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import {
   type Browser,
   type BrowserContext,
+  type Page as BrowserPage,
   chromium,
   errors as playwrightErrors,
   type Route,
@@ -31,8 +32,10 @@ export interface BrowserHandlerOptions {
   allowPrivate?: boolean;
   /** Addresses or CIDR ranges let through despite `allowPrivate: false` (as the HTTP rung's egress `allow`). */
   allow?: readonly string[];
-  /** Navigation timeout per attempt. @default 30000 */
+  /** Navigation timeout per attempt, and the bound of `waitFor`. @default 30000 */
   timeoutMs?: number;
+  /** A CSS selector waited for after load, for requests that name none. */
+  waitFor?: string;
 }
 
 /** The handler, plus what tests and stats need to see of its pool. */
@@ -41,6 +44,7 @@ export interface BrowserHandler extends DownloadHandler {
   readonly contextsCreated: number;
   /** The running browser, if one was launched and is still connected. */
   readonly browser: Browser | undefined;
+  close(): Promise<void>;
 }
 
 const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
@@ -157,34 +161,43 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     return route.continue();
   }
 
+  /** Navigates; on success the page stays open (the response's `live`) until the response is released. */
   async function fetchPage(request: Request): Promise<Response> {
     const held = await lease();
     const started = performance.now();
-    const page = await held.context.newPage();
+    let page: BrowserPage | undefined;
+    const letGo = async () => {
+      await page?.close().catch(() => {});
+      await giveBack(held);
+    };
     try {
+      page = await held.context.newPage();
       if (blockResources || !allowPrivate) await page.route('**/*', guard);
       if (!allowPrivate) {
         const host = new URL(request.url).hostname.replace(/^\[|\]$/g, '');
         if (isIP(host) && egress.denies(host)) throw new EgressDeniedError(host, host);
       }
-      const headers = { ...request.headers };
-      await page.setExtraHTTPHeaders(headers);
+      await page.setExtraHTTPHeaders(browserHeaders(request.headers));
       const main = await page.goto(request.url, { waitUntil: 'load', timeout: timeoutMs });
       if (!main) throw new BrowserError(`no main response for ${request.url}`);
+      const selector = request.waitFor ?? options.waitFor;
+      if (selector !== undefined) {
+        await page.waitForSelector(selector, { state: 'attached', timeout: timeoutMs });
+      }
       const redirects: string[] = [];
       for (let hop = main.request().redirectedFrom(); hop; hop = hop.redirectedFrom()) {
         redirects.unshift(hop.url());
       }
       const body = Buffer.from(await page.content(), 'utf8');
-      const responseHeaders = await main.allHeaders();
+      const headers = await main.allHeaders();
       // The body is the rendered DOM serialised as UTF-8: the server's encoding and length no longer describe it.
-      delete responseHeaders['content-encoding'];
-      delete responseHeaders['content-length'];
-      responseHeaders['content-type'] = 'text/html; charset=utf-8';
+      delete headers['content-encoding'];
+      delete headers['content-length'];
+      headers['content-type'] = 'text/html; charset=utf-8';
       return new Response({
         url: page.url(),
         status: main.status(),
-        headers: responseHeaders,
+        headers,
         body,
         request,
         redirects,
@@ -195,12 +208,12 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
           firstByteMs: 0,
           totalMs: performance.now() - started,
         },
+        live: page,
+        release: letGo,
       });
     } catch (error) {
+      await letGo();
       throw translate(error, request.url);
-    } finally {
-      await page.close().catch(() => {});
-      await giveBack(held);
     }
   }
 
@@ -214,12 +227,24 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     },
     async fetch(request) {
       if (closed) throw new BrowserError(`browser closed before ${request.url}`);
+      // The slot is held until the response is released, so browserConcurrency bounds the open pages.
       await acquireSlot();
+      let response: Response;
       try {
-        return await fetchPage(request);
-      } finally {
+        response = await fetchPage(request);
+      } catch (error) {
         releaseSlot();
+        throw error;
       }
+      return response.with({
+        release: async () => {
+          try {
+            await response.release();
+          } finally {
+            releaseSlot();
+          }
+        },
+      });
     },
     async close() {
       closed = true;
@@ -229,6 +254,19 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       await browser?.close().catch(() => {});
     },
   };
+}
+
+// Conditional headers would let Chromium show a 304 with no page in it: the browser always asks for the page.
+const DROPPED_HEADERS = new Set([
+  'if-none-match',
+  'if-modified-since',
+  'accept-encoding',
+  'host',
+  'content-length',
+]);
+
+function browserHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !DROPPED_HEADERS.has(name)));
 }
 
 /** Playwright's errors become the crawl's: a timeout is AR_TIMEOUT, a closed or crashed browser AR_BROWSER. */

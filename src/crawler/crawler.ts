@@ -193,6 +193,7 @@ async function runCrawl({
             blockResources: options.blockResources,
             allowPrivate: options.allowPrivate,
             timeoutMs: options.timeoutMs,
+            ...(spider.waitFor !== undefined && { waitFor: spider.waitFor }),
           });
         },
       },

@@ -42,6 +42,8 @@ export interface Request extends HttpRequest {
   attempt: number;
   /** The rung that fetches it; absent: the spider's `fetch`, else the crawl's `render` option. */
   fetch?: Fetcher;
+  /** Browser rung: a CSS selector to wait for after load (bounded by timeoutMs). @default the spider's */
+  waitFor?: string;
 }
 
 export interface RequestInit {
@@ -53,6 +55,7 @@ export interface RequestInit {
   priority?: number;
   depth?: number;
   fetch?: Fetcher;
+  waitFor?: string;
 }
 
 export function createRequest(url: string, init: RequestInit = {}): Request {
@@ -69,6 +72,7 @@ export function createRequest(url: string, init: RequestInit = {}): Request {
   };
   if (init.body !== undefined) request.body = init.body;
   if (init.fetch !== undefined) request.fetch = init.fetch;
+  if (init.waitFor !== undefined) request.waitFor = init.waitFor;
   return request;
 }
 

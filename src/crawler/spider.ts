@@ -49,6 +49,8 @@ export interface SpiderConfig {
   handleStatuses?: readonly number[] | 'all';
   /** The rung that fetches this spider's requests unless a request says otherwise. @default the crawl's `render` */
   fetch?: Fetcher;
+  /** Browser rung: a CSS selector to wait for after load on every page, bounded by timeoutMs. */
+  waitFor?: string;
 }
 
 /**
@@ -104,6 +106,7 @@ export function defineSpider<H extends HandlerResults<H>>(
   if (spec.middlewares) config.middlewares = spec.middlewares;
   if (spec.handleStatuses) config.handleStatuses = spec.handleStatuses;
   if (spec.fetch) config.fetch = spec.fetch;
+  if (spec.waitFor) config.waitFor = spec.waitFor;
   return config;
 }
 
@@ -116,6 +119,7 @@ const reservedKeys = new Set<string>([
   'middlewares',
   'handleStatuses',
   'fetch',
+  'waitFor',
 ] satisfies Reserved[]);
 
 /** True when `value` looks like a spider made by defineSpider (used to validate loaded spider files). */

@@ -39,6 +39,56 @@ describe.skipIf(!up)('the browser rung in a crawl', () => {
     expect(site.count('/quotes.json')).toBe(1);
   });
 
+  it('gives the handler the live page: a click reveals what the HTML did not have', async () => {
+    const site = await startLocalServer({
+      '/': `<button id="more">more</button><div id="box"></div>
+<script>
+document.getElementById('more').addEventListener('click', () => {
+  document.getElementById('box').innerHTML = '<p class="hidden-gem">revealed</p>';
+});
+</script>`,
+    });
+    const sink = memorySink();
+    let livePage: import('playwright-core').Page | undefined;
+    const spider = defineSpider({
+      name: 'clicker',
+      start: `${site.origin}/`,
+      fetch: 'browser',
+      async *parse(page) {
+        livePage = page.browser;
+        // The body is the DOM at load: the gem is not there yet.
+        yield { before: page.select('.hidden-gem').length };
+        await page.browser?.click('#more');
+        yield { after: await page.browser?.textContent('.hidden-gem') };
+      },
+    });
+    const stats = await crawl(spider, { output: sink, logLevel: 'silent' });
+    expect(stats.failed).toBe(0);
+    expect(sink.items).toEqual([{ before: 0 }, { after: 'revealed' }]);
+    // Released back to the pool once the handler's outcome was complete.
+    expect(livePage?.isClosed()).toBe(true);
+  });
+
+  it('waits for the waitFor selector before taking the HTML', async () => {
+    const site = await startLocalServer({
+      '/': `<div id="late"></div><script>
+setTimeout(() => { document.getElementById('late').innerHTML = '<li class="quote">late</li>'; }, 300);
+</script>`,
+    });
+    const sink = memorySink();
+    const spider = defineSpider({
+      name: 'late',
+      start: `${site.origin}/`,
+      fetch: 'browser',
+      waitFor: 'li.quote',
+      *parse(page) {
+        for (const quote of page.select('li.quote')) yield { quote: quote.text() };
+      },
+    });
+    await crawl(spider, { output: sink, logLevel: 'silent' });
+    expect(sink.items).toEqual([{ quote: 'late' }]);
+  });
+
   it('takes the rung from the render option when the spider names none', async () => {
     const site = await startLocalServer({ '/': renderedList, '/quotes.json': json(quotesJson) });
     const sink = memorySink();
