@@ -146,3 +146,46 @@ setTimeout(() => { document.getElementById('late').innerHTML = '<li class="quote
     expect(site.count('/pic.png')).toBe(1);
   });
 });
+
+describe.skipIf(!up)('the browser rung when Chromium goes away mid-crawl', () => {
+  it('retries the request that was in flight and loses no item', async () => {
+    let hangArrived: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      hangArrived = resolve;
+    });
+    let hangs = 0;
+    const site = await startLocalServer({
+      '/a': '<h1>a</h1>',
+      // The first visit never answers: its navigation is in flight when the browser goes.
+      '/b': (_req, res) => {
+        hangs++;
+        if (hangs === 1) hangArrived();
+        else res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>b</h1>');
+      },
+    });
+    const sink = memorySink();
+    const spider = defineSpider({
+      name: 'crash',
+      start: [`${site.origin}/a`, `${site.origin}/b`],
+      fetch: 'browser',
+      async *parse(page) {
+        yield { title: page.text('h1') };
+        if (page.url.endsWith('/a')) {
+          await arrived;
+          // As a crash does: the whole browser goes, with /b's navigation in flight.
+          await page.browser?.context().browser()?.close();
+        }
+      },
+    });
+    const stats = await crawl(spider, {
+      output: sink,
+      logLevel: 'silent',
+      concurrency: 2,
+      perHost: 2,
+    });
+    expect(sink.items.map((item) => item.title).sort()).toEqual(['a', 'b']);
+    expect(stats.retries).toBe(1);
+    expect(stats.failed).toBe(0);
+    expect(hangs).toBe(2);
+  });
+});
