@@ -51,7 +51,9 @@ const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 interface Lease {
-  context: BrowserContext;
+  browser: Browser;
+  /** A promise, so requests that arrive together share the context instead of each making one. */
+  context: Promise<BrowserContext>;
   served: number;
   open: number;
   retired: boolean;
@@ -67,6 +69,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   const egress = new EgressGuard({ allowPrivate, ...(options.allow && { allow: options.allow }) });
 
   let launching: Promise<Browser> | undefined;
+  let running: Browser | undefined;
   let current: Lease | undefined;
   let contextsCreated = 0;
   let active = 0;
@@ -80,10 +83,13 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       );
     }
     const browser = await chromium.launch({ executablePath, args: ARGS });
+    running = browser;
     // A crash or kill: forget it, so the next request launches a fresh one.
     browser.on('disconnected', () => {
-      if (launching && current?.context.browser() === browser) current = undefined;
+      if (running !== browser) return; // an older browser closing late must not unseat its successor
+      running = undefined;
       launching = undefined;
+      current = undefined;
     });
     return browser;
   }
@@ -98,9 +104,11 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
 
   async function lease(): Promise<Lease> {
     const browser = await getBrowser();
-    if (!current || current.retired || current.context.browser() !== browser) {
+    if (!current || current.retired || current.browser !== browser) {
       // A fresh context per `recycleAfter` pages: one context reused for long grows without bound.
-      current = { context: await browser.newContext(), served: 0, open: 0, retired: false };
+      const context = browser.newContext();
+      context.catch(() => {}); // each user awaits it and sees the failure; this branch only keeps it handled
+      current = { browser, context, served: 0, open: 0, retired: false };
       contextsCreated++;
     }
     const held = current;
@@ -112,7 +120,10 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
 
   async function giveBack(held: Lease): Promise<void> {
     held.open--;
-    if (held.retired && held.open === 0) await held.context.close().catch(() => {});
+    if (held.retired && held.open === 0) {
+      const context = await held.context.catch(() => undefined);
+      await context?.close().catch(() => {});
+    }
   }
 
   async function acquireSlot(): Promise<void> {
@@ -171,7 +182,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       await giveBack(held);
     };
     try {
-      page = await held.context.newPage();
+      page = await (await held.context).newPage();
       if (blockResources || !allowPrivate) await page.route('**/*', guard);
       if (!allowPrivate) {
         const host = new URL(request.url).hostname.replace(/^\[|\]$/g, '');
@@ -223,7 +234,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       return contextsCreated;
     },
     get browser() {
-      return current?.context.browser() ?? undefined;
+      return running;
     },
     async fetch(request) {
       if (closed) throw new BrowserError(`browser closed before ${request.url}`);
@@ -250,6 +261,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       closed = true;
       const browser = await launching?.catch(() => undefined);
       launching = undefined;
+      running = undefined;
       current = undefined;
       await browser?.close().catch(() => {});
     },
