@@ -38,3 +38,25 @@ describe('loading the browser rung', () => {
     expect(loads.count).toBe(1);
   });
 });
+
+describe('choosing the rung', () => {
+  it('refuses a fetch value it does not know instead of guessing the browser', async () => {
+    const loadsBefore = loads.count;
+    const site = await startLocalServer({ '/': '<h1>x</h1>' });
+    const spider = defineSpider({
+      name: 'unknown-rung',
+      start: `${site.origin}/`,
+      // A JavaScript spider is not type-checked: 'script' is a later rung.
+      fetch: 'script' as unknown as 'http',
+      parse: (page) => ({ title: page.text('h1') }),
+    });
+    // A ConfigError stops the crawl, as for any misconfigured spider: the user must fix it.
+    await expect(crawl(spider, { logLevel: 'silent', output: memorySink() })).rejects.toMatchObject(
+      {
+        code: 'AR_CONFIG',
+        message: expect.stringContaining("unknown fetch 'script'"),
+      },
+    );
+    expect(loads.count).toBe(loadsBefore);
+  });
+});

@@ -5,7 +5,7 @@
 import { ConfigError, CrawlError, UnsupportedSchemeError } from '../../errors.js';
 import { Response } from '../../http/response.js';
 import { canonicalizeAnyUrl } from '../../url/canonical-url.js';
-import type { Fetcher, Request } from '../request.js';
+import { type Fetcher, fetchers, type Request } from '../request.js';
 
 /** What the crawl hands a download handler with each request. */
 export interface FetchContext {
@@ -128,6 +128,12 @@ export class DownloadHandlerRegistry {
     const handler = this.resolve(request);
     const fetcher = request.fetch ?? this.#defaultFetcher;
     if (fetcher === 'http' || !RENDERED_SCHEMES.has(schemeOf(request.url))) return handler;
+    // Spiders written in JavaScript are not type-checked: a later rung's name must not silently mean the browser.
+    if (!fetchers.includes(fetcher)) {
+      throw new ConfigError(
+        `unknown fetch '${String(fetcher)}' (${fetchers.join(', ')}): ${request.url}`,
+      );
+    }
     if (!this.#makeBrowser) {
       throw new ConfigError(
         `request asks for fetch '${fetcher}' but this crawl has no browser: ${request.url}`,
