@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'AR_BAD_OUTPUT'
   | 'AR_STORAGE'
   | 'AR_BAD_SITEMAP'
-  | 'AR_EGRESS_DENIED';
+  | 'AR_EGRESS_DENIED'
+  | 'AR_BROWSER';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -190,5 +191,16 @@ export class EgressDeniedError extends CrawlError {
         ? `Egress denied: ${address} is a private or internal address`
         : `Egress denied: ${host} resolved to ${address}, a private or internal address`,
     );
+  }
+}
+
+/**
+ * The browser failed the request: Chromium is missing, crashed or closed mid-navigation. Retryable when the browser
+ * went away (the pool relaunches it, so another attempt can succeed); not when it cannot be launched at all.
+ */
+export class BrowserError extends CrawlError {
+  override name = 'BrowserError';
+  constructor(message: string) {
+    super('AR_BROWSER', message);
   }
 }

@@ -174,12 +174,30 @@ async function runCrawl({
       maxBytes: options.maxBytes,
     };
     const http = httpHandler(transport, transportOptions);
-    const handlers = new DownloadHandlerRegistry({
-      'http:': http,
-      'https:': http,
-      'data:': dataHandler(options),
-      ...downloadHandlers,
-    });
+    const handlers = new DownloadHandlerRegistry(
+      {
+        'http:': http,
+        'https:': http,
+        'data:': dataHandler(options),
+        ...downloadHandlers,
+      },
+      {
+        defaultFetcher: spider.fetch ?? options.render,
+        // A dynamic import: a crawl that never asks for the browser never loads playwright-core.
+        browser: async () => {
+          const { browserHandler } = await import('../browser/handler.js');
+          return browserHandler({
+            executablePath: options.browserPath,
+            concurrency: options.browserConcurrency,
+            recycleAfter: options.browserRecycleAfter,
+            blockResources: options.blockResources,
+            allowPrivate: options.allowPrivate,
+            timeoutMs: options.timeoutMs,
+            ...(spider.waitFor !== undefined && { waitFor: spider.waitFor }),
+          });
+        },
+      },
+    );
     opened.push(() => handlers.close());
     const send = handlers.fetch;
     const scheduler = new Scheduler(store.frontier, options);

@@ -113,7 +113,9 @@ async function robotsTxtCache(store: CacheStore): Promise<Middleware<Request>> {
 
 function robotsFetcher(send: Next<Request>, ua: string) {
   return async (url: string) => {
-    const response = await send(createRequest(url, { headers: { 'user-agent': ua } }));
+    const response = await send(
+      createRequest(url, { headers: { 'user-agent': ua }, fetch: 'http' }),
+    );
     return { status: response.status, headers: response.headers, body: response.text };
   };
 }

@@ -161,8 +161,9 @@ export class Engine {
   /** 3–6. Download, pass the page to its handler, route what the handler yields. */
   async #handle(request: Request): Promise<void> {
     const { download, events, scheduler, retry } = this.#parts;
+    let response: Response | undefined;
     try {
-      const response = await download(request);
+      response = await download(request);
       events.emit('response:received', { request, response });
       const again = retry.forResponse(request, response);
       if (again) {
@@ -181,6 +182,8 @@ export class Engine {
     } catch (error) {
       await this.#onError(request, error).catch((fatal) => this.fail(fatal));
     } finally {
+      // A browser page stays open for the handler (page.browser) until its outcome is complete.
+      await response?.release();
       this.#inFlight--;
       scheduler.release(request);
       events.emit('request:settled', { request });

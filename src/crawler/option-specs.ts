@@ -7,6 +7,7 @@ import type { CachePolicyName } from '../cache/policy.js';
 import type { CacheStore } from '../cache/store.js';
 import type { Sink } from '../storage/sink.js';
 import type { Frontier } from './frontier.js';
+import type { Fetcher } from './request.js';
 import { type TrapBudgets, trapDefaults } from './trap-budgets.js';
 
 /** The sections of `--help` and of the README table, in this order. */
@@ -15,6 +16,7 @@ export const optionGroups = {
   limits: 'Limits',
   politeness: 'Politeness',
   http: 'HTTP',
+  browser: 'Browser',
   shared: 'Shared crawls',
   logging: 'Logging',
 } as const;
@@ -352,6 +354,45 @@ export const optionSpecs = {
     group: 'http',
     help: 'let the crawl connect to private, loopback and link-local addresses (checked at connect time); API jobs run with false (SSRF guard)',
     flagHelp: 'refuse connections to private, loopback and link-local addresses (SSRF guard)',
+  }),
+
+  // Browser: not for API jobs yet (a shared server launching Chromium per job needs its own limits)
+  render: oneOf(['http', 'browser'] as const satisfies readonly Fetcher[], {
+    default: 'http',
+    flag: 'render',
+    arg: 'R',
+    group: 'browser',
+    help: 'the rung that fetches requests whose spider and request name none: browser renders pages in Chromium',
+  }),
+  browserPath: string({
+    default: '/usr/bin/chromium',
+    flag: 'browser-path',
+    arg: 'FILE',
+    group: 'browser',
+    help: 'the Chromium executable the browser rung launches (Debian package chromium)',
+  }),
+  browserConcurrency: int({
+    min: 1,
+    default: 4,
+    flag: 'browser-concurrency',
+    arg: 'N',
+    group: 'browser',
+    help: 'pages rendered in parallel, within the crawl concurrency',
+  }),
+  browserRecycleAfter: int({
+    min: 1,
+    default: 100,
+    flag: 'browser-recycle-after',
+    arg: 'N',
+    group: 'browser',
+    help: 'pages one browser context serves before a fresh one replaces it (a reused context leaks)',
+  }),
+  blockResources: boolean({
+    default: true,
+    flag: 'no-block-resources',
+    group: 'browser',
+    help: 'the browser skips images, fonts and media',
+    flagHelp: 'let the browser load images, fonts and media (by default they are skipped)',
   }),
 
   // Shared crawls

@@ -1,8 +1,10 @@
 /** The page a handler receives: the response plus lazy HTML helpers and `follow()` to make child requests. */
+
+import type { Page as BrowserPage } from 'playwright-core';
 import type { HtmlDocument, HtmlElement, Selection } from '../html/index.js';
 import { extractLinks, parseHtml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
-import { createRequest, type JsonObject, type Request } from './request.js';
+import { createRequest, type Fetcher, type JsonObject, type Request } from './request.js';
 
 export interface FollowInit {
   data?: JsonObject;
@@ -10,6 +12,10 @@ export interface FollowInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** The rung that fetches it: 'browser' renders it in Chromium. @default the spider's */
+  fetch?: Fetcher;
+  /** Browser rung: a CSS selector to wait for after load. @default the spider's */
+  waitFor?: string;
 }
 
 export class Page<K extends string = string> {
@@ -21,6 +27,14 @@ export class Page<K extends string = string> {
   constructor(request: Request, response: Response) {
     this.request = request;
     this.response = response;
+  }
+
+  /**
+   * The live Chromium page when the request was fetched by the browser rung (click, scroll, evaluate), usable
+   * until the handler ends; undefined on the other rungs. The selectors above read the HTML rendered at load.
+   */
+  get browser(): BrowserPage | undefined {
+    return this.response.live as BrowserPage | undefined;
   }
 
   /** Final URL, after redirects. */

@@ -22,6 +22,13 @@ export const requestTag = '@arachne';
  * copy such as `{ ...page.follow(href), priority: 5 }` is still a request. The tag is not part of the
  * fingerprint (method, canonical URL and body only), so it does not change deduplication.
  */
+/**
+ * The rung that fetches a request: plain HTTP, or a page rendered by Chromium. A string union, so the later rungs
+ * ('script', 'adaptive') slot in without a change of shape; never part of the fingerprint (same URL, same page).
+ */
+export type Fetcher = 'http' | 'browser';
+export const fetchers: readonly Fetcher[] = ['http', 'browser'];
+
 export interface Request extends HttpRequest {
   readonly [requestTag]: 'request';
   /** Name of the spider handler that receives the response. */
@@ -34,6 +41,10 @@ export interface Request extends HttpRequest {
   priority: number;
   /** Failed attempts so far (retries). */
   attempt: number;
+  /** The rung that fetches it; absent: the spider's `fetch`, else the crawl's `render` option. */
+  fetch?: Fetcher;
+  /** Browser rung: a CSS selector to wait for after load (bounded by timeoutMs). @default the spider's */
+  waitFor?: string;
 }
 
 export interface RequestInit {
@@ -44,17 +55,24 @@ export interface RequestInit {
   data?: JsonObject;
   priority?: number;
   depth?: number;
+  fetch?: Fetcher;
+  waitFor?: string;
 }
 
-const requestInitKeys: ReadonlySet<string> = new Set<keyof RequestInit>([
-  'method',
-  'headers',
-  'body',
-  'handler',
-  'data',
-  'priority',
-  'depth',
-]);
+// Every key of RequestInit, checked by the compiler: a key added to the type and not here fails to build.
+const requestInitKeys: ReadonlySet<string> = new Set(
+  Object.keys({
+    method: true,
+    headers: true,
+    body: true,
+    handler: true,
+    data: true,
+    priority: true,
+    depth: true,
+    fetch: true,
+    waitFor: true,
+  } satisfies Record<keyof RequestInit, true>),
+);
 
 export function createRequest(url: string, init: RequestInit = {}): Request {
   rejectUnknownKeys(init, requestInitKeys, `the request for ${url}`);
@@ -70,6 +88,8 @@ export function createRequest(url: string, init: RequestInit = {}): Request {
     attempt: 0,
   };
   if (init.body !== undefined) request.body = init.body;
+  if (init.fetch !== undefined) request.fetch = init.fetch;
+  if (init.waitFor !== undefined) request.waitFor = init.waitFor;
   return request;
 }
 

@@ -20,7 +20,7 @@ export async function seedFromSitemaps(
     start: sitemaps,
     fetch: async (url) => {
       try {
-        const response = await download(createRequest(url));
+        const response = await download(createRequest(url, { fetch: 'http' })); // XML: no page to render
         return response.ok ? response.body : undefined;
       } catch {
         return undefined; // a missing, offsite or broken sitemap only means fewer seeds

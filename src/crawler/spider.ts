@@ -4,7 +4,7 @@ import type { Item } from '../storage/sink.js';
 import type { CrawlOptions } from './options.js';
 import type { Page } from './page.js';
 import type { Pipeline } from './pipeline.js';
-import type { Request } from './request.js';
+import type { Fetcher, Request } from './request.js';
 import { rejectUnknownKeys } from './unknown-keys.js';
 
 /**
@@ -48,6 +48,10 @@ export interface SpiderConfig {
    * Other statuses count as failed requests. @default []
    */
   handleStatuses?: readonly number[] | 'all';
+  /** The rung that fetches this spider's requests unless a request says otherwise. @default the crawl's `render` */
+  fetch?: Fetcher;
+  /** Browser rung: a CSS selector to wait for after load on every page, bounded by timeoutMs. */
+  waitFor?: string;
 }
 
 /**
@@ -106,6 +110,8 @@ export function defineSpider<H extends HandlerResults<H>>(
   if (spec.pipelines) config.pipelines = spec.pipelines;
   if (spec.middlewares) config.middlewares = spec.middlewares;
   if (spec.handleStatuses) config.handleStatuses = spec.handleStatuses;
+  if (spec.fetch) config.fetch = spec.fetch;
+  if (spec.waitFor) config.waitFor = spec.waitFor;
   return config;
 }
 
@@ -117,6 +123,8 @@ const reservedKeys = new Set<string>([
   'pipelines',
   'middlewares',
   'handleStatuses',
+  'fetch',
+  'waitFor',
 ] satisfies Reserved[]);
 
 /** True when `value` looks like a spider made by defineSpider (used to validate loaded spider files). */

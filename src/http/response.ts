@@ -25,6 +25,13 @@ export interface ResponseInit {
   timings: Timings;
   /** URLs visited before `url`, oldest first. */
   redirects?: string[];
+  /**
+   * The live page a fetcher kept open for the handler (the browser rung's Playwright Page); opaque here, so the
+   * HTTP layer never depends on a browser. Typed by `Page.browser`.
+   */
+  live?: object;
+  /** Lets go of `live`: the engine calls it once the handler's outcome is complete (retried or not). */
+  release?: () => Promise<void>;
 }
 
 export class Response {
@@ -35,6 +42,9 @@ export class Response {
   readonly request: HttpRequest;
   readonly timings: Timings;
   readonly redirects: string[];
+  readonly live: object | undefined;
+  readonly #release: (() => Promise<void>) | undefined;
+  #released = false;
   #text: string | undefined;
 
   constructor(init: ResponseInit) {
@@ -45,6 +55,15 @@ export class Response {
     this.request = init.request;
     this.timings = init.timings;
     this.redirects = init.redirects ?? [];
+    this.live = init.live;
+    this.#release = init.release;
+  }
+
+  /** Hands `live` back to its fetcher; a no-op for plain responses and after the first call. Never rejects. */
+  async release(): Promise<void> {
+    if (this.#released || !this.#release) return;
+    this.#released = true;
+    await this.#release().catch(() => {});
   }
 
   get ok(): boolean {
@@ -75,6 +94,9 @@ export class Response {
       request: this.request,
       timings: this.timings,
       redirects: this.redirects,
+      ...(this.live && { live: this.live }),
+      // The copy takes over the release: whoever ends up with the response lets go of the live page.
+      ...(this.#release && { release: () => this.release() }),
       ...changes,
     });
   }

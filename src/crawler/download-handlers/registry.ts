@@ -5,7 +5,7 @@
 import { ConfigError, CrawlError, UnsupportedSchemeError } from '../../errors.js';
 import { Response } from '../../http/response.js';
 import { canonicalizeAnyUrl } from '../../url/canonical-url.js';
-import type { Request } from '../request.js';
+import { type Fetcher, fetchers, type Request } from '../request.js';
 
 /** What the crawl hands a download handler with each request. */
 export interface FetchContext {
@@ -49,14 +49,30 @@ export type DownloadHandlerMap = Readonly<Partial<Record<`${string}:`, DownloadH
 // RFC 3986 §3.1, with the colon, in the lower case the WHATWG parser gives `URL.protocol`.
 const SCHEME = /^[a-z][a-z0-9+.-]*:$/;
 
-/** The handlers of one crawl, by scheme. */
+/** The rungs above plain HTTP, each made on first use: a crawl that never asks for one never loads its code. */
+export interface FetcherOptions {
+  /** The rung of a request that names none (the spider's `fetch`, else the crawl's `render`). @default 'http' */
+  defaultFetcher?: Fetcher;
+  /** Makes the browser handler; called once, when the first request asks for the browser. */
+  browser?: () => Promise<DownloadHandler>;
+}
+
+// Only the web's schemes have a rendered page: data:, ftp: and the like stay with their scheme's handler.
+const RENDERED_SCHEMES = new Set(['http:', 'https:']);
+
+/** The handlers of one crawl, by scheme, and the rungs (fetchers) that replace the http(s) one on request. */
 export class DownloadHandlerRegistry {
   readonly #byScheme = new Map<string, DownloadHandler>();
   readonly #closing = new AbortController();
   readonly #context: FetchContext = { signal: this.#closing.signal };
+  readonly #defaultFetcher: Fetcher;
+  readonly #makeBrowser: (() => Promise<DownloadHandler>) | undefined;
+  #browser: Promise<DownloadHandler> | undefined;
 
   /** Later entries win, so a user's handler replaces a built-in one. @throws ConfigError for a malformed entry. */
-  constructor(handlers: DownloadHandlerMap) {
+  constructor(handlers: DownloadHandlerMap, fetchers: FetcherOptions = {}) {
+    this.#defaultFetcher = fetchers.defaultFetcher ?? 'http';
+    this.#makeBrowser = fetchers.browser;
     for (const [key, handler] of Object.entries(handlers)) {
       if (handler === undefined) continue;
       const scheme = key.toLowerCase();
@@ -103,9 +119,37 @@ export class DownloadHandlerRegistry {
     return late;
   }
 
+  /**
+   * The handler for `request` by (scheme, fetcher): an http(s) request whose rung is 'browser' goes to the browser
+   * handler, loaded on first use; everything else to its scheme's handler (`resolve`).
+   * @throws ConfigError when the browser is asked for but the crawl has no browser rung
+   */
+  async resolveFetcher(request: Request): Promise<DownloadHandler> {
+    const handler = this.resolve(request);
+    const fetcher = request.fetch ?? this.#defaultFetcher;
+    if (fetcher === 'http' || !RENDERED_SCHEMES.has(schemeOf(request.url))) return handler;
+    // Spiders written in JavaScript are not type-checked: a later rung's name must not silently mean the browser.
+    if (!fetchers.includes(fetcher)) {
+      throw new ConfigError(
+        `unknown fetch '${String(fetcher)}' (${fetchers.join(', ')}): ${request.url}`,
+      );
+    }
+    if (!this.#makeBrowser) {
+      throw new ConfigError(
+        `request asks for fetch '${fetcher}' but this crawl has no browser: ${request.url}`,
+      );
+    }
+    // Kept as a promise, so parallel first requests share one handler; a failed load is not cached.
+    this.#browser ??= this.#makeBrowser().catch((error: unknown) => {
+      this.#browser = undefined;
+      throw error;
+    });
+    return this.#browser;
+  }
+
   /** The innermost `next` of the download chain. An arrow, so it can be passed around unbound. */
   readonly fetch = async (request: Request): Promise<Response> => {
-    const handler = this.resolve(request);
+    const handler = await this.resolveFetcher(request);
     const response = await handler.fetch(request, this.#context);
     // A user handler written in JavaScript could return anything; the engine relies on a real Response.
     if (!(response instanceof Response)) {
@@ -121,7 +165,10 @@ export class DownloadHandlerRegistry {
   async close(): Promise<void> {
     this.#closing.abort();
     let failure: unknown;
-    for (const handler of new Set(this.#byScheme.values())) {
+    const handlers = new Set(this.#byScheme.values());
+    const browser = await this.#browser?.catch(() => undefined); // never launched: nothing to close
+    if (browser) handlers.add(browser);
+    for (const handler of handlers) {
       try {
         await handler.close?.();
       } catch (error) {

@@ -1,0 +1,26 @@
+// Pages for the browser tests: content that only exists once the page's scripts have run.
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { requireService } from '../helpers/services.js';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+/** Whether the browser tests run (skip without Chromium, fail with ARACHNE_REQUIRE_SERVICES=1). */
+export const chromiumUp = () =>
+  requireService(`Chromium at ${chromiumPath}`, () => access(chromiumPath, constants.X_OK));
+
+/** A list the page builds from /quotes.json: empty in the HTML the server sends. */
+export const renderedList = `<!doctype html><html><body><ul id="quotes"></ul>
+<script>
+fetch('/quotes.json').then((r) => r.json()).then((quotes) => {
+  for (const q of quotes) {
+    const li = document.createElement('li');
+    li.className = 'quote';
+    li.textContent = q;
+    document.getElementById('quotes').append(li);
+  }
+  document.body.dataset.ready = 'yes';
+});
+</script></body></html>`;
+
+export const quotesJson = JSON.stringify(['one', 'two', 'three']);
