@@ -83,10 +83,6 @@ describe('the frontier registry', () => {
 });
 
 function shop(origin: string) {
-  const pages: Record<string, string> = { '/': '' };
-  const links = Array.from({ length: 12 }, (_, i) => `<a href="/p/${i}">p${i}</a>`).join('');
-  pages['/'] = `<html><body>${links}</body></html>`;
-  for (let i = 0; i < 12; i++) pages[`/p/${i}`] = `<html><body><h1>product ${i}</h1></body></html>`;
   return defineSpider({
     name: 'frontier-shop',
     start: `${origin}/`,
@@ -141,10 +137,9 @@ describe('crawls on a user frontier', () => {
       expect(pages.sort()).toEqual(
         ['/', ...Array.from({ length: 12 }, (_, i) => `/p/${i}`)].sort(),
       );
-      const items = [output, output2].flatMap((file) =>
-        [file].map(async (f) => (await readFile(f, 'utf8')).trim().split('\n').filter(Boolean)),
-      );
-      const lines = (await Promise.all(items)).flat();
+      const read = async (file: string) =>
+        (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+      const lines = [...(await read(output)), ...(await read(output2))];
       expect(lines).toHaveLength(12);
     } finally {
       await site.close();
