@@ -12,8 +12,10 @@ import { Engine } from './engine.js';
 import { type CloseReason, CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
 import { type FrontierRegistry, frontierBackends } from './frontier-registry.js';
 import { ItemProcessor } from './item-processor.js';
+import { Ladder, type LadderStore } from './ladder/ladder.js';
 import { attachLogger, createLog } from './logger.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import type { Fetcher, FetchMode, Request } from './request.js';
 import { defaultFilters } from './request-filters.js';
 import { CrawlRetryPolicy } from './retry.js';
 import { type HostStats, Scheduler } from './scheduler.js';
@@ -182,7 +184,6 @@ async function runCrawl({
         ...downloadHandlers,
       },
       {
-        defaultFetcher: spider.fetch ?? options.render,
         // A dynamic import: a crawl that never asks for the browser never loads playwright-core.
         browser: async () => {
           const { browserHandler } = await import('../browser/handler.js');
@@ -237,6 +238,8 @@ async function runCrawl({
         maxLinksPerPage: options.traps.maxLinksPerPage,
       },
       handleStatuses: spider.handleStatuses ?? [],
+      route: routeByFetch(spider, options),
+      ladder: await openLadder(spider, options, handlers.rungs, store.frontier.ladder, events),
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     events.emit('crawl:opened', { spider: spider.name });
@@ -265,6 +268,43 @@ async function runCrawl({
     if (failure) throw failure;
     return final;
   }
+}
+
+/**
+ * Fills in each request's rung from its handler's options, the spider and the crawl's `render` (`auto` is
+ * `adaptive`), and the handler's `waitFor`; a request's own settings win. Requests already complete are passed as is.
+ */
+function routeByFetch(spider: Spider, options: ResolvedOptions): (request: Request) => Request {
+  const crawlDefault: FetchMode = options.render === 'auto' ? 'adaptive' : options.render;
+  return (request) => {
+    const byHandler = spider.handlerOptions?.[request.handler];
+    const fetch = request.fetch ?? byHandler?.fetch ?? spider.fetch ?? crawlDefault;
+    const waitFor = request.waitFor ?? byHandler?.waitFor;
+    if (fetch === request.fetch && waitFor === request.waitFor) return request;
+    return { ...request, fetch, ...(waitFor !== undefined && { waitFor }) };
+  };
+}
+
+/** The adaptive ladder over the crawl's rungs, resumed from the frontier's store when it has one. */
+async function openLadder(
+  spider: Spider,
+  options: ResolvedOptions,
+  rungs: readonly Fetcher[],
+  store: LadderStore | undefined,
+  events: CrawlEmitter,
+): Promise<Ladder> {
+  const ladder = new Ladder({
+    rungs,
+    adaptive: {
+      samples: options.adaptiveSamples,
+      recheck: options.adaptiveRecheck,
+      ...spider.adaptive,
+    },
+    store,
+    onUpdate: (key, entry, from) => events.emit('ladder:updated', { key, entry, from }),
+  });
+  await ladder.load();
+  return ladder;
 }
 
 /** After an abort, waits at most `graceMs` for in-flight requests, then gives up on them. */

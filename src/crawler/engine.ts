@@ -12,9 +12,11 @@ import { canonicalizeUrl, hostOf } from '../url/canonical-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
 import type { Outcome } from './frontier.js';
 import type { ItemProcessor } from './item-processor.js';
+import { sameOutputs } from './ladder/compare.js';
+import type { Ladder } from './ladder/ladder.js';
 import { classifyOutput } from './output.js';
 import { Page } from './page.js';
-import type { Request } from './request.js';
+import type { Fetcher, Request } from './request.js';
 import { isRejection, type RequestFilter } from './request-filters.js';
 import type { CrawlRetryPolicy, RetryDecision } from './retry.js';
 import type { Scheduler } from './scheduler.js';
@@ -39,6 +41,34 @@ export interface EngineParts {
   };
   /** Statuses passed to handlers besides 2xx; 'all' passes every final response. */
   handleStatuses: readonly number[] | 'all';
+  /**
+   * The request as its rung sees it: `fetch` (and the browser's `waitFor`) filled in from its handler's options, the
+   * spider and the crawl's `render`. The frontier keeps the request as the spider made it.
+   */
+  route?: (request: Request) => Request;
+  /** Chooses the rung of `fetch: 'adaptive'` requests; without it they fail with AR_CONFIG. */
+  ladder?: Ladder | undefined;
+}
+
+/** Takes over a failure of one rung (true: the page was handled on a higher rung). */
+type Escalate = (error: unknown) => Promise<boolean>;
+
+interface Collected {
+  children: Request[];
+  items: Item[];
+  /** What the handler threw, if it did; `children` and `items` hold what it yielded before. */
+  error?: unknown;
+}
+
+/**
+ * Failures that say the rung was too cheap for the page: the handler threw (an element the rung did not build), or
+ * the rung itself failed the page (its scripts did not finish). Network errors and deliberate stops are the page's.
+ */
+function isRungFailure(error: unknown): boolean {
+  if (error instanceof StopCrawl) return false;
+  if (!isCrawlError(error)) return true;
+  if (error.code.startsWith('AR_SCRIPT')) return true;
+  return error.code === 'AR_HANDLER' || error.code === 'AR_BAD_OUTPUT';
 }
 
 export class Engine {
@@ -160,30 +190,18 @@ export class Engine {
 
   /** 3–6. Download, pass the page to its handler, route what the handler yields. */
   async #handle(request: Request): Promise<void> {
-    const { download, events, scheduler, retry } = this.#parts;
-    let response: Response | undefined;
+    const { events, scheduler } = this.#parts;
+    // Every response this attempt downloaded: a browser page stays open for the handler (page.browser) until its
+    // outcome is complete, and a comparison downloads one per rung.
+    const responses: Response[] = [];
     try {
-      response = await download(request);
-      events.emit('response:received', { request, response });
-      const again = retry.forResponse(request, response);
-      if (again) {
-        await this.#retry(
-          request,
-          new HttpError(response.url, response.status, request.method),
-          again,
-        );
-      } else if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) {
-        await this.#complete(request, noOutcome);
-      } else if (!this.#handles(response.status)) {
-        await this.#onError(request, new HttpError(response.url, response.status, request.method));
-      } else {
-        await this.#runHandler(request, new Page(request, response));
-      }
+      const routed = this.#parts.route?.(request) ?? request;
+      if (routed.fetch === 'adaptive') await this.#adaptive(request, routed, responses);
+      else await this.#fetchAndHandle(request, routed, responses);
     } catch (error) {
       await this.#onError(request, error).catch((fatal) => this.fail(fatal));
     } finally {
-      // A browser page stays open for the handler (page.browser) until its outcome is complete.
-      await response?.release();
+      for (const response of responses) await response.release();
       this.#inFlight--;
       scheduler.release(request);
       events.emit('request:settled', { request });
@@ -192,10 +210,146 @@ export class Engine {
   }
 
   /**
-   * Runs the handler to its end, then hands the whole outcome (children and items) to the frontier at once, so a
-   * persistent frontier records the request as done together with what it produced.
+   * 3–6 on one rung (`routed.fetch`). `escalate` may take over a failure of that rung: the ladder then retries the
+   * page on the next rung up instead of counting a failure.
    */
-  async #runHandler(request: Request, page: Page): Promise<void> {
+  async #fetchAndHandle(
+    request: Request,
+    routed: Request,
+    responses: Response[],
+    escalate?: Escalate,
+  ): Promise<void> {
+    let response: Response;
+    try {
+      response = await this.#download(routed, responses, true);
+    } catch (error) {
+      if (escalate && (await escalate(error))) return;
+      throw error;
+    }
+    await this.#afterDownload(request, routed, response, async (page) => {
+      const out = await this.#collect(request, page);
+      if (out.error !== undefined) {
+        if (escalate && (await escalate(out.error))) return;
+        // Kept only if the request is not retried: a retry discards them, and the filters and pipelines count
+        // what they see (events, pages per host, items scraped).
+        await this.#onError(request, out.error, () => this.#keep(request, out.children, out.items));
+        return;
+      }
+      await this.#complete(request, await this.#keep(request, out.children, out.items));
+    });
+  }
+
+  async #download(routed: Request, responses: Response[], used: boolean): Promise<Response> {
+    const response = await this.#parts.download(routed);
+    responses.push(response);
+    const rung = routed.fetch;
+    if (rung !== undefined && rung !== 'adaptive') {
+      this.#parts.events.emit('page:fetched', { request: routed, rung, used });
+    }
+    return response;
+  }
+
+  /** Retry on status, a redirect onto a page seen already, an unhandled status: else `handle` gets the page. */
+  async #afterDownload(
+    request: Request,
+    routed: Request,
+    response: Response,
+    handle: (page: Page) => Promise<void>,
+  ): Promise<void> {
+    const { events, retry } = this.#parts;
+    events.emit('response:received', { request: routed, response });
+    const again = retry.forResponse(routed, response);
+    if (again) {
+      await this.#retry(
+        request,
+        new HttpError(response.url, response.status, request.method),
+        again,
+      );
+    } else if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) {
+      await this.#complete(request, noOutcome);
+    } else if (!this.#handles(response.status)) {
+      await this.#onError(request, new HttpError(response.url, response.status, request.method));
+    } else {
+      // The page carries the request as the spider made it: the rung chosen for this attempt is not inherited.
+      await handle(new Page(request, response));
+    }
+  }
+
+  /** `fetch: 'adaptive'`: the ladder says which rung fetches this page, or which rungs to compare. */
+  async #adaptive(request: Request, routed: Request, responses: Response[]): Promise<void> {
+    const ladder = this.#parts.ladder;
+    if (!ladder) throw new ConfigError(`fetch 'adaptive' needs a ladder: ${request.url}`);
+    const key = ladder.keyOf(request.url, request.handler);
+    const plan = await ladder.plan(key);
+    if (plan.kind === 'compare') {
+      await this.#compare(request, routed, key, plan.rungs, responses);
+      return;
+    }
+    const escalate =
+      (rung: Fetcher): Escalate =>
+      async (error) => {
+        if (!isRungFailure(error)) return false;
+        const next = await ladder.failed(key, rung);
+        if (next === undefined) return false;
+        await this.#fetchAndHandle(request, { ...routed, fetch: next }, responses, escalate(next));
+        return true;
+      };
+    await this.#fetchAndHandle(
+      request,
+      { ...routed, fetch: plan.rung },
+      responses,
+      escalate(plan.rung),
+    );
+  }
+
+  /**
+   * Fetches the page on every rung of `rungs` at once and runs the handler on each; the last rung's (the
+   * reference's) outcome is the one kept. The others only tell the ladder whether they matched it.
+   */
+  async #compare(
+    request: Request,
+    routed: Request,
+    key: string,
+    rungs: readonly Fetcher[],
+    responses: Response[],
+  ): Promise<void> {
+    const last = rungs.length - 1;
+    const downloads = await Promise.allSettled(
+      rungs.map((rung, index) =>
+        this.#download({ ...routed, fetch: rung }, responses, index === last),
+      ),
+    );
+    const reference = downloads[last];
+    const referenceRung = rungs[last];
+    if (!reference || !referenceRung) throw new ConfigError('a comparison needs a reference rung');
+    if (reference.status === 'rejected') throw reference.reason;
+    const routedReference = { ...routed, fetch: referenceRung };
+    await this.#afterDownload(request, routedReference, reference.value, async (page) => {
+      const expected = await this.#collect(request, page);
+      if (expected.error !== undefined) {
+        await this.#onError(request, expected.error, () =>
+          this.#keep(request, expected.children, expected.items),
+        );
+        return;
+      }
+      const matched = new Map<Fetcher, boolean>();
+      for (const [index, rung] of rungs.entries()) {
+        const download = downloads[index];
+        if (index === last || !download) continue;
+        if (download.status === 'rejected' || download.value.status !== reference.value.status) {
+          matched.set(rung, false);
+          continue;
+        }
+        const got = await this.#collect(request, new Page(request, download.value));
+        matched.set(rung, got.error === undefined && sameOutputs(got, expected));
+      }
+      await this.#parts.ladder?.compared(key, matched);
+      await this.#complete(request, await this.#keep(request, expected.children, expected.items));
+    });
+  }
+
+  /** Runs the handler to its end and sorts what it yielded; an error ends the run and is returned with the rest. */
+  async #collect(request: Request, page: Page): Promise<Collected> {
     const handler = this.#parts.spider.handlers[request.handler];
     if (!handler) throw new ConfigError(`unknown handler "${request.handler}"`);
     const children: Request[] = [];
@@ -207,12 +361,9 @@ export class Engine {
         else items.push(sorted.item);
       }
     } catch (error) {
-      // Kept only if the request is not retried: a retry discards them, and the filters and pipelines count
-      // what they see (events, pages per host, items scraped).
-      await this.#onError(request, error, () => this.#keep(request, children, items));
-      return;
+      return { children, items, error };
     }
-    await this.#complete(request, await this.#keep(request, children, items));
+    return { children, items };
   }
 
   /**

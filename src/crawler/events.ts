@@ -2,7 +2,8 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from '../http/response.js';
 import type { Item } from '../storage/sink.js';
-import type { Request } from './request.js';
+import type { LadderEntry } from './ladder/ladder.js';
+import type { Fetcher, Request } from './request.js';
 import type { Stats } from './stats.js';
 
 export interface CrawlEvents {
@@ -16,6 +17,13 @@ export interface CrawlEvents {
   /** A started request is over for this attempt, whatever the outcome (its slot is free again). */
   'request:settled': { request: Request };
   'response:received': { request: Request; response: Response };
+  /**
+   * A rung downloaded a page (`request.fetch` is the rung). `used: false` for a comparison's cheaper rungs, whose
+   * output only told the adaptive ladder whether they match.
+   */
+  'page:fetched': { request: Request; rung: Fetcher; used: boolean };
+  /** The adaptive ladder compared rungs or moved a page type (host + handler [+ pattern]) to another rung. */
+  'ladder:updated': { key: string; entry: LadderEntry; from: Fetcher | undefined };
   'item:scraped': { item: Item; request: Request };
   'item:dropped': { item: Item; reason: string };
   /** A retryable failure that will be retried after `delayMs`. */

@@ -9,6 +9,7 @@ import { DelayedRequests } from './delayed-requests.js';
 import { FingerprintSet } from './fingerprint-set.js';
 import { HostQueues } from './host-queues.js';
 import type { ItemSource } from './item-export.js';
+import type { LadderStore } from './ladder/ladder.js';
 import type { Request } from './request.js';
 
 export type Awaitable<T> = T | Promise<T>;
@@ -63,6 +64,11 @@ export interface Frontier {
   readonly items?: ItemSource;
   /** Present when other processes work the same frontier: politeness must then hold across all of them. */
   readonly shared?: SharedFrontier;
+  /**
+   * Present when the frontier keeps what the adaptive ladder learned (the state file, Redis), so a resumed crawl
+   * and every worker of a shared one use the same rung per page type. Without it the ladder learns in memory.
+   */
+  readonly ladder?: LadderStore;
 }
 
 /** What a frontier shared by many workers adds: cross-worker politeness and a common end. */

@@ -7,7 +7,6 @@ import type { CachePolicyName } from '../cache/policy.js';
 import type { CacheStore } from '../cache/store.js';
 import type { Sink } from '../storage/sink.js';
 import type { Frontier } from './frontier.js';
-import type { Fetcher } from './request.js';
 import { type TrapBudgets, trapDefaults } from './trap-budgets.js';
 
 /** The sections of `--help` and of the README table, in this order. */
@@ -357,12 +356,29 @@ export const optionSpecs = {
   }),
 
   // Browser: not for API jobs yet (a shared server launching Chromium per job needs its own limits)
-  render: oneOf(['http', 'browser'] as const satisfies readonly Fetcher[], {
+  render: oneOf(['http', 'script', 'browser', 'adaptive', 'auto'] as const, {
     default: 'http',
     flag: 'render',
     arg: 'R',
     group: 'browser',
-    help: 'the rung that fetches requests whose spider and request name none: browser renders pages in Chromium',
+    help: "the rung that fetches requests whose spider, handler and request name none: script runs the page's scripts in an isolated DOM, browser renders in Chromium, adaptive (or auto) learns the cheapest rung per host and handler",
+  }),
+  adaptiveSamples: int({
+    min: 1,
+    default: 3,
+    flag: 'adaptive-samples',
+    arg: 'N',
+    group: 'browser',
+    help: "adaptive: pages per host and handler fetched on every rung and compared before a rung is chosen (a spider's adaptive.samples wins)",
+  }),
+  adaptiveRecheck: number({
+    above: 0,
+    below: 1,
+    default: 0.05,
+    flag: 'adaptive-recheck',
+    arg: 'SHARE',
+    group: 'browser',
+    help: "adaptive: share of later pages (between 0 and 1) compared with the browser again, to move a page type up or down (a spider's adaptive.recheck, which also takes 0 and 1, wins)",
   }),
   browserPath: string({
     default: '/usr/bin/chromium',

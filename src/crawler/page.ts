@@ -4,7 +4,7 @@ import type { Page as BrowserPage } from 'playwright-core';
 import type { HtmlDocument, HtmlElement, Selection } from '../html/index.js';
 import { extractLinks, parseHtml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
-import { createRequest, type Fetcher, type JsonObject, type Request } from './request.js';
+import { createRequest, type FetchMode, type JsonObject, type Request } from './request.js';
 
 export interface FollowInit {
   data?: JsonObject;
@@ -12,8 +12,10 @@ export interface FollowInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
-  /** The rung that fetches it: 'browser' renders it in Chromium. @default the spider's */
-  fetch?: Fetcher;
+  /** The rung that fetches it ('http', 'script', 'browser', 'adaptive'). @default the handler's, else the spider's */
+  fetch?: FetchMode;
+  /** Shorthand for `fetch: 'browser'`. */
+  browser?: boolean;
   /** Browser rung: a CSS selector to wait for after load. @default the spider's */
   waitFor?: string;
 }

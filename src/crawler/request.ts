@@ -1,4 +1,6 @@
 /** The crawler's Request: plain JSON data, so it can sit in memory, in SQLite or in Redis and survive a restart. */
+
+import { ConfigError } from '../errors.js';
 import type { HttpRequest } from '../http/request.js';
 import { rejectUnknownKeys } from './unknown-keys.js';
 
@@ -23,11 +25,36 @@ export const requestTag = '@arachne';
  * fingerprint (method, canonical URL and body only), so it does not change deduplication.
  */
 /**
- * The rung that fetches a request: plain HTTP, or a page rendered by Chromium. A string union, so the later rungs
- * ('script', 'adaptive') slot in without a change of shape; never part of the fingerprint (same URL, same page).
+ * The rung that fetches a request, cheapest first: plain HTTP, HTTP with the page's scripts run in an isolated DOM,
+ * or a page rendered by Chromium. Never part of the fingerprint (same URL, same page).
  */
-export type Fetcher = 'http' | 'browser';
-export const fetchers: readonly Fetcher[] = ['http', 'browser'];
+export type Fetcher = 'http' | 'script' | 'browser';
+export const fetchers: readonly Fetcher[] = ['http', 'script', 'browser'];
+
+/** A rung, or 'adaptive': the ladder learns per host and handler the cheapest rung that gives the browser's output. */
+export type FetchMode = Fetcher | 'adaptive';
+export const fetchModes: readonly FetchMode[] = [...fetchers, 'adaptive'];
+
+/** `browser: true` is shorthand for `fetch: 'browser'` (spider, handler options, request); both at once must agree. */
+export function fetchModeOf(
+  given: { fetch?: FetchMode | undefined; browser?: boolean | undefined },
+  where: string,
+): FetchMode | undefined {
+  const { fetch, browser } = given;
+  if (fetch !== undefined && !fetchModes.includes(fetch)) {
+    throw new ConfigError(
+      `unknown fetch '${String(fetch)}' in ${where} (${fetchModes.join(', ')})`,
+    );
+  }
+  if (browser === undefined) return fetch;
+  if (typeof browser !== 'boolean')
+    throw new ConfigError(`browser must be true or false in ${where}`);
+  const implied: FetchMode = browser ? 'browser' : 'http';
+  if (fetch !== undefined && fetch !== implied) {
+    throw new ConfigError(`browser: ${browser} contradicts fetch: '${fetch}' in ${where}`);
+  }
+  return implied;
+}
 
 export interface Request extends HttpRequest {
   readonly [requestTag]: 'request';
@@ -41,8 +68,8 @@ export interface Request extends HttpRequest {
   priority: number;
   /** Failed attempts so far (retries). */
   attempt: number;
-  /** The rung that fetches it; absent: the spider's `fetch`, else the crawl's `render` option. */
-  fetch?: Fetcher;
+  /** The rung that fetches it; absent: its handler's, else the spider's `fetch`, else the crawl's `render`. */
+  fetch?: FetchMode;
   /** Browser rung: a CSS selector to wait for after load (bounded by timeoutMs). @default the spider's */
   waitFor?: string;
 }
@@ -55,7 +82,9 @@ export interface RequestInit {
   data?: JsonObject;
   priority?: number;
   depth?: number;
-  fetch?: Fetcher;
+  fetch?: FetchMode;
+  /** Shorthand for `fetch: 'browser'`. */
+  browser?: boolean;
   waitFor?: string;
 }
 
@@ -70,6 +99,7 @@ const requestInitKeys: ReadonlySet<string> = new Set(
     priority: true,
     depth: true,
     fetch: true,
+    browser: true,
     waitFor: true,
   } satisfies Record<keyof RequestInit, true>),
 );
@@ -88,7 +118,8 @@ export function createRequest(url: string, init: RequestInit = {}): Request {
     attempt: 0,
   };
   if (init.body !== undefined) request.body = init.body;
-  if (init.fetch !== undefined) request.fetch = init.fetch;
+  const fetch = fetchModeOf(init, `the request for ${url}`);
+  if (fetch !== undefined) request.fetch = fetch;
   if (init.waitFor !== undefined) request.waitFor = init.waitFor;
   return request;
 }

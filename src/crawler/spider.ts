@@ -1,10 +1,12 @@
 /** defineSpider: a spider is plain data plus handlers that take a page and yield items and requests. */
+
+import { ConfigError } from '../errors.js';
 import type { Middleware } from '../http/compose.js';
 import type { Item } from '../storage/sink.js';
 import type { CrawlOptions } from './options.js';
 import type { Page } from './page.js';
 import type { Pipeline } from './pipeline.js';
-import type { Fetcher, Request } from './request.js';
+import { type FetchMode, fetchModeOf, type Request } from './request.js';
 import { rejectUnknownKeys } from './unknown-keys.js';
 
 /**
@@ -48,10 +50,40 @@ export interface SpiderConfig {
    * Other statuses count as failed requests. @default []
    */
   handleStatuses?: readonly number[] | 'all';
-  /** The rung that fetches this spider's requests unless a request says otherwise. @default the crawl's `render` */
-  fetch?: Fetcher;
+  /**
+   * The rung that fetches this spider's requests unless a handler or request says otherwise: 'http', 'script',
+   * 'browser', or 'adaptive' (the ladder learns the cheapest rung per host and handler). @default the crawl's `render`
+   */
+  fetch?: FetchMode;
+  /** Shorthand for `fetch: 'browser'`. */
+  browser?: boolean;
   /** Browser rung: a CSS selector to wait for after load on every page, bounded by timeoutMs. */
   waitFor?: string;
+  /** Per-handler settings, by handler name: `{ detail: { fetch: 'browser', waitFor: '.price' } }`. */
+  handlerOptions?: Readonly<Record<string, HandlerOptions>>;
+  /** How `fetch: 'adaptive'` learns and re-checks its choice of rung. */
+  adaptive?: AdaptiveOptions;
+}
+
+/** What one handler's requests default to (a request's own `fetch`/`waitFor` still wins). */
+export interface HandlerOptions {
+  fetch?: FetchMode;
+  /** Shorthand for `fetch: 'browser'`. */
+  browser?: boolean;
+  waitFor?: string;
+}
+
+/** The adaptive ladder's settings (see docs/ladder.md). */
+export interface AdaptiveOptions {
+  /** Pages per host and handler fetched on every rung and compared before a rung is chosen. @default 3 */
+  samples?: number;
+  /** Share of later pages compared again with the browser (0 = never, 1 = every page). @default 0.05 */
+  recheck?: number;
+  /**
+   * URL patterns learned apart from the rest of their handler's pages: a glob over the path (`/product/*`,
+   * `/blog/**`) or a RegExp over the whole URL. The first that matches joins the host and handler in the key.
+   */
+  patterns?: readonly (string | RegExp)[];
 }
 
 /**
@@ -110,9 +142,62 @@ export function defineSpider<H extends HandlerResults<H>>(
   if (spec.pipelines) config.pipelines = spec.pipelines;
   if (spec.middlewares) config.middlewares = spec.middlewares;
   if (spec.handleStatuses) config.handleStatuses = spec.handleStatuses;
-  if (spec.fetch) config.fetch = spec.fetch;
+  const where = `spider "${String(spec.name)}"`;
+  const fetch = fetchModeOf(spec, where);
+  if (fetch) config.fetch = fetch;
   if (spec.waitFor) config.waitFor = spec.waitFor;
+  if (spec.handlerOptions)
+    config.handlerOptions = checkHandlerOptions(spec.handlerOptions, handlers, where);
+  if (spec.adaptive) config.adaptive = checkAdaptiveOptions(spec.adaptive, where);
   return config;
+}
+
+const handlerOptionKeys = new Set<string>([
+  'fetch',
+  'browser',
+  'waitFor',
+] satisfies (keyof HandlerOptions)[]);
+const adaptiveKeys = new Set<string>([
+  'samples',
+  'recheck',
+  'patterns',
+] satisfies (keyof AdaptiveOptions)[]);
+
+function checkHandlerOptions(
+  given: Readonly<Record<string, HandlerOptions>>,
+  handlers: Record<string, unknown>,
+  where: string,
+): Record<string, HandlerOptions> {
+  rejectUnknownKeys(given, new Set(Object.keys(handlers)), `handlerOptions of ${where}`);
+  const checked: Record<string, HandlerOptions> = {};
+  for (const [name, options] of Object.entries(given)) {
+    const at = `handlerOptions.${name} of ${where}`;
+    rejectUnknownKeys(options, handlerOptionKeys, at);
+    const fetch = fetchModeOf(options, at);
+    checked[name] = {
+      ...(fetch !== undefined && { fetch }),
+      ...(options.waitFor !== undefined && { waitFor: options.waitFor }),
+    };
+  }
+  return checked;
+}
+
+function checkAdaptiveOptions(given: AdaptiveOptions, where: string): AdaptiveOptions {
+  const at = `adaptive of ${where}`;
+  rejectUnknownKeys(given, adaptiveKeys, at);
+  const { samples, recheck, patterns } = given;
+  if (samples !== undefined && !(Number.isInteger(samples) && samples >= 1)) {
+    throw new ConfigError(`${at}: samples must be a whole number of at least 1 (got ${samples})`);
+  }
+  if (recheck !== undefined && !(recheck >= 0 && recheck <= 1)) {
+    throw new ConfigError(`${at}: recheck must be a share between 0 and 1 (got ${recheck})`);
+  }
+  for (const pattern of patterns ?? []) {
+    if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
+      throw new ConfigError(`${at}: patterns are path globs or RegExps (got ${String(pattern)})`);
+    }
+  }
+  return given;
 }
 
 const reservedKeys = new Set<string>([
@@ -124,7 +209,10 @@ const reservedKeys = new Set<string>([
   'middlewares',
   'handleStatuses',
   'fetch',
+  'browser',
   'waitFor',
+  'handlerOptions',
+  'adaptive',
 ] satisfies Reserved[]);
 
 /** True when `value` looks like a spider made by defineSpider (used to validate loaded spider files). */

@@ -23,10 +23,22 @@ export interface Stats {
   cacheHits: number;
   cacheMisses: number;
   cacheRevalidations: number;
+  /** Pages whose output was used, by the rung that fetched them. */
+  pagesByRung: Record<string, number>;
+  /** Extra fetches of the adaptive ladder's comparisons (cheaper rungs whose output was only compared). */
+  comparisonFetches: number;
+  /** The adaptive ladder's choice per page type (`host handler [pattern]`): rung (absent while learning), counts. */
+  ladder: Record<string, LadderChoice>;
   queued: number;
   inFlight: number;
   pagesPerSecond: number;
   closeReason?: string;
+}
+
+export interface LadderChoice {
+  rung?: string;
+  compared: number;
+  mismatches: number;
 }
 
 /** Counts as the crawl goes; `snapshot()` gives the plain Stats object. */
@@ -52,6 +64,9 @@ export class StatsCollector {
   };
   readonly responsesByStatus: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};
+  readonly pagesByRung: Record<string, number> = {};
+  readonly ladder: Record<string, LadderChoice> = {};
+  comparisonFetches = 0;
   queued = 0;
   inFlight = 0;
   closeReason: string | undefined;
@@ -68,6 +83,14 @@ export class StatsCollector {
         this.inFlight++;
       })
       .on('request:settled', () => this.inFlight--)
+      .on('page:fetched', ({ rung, used }) => {
+        if (used) this.pagesByRung[rung] = (this.pagesByRung[rung] ?? 0) + 1;
+        else this.comparisonFetches++;
+      })
+      .on('ladder:updated', ({ key, entry }) => {
+        const { rung, compared, mismatches } = entry;
+        this.ladder[key] = { ...(rung !== undefined && { rung }), compared, mismatches };
+      })
       .on('response:received', ({ response }) =>
         this.response(response.status, response.body.length),
       )
@@ -119,6 +142,9 @@ export class StatsCollector {
       ...this.counts,
       responsesByStatus: { ...this.responsesByStatus },
       errorsByCode: { ...this.errorsByCode },
+      pagesByRung: { ...this.pagesByRung },
+      comparisonFetches: this.comparisonFetches,
+      ladder: structuredClone(this.ladder),
       queued: this.queued,
       inFlight: this.inFlight,
       pagesPerSecond:

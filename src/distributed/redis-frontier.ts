@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
 import type { Failure, Frontier, Outcome, SharedFrontier } from '../crawler/frontier.js';
 import type { ItemSource } from '../crawler/item-export.js';
+import type { LadderEntry, LadderStore } from '../crawler/ladder/ladder.js';
 import { type Request, reviveRequest } from '../crawler/request.js';
 import { ConfigError } from '../errors.js';
 import type { Item } from '../storage/sink.js';
@@ -64,6 +65,22 @@ export class RedisFrontier implements Frontier, ItemSource {
   };
   /** Items live in a Redis stream, committed with each request's completion. */
   readonly items: ItemSource = this;
+  /** What the adaptive ladder learned, in one hash every worker reads and writes. */
+  readonly ladder: LadderStore = {
+    get: async (key) => {
+      const json = await this.#redis((c) => c.hGet(`${this.prefix}ladder`, key));
+      return json ? (JSON.parse(json) as LadderEntry) : undefined;
+    },
+    set: async (key, entry) => {
+      await this.#redis((c) => c.hSet(`${this.prefix}ladder`, key, JSON.stringify(entry)));
+    },
+    all: async () => {
+      const rows = await this.#redis((c) => c.hGetAll(`${this.prefix}ladder`));
+      return Object.fromEntries(
+        Object.entries(rows).map(([key, json]) => [key, JSON.parse(json) as LadderEntry]),
+      );
+    },
+  };
   readonly #onClose: Array<() => Promise<void>> = [];
   readonly workerId = randomUUID();
   readonly crawlId: string;

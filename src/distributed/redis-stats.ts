@@ -1,4 +1,5 @@
 /** Crawl stats shared across workers: each worker adds its deltas to one Redis hash; `arachne status` reads it. */
+import type { LadderEntry } from '../crawler/ladder/ladder.js';
 import type { Stats } from '../crawler/stats.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -18,6 +19,7 @@ const counters = [
   'cacheHits',
   'cacheMisses',
   'cacheRevalidations',
+  'comparisonFetches',
 ] as const;
 
 /** A worker counts as alive while its heartbeat is younger than this. */
@@ -52,6 +54,10 @@ export function publishStats(
     for (const [code, count] of Object.entries(now.errorsByCode)) {
       const delta = count - (last?.errorsByCode[code] ?? 0);
       if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `error:${code}`, delta);
+    }
+    for (const [rung, count] of Object.entries(now.pagesByRung)) {
+      const delta = count - (last?.pagesByRung[rung] ?? 0);
+      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `rung:${rung}`, delta);
     }
     startedAt ??= Date.parse(now.startedAt);
     multi.hSetNX(`${prefix}stats`, 'startedAt', String(startedAt));
@@ -92,7 +98,7 @@ export interface CrawlStatus {
 }
 
 export async function readCrawlStatus(client: RedisClient, prefix: string): Promise<CrawlStatus> {
-  const [meta, counts, leased, delayed, workers, hosts, raw] = (await client
+  const [meta, counts, leased, delayed, workers, hosts, raw, ladder] = (await client
     .multi()
     .hGetAll(`${prefix}meta`)
     .hGetAll(`${prefix}counts`)
@@ -101,6 +107,7 @@ export async function readCrawlStatus(client: RedisClient, prefix: string): Prom
     .hGetAll(`${prefix}workers`)
     .sMembers(`${prefix}hosts`)
     .hGetAll(`${prefix}stats`)
+    .hGetAll(`${prefix}ladder`)
     .exec()) as unknown as [
     Record<string, string>,
     Record<string, string>,
@@ -108,6 +115,7 @@ export async function readCrawlStatus(client: RedisClient, prefix: string): Prom
     number,
     Record<string, string>,
     string[],
+    Record<string, string>,
     Record<string, string>,
   ];
   const hostMulti = client.multi();
@@ -140,16 +148,28 @@ export async function readCrawlStatus(client: RedisClient, prefix: string): Prom
         delayMs: n(row.delay),
       };
     }),
-    stats: statsFrom(raw, now),
+    stats: { ...statsFrom(raw, now), ladder: ladderChoices(ladder) },
   };
+}
+
+/** The shared ladder hash (written by the Redis frontier's LadderStore) as the stats' per page type choices. */
+function ladderChoices(raw: Record<string, string>): Stats['ladder'] {
+  const choices: Stats['ladder'] = {};
+  for (const [key, json] of Object.entries(raw)) {
+    const { rung, compared, mismatches } = JSON.parse(json) as LadderEntry;
+    choices[key] = { ...(rung !== undefined && { rung }), compared, mismatches };
+  }
+  return choices;
 }
 
 function statsFrom(raw: Record<string, string>, now: number): Stats {
   const startedAt = Number(raw.startedAt ?? now);
   const responsesByStatus: Record<string, number> = {};
   const errorsByCode: Record<string, number> = {};
+  const pagesByRung: Record<string, number> = {};
   for (const [field, value] of Object.entries(raw)) {
     if (field.startsWith('status:')) responsesByStatus[field.slice(7)] = Number(value);
+    else if (field.startsWith('rung:')) pagesByRung[field.slice(5)] = Number(value);
     else if (field.startsWith('error:')) errorsByCode[field.slice(6)] = Number(value);
   }
   const count = (key: (typeof counters)[number]) => Number(raw[key] ?? 0);
@@ -166,6 +186,9 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
     retries: count('retries'),
     failed: count('failed'),
     errorsByCode,
+    pagesByRung,
+    comparisonFetches: count('comparisonFetches'),
+    ladder: {},
     robotsDenied: count('robotsDenied'),
     offsite: count('offsite'),
     duplicatesFiltered: count('duplicatesFiltered'),

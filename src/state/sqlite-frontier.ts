@@ -17,6 +17,7 @@ import {
 } from '../crawler/frontier.js';
 import { HostQueues } from '../crawler/host-queues.js';
 import type { ItemSource } from '../crawler/item-export.js';
+import type { LadderEntry, LadderStore } from '../crawler/ladder/ladder.js';
 import { type Request, reviveRequest } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
 import { getMeta, openStateDb, type StateDb, setMeta } from './state-db.js';
@@ -56,6 +57,8 @@ const maxPending = 512;
 export class SqliteFrontier implements Frontier, ItemSource {
   /** Items commit in the same transaction as the request's completion. */
   readonly items: ItemSource = this;
+  /** What the adaptive ladder learned, in the state file: a resumed crawl keeps its choices. */
+  readonly ladder: LadderStore;
   readonly #delayed = new DelayedRequests();
   readonly db: StateDb;
   readonly #seen: FingerprintSet;
@@ -76,6 +79,7 @@ export class SqliteFrontier implements Frontier, ItemSource {
 
   private constructor(db: StateDb, options: SqliteFrontierOptions) {
     this.db = db;
+    this.ladder = sqliteLadderStore(db);
     this.#bufferSize = options.bufferSize ?? 2048;
     this.#commitEveryMs = options.commitEveryMs ?? 50;
     this.#sql = {
@@ -332,4 +336,25 @@ export function itemsAfter(
     item: string;
   }>;
   return rows.map((row) => ({ id: row.id, item: JSON.parse(row.item) as Item }));
+}
+
+function sqliteLadderStore(db: StateDb): LadderStore {
+  const get = db.prepare('SELECT entry FROM ladder WHERE key = ?');
+  const set = db.prepare(
+    'INSERT INTO ladder (key, entry) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET entry = excluded.entry',
+  );
+  const all = db.prepare('SELECT key, entry FROM ladder');
+  return {
+    async get(key) {
+      const row = get.get(key) as { entry: string } | undefined;
+      return row ? (JSON.parse(row.entry) as LadderEntry) : undefined;
+    },
+    async set(key, entry) {
+      set.run(key, JSON.stringify(entry));
+    },
+    async all() {
+      const rows = all.all() as { key: string; entry: string }[];
+      return Object.fromEntries(rows.map((row) => [row.key, JSON.parse(row.entry) as LadderEntry]));
+    },
+  };
 }

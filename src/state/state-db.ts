@@ -26,6 +26,8 @@ CREATE INDEX IF NOT EXISTS requests_queued ON requests (priority DESC, id) WHERE
 CREATE INDEX IF NOT EXISTS requests_failed ON requests (id) WHERE state = 3;
 -- Items commit with their request's progress; sinks are fed from here (see docs/architecture.md).
 CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, item TEXT NOT NULL);
+-- The adaptive ladder's choice of rung per page type (host + handler [+ pattern]), kept across resumes.
+CREATE TABLE IF NOT EXISTS ladder (key TEXT PRIMARY KEY, entry TEXT NOT NULL);
 `;
 
 /**

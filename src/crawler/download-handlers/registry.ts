@@ -86,6 +86,11 @@ export class DownloadHandlerRegistry {
     }
   }
 
+  /** The rungs this crawl can fetch with, cheapest first: the adaptive ladder climbs these. */
+  get rungs(): Fetcher[] {
+    return ['http', ...(this.#makeBrowser ? (['browser'] as const) : [])];
+  }
+
   /** The registered schemes, sorted: `['data:', 'http:', 'https:']`. */
   get schemes(): string[] {
     return [...this.#byScheme.keys()].sort();
@@ -127,7 +132,14 @@ export class DownloadHandlerRegistry {
   async resolveFetcher(request: Request): Promise<DownloadHandler> {
     const handler = this.resolve(request);
     const fetcher = request.fetch ?? this.#defaultFetcher;
-    if (fetcher === 'http' || !RENDERED_SCHEMES.has(schemeOf(request.url))) return handler;
+    // The engine gives every page its rung; 'adaptive' here is a plain file fetched on the way (a sitemap).
+    if (
+      fetcher === 'http' ||
+      fetcher === 'adaptive' ||
+      !RENDERED_SCHEMES.has(schemeOf(request.url))
+    ) {
+      return handler;
+    }
     // Spiders written in JavaScript are not type-checked: a later rung's name must not silently mean the browser.
     if (!fetchers.includes(fetcher)) {
       throw new ConfigError(

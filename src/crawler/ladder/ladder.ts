@@ -1,0 +1,224 @@
+/**
+ * The fetcher ladder behind `fetch: 'adaptive'`: per host and handler (and URL pattern, where the spider names one)
+ * it learns the cheapest rung — http, then script, then browser — whose handler output equals the browser's.
+ *
+ * A page type starts by being fetched on every rung and compared (`samples` times); then it is fetched on the
+ * chosen rung only, and every `1 / recheck`-th page is compared again: a mismatch moves it up to the cheapest rung
+ * that matched, and a cheaper rung matching `samples` re-checks in a row moves it down. An error on a cheaper rung
+ * moves it up at once (the engine retries that page on the next rung). Entries live in a `LadderStore` (the state
+ * file, Redis) so a resumed crawl and every worker of a shared one keep what was learned.
+ */
+
+import type { Fetcher } from '../request.js';
+import type { AdaptiveOptions } from '../spider.js';
+
+/** What the ladder knows of one page type (host + handler [+ pattern]). Plain JSON: stores keep it as is. */
+export interface LadderEntry {
+  /** The rung in use; absent while the first samples are being compared. */
+  rung?: Fetcher;
+  /** Comparisons in a row each cheaper rung matched the reference; reset when the choice moves. */
+  streaks: Partial<Record<Fetcher, number>>;
+  /** Comparisons made for this page type (samples and re-checks). */
+  compared: number;
+  /** Comparisons where the rung in use did not match, and errors on it: each moved the page type up. */
+  mismatches: number;
+  /** Pages handled under this entry, compared or not; drives the re-check share. */
+  pages: number;
+}
+
+/** Where learned entries are kept beyond one process: the frontier's store when it has one. */
+export interface LadderStore {
+  get(key: string): Promise<LadderEntry | undefined>;
+  set(key: string, entry: LadderEntry): Promise<void>;
+  all(): Promise<Record<string, LadderEntry>>;
+}
+
+/** What to do with the next page of a type: fetch it on one rung, or on several and compare (reference last). */
+export type LadderPlan =
+  | { kind: 'fetch'; rung: Fetcher }
+  | { kind: 'compare'; rungs: readonly Fetcher[] };
+
+export interface LadderSettings {
+  /** The rungs this crawl has, cheapest first; the last is the reference every comparison is made against. */
+  rungs: readonly Fetcher[];
+  adaptive?: AdaptiveOptions | undefined;
+  store?: LadderStore | undefined;
+  /** Told of every comparison and move (`from` differs from `entry.rung` on a move), for stats and logs. */
+  onUpdate?: (key: string, entry: LadderEntry, from: Fetcher | undefined) => void;
+}
+
+// An entry another worker may have settled is looked up again at most this often while this one still learns.
+const STORE_LOOKUP_MS = 1_000;
+
+export class Ladder {
+  readonly #rungs: readonly Fetcher[];
+  readonly #reference: Fetcher;
+  readonly #samples: number;
+  readonly #recheckEvery: number;
+  readonly #patterns: readonly { text: string; test: (url: string) => boolean }[];
+  readonly #store: LadderStore | undefined;
+  readonly #onUpdate: LadderSettings['onUpdate'];
+  readonly #entries = new Map<string, LadderEntry>();
+  readonly #lookedUp = new Map<string, number>();
+
+  constructor(settings: LadderSettings) {
+    const reference = settings.rungs.at(-1);
+    if (reference === undefined) throw new Error('a ladder needs at least one rung');
+    this.#rungs = settings.rungs;
+    this.#reference = reference;
+    this.#samples = settings.adaptive?.samples ?? 3;
+    const recheck = settings.adaptive?.recheck ?? 0.05;
+    this.#recheckEvery = recheck > 0 ? Math.max(1, Math.round(1 / recheck)) : 0;
+    this.#patterns = (settings.adaptive?.patterns ?? []).map(compilePattern);
+    this.#store = settings.store;
+    this.#onUpdate = settings.onUpdate;
+  }
+
+  /** The page type of a request: `host handler`, plus the first matching pattern's text. */
+  keyOf(url: string, handler: string): string {
+    let host: string;
+    try {
+      host = new URL(url).host;
+    } catch {
+      host = '';
+    }
+    const pattern = this.#patterns.find((candidate) => candidate.test(url));
+    return pattern ? `${host} ${handler} ${pattern.text}` : `${host} ${handler}`;
+  }
+
+  /** Loads every stored entry: a resumed crawl starts from what it had learned. */
+  async load(): Promise<void> {
+    if (!this.#store) return;
+    for (const [key, entry] of Object.entries(await this.#store.all()))
+      this.#entries.set(key, entry);
+  }
+
+  async plan(key: string): Promise<LadderPlan> {
+    const entry = await this.#entry(key);
+    entry.pages++;
+    const { rung } = entry;
+    if (rung === undefined) return { kind: 'compare', rungs: this.#rungs };
+    const recheck = this.#recheckEvery > 0 && entry.pages % this.#recheckEvery === 0;
+    // A type settled on the reference has nothing cheaper to re-check when the ladder has one rung.
+    if (!recheck || this.#rungs.length === 1) return { kind: 'fetch', rung };
+    // The rung in use and every cheaper one, so a re-check can move the choice either way.
+    const upTo = this.#rungs.indexOf(rung);
+    const rungs = this.#rungs.slice(0, upTo + 1);
+    if (rung !== this.#reference) rungs.push(this.#reference);
+    return { kind: 'compare', rungs };
+  }
+
+  /** Records a comparison: `matched` tells, for each cheaper rung fetched, whether its output equalled the reference's. */
+  async compared(key: string, matched: ReadonlyMap<Fetcher, boolean>): Promise<void> {
+    const entry = await this.#entry(key);
+    const before = entry.rung;
+    entry.compared++;
+    for (const [rung, equal] of matched) {
+      if (rung === this.#reference) continue;
+      entry.streaks[rung] = equal ? (entry.streaks[rung] ?? 0) + 1 : 0;
+    }
+    if (before === undefined) {
+      if (entry.compared >= this.#samples) this.#settle(entry, this.#cheapestWithStreak(entry));
+    } else if (before !== this.#reference && matched.get(before) === false) {
+      entry.mismatches++;
+      // Up to the cheapest rung above that matched this time, else the reference.
+      const above = this.#rungs.slice(this.#rungs.indexOf(before) + 1);
+      this.#settle(entry, above.find((rung) => matched.get(rung) === true) ?? this.#reference);
+    } else {
+      const cheaper = this.#cheapestWithStreak(entry);
+      if (this.#rungs.indexOf(cheaper) < this.#rungs.indexOf(before)) this.#settle(entry, cheaper);
+    }
+    await this.#save(key, entry, before);
+  }
+
+  /**
+   * The rung `rung` failed a page of this type (its handler threw, its scripts timed out): the type moves one rung
+   * up, and the page is to be retried there. Undefined when `rung` is the top rung: the failure is the page's own.
+   */
+  async failed(key: string, rung: Fetcher): Promise<Fetcher | undefined> {
+    const next = this.#rungs[this.#rungs.indexOf(rung) + 1];
+    if (next === undefined) return undefined;
+    const entry = await this.#entry(key);
+    const before = entry.rung;
+    // While learning, or when the choice already moved past `rung` (another page failed first), keep the entry.
+    if (before !== undefined && this.#rungs.indexOf(before) <= this.#rungs.indexOf(rung)) {
+      entry.mismatches++;
+      this.#settle(entry, next);
+      await this.#save(key, entry, before);
+    }
+    return next;
+  }
+
+  /** Every page type's choice, for stats and `arachne status`. */
+  snapshot(): Record<string, LadderEntry> {
+    return Object.fromEntries(
+      [...this.#entries].map(([key, entry]) => [key, structuredClone(entry)]),
+    );
+  }
+
+  #settle(entry: LadderEntry, rung: Fetcher): void {
+    entry.rung = rung;
+    entry.streaks = {};
+  }
+
+  /** The cheapest rung that matched `samples` comparisons in a row; the reference when none did. */
+  #cheapestWithStreak(entry: LadderEntry): Fetcher {
+    return (
+      this.#rungs.find((rung) => (entry.streaks[rung] ?? 0) >= this.#samples) ?? this.#reference
+    );
+  }
+
+  async #entry(key: string): Promise<LadderEntry> {
+    let entry = this.#entries.get(key);
+    if (entry?.rung !== undefined) return entry;
+    // Still learning here: another worker (or an earlier run) may have settled it meanwhile.
+    const now = Date.now();
+    if (this.#store && now - (this.#lookedUp.get(key) ?? 0) >= STORE_LOOKUP_MS) {
+      this.#lookedUp.set(key, now);
+      const stored = await this.#store.get(key);
+      if (stored && (stored.rung !== undefined || !entry)) {
+        // Keep this process's page count, so the re-check share holds locally.
+        entry = { ...stored, pages: entry?.pages ?? stored.pages };
+        this.#entries.set(key, entry);
+      }
+    }
+    if (!entry) {
+      entry = { streaks: {}, compared: 0, mismatches: 0, pages: 0 };
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  async #save(key: string, entry: LadderEntry, before: Fetcher | undefined): Promise<void> {
+    this.#onUpdate?.(key, entry, before);
+    await this.#store?.set(key, entry);
+  }
+}
+
+/** A path glob (`*` within a segment, `**` across) or a RegExp over the whole URL. */
+function compilePattern(pattern: string | RegExp): {
+  text: string;
+  test: (url: string) => boolean;
+} {
+  if (pattern instanceof RegExp) return { text: String(pattern), test: (url) => pattern.test(url) };
+  const source = pattern
+    .split('**')
+    .map((part) =>
+      part
+        .split('*')
+        .map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*'),
+    )
+    .join('.*');
+  const glob = new RegExp(`^${source}$`);
+  return {
+    text: pattern,
+    test: (url) => {
+      try {
+        return glob.test(new URL(url).pathname);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
