@@ -22,6 +22,23 @@ export function summary(stats: Stats): string {
           `http cache      ${stats.cacheHits} hits, ${stats.cacheMisses} misses, ${stats.cacheRevalidations} revalidated`,
         ]
       : []),
+    ...rungLines(stats),
     `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
   ].join('\n');
+}
+
+/** Pages per rung, when any page left plain HTTP, and the adaptive ladder's choice per page type. */
+function rungLines(stats: Stats): string[] {
+  const rungs = Object.entries(stats.pagesByRung);
+  const ladder = Object.entries(stats.ladder);
+  if (ladder.length === 0 && rungs.every(([rung]) => rung === 'http')) return [];
+  const lines = [
+    `rungs           ${rungs.map(([rung, count]) => `${rung} ${count}`).join(', ')}; comparison fetches ${stats.comparisonFetches}`,
+  ];
+  for (const [key, choice] of ladder.sort(([a], [b]) => (a < b ? -1 : 1))) {
+    lines.push(
+      `  ${key} → ${choice.rung ?? 'learning'} (${choice.compared} compared, ${choice.mismatches} moved up)`,
+    );
+  }
+  return lines;
 }

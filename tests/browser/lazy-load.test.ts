@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { crawl, defineSpider } from '../../src/index.js';
+import { crawl, defineSpider, request } from '../../src/index.js';
 import { startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
 import { chromiumUp } from './fixtures.js';
@@ -43,19 +43,23 @@ describe('choosing the rung', () => {
   it('refuses a fetch value it does not know instead of guessing the browser', async () => {
     const loadsBefore = loads.count;
     const site = await startLocalServer({ '/': '<h1>x</h1>' });
+    // A JavaScript spider is not type-checked: the spider is refused when defined…
+    expect(() =>
+      defineSpider({
+        name: 'unknown-rung',
+        start: `${site.origin}/`,
+        fetch: 'turbo' as unknown as 'http',
+        parse: (page) => ({ title: page.text('h1') }),
+      }),
+    ).toThrow(/unknown fetch 'turbo' in spider "unknown-rung" \(http, script, browser, adaptive\)/);
+    // …and a request made without the helpers reaches the registry, which refuses it too.
     const spider = defineSpider({
       name: 'unknown-rung',
-      start: `${site.origin}/`,
-      // A JavaScript spider is not type-checked: 'script' is a later rung.
-      fetch: 'script' as unknown as 'http',
+      start: () => [{ ...request(`${site.origin}/`), fetch: 'turbo' as unknown as 'http' }],
       parse: (page) => ({ title: page.text('h1') }),
     });
-    // A ConfigError stops the crawl, as for any misconfigured spider: the user must fix it.
     await expect(crawl(spider, { logLevel: 'silent', output: memorySink() })).rejects.toMatchObject(
-      {
-        code: 'AR_CONFIG',
-        message: expect.stringContaining("unknown fetch 'script'"),
-      },
+      { code: 'AR_CONFIG', message: expect.stringContaining("unknown fetch 'turbo'") },
     );
     expect(loads.count).toBe(loadsBefore);
   });

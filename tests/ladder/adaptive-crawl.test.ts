@@ -44,18 +44,25 @@ describe.skipIf(!up)('fetch: adaptive (http → browser)', () => {
     expect(titlesOf(sink.items)).toEqual(expectedTitles('plain', 'built'));
     expect(stats.failed).toBe(0);
     const host = new URL(site.origin).host;
-    expect(stats.ladder[`${host} detail /plain/**`]).toMatchObject({ rung: 'http', compared: 2 });
-    expect(stats.ladder[`${host} detail /built/**`]).toMatchObject({
-      rung: 'browser',
-      compared: 2,
-    });
-    // The built listing's HTTP version has no links and no items: it must not count as the same result.
-    expect(stats.ladder[`${host} list /built/**`]).toMatchObject({ rung: 'browser' });
-    expect(stats.ladder[`${host} list /plain/**`]).toMatchObject({ rung: 'http' });
-    // 2 samples of each of 4 page types were fetched twice; the other pages once, on the chosen rung.
-    expect(stats.comparisonFetches).toBe(8);
-    expect(stats.pagesByRung.http).toBe(1 + 4); // plain: list 3 (2 compared) + detail 6 (2 compared)
-    expect(stats.pagesByRung.browser).toBe(8 + 1 + 4);
+    for (const [type, rung] of [
+      ['detail /plain/**', 'http'],
+      ['detail /built/**', 'browser'],
+      ['list /plain/**', 'http'],
+      // The built listing's HTTP version has no links and no items: it must not count as the same result.
+      ['list /built/**', 'browser'],
+    ]) {
+      expect(stats.ladder[`${host} ${type}`]?.rung, type).toBe(rung);
+      // Two samples; a page already on its way when the second sample settled the type is compared too.
+      expect(stats.ladder[`${host} ${type}`]?.compared, type).toBeGreaterThanOrEqual(2);
+    }
+    // Every page's output is used once: 3 + 3 listings, 6 + 6 details. Each built page is used from the browser;
+    // a plain page too while its type is compared, from http afterwards.
+    expect((stats.pagesByRung.http ?? 0) + (stats.pagesByRung.browser ?? 0)).toBe(18);
+    expect(stats.pagesByRung.browser).toBeGreaterThanOrEqual(9 + 4);
+    expect(stats.pagesByRung.http).toBeGreaterThanOrEqual(1);
+    // One extra (http) fetch per comparison, on two rungs.
+    const compared = Object.values(stats.ladder).reduce((sum, choice) => sum + choice.compared, 0);
+    expect(stats.comparisonFetches).toBe(compared);
   });
 
   it('moves a page type up when the cheap rung fails a page, and retries that page higher up', async () => {

@@ -89,8 +89,10 @@ export class Ladder {
   /** Loads every stored entry: a resumed crawl starts from what it had learned. */
   async load(): Promise<void> {
     if (!this.#store) return;
-    for (const [key, entry] of Object.entries(await this.#store.all()))
+    for (const [key, entry] of Object.entries(await this.#store.all())) {
       this.#entries.set(key, entry);
+      this.#onUpdate?.(key, entry, entry.rung);
+    }
   }
 
   async plan(key: string): Promise<LadderPlan> {
