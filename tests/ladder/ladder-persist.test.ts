@@ -13,7 +13,7 @@ import { crawlPrefix } from '../../src/distributed/index.js';
 import { chromiumPath, chromiumUp } from '../browser/fixtures.js';
 import { connect, dropCrawl, newCrawlId, redisUp, redisUrl } from '../distributed/redis-helpers.js';
 import { startLocalServer } from '../helpers/local-server.js';
-import { binPath } from '../helpers/run-cli.js';
+import { binPath, runCli } from '../helpers/run-cli.js';
 import { collectOutput, type Output, waitFor } from '../helpers/wait.js';
 
 const up = await chromiumUp();
@@ -125,6 +125,8 @@ describe.skipIf(!up)('the learned rung outlives the process', () => {
       rung: 'http',
       compared: learned.compared,
     });
+    const shown = await runCli(['state', 'show', state]);
+    expect(shown.stdout).toMatch(new RegExp(`ladder  ${host} detail → http \\(\\d+ compared, 0 moved up\\)`));
     const urls = (await readFile(out, 'utf8'))
       .split('\n')
       .filter(Boolean)

@@ -1,5 +1,6 @@
 /** `arachne state show|failed FILE`: what a crawl's state file holds, without changing it. */
 import { parseArgs } from 'node:util';
+import type { LadderEntry } from '../../crawler/ladder/ladder.js';
 import { ConfigError } from '../../errors.js';
 
 export const stateHelp = `Usage: arachne state <show | failed> FILE
@@ -33,6 +34,7 @@ export async function stateCommand(
       output.stdout.write(
         `queued  ${counts.queued}\ndone    ${counts.done}\nfailed  ${counts.failed}\nitems   ${counts.items}\n`,
       );
+      for (const line of ladderLines(db)) output.stdout.write(`${line}\n`);
       return 0;
     }
     const rows = db
@@ -47,4 +49,20 @@ export async function stateCommand(
   } finally {
     db.close();
   }
+}
+
+/** The adaptive ladder's choices kept in the file (older files have no ladder table). */
+function ladderLines(db: import('better-sqlite3').Database): string[] {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ladder'")
+    .get();
+  if (!table) return [];
+  const rows = db.prepare('SELECT key, entry FROM ladder ORDER BY key').all() as {
+    key: string;
+    entry: string;
+  }[];
+  return rows.map((row) => {
+    const { rung, compared, mismatches } = JSON.parse(row.entry) as LadderEntry;
+    return `ladder  ${row.key} → ${rung ?? 'learning'} (${compared} compared, ${mismatches} moved up)`;
+  });
 }

@@ -154,7 +154,7 @@ export class JobView {
     const progress = getProgress(this.#id);
     setText(this.#title, `Job ${job.id} · ${targetOf(job)}`);
     fill(this.#actions, [actionButtons(job, this.#report)]);
-    this.#renderMeta(job);
+    this.#renderMeta(job, stats);
     const status = document.getElementById('job-status');
     setText(status, job.status);
     status.className = `value status-text-${job.status}`;
@@ -179,7 +179,7 @@ export class JobView {
     if (job) setText(document.getElementById('job-elapsed'), fmtDuration(durationOf(job)));
   }
 
-  #renderMeta(job) {
+  #renderMeta(job, stats) {
     const rows = [
       ['status', statusBadge(job.status)],
       ['target', job.url ?? (job.start ? `${job.spider}: ${job.start.join(' ')}` : job.spider)],
@@ -192,6 +192,23 @@ export class JobView {
       ['output', job.output],
     ];
     if (job.error) rows.push(['error', job.error]);
+    // Pages per fetcher rung, and the adaptive ladder's choice per page type (host + handler).
+    const rungs = Object.entries(stats?.pagesByRung ?? {});
+    if (rungs.length > 0) {
+      const extra = stats.comparisonFetches
+        ? `; ${stats.comparisonFetches} comparison fetches`
+        : '';
+      rows.push([
+        'rungs',
+        `${rungs.map(([rung, n]) => `${rung} ${fmtInt(n)}`).join(', ')}${extra}`,
+      ]);
+    }
+    for (const [key, choice] of Object.entries(stats?.ladder ?? {})) {
+      rows.push([
+        'ladder',
+        `${key} → ${choice.rung ?? 'learning'} (${choice.compared} compared, ${choice.mismatches} moved up)`,
+      ]);
+    }
     fill(
       this.#meta,
       rows.flatMap(([label, value]) => [el('dt', { text: label }), el('dd', {}, value)]),
