@@ -357,12 +357,12 @@ export const optionSpecs = {
   }),
 
   // Browser: not for API jobs yet (a shared server launching Chromium per job needs its own limits)
-  render: oneOf(['http', 'browser'] as const satisfies readonly Fetcher[], {
+  render: oneOf(['http', 'script', 'browser'] as const satisfies readonly Fetcher[], {
     default: 'http',
     flag: 'render',
     arg: 'R',
     group: 'browser',
-    help: 'the rung that fetches requests whose spider and request name none: browser renders pages in Chromium',
+    help: "the rung that fetches requests whose spider and request name none: script runs pages' scripts in a V8 isolate (no browser), browser renders pages in Chromium",
   }),
   browserPath: string({
     default: '/usr/bin/chromium',
@@ -386,6 +386,29 @@ export const optionSpecs = {
     arg: 'N',
     group: 'browser',
     help: 'pages one browser context serves before a fresh one replaces it (a reused context leaks)',
+  }),
+  scriptTimeoutMs: int({
+    min: 1,
+    default: 5000,
+    flag: 'script-timeout',
+    arg: 'MS',
+    group: 'browser',
+    help: "script rung: wall-time budget of one page's scripts and timers (an endless page fails with AR_SCRIPT_TIMEOUT)",
+  }),
+  scriptWorkers: int({
+    min: 1,
+    flag: 'script-workers',
+    arg: 'N',
+    group: 'browser',
+    help: 'script rung: V8 isolates running pages at once, each on its own thread (default: available parallelism)',
+  }),
+  scriptMemoryMb: int({
+    min: 8,
+    default: 128,
+    flag: 'script-memory',
+    arg: 'MB',
+    group: 'browser',
+    help: 'script rung: heap limit of each isolate; a page past it fails with AR_SCRIPT and the isolate is replaced',
   }),
   blockResources: boolean({
     default: true,

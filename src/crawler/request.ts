@@ -23,11 +23,11 @@ export const requestTag = '@arachne';
  * fingerprint (method, canonical URL and body only), so it does not change deduplication.
  */
 /**
- * The rung that fetches a request: plain HTTP, or a page rendered by Chromium. A string union, so the later rungs
- * ('script', 'adaptive') slot in without a change of shape; never part of the fingerprint (same URL, same page).
+ * The rung that fetches a request: plain HTTP, HTTP with the page's scripts run in a V8 isolate (`script`), or a
+ * page rendered by Chromium. A string union, so a later rung ('adaptive') slots in without a change of shape; never part of the fingerprint (same URL, same page).
  */
-export type Fetcher = 'http' | 'browser';
-export const fetchers: readonly Fetcher[] = ['http', 'browser'];
+export type Fetcher = 'http' | 'script' | 'browser';
+export const fetchers: readonly Fetcher[] = ['http', 'script', 'browser'];
 
 export interface Request extends HttpRequest {
   readonly [requestTag]: 'request';

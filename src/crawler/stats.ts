@@ -23,6 +23,9 @@ export interface Stats {
   cacheHits: number;
   cacheMisses: number;
   cacheRevalidations: number;
+  /** Requests pages' scripts made on the script rung, and how many of them the download chain refused. */
+  scriptRequests: number;
+  scriptRequestsRefused: number;
   queued: number;
   inFlight: number;
   pagesPerSecond: number;
@@ -49,6 +52,8 @@ export class StatsCollector {
     cacheHits: 0,
     cacheMisses: 0,
     cacheRevalidations: 0,
+    scriptRequests: 0,
+    scriptRequestsRefused: 0,
   };
   readonly responsesByStatus: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};
@@ -81,7 +86,11 @@ export class StatsCollector {
       })
       .on('request:ignored', ({ code }) => this.#ignored(code))
       .on('item:scraped', () => counts.items++)
-      .on('item:dropped', () => counts.itemsDropped++);
+      .on('item:dropped', () => counts.itemsDropped++)
+      .on('script:request', ({ code }) => {
+        counts.scriptRequests++;
+        if (code !== undefined) counts.scriptRequestsRefused++;
+      });
     return this;
   }
 

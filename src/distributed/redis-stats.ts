@@ -18,6 +18,8 @@ const counters = [
   'cacheHits',
   'cacheMisses',
   'cacheRevalidations',
+  'scriptRequests',
+  'scriptRequestsRefused',
 ] as const;
 
 /** A worker counts as alive while its heartbeat is younger than this. */
@@ -174,6 +176,8 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
     cacheHits: count('cacheHits'),
     cacheMisses: count('cacheMisses'),
     cacheRevalidations: count('cacheRevalidations'),
+    scriptRequests: count('scriptRequests'),
+    scriptRequestsRefused: count('scriptRequestsRefused'),
     queued: 0,
     inFlight: 0,
     pagesPerSecond:
