@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'AR_STORAGE'
   | 'AR_BAD_SITEMAP'
   | 'AR_EGRESS_DENIED'
-  | 'AR_BROWSER';
+  | 'AR_BROWSER'
+  | 'AR_SCRIPT'
+  | 'AR_SCRIPT_TIMEOUT';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -202,5 +204,22 @@ export class BrowserError extends CrawlError {
   override name = 'BrowserError';
   constructor(message: string) {
     super('AR_BROWSER', message);
+  }
+}
+
+/**
+ * The script rung gave up on a page: `AR_SCRIPT_TIMEOUT` when its scripts outran the page's time budget (an
+ * infinite loop, a script waiting forever), `AR_SCRIPT` for any other bound (a timer storm, the isolate's memory
+ * limit) or a runtime failure. Not retried by default: the same page runs the same scripts into the same bound.
+ */
+export class ScriptError extends CrawlError {
+  override name = 'ScriptError';
+  constructor(
+    code: 'AR_SCRIPT' | 'AR_SCRIPT_TIMEOUT',
+    readonly url: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, `Script rung: ${reason}: ${url}`, options);
   }
 }

@@ -1,13 +1,18 @@
 /** createCrawler / crawl: wires options, frontier, scheduler, middlewares, transport and sinks into an Engine. */
 import { ConfigError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
+import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
 import { defaultUserAgent } from '../version.js';
 import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
 import { dataHandler } from './download-handlers/data-handler.js';
 import { httpHandler } from './download-handlers/http-handler.js';
-import { type DownloadHandlerMap, DownloadHandlerRegistry } from './download-handlers/registry.js';
+import {
+  type DownloadHandlerMap,
+  DownloadHandlerRegistry,
+  type FetchContext,
+} from './download-handlers/registry.js';
 import { Engine } from './engine.js';
 import { type CloseReason, CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
 import { type FrontierRegistry, frontierBackends } from './frontier-registry.js';
@@ -195,6 +200,22 @@ async function runCrawl({
             allowPrivate: options.allowPrivate,
             timeoutMs: options.timeoutMs,
             ...(spider.waitFor !== undefined && { waitFor: spider.waitFor }),
+          });
+        },
+        // Also a dynamic import (isolated-vm, esbuild). Made on first use, after the chain below exists: scripts'
+        // own requests go down that chain, so they meet robots.txt, scope, the egress guard, cookies and cache.
+        script: async () => {
+          const { scriptHandler } = await import('../script/handler.js');
+          return scriptHandler({
+            timeoutMs: options.scriptTimeoutMs,
+            memoryMb: options.scriptMemoryMb,
+            ...(options.scriptWorkers !== undefined && { workers: options.scriptWorkers }),
+            userAgent: options.userAgent,
+            page: (request: Request, context: FetchContext): Promise<Response> =>
+              handlers.resolve(request).fetch(request, context),
+            subrequest: (request) => chain.download(request),
+            onSubrequest: (request, code) =>
+              events.emit('script:request', { request, ...(code !== undefined && { code }) }),
           });
         },
       },

@@ -33,6 +33,11 @@ export interface CrawlEvents {
   /** Dropped by a request filter (bad URL, offsite, depth, trap), robots.txt, or a middleware's IgnoreRequest. */
   'request:ignored': { request: Request; reason: string; code: string };
   /** Something the user should see that is not a request failure (unknown charset, bad spider output…). */
+  /**
+   * A page's script asked for a URL on the script rung (fetch, XMLHttpRequest, script src); `code` is set when the
+   * download chain refused it (robots.txt, scope, egress guard…), which the page sees as a failed fetch.
+   */
+  'script:request': { request: Request; code?: string };
   'crawl:warning': { message: string };
   'crawl:closed': { reason: CloseReason; stats: Stats };
 }

@@ -29,6 +29,9 @@ export interface Stats {
   comparisonFetches: number;
   /** The adaptive ladder's choice per page type (`host handler [pattern]`): rung (absent while learning), counts. */
   ladder: Record<string, LadderChoice>;
+  /** Requests pages' scripts made on the script rung, and how many of them the download chain refused. */
+  scriptRequests: number;
+  scriptRequestsRefused: number;
   queued: number;
   inFlight: number;
   pagesPerSecond: number;
@@ -61,6 +64,8 @@ export class StatsCollector {
     cacheHits: 0,
     cacheMisses: 0,
     cacheRevalidations: 0,
+    scriptRequests: 0,
+    scriptRequestsRefused: 0,
   };
   readonly responsesByStatus: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};
@@ -104,7 +109,11 @@ export class StatsCollector {
       })
       .on('request:ignored', ({ code }) => this.#ignored(code))
       .on('item:scraped', () => counts.items++)
-      .on('item:dropped', () => counts.itemsDropped++);
+      .on('item:dropped', () => counts.itemsDropped++)
+      .on('script:request', ({ code }) => {
+        counts.scriptRequests++;
+        if (code !== undefined) counts.scriptRequestsRefused++;
+      });
     return this;
   }
 

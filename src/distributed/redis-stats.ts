@@ -20,6 +20,8 @@ const counters = [
   'cacheMisses',
   'cacheRevalidations',
   'comparisonFetches',
+  'scriptRequests',
+  'scriptRequestsRefused',
 ] as const;
 
 /** A worker counts as alive while its heartbeat is younger than this. */
@@ -197,6 +199,8 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
     cacheHits: count('cacheHits'),
     cacheMisses: count('cacheMisses'),
     cacheRevalidations: count('cacheRevalidations'),
+    scriptRequests: count('scriptRequests'),
+    scriptRequestsRefused: count('scriptRequestsRefused'),
     queued: 0,
     inFlight: 0,
     pagesPerSecond:

@@ -55,6 +55,8 @@ export interface FetcherOptions {
   defaultFetcher?: Fetcher;
   /** Makes the browser handler; called once, when the first request asks for the browser. */
   browser?: () => Promise<DownloadHandler>;
+  /** Makes the script handler (pages' scripts run in V8 isolates); called once, on the first request for it. */
+  script?: () => Promise<DownloadHandler>;
 }
 
 // Only the web's schemes have a rendered page: data:, ftp: and the like stay with their scheme's handler.
@@ -66,13 +68,13 @@ export class DownloadHandlerRegistry {
   readonly #closing = new AbortController();
   readonly #context: FetchContext = { signal: this.#closing.signal };
   readonly #defaultFetcher: Fetcher;
-  readonly #makeBrowser: (() => Promise<DownloadHandler>) | undefined;
-  #browser: Promise<DownloadHandler> | undefined;
+  readonly #makers: Partial<Record<Fetcher, (() => Promise<DownloadHandler>) | undefined>>;
+  readonly #rungs = new Map<Fetcher, Promise<DownloadHandler>>();
 
   /** Later entries win, so a user's handler replaces a built-in one. @throws ConfigError for a malformed entry. */
   constructor(handlers: DownloadHandlerMap, fetchers: FetcherOptions = {}) {
     this.#defaultFetcher = fetchers.defaultFetcher ?? 'http';
-    this.#makeBrowser = fetchers.browser;
+    this.#makers = { browser: fetchers.browser, script: fetchers.script };
     for (const [key, handler] of Object.entries(handlers)) {
       if (handler === undefined) continue;
       const scheme = key.toLowerCase();
@@ -88,7 +90,7 @@ export class DownloadHandlerRegistry {
 
   /** The rungs this crawl can fetch with, cheapest first: the adaptive ladder climbs these. */
   get rungs(): Fetcher[] {
-    return ['http', ...(this.#makeBrowser ? (['browser'] as const) : [])];
+    return fetchers.filter((rung) => rung === 'http' || this.#makers[rung] !== undefined);
   }
 
   /** The registered schemes, sorted: `['data:', 'http:', 'https:']`. */
@@ -125,9 +127,9 @@ export class DownloadHandlerRegistry {
   }
 
   /**
-   * The handler for `request` by (scheme, fetcher): an http(s) request whose rung is 'browser' goes to the browser
-   * handler, loaded on first use; everything else to its scheme's handler (`resolve`).
-   * @throws ConfigError when the browser is asked for but the crawl has no browser rung
+   * The handler for `request` by (scheme, fetcher): an http(s) request whose rung is 'script' or 'browser' goes to
+   * that rung's handler, loaded on first use; everything else to its scheme's handler (`resolve`).
+   * @throws ConfigError when a rung is asked for but the crawl has none
    */
   async resolveFetcher(request: Request): Promise<DownloadHandler> {
     const handler = this.resolve(request);
@@ -146,17 +148,22 @@ export class DownloadHandlerRegistry {
         `unknown fetch '${String(fetcher)}' (${fetchers.join(', ')}): ${request.url}`,
       );
     }
-    if (!this.#makeBrowser) {
+    const make = this.#makers[fetcher];
+    if (!make) {
       throw new ConfigError(
-        `request asks for fetch '${fetcher}' but this crawl has no browser: ${request.url}`,
+        `request asks for fetch '${fetcher}' but this crawl has no ${fetcher} rung: ${request.url}`,
       );
     }
     // Kept as a promise, so parallel first requests share one handler; a failed load is not cached.
-    this.#browser ??= this.#makeBrowser().catch((error: unknown) => {
-      this.#browser = undefined;
-      throw error;
-    });
-    return this.#browser;
+    let rung = this.#rungs.get(fetcher);
+    if (!rung) {
+      rung = make().catch((error: unknown) => {
+        this.#rungs.delete(fetcher);
+        throw error;
+      });
+      this.#rungs.set(fetcher, rung);
+    }
+    return rung;
   }
 
   /** The innermost `next` of the download chain. An arrow, so it can be passed around unbound. */
@@ -178,8 +185,10 @@ export class DownloadHandlerRegistry {
     this.#closing.abort();
     let failure: unknown;
     const handlers = new Set(this.#byScheme.values());
-    const browser = await this.#browser?.catch(() => undefined); // never launched: nothing to close
-    if (browser) handlers.add(browser);
+    for (const rung of this.#rungs.values()) {
+      const handler = await rung.catch(() => undefined); // never made: nothing to close
+      if (handler) handlers.add(handler);
+    }
     for (const handler of handlers) {
       try {
         await handler.close?.();

@@ -1,0 +1,49 @@
+/**
+ * The code every script-rung context runs before a page: linkedom bundled for a bare V8 isolate (no Node APIs, no
+ * module loader), the atob/btoa it needs, and the page runtime. Built in memory with esbuild on first use (~50 ms),
+ * so the package ships no generated file and a crawl that never asks for scripts never loads esbuild.
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { PAGE_RUNTIME } from './runtime.js';
+
+// A bare isolate has no atob/btoa; linkedom calls them (data: URLs, base64 helpers).
+const BASE64 = `(function(){var c='ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',L=new Int16Array(128).fill(-1);for(var k=0;k<64;k++)L[c.charCodeAt(k)]=k;
+globalThis.atob=function(s){s=String(s);var parts=[],b=0,n=0,chunk=[];for(var i=0;i<s.length;i++){var v=L[s.charCodeAt(i)];if(v===undefined||v<0)continue;b=((b<<6)|v)&0xffffff;n+=6;if(n>=8){n-=8;chunk.push((b>>n)&255);if(chunk.length===8192){parts.push(String.fromCharCode.apply(null,chunk));chunk=[];}}}parts.push(String.fromCharCode.apply(null,chunk));return parts.join('');};
+globalThis.btoa=function(s){s=String(s);var o='';for(var i=0;i<s.length;i+=3){var a=s.charCodeAt(i),b=s.charCodeAt(i+1),d=s.charCodeAt(i+2);var t=(a<<16)|((b||0)<<8)|(d||0);o+=c[(t>>18)&63]+c[(t>>12)&63]+(isNaN(b)?'=':c[(t>>6)&63])+(isNaN(d)?'=':c[t&63]);}return o;};})();`;
+
+let built: Promise<string> | undefined;
+
+/** The source of the context prelude: base64 polyfill, linkedom (as `__parseHTML`), page runtime. */
+export function contextPrelude(): Promise<string> {
+  built ??= build().catch((error: unknown) => {
+    built = undefined;
+    throw error;
+  });
+  return built;
+}
+
+async function build(): Promise<string> {
+  const esbuild = await import('esbuild');
+  // Resolved from this package, so the bundle uses the linkedom Arachne depends on, wherever it is run from.
+  const require = createRequire(import.meta.url);
+  const linkedom = dirname(require.resolve('linkedom/package.json'));
+  const result = await esbuild.build({
+    stdin: {
+      contents: "import { parseHTML } from 'linkedom'; globalThis.__parseHTML = parseHTML;",
+      resolveDir: dirname(linkedom),
+      loader: 'js',
+    },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+    banner: { js: BASE64 },
+  });
+  const bundle = result.outputFiles[0]?.text;
+  if (bundle === undefined) throw new Error('esbuild produced no linkedom bundle');
+  return `${bundle}\n${PAGE_RUNTIME}`;
+}
