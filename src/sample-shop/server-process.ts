@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const shop = generateShop({
     ...(config.seed === undefined ? {} : { seed: config.seed }),
     ...(config.products === undefined ? {} : { products: config.products }),
+    ...(config.mode === undefined ? {} : { mode: config.mode }),
   });
   const server = await serveShop(shop, {
     ...(config.port === undefined ? {} : { port: config.port }),
