@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     ...(config.logRequests === undefined ? {} : { logRequests: config.logRequests }),
     ...(config.logFile === undefined ? {} : { logFile: config.logFile }),
     ...(config.cache === undefined ? {} : { cache: config.cache }),
+    ...(config.guard === undefined ? {} : { guard: config.guard }),
   });
   process.on('message', (message: unknown) => {
     if (!isParentMessage(message)) return;
