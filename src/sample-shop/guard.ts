@@ -10,6 +10,8 @@ import { ConfigError } from '../errors.js';
 export interface GuardOptions {
   /** Requests one client may make in any sliding second; the next ones answer 429. 0 turns it off. @default 20 */
   rateLimit?: number;
+  /** The sliding window `rateLimit` counts over, in ms. @default 1000 */
+  windowMs?: number;
   /** Answer requests without a valid challenge cookie with the "Just a moment…" page. @default true */
   challenge?: boolean;
 }
@@ -33,7 +35,6 @@ export interface Guard {
 
 /** Paths a crawler needs before it crawls: never challenged (still rate limited). */
 const unchallenged = new Set(['/robots.txt', '/sitemap.xml', '/static/shop.css']);
-const windowMs = 1_000;
 /** Above this many tracked clients, idle ones are dropped: bounds memory under many addresses. */
 const maxClients = 10_000;
 
@@ -42,11 +43,15 @@ export function checkGuardOptions(options: GuardOptions): void {
   if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit < 0)) {
     throw new ConfigError(`shop guard rateLimit must be an integer ≥ 0, got ${rateLimit}`);
   }
+  const { windowMs } = options;
+  if (windowMs !== undefined && (!Number.isInteger(windowMs) || windowMs < 1)) {
+    throw new ConfigError(`shop guard windowMs must be an integer ≥ 1, got ${windowMs}`);
+  }
 }
 
 export function createGuard(options: GuardOptions = {}): Guard {
   checkGuardOptions(options);
-  const { rateLimit = 20, challenge = true } = options;
+  const { rateLimit = 20, windowMs = 1_000, challenge = true } = options;
   // Per server: tokens and cookies of one run mean nothing to the next.
   const secret = randomBytes(16);
   const windows = new Map<string, number[]>();
