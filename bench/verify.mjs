@@ -2,13 +2,14 @@
 
 /**
  * @param {object} shop the Shop the server serves (from dist/sample-shop)
- * @param {(shop: object, log: Array<{path: string}>) => {missing: string[], duplicates: Array<{count: number}>, disallowed: string[], unexpected: string[]}} audit
+ * @param {(shop: object, log: Array<{path: string, blocked?: string}>) => {missing: string[], duplicates: Array<{count: number}>, disallowed: string[], unexpected: string[], api?: {requests: number, distinct: number, expected: number}, blocked?: {rateLimit: number, challenge: number}}} audit
  *   `auditCrawlLog` from dist/sample-shop
- * @param {Array<{method: string, path: string}>} log the server's log for this run
+ * @param {Array<{method: string, path: string, blocked?: string}>} log the server's log for this run
  * @param {Array<Record<string, unknown>>} extracted items the crawler produced
  */
 export function verifyRun(shop, audit, log, extracted) {
-  const { missing, duplicates, disallowed, unexpected } = audit(shop, log);
+  // Pages are counted apart from the rendered pages' API calls and the guarded shop's turned-away requests.
+  const { missing, duplicates, disallowed, unexpected, api, blocked } = audit(shop, log);
   const expected = new Map(shop.expectedItems().map((item) => [item.url, item]));
   let itemsCorrect = 0;
   for (const item of extracted) {
@@ -29,6 +30,11 @@ export function verifyRun(shop, audit, log, extracted) {
   }
   return {
     requests: log.length,
+    // Only for rendered/mixed and guarded shops, so a static run reports exactly what it always did.
+    ...(api
+      ? { apiRequests: api.requests, apiDistinct: api.distinct, apiExpected: api.expected }
+      : {}),
+    ...(blocked ? { rateLimited: blocked.rateLimit, challenged: blocked.challenge } : {}),
     missing: missing.length,
     duplicateRequests,
     disallowed: disallowed.length,

@@ -14,6 +14,9 @@ function* follow(page: Page<Handlers>) {
 export default defineSpider({
   name: 'shop',
   start: ['http://127.0.0.1:8080/'],
+  // Rendered shop pages build everything, footer last, in one append after their JSON arrives: in a browser,
+  // wait for it. Static pages have it at load, and plain HTTP fetches ignore the option.
+  waitFor: '.site-footer',
 
   *parse(page) {
     yield* follow(page);

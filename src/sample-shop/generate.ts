@@ -2,7 +2,10 @@
 import { buildCatalog, type Catalog, categoryPath, priceText, productPath } from './catalog.js';
 import { infoPages, privatePages } from './layout.js';
 import { renderCategory, renderHome, renderInfo, renderPrivate } from './listing-pages.js';
+import { checkShopMode, rendersInBrowser, type ShopMode } from './modes.js';
+import { pageData, type ShopRoute } from './page-data.js';
 import { renderProductPage } from './product-page.js';
+import { skeletonBody } from './render-script.js';
 import { renderRobots, renderSitemap, stylesheet } from './site-files.js';
 
 export interface GenerateShopOptions {
@@ -10,6 +13,12 @@ export interface GenerateShopOptions {
   seed?: number;
   /** Number of product pages. @default 2000 */
   products?: number;
+  /**
+   * 'static': plain HTML. 'rendered': every HTML page is a skeleton whose inline script builds it from
+   * `/api/page/<path>`. 'mixed': home and category pages rendered, the rest static. 'guarded': static pages,
+   * behind the rate limit and challenge that `serveShop` adds in that mode. @default 'static'
+   */
+  mode?: ShopMode;
 }
 
 export interface ShopPage {
@@ -31,12 +40,18 @@ export interface ExpectedItem {
 export interface Shop {
   readonly seed: number;
   readonly productCount: number;
+  readonly mode: ShopMode;
   readonly catalog: Catalog;
   /**
    * Every page reachable from `/` by links and allowed by robots.txt: exactly what a full polite crawl fetches,
-   * besides robots.txt (and sitemap.xml if the crawler reads it).
+   * besides robots.txt (and sitemap.xml if the crawler reads it). The same in every mode.
    */
   allowedPaths(): string[];
+  /**
+   * The JSON API paths the pages' scripts fetch in this mode, one per rendered page (`/api/page/<path>`);
+   * empty in static and guarded mode.
+   */
+  apiPaths(): string[];
   /** One entry per product, in id order. */
   expectedItems(): ExpectedItem[];
   /**
@@ -47,12 +62,65 @@ export interface Shop {
 }
 
 const html = 'text/html; charset=utf-8';
+const json = 'application/json; charset=utf-8';
 const productPattern = /^\/product\/(\d+)-([a-z0-9-]+)\.html$/;
 const categoryPattern = /^\/category\/([a-z0-9-]+)\/(?:page\/(\d+)\/)?$/;
+/** Prefix of the JSON API: `/api/page/category/tools/` describes `/category/tools/`. */
+export const API_PREFIX = '/api/page';
 
-export function generateShop({ seed = 1, products = 2000 }: GenerateShopOptions = {}): Shop {
+export function generateShop({
+  seed = 1,
+  products = 2000,
+  mode = 'static',
+}: GenerateShopOptions = {}): Shop {
+  checkShopMode(mode);
   const catalog = buildCatalog(seed, products);
   const categoriesBySlug = new Map(catalog.categories.map((category) => [category.slug, category]));
+
+  /** The content page at `pathname`, if there is one. */
+  function resolve(pathname: string): ShopRoute | undefined {
+    if (pathname === '/') return { kind: 'home' };
+    const productMatch = productPattern.exec(pathname);
+    if (productMatch) {
+      const product = catalog.product(Number(productMatch[1]));
+      if (!product || product.slug !== productMatch[2]) return undefined;
+      return { kind: 'product', product };
+    }
+    const categoryMatch = categoryPattern.exec(pathname);
+    if (categoryMatch) {
+      const category = categoriesBySlug.get(categoryMatch[1] ?? '');
+      const pageNumber = categoryMatch[2] === undefined ? 1 : Number(categoryMatch[2]);
+      // `/page/1/` is not a URL of the shop: page 1 lives at the bare category path.
+      if (!category || pageNumber < 1 || pageNumber > category.pageCount) return undefined;
+      if (categoryMatch[2] !== undefined && pageNumber === 1) return undefined;
+      if (pathname !== categoryPath(category, pageNumber)) return undefined;
+      return { kind: 'category', category, page: pageNumber };
+    }
+    const index = infoPages.findIndex((info) => pathname === `/${info.slug}/`);
+    return index === -1 ? undefined : { kind: 'info', index };
+  }
+
+  function renderStatic(route: ShopRoute): string {
+    switch (route.kind) {
+      case 'home':
+        return renderHome(catalog);
+      case 'category':
+        return renderCategory(catalog, route.category, route.page);
+      case 'product':
+        return renderProductPage(catalog, route.product);
+      case 'info': {
+        const info = infoPages[route.index];
+        return info ? renderInfo(catalog, info, route.index) : '';
+      }
+    }
+  }
+
+  /** The static page cut after its `</head>`, so title, meta and JSON-LD stay exactly the same. */
+  function renderSkeleton(route: ShopRoute, pathname: string): string {
+    const full = renderStatic(route);
+    const end = full.indexOf('</head>\n') + '</head>\n'.length;
+    return `${full.slice(0, end)}${skeletonBody(pathname)}`;
+  }
 
   function route(path: string, origin: string): ShopPage | undefined {
     const queryAt = path.indexOf('?');
@@ -64,49 +132,54 @@ export function generateShop({ seed = 1, products = 2000 }: GenerateShopOptions 
     }
     // Every other resource has exactly one URL: a query string makes it a different, unknown resource.
     if (queryAt !== -1) return undefined;
-    if (pathname === '/') return ok(html, renderHome(catalog));
     if (pathname === '/robots.txt') return ok('text/plain; charset=utf-8', renderRobots(origin));
     if (pathname === '/sitemap.xml') {
       return ok('application/xml; charset=utf-8', renderSitemap(catalog, origin));
     }
     if (pathname === '/static/shop.css') return ok('text/css; charset=utf-8', stylesheet);
-    const productMatch = productPattern.exec(pathname);
-    if (productMatch) {
-      const product = catalog.product(Number(productMatch[1]));
-      if (!product || product.slug !== productMatch[2]) return undefined;
-      return ok(html, renderProductPage(catalog, product));
+    if (pathname.startsWith(`${API_PREFIX}/`)) {
+      const target = pathname.slice(API_PREFIX.length);
+      const content = resolve(target);
+      if (!content || !rendersInBrowser(mode, content.kind)) return undefined;
+      return ok(json, JSON.stringify(pageData(catalog, content)));
     }
-    const categoryMatch = categoryPattern.exec(pathname);
-    if (categoryMatch) {
-      const category = categoriesBySlug.get(categoryMatch[1] ?? '');
-      const pageNumber = categoryMatch[2] === undefined ? 1 : Number(categoryMatch[2]);
-      // `/page/1/` is not a URL of the shop: page 1 lives at the bare category path.
-      if (!category || pageNumber < 1 || pageNumber > category.pageCount) return undefined;
-      if (categoryMatch[2] !== undefined && pageNumber === 1) return undefined;
-      if (pathname !== categoryPath(category, pageNumber)) return undefined;
-      return ok(html, renderCategory(catalog, category, pageNumber));
+    const content = resolve(pathname);
+    if (content) {
+      return ok(
+        html,
+        rendersInBrowser(mode, content.kind)
+          ? renderSkeleton(content, pathname)
+          : renderStatic(content),
+      );
     }
-    const infoIndex = infoPages.findIndex((info) => pathname === `/${info.slug}/`);
-    const info = infoPages[infoIndex];
-    if (info) return ok(html, renderInfo(catalog, info, infoIndex));
     if ((privatePages as readonly string[]).includes(pathname)) {
       return ok(html, renderPrivate(catalog, pathname, 'Sign in'));
     }
     return undefined;
   }
 
+  const allowedPaths = (): string[] => [
+    '/',
+    ...infoPages.map((info) => `/${info.slug}/`),
+    ...catalog.categories.flatMap((category) =>
+      Array.from({ length: category.pageCount }, (_, i) => categoryPath(category, i + 1)),
+    ),
+    ...catalog.products.map(productPath),
+  ];
+
   return {
     seed,
     productCount: products,
+    mode,
     catalog,
-    allowedPaths: () => [
-      '/',
-      ...infoPages.map((info) => `/${info.slug}/`),
-      ...catalog.categories.flatMap((category) =>
-        Array.from({ length: category.pageCount }, (_, i) => categoryPath(category, i + 1)),
-      ),
-      ...catalog.products.map(productPath),
-    ],
+    allowedPaths,
+    apiPaths: () =>
+      allowedPaths()
+        .filter((path) => {
+          const content = resolve(path);
+          return content !== undefined && rendersInBrowser(mode, content.kind);
+        })
+        .map((path) => `${API_PREFIX}${path}`),
     expectedItems: () =>
       catalog.products.map((product) => ({
         url: productPath(product),

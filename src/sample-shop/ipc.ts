@@ -1,5 +1,6 @@
 /** Messages between startShopServer (parent) and the forked shop server process (child). */
 import type { GenerateShopOptions } from './generate.js';
+import type { GuardOptions } from './guard.js';
 import type { CacheSetting } from './page-cache.js';
 
 /** Passed to the child as JSON in argv[2]. */
@@ -9,6 +10,7 @@ export interface ChildConfig extends GenerateShopOptions {
   logRequests?: boolean;
   logFile?: string;
   cache?: CacheSetting;
+  guard?: GuardOptions;
 }
 
 export type ParentMessage = { type: 'log' | 'reset' | 'stats'; id: number };

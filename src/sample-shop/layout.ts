@@ -34,7 +34,16 @@ export interface DocumentParts {
 
 /** Wraps `main` in the shared frame. Returned as parts so callers can size pages before joining. */
 export function frame(catalog: Catalog, parts: DocumentParts): { before: string; after: string } {
-  const before = `<!DOCTYPE html>
+  const before = `${documentHead(parts)}<body>
+${header(catalog, parts.activeCategory)}
+<main id="content">
+`;
+  return { before, after: `</main>\n${footer(catalog)}\n</body>\n</html>\n` };
+}
+
+/** From the doctype to `</head>`: shared by static pages and the skeletons of rendered ones. */
+export function documentHead(parts: Omit<DocumentParts, 'main'>): string {
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -44,11 +53,7 @@ export function frame(catalog: Catalog, parts: DocumentParts): { before: string;
 <link rel="canonical" href="${parts.path}">
 <link rel="stylesheet" href="/static/shop.css">
 ${parts.head ?? ''}</head>
-<body>
-${header(catalog, parts.activeCategory)}
-<main id="content">
 `;
-  return { before, after: `</main>\n${footer(catalog)}\n</body>\n</html>\n` };
 }
 
 function header(catalog: Catalog, active: Category | undefined): string {

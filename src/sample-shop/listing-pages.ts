@@ -13,21 +13,27 @@ import { frame, type infoPages } from './layout.js';
 import { mixSeed, mulberry32, randomInt } from './prng.js';
 import { escapeHtml, paragraph } from './text.js';
 
-export function renderHome(catalog: Catalog): string {
+/** The home page's seeded parts: the hero paragraph and the featured product ids. */
+export function homeData(catalog: Catalog): { intro: string; featured: number[] } {
   const random = mulberry32(mixSeed(catalog.seed, SeedKind.listing, 0));
+  const featured = new Set<number>();
+  for (let i = 0; i < 24 && featured.size < 12; i++) {
+    featured.add(randomInt(random, 1, catalog.products.length));
+  }
+  return { intro: paragraph(random, 2, 3), featured: [...featured] };
+}
+
+export function renderHome(catalog: Catalog): string {
+  const { intro, featured } = homeData(catalog);
   const tiles = catalog.categories
     .map(
       (category) =>
         `<li class="category-tile"><a href="${categoryPath(category)}">${escapeHtml(category.name)}</a> <span class="count">${category.productIds.length} products</span></li>`,
     )
     .join('\n');
-  const featured = new Set<number>();
-  for (let i = 0; i < 24 && featured.size < 12; i++) {
-    featured.add(randomInt(random, 1, catalog.products.length));
-  }
-  const main = `<section class="hero"><h1>Welcome to the Arachne Sample Shop</h1><p>${paragraph(random, 2, 3)}</p></section>
+  const main = `<section class="hero"><h1>Welcome to the Arachne Sample Shop</h1><p>${intro}</p></section>
 <section class="categories"><h2>Shop by category</h2><ul>\n${tiles}\n</ul></section>
-<section class="featured"><h2>Featured products</h2><ul class="product-grid">\n${cards(catalog, [...featured])}\n</ul></section>
+<section class="featured"><h2>Featured products</h2><ul class="product-grid">\n${cards(catalog, featured)}\n</ul></section>
 `;
   return page(catalog, {
     title: 'Home',
@@ -65,14 +71,21 @@ ${pagination(category, pageNumber)}
   });
 }
 
+/** The paragraphs of info page number `index`. */
+export function infoParagraphs(catalog: Catalog, index: number): string[] {
+  const random = mulberry32(mixSeed(catalog.seed, SeedKind.info, index));
+  const paragraphs: string[] = [];
+  for (let i = randomInt(random, 3, 6); i > 0; i--) paragraphs.push(paragraph(random));
+  return paragraphs;
+}
+
 export function renderInfo(
   catalog: Catalog,
   info: (typeof infoPages)[number],
   index: number,
 ): string {
-  const random = mulberry32(mixSeed(catalog.seed, SeedKind.info, index));
   let main = `<h1>${info.title}</h1>\n`;
-  for (let i = randomInt(random, 3, 6); i > 0; i--) main += `<p>${paragraph(random)}</p>\n`;
+  for (const text of infoParagraphs(catalog, index)) main += `<p>${text}</p>\n`;
   return page(catalog, {
     title: info.title,
     description: info.title,
@@ -104,27 +117,43 @@ function cards(catalog: Catalog, ids: readonly number[]): string {
     .join('\n');
 }
 
-function pagination(category: Category, current: number): string {
-  if (category.pageCount <= 1) return '';
-  const links: string[] = [];
+/** One pagination entry: a link (href set) or the current page (no href). */
+export interface PagerEntry {
+  label: string;
+  href?: string;
+  rel?: 'prev' | 'next';
+}
+
+/** The pagination of a category page, empty when the category has one page. */
+export function pagerEntries(category: Category, current: number): PagerEntry[] {
+  if (category.pageCount <= 1) return [];
+  const entries: PagerEntry[] = [];
   if (current > 1) {
-    links.push(
-      `<a class="prev" rel="prev" href="${categoryPath(category, current - 1)}">Previous</a>`,
-    );
+    entries.push({ label: 'Previous', href: categoryPath(category, current - 1), rel: 'prev' });
   }
   // A window of page numbers plus first and last, so deep pages are a few hops away.
   const shown = new Set([1, category.pageCount]);
   for (let n = Math.max(1, current - 3); n <= Math.min(category.pageCount, current + 3); n++)
     shown.add(n);
   for (const n of [...shown].sort((a, b) => a - b)) {
-    links.push(
-      n === current
-        ? `<span class="current">${n}</span>`
-        : `<a href="${categoryPath(category, n)}">${n}</a>`,
+    entries.push(
+      n === current ? { label: String(n) } : { label: String(n), href: categoryPath(category, n) },
     );
   }
   if (current < category.pageCount) {
-    links.push(`<a class="next" rel="next" href="${categoryPath(category, current + 1)}">Next</a>`);
+    entries.push({ label: 'Next', href: categoryPath(category, current + 1), rel: 'next' });
   }
+  return entries;
+}
+
+function pagination(category: Category, current: number): string {
+  const entries = pagerEntries(category, current);
+  if (entries.length === 0) return '';
+  const links = entries.map(({ label, href, rel }) => {
+    if (href === undefined) return `<span class="current">${label}</span>`;
+    return rel
+      ? `<a class="${rel}" rel="${rel}" href="${href}">${label}</a>`
+      : `<a href="${href}">${label}</a>`;
+  });
   return `<nav class="pagination" aria-label="Pages">${links.join(' ')}</nav>`;
 }

@@ -16,13 +16,45 @@ import { reviewers } from './words.js';
 const MIN_TARGET = 16_000;
 const MAX_TARGET = 28_500;
 
+/** A product page's seeded parts, drawn in the order the page shows them (reviews excepted). */
+export interface ProductPageData {
+  description: string;
+  paragraphs: string[];
+  specs: Array<[string, string]>;
+  relatedIds: number[];
+}
+
+/** Draws the seeded parts from `random`; the caller may go on drawing reviews from the same stream. */
+export function productPageData(
+  catalog: Catalog,
+  product: Product,
+  random: Random = productRandom(catalog, product),
+): ProductPageData {
+  const description = `${product.title}: ${sentence(random)}`;
+  const count = randomInt(random, 3, 5);
+  const texts: string[] = [];
+  for (let i = 0; i < count; i++) texts.push(paragraph(random, 4, 8));
+  const specs = specRows(product, random);
+  return {
+    description,
+    paragraphs: texts,
+    specs,
+    relatedIds: relatedIds(catalog, product, random),
+  };
+}
+
+function productRandom(catalog: Catalog, product: Product): Random {
+  return mulberry32(mixSeed(catalog.seed, SeedKind.productPage, product.id));
+}
+
 export function renderProductPage(catalog: Catalog, product: Product): string {
-  const random = mulberry32(mixSeed(catalog.seed, SeedKind.productPage, product.id));
+  const random = productRandom(catalog, product);
+  const data = productPageData(catalog, product, random);
   const category = catalog.categories[product.categoryIndex];
   const path = productPath(product);
   const { before, after } = frame(catalog, {
     title: product.title,
-    description: `${product.title}: ${sentence(random)}`,
+    description: data.description,
     path,
     ...(category ? { activeCategory: category } : {}),
     head: jsonLd(product),
@@ -46,10 +78,10 @@ ${product.oldPriceCents === undefined ? '' : `<span class="price-old"><s>${forma
 <a class="compare" href="/private/compare?id=${product.id}" rel="nofollow">Compare</a>
 </div>
 <section class="description"><h2>Description</h2>
-${paragraphs(random, randomInt(random, 3, 5))}</section>
-${specsTable(product, random)}
+${data.paragraphs.map((text) => `<p>${text}</p>\n`).join('')}</section>
+${specsTable(data.specs)}
 </article>
-${relatedProducts(catalog, product, random)}
+${relatedProducts(catalog, data.relatedIds)}
 <section id="reviews" class="reviews"><h2>Customer reviews</h2>
 `;
   const target = randomInt(random, MIN_TARGET, MAX_TARGET);
@@ -65,14 +97,8 @@ ${relatedProducts(catalog, product, random)}
   return `${before}${summary}${reviews}</section>\n${after}`;
 }
 
-function paragraphs(random: Random, count: number): string {
-  let html = '';
-  for (let i = 0; i < count; i++) html += `<p>${paragraph(random, 4, 8)}</p>\n`;
-  return html;
-}
-
-function specsTable(product: Product, random: Random): string {
-  const rows: Array<[string, string]> = [
+function specRows(product: Product, random: Random): Array<[string, string]> {
+  return [
     ['Brand', product.brand],
     ['Material', product.material],
     ['Color', product.color],
@@ -87,13 +113,16 @@ function specsTable(product: Product, random: Random): string {
     ['Care', pick(random, ['Hand wash', 'Wipe clean', 'Machine washable', 'Dust only'])],
     ['SKU', product.sku],
   ];
+}
+
+function specsTable(rows: Array<[string, string]>): string {
   const body = rows
     .map(([name, value]) => `<tr><th scope="row">${name}</th><td>${escapeHtml(value)}</td></tr>`)
     .join('\n');
   return `<table class="specs">\n<caption>Specifications</caption>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
-function relatedProducts(catalog: Catalog, product: Product, random: Random): string {
+function relatedIds(catalog: Catalog, product: Product, random: Random): number[] {
   const siblings = catalog.categories[product.categoryIndex]?.productIds ?? [];
   const related = new Set<number>();
   // Neighbours in the same category, then a few from anywhere: both bounded by their list sizes.
@@ -105,7 +134,11 @@ function relatedProducts(catalog: Catalog, product: Product, random: Random): st
     const id = randomInt(random, 1, catalog.products.length);
     if (id !== product.id) related.add(id);
   }
-  const cards = [...related]
+  return [...related];
+}
+
+function relatedProducts(catalog: Catalog, ids: readonly number[]): string {
+  const cards = ids
     .map((id) => catalog.product(id))
     .filter((other): other is Product => other !== undefined)
     .map(

@@ -7,10 +7,12 @@ export interface RequestLogEntry {
   path: string;
   /** Arrival time, ms since the epoch. */
   time: number;
+  /** Set only when the guarded shop turned the request away instead of serving the resource. */
+  blocked?: 'rate-limit' | 'challenge';
 }
 
 export interface RequestLog {
-  record(method: string, path: string): void;
+  record(method: string, path: string, blocked?: RequestLogEntry['blocked']): void;
   entries(): RequestLogEntry[];
   clear(): void;
   close(): Promise<void>;
@@ -22,10 +24,12 @@ export function createRequestLog(options: { memory: boolean; file?: string }): R
     ? createWriteStream(options.file, { flags: 'a' })
     : undefined;
   return {
-    record(method, path) {
+    record(method, path, blocked) {
       const time = Date.now();
-      if (options.memory) entries.push({ method, path, time });
-      stream?.write(`${time}\t${method}\t${path}\n`);
+      if (options.memory)
+        entries.push(blocked ? { method, path, time, blocked } : { method, path, time });
+      // A fourth column only for blocked requests, so the lines of a static shop keep their format.
+      stream?.write(`${time}\t${method}\t${path}${blocked ? `\t${blocked}` : ''}\n`);
     },
     entries: () => entries.slice(),
     clear() {

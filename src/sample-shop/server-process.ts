@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const shop = generateShop({
     ...(config.seed === undefined ? {} : { seed: config.seed }),
     ...(config.products === undefined ? {} : { products: config.products }),
+    ...(config.mode === undefined ? {} : { mode: config.mode }),
   });
   const server = await serveShop(shop, {
     ...(config.port === undefined ? {} : { port: config.port }),
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     ...(config.logRequests === undefined ? {} : { logRequests: config.logRequests }),
     ...(config.logFile === undefined ? {} : { logFile: config.logFile }),
     ...(config.cache === undefined ? {} : { cache: config.cache }),
+    ...(config.guard === undefined ? {} : { guard: config.guard }),
   });
   process.on('message', (message: unknown) => {
     if (!isParentMessage(message)) return;

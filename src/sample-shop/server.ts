@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Shop } from './generate.js';
+import { createGuard, type GuardOptions, type GuardVerdict } from './guard.js';
 import { type CacheSetting, createPageCache } from './page-cache.js';
 import { createRequestLog, type RequestLogEntry } from './request-log.js';
 
@@ -18,6 +19,8 @@ export interface ServeShopOptions {
   logFile?: string;
   /** Rendered-page cache: an entry count, or 'all' to render every page before listening returns. @default 256 */
   cache?: CacheSetting;
+  /** The guarded shop's rate limit and challenge; used only when the shop's mode is 'guarded'. */
+  guard?: GuardOptions;
 }
 
 export interface ShopServerStats {
@@ -27,6 +30,10 @@ export interface ShopServerStats {
   connections: number;
   /** Most requests ever being answered at once (between arrival and the end of the response). */
   peakInFlight: number;
+  /** Guarded mode: requests answered 429. */
+  rateLimited?: number;
+  /** Guarded mode: requests answered with the challenge page. */
+  challenged?: number;
 }
 
 export interface ShopServer {
@@ -48,7 +55,13 @@ export async function serveShop(shop: Shop, options: ServeShopOptions = {}): Pro
     memory: logRequests,
     ...(options.logFile ? { file: options.logFile } : {}),
   });
-  const counters: ShopServerStats = { requests: 0, connections: 0, peakInFlight: 0 };
+  const guard = shop.mode === 'guarded' ? createGuard(options.guard) : undefined;
+  const counters: ShopServerStats = {
+    requests: 0,
+    connections: 0,
+    peakInFlight: 0,
+    ...(guard ? { rateLimited: 0, challenged: 0 } : {}),
+  };
   let inFlight = 0;
   let lookup: ReturnType<typeof createPageCache> = () => undefined;
 
@@ -61,12 +74,17 @@ export async function serveShop(shop: Shop, options: ServeShopOptions = {}): Pro
       return;
     }
     counters.requests++;
-    log.record(req.method ?? 'GET', target);
+    const verdict = guard?.check(req);
+    if (verdict?.blocked === 'rate-limit') counters.rateLimited = (counters.rateLimited ?? 0) + 1;
+    if (verdict?.blocked === 'challenge') counters.challenged = (counters.challenged ?? 0) + 1;
+    log.record(req.method ?? 'GET', target, verdict?.blocked);
     inFlight++;
     if (inFlight > counters.peakInFlight) counters.peakInFlight = inFlight;
     res.once('close', () => inFlight--);
-    if (delayMs > 0) setTimeout(() => respond(req, res, lookup), delayMs);
-    else respond(req, res, lookup);
+    const answer = () =>
+      verdict?.blocked ? respondBlocked(req, res, verdict) : respond(req, res, lookup, verdict);
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
   });
   // Longer than Node's 5 s default so an idle pool between benchmark phases is not torn down.
   server.keepAliveTimeout = 30_000;
@@ -104,6 +122,7 @@ function respond(
   req: IncomingMessage,
   res: ServerResponse,
   lookup: ReturnType<typeof createPageCache>,
+  verdict?: GuardVerdict,
 ): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Length': 0 }).end();
@@ -113,7 +132,32 @@ function respond(
   const status = page?.status ?? 404;
   const body = page?.body ?? notFound;
   res.writeHead(status, {
+    ...verdict?.headers,
     'Content-Type': page?.contentType ?? 'text/html; charset=utf-8',
+    'Content-Length': body.length,
+  });
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
+/** 429 with Retry-After, or the challenge page with status 200 (as the usual interstitials answer). */
+function respondBlocked(
+  req: IncomingMessage,
+  res: ServerResponse,
+  verdict: Exclude<GuardVerdict, { blocked?: undefined }>,
+): void {
+  const body = Buffer.from(
+    verdict.blocked === 'challenge' ? verdict.body : 'Too many requests: slow down.\n',
+  );
+  res.writeHead(verdict.blocked === 'challenge' ? 200 : 429, {
+    ...verdict.headers,
+    ...(verdict.blocked === 'rate-limit'
+      ? { 'Retry-After': String(verdict.retryAfterSeconds) }
+      : {}),
+    // The challenge must not be cached in place of the page it stands for.
+    'Cache-Control': 'no-store',
+    'Content-Type':
+      verdict.blocked === 'challenge' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
     'Content-Length': body.length,
   });
   if (req.method === 'HEAD') res.end();

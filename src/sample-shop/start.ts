@@ -3,7 +3,9 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkShopOptions } from './catalog.js';
+import { checkGuardOptions } from './guard.js';
 import { type ChildConfig, isChildMessage, type ParentMessage } from './ipc.js';
+import { checkShopMode } from './modes.js';
 import type { RequestLogEntry } from './request-log.js';
 import type { ShopServerStats } from './server.js';
 
@@ -40,6 +42,8 @@ export async function startShopServer(
 ): Promise<ShopServerProcess> {
   const { startTimeoutMs = 60_000, ...config } = options;
   checkShopOptions(config.seed ?? 1, config.products ?? 2000);
+  checkShopMode(config.mode ?? 'static');
+  if (config.guard) checkGuardOptions(config.guard);
   const child = forkServerProcess(config);
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 1;

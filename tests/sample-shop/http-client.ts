@@ -11,12 +11,16 @@ export interface SimpleResponse {
 export function fetchPath(
   origin: string,
   path: string,
-  options: { method?: string; agent?: Agent } = {},
+  options: { method?: string; agent?: Agent; headers?: Record<string, string> } = {},
 ): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, origin),
-      { method: options.method ?? 'GET', ...(options.agent ? { agent: options.agent } : {}) },
+      {
+        method: options.method ?? 'GET',
+        ...(options.agent ? { agent: options.agent } : {}),
+        ...(options.headers ? { headers: options.headers } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
