@@ -282,7 +282,12 @@ export class Engine {
     const key = ladder.keyOf(request.url, request.handler);
     const plan = await ladder.plan(key);
     if (plan.kind === 'compare') {
-      await this.#compare(request, routed, key, plan.rungs, responses);
+      let compared = false;
+      try {
+        compared = await this.#compare(request, routed, key, plan, responses);
+      } finally {
+        if (plan.sample && !compared) ladder.abandoned(key);
+      }
       return;
     }
     const escalate =
@@ -304,15 +309,17 @@ export class Engine {
 
   /**
    * Fetches the page on every rung of `rungs` at once and runs the handler on each; the last rung's (the
-   * reference's) outcome is the one kept. The others only tell the ladder whether they matched it.
+   * reference's) outcome is the one kept. The others only tell the ladder whether they matched it. False when the
+   * comparison could not be made (the reference failed, was retried or redirected onto a page seen already).
    */
   async #compare(
     request: Request,
     routed: Request,
     key: string,
-    rungs: readonly Fetcher[],
+    { rungs, sample }: { rungs: readonly Fetcher[]; sample?: boolean },
     responses: Response[],
-  ): Promise<void> {
+  ): Promise<boolean> {
+    let compared = false;
     const last = rungs.length - 1;
     const downloads = await Promise.allSettled(
       rungs.map((rung, index) =>
@@ -343,9 +350,11 @@ export class Engine {
         const got = await this.#collect(request, new Page(request, download.value));
         matched.set(rung, got.error === undefined && sameOutputs(got, expected));
       }
-      await this.#parts.ladder?.compared(key, matched);
+      compared = true;
+      await this.#parts.ladder?.compared(key, matched, sample);
       await this.#complete(request, await this.#keep(request, expected.children, expected.items));
     });
+    return compared;
   }
 
   /** Runs the handler to its end and sorts what it yielded; an error ends the run and is returned with the rest. */

@@ -126,7 +126,9 @@ describe.skipIf(!up)('the learned rung outlives the process', () => {
       compared: learned.compared,
     });
     const shown = await runCli(['state', 'show', state]);
-    expect(shown.stdout).toMatch(new RegExp(`ladder  ${host} detail → http \\(\\d+ compared, 0 moved up\\)`));
+    expect(shown.stdout).toMatch(
+      new RegExp(`ladder  ${host} detail → http \\(\\d+ compared, 0 moved up\\)`),
+    );
     const urls = (await readFile(out, 'utf8'))
       .split('\n')
       .filter(Boolean)

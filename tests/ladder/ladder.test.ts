@@ -25,11 +25,38 @@ describe('Ladder', () => {
     const ladder = new Ladder({ rungs, adaptive: { samples: 2, recheck: 0 } });
     const key = ladder.keyOf('https://shop.test/list/1', 'list');
     expect(key).toBe('shop.test list');
-    expect(await ladder.plan(key)).toEqual({ kind: 'compare', rungs });
-    await ladder.compared(key, matched(false, true));
-    expect(await ladder.plan(key)).toEqual({ kind: 'compare', rungs });
-    await ladder.compared(key, matched(false, true));
+    expect(await ladder.plan(key)).toEqual({ kind: 'compare', rungs, sample: true });
+    await ladder.compared(key, matched(false, true), true);
+    expect(await ladder.plan(key)).toEqual({ kind: 'compare', rungs, sample: true });
+    await ladder.compared(key, matched(false, true), true);
     expect(await ladder.plan(key)).toEqual({ kind: 'fetch', rung: 'script' });
+  });
+
+  it('while learning, lets only the samples it needs run; other pages wait for the choice', async () => {
+    const ladder = new Ladder({ rungs, adaptive: { samples: 2, recheck: 0 } });
+    const first = await ladder.plan('k');
+    const second = await ladder.plan('k');
+    let third: unknown;
+    const waiting = ladder.plan('k').then((plan) => (third = plan));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([first, second]).toEqual([
+      { kind: 'compare', rungs, sample: true },
+      { kind: 'compare', rungs, sample: true },
+    ]);
+    expect(third).toBeUndefined();
+    // A sample abandoned (its page is retried) frees its place: the waiting page takes it.
+    ladder.abandoned('k');
+    await waiting;
+    expect(third).toEqual({ kind: 'compare', rungs, sample: true });
+    // Two samples in flight again: a fourth page waits, and goes on the chosen rung once both are compared.
+    let fourth: unknown;
+    const later = ladder.plan('k').then((plan) => (fourth = plan));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fourth).toBeUndefined();
+    await ladder.compared('k', matched(true, false), true);
+    await ladder.compared('k', matched(true, false), true);
+    await later;
+    expect(fourth).toEqual({ kind: 'fetch', rung: 'http' });
   });
 
   it('settles on the browser when no cheaper rung matched every sample', async () => {

@@ -36,7 +36,12 @@ export interface LadderStore {
 /** What to do with the next page of a type: fetch it on one rung, or on several and compare (reference last). */
 export type LadderPlan =
   | { kind: 'fetch'; rung: Fetcher }
-  | { kind: 'compare'; rungs: readonly Fetcher[] };
+  | {
+      kind: 'compare';
+      rungs: readonly Fetcher[];
+      /** One of the first samples: answer it with `compared(…, true)`, or `abandoned` if it never got compared. */
+      sample?: boolean;
+    };
 
 export interface LadderSettings {
   /** The rungs this crawl has, cheapest first; the last is the reference every comparison is made against. */
@@ -60,6 +65,10 @@ export class Ladder {
   readonly #onUpdate: LadderSettings['onUpdate'];
   readonly #entries = new Map<string, LadderEntry>();
   readonly #lookedUp = new Map<string, number>();
+  /** Samples in flight per learning type. */
+  readonly #sampling = new Map<string, number>();
+  /** Pages waiting for a learning type's choice. */
+  readonly #waiting = new Map<string, (() => void)[]>();
 
   constructor(settings: LadderSettings) {
     const reference = settings.rungs.at(-1);
@@ -95,11 +104,24 @@ export class Ladder {
     }
   }
 
+  /**
+   * While a type learns, at most the samples it still needs are in flight; other pages of the type wait for the
+   * choice (or for a sample to be abandoned) instead of each paying for every rung.
+   */
   async plan(key: string): Promise<LadderPlan> {
-    const entry = await this.#entry(key);
+    let entry = await this.#entry(key);
+    while (entry.rung === undefined) {
+      const sampling = this.#sampling.get(key) ?? 0;
+      if (sampling < this.#samples - entry.compared) {
+        this.#sampling.set(key, sampling + 1);
+        entry.pages++;
+        return { kind: 'compare', rungs: this.#rungs, sample: true };
+      }
+      await this.#settled(key);
+      entry = await this.#entry(key);
+    }
     entry.pages++;
     const { rung } = entry;
-    if (rung === undefined) return { kind: 'compare', rungs: this.#rungs };
     const recheck = this.#recheckEvery > 0 && entry.pages % this.#recheckEvery === 0;
     // A type settled on the reference has nothing cheaper to re-check when the ladder has one rung.
     if (!recheck || this.#rungs.length === 1) return { kind: 'fetch', rung };
@@ -111,7 +133,12 @@ export class Ladder {
   }
 
   /** Records a comparison: `matched` tells, for each cheaper rung fetched, whether its output equalled the reference's. */
-  async compared(key: string, matched: ReadonlyMap<Fetcher, boolean>): Promise<void> {
+  async compared(
+    key: string,
+    matched: ReadonlyMap<Fetcher, boolean>,
+    sample = false,
+  ): Promise<void> {
+    if (sample) this.#sampleDone(key);
     const entry = await this.#entry(key);
     const before = entry.rung;
     entry.compared++;
@@ -149,6 +176,32 @@ export class Ladder {
       await this.#save(key, entry, before);
     }
     return next;
+  }
+
+  /** A sample planned by `plan` that was never compared (its page failed or is retried): another page may take it. */
+  abandoned(key: string): void {
+    this.#sampleDone(key);
+    this.#wake(key);
+  }
+
+  #sampleDone(key: string): void {
+    this.#sampling.set(key, Math.max(0, (this.#sampling.get(key) ?? 1) - 1));
+  }
+
+  /** Resolves when the type settles, a sample is abandoned, or after a while (another worker may have settled it). */
+  #settled(key: string): Promise<void> {
+    return new Promise((resolve) => {
+      const waiting = this.#waiting.get(key) ?? [];
+      waiting.push(resolve);
+      this.#waiting.set(key, waiting);
+      setTimeout(resolve, STORE_LOOKUP_MS).unref();
+    });
+  }
+
+  #wake(key: string): void {
+    const waiting = this.#waiting.get(key);
+    this.#waiting.delete(key);
+    for (const resolve of waiting ?? []) resolve();
   }
 
   /** Every page type's choice, for stats and `arachne status`. */
@@ -193,6 +246,8 @@ export class Ladder {
 
   async #save(key: string, entry: LadderEntry, before: Fetcher | undefined): Promise<void> {
     this.#onUpdate?.(key, entry, before);
+    // Pages waiting for this type's samples go on as soon as it is settled (or may take a sample that is free).
+    this.#wake(key);
     await this.#store?.set(key, entry);
   }
 }
