@@ -67,7 +67,17 @@ describe('arachne demo', () => {
       const rendered = await demo(['--render']);
       expect(rendered.stdout).toMatch(/^sample shop \(rendered\) with 40 products/m);
       expect(rendered.items).toEqual(plain.items);
+      // Chromium passes the guarded shop's challenge page; plain HTTP gets the challenge and nothing else.
+      const guarded = await demo(['--render', 'browser', '--shop-mode', 'guarded']);
+      expect(guarded.stdout).toMatch(/^sample shop \(guarded\) with 40 products/m);
+      expect(guarded.items).toEqual(plain.items);
     },
-    240_000,
+    300_000,
   );
+
+  it('gets only the challenge page of the guarded shop over plain HTTP', async () => {
+    const guarded = await demo(['--shop-mode', 'guarded']);
+    expect(guarded.items).toEqual([]);
+    expect(guarded.stdout).toMatch(/^pages fetched\s+1 /m);
+  });
 });
