@@ -7,7 +7,7 @@ export interface RenderedPage {
   readonly body: Buffer;
 }
 
-/** `'all'`: render every allowed page before serving; a number: keep that many recent pages. */
+/** `'all'`: render every allowed page (and API document) before serving; a number: keep that many recent pages. */
 export type CacheSetting = number | 'all';
 
 /** Returns a lookup that renders on a miss; unknown paths give undefined and are not cached. */
@@ -27,7 +27,12 @@ export function createPageCache(
   }
 
   if (setting === 'all') {
-    for (const path of ['/robots.txt', '/sitemap.xml', ...shop.allowedPaths()]) {
+    for (const path of [
+      '/robots.txt',
+      '/sitemap.xml',
+      ...shop.allowedPaths(),
+      ...shop.apiPaths(),
+    ]) {
       const page = render(path);
       if (page) pages.set(path, page);
     }
