@@ -46,15 +46,15 @@ describe('choosing the rung', () => {
     const spider = defineSpider({
       name: 'unknown-rung',
       start: `${site.origin}/`,
-      // A JavaScript spider is not type-checked: 'script' is a later rung.
-      fetch: 'script' as unknown as 'http',
+      // A JavaScript spider is not type-checked: 'jsdom' is no rung at all.
+      fetch: 'jsdom' as unknown as 'http',
       parse: (page) => ({ title: page.text('h1') }),
     });
     // A ConfigError stops the crawl, as for any misconfigured spider: the user must fix it.
     await expect(crawl(spider, { logLevel: 'silent', output: memorySink() })).rejects.toMatchObject(
       {
         code: 'AR_CONFIG',
-        message: expect.stringContaining("unknown fetch 'script'"),
+        message: expect.stringContaining("unknown fetch 'jsdom'"),
       },
     );
     expect(loads.count).toBe(loadsBefore);

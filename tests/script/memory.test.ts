@@ -24,7 +24,9 @@ describe('the script pool over many pages', () => {
     const worker = async () => {
       while (next < PAGES) {
         const i = next++;
-        const run = await pool.run(page(i), `http://shop.test/p/${i}`, async () => ({ error: 'offline' }));
+        const run = await pool.run(page(i), `http://shop.test/p/${i}`, async () => ({
+          error: 'offline',
+        }));
         // Every page really ran: its script built the list and its timer fired.
         if (!run.html.includes(`item-19-${i}<`) || !run.html.includes(`done-${i}`)) {
           throw new Error(`page ${i} not built: ${run.html.slice(0, 200)}`);
