@@ -23,6 +23,11 @@ export function summary(stats: Stats): string {
         ]
       : []),
     ...rungLines(stats),
+    ...(stats.scriptRequests > 0
+      ? [
+          `script requests ${stats.scriptRequests}${stats.scriptRequestsRefused ? ` (${stats.scriptRequestsRefused} refused)` : ''}`,
+        ]
+      : []),
     `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
   ].join('\n');
 }

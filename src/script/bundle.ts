@@ -5,6 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
 import { PAGE_RUNTIME } from './runtime.js';
 
 // A bare isolate has no atob/btoa; linkedom calls them (data: URLs, base64 helpers).
@@ -42,8 +44,39 @@ async function build(): Promise<string> {
     write: false,
     logLevel: 'silent',
     banner: { js: BASE64 },
+    plugins: [prebuiltDecodeTables],
   });
   const bundle = result.outputFiles[0]?.text;
   if (bundle === undefined) throw new Error('esbuild produced no linkedom bundle');
   return `${bundle}\n${PAGE_RUNTIME}`;
 }
+
+/**
+ * The HTML entity tables of `entities` (linkedom's parser and serialiser each bundle a version) are built at load
+ * from base64 or a split string: a third of the cost of every fresh context. Built here once instead, they load
+ * as a plain string copied into a Uint16Array by a loop.
+ */
+const prebuiltDecodeTables: Plugin = {
+  name: 'arachne-prebuilt-entity-tables',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]entities[\\/].*generated[\\/]decode-data-(html|xml)\.js$/ },
+      async (args) => {
+        const tables = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
+        const lines = [
+          'var __t = function (s) { var a = new Uint16Array(s.length); for (var i = 0; i < s.length; i++) a[i] = s.charCodeAt(i); return a; };',
+        ];
+        for (const [name, value] of Object.entries(tables)) {
+          if (!(value instanceof Uint16Array)) return undefined; // an unknown layout: bundle the file as it is
+          const literal = JSON.stringify(String.fromCharCode(...value));
+          lines.push(
+            name === 'default'
+              ? `export default __t(${literal});`
+              : `export const ${name} = __t(${literal});`,
+          );
+        }
+        return { contents: lines.join('\n'), loader: 'js' };
+      },
+    );
+  },
+};

@@ -68,6 +68,7 @@ export class ScriptPool {
   readonly #recycleAfter: number;
   readonly #limits: string;
   readonly #idle: Slot[] = [];
+  readonly #slots = new Set<Slot>();
   readonly #waiting: ((slot: Slot | undefined) => void)[] = [];
   #live = 0;
   #closed = false;
@@ -86,10 +87,12 @@ export class ScriptPool {
     });
   }
 
-  /** Heap in use, in bytes, summed over the idle isolates (for memory tests and stats). */
+  /** Heap in use, in bytes, summed over the live isolates (for memory tests and stats). */
   async heapUsed(): Promise<number> {
     let total = 0;
-    for (const slot of this.#idle) total += (await slot.isolate.getHeapStatistics()).used_heap_size;
+    for (const slot of this.#slots) {
+      if (!slot.isolate.isDisposed) total += (await slot.isolate.getHeapStatistics()).used_heap_size;
+    }
     return total;
   }
 
@@ -240,7 +243,9 @@ export class ScriptPool {
     const isolate = new ivm.Isolate({ memoryLimit: this.#memoryMb });
     const prelude = await isolate.compileScript(source, { filename: PRELUDE_FILENAME });
     this.isolatesCreated++;
-    return { isolate, prelude, served: 0 };
+    const slot = { isolate, prelude, served: 0 };
+    this.#slots.add(slot);
+    return slot;
   }
 
   async #release(slot: Slot, healthy: boolean): Promise<void> {
@@ -248,11 +253,13 @@ export class ScriptPool {
     let keep =
       healthy && !slot.isolate.isDisposed && !this.#closed && slot.served < this.#recycleAfter;
     if (keep) {
-      // Contexts are released, but garbage the page left can keep the heap high: replace a bloated isolate.
+      // Released contexts are garbage V8 collects when it likes; an isolate whose heap stays high anyway (a leak
+      // inside it, or a page that bloated it) is replaced before a page meets its limit.
       const heap = await slot.isolate.getHeapStatistics().catch(() => undefined);
-      if (!heap || heap.used_heap_size > (this.#memoryMb * 1024 * 1024) / 2) keep = false;
+      if (!heap || heap.used_heap_size > this.#memoryMb * 1024 * 1024 * 0.75) keep = false;
     }
     if (!keep) {
+      this.#slots.delete(slot);
       if (!slot.isolate.isDisposed) slot.isolate.dispose();
       this.#live--;
     }
@@ -264,7 +271,9 @@ export class ScriptPool {
   /** Disposes every isolate; pages waiting for one fail with AR_SCRIPT. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const slot of this.#idle.splice(0)) slot.isolate.dispose();
+    this.#idle.length = 0;
+    for (const slot of this.#slots) if (!slot.isolate.isDisposed) slot.isolate.dispose();
+    this.#slots.clear();
     for (const waiter of this.#waiting.splice(0)) waiter(undefined);
   }
 }
