@@ -301,7 +301,13 @@ function routeByFetch(spider: Spider, options: ResolvedOptions): (request: Reque
     const byHandler = spider.handlerOptions?.[request.handler];
     const fetch = request.fetch ?? byHandler?.fetch ?? spider.fetch ?? crawlDefault;
     const waitFor = request.waitFor ?? byHandler?.waitFor;
-    if (fetch === request.fetch && waitFor === request.waitFor) return request;
+    // Plain HTTP is what a request without a rung gets anyway: no copy on the hot path of a static crawl.
+    if (
+      waitFor === request.waitFor &&
+      (fetch === request.fetch || (fetch === 'http' && !request.fetch))
+    ) {
+      return request;
+    }
     return { ...request, fetch, ...(waitFor !== undefined && { waitFor }) };
   };
 }

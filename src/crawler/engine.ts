@@ -242,10 +242,10 @@ export class Engine {
   async #download(routed: Request, responses: Response[], used: boolean): Promise<Response> {
     const response = await this.#parts.download(routed);
     responses.push(response);
-    const rung = routed.fetch;
-    if (rung !== undefined && rung !== 'adaptive') {
+    // A request without a rung goes over plain HTTP (the registry's default).
+    const rung = routed.fetch ?? 'http';
+    if (rung !== 'adaptive')
       this.#parts.events.emit('page:fetched', { request: routed, rung, used });
-    }
     return response;
   }
 

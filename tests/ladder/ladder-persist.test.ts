@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { LadderEntry } from '../../src/crawler/ladder/ladder.js';
 import type { Stats } from '../../src/crawler/stats.js';
 import { crawlPrefix } from '../../src/distributed/index.js';
@@ -78,6 +78,10 @@ function start(args: string[]): { child: ChildProcess; exit: Promise<number | nu
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const err = collectOutput(child.stderr);
+  // A failed assertion must not leave a crawl (and its Chromium) running after the test.
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   return { child, err, exit: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
 }
 
