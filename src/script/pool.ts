@@ -91,7 +91,8 @@ export class ScriptPool {
   async heapUsed(): Promise<number> {
     let total = 0;
     for (const slot of this.#slots) {
-      if (!slot.isolate.isDisposed) total += (await slot.isolate.getHeapStatistics()).used_heap_size;
+      if (!slot.isolate.isDisposed)
+        total += (await slot.isolate.getHeapStatistics()).used_heap_size;
     }
     return total;
   }

@@ -137,6 +137,7 @@ function deliver(id, json) {
   var r = parse(json);
   if (r.error) w.fail(new TypeError('Failed to fetch: ' + r.error));
   else w.ok(r);
+  adoptInserted();
 }
 
 function fetch(input, init) {
@@ -290,10 +291,8 @@ function start(html, pageUrl, fetchRef, urlRef, limitsJson) {
   var list = [];
   for (var j = 0; j < found.length; j++) {
     var s = found[j];
-    var type = (s.getAttribute('type') || '').trim().toLowerCase();
-    // Classic scripts only: modules need a module loader (import maps, dynamic import) the rung does not provide.
-    var classic = type === '' || /^(text|application)\/(x-)?(javascript|ecmascript)$/.test(type) || type === 'text/jscript';
-    if (!classic) continue;
+    seen.add(s);
+    if (!isClassic(s)) continue;
     var src = s.getAttribute('src');
     var resolved = null;
     if (src) { try { resolved = new URL(src, pageUrl).href; } catch (e) { continue; } }
@@ -303,11 +302,59 @@ function start(html, pageUrl, fetchRef, urlRef, limitsJson) {
   return stringify(list);
 }
 
+// Classic scripts only: modules need a module loader (import maps, dynamic import) the rung does not provide.
+function isClassic(s) {
+  var type = (s.getAttribute('type') || '').trim().toLowerCase();
+  return type === '' || /^(text|application)\/(x-)?(javascript|ecmascript)$/.test(type) || type === 'text/jscript';
+}
+
+function execute(s, code) {
+  try { Object.defineProperty(document, 'currentScript', { value: s, configurable: true }); } catch (e) {}
+  try { (0, eval)(code); } catch (error) { reportError(error); }
+  try { Object.defineProperty(document, 'currentScript', { value: null, configurable: true }); } catch (e) {}
+}
+
 function runScript(index, code) {
   var s = scripts[index];
-  try { Object.defineProperty(document, 'currentScript', { value: s, configurable: true }); } catch (e) {}
-  try { (0, eval)(code === null ? s.textContent : code); } catch (error) { reportError(error); }
-  try { Object.defineProperty(document, 'currentScript', { value: null, configurable: true }); } catch (e) {}
+  execute(s, code === null ? s.textContent : code);
+  adoptInserted();
+}
+
+// linkedom's elements call their onload/onerror properties from dispatchEvent.
+function fireScriptEvent(s, type) {
+  try { s.dispatchEvent(new G.Event(type)); } catch (error) { reportError(error); }
+}
+
+// Scripts a script inserted (a loader, JSONP): inline ones run at once, external ones are fetched through the host
+// and run when they arrive, then get their load (or error) event. Returns how many were found.
+var seen = new WeakSet();
+function adoptInserted() {
+  var adopted = 0;
+  for (var round = 0; round < 50; round++) {
+    var found = document.querySelectorAll('script');
+    var fresh = 0;
+    for (var i = 0; i < found.length; i++) {
+      var s = found[i];
+      if (seen.has(s)) continue;
+      seen.add(s);
+      fresh++;
+      if (!isClassic(s)) continue;
+      var src = s.getAttribute('src');
+      if (!src) { execute(s, s.textContent); continue; }
+      var url;
+      try { url = new URL(src, document.baseURI || limits.url).href; } catch (e) { fireScriptEvent(s, 'error'); continue; }
+      (function (element) {
+        send('GET', url, {}, null).then(function (r) {
+          if (r.status >= 400) { fireScriptEvent(element, 'error'); return; }
+          execute(element, r.body);
+          fireScriptEvent(element, 'load');
+        }, function () { fireScriptEvent(element, 'error'); });
+      })(s);
+    }
+    adopted += fresh;
+    if (fresh === 0) break;
+  }
+  return adopted;
 }
 
 function dispatch(type) {
@@ -321,11 +368,14 @@ function dispatch(type) {
     try { document.dispatchEvent(new G.Event('readystatechange')); } catch (error) { reportError(error); }
     dispatchWindow('load');
   }
+  adoptInserted();
 }
 
 // Fires the earliest timer (ties in scheduling order): 'fired', 'idle' (none left), 'horizon' (the next is past
 // the virtual horizon, so the page is as settled as it will get) or 'storm' (too many firings).
 function tick() {
+  // Scripts inserted by promise callbacks after the last call: load them before time moves on.
+  if (adoptInserted() > 0) return 'fired';
   var next = null;
   timers.forEach(function (t, id) {
     if (next === null || t.at < next.t.at || (t.at === next.t.at && t.order < next.t.order)) next = { t: t, id: id };
@@ -337,6 +387,7 @@ function tick() {
   now = t.at;
   if (t.every) { t.at = now + t.every; t.order = ++seq; } else timers.delete(next.id);
   try { t.fn.apply(G, t.args); } catch (error) { reportError(error); }
+  adoptInserted();
   return 'fired';
 }
 

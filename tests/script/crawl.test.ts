@@ -32,6 +32,16 @@ const pages = {
     });
   </script>`,
   '/data.json': json({ items: ['fetched-1', 'fetched-2'] }),
+  // A loader inserts a script (JSONP); its load event fires once it ran.
+  '/inserted': `<ul id="l"></ul><script>
+    function add(name) { var li = document.createElement('li'); li.className = 'p'; li.textContent = name; document.getElementById('l').appendChild(li); }
+    function cb(names) { names.forEach(add); }
+    var s = document.createElement('script');
+    s.src = '/jsonp.js';
+    s.onload = function () { add('loaded'); };
+    document.head.appendChild(s);
+  </script>`,
+  '/jsonp.js': js(`cb(['via-jsonp']);`),
   '/xhr': `<ul id="l"></ul><script>
     var x = new XMLHttpRequest();
     x.open('GET', '/data.json');
@@ -67,9 +77,9 @@ const byPath = (items: readonly Record<string, unknown>[]) =>
   Object.fromEntries(items.map((item) => [item.path, item.names]));
 
 describe('the script rung in a crawl', () => {
-  it('extracts what inline, external, fetch, XHR and timer scripts build; plain HTTP sees none of it', async () => {
+  it('extracts what inline, external, fetch, XHR, timer and inserted scripts build; plain HTTP sees none of it', async () => {
     const site = await startLocalServer(pages);
-    const starts = ['/inline', '/external', '/fetch', '/xhr', '/timers'].map(
+    const starts = ['/inline', '/external', '/fetch', '/xhr', '/timers', '/inserted'].map(
       (p) => site.origin + p,
     );
     const sink = memorySink();
@@ -84,10 +94,11 @@ describe('the script rung in a crawl', () => {
       '/fetch': ['fetched-1', 'fetched-2'],
       '/xhr': ['xhr-2'],
       '/timers': ['tick-1', 'tick-2', 'tick-3'],
+      '/inserted': ['via-jsonp', 'loaded'],
     });
     expect(stats.failed).toBe(0);
-    // app.js, and data.json twice: every script request went through the crawl and was counted.
-    expect(stats.scriptRequests).toBe(3);
+    // app.js, data.json twice and jsonp.js: every script request went through the crawl and was counted.
+    expect(stats.scriptRequests).toBe(4);
     expect(stats.scriptRequestsRefused).toBe(0);
     expect(site.count('/data.json')).toBe(2);
 
