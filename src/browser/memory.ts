@@ -1,0 +1,43 @@
+/**
+ * The browser's memory: the resident set (VmRSS) of each of its processes (browser, renderers, GPU, network
+ * service …), summed. Chromium names its processes over CDP (`SystemInfo.getProcessInfo`); Linux gives each one's
+ * size in /proc. A sum of RSS counts shared pages once per process, so it overstates; it is a bound to recycle at,
+ * not an accounting. Elsewhere than Linux it is undefined and memory recycling does nothing.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+
+/** Process ids of a running Chromium, the browser process first. */
+export async function browserProcessIds(browser: Browser): Promise<number[]> {
+  const session = await browser.newBrowserCDPSession();
+  try {
+    const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as {
+      processInfo: { type: string; id: number }[];
+    };
+    return processInfo
+      .sort((a, b) => Number(b.type === 'browser') - Number(a.type === 'browser'))
+      .map((entry) => entry.id);
+  } finally {
+    await session.detach().catch(() => {});
+  }
+}
+
+/** The summed VmRSS in bytes of `pids` that still exist; undefined when /proc cannot tell. */
+export async function rssOf(pids: readonly number[]): Promise<number | undefined> {
+  const sizes = await Promise.all(
+    pids.map((pid) =>
+      readFile(`/proc/${pid}/status`, 'utf8').then(
+        (status) => Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024,
+        () => undefined,
+      ),
+    ),
+  );
+  const known = sizes.filter((size): size is number => size !== undefined);
+  return known.length === 0 ? undefined : known.reduce((sum, size) => sum + size, 0);
+}
+
+/** The browser's memory now, in bytes; undefined when it cannot be measured (not Linux, browser gone). */
+export async function browserRss(browser: Browser): Promise<number | undefined> {
+  const pids = await browserProcessIds(browser).catch(() => []);
+  return rssOf(pids);
+}
