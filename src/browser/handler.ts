@@ -95,6 +95,8 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   const memory = new MemoryWatch(options.maxMemoryMb ?? 1024, options.memoryCheckEvery ?? 20);
   const idle = new IdleTimer(options.idleCloseMs ?? 10_000, () => closeIdle());
   let browsersLaunched = 0;
+  /** Rejects when the browser disconnects: Playwright leaves some calls (newPage) pending forever after a kill. */
+  const goneOf = new WeakMap<Browser, Promise<never>>();
 
   let launching: Promise<Browser> | undefined;
   let running: Browser | undefined;
@@ -113,6 +115,14 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     const browser = await chromium.launch({ executablePath, args: ARGS });
     running = browser;
     browsersLaunched++;
+    goneOf.set(
+      browser,
+      new Promise<never>((_, reject) => {
+        browser.once('disconnected', () =>
+          reject(new BrowserError('the browser went away (crashed, killed or closed)')),
+        );
+      }),
+    );
     // A crash or kill: forget it, so the next request launches a fresh one.
     browser.on('disconnected', () => {
       if (running !== browser) return; // an older browser closing late must not unseat its successor
@@ -159,7 +169,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
 
   async function closeContext(held: Lease): Promise<void> {
     const context = await held.context.catch(() => undefined);
-    await context?.close().catch(() => {});
+    if (context) await closeWithin(context.close());
   }
 
   async function giveBack(held: Lease): Promise<void> {
@@ -232,31 +242,39 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     const held = await lease();
     const started = performance.now();
     let page: BrowserPage | undefined;
+    const gone = goneOf.get(held.browser);
+    gone?.catch(() => {});
+    /** Each step of the page ends when the browser does, whether Playwright notices or not. */
+    const step = <T>(work: Promise<T>): Promise<T> => {
+      if (!gone) return work;
+      work.catch(() => {}); // lost the race: its late failure is nobody's
+      return Promise.race([work, gone]);
+    };
     const letGo = async () => {
-      await page?.close().catch(() => {});
+      if (page) await closeWithin(page.close());
       await giveBack(held);
     };
     try {
-      page = await (await held.context).newPage();
+      page = await step((async () => (await held.context).newPage())());
       trackPage(page, snapshotDir);
-      if (routed) await page.route('**/*', guard);
+      if (routed) await step(page.route('**/*', guard));
       if (!allowPrivate) {
         const host = new URL(request.url).hostname.replace(/^\[|\]$/g, '');
         if (isIP(host) && egress.denies(host)) throw new EgressDeniedError(host, host);
       }
-      await page.setExtraHTTPHeaders(browserHeaders(request.headers));
-      const main = await page.goto(request.url, { waitUntil: 'load', timeout: timeoutMs });
+      await step(page.setExtraHTTPHeaders(browserHeaders(request.headers)));
+      const main = await step(page.goto(request.url, { waitUntil: 'load', timeout: timeoutMs }));
       if (!main) throw new BrowserError(`no main response for ${request.url}`);
       const selector = request.waitFor ?? options.waitFor;
       if (selector !== undefined) {
-        await page.waitForSelector(selector, { state: 'attached', timeout: timeoutMs });
+        await step(page.waitForSelector(selector, { state: 'attached', timeout: timeoutMs }));
       }
       const redirects: string[] = [];
       for (let hop = main.request().redirectedFrom(); hop; hop = hop.redirectedFrom()) {
         redirects.unshift(hop.url());
       }
-      const body = Buffer.from(await page.content(), 'utf8');
-      const headers = await main.allHeaders();
+      const body = Buffer.from(await step(page.content()), 'utf8');
+      const headers = await step(main.allHeaders());
       // The body is the rendered DOM serialised as UTF-8: the server's encoding and length no longer describe it.
       delete headers['content-encoding'];
       delete headers['content-length'];
@@ -334,6 +352,21 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       await browser?.close().catch(() => {});
     },
   };
+}
+
+/**
+ * A close on a browser that was just killed can wait forever for an answer that never comes (seen with SIGKILL
+ * while pages were opening): give up after a while, the process is gone either way, and the request must settle.
+ */
+async function closeWithin(closing: Promise<void>, ms = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closing.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Saves what the failed page showed and names the files in the error, so the failure log says where they are. */

@@ -36,8 +36,16 @@ export async function rssOf(pids: readonly number[]): Promise<number | undefined
   return known.length === 0 ? undefined : known.reduce((sum, size) => sum + size, 0);
 }
 
-/** The browser's memory now, in bytes; undefined when it cannot be measured (not Linux, browser gone). */
-export async function browserRss(browser: Browser): Promise<number | undefined> {
-  const pids = await browserProcessIds(browser).catch(() => []);
+/**
+ * The browser's memory now, in bytes; undefined when it cannot be measured (not Linux, browser gone). Bounded
+ * in time: a CDP call to a browser that was just killed may never be answered.
+ */
+export async function browserRss(browser: Browser, timeoutMs = 5000): Promise<number | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<number[]>((resolve) => {
+    timer = setTimeout(() => resolve([]), timeoutMs);
+  });
+  const pids = await Promise.race([browserProcessIds(browser).catch(() => []), late]);
+  clearTimeout(timer);
   return rssOf(pids);
 }
