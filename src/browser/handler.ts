@@ -46,7 +46,7 @@ export interface BrowserHandlerOptions {
   snapshotDir?: string;
   /** A page whose navigation fails saves a screenshot and its HTML under `snapshotDir`. @default false */
   snapshotOnFailure?: boolean;
-  /** The browser's summed RSS (MB) above which the current context is replaced; 0: never. @default 1024 */
+  /** The browser's memory (MB, its processes' PSS summed) above which the current context is replaced; 0: never. @default 1024 */
   maxMemoryMb?: number;
   /** Pages between two memory measurements. @default 20 */
   memoryCheckEvery?: number;
@@ -64,7 +64,7 @@ export interface BrowserHandler extends DownloadHandler {
   readonly browsersLaunched: number;
   /** Contexts replaced because the browser's memory was over `maxMemoryMb`. */
   readonly memoryRecycles: number;
-  /** The browser's summed RSS in bytes at the last measurement. */
+  /** The browser's memory (bytes, PSS summed) at the last measurement. */
   readonly lastRss: number | undefined;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /**
- * Memory recycling: every `checkEvery` pages the browser's summed RSS is measured (see memory.ts); over
+ * Memory recycling: every `checkEvery` pages the browser's memory (its processes' PSS, summed) is measured (see memory.ts); over
  * `maxMb`, the caller's `recycle` replaces the current context. Closing a context ends its renderers and frees
  * what its pages kept (Playwright's known growth when one context serves many pages).
  */

@@ -1,8 +1,8 @@
 /**
- * The browser's memory: the resident set (VmRSS) of each of its processes (browser, renderers, GPU, network
+ * The browser's memory: the resident memory of each of its processes (browser, renderers, GPU, network
  * service …), summed. Chromium names its processes over CDP (`SystemInfo.getProcessInfo`); Linux gives each one's
- * size in /proc. A sum of RSS counts shared pages once per process, so it overstates; it is a bound to recycle at,
- * not an accounting. Elsewhere than Linux it is undefined and memory recycling does nothing.
+ * size in /proc (PSS, so shared pages are not counted once per process). Elsewhere than Linux it is undefined and
+ * memory recycling does nothing.
  */
 import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
@@ -22,18 +22,27 @@ export async function browserProcessIds(browser: Browser): Promise<number[]> {
   }
 }
 
-/** The summed VmRSS in bytes of `pids` that still exist; undefined when /proc cannot tell. */
+/**
+ * The summed memory in bytes of `pids` that still exist: each one's PSS (its private pages plus its share of the
+ * pages it shares, /proc/PID/smaps_rollup), or its VmRSS where PSS is not readable; undefined when /proc cannot
+ * tell. PSS makes the sum a fair total: Chromium's processes share much of their memory.
+ */
 export async function rssOf(pids: readonly number[]): Promise<number | undefined> {
-  const sizes = await Promise.all(
-    pids.map((pid) =>
-      readFile(`/proc/${pid}/status`, 'utf8').then(
-        (status) => Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024,
-        () => undefined,
-      ),
-    ),
-  );
+  const sizes = await Promise.all(pids.map((pid) => sizeOf(pid)));
   const known = sizes.filter((size): size is number => size !== undefined);
   return known.length === 0 ? undefined : known.reduce((sum, size) => sum + size, 0);
+}
+
+async function sizeOf(pid: number): Promise<number | undefined> {
+  const pss = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').then(
+    (rollup) => /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1],
+    () => undefined,
+  );
+  if (pss !== undefined) return Number(pss) * 1024;
+  return readFile(`/proc/${pid}/status`, 'utf8').then(
+    (status) => Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024,
+    () => undefined,
+  );
 }
 
 /**

@@ -407,7 +407,7 @@ export const optionSpecs = {
     flag: 'browser-max-memory',
     arg: 'MB',
     group: 'browser',
-    help: "the browser processes' summed RSS above which the current context is replaced (measured every 20 pages; 0: never)",
+    help: "the browser's memory in MB (its processes' PSS, summed) above which the current context is replaced (measured every 20 pages; 0: never)",
   }),
   browserIdleClose: int({
     min: 0,
