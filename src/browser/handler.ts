@@ -115,14 +115,13 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     const browser = await chromium.launch({ executablePath, args: ARGS });
     running = browser;
     browsersLaunched++;
-    goneOf.set(
-      browser,
-      new Promise<never>((_, reject) => {
-        browser.once('disconnected', () =>
-          reject(new BrowserError('the browser went away (crashed, killed or closed)')),
-        );
-      }),
-    );
+    const gone = new Promise<never>((_, reject) => {
+      browser.once('disconnected', () =>
+        reject(new BrowserError('the browser went away (crashed, killed or closed)')),
+      );
+    });
+    gone.catch(() => {}); // a browser closed with no page in flight fails nobody
+    goneOf.set(browser, gone);
     // A crash or kill: forget it, so the next request launches a fresh one.
     browser.on('disconnected', () => {
       if (running !== browser) return; // an older browser closing late must not unseat its successor
@@ -243,7 +242,6 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     const started = performance.now();
     let page: BrowserPage | undefined;
     const gone = goneOf.get(held.browser);
-    gone?.catch(() => {});
     /** Each step of the page ends when the browser does, whether Playwright notices or not. */
     const step = <T>(work: Promise<T>): Promise<T> => {
       if (!gone) return work;

@@ -51,15 +51,13 @@ describe.skipIf(!up)('examples/browser-shop.ts', () => {
       else if (/^\/product\/\d+\.html$/.test(url))
         res.writeHead(200, { 'content-type': 'text/html' }).end(product);
       else if (api)
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              title: `Product ${api[1]}`,
-              price: Number(api[1]) * 10,
-              sku: `SKU-${api[1]}`,
-            }),
-          );
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            title: `Product ${api[1]}`,
+            price: Number(api[1]) * 10,
+            sku: `SKU-${api[1]}`,
+          }),
+        );
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('no');
     });
     const dir = await mkdtemp(join(tmpdir(), 'arachne-browser-example-'));
