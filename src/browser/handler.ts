@@ -18,6 +18,10 @@ import type { Request } from '../crawler/request.js';
 import { BrowserError, ConfigError, EgressDeniedError, TimeoutError } from '../errors.js';
 import { EgressGuard } from '../http/egress-guard.js';
 import { Response } from '../http/response.js';
+import { IdleTimer } from './idle-timer.js';
+import { MemoryWatch } from './memory-watch.js';
+import { defaultSnapshotDir, failureSnapshot, trackPage } from './page-tools.js';
+import { urlBlocker } from './url-patterns.js';
 
 export interface BrowserHandlerOptions {
   /** The Chromium executable. @default '/usr/bin/chromium' */
@@ -36,6 +40,18 @@ export interface BrowserHandlerOptions {
   timeoutMs?: number;
   /** A CSS selector waited for after load, for requests that name none. */
   waitFor?: string;
+  /** URL patterns never requested (`*` any characters, matched anywhere in the URL): `['*.doubleclick.net', '/ads/']`. */
+  blockUrls?: readonly string[];
+  /** Where `page.screenshot()`, `page.snapshot()` and failure snapshots are written. @default 'snapshots' */
+  snapshotDir?: string;
+  /** A page whose navigation fails saves a screenshot and its HTML under `snapshotDir`. @default false */
+  snapshotOnFailure?: boolean;
+  /** The browser's memory (MB, its processes' PSS summed) above which the current context is replaced; 0: never. @default 1024 */
+  maxMemoryMb?: number;
+  /** Pages between two memory measurements. @default 20 */
+  memoryCheckEvery?: number;
+  /** Close the browser after this long with no page open (ms), to give its memory back; 0: never. @default 10000 */
+  idleCloseMs?: number;
 }
 
 /** The handler, plus what tests and stats need to see of its pool. */
@@ -44,6 +60,12 @@ export interface BrowserHandler extends DownloadHandler {
   readonly contextsCreated: number;
   /** The running browser, if one was launched and is still connected. */
   readonly browser: Browser | undefined;
+  /** Browsers launched so far (a crash or an idle close makes the next request launch another). */
+  readonly browsersLaunched: number;
+  /** Contexts replaced because the browser's memory was over `maxMemoryMb`. */
+  readonly memoryRecycles: number;
+  /** The browser's memory (bytes, PSS summed) at the last measurement. */
+  readonly lastRss: number | undefined;
   close(): Promise<void>;
 }
 
@@ -67,6 +89,14 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   const allowPrivate = options.allowPrivate ?? true;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const egress = new EgressGuard({ allowPrivate, ...(options.allow && { allow: options.allow }) });
+  const blockedUrl = urlBlocker(options.blockUrls ?? []);
+  const snapshotDir = options.snapshotDir ?? defaultSnapshotDir;
+  const routed = blockResources || !allowPrivate || blockedUrl !== undefined;
+  const memory = new MemoryWatch(options.maxMemoryMb ?? 1024, options.memoryCheckEvery ?? 20);
+  const idle = new IdleTimer(options.idleCloseMs ?? 10_000, () => closeIdle());
+  let browsersLaunched = 0;
+  /** Rejects when the browser disconnects: Playwright leaves some calls (newPage) pending forever after a kill. */
+  const goneOf = new WeakMap<Browser, Promise<never>>();
 
   let launching: Promise<Browser> | undefined;
   let running: Browser | undefined;
@@ -84,6 +114,14 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     }
     const browser = await chromium.launch({ executablePath, args: ARGS });
     running = browser;
+    browsersLaunched++;
+    const gone = new Promise<never>((_, reject) => {
+      browser.once('disconnected', () =>
+        reject(new BrowserError('the browser went away (crashed, killed or closed)')),
+      );
+    });
+    gone.catch(() => {}); // a browser closed with no page in flight fails nobody
+    goneOf.set(browser, gone);
     // A crash or kill: forget it, so the next request launches a fresh one.
     browser.on('disconnected', () => {
       if (running !== browser) return; // an older browser closing late must not unseat its successor
@@ -115,18 +153,42 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     held.served++;
     held.open++;
     if (held.served >= recycleAfter) held.retired = true;
+    // Measured in the background: a context over the bound serves no more new pages, its open ones finish.
+    memory.onPage(browser, () => {
+      if (current === held) retire(held);
+    });
     return held;
+  }
+
+  /** No new page goes to `held`; its context closes once its last open page is given back. */
+  function retire(held: Lease): void {
+    held.retired = true;
+    if (held.open === 0) void closeContext(held);
+  }
+
+  async function closeContext(held: Lease): Promise<void> {
+    const context = await held.context.catch(() => undefined);
+    if (context) await closeWithin(context.close());
   }
 
   async function giveBack(held: Lease): Promise<void> {
     held.open--;
-    if (held.retired && held.open === 0) {
-      const context = await held.context.catch(() => undefined);
-      await context?.close().catch(() => {});
-    }
+    if (held.retired && held.open === 0) await closeContext(held);
+  }
+
+  /** Nothing rendered for `idleCloseMs`: the browser goes, and the next request launches a fresh one. */
+  async function closeIdle(): Promise<void> {
+    if (active > 0 || closed) return;
+    const browser = await launching?.catch(() => undefined);
+    if (active > 0 || closed || running !== browser) return; // a request came in while it launched
+    launching = undefined;
+    running = undefined;
+    current = undefined;
+    await browser?.close().catch(() => {});
   }
 
   async function acquireSlot(): Promise<void> {
+    idle.stop();
     if (active < concurrency) {
       active++;
       return;
@@ -138,6 +200,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     const next = waiting.shift();
     if (next) next();
     else active--;
+    if (active === 0) idle.start();
   }
 
   /**
@@ -149,6 +212,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     const request = route.request();
     if (blockResources && BLOCKED_TYPES.has(request.resourceType()))
       return route.abort('blockedbyclient');
+    if (blockedUrl?.(request.url())) return route.abort('blockedbyclient');
     if (!allowPrivate) {
       const url = new URL(request.url());
       if (
@@ -177,30 +241,38 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     const held = await lease();
     const started = performance.now();
     let page: BrowserPage | undefined;
+    const gone = goneOf.get(held.browser);
+    /** Each step of the page ends when the browser does, whether Playwright notices or not. */
+    const step = <T>(work: Promise<T>): Promise<T> => {
+      if (!gone) return work;
+      work.catch(() => {}); // lost the race: its late failure is nobody's
+      return Promise.race([work, gone]);
+    };
     const letGo = async () => {
-      await page?.close().catch(() => {});
+      if (page) await closeWithin(page.close());
       await giveBack(held);
     };
     try {
-      page = await (await held.context).newPage();
-      if (blockResources || !allowPrivate) await page.route('**/*', guard);
+      page = await step((async () => (await held.context).newPage())());
+      trackPage(page, snapshotDir);
+      if (routed) await step(page.route('**/*', guard));
       if (!allowPrivate) {
         const host = new URL(request.url).hostname.replace(/^\[|\]$/g, '');
         if (isIP(host) && egress.denies(host)) throw new EgressDeniedError(host, host);
       }
-      await page.setExtraHTTPHeaders(browserHeaders(request.headers));
-      const main = await page.goto(request.url, { waitUntil: 'load', timeout: timeoutMs });
+      await step(page.setExtraHTTPHeaders(browserHeaders(request.headers)));
+      const main = await step(page.goto(request.url, { waitUntil: 'load', timeout: timeoutMs }));
       if (!main) throw new BrowserError(`no main response for ${request.url}`);
       const selector = request.waitFor ?? options.waitFor;
       if (selector !== undefined) {
-        await page.waitForSelector(selector, { state: 'attached', timeout: timeoutMs });
+        await step(page.waitForSelector(selector, { state: 'attached', timeout: timeoutMs }));
       }
       const redirects: string[] = [];
       for (let hop = main.request().redirectedFrom(); hop; hop = hop.redirectedFrom()) {
         redirects.unshift(hop.url());
       }
-      const body = Buffer.from(await page.content(), 'utf8');
-      const headers = await main.allHeaders();
+      const body = Buffer.from(await step(page.content()), 'utf8');
+      const headers = await step(main.allHeaders());
       // The body is the rendered DOM serialised as UTF-8: the server's encoding and length no longer describe it.
       delete headers['content-encoding'];
       delete headers['content-length'];
@@ -223,8 +295,10 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
         release: letGo,
       });
     } catch (error) {
+      const failure = translate(error, request.url);
+      if (options.snapshotOnFailure && page) await noteSnapshot(failure, page, request.url);
       await letGo();
-      throw translate(error, request.url);
+      throw failure;
     }
   }
 
@@ -235,6 +309,15 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     },
     get browser() {
       return running;
+    },
+    get browsersLaunched() {
+      return browsersLaunched;
+    },
+    get memoryRecycles() {
+      return memory.recycles;
+    },
+    get lastRss() {
+      return memory.lastRss;
     },
     async fetch(request) {
       if (closed) throw new BrowserError(`browser closed before ${request.url}`);
@@ -259,6 +342,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     },
     async close() {
       closed = true;
+      idle.stop();
       const browser = await launching?.catch(() => undefined);
       launching = undefined;
       running = undefined;
@@ -266,6 +350,29 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       await browser?.close().catch(() => {});
     },
   };
+}
+
+/**
+ * A close on a browser that was just killed can wait forever for an answer that never comes (seen with SIGKILL
+ * while pages were opening): give up after a while, the process is gone either way, and the request must settle.
+ */
+async function closeWithin(closing: Promise<void>, ms = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closing.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/** Saves what the failed page showed and names the files in the error, so the failure log says where they are. */
+async function noteSnapshot(failure: unknown, page: BrowserPage, url: string): Promise<void> {
+  const saved = await failureSnapshot(page, url);
+  if (saved && failure instanceof Error) {
+    failure.message += ` (screenshot ${saved.screenshot}, HTML ${saved.html})`;
+  }
 }
 
 // Conditional headers would let Chromium show a 304 with no page in it: the browser always asks for the page.

@@ -40,7 +40,7 @@ export interface CacheEventDetail {
   error?: unknown;
 }
 
-export interface CacheMiddlewareOptions {
+export interface CacheMiddlewareOptions<R extends HttpRequest = HttpRequest> {
   /** See `CachePolicyName`. */
   policy: CachePolicyName;
   /** Called for each cache decision, e.g. to count hits in the crawl stats. */
@@ -60,6 +60,11 @@ export interface CacheMiddlewareOptions {
   maxAgeMs?: number;
   /** Clock in epoch ms (tests). @default Date.now */
   now?: () => number;
+  /**
+   * The rung that fetches a request ('http', 'browser' …): other than 'http' it is part of the key, so a page
+   * fetched over HTTP and the same page rendered are two entries. @default every request is 'http'
+   */
+  fetcherOf?: (request: R) => string;
 }
 
 /** Response header telling where a response came from: `hit`, `revalidated` or `miss`. */
@@ -74,9 +79,14 @@ const ZERO_TIMINGS: Readonly<Timings> = Object.freeze({
 });
 const NO_DIRECTIVES: Directives = new Map();
 
-/** The key a request is cached under: its fingerprint (method + canonical URL + body), as for dedup. */
-export function cacheKey(request: HttpRequest): string {
-  return fingerprintHex(request.method, canonicalizeUrl(request.url) ?? request.url, request.body);
+/**
+ * The key a request is cached under: its fingerprint (method + canonical URL + body), as for dedup; with the
+ * fetcher when it is not plain HTTP (a rendered page is another response than the HTML the server sent).
+ */
+export function cacheKey(request: HttpRequest, fetcher = 'http'): string {
+  const url = canonicalizeUrl(request.url) ?? request.url;
+  const method = fetcher === 'http' ? request.method : `${request.method} via ${fetcher}`;
+  return fingerprintHex(method, url, request.body);
 }
 
 /**
@@ -88,9 +98,9 @@ export function cacheKey(request: HttpRequest): string {
  */
 export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
   store: CacheStore,
-  options: CacheMiddlewareOptions,
+  options: CacheMiddlewareOptions<R>,
 ): Middleware<R> {
-  const { policy, onEvent, maxAgeMs } = options;
+  const { policy, onEvent, maxAgeMs, fetcherOf } = options;
   if (policy !== 'always' && policy !== 'http')
     throw new ConfigError(`unknown cache policy "${String(policy)}"`);
   const methods = new Set(
@@ -149,7 +159,7 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
     const requestCc =
       policy === 'http' ? parseCacheControl(request.headers['cache-control']) : NO_DIRECTIVES;
     if (requestCc.has('no-store')) return next(request);
-    const key = cacheKey(request);
+    const key = cacheKey(request, fetcherOf?.(request));
     const entry = await lookup(key, request.url);
 
     if (policy === 'always') {

@@ -1,4 +1,6 @@
 /** createCrawler / crawl: wires options, frontier, scheduler, middlewares, transport and sinks into an Engine. */
+import { snapshotFailures } from '../browser/failure-snapshots.js';
+import { blockUrlList } from '../browser/url-patterns.js';
 import { ConfigError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
@@ -200,6 +202,11 @@ async function runCrawl({
             allowPrivate: options.allowPrivate,
             timeoutMs: options.timeoutMs,
             ...(spider.waitFor !== undefined && { waitFor: spider.waitFor }),
+            blockUrls: blockUrlList(options.blockUrls),
+            maxMemoryMb: options.browserMaxMemory,
+            idleCloseMs: options.browserIdleClose,
+            snapshotDir: options.browserSnapshotDir,
+            snapshotOnFailure: options.browserSnapshotOnFailure,
           });
         },
         // Also a dynamic import (isolated-vm, esbuild). Made on first use, after the chain below exists: scripts'
@@ -241,7 +248,7 @@ async function runCrawl({
       events,
     });
     engine = new Engine({
-      spider,
+      spider: options.browserSnapshotOnFailure ? snapshotFailures(spider, warn) : spider,
       scheduler,
       download: chain.download,
       items,

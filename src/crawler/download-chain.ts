@@ -85,12 +85,17 @@ async function openHttpCache(
 async function httpCache(
   store: CacheStore,
   options: ResolvedOptions,
-  { stats, events }: ChainParts,
+  { stats, events, spider }: ChainParts,
 ): Promise<Middleware<Request>> {
   const { cacheMiddleware } = await import('../cache/cache-middleware.js');
   let warned = false;
   return cacheMiddleware<Request>(store, {
     policy: options.cachePolicy,
+    // As the download handler registry resolves it: the request's, else the spider's, else the crawl's render.
+    // The engine gives every page its rung (a request without one goes over plain HTTP); 'adaptive' here is a
+    // file fetched on the way (a sitemap), as in the registry.
+    fetcherOf: (request) =>
+      request.fetch === undefined || request.fetch === 'adaptive' ? 'http' : request.fetch,
     onEvent: (event, detail) => {
       if (event === 'hit') stats.counts.cacheHits++;
       else if (event === 'miss') stats.counts.cacheMisses++;

@@ -433,6 +433,42 @@ export const optionSpecs = {
     help: 'the browser skips images, fonts and media',
     flagHelp: 'let the browser load images, fonts and media (by default they are skipped)',
   }),
+  blockUrls: stringOr<readonly string[]>('a list of URL patterns')({
+    flag: 'block-urls',
+    arg: 'PATTERNS',
+    group: 'browser',
+    help: "URL patterns the browser never requests, comma-separated on the CLI: '*' is any characters, a pattern matches anywhere in the URL (*.doubleclick.net,/ads/)",
+    defaultText: 'none',
+  }),
+  browserMaxMemory: int({
+    min: 0,
+    default: 1024,
+    flag: 'browser-max-memory',
+    arg: 'MB',
+    group: 'browser',
+    help: "the browser's memory in MB (its processes' PSS, summed) above which the current context is replaced (measured every 20 pages; 0: never)",
+  }),
+  browserIdleClose: int({
+    min: 0,
+    default: 10_000,
+    flag: 'browser-idle-close',
+    arg: 'MS',
+    group: 'browser',
+    help: 'close the browser after this long with no page rendering, to give its memory back (the next browser request relaunches it; 0: keep it)',
+  }),
+  browserSnapshotDir: string({
+    default: 'snapshots',
+    flag: 'browser-snapshot-dir',
+    arg: 'DIR',
+    group: 'browser',
+    help: 'where page.screenshot(), page.snapshot() and failure snapshots are written',
+  }),
+  browserSnapshotOnFailure: boolean({
+    default: false,
+    flag: 'browser-snapshot-on-failure',
+    group: 'browser',
+    help: 'a browser page whose fetch or handler fails saves a screenshot and its HTML under browserSnapshotDir (the failure log names them)',
+  }),
 
   // Shared crawls
   frontier: stringOr<Frontier>('a Frontier')({

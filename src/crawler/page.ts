@@ -1,6 +1,13 @@
 /** The page a handler receives: the response plus lazy HTML helpers and `follow()` to make child requests. */
 
 import type { Page as BrowserPage } from 'playwright-core';
+import type {
+  NetworkIdleOptions,
+  ScrollOptions,
+  ScrollResult,
+  WaitOptions,
+} from '../browser/page-tools.js';
+import { BrowserError } from '../errors.js';
 import type { HtmlDocument, HtmlElement, Selection } from '../html/index.js';
 import { extractLinks, parseHtml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
@@ -37,6 +44,49 @@ export class Page<K extends string = string> {
    */
   get browser(): BrowserPage | undefined {
     return this.response.live as BrowserPage | undefined;
+  }
+
+  /** Waits until `selector` is in the live page's DOM (AR_TIMEOUT after `timeoutMs`, default 30 s). */
+  async waitForSelector(selector: string, options?: WaitOptions): Promise<void> {
+    const tools = await import('../browser/page-tools.js');
+    await tools.waitForSelector(this.#live('waitForSelector'), selector, options);
+  }
+
+  /** Waits until the live page has had no request in flight for `idleMs` (default 500 ms; AR_TIMEOUT after 30 s). */
+  async waitForNetworkIdle(options?: NetworkIdleOptions): Promise<void> {
+    const tools = await import('../browser/page-tools.js');
+    await tools.waitForNetworkIdle(this.#live('waitForNetworkIdle'), options);
+  }
+
+  /**
+   * Scrolls the live page to the bottom until it stops growing, or `maxScrolls` (20) or `maxMs` (30 s) is reached.
+   * Selectors on `page` still read the HTML taken at load: read what the scroll added from `page.browser`.
+   */
+  async infiniteScroll(options?: ScrollOptions): Promise<ScrollResult> {
+    const tools = await import('../browser/page-tools.js');
+    return tools.infiniteScroll(this.#live('infiniteScroll'), options);
+  }
+
+  /** A full-page PNG of the live page under the crawl's `browserSnapshotDir`; resolves to its path. */
+  async screenshot(name?: string): Promise<string> {
+    const tools = await import('../browser/page-tools.js');
+    return tools.screenshot(this.#live('screenshot'), name);
+  }
+
+  /** The live page's current DOM as HTML under the crawl's `browserSnapshotDir`; resolves to its path. */
+  async snapshot(name?: string): Promise<string> {
+    const tools = await import('../browser/page-tools.js');
+    return tools.snapshot(this.#live('snapshot'), name);
+  }
+
+  #live(helper: string): BrowserPage {
+    const live = this.browser;
+    if (!live) {
+      throw new BrowserError(
+        `page.${helper}() needs a live browser page; ${this.url} was fetched over HTTP or replayed from the cache`,
+      );
+    }
+    return live;
   }
 
   /** Final URL, after redirects. */

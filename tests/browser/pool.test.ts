@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { browserHandler } from '../../src/browser/handler.js';
 import { createRequest } from '../../src/crawler/request.js';
 import { isRetryableError } from '../../src/http/retry-policy.js';
+import { crawl, defineSpider, request } from '../../src/index.js';
 import { startLocalServer } from '../helpers/local-server.js';
+import { memorySink } from '../helpers/memory-sink.js';
+import { waitFor } from '../helpers/wait.js';
 import { chromiumPath, chromiumUp } from './fixtures.js';
 
 const up = await chromiumUp();
@@ -107,5 +110,143 @@ fetch('${other.origin}/internal').then((r) => r.text()).then(
       message: expect.stringMatching(/browserPath.*package chromium/),
     });
     await handler.close();
+  });
+
+  it('closes the browser after browserIdleClose with nothing to render, never while a page renders', async () => {
+    const site = await startLocalServer({
+      '/': '<h1>hi</h1>',
+      // Slower than the idle bound: the browser must stay while this renders.
+      '/slow': (_req, res: ServerResponse) => {
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>slow</h1>'),
+          800,
+        );
+      },
+    });
+    const handler = browserHandler({ executablePath: chromiumPath, idleCloseMs: 300 });
+    try {
+      const slow = await fetchOnce(handler, `${site.origin}/slow`);
+      expect(slow.text).toContain('<h1>slow</h1>');
+      const first = handler.browser;
+      expect(first?.isConnected()).toBe(true);
+      expect(handler.browsersLaunched).toBe(1);
+      await waitFor('the idle browser to close', () => (first?.isConnected() ? undefined : true), {
+        timeoutMs: 10_000,
+      });
+      expect(handler.browser).toBeUndefined();
+      // The next request launches a fresh one.
+      expect((await fetchOnce(handler, `${site.origin}/`)).text).toContain('<h1>hi</h1>');
+      expect(handler.browsersLaunched).toBe(2);
+    } finally {
+      await handler.close();
+    }
+  });
+
+  it('replaces the context when the browser is over browserMaxMemory', async () => {
+    const site = await startLocalServer({ '/': '<h1>hi</h1>' });
+    const run = async (maxMemoryMb: number) => {
+      const handler = browserHandler({
+        executablePath: chromiumPath,
+        concurrency: 1,
+        recycleAfter: 1000,
+        memoryCheckEvery: 1,
+        maxMemoryMb,
+      });
+      try {
+        for (let i = 0; i < 6; i++) await fetchOnce(handler, `${site.origin}/`);
+        // Measurements run in the background: wait for the one the last page started.
+        if (maxMemoryMb > 0)
+          await waitFor('a measurement', () => (handler.memoryRecycles >= 3 ? true : undefined), {
+            timeoutMs: 10_000,
+          });
+        return {
+          recycles: handler.memoryRecycles,
+          contexts: handler.contextsCreated,
+          rss: handler.lastRss,
+        };
+      } finally {
+        await handler.close();
+      }
+    };
+    // 1 MB: every measurement is over the bound.
+    const tight = await run(1);
+    expect(tight.recycles).toBeGreaterThanOrEqual(3);
+    expect(tight.contexts).toBeGreaterThanOrEqual(3);
+    expect(tight.rss).toBeGreaterThan(20 * 1024 * 1024);
+    // 0: never measured, one context for all six pages.
+    expect(await run(0)).toMatchObject({ recycles: 0, contexts: 1 });
+  });
+
+  it('renders at most browserConcurrency pages at once within a larger crawl concurrency', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const httpDone: number[] = [];
+    const browserDone: number[] = [];
+    const site = await startLocalServer((req, res: ServerResponse) => {
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      setTimeout(() => {
+        open--;
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<h1>${req.url}</h1>`);
+      }, 300);
+    });
+    const started = performance.now();
+    const spider = defineSpider({
+      name: 'limits',
+      start: () => [
+        ...Array.from({ length: 8 }, (_, i) =>
+          request(`${site.origin}/b/${i}`, { fetch: 'browser' }),
+        ),
+        ...Array.from({ length: 8 }, (_, i) => request(`${site.origin}/h/${i}`, { fetch: 'http' })),
+      ],
+      parse(page) {
+        (page.browser ? browserDone : httpDone).push(performance.now() - started);
+        return { title: page.text('h1') };
+      },
+    });
+    const sink = memorySink();
+    await crawl(spider, {
+      output: sink,
+      logLevel: 'silent',
+      browserPath: chromiumPath,
+      concurrency: 8,
+      perHost: 8,
+      browserConcurrency: 2,
+    });
+    expect(sink.items).toHaveLength(16);
+    // Only browser requests overlap at the server in the first phase; the limit holds for them.
+    const browserOnly = await (async () => {
+      let peak = 0;
+      let now = 0;
+      const site2 = await startLocalServer((req, res: ServerResponse) => {
+        now++;
+        peak = Math.max(peak, now);
+        setTimeout(() => {
+          now--;
+          res.writeHead(200, { 'content-type': 'text/html' }).end(`<h1>${req.url}</h1>`);
+        }, 300);
+      });
+      await crawl(
+        defineSpider({
+          name: 'browser-only',
+          start: Array.from({ length: 8 }, (_, i) => `${site2.origin}/b/${i}`),
+          fetch: 'browser',
+          parse: (page) => ({ title: page.text('h1') }),
+        }),
+        {
+          output: memorySink(),
+          logLevel: 'silent',
+          browserPath: chromiumPath,
+          concurrency: 8,
+          perHost: 8,
+          browserConcurrency: 2,
+        },
+      );
+      return peak;
+    })();
+    expect(browserOnly).toBe(2);
+    console.log(
+      `mixed crawl: server saw at most ${maxOpen} at once; last HTTP page at ${Math.max(...httpDone).toFixed(0)} ms, last browser page at ${Math.max(...browserDone).toFixed(0)} ms`,
+    );
   });
 });
