@@ -210,7 +210,8 @@ async function runCrawl({
           });
         },
         // Also a dynamic import (isolated-vm, esbuild). Made on first use, after the chain below exists: scripts'
-        // own requests go down that chain, so they meet robots.txt, scope, the egress guard, cookies and cache.
+        // own requests go down that chain, so they meet robots.txt, scope, the egress guard, cookies and cache, and
+        // wait for their host's turn in the scheduler.
         script: async () => {
           const { scriptHandler } = await import('../script/handler.js');
           return scriptHandler({
@@ -220,7 +221,11 @@ async function runCrawl({
             userAgent: options.userAgent,
             page: (request: Request, context: FetchContext): Promise<Response> =>
               handlers.resolve(request).fetch(request, context),
-            subrequest: (request) => chain.download(request),
+            // Politeness too: each waits for its host's turn (delay, Crawl-delay, Retry-After back-off).
+            subrequest: async (request) => {
+              await scheduler.turn(request.url);
+              return chain.download(request);
+            },
             onSubrequest: (request, code) =>
               events.emit('script:request', { request, ...(code !== undefined && { code }) }),
           });

@@ -73,6 +73,23 @@ export class Scheduler {
     return request;
   }
 
+  /**
+   * Waits until `url`'s host may get its next request (the delay, Crawl-delay or a Retry-After back-off), then books
+   * that turn. For the requests a page makes while it holds its host's slot (the script rung's): they take no slot
+   * of their own, or a page with `perHost: 1` would wait for itself.
+   */
+  async turn(url: string): Promise<void> {
+    const slot = this.#slot(hostOf(url) ?? '');
+    for (;;) {
+      const now = Date.now();
+      if (slot.readyAt <= now) {
+        slot.readyAt = now + slot.delayMs;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, slot.readyAt - now));
+    }
+  }
+
   /** Frees the request's host slot. */
   release(request: Request): void {
     const slot = this.#hosts.get(hostOf(request.url) ?? '');

@@ -181,4 +181,36 @@ describe('the script rung in a crawl', () => {
     expect(site.count('/private/data')).toBe(0);
     expect(privateTarget.connections).toBe(0);
   });
+
+  it("holds a page's own requests to the crawl's per-host delay, as the scheduler holds pages", async () => {
+    const site = await startLocalServer({
+      '/robots.txt': '',
+      '/': `<ul id="l"></ul><script>
+        Promise.all([1, 2, 3].map(function (n) { return fetch('/n' + n + '.json').then(function (r) { return r.json(); }); }))
+          .then(function (all) { document.getElementById('l').innerHTML = all.map(function (v) { return '<li class="p">' + v + '</li>'; }).join(''); });
+      </script>`,
+      '/n1.json': json(1),
+      '/n2.json': json(2),
+      '/n3.json': json(3),
+    });
+    const sink = memorySink();
+    await crawl(
+      defineSpider({
+        name: 'polite',
+        start: `${site.origin}/`,
+        fetch: 'script',
+        *parse(page) {
+          for (const li of page.select('li.p')) yield { v: li.text() };
+        },
+      }),
+      { output: sink, logLevel: 'silent', delayMs: 250 },
+    );
+    expect(sink.items.map((item) => item.v)).toEqual(['1', '2', '3']);
+    // The page, then its three requests: every request to the host at least the delay after the one before.
+    const times = site.requests.filter((r) => r.path !== '/robots.txt').map((r) => r.at);
+    expect(times).toHaveLength(4);
+    for (let i = 1; i < times.length; i++) {
+      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(240);
+    }
+  });
 });
