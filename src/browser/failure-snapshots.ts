@@ -3,7 +3,8 @@
  * screenshot and its HTML) before the page is released, and a warning names the files. The fetch side (a
  * navigation or `waitFor` that fails) is in handler.ts. No playwright-core here: page-tools is imported on failure.
  */
-import type { HandlerResult, Output, Spider } from '../crawler/spider.js';
+import { outputsOf } from '../crawler/handler-outputs.js';
+import type { Spider } from '../crawler/spider.js';
 
 export function snapshotFailures<K extends string>(
   spider: Spider<K>,
@@ -34,15 +35,4 @@ export function snapshotFailures<K extends string>(
     };
   }
   return { ...spider, handlers };
-}
-
-/** As the engine reads a handler's result: generator, async generator, array, promise, one output, nothing. */
-async function* outputsOf(result: HandlerResult): AsyncGenerator<Output> {
-  const value = await result;
-  if (value === undefined || value === null) return;
-  if (typeof value === 'object' && (Symbol.asyncIterator in value || Symbol.iterator in value)) {
-    yield* value as AsyncIterable<Output> | Iterable<Output>;
-    return;
-  }
-  yield value as Output;
 }

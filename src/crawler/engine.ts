@@ -4,6 +4,7 @@
  * It decides nothing else: filters, retry policy, frontier and stats each live in their own module, and the
  * engine tells the rest of the crawl what happened through events. See docs/architecture.md.
  */
+
 import { ConfigError, HttpError, isCrawlError, StopCrawl } from '../errors.js';
 import type { Next } from '../http/compose.js';
 import type { Response } from '../http/response.js';
@@ -11,6 +12,7 @@ import type { Item } from '../storage/sink.js';
 import { canonicalizeUrl, hostOf } from '../url/canonical-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
 import type { Outcome } from './frontier.js';
+import { outputsOf } from './handler-outputs.js';
 import type { ItemProcessor } from './item-processor.js';
 import { sameOutputs } from './ladder/compare.js';
 import type { Ladder } from './ladder/ladder.js';
@@ -20,7 +22,7 @@ import type { Fetcher, Request } from './request.js';
 import { isRejection, type RequestFilter } from './request-filters.js';
 import type { CrawlRetryPolicy, RetryDecision } from './retry.js';
 import type { Scheduler } from './scheduler.js';
-import type { HandlerResult, Output, Spider } from './spider.js';
+import type { Spider } from './spider.js';
 
 const noOutcome: Outcome = { children: [], items: [] };
 
@@ -480,15 +482,4 @@ export class Engine {
     if (!(await scheduler.finish())) return;
     this.#finished('finished');
   }
-}
-
-/** Normalises what a handler returned (generator, async generator, array, promise, single output, nothing). */
-async function* outputsOf(result: HandlerResult): AsyncGenerator<Output> {
-  const value = await result;
-  if (value === undefined || value === null) return;
-  if (typeof value === 'object' && (Symbol.asyncIterator in value || Symbol.iterator in value)) {
-    yield* value as AsyncIterable<Output> | Iterable<Output>;
-    return;
-  }
-  yield value as Output;
 }
