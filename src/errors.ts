@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'AR_STORAGE'
   | 'AR_BAD_SITEMAP'
   | 'AR_EGRESS_DENIED'
-  | 'AR_BROWSER';
+  | 'AR_BROWSER'
+  | 'AR_BLOCKED'
+  | 'AR_PROXY';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -202,5 +204,30 @@ export class BrowserError extends CrawlError {
   override name = 'BrowserError';
   constructor(message: string) {
     super('AR_BROWSER', message);
+  }
+}
+
+/**
+ * The site blocked the request's session: a block status (401, 403, 429 by default) or the spider's `isBlocked`
+ * said so. The session is retired; the request is retried with another one (retryable by default).
+ */
+export class BlockedError extends CrawlError {
+  override name = 'BlockedError';
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super('AR_BLOCKED', `Blocked (${reason}): ${url}`);
+  }
+}
+
+/**
+ * A forward proxy refused the request itself (wrong credentials, a refused CONNECT) rather than the target
+ * answering. The message names the proxy without its credentials. Not retried: the same proxy refuses again.
+ */
+export class ProxyError extends CrawlError {
+  override name = 'ProxyError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('AR_PROXY', message, options);
   }
 }
