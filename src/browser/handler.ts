@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import {
   type Browser,
-  type BrowserContext,
   type Page as BrowserPage,
   chromium,
   errors as playwrightErrors,
@@ -18,6 +17,7 @@ import type { Request } from '../crawler/request.js';
 import { BrowserError, ConfigError, EgressDeniedError, TimeoutError } from '../errors.js';
 import { EgressGuard } from '../http/egress-guard.js';
 import { Response } from '../http/response.js';
+import { type ContextLease, type SessionRetirements, sessionContexts } from './session-contexts.js';
 
 export interface BrowserHandlerOptions {
   /** The Chromium executable. @default '/usr/bin/chromium' */
@@ -36,6 +36,8 @@ export interface BrowserHandlerOptions {
   timeoutMs?: number;
   /** A CSS selector waited for after load, for requests that name none. */
   waitFor?: string;
+  /** The crawl's session pool: a request with a session gets that session's own context (session-contexts.ts). */
+  sessions?: SessionRetirements;
 }
 
 /** The handler, plus what tests and stats need to see of its pool. */
@@ -50,14 +52,7 @@ export interface BrowserHandler extends DownloadHandler {
 const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
-interface Lease {
-  browser: Browser;
-  /** A promise, so requests that arrive together share the context instead of each making one. */
-  context: Promise<BrowserContext>;
-  served: number;
-  open: number;
-  retired: boolean;
-}
+type Lease = ContextLease;
 
 export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHandler {
   const executablePath = options.executablePath ?? '/usr/bin/chromium';
@@ -75,6 +70,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   let active = 0;
   let closed = false;
   const waiting: (() => void)[] = [];
+  const perSession = sessionContexts(options.sessions, (held) => void closeContext(held));
 
   async function launch(): Promise<Browser> {
     if (!existsSync(executablePath)) {
@@ -102,8 +98,10 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     return launching;
   }
 
-  async function lease(): Promise<Lease> {
+  async function lease(request: Request): Promise<Lease> {
     const browser = await getBrowser();
+    const bySession = perSession.leaseFor(browser, request);
+    if (bySession) return bySession;
     if (!current || current.retired || current.browser !== browser) {
       // A fresh context per `recycleAfter` pages: one context reused for long grows without bound.
       const context = browser.newContext();
@@ -120,10 +118,12 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
 
   async function giveBack(held: Lease): Promise<void> {
     held.open--;
-    if (held.retired && held.open === 0) {
-      const context = await held.context.catch(() => undefined);
-      await context?.close().catch(() => {});
-    }
+    if (held.retired && held.open === 0) await closeContext(held);
+  }
+
+  async function closeContext(held: Lease): Promise<void> {
+    const context = await held.context.catch(() => undefined);
+    await context?.close().catch(() => {});
   }
 
   async function acquireSlot(): Promise<void> {
@@ -174,7 +174,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
 
   /** Navigates; on success the page stays open (the response's `live`) until the response is released. */
   async function fetchPage(request: Request): Promise<Response> {
-    const held = await lease();
+    const held = await lease(request);
     const started = performance.now();
     let page: BrowserPage | undefined;
     const letGo = async () => {
@@ -264,6 +264,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       running = undefined;
       current = undefined;
       await browser?.close().catch(() => {});
+      await perSession.close();
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   type OptionEntry,
   optionEntries,
   optionGroups,
+  parseListFlag,
 } from '../crawler/option-specs.js';
 import type { CrawlOptions } from '../crawler/options.js';
 import { ConfigError } from '../errors.js';
@@ -209,6 +210,11 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
 /** A boolean flag sets the non-default value (`--no-robots`, `--deny-private`); others parse what was typed. */
 function flagValue(spec: AnySpec & { flag: string }, raw: string): unknown {
   if (spec.kind === 'boolean') return !spec.default;
+  if (spec.kind === 'list') {
+    const list = parseListFlag(spec.of, raw);
+    if (!accepts(spec, list)) throw new ConfigError(mustBe(`--${spec.flag}`, spec, raw));
+    return list;
+  }
   const numeric = spec.kind === 'int' || spec.kind === 'number';
   // Number('') is 0: an empty value must fail, not become the smallest bound.
   const value = numeric ? (raw.trim() === '' ? Number.NaN : Number(raw)) : raw;

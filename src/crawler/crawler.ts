@@ -2,6 +2,7 @@
 import { ConfigError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
 import { createTransport } from '../http/transport.js';
+import { crawlSessions } from '../sessions/index.js';
 import { defaultUserAgent } from '../version.js';
 import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
@@ -174,6 +175,8 @@ async function runCrawl({
       maxBytes: options.maxBytes,
     };
     const http = httpHandler(transport, transportOptions);
+    const sessions = await crawlSessions(options, spider);
+    if (sessions) stats.attachSessions(() => sessions.snapshot());
     const handlers = new DownloadHandlerRegistry(
       {
         'http:': http,
@@ -194,6 +197,7 @@ async function runCrawl({
             allowPrivate: options.allowPrivate,
             timeoutMs: options.timeoutMs,
             ...(spider.waitFor !== undefined && { waitFor: spider.waitFor }),
+            ...(sessions?.pool && { sessions: sessions.pool }),
           });
         },
       },
@@ -211,6 +215,7 @@ async function runCrawl({
       scheduler,
       events,
       stats,
+      sessions,
     });
     opened.push(() => chain.close());
     const items = new ItemProcessor({

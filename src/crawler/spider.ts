@@ -52,6 +52,12 @@ export interface SpiderConfig {
   fetch?: Fetcher;
   /** Browser rung: a CSS selector to wait for after load on every page, bounded by timeoutMs. */
   waitFor?: string;
+  /**
+   * With sessions or proxy tiers: true when a page is a block (a challenge page, a "too many requests" notice)
+   * although its status is not one of `blockedStatuses`. The session is retired and the request retried with
+   * another one. Called before the handler, with the same page API.
+   */
+  isBlocked?: (page: Page) => boolean | Promise<boolean>;
 }
 
 /**
@@ -112,6 +118,7 @@ export function defineSpider<H extends HandlerResults<H>>(
   if (spec.handleStatuses) config.handleStatuses = spec.handleStatuses;
   if (spec.fetch) config.fetch = spec.fetch;
   if (spec.waitFor) config.waitFor = spec.waitFor;
+  if (spec.isBlocked) config.isBlocked = spec.isBlocked.bind(spec);
   return config;
 }
 
@@ -125,6 +132,7 @@ const reservedKeys = new Set<string>([
   'handleStatuses',
   'fetch',
   'waitFor',
+  'isBlocked',
 ] satisfies Reserved[]);
 
 /** True when `value` looks like a spider made by defineSpider (used to validate loaded spider files). */

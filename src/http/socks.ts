@@ -72,6 +72,8 @@ export function socksConnector(
         const secure = tlsConnect({
           ...settings.tls,
           socket,
+          // The name (or IP) the certificate is checked against.
+          host,
           servername: options.servername ?? (isIP(host) === 0 ? host : undefined),
           ALPNProtocols: settings.http2 === true ? ['h2', 'http/1.1'] : ['http/1.1'],
         });

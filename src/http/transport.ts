@@ -126,7 +126,7 @@ export function createTransport(config: TransportConfig = {}): Transport {
                 request,
                 options,
                 (response) => {
-                  const refused = proxyRefusal(response.status, proxy);
+                  const refused = proxyRefusal(response, proxy);
                   if (refused) reject(refused);
                   else resolve(response);
                 },
@@ -198,9 +198,15 @@ function createPools(config: TransportConfig, guard: EgressGuard | undefined): O
   });
 }
 
-/** 407 from the proxy itself (a plain-http target, sent as an absolute URI): the credentials, not the site. */
-function proxyRefusal(status: number, proxy: string): ProxyError | undefined {
-  if (status !== 407) return undefined;
+/**
+ * 407 from the proxy itself (a plain-http target, sent as an absolute URI): the credentials, not the site.
+ * tinyproxy answers such requests with 401 and its own realm instead: recognised by that realm.
+ */
+function proxyRefusal(response: Response, proxy: string): ProxyError | undefined {
+  const fromTinyproxy =
+    response.status === 401 &&
+    /realm="Tinyproxy"/i.test(response.headers['www-authenticate'] ?? '');
+  if (response.status !== 407 && !fromTinyproxy) return undefined;
   return new ProxyError(
     `proxy ${redactedProxy(proxy)} rejected the credentials (407 Proxy Authentication Required)`,
   );
@@ -213,7 +219,8 @@ function proxyFailure(error: Error, proxy: string): Error {
   for (const message of messages) {
     const status = /Proxy response \((\d{3})\)/.exec(message)?.[1];
     if (status === undefined) continue;
-    return status === '407'
+    // A tunnel's answer is always the proxy's own; tinyproxy says 401 where others say 407.
+    return status === '407' || status === '401'
       ? new ProxyError(
           `proxy ${redactedProxy(proxy)} rejected the credentials (407 Proxy Authentication Required)`,
           { cause: error },

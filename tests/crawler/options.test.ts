@@ -48,6 +48,8 @@ describe('the option types, derived from the table', () => {
       | 'userAgent'
       | 'timeoutMs'
       | 'retries'
+      | 'sessions'
+      | 'blockedStatuses'
     >();
     // @ts-expect-error: not a dedup mode
     const bad: CrawlOptions = { dedup: 'fuzzy' };
