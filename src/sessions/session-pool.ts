@@ -56,6 +56,8 @@ export class SessionPool {
       session = new Session(`s${++this.#created}`, this.#headers());
       this.#live.push(session);
       this.#byId.set(session.id, session);
+      // The turn continues after the newest, so the first full round does not repeat a session.
+      this.#next = this.#live.length - 1;
     } else {
       this.#next = (this.#next + 1) % this.#live.length;
       session = this.#live[this.#next] as Session;

@@ -17,11 +17,19 @@ export interface Socks5Server {
   close(): Promise<void>;
 }
 
-/** Starts the server on 127.0.0.1; with `auth`, clients must authenticate with exactly these credentials. */
-export async function startSocks5Server(auth?: {
-  user: string;
-  pass: string;
-}): Promise<Socks5Server> {
+export interface Socks5Options {
+  /** Clients must authenticate with exactly these credentials (RFC 1929). */
+  auth?: { user: string; pass: string };
+  /**
+   * The address tunnels leave from (e.g. 127.0.0.2): a site on 127.0.0.1 then tells this proxy's requests from
+   * another's and from direct ones, as a real site sees each proxy's own IP.
+   */
+  localAddress?: string;
+}
+
+/** Starts the server on 127.0.0.1. */
+export async function startSocks5Server(options: Socks5Options = {}): Promise<Socks5Server> {
+  const { auth, localAddress } = options;
   let connections = 0;
   let authFailures = 0;
   const destinations: string[] = [];
@@ -66,7 +74,7 @@ export async function startSocks5Server(auth?: {
       client.end(Buffer.from([5, 7, 0, 1, 0, 0, 0, 0, 0, 0]));
       return;
     }
-    const upstream = net.connect(port, host);
+    const upstream = net.connect({ port, host, ...(localAddress && { localAddress }) });
     upstream.once('error', () => client.end(Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0])));
     upstream.once('connect', () => {
       connections++;

@@ -33,7 +33,7 @@ async function site(tls = false): Promise<LocalServer> {
 
 describe('SOCKS5 proxies (RFC 1928/1929) for HTTP fetches', () => {
   it('tunnels http and https requests with username/password, per request, credentials to the proxy only', async () => {
-    const socks = await startSocks5Server(auth);
+    const socks = await startSocks5Server({ auth });
     closers.push(() => socks.close());
     const plain = await site();
     const secure = await site(true);
@@ -59,7 +59,7 @@ describe('SOCKS5 proxies (RFC 1928/1929) for HTTP fetches', () => {
   });
 
   it('wrong credentials: one clear line naming the proxy without the password', async () => {
-    const socks = await startSocks5Server(auth);
+    const socks = await startSocks5Server({ auth });
     closers.push(() => socks.close());
     const plain = await site();
     const transport = createTransport();
