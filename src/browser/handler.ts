@@ -279,7 +279,11 @@ const DROPPED_HEADERS = new Set([
 ]);
 
 function browserHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !DROPPED_HEADERS.has(name)));
+  return Object.fromEntries(
+    Object.entries(headers).filter(
+      ([name]) => !DROPPED_HEADERS.has(name) && !isNavigationHeader(name),
+    ),
+  );
 }
 
 /** Playwright's errors become the crawl's: a timeout is AR_TIMEOUT, a closed or crashed browser AR_BROWSER. */
@@ -295,4 +299,12 @@ function translate(error: unknown, url: string): unknown {
     return new TimeoutError(url, 'browser navigation', { cause: error });
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return new BrowserError(`browser failed on ${url}: ${message}`);
+}
+
+/**
+ * Headers Chromium sets per request by what the request is (a navigation, a script's fetch, an image): a session's
+ * generated set describes a navigation, and forcing it onto every request of the page stalls its fetches.
+ */
+function isNavigationHeader(name: string): boolean {
+  return name.startsWith('sec-fetch-') || name === 'upgrade-insecure-requests';
 }

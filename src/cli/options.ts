@@ -202,8 +202,14 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
     throw new ConfigError('--crawl-id needs --frontier redis://…');
   if (options.retryFailed && options.state === undefined)
     throw new ConfigError('--retry-failed needs --state FILE');
-  if (options.proxy !== undefined && options.allowPrivate === false)
-    throw new ConfigError('--proxy cannot be combined with --deny-private');
+  if (
+    typeof options.proxy === 'string' &&
+    !options.proxy.startsWith('socks5://') &&
+    options.allowPrivate === false
+  )
+    throw new ConfigError(
+      '--proxy cannot be combined with --deny-private (except a socks5:// proxy)',
+    );
   return options as CrawlOptions;
 }
 

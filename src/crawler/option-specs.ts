@@ -365,7 +365,7 @@ export const optionSpecs = {
     flag: 'proxy',
     arg: 'URL',
     group: 'http',
-    help: 'send every request, robots.txt and sitemaps included, through http://[user:pass@]host:port or https://…; not with allowPrivate false',
+    help: 'send every request, robots.txt and sitemaps included, through http://[user:pass@]host:port, https://…, socks5://… or socks5h://…; with allowPrivate false, socks5:// only',
   }),
   proxies: listOf<ProxyFunction>()('string')({
     fn: 'a function (request) => proxy URL',

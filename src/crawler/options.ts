@@ -75,8 +75,8 @@ export function resolveOptions(
     );
   }
   if (options.proxy !== undefined) {
-    parseProxyUrl(options.proxy);
-    if (!options.allowPrivate) {
+    // socks5:// is the one kind whose target names are resolved here, where the egress guard sees them.
+    if (parseProxyUrl(options.proxy).protocol !== 'socks5:' && !options.allowPrivate) {
       throw new ConfigError(
         'a proxy cannot be combined with allowPrivate: false (--deny-private): the proxy connects by itself, ' +
           'where the egress guard cannot see it',

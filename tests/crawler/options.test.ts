@@ -155,7 +155,7 @@ describe('the crawl flags', () => {
     [['--retry-failed'], '--retry-failed needs --state FILE'],
     [
       ['--proxy', 'http://p:3128', '--deny-private'],
-      '--proxy cannot be combined with --deny-private',
+      '--proxy cannot be combined with --deny-private (except a socks5:// proxy)',
     ],
   ])('%j is a ConfigError: %s', (argv, message) => {
     const error = failure(() => parse(...argv));
