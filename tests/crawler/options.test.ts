@@ -197,9 +197,20 @@ describe('the API job options', () => {
         'sitemaps',
         'timeoutMs',
         'userAgent',
+        'sessions',
+        'blockedStatuses',
       ].sort(),
     );
-    for (const key of ['state', 'cache', 'proxy', 'frontier', 'allowPrivate', 'output']) {
+    for (const key of [
+      'state',
+      'cache',
+      'proxy',
+      'proxies',
+      'proxyTiers',
+      'frontier',
+      'allowPrivate',
+      'output',
+    ]) {
       expect(jobOptionsSchema.safeParse({ [key]: 'x' }).success, key).toBe(false);
     }
   });
