@@ -87,6 +87,40 @@ describe('SOCKS5 proxies (RFC 1928/1929) for HTTP fetches', () => {
   });
 });
 
+describe('the egress guard through proxies', () => {
+  it('checks targets through socks5:// (resolved here), and refuses proxies that resolve names themselves', async () => {
+    const socks = await startSocks5Server({ auth });
+    closers.push(() => socks.close());
+    const plain = await site();
+    const transport = createTransport({ egress: { allowPrivate: false } });
+    closers.push(() => transport.close());
+    const send = (url: string, proxy: string) =>
+      transport.send({ url, method: 'GET', headers: {}, proxy }, options).then(
+        () => undefined,
+        (caught: unknown) => caught as Error & { code?: string },
+      );
+    // The loopback target, by IP and by name, never reaches the proxy.
+    expect((await send(`${plain.origin}/`, socks.url(auth)))?.code).toBe('AR_EGRESS_DENIED');
+    expect((await send(`http://localhost:${plain.port}/`, socks.url(auth)))?.code).toBe(
+      'AR_EGRESS_DENIED',
+    );
+    expect(socks.connections).toBe(0);
+    const remote = socks.url(auth).replace('socks5://', 'socks5h://');
+    expect((await send(`${plain.origin}/`, remote))?.code).toBe('AR_CONFIG');
+    expect((await send(`${plain.origin}/`, 'http://u:p@127.0.0.1:9'))?.code).toBe('AR_CONFIG');
+
+    // Allowed addresses go through the proxy as usual.
+    const allowing = createTransport({ egress: { allowPrivate: false, allow: ['127.0.0.1'] } });
+    closers.push(() => allowing.close());
+    const response = await allowing.send(
+      { url: `${plain.origin}/ok`, method: 'GET', headers: {}, proxy: socks.url(auth) },
+      options,
+    );
+    expect(response.text).toBe('hello /ok no-proxy-auth');
+    expect(socks.destinations).toEqual([`127.0.0.1:${plain.port}`]);
+  });
+});
+
 const tinyproxy = await tinyproxyUp();
 describe.skipIf(!tinyproxy)('a real HTTP proxy (tinyproxy) with Basic auth', () => {
   it('forwards http and CONNECTs https with the credentials; wrong ones give one AR_PROXY line', async () => {

@@ -93,6 +93,8 @@ describe('sessions', () => {
     expect(sessions?.retiredBy.blocked).toBe(1);
     expect(sessions?.created).toBe(4);
     const uas = expectOneIdentityPerVisitor(server);
+    // One jar per session: each session got its own visitor cookie and kept it (a shared jar would make one).
+    expect(uas.size).toBe(4);
     // Browser-like headers, not the crawler's own name.
     for (const ua of uas.values()) {
       expect(ua).toMatch(/Mozilla\/5\.0 \(X11; Linux x86_64\).*Chrome\//);
