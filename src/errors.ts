@@ -25,7 +25,9 @@ export type ErrorCode =
   | 'AR_EGRESS_DENIED'
   | 'AR_BROWSER'
   | 'AR_SCRIPT'
-  | 'AR_SCRIPT_TIMEOUT';
+  | 'AR_SCRIPT_TIMEOUT'
+  | 'AR_BLOCKED'
+  | 'AR_PROXY';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -221,5 +223,30 @@ export class ScriptError extends CrawlError {
     options?: ErrorOptions,
   ) {
     super(code, `Script rung: ${reason}: ${url}`, options);
+  }
+}
+
+/**
+ * The site blocked the request's session: a block status (401, 403, 429 by default) or the spider's `isBlocked`
+ * said so. The session is retired; the request is retried with another one (retryable by default).
+ */
+export class BlockedError extends CrawlError {
+  override name = 'BlockedError';
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super('AR_BLOCKED', `Blocked (${reason}): ${url}`);
+  }
+}
+
+/**
+ * A forward proxy refused the request itself (wrong credentials, a refused CONNECT) rather than the target
+ * answering. The message names the proxy without its credentials. Not retried: the same proxy refuses again.
+ */
+export class ProxyError extends CrawlError {
+  override name = 'ProxyError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('AR_PROXY', message, options);
   }
 }

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import {
   type Browser,
-  type BrowserContext,
   type Page as BrowserPage,
   chromium,
   errors as playwrightErrors,
@@ -21,6 +20,7 @@ import { Response } from '../http/response.js';
 import { IdleTimer } from './idle-timer.js';
 import { MemoryWatch } from './memory-watch.js';
 import { defaultSnapshotDir, failureSnapshot, trackPage } from './page-tools.js';
+import { type ContextLease, type SessionRetirements, sessionContexts } from './session-contexts.js';
 import { urlBlocker } from './url-patterns.js';
 
 export interface BrowserHandlerOptions {
@@ -52,6 +52,8 @@ export interface BrowserHandlerOptions {
   memoryCheckEvery?: number;
   /** Close the browser after this long with no page open (ms), to give its memory back; 0: never. @default 10000 */
   idleCloseMs?: number;
+  /** The crawl's session pool: a request with a session gets that session's own context (session-contexts.ts). */
+  sessions?: SessionRetirements;
 }
 
 /** The handler, plus what tests and stats need to see of its pool. */
@@ -72,14 +74,7 @@ export interface BrowserHandler extends DownloadHandler {
 const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
-interface Lease {
-  browser: Browser;
-  /** A promise, so requests that arrive together share the context instead of each making one. */
-  context: Promise<BrowserContext>;
-  served: number;
-  open: number;
-  retired: boolean;
-}
+type Lease = ContextLease;
 
 export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHandler {
   const executablePath = options.executablePath ?? '/usr/bin/chromium';
@@ -105,6 +100,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   let active = 0;
   let closed = false;
   const waiting: (() => void)[] = [];
+  const perSession = sessionContexts(options.sessions, (held) => void closeContext(held));
 
   async function launch(): Promise<Browser> {
     if (!existsSync(executablePath)) {
@@ -140,8 +136,10 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     return launching;
   }
 
-  async function lease(): Promise<Lease> {
+  async function lease(request: Request): Promise<Lease> {
     const browser = await getBrowser();
+    const bySession = perSession.leaseFor(browser, request);
+    if (bySession) return bySession;
     if (!current || current.retired || current.browser !== browser) {
       // A fresh context per `recycleAfter` pages: one context reused for long grows without bound.
       const context = browser.newContext();
@@ -238,7 +236,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
 
   /** Navigates; on success the page stays open (the response's `live`) until the response is released. */
   async function fetchPage(request: Request): Promise<Response> {
-    const held = await lease();
+    const held = await lease(request);
     const started = performance.now();
     let page: BrowserPage | undefined;
     const gone = goneOf.get(held.browser);
@@ -348,6 +346,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       running = undefined;
       current = undefined;
       await browser?.close().catch(() => {});
+      await perSession.close();
     },
   };
 }
@@ -385,7 +384,11 @@ const DROPPED_HEADERS = new Set([
 ]);
 
 function browserHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !DROPPED_HEADERS.has(name)));
+  return Object.fromEntries(
+    Object.entries(headers).filter(
+      ([name]) => !DROPPED_HEADERS.has(name) && !isNavigationHeader(name),
+    ),
+  );
 }
 
 /** Playwright's errors become the crawl's: a timeout is AR_TIMEOUT, a closed or crashed browser AR_BROWSER. */
@@ -401,4 +404,12 @@ function translate(error: unknown, url: string): unknown {
     return new TimeoutError(url, 'browser navigation', { cause: error });
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return new BrowserError(`browser failed on ${url}: ${message}`);
+}
+
+/**
+ * Headers Chromium sets per request by what the request is (a navigation, a script's fetch, an image): a session's
+ * generated set describes a navigation, and forcing it onto every request of the page stalls its fetches.
+ */
+function isNavigationHeader(name: string): boolean {
+  return name.startsWith('sec-fetch-') || name === 'upgrade-insecure-requests';
 }

@@ -11,6 +11,7 @@ import {
   type OptionEntry,
   optionEntries,
   optionGroups,
+  parseListFlag,
 } from '../crawler/option-specs.js';
 import type { CrawlOptions } from '../crawler/options.js';
 import { ConfigError } from '../errors.js';
@@ -201,14 +202,25 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
     throw new ConfigError('--crawl-id needs --frontier redis://…');
   if (options.retryFailed && options.state === undefined)
     throw new ConfigError('--retry-failed needs --state FILE');
-  if (options.proxy !== undefined && options.allowPrivate === false)
-    throw new ConfigError('--proxy cannot be combined with --deny-private');
+  if (
+    typeof options.proxy === 'string' &&
+    !options.proxy.startsWith('socks5://') &&
+    options.allowPrivate === false
+  )
+    throw new ConfigError(
+      '--proxy cannot be combined with --deny-private (except a socks5:// proxy)',
+    );
   return options as CrawlOptions;
 }
 
 /** A boolean flag sets the non-default value (`--no-robots`, `--deny-private`); others parse what was typed. */
 function flagValue(spec: AnySpec & { flag: string }, raw: string): unknown {
   if (spec.kind === 'boolean') return !spec.default;
+  if (spec.kind === 'list') {
+    const list = parseListFlag(spec.of, raw);
+    if (!accepts(spec, list)) throw new ConfigError(mustBe(`--${spec.flag}`, spec, raw));
+    return list;
+  }
   const numeric = spec.kind === 'int' || spec.kind === 'number';
   // Number('') is 0: an empty value must fail, not become the smallest bound.
   const value = numeric ? (raw.trim() === '' ? Number.NaN : Number(raw)) : raw;

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
+import { crawlSessions } from '../sessions/index.js';
 import { defaultUserAgent } from '../version.js';
 import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
@@ -183,6 +184,8 @@ async function runCrawl({
       maxBytes: options.maxBytes,
     };
     const http = httpHandler(transport, transportOptions);
+    const sessions = await crawlSessions(options, spider);
+    if (sessions) stats.attachSessions(() => sessions.snapshot());
     const handlers = new DownloadHandlerRegistry(
       {
         'http:': http,
@@ -202,6 +205,7 @@ async function runCrawl({
             allowPrivate: options.allowPrivate,
             timeoutMs: options.timeoutMs,
             ...(spider.waitFor !== undefined && { waitFor: spider.waitFor }),
+            ...(sessions?.pool && { sessions: sessions.pool }),
             blockUrls: blockUrlList(options.blockUrls),
             maxMemoryMb: options.browserMaxMemory,
             idleCloseMs: options.browserIdleClose,
@@ -245,6 +249,7 @@ async function runCrawl({
       scheduler,
       events,
       stats,
+      sessions,
     });
     opened.push(() => chain.close());
     const items = new ItemProcessor({

@@ -1,7 +1,8 @@
 /**
- * The download chain of a crawl, in order: redirect (every hop goes through all that follows), scope, robots.txt,
- * user agent, cookies (one jar per crawl; inside redirect, so a cookie set by a 302 goes with the next hop), the
- * spider's own middlewares, and the HTTP cache nearest the transport (as in Scrapy), so every middleware behaves
+ * The download chain of a crawl, in order: sessions and proxies (when asked for: a session and proxy per attempt,
+ * block signals turned into AR_BLOCKED), redirect (every hop goes through all that follows), scope, robots.txt,
+ * user agent, cookies (one jar per crawl, or per session; inside redirect, so a cookie set by a 302 goes with the
+ * next hop), the spider's own middlewares, and the HTTP cache nearest the transport (as in Scrapy), so every middleware behaves
  * the same on a stored response as on a live one.
  */
 import type { CacheStore } from '../cache/store.js';
@@ -10,6 +11,7 @@ import { cookies } from '../http/middlewares/cookies.js';
 import { redirect } from '../http/middlewares/redirect.js';
 import { userAgent } from '../http/middlewares/user-agent.js';
 import { RobotsCache } from '../robots/index.js';
+import { type CrawlSessions, sessionCookies } from '../sessions/index.js';
 import type { CrawlEmitter } from './events.js';
 import { robots } from './middlewares/robots.js';
 import { scope } from './middlewares/scope.js';
@@ -34,10 +36,20 @@ interface ChainParts {
   scheduler: Scheduler;
   events: CrawlEmitter;
   stats: StatsCollector;
+  /** Sessions and proxy rotation, when the options ask for them. */
+  sessions?: CrawlSessions | undefined;
 }
 
 export async function buildDownloadChain(parts: ChainParts): Promise<DownloadChain> {
-  const { spider, options, allowedDomains, send, scheduler, events } = parts;
+  const { spider, options, allowedDomains, scheduler, events, sessions } = parts;
+  const rotation = sessions?.rotation;
+  // robots.txt leaves through the rotation too: a proxied crawl never shows the site its own address.
+  const send: Next<Request> = rotation?.active
+    ? (request) => {
+        const proxy = request.proxy ?? rotation.proxyFor(request.url);
+        return parts.send(proxy === undefined ? request : { ...request, proxy });
+      }
+    : parts.send;
   const { store, owned } = await openHttpCache(options.cache);
   const cache = store ? [await httpCache(store, options, parts)] : [];
   // robots.txt goes through the cache too (at most a day old), so an offline re-run still knows the rules.
@@ -48,7 +60,14 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
         fetch: robotsFetcher(robotsSend, options.userAgent),
       })
     : undefined;
+  const jar = options.cookies ? [cookies<Request>()] : [];
+  const sessionJars =
+    options.cookies && sessions?.pool
+      ? [sessionCookies(sessions.pool, jar[0] as Middleware<Request>)]
+      : jar;
   const middlewares: Middleware<Request>[] = [
+    // Outside redirect: one session and proxy for every hop, and the final response is the one judged.
+    ...(sessions ? [sessions.middleware] : []),
     redirect<Request>(),
     scope(allowedDomains),
     ...(robotsCache
@@ -60,7 +79,7 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
         ]
       : []),
     userAgent(options.userAgent) as Middleware<Request>,
-    ...(options.cookies ? [cookies<Request>()] : []),
+    ...sessionJars,
     ...((spider.middlewares ?? []) as unknown as Middleware<Request>[]),
     ...cache,
   ];
@@ -85,7 +104,7 @@ async function openHttpCache(
 async function httpCache(
   store: CacheStore,
   options: ResolvedOptions,
-  { stats, events, spider }: ChainParts,
+  { stats, events }: ChainParts,
 ): Promise<Middleware<Request>> {
   const { cacheMiddleware } = await import('../cache/cache-middleware.js');
   let warned = false;

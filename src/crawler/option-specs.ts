@@ -5,6 +5,7 @@
  */
 import type { CachePolicyName } from '../cache/policy.js';
 import type { CacheStore } from '../cache/store.js';
+import type { ProxyFunction } from '../sessions/proxy-rotation.js';
 import type { Sink } from '../storage/sink.js';
 import type { Frontier } from './frontier.js';
 import { type TrapBudgets, trapDefaults } from './trap-budgets.js';
@@ -15,6 +16,7 @@ export const optionGroups = {
   limits: 'Limits',
   politeness: 'Politeness',
   http: 'HTTP',
+  sessions: 'Sessions and proxies',
   browser: 'Browser',
   shared: 'Shared crawls',
   logging: 'Logging',
@@ -33,6 +35,11 @@ export type ValueRule =
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   /** A string, or (in crawl() only) an object such as a Sink, named by `object`. */
   | { readonly kind: 'string-or-object'; readonly object: string }
+  /**
+   * A list: comma-separated on the CLI (`string-list`: lists separated by `;`, items by `,`). `fn`: crawl() also
+   * takes a function, described by this phrase.
+   */
+  | { readonly kind: 'list'; readonly of: 'int' | 'string' | 'string-list'; readonly fn?: string }
   /** An object of named int budgets (`traps`), each declared in `fields`. */
   | { readonly kind: 'fields'; readonly fields: Readonly<Record<string, IntSpec>> };
 
@@ -112,6 +119,18 @@ const stringOr =
     ({ kind: 'string-or-object', object, ...spec }) as S & {
       kind: 'string-or-object';
     } & Typed<string | O, string | O | undefined>;
+
+type ListItem = { int: number; string: string; 'string-list': readonly string[] };
+
+/** A list option; with `fn`, crawl() also accepts a function of type F. */
+const listOf =
+  <F = never>() =>
+  <const Of extends keyof ListItem>(of: Of) =>
+  <const S extends SpecFields & { fn?: string; default?: readonly ListItem[Of][] }>(spec: S) =>
+    ({ kind: 'list', of, ...spec }) as S & { kind: 'list'; of: Of } & Typed<
+        readonly ListItem[Of][] | F,
+        Out<readonly ListItem[Of][] | F, S>
+      >;
 
 /** An object of int budgets, each declared like an option; crawl() may give any of them, the rest default. */
 const fieldsOf =
@@ -345,7 +364,46 @@ export const optionSpecs = {
     flag: 'proxy',
     arg: 'URL',
     group: 'http',
-    help: 'send every request, robots.txt and sitemaps included, through http://[user:pass@]host:port or https://…; not with allowPrivate false',
+    help: 'send every request, robots.txt and sitemaps included, through http://[user:pass@]host:port, https://…, socks5://… or socks5h://…; with allowPrivate false, socks5:// only',
+  }),
+  proxies: listOf<ProxyFunction>()('string')({
+    fn: 'a function (request) => proxy URL',
+    flag: 'proxies',
+    arg: 'URLS',
+    group: 'sessions',
+    help: 'rotate over these proxies (http://, https://, socks5://, socks5h://, user:pass@ allowed), round-robin; sticky per session',
+    docs: 'crawl() also takes a function of the request; see [Sessions and proxies](#sessions-and-proxies)',
+  }),
+  proxyTiers: listOf()('string-list')({
+    flag: 'proxy-tiers',
+    arg: 'TIERS',
+    group: 'sessions',
+    help: "tiered proxies ('a,b;c': tier 0 a and b, tier 1 c): each host starts on tier 0 and moves up a tier each time it blocks",
+  }),
+  sessions: int({
+    min: 0,
+    default: 0,
+    flag: 'sessions',
+    arg: 'N',
+    group: 'sessions',
+    help: 'a pool of N sessions (cookie jar, sticky proxy, browser-like headers each), rotated per request and retired when blocked; 0: off',
+    api: { max: 1000 },
+  }),
+  blockedStatuses: listOf()('int')({
+    default: [401, 403, 429],
+    defaultText: '401,403,429',
+    flag: 'blocked-statuses',
+    arg: 'LIST',
+    group: 'sessions',
+    help: "with sessions or proxy tiers: statuses that mean blocked (the session is retired, the request retried with another); '' for none",
+    api: true,
+  }),
+  browserHeaders: boolean({
+    default: true,
+    flag: 'no-browser-headers',
+    group: 'sessions',
+    help: 'with sessions: each session sends a generated browser-like header set (Chrome on Linux: User-Agent, Accept, Accept-Language, sec-ch-ua…)',
+    flagHelp: "with sessions: send the crawl's own User-Agent instead of a browser-like header set",
   }),
   allowPrivate: boolean({
     default: true,
@@ -600,6 +658,15 @@ export function expectation(rule: ValueRule): string {
       return `one of ${rule.values.join(', ')}`;
     case 'string-or-object':
       return `a string or ${rule.object}`;
+    case 'list': {
+      const list =
+        rule.of === 'int'
+          ? 'a list of integers'
+          : rule.of === 'string'
+            ? 'a list of strings'
+            : 'a list of lists of strings';
+      return rule.fn === undefined ? list : `${list} or ${rule.fn}`;
+    }
     case 'fields':
       return `an object of ${Object.keys(rule.fields).join(', ')}`;
   }
@@ -631,9 +698,30 @@ export function accepts(rule: ValueRule, value: unknown): boolean {
       return typeof value === 'string' && rule.values.includes(value);
     case 'string-or-object':
       return typeof value === 'string' || (typeof value === 'object' && value !== null);
+    case 'list':
+      if (typeof value === 'function') return rule.fn !== undefined;
+      return Array.isArray(value) && value.every((item) => acceptsItem(rule.of, item));
     case 'fields':
       return typeof value === 'object' && value !== null && !Array.isArray(value);
   }
+}
+
+function acceptsItem(of: 'int' | 'string' | 'string-list', item: unknown): boolean {
+  if (of === 'int') return Number.isInteger(item);
+  if (of === 'string') return typeof item === 'string';
+  return Array.isArray(item) && item.every((inner) => typeof inner === 'string');
+}
+
+/** A list as typed on the CLI: `401,403`; for lists of lists, `a,b;c`. Blank items are dropped. */
+export function parseListFlag(of: 'int' | 'string' | 'string-list', raw: string): unknown[] {
+  const items = (text: string) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  if (of === 'string-list') return raw.split(';').map(items);
+  const list = items(raw);
+  return of === 'int' ? list.map((item) => (/^\d+$/.test(item) ? Number(item) : item)) : list;
 }
 
 /** How the default reads in --help and the README; undefined when there is none to show. */
@@ -641,6 +729,7 @@ export function defaultText(spec: AnySpec): string | undefined {
   if (spec.defaultText !== undefined) return spec.defaultText;
   if (spec.default === Number.POSITIVE_INFINITY) return '∞';
   if (typeof spec.default === 'object') return undefined;
+  // A list's own default is printed by its defaultText.
   return spec.default === undefined ? undefined : String(spec.default);
 }
 

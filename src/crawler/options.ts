@@ -75,15 +75,45 @@ export function resolveOptions(
     );
   }
   if (options.proxy !== undefined) {
-    parseProxyUrl(options.proxy);
-    if (!options.allowPrivate) {
+    // socks5:// is the one kind whose target names are resolved here, where the egress guard sees them.
+    if (parseProxyUrl(options.proxy).protocol !== 'socks5:' && !options.allowPrivate) {
       throw new ConfigError(
         'a proxy cannot be combined with allowPrivate: false (--deny-private): the proxy connects by itself, ' +
           'where the egress guard cannot see it',
       );
     }
   }
+  checkSessionOptions(options);
   return options;
+}
+
+/** Proxies parse, one way of giving them, statuses are statuses, and the SSRF guard is not silently bypassed. */
+function checkSessionOptions(options: ResolvedOptions): void {
+  const { proxies, proxyTiers } = options;
+  if (proxies !== undefined && proxyTiers !== undefined) {
+    throw new ConfigError('give either proxies (a list or a function) or proxyTiers, not both');
+  }
+  if (proxies !== undefined && options.proxy !== undefined) {
+    throw new ConfigError(
+      'give either proxy (one for the whole crawl) or proxies (rotated), not both',
+    );
+  }
+  const listed =
+    typeof proxies === 'function' ? [] : [...(proxies ?? []), ...(proxyTiers ?? []).flat()];
+  for (const proxy of listed) {
+    const url = parseProxyUrl(proxy);
+    if (!options.allowPrivate && url.protocol !== 'socks5:') {
+      throw new ConfigError(
+        `allowPrivate: false (--deny-private) can only be kept through socks5:// proxies (names resolved and checked here); ${url.protocol}// proxies resolve names themselves`,
+      );
+    }
+  }
+  if (proxyTiers?.length === 0) throw new ConfigError('proxyTiers must have at least one tier');
+  for (const status of options.blockedStatuses) {
+    if (status < 100 || status > 599) {
+      throw new ConfigError(`blockedStatuses must be HTTP statuses (100–599), got ${status}`);
+    }
+  }
 }
 
 const optionKeys: ReadonlySet<string> = new Set(Object.keys(optionSpecs));

@@ -59,6 +59,12 @@ export interface SpiderConfig {
   browser?: boolean;
   /** Browser rung: a CSS selector to wait for after load on every page, bounded by timeoutMs. */
   waitFor?: string;
+  /**
+   * With sessions or proxy tiers: true when a page is a block (a challenge page, a "too many requests" notice)
+   * although its status is not one of `blockedStatuses`. The session is retired and the request retried with
+   * another one. Called before the handler, with the same page API.
+   */
+  isBlocked?: (page: Page) => boolean | Promise<boolean>;
   /** Per-handler settings, by handler name: `{ detail: { fetch: 'browser', waitFor: '.price' } }`. */
   handlerOptions?: Readonly<Record<string, HandlerOptions>>;
   /** How `fetch: 'adaptive'` learns and re-checks its choice of rung. */
@@ -149,6 +155,7 @@ export function defineSpider<H extends HandlerResults<H>>(
   if (spec.handlerOptions)
     config.handlerOptions = checkHandlerOptions(spec.handlerOptions, handlers, where);
   if (spec.adaptive) config.adaptive = checkAdaptiveOptions(spec.adaptive, where);
+  if (spec.isBlocked) config.isBlocked = spec.isBlocked.bind(spec);
   return config;
 }
 
@@ -213,6 +220,7 @@ const reservedKeys = new Set<string>([
   'waitFor',
   'handlerOptions',
   'adaptive',
+  'isBlocked',
 ] satisfies Reserved[]);
 
 /** True when `value` looks like a spider made by defineSpider (used to validate loaded spider files). */

@@ -1,4 +1,5 @@
 /** Crawl statistics: counters fed by the crawl's events, snapshotted as plain JSON. */
+import type { SessionsSnapshot } from '../sessions/index.js';
 import type { CrawlEmitter } from './events.js';
 
 export interface Stats {
@@ -36,6 +37,8 @@ export interface Stats {
   inFlight: number;
   pagesPerSecond: number;
   closeReason?: string;
+  /** With sessions or proxies: blocks seen, sessions created/retired and each live session's score, proxy use. */
+  sessions?: SessionsSnapshot;
 }
 
 export interface LadderChoice {
@@ -75,6 +78,12 @@ export class StatsCollector {
   queued = 0;
   inFlight = 0;
   closeReason: string | undefined;
+  #sessions: (() => SessionsSnapshot) | undefined;
+
+  /** The session pool and proxy rotation report here; their counters live with them. */
+  attachSessions(source: () => SessionsSnapshot): void {
+    this.#sessions = source;
+  }
 
   /** Counts what the events report; the only writer besides the cache counters of the download chain. */
   observe(events: CrawlEmitter): this {
@@ -161,6 +170,7 @@ export class StatsCollector {
     };
     if (this.#finishedAt !== undefined) stats.finishedAt = new Date(this.#finishedAt).toISOString();
     if (this.closeReason !== undefined) stats.closeReason = this.closeReason;
+    if (this.#sessions) stats.sessions = this.#sessions();
     return stats;
   }
 }

@@ -28,6 +28,7 @@ export function summary(stats: Stats): string {
           `script requests ${stats.scriptRequests}${stats.scriptRequestsRefused ? ` (${stats.scriptRequestsRefused} refused)` : ''}`,
         ]
       : []),
+    ...sessionLines(stats),
     `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
   ].join('\n');
 }
@@ -44,6 +45,30 @@ function rungLines(stats: Stats): string[] {
     lines.push(
       `  ${key} → ${choice.rung ?? 'learning'} (${choice.compared} compared, ${choice.mismatches} moved up)`,
     );
+  }
+  return lines;
+}
+
+/** Sessions and proxies, when the crawl had them: blocks, the pool's turnover, each proxy's share. */
+function sessionLines({ sessions }: Stats): string[] {
+  if (sessions === undefined) return [];
+  const lines = [`blocked         ${sessions.blocked}`];
+  const pool = sessions.sessions;
+  if (pool) {
+    const { blocked, errors, usage } = pool.retiredBy;
+    lines.push(
+      `sessions        ${pool.created} created, ${pool.retired} retired (${blocked} blocked, ${errors} errors, ${usage} used up), ${pool.size} live`,
+    );
+  }
+  const proxies = sessions.proxies;
+  if (proxies) {
+    const used = Object.entries(proxies.requestsByProxy)
+      .map(([proxy, count]) => `${proxy}: ${count}`)
+      .join(', ');
+    const tiers = Object.entries(proxies.hostTiers)
+      .map(([host, tier]) => `${host} → tier ${tier}`)
+      .join(', ');
+    lines.push(`proxies         ${used || 'none used'}${tiers ? `; ${tiers}` : ''}`);
   }
   return lines;
 }

@@ -7,6 +7,11 @@ export interface HttpRequest {
   /** Header names in lower case. */
   headers: Record<string, string>;
   body?: string;
+  /**
+   * The forward proxy for this one request (`http://`, `https://`, `socks5://`, `socks5h://`, credentials
+   * allowed), over the transport's own. Set by the crawl's proxy rotation and sessions; never sent to the target.
+   */
+  proxy?: string;
 }
 
 /** Per-request transport settings; the client and the crawler fill them from their options. */

@@ -6,7 +6,7 @@ export interface RetryPolicy {
   retries: number;
   /** Statuses worth another try. @default [408, 429, 500, 502, 503, 504, 522, 524] */
   statuses: readonly number[];
-  /** Error codes worth another try. @default ['AR_TIMEOUT', 'AR_NETWORK', 'AR_BROWSER'] */
+  /** Error codes worth another try. @default ['AR_TIMEOUT', 'AR_NETWORK', 'AR_BROWSER', 'AR_BLOCKED'] */
   codes: readonly ErrorCode[];
   /** Ceiling of the first backoff; it doubles per retry. @default 500 */
   baseMs: number;
@@ -17,7 +17,7 @@ export interface RetryPolicy {
 export const retryPolicyDefaults: Readonly<RetryPolicy> = Object.freeze({
   retries: 2,
   statuses: Object.freeze([408, 429, 500, 502, 503, 504, 522, 524]),
-  codes: Object.freeze<ErrorCode[]>(['AR_TIMEOUT', 'AR_NETWORK', 'AR_BROWSER']),
+  codes: Object.freeze<ErrorCode[]>(['AR_TIMEOUT', 'AR_NETWORK', 'AR_BROWSER', 'AR_BLOCKED']),
   baseMs: 500,
   maxMs: 30_000,
 });

@@ -2,11 +2,11 @@
 import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { buildConnector, type Dispatcher } from 'undici';
-import { ConfigError, CrawlError } from '../errors.js';
+import { ConfigError, CrawlError, isCrawlError, ProxyError } from '../errors.js';
 import { EgressGuard, type EgressOptions } from './egress-guard.js';
 import { Exchange } from './exchange.js';
 import { OriginPools, type RequestDispatcher } from './origin-pools.js';
-import { createProxyDispatcher } from './proxy.js';
+import { createProxyDispatcher, isSocksProxy, parseProxyUrl, redactedProxy } from './proxy.js';
 import { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
 import type { Response } from './response.js';
 import { timedConnector } from './timings.js';
@@ -76,22 +76,62 @@ const ACCEPT_ENCODING = 'gzip, deflate, br';
 export function createTransport(config: TransportConfig = {}): Transport {
   checkConfig(config);
   const ownsDispatcher = config.dispatcher === undefined;
+  const guard = config.egress?.allowPrivate === false ? new EgressGuard(config.egress) : undefined;
   const dispatcher: RequestDispatcher =
     config.dispatcher ??
-    (config.proxy === undefined
-      ? createPools(config)
-      : createProxyDispatcher(config.proxy, { tls: config.tls, http2: config.http2 }));
+    (config.proxy === undefined ? createPools(config, guard) : proxyDispatcher(config.proxy));
+  // One dispatcher per proxy a request names (rotation, sessions), made on first use, closed with the transport.
+  const perProxy = new Map<string, RequestDispatcher>();
+  function proxyDispatcher(raw: string): RequestDispatcher {
+    const url = parseProxyUrl(raw);
+    if (guard !== undefined && !(url.protocol === 'socks5:')) {
+      throw new ConfigError(
+        `private addresses cannot be refused (allowPrivate: false) through the proxy ${redactedProxy(url)}: it resolves ` +
+          'names itself, out of the egress guard’s sight. Use socks5:// proxies (names resolved and checked here), or allow private addresses',
+      );
+    }
+    return createProxyDispatcher(raw, {
+      tls: config.tls,
+      http2: config.http2,
+      connectTimeoutMs: config.connectTimeoutMs,
+      lookup: guard ? guard.lookup(config.lookup) : config.lookup,
+    });
+  }
+  function dispatcherFor(request: HttpRequest): RequestDispatcher {
+    if (request.proxy === undefined || config.dispatcher !== undefined) return dispatcher;
+    let found = perProxy.get(request.proxy);
+    if (found === undefined) {
+      found = proxyDispatcher(request.proxy);
+      perProxy.set(request.proxy, found);
+    }
+    return found;
+  }
   return {
     send(request, options = transportDefaults) {
       return new Promise<Response>((resolve, reject) => {
         let url: URL;
+        let via: RequestDispatcher;
         try {
           url = parseHttpUrl(request.url);
+          via = dispatcherFor(request);
         } catch (error) {
           reject(error as CrawlError);
           return;
         }
-        const exchange = new Exchange(request, options, resolve, reject);
+        const proxy = request.proxy ?? config.proxy;
+        const exchange =
+          proxy === undefined
+            ? new Exchange(request, options, resolve, reject)
+            : new Exchange(
+                request,
+                options,
+                (response) => {
+                  const refused = proxyRefusal(response, proxy);
+                  if (refused) reject(refused);
+                  else resolve(response);
+                },
+                (error) => reject(proxyFailure(error, proxy) as CrawlError),
+              );
         const dispatchOptions: Dispatcher.DispatchOptions = {
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
@@ -103,14 +143,19 @@ export function createTransport(config: TransportConfig = {}): Transport {
         };
         if (request.body !== undefined) dispatchOptions.body = request.body;
         try {
-          dispatcher.dispatch(dispatchOptions, exchange);
+          via.dispatch(dispatchOptions, exchange);
         } catch (error) {
           exchange.onResponseError(undefined, error as Error);
         }
       });
     },
     async close() {
-      if (ownsDispatcher) await dispatcher.close();
+      const own = [...perProxy.values()];
+      perProxy.clear();
+      await Promise.all([
+        ...(ownsDispatcher ? [dispatcher.close()] : []),
+        ...own.map((proxied) => proxied.close()),
+      ]);
     },
   };
 }
@@ -121,8 +166,9 @@ function checkConfig(config: TransportConfig): void {
   }
   if (config.egress?.allowPrivate !== false) return;
   // A proxy (or the caller's dispatcher) resolves names and connects by itself: the guard never sees the address.
+  // A socks5:// proxy is the exception: names are resolved here, through the guard, and the tunnel asked for an IP.
   const through =
-    config.proxy !== undefined
+    config.proxy !== undefined && !isSocksProxy(parseProxyUrl(config.proxy))
       ? 'a proxy'
       : config.dispatcher !== undefined
         ? 'a custom dispatcher'
@@ -135,8 +181,7 @@ function checkConfig(config: TransportConfig): void {
   }
 }
 
-function createPools(config: TransportConfig): OriginPools {
-  const guard = config.egress?.allowPrivate === false ? new EgressGuard(config.egress) : undefined;
+function createPools(config: TransportConfig, guard: EgressGuard | undefined): OriginPools {
   const lookup = guard ? guard.lookup(config.lookup) : config.lookup;
   const connector = buildConnector({
     ...config.tls,
@@ -151,6 +196,40 @@ function createPools(config: TransportConfig): OriginPools {
     allowH2: config.http2 === true,
     connect: timedConnector(guard ? guard.connector(connector) : connector),
   });
+}
+
+/**
+ * 407 from the proxy itself (a plain-http target, sent as an absolute URI): the credentials, not the site.
+ * tinyproxy answers such requests with 401 and its own realm instead: recognised by that realm.
+ */
+function proxyRefusal(response: Response, proxy: string): ProxyError | undefined {
+  const fromTinyproxy =
+    response.status === 401 &&
+    /realm="Tinyproxy"/i.test(response.headers['www-authenticate'] ?? '');
+  if (response.status !== 407 && !fromTinyproxy) return undefined;
+  return new ProxyError(
+    `proxy ${redactedProxy(proxy)} rejected the credentials (407 Proxy Authentication Required)`,
+  );
+}
+
+/** undici's tunnel failure (`Proxy response (407) !== 200 when HTTP Tunneling`) in one line naming the proxy. */
+function proxyFailure(error: Error, proxy: string): Error {
+  if (isCrawlError(error) && error.code === 'AR_PROXY') return error;
+  const messages = [error.message, error.cause instanceof Error ? error.cause.message : ''];
+  for (const message of messages) {
+    const status = /Proxy response \((\d{3})\)/.exec(message)?.[1];
+    if (status === undefined) continue;
+    // A tunnel's answer is always the proxy's own; tinyproxy says 401 where others say 407.
+    return status === '407' || status === '401'
+      ? new ProxyError(
+          `proxy ${redactedProxy(proxy)} rejected the credentials (407 Proxy Authentication Required)`,
+          { cause: error },
+        )
+      : new ProxyError(`proxy ${redactedProxy(proxy)} refused the tunnel (status ${status})`, {
+          cause: error,
+        });
+  }
+  return error;
 }
 
 function parseHttpUrl(raw: string): URL {

@@ -65,6 +65,9 @@ function ruleSchema(
     }
     case 'enum':
       return z.enum(rule.values as [string, ...string[]], { error });
+    case 'list':
+      if (rule.of === 'int' && rule.fn === undefined) return z.array(z.int({ error }), { error });
+      throw new Error(`option ${path}: a list of ${rule.of} cannot be set through the API`);
     default:
       throw new Error(`option ${path}: a ${rule.kind} option cannot be set through the API`);
   }

@@ -48,6 +48,8 @@ describe('the option types, derived from the table', () => {
       | 'userAgent'
       | 'timeoutMs'
       | 'retries'
+      | 'sessions'
+      | 'blockedStatuses'
     >();
     // @ts-expect-error: not a dedup mode
     const bad: CrawlOptions = { dedup: 'fuzzy' };
@@ -153,7 +155,7 @@ describe('the crawl flags', () => {
     [['--retry-failed'], '--retry-failed needs --state FILE'],
     [
       ['--proxy', 'http://p:3128', '--deny-private'],
-      '--proxy cannot be combined with --deny-private',
+      '--proxy cannot be combined with --deny-private (except a socks5:// proxy)',
     ],
   ])('%j is a ConfigError: %s', (argv, message) => {
     const error = failure(() => parse(...argv));
@@ -195,9 +197,20 @@ describe('the API job options', () => {
         'sitemaps',
         'timeoutMs',
         'userAgent',
+        'sessions',
+        'blockedStatuses',
       ].sort(),
     );
-    for (const key of ['state', 'cache', 'proxy', 'frontier', 'allowPrivate', 'output']) {
+    for (const key of [
+      'state',
+      'cache',
+      'proxy',
+      'proxies',
+      'proxyTiers',
+      'frontier',
+      'allowPrivate',
+      'output',
+    ]) {
       expect(jobOptionsSchema.safeParse({ [key]: 'x' }).success, key).toBe(false);
     }
   });

@@ -195,7 +195,7 @@ describe('arachne crawl --proxy', () => {
   it('exits 2 for a bad proxy URL, and for --proxy with --deny-private', async () => {
     const bad = await runCli(['crawl', 'http://127.0.0.1:1/', '--proxy', 'ftp://x:21']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('proxy URL must be http:// or https://');
+    expect(bad.stderr).toContain('proxy URL must be http://, https://');
     const guarded = await runCli([
       'crawl',
       'http://127.0.0.1:1/',
