@@ -4,7 +4,6 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accepts, optionSpecs } from '../../src/crawler/option-specs.js';
 import { generateShop } from '../../src/sample-shop/index.js';
 import { chromiumUp } from '../browser/fixtures.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -44,13 +43,22 @@ describe('arachne demo', () => {
     expect(result.stderr).toContain('--render must be one of http, browser, script, auto');
   });
 
-  it.skipIf(accepts(optionSpecs.render, 'script'))(
-    'says plainly when this build has no script rung yet',
+  it.skipIf(!up)(
+    '--render script and --render auto write the static demo items without a browser page per product',
     async () => {
-      const result = await runCli(['demo', '--render', 'script', '--products', '5']);
-      expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain('the script rung is not part of it yet');
+      const plain = await demo([]);
+      const scripted = await demo(['--render', 'script']);
+      expect(scripted.stdout).toMatch(/^sample shop \(rendered\) with 40 products/m);
+      expect(scripted.stdout).toMatch(/rungs\s+script \d+; comparison fetches 0/);
+      expect(scripted.items).toEqual(plain.items);
+      // auto: the mixed shop; listings learned as script, product pages as http.
+      const adaptive = await demo(['--render', 'auto']);
+      expect(adaptive.stdout).toMatch(/^sample shop \(mixed\) with 40 products/m);
+      expect(adaptive.stdout).toMatch(/ parse → script /);
+      expect(adaptive.stdout).toMatch(/ product → http /);
+      expect(adaptive.items).toEqual(plain.items);
     },
+    300_000,
   );
 
   it.skipIf(!up)(

@@ -1,6 +1,6 @@
 /** `arachne demo`: starts the bundled sample shop on 127.0.0.1 and crawls it with examples/shop.ts, offline. */
 import { fileURLToPath } from 'node:url';
-import { accepts, mustBe, optionSpecs } from '../../crawler/option-specs.js';
+import { accepts, mustBe } from '../../crawler/option-specs.js';
 import type { CrawlOptions } from '../../crawler/options.js';
 import { ConfigError } from '../../errors.js';
 import { loadSpider } from '../../loader/load-spider.js';
@@ -30,15 +30,11 @@ separate process, crawls it with the example spider examples/shop.ts and writes 
 
 ${crawlFlagsHelp}`;
 
-/** The rungs `--render` names in the demo, and the crawl option values each may be spelled as. */
-const demoRungs = {
-  http: ['http'],
-  browser: ['browser'],
-  script: ['script'],
-  auto: ['auto', 'adaptive'],
-} as const;
-type DemoRung = keyof typeof demoRungs;
-type Render = NonNullable<CrawlOptions['render']>;
+/** The rungs `--render` names in the demo: each is also a value of the crawl's `render` option. */
+const demoRungs = ['http', 'browser', 'script', 'auto'] as const satisfies readonly NonNullable<
+  CrawlOptions['render']
+>[];
+type DemoRung = (typeof demoRungs)[number];
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const { rung, rest } = takeRender(argv);
@@ -53,7 +49,6 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const products = positiveInt(args.own.products ?? '500', '--products');
   const seed = positiveInt(args.own.seed ?? '1', '--seed');
   const mode = shopMode(args.own['shop-mode'], rung);
-  const render = rung === undefined ? undefined : crawlRender(rung);
   const output = typeof args.options.output === 'string' ? args.options.output : 'demo-items.jsonl';
   const spiderFile = fileURLToPath(new URL('../../../examples/shop.ts', import.meta.url));
   const spider = await loadSpider(spiderFile);
@@ -63,7 +58,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     process.stdout.write(`sample shop${how} with ${products} products at ${shop.origin}/\n`);
     const code = await runSpider(
       { ...spider, start: [`${shop.origin}/`] },
-      { ...args.options, ...(render === undefined ? {} : { render }), output },
+      { ...args.options, ...(rung === undefined ? {} : { render: rung }), output },
       { statsFile: args.statsFile, progress: args.progress, label: 'examples/shop.ts' },
     );
     const expected = generateShop({ seed, products }).expectedItems().length;
@@ -101,9 +96,9 @@ function takeRender(argv: string[]): { rung: DemoRung | undefined; rest: string[
       rest.push(arg);
       continue;
     }
-    if (!(value in demoRungs)) {
+    if (!(demoRungs as readonly string[]).includes(value)) {
       throw new ConfigError(
-        `--render must be one of ${Object.keys(demoRungs).join(', ')} (or bare for browser), got "${value}"`,
+        `--render must be one of ${demoRungs.join(', ')} (or bare for browser), got "${value}"`,
       );
     }
     rung = value as DemoRung;
@@ -120,20 +115,6 @@ function shopMode(raw: string | undefined, rung: DemoRung | undefined): ShopMode
   }
   if (rung === undefined || rung === 'http') return 'static';
   return rung === 'auto' ? 'mixed' : 'rendered';
-}
-
-/** The crawl's `render` value for a demo rung, or a ConfigError saying this build lacks that rung. */
-function crawlRender(rung: DemoRung): Render {
-  const rule = optionSpecs.render;
-  const value = demoRungs[rung].find((candidate: string): candidate is Render =>
-    accepts(rule, candidate),
-  );
-  if (value === undefined) {
-    throw new ConfigError(
-      `arachne demo --render ${rung}: this build's crawl option render accepts only ${rule.values.join(', ')}; the ${rung} rung is not part of it yet`,
-    );
-  }
-  return value;
 }
 
 function positiveInt(raw: string, flag: string): number {
