@@ -30,6 +30,8 @@ export interface BrowserHandlerOptions {
   concurrency?: number;
   /** Pages one context serves before a fresh one replaces it. @default 100 */
   recycleAfter?: number;
+  /** Pages one browser serves before a freshly launched one replaces it (0: never). @default 1000 */
+  relaunchAfter?: number;
   /** Skip images, fonts and media. @default true */
   blockResources?: boolean;
   /** false: every request a page makes to a private, loopback or link-local address is aborted. @default true */
@@ -83,6 +85,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   const blockResources = options.blockResources ?? true;
   const allowPrivate = options.allowPrivate ?? true;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const relaunchAfter = options.relaunchAfter ?? 1000;
   const egress = new EgressGuard({ allowPrivate, ...(options.allow && { allow: options.allow }) });
   const blockedUrl = urlBlocker(options.blockUrls ?? []);
   const snapshotDir = options.snapshotDir ?? defaultSnapshotDir;
@@ -100,6 +103,8 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   let active = 0;
   let closed = false;
   const waiting: (() => void)[] = [];
+  /** Pages each browser served and has open: a browser past `relaunchAfter` is replaced, closed when idle. */
+  const usage = new WeakMap<Browser, { served: number; open: number; retired: boolean }>();
   const perSession = sessionContexts(options.sessions, (held) => void closeContext(held));
 
   async function launch(): Promise<Browser> {
@@ -136,8 +141,31 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
     return launching;
   }
 
+  /** The browser for the next page: a fresh one once the current has served `relaunchAfter` pages. */
+  async function browserForPage(): Promise<Browser> {
+    let browser = await getBrowser();
+    const used = usage.get(browser) ?? { served: 0, open: 0, retired: false };
+    usage.set(browser, used);
+    if (relaunchAfter > 0 && used.served >= relaunchAfter && running === browser) {
+      // What a long-lived browser accumulates (caches, leaked renderer memory) goes with it.
+      used.retired = true;
+      running = undefined;
+      launching = undefined;
+      current = undefined;
+      if (used.open === 0) void closeWithin(browser.close());
+      browser = await getBrowser();
+      usage.set(browser, { served: 0, open: 0, retired: false });
+    }
+    return browser;
+  }
+
   async function lease(request: Request): Promise<Lease> {
-    const browser = await getBrowser();
+    const browser = await browserForPage();
+    const used = usage.get(browser);
+    if (used) {
+      used.served++;
+      used.open++;
+    }
     const bySession = perSession.leaseFor(browser, request);
     if (bySession) return bySession;
     if (!current || current.retired || current.browser !== browser) {
@@ -172,6 +200,13 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   async function giveBack(held: Lease): Promise<void> {
     held.open--;
     if (held.retired && held.open === 0) await closeContext(held);
+    const used = usage.get(held.browser);
+    if (!used) return;
+    used.open--;
+    if (used.retired && used.open === 0) {
+      usage.delete(held.browser);
+      await closeWithin(held.browser.close());
+    }
   }
 
   /** Nothing rendered for `idleCloseMs`: the browser goes, and the next request launches a fresh one. */

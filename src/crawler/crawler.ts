@@ -201,6 +201,7 @@ async function runCrawl({
             executablePath: options.browserPath,
             concurrency: options.browserConcurrency,
             recycleAfter: options.browserRecycleAfter,
+            relaunchAfter: options.browserRelaunchAfter,
             blockResources: options.blockResources,
             allowPrivate: options.allowPrivate,
             timeoutMs: options.timeoutMs,

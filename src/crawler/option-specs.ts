@@ -461,6 +461,14 @@ export const optionSpecs = {
     group: 'browser',
     help: 'pages one browser context serves before a fresh one replaces it (a reused context leaks)',
   }),
+  browserRelaunchAfter: int({
+    min: 0,
+    default: 1000,
+    flag: 'browser-relaunch-after',
+    arg: 'N',
+    group: 'browser',
+    help: 'pages one Chromium serves before a freshly launched one replaces it (the old one closes when its pages are done; 0: never)',
+  }),
   scriptTimeoutMs: int({
     min: 1,
     default: 5000,

@@ -34,6 +34,29 @@ describe.skipIf(!up)('the browser pool', () => {
     }
   });
 
+  it('relaunches the browser after relaunchAfter pages; the old one closes once its pages are done', async () => {
+    const site = await startLocalServer({ '/': '<h1>hi</h1>' });
+    const handler = browserHandler({
+      executablePath: chromiumPath,
+      relaunchAfter: 3,
+      concurrency: 2,
+    });
+    try {
+      const first = await fetchOnce(handler, `${site.origin}/`);
+      const firstBrowser = handler.browser;
+      expect(first.status).toBe(200);
+      await Promise.all([1, 2, 3, 4, 5, 6].map(() => fetchOnce(handler, `${site.origin}/`)));
+      // Seven pages, three per browser: a third browser serves the seventh.
+      expect(handler.browsersLaunched).toBe(3);
+      expect(handler.browser).not.toBe(firstBrowser);
+      await waitFor('the first browser to close', () =>
+        firstBrowser?.isConnected() ? undefined : true,
+      );
+    } finally {
+      await handler.close();
+    }
+  });
+
   it('fails the request in flight with a retryable AR_BROWSER when Chromium dies, then relaunches', async () => {
     let arrived: () => void = () => {};
     const hung = new Promise<void>((resolve) => {
