@@ -47,8 +47,8 @@ const meter = startMeter({ tree: true });
 const stats = await crawl(spider, {
   concurrency,
   perHost: concurrency,
-  // As many tabs as Crawlee's PlaywrightCrawler gets (one page per concurrency slot).
-  browserConcurrency: concurrency,
+  // As many tabs as Crawlee's PlaywrightCrawler gets (one page per concurrency slot), unless the bench says otherwise.
+  browserConcurrency: Number(process.env.ARACHNE_BENCH_BROWSER_CONCURRENCY ?? concurrency),
   logLevel: 'warn',
   output: memorySink,
 });

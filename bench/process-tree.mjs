@@ -75,6 +75,10 @@ export function startTreeSampler(intervalMs = 100) {
   let peakProcesses = 0;
   let peakBreakdown = [];
   let peakPss = 0;
+  // Every 10th sample (about once a second): when the memory was where, e.g. Chromium up during the ladder's samples.
+  const started = performance.now();
+  const timeline = [];
+  let samples = 0;
   const descendantsCpu = new Map();
   const sample = () => {
     let total = 0;
@@ -90,6 +94,14 @@ export function startTreeSampler(intervalMs = 100) {
       if (pid !== process.pid) descendantsCpu.set(`${pid}@${info.start}`, info.cpuMs);
     }
     peakPss = Math.max(peakPss, pss);
+    if (samples++ % 10 === 0) {
+      timeline.push({
+        s: Math.round((performance.now() - started) / 100) / 10,
+        rssMb: Math.round(total / 2 ** 20),
+        pssMb: Math.round(pss / 2 ** 20),
+        processes: breakdown.length,
+      });
+    }
     if (total > peakBytes) {
       peakBytes = total;
       peakProcesses = breakdown.length;
@@ -112,6 +124,7 @@ export function startTreeSampler(intervalMs = 100) {
         // Where the memory was at the peak: the crawler itself vs the browser's processes.
         peakTreeBreakdown: summarizeBreakdown(peakBreakdown),
         descendantsCpuMs: cpuMs,
+        treeTimeline: timeline,
         descendantsSeen: descendantsCpu.size,
       };
     },
