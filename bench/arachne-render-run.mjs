@@ -51,6 +51,10 @@ const stats = await crawl(spider, {
   browserConcurrency: Number(process.env.ARACHNE_BENCH_BROWSER_CONCURRENCY ?? concurrency),
   logLevel: 'warn',
   output: memorySink,
+  // The ladder's share of re-checked pages (default 0.05), for measuring what the re-checks cost.
+  ...(process.env.ARACHNE_BENCH_RECHECK && {
+    adaptiveRecheck: Number(process.env.ARACHNE_BENCH_RECHECK),
+  }),
 });
 const measured = meter.stop();
 report({

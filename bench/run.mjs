@@ -91,7 +91,7 @@ function versionOf(packageJson) {
 
 function chromiumVersion() {
   try {
-    return execFileSync('/usr/bin/chromium', ['--version'], {
+    return execFileSync(env.BENCH_CHROMIUM ?? '/usr/bin/chromium', ['--version'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
