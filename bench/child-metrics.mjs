@@ -1,5 +1,6 @@
 // Measures one crawler run from inside its own process: wall time, CPU (user + system), peak RSS.
 import { readFileSync } from 'node:fs';
+import { startTreeSampler } from './process-tree.mjs';
 
 /** Linux VmHWM: the kernel's own peak resident set for this process; undefined elsewhere. */
 function kernelPeakRss() {
@@ -26,8 +27,12 @@ function childrenCpuMs() {
   }
 }
 
-/** Starts measuring now (call right before the crawl, after imports); `stop()` returns the figures. */
-export function startMeter() {
+/**
+ * Starts measuring now (call right before the crawl, after imports); `stop()` returns the figures.
+ * `{ tree: true }` also samples this process and all its descendants (browsers) every 100 ms: see process-tree.mjs.
+ */
+export function startMeter({ tree = false } = {}) {
+  const treeSampler = tree ? startTreeSampler(100) : undefined;
   const cpuStart = process.cpuUsage();
   const childrenStart = childrenCpuMs();
   const started = performance.now();
@@ -44,7 +49,9 @@ export function startMeter() {
       clearInterval(sampler);
       sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
       const peak = kernelPeakRss();
+      const treeFigures = treeSampler?.stop();
       return {
+        ...treeFigures,
         wallMs,
         cpuUserMs: cpu.user / 1000,
         cpuSystemMs: cpu.system / 1000,

@@ -4,13 +4,23 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  defaultCrawlers,
+  formatRenderedReport,
+  parseRenderedPlan,
+  renderedCrawlers,
+  renderedFigures,
+  renderedTargets,
+  summarizeRendered,
+} from './rendered.mjs';
 import { formatReport, ratios, runFigures, summarize } from './report.mjs';
 import { verifyRun } from './verify.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
 /** "products:runs" pairs; each run = one Arachne run and one Crawlee run, alternating. */
-const plan = (env.BENCH_PLAN ?? '2000:3,20000:2').split(',').map((pair) => {
+const planText = env.BENCH_PLAN ?? '2000:3,20000:2';
+const plan = (planText === 'off' || planText === '' ? [] : planText.split(',')).map((pair) => {
   const [products, runs = '1'] = pair.split(':');
   return { products: Number(products), runs: Number(runs) };
 });
@@ -19,23 +29,36 @@ const concurrency = Number(env.BENCH_CONCURRENCY ?? 32);
 const delayMs = Number(env.BENCH_DELAY_MS ?? 0);
 const seed = Number(env.BENCH_SEED ?? 1);
 const runTimeoutMs = Number(env.BENCH_TIMEOUT_MS ?? 15 * 60_000);
+/** The rendered part: "mode:products:runs" triples over the rendered and mixed shops. */
+const renderedPlan = parseRenderedPlan(env.BENCH_RENDERED_PLAN ?? 'rendered:200:1,mixed:200:1');
+const renderedCrawlerList = env.BENCH_RENDERED_CRAWLERS
+  ? env.BENCH_RENDERED_CRAWLERS.split(',')
+  : undefined;
+const renderedConcurrency = Number(env.BENCH_RENDERED_CONCURRENCY ?? 8);
 
 function ensureBenchDependencies() {
-  if (existsSync(join(benchDir, 'node_modules', 'crawlee'))) return;
-  console.log('Installing the benchmark dependencies (crawlee) into bench/node_modules…');
+  const modules = join(benchDir, 'node_modules');
+  if (existsSync(join(modules, 'crawlee')) && existsSync(join(modules, 'playwright'))) return;
+  console.log(
+    'Installing the benchmark dependencies (crawlee, playwright) into bench/node_modules…',
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  // The rendered bench drives Debian's Chromium: never let playwright download its own.
   execFileSync(npm, ['install', '--prefix', benchDir, '--no-audit', '--no-fund'], {
     stdio: 'inherit',
+    env: { ...env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
   });
 }
 
 /** Forks one crawler run and resolves with what the child reports. */
-function runChild(crawler, origin, storageDir) {
+function runChild(crawler, origin, storageDir, runner = {}) {
+  const file = runner.file ?? `${crawler}-run.mjs`;
   return new Promise((resolve, reject) => {
-    const child = fork(join(benchDir, `${crawler}-run.mjs`), [origin, String(concurrency)], {
+    const child = fork(join(benchDir, file), [origin, String(runner.concurrency ?? concurrency)], {
       execArgv: [],
       env: {
         ...env,
+        ...runner.env,
         CRAWLEE_STORAGE_DIR: storageDir,
         CRAWLEE_PERSIST_STORAGE: 'false',
         CRAWLEE_PURGE_ON_START: 'true',
@@ -66,6 +89,69 @@ function versionOf(packageJson) {
   }
 }
 
+function chromiumVersion() {
+  try {
+    return execFileSync(env.BENCH_CHROMIUM ?? '/usr/bin/chromium', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The rendered part (rendered.mjs): every crawler of a shop mode in alternation, one fresh process per run. */
+async function runRenderedPart(auditCrawlLog, generateShop, startShopServer, storageDir, out) {
+  for (const { mode, products, runs: count } of renderedPlan) {
+    const shop = generateShop({ seed, products, mode });
+    const server = await startShopServer({ seed, products, mode, delayMs, cache: 'all' });
+    const list = renderedCrawlerList ?? defaultCrawlers[mode];
+    console.log(
+      `\n${mode} shop, ${products} products: ${shop.allowedPaths().length} allowed pages at ${server.origin}, ` +
+        `load average ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
+    );
+    try {
+      for (let i = 0; i < count; i++) {
+        for (const crawler of list) {
+          const runner = renderedCrawlers[crawler];
+          if (!runner) throw new Error(`BENCH_RENDERED_CRAWLERS: unknown crawler ${crawler}`);
+          await server.resetLog();
+          const run = { mode, crawler, products, index: i, loadBefore: os.loadavg()[0] };
+          try {
+            const { extracted, ...measured } = await runChild(crawler, server.origin, storageDir, {
+              ...runner,
+              concurrency: renderedConcurrency,
+            });
+            Object.assign(run, measured, {
+              verification: verifyRun(shop, auditCrawlLog, await server.log(), extracted, {
+                refetchAllowed: true,
+                subresourcesAllowed: true,
+              }),
+            });
+            const f = renderedFigures(run);
+            console.log(
+              `  ${crawler.padEnd(18)} run ${i + 1}: ${f.pages} pages in ${(run.wallMs / 1000).toFixed(1)} s, ` +
+                `${f.pagesPerSecond.toFixed(1)} pages/s, ${f.cpuSecondsPer1000Pages.toFixed(0)} CPU s/1k, ` +
+                `${f.peakTreeRssMb.toFixed(0)} MB peak RSS (${f.peakTreePssMb.toFixed(0)} MB PSS, ` +
+                `${run.peakTreeProcesses} processes), API ${run.verification.apiRequests ?? 0}, ` +
+                `check: ${run.verification.check}`,
+            );
+          } catch (error) {
+            run.error = error instanceof Error ? error.message : String(error);
+            console.log(`  ${crawler.padEnd(18)} run ${i + 1}: FAILED: ${run.error}`);
+          }
+          out.push(run);
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
 async function main() {
   ensureBenchDependencies();
   if (!existsSync(join(benchDir, '..', 'dist', 'index.js'))) {
@@ -76,6 +162,7 @@ async function main() {
   );
   const storageDir = mkdtempSync(join(os.tmpdir(), 'arachne-bench-crawlee-'));
   const runs = [];
+  const renderedRuns = [];
   try {
     for (const { products, runs: count } of plan) {
       const shop = generateShop({ seed, products });
@@ -115,13 +202,20 @@ async function main() {
         await server.stop();
       }
     }
+    await runRenderedPart(auditCrawlLog, generateShop, startShopServer, storageDir, renderedRuns);
   } finally {
     rmSync(storageDir, { recursive: true, force: true });
   }
 
   const summary = summarize(runs);
   const ratioRows = ratios(summary);
-  console.log(`\n${formatReport(summary, ratioRows)}\n`);
+  if (runs.length > 0) console.log(`\n${formatReport(summary, ratioRows)}\n`);
+  const renderedSummary = summarizeRendered(renderedRuns);
+  const renderedTargetRows = renderedTargets(renderedSummary);
+  if (renderedRuns.length > 0) {
+    console.log(`\nRendered and mixed shops (concurrency ${renderedConcurrency}):\n`);
+    console.log(`${formatRenderedReport(renderedSummary, renderedTargetRows)}\n`);
+  }
   const outDir = join(benchDir, 'out');
   mkdirSync(outDir, { recursive: true });
   const results = {
@@ -133,11 +227,25 @@ async function main() {
       memoryGb: Math.round(os.totalmem() / 2 ** 30),
       arachne: versionOf(join(benchDir, '..', 'package.json')),
       crawlee: versionOf(join(benchDir, 'node_modules', 'crawlee', 'package.json')),
+      playwright: versionOf(join(benchDir, 'node_modules', 'playwright', 'package.json')),
+      chromium: chromiumVersion(),
+      loadAverage: os.loadavg(),
     },
     settings: { plan, crawlers, concurrency, perHostArachne: concurrency, delayMs, seed },
     summary,
     ratios: ratioRows,
     runs,
+    rendered: {
+      settings: {
+        plan: renderedPlan,
+        crawlers: renderedCrawlerList ?? defaultCrawlers,
+        concurrency: renderedConcurrency,
+        seed,
+      },
+      summary: renderedSummary,
+      targets: renderedTargetRows,
+      runs: renderedRuns,
+    },
   };
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`Results written to ${join(outDir, 'results.json')}`);

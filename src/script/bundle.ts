@@ -46,6 +46,9 @@ async function build(): Promise<string> {
     banner: { js: BASE64 },
     plugins: [prebuiltDecodeTables],
   });
+  // The bundle is built once per process: esbuild's service process (about 40 MB resident) would otherwise stay
+  // up for the whole crawl. A later esbuild call starts a fresh one.
+  await esbuild.stop();
   const bundle = result.outputFiles[0]?.text;
   if (bundle === undefined) throw new Error('esbuild produced no linkedom bundle');
   return `${bundle}\n${PAGE_RUNTIME}`;
