@@ -11,13 +11,13 @@ import { cookies } from '../http/middlewares/cookies.js';
 import { redirect } from '../http/middlewares/redirect.js';
 import { userAgent } from '../http/middlewares/user-agent.js';
 import { RobotsCache } from '../robots/index.js';
-import { type CrawlSessions, sessionCookies } from '../sessions/index.js';
 import type { CrawlEmitter } from './events.js';
 import { robots } from './middlewares/robots.js';
 import { scope } from './middlewares/scope.js';
 import type { ResolvedOptions } from './options.js';
 import { createRequest, type Request } from './request.js';
 import type { Scheduler } from './scheduler.js';
+import { type CrawlSessions, sessionCookies } from './sessions/index.js';
 import type { Spider } from './spider.js';
 import type { StatsCollector } from './stats.js';
 

@@ -5,9 +5,9 @@
  */
 import type { CachePolicyName } from '../cache/policy.js';
 import type { CacheStore } from '../cache/store.js';
-import type { ProxyFunction } from '../sessions/proxy-rotation.js';
 import type { Sink } from '../storage/sink.js';
 import type { Frontier } from './frontier.js';
+import type { ProxyFunction } from './sessions/proxy-rotation.js';
 import { type TrapBudgets, trapDefaults } from './trap-budgets.js';
 
 /** The sections of `--help` and of the README table, in this order. */

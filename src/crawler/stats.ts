@@ -1,6 +1,7 @@
 /** Crawl statistics: counters fed by the crawl's events, snapshotted as plain JSON. */
-import type { SessionsSnapshot } from '../sessions/index.js';
+
 import type { CrawlEmitter } from './events.js';
+import type { SessionsSnapshot } from './sessions/index.js';
 
 export interface Stats {
   startedAt: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCrawlArgs } from '../../src/cli/options.js';
 import { resolveOptions } from '../../src/crawler/options.js';
-import { ProxyRotation, Session, SessionPool } from '../../src/sessions/index.js';
+import { ProxyRotation, Session, SessionPool } from '../../src/crawler/sessions/index.js';
 
 describe('the session pool', () => {
   it('fills up, then rotates; a retired session leaves the turn and is replaced by a fresh one', () => {
@@ -34,7 +34,7 @@ describe('the session pool', () => {
   });
 
   it('gives every session its own header set, each generated once', async () => {
-    const { headerSetFactory } = await import('../../src/sessions/browser-headers.js');
+    const { headerSetFactory } = await import('../../src/crawler/sessions/browser-headers.js');
     const pool = new SessionPool({ size: 2, headers: headerSetFactory() });
     const a = pool.pick();
     const b = pool.pick();

@@ -4,11 +4,11 @@
  * the crawl's retry policy sends out again — with another session.
  */
 
-import { Page } from '../crawler/page.js';
-import type { Request } from '../crawler/request.js';
-import { BlockedError, isCrawlError } from '../errors.js';
-import type { Middleware } from '../http/compose.js';
-import { cookies } from '../http/middlewares/cookies.js';
+import { BlockedError, isCrawlError } from '../../errors.js';
+import type { Middleware } from '../../http/compose.js';
+import { cookies } from '../../http/middlewares/cookies.js';
+import { Page } from '../page.js';
+import type { Request } from '../request.js';
 import type { ProxyRotation } from './proxy-rotation.js';
 import type { Session } from './session.js';
 import type { SessionPool } from './session-pool.js';

@@ -1,9 +1,9 @@
 /** Sessions, proxy rotation and block handling for a crawl, built from its options. */
 
-import type { ResolvedOptions } from '../crawler/options.js';
-import type { Request } from '../crawler/request.js';
-import type { Spider } from '../crawler/spider.js';
-import type { Middleware } from '../http/compose.js';
+import type { Middleware } from '../../http/compose.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Request } from '../request.js';
+import type { Spider } from '../spider.js';
 import { ProxyRotation, type ProxyStats } from './proxy-rotation.js';
 import { sessionMiddleware } from './session-middleware.js';
 import { SessionPool, type SessionStats } from './session-pool.js';

@@ -2,8 +2,8 @@
  * Proxy rotation (Crawlee's ProxyConfiguration): a list used round-robin, a function of the request, or tiers
  * (`tieredProxyUrls`): every host starts on tier 0 and moves one tier up each time it blocks.
  */
-import { parseProxyUrl, redactedProxy } from '../http/proxy-url.js';
-import { hostOf } from '../url/canonical-url.js';
+import { parseProxyUrl, redactedProxy } from '../../http/proxy-url.js';
+import { hostOf } from '../../url/canonical-url.js';
 import type { Session } from './session.js';
 
 /** What a proxy function is told about the request; it returns a proxy URL, or undefined for a direct connection. */
