@@ -62,9 +62,7 @@ export class Scheduler {
       return true;
     });
     if (request) {
-      const slot = this.#slot(hostOf(request.url) ?? '');
-      slot.inFlight++;
-      slot.readyAt = now + slot.delayMs;
+      this.#book(this.#slot(hostOf(request.url) ?? ''), now);
     } else if (earliest !== Number.POSITIVE_INFINITY) {
       this.#wakeAtTime(earliest);
     }
@@ -90,6 +88,27 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Takes the host slot of a request leased earlier and set aside without one (a browser page waiting for a browser
+   * slot); false, with a wake-up booked if the host is only waiting out its delay, when the host cannot take it now.
+   */
+  take(request: Request): boolean {
+    const now = Date.now();
+    const slot = this.#slot(hostOf(request.url) ?? '');
+    if (slot.inFlight >= this.#options.perHost) return false;
+    if (slot.readyAt > now) {
+      this.#wakeAtTime(slot.readyAt);
+      return false;
+    }
+    this.#book(slot, now);
+    return true;
+  }
+
+  #book(slot: HostSlot, now: number): void {
+    slot.inFlight++;
+    slot.readyAt = now + slot.delayMs;
+  }
+
   /** Frees the request's host slot. */
   release(request: Request): void {
     const slot = this.#hosts.get(hostOf(request.url) ?? '');
@@ -108,11 +127,25 @@ export class Scheduler {
   /** Gives a leased request back for another attempt after `delayMs`; it holds no slot meanwhile. */
   async retry(request: Request, delayMs: number): Promise<void> {
     await this.#frontier.retry(request, delayMs);
-    // One wake per retry: the frontier holds the request, the scheduler only knows when to look again.
-    const timer = setTimeout(() => {
-      this.#retryWakes.delete(timer);
-      this.onWake();
-    }, delayMs);
+    // One wake per retry: the frontier holds the request, the scheduler only knows when to look again. Taken after
+    // the frontier's own clock reading, so never before the frontier releases it.
+    this.#wakeForRetry(Date.now() + delayMs);
+  }
+
+  /**
+   * Node starts a timer from the event loop's cached time, which lags `Date.now()` by however long the current tick
+   * has run: under load a timer fires a few milliseconds before `Date.now()` reaches its due time. Waking the engine
+   * then would find the retry not yet due and nothing would wake it again, so an early timer waits out the rest.
+   */
+  #wakeForRetry(dueAt: number): void {
+    const timer = setTimeout(
+      () => {
+        this.#retryWakes.delete(timer);
+        if (Date.now() < dueAt) this.#wakeForRetry(dueAt);
+        else this.onWake();
+      },
+      Math.max(0, dueAt - Date.now()),
+    );
     this.#retryWakes.add(timer);
   }
 
