@@ -273,6 +273,7 @@ async function runCrawl({
       retry: new CrawlRetryPolicy(options.retries),
       limits: {
         concurrency: options.concurrency,
+        browserConcurrency: options.browserConcurrency,
         maxPages: options.maxPages,
         maxLinksPerPage: options.traps.maxLinksPerPage,
       },

@@ -37,6 +37,8 @@ export interface EngineParts {
   retry: CrawlRetryPolicy;
   limits: {
     concurrency: number;
+    /** Browser pages rendered at once; the others wait without holding a crawl or host slot. */
+    browserConcurrency: number;
     maxPages: number;
     /** Children kept from one page; the rest are dropped as a crawl-trap budget. */
     maxLinksPerPage: number;
@@ -81,6 +83,13 @@ export class Engine {
   #fatal: Error | undefined;
   #pumping = false;
   #pumpAgain = false;
+  /** Browser pages in flight, against `limits.browserConcurrency`. */
+  #browserActive = 0;
+  /**
+   * Leased browser pages waiting for a browser slot. They hold no crawl or host slot meanwhile, so HTTP pages keep
+   * flowing while the browser is the bottleneck.
+   */
+  readonly #parked: Request[] = [];
   #finished!: (reason: CloseReason) => void;
   readonly #done = new Promise<CloseReason>((resolve) => {
     this.#finished = resolve;
@@ -174,12 +183,19 @@ export class Engine {
             this.#stopping = 'max-pages';
             break;
           }
-          const request = await scheduler.next();
+          const request = this.#unpark() ?? (await scheduler.next());
           if (!request) break;
+          const inBrowser = this.#rendersInBrowser(request);
+          if (inBrowser && this.#browserActive >= limits.browserConcurrency) {
+            scheduler.release(request);
+            this.#parked.push(request);
+            continue;
+          }
           this.#inFlight++;
           this.#dispatched++;
+          if (inBrowser) this.#browserActive++;
           events.emit('request:started', { request });
-          void this.#handle(request);
+          void this.#handle(request, inBrowser);
         }
       } while (this.#pumpAgain);
     } catch (error) {
@@ -190,8 +206,24 @@ export class Engine {
     await this.#checkIdle();
   }
 
+  /** A parked browser page, once a browser slot is free and its host can take it. */
+  #unpark(): Request | undefined {
+    if (this.#browserActive >= this.#parts.limits.browserConcurrency) return undefined;
+    const index = this.#parked.findIndex((request) => this.#parts.scheduler.take(request));
+    return index < 0 ? undefined : this.#parked.splice(index, 1)[0];
+  }
+
+  /** Pinned to the browser rung (an adaptive page's rung is the ladder's, bounded by the browser's own queue). */
+  #rendersInBrowser(request: Request): boolean {
+    try {
+      return (this.#parts.route?.(request) ?? request).fetch === 'browser';
+    } catch {
+      return false; // #handle routes it again and reports the error
+    }
+  }
+
   /** 3–6. Download, pass the page to its handler, route what the handler yields. */
-  async #handle(request: Request): Promise<void> {
+  async #handle(request: Request, inBrowser: boolean): Promise<void> {
     const { events, scheduler } = this.#parts;
     // Every response this attempt downloaded: a browser page stays open for the handler (page.browser) until its
     // outcome is complete, and a comparison downloads one per rung.
@@ -205,6 +237,7 @@ export class Engine {
     } finally {
       for (const response of responses) await response.release();
       this.#inFlight--;
+      if (inBrowser) this.#browserActive--;
       scheduler.release(request);
       events.emit('request:settled', { request });
       void this.#pump();
@@ -476,7 +509,7 @@ export class Engine {
       return;
     }
     const { scheduler } = this.#parts;
-    if (!(await scheduler.isDrained())) return;
+    if (this.#parked.length > 0 || !(await scheduler.isDrained())) return;
     if (this.#inFlight > 0 || this.#pumping) return;
     // A shared crawl ends for everyone at once; if another worker added work meanwhile, keep polling.
     if (!(await scheduler.finish())) return;

@@ -1044,7 +1044,12 @@ describe('the Engine on its own (fake download function)', () => {
       events,
       filters: [],
       retry: new CrawlRetryPolicy(0),
-      limits: { concurrency: 2, maxPages: Number.POSITIVE_INFINITY, maxLinksPerPage: 100 },
+      limits: {
+        concurrency: 2,
+        browserConcurrency: 1,
+        maxPages: Number.POSITIVE_INFINITY,
+        maxLinksPerPage: 100,
+      },
       handleStatuses: [],
     });
     return { engine, events, completed };
