@@ -24,3 +24,14 @@ export function registerLivePage(page: object, snapshotDir: string): LivePageInf
 export function livePageInfo(page: object): LivePageInfo | undefined {
   return pages.get(page);
 }
+
+const handedOut = new WeakSet<object>();
+
+/** A handler took the live page (`page.browser`): it may have changed it (listeners, routes), so it is not reused. */
+export function markHandedOut(page: object): void {
+  handedOut.add(page);
+}
+
+export function wasHandedOut(page: object): boolean {
+  return handedOut.has(page);
+}

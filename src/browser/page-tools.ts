@@ -43,6 +43,28 @@ export async function waitForSelector(
   }
 }
 
+/**
+ * Resolves once the page has no request in flight, or after `maxMs`: what a page's scripts fetched while it loaded
+ * (data for the content they build) is in before the page is read. Never rejects — a page that keeps a request open
+ * (long polling, a stream) is read as it is then.
+ */
+export function requestsSettled(page: BrowserPage, maxMs: number): Promise<void> {
+  const info = livePageInfo(page);
+  if (!info || info.inflight === 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(deadline);
+      info.onNetwork.delete(check);
+      resolve();
+    };
+    const check = () => {
+      if (info.inflight === 0) done();
+    };
+    const deadline = setTimeout(done, maxMs);
+    info.onNetwork.add(check);
+  });
+}
+
 export interface NetworkIdleOptions extends WaitOptions {
   /** How long no request may be in flight. @default 500 */
   idleMs?: number;

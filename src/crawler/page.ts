@@ -1,6 +1,7 @@
 /** The page a handler receives: the response plus lazy HTML helpers and `follow()` to make child requests. */
 
 import type { Page as BrowserPage } from 'playwright-core';
+import { markHandedOut } from '../browser/live-pages.js';
 import type {
   NetworkIdleOptions,
   ScrollOptions,
@@ -43,7 +44,9 @@ export class Page<K extends string = string> {
    * until the handler ends; undefined on the other rungs. The selectors above read the HTML rendered at load.
    */
   get browser(): BrowserPage | undefined {
-    return this.response.live as BrowserPage | undefined;
+    const live = this.response.live;
+    if (live) markHandedOut(live);
+    return live as BrowserPage | undefined;
   }
 
   /** Waits until `selector` is in the live page's DOM (AR_TIMEOUT after `timeoutMs`, default 30 s). */

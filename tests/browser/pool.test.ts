@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import type { Page as BrowserPage } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserHandler } from '../../src/browser/handler.js';
+import { Page } from '../../src/crawler/page.js';
 import { createRequest } from '../../src/crawler/request.js';
 import { isRetryableError } from '../../src/http/retry-policy.js';
 import { crawl, defineSpider, request } from '../../src/index.js';
@@ -29,6 +31,40 @@ describe.skipIf(!up)('the browser pool', () => {
       for (let i = 0; i < 5; i++) await fetchOnce(handler, `${site.origin}/`);
       // Pages 1–2, 3–4 and 5 each had their own context.
       expect(handler.contextsCreated).toBe(3);
+    } finally {
+      await handler.close();
+    }
+  });
+
+  it('navigates a tab again for the next page, unless the handler took it through page.browser', async () => {
+    const site = await startLocalServer({
+      '/a': '<h1>a</h1>',
+      '/b': '<h1>b</h1>',
+      '/c': '<h1>c</h1>',
+    });
+    const handler = browserHandler({ executablePath: chromiumPath, concurrency: 1 });
+    try {
+      const first = await handler.fetch(
+        createRequest(`${site.origin}/a`, { fetch: 'browser' }),
+        {},
+      );
+      const tab = first.live;
+      await first.release();
+      const secondRequest = createRequest(`${site.origin}/b`, { fetch: 'browser' });
+      const second = await handler.fetch(secondRequest, {});
+      expect(second.live).toBe(tab);
+      expect(second.body.toString()).toContain('<h1>b</h1>');
+      // A handler that takes the live page may change it (listeners, routes): its tab is closed after.
+      expect(new Page(secondRequest, second).browser).toBe(tab);
+      await second.release();
+      expect((tab as BrowserPage).isClosed()).toBe(true);
+      const third = await handler.fetch(
+        createRequest(`${site.origin}/c`, { fetch: 'browser' }),
+        {},
+      );
+      expect(third.live).not.toBe(tab);
+      expect(third.body.toString()).toContain('<h1>c</h1>');
+      await third.release();
     } finally {
       await handler.close();
     }
