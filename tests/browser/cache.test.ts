@@ -26,6 +26,7 @@ const spider = (start: string, fetch: 'http' | 'browser') =>
     name: 'quotes',
     start,
     fetch,
+    waitFor: 'body[data-ready]',
     *parse(page) {
       yield { live: page.browser !== undefined };
       for (const quote of page.select('li.quote')) yield { quote: quote.text() };

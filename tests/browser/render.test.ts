@@ -15,6 +15,8 @@ const quotesSpider = (start: string, fetch?: 'http' | 'browser') =>
     name: 'quotes',
     start,
     ...(fetch && { fetch }),
+    // The list is built after load, from a fetch: the browser rung waits for it (HTTP pages ignore waitFor).
+    waitFor: 'body[data-ready]',
     *parse(page) {
       for (const quote of page.select('li.quote')) yield { quote: quote.text() };
     },
