@@ -73,8 +73,17 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
     ...(robotsCache
       ? [
           robots(robotsCache, {
-            onCrawlDelay: (host, ms) => scheduler.setHostDelay(host, ms),
+            onCrawlDelay: (host, ms) => {
+              // Crawl-delay: 86400 would hold the host a day per request, silently: obeyed up to the cap, and said.
+              if (ms > options.maxCrawlDelayMs) {
+                events.emit('crawl:warning', {
+                  message: `robots.txt of ${host} asks a Crawl-delay of ${ms / 1000} s; using the cap of ${options.maxCrawlDelayMs / 1000} s (maxCrawlDelayMs)`,
+                });
+              }
+              scheduler.setHostDelay(host, Math.min(ms, options.maxCrawlDelayMs));
+            },
             onWarning: (message) => events.emit('crawl:warning', { message }),
+            awaitTurn: (url) => scheduler.turn(url),
           }),
         ]
       : []),

@@ -296,6 +296,15 @@ export const optionSpecs = {
     help: 'minimum pause between two requests to one host (robots.txt Crawl-delay may raise it)',
     api: { max: 3_600_000 },
   }),
+  maxCrawlDelayMs: int({
+    min: 0,
+    default: 30_000,
+    flag: 'max-crawl-delay-ms',
+    arg: 'N',
+    group: 'politeness',
+    help: 'cap on a robots.txt Crawl-delay (a longer one is lowered to it, with a warning naming the host)',
+    api: { max: 3_600_000 },
+  }),
   robots: boolean({
     default: true,
     flag: 'no-robots',

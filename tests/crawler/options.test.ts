@@ -43,6 +43,7 @@ describe('the option types, derived from the table', () => {
       | 'maxPages'
       | 'maxDepth'
       | 'delayMs'
+      | 'maxCrawlDelayMs'
       | 'robots'
       | 'sitemaps'
       | 'userAgent'
@@ -189,6 +190,7 @@ describe('the API job options', () => {
       [
         'concurrency',
         'delayMs',
+        'maxCrawlDelayMs',
         'maxDepth',
         'maxPages',
         'perHost',

@@ -8,6 +8,11 @@ import type { Request } from '../request.js';
 export interface RobotsHooks {
   onCrawlDelay(host: string, delayMs: number): void;
   onWarning(message: string): void;
+  /**
+   * Waits for the host's next turn (the scheduler's delay, now with the Crawl-delay). For requests leased while the
+   * host's robots.txt was unknown: their lease could not hold them to a delay nobody knew yet.
+   */
+  awaitTurn(url: string): Promise<void>;
 }
 
 const HTTP_URL = /^https?:/i;
@@ -33,6 +38,8 @@ export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Reque
         if (delayMs !== undefined) hooks.onCrawlDelay(hostOf(request.url) ?? '', delayMs);
       }
       allowed = cache.isAllowedSync(request.url) ?? false;
+      // Several first requests to a host wait for the one robots.txt load together: they leave one turn apart.
+      if (allowed) await hooks.awaitTurn(request.url);
     }
     const reason = allowed ? undefined : cache.entry(originOf(request.url) ?? request.url)?.reason;
     // Not a robots.txt matter: the egress guard keeps the whole origin off limits to this crawl.
