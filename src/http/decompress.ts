@@ -3,10 +3,15 @@ import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { BodyTooLargeError, NetworkError } from '../errors.js';
 
-/** What the transport feeds the body into. */
+/**
+ * What the transport feeds the body into. There is deliberately no backpressure: the transport never pauses
+ * undici's parser. undici's HTTP/1 client asserts `!paused` when a `Connection: close` socket ends (or is reset)
+ * while the parser is paused, an uncaught AssertionError that ends the process; a compressed body arriving
+ * faster than it decodes paused it on its last bytes, just before the server closed. What queues up here
+ * instead is the raw bytes, which `maxBytes` caps as well.
+ */
 export interface BodySink {
-  /** Returns false when the consumer should pause until `onDrain`. */
-  write(chunk: Buffer): boolean;
+  write(chunk: Buffer): void;
   end(): void;
   /** Stops decoding and frees the buffers (the exchange failed elsewhere). */
   destroy(): void;
@@ -15,7 +20,6 @@ export interface BodySink {
 export interface BodySinkEvents {
   onDone(body: Buffer): void;
   onError(error: Error): void;
-  onDrain(): void;
 }
 
 /** Longer chains are refused: each layer multiplies the work (the CVE-2026-22036 class). */
@@ -57,7 +61,6 @@ class CappedSink implements BodySink {
   #rawBytes = 0;
   #decoders: Transform[] | undefined;
   #settled = false;
-  #awaitingDrain = false;
 
   constructor(
     readonly codings: readonly string[],
@@ -66,30 +69,23 @@ class CappedSink implements BodySink {
     readonly events: BodySinkEvents,
   ) {}
 
-  write(chunk: Buffer): boolean {
-    if (this.#settled) return true;
+  write(chunk: Buffer): void {
+    if (this.#settled) return;
     this.#rawBytes += chunk.length;
     if (this.#rawBytes > this.maxBytes) {
       this.#fail(new BodyTooLargeError(this.url, this.maxBytes));
-      return true;
+      return;
     }
     if (this.codings.length === 0) {
       this.#collect(chunk);
-      return true;
+      return;
     }
     // Created on the first chunk: deflate needs its first bytes to tell zlib-wrapped from raw,
     // and an empty body (HEAD, 204, 304) must not be fed to a decoder that would call it truncated.
     this.#decoders ??= this.#createDecoders(chunk);
-    const first = this.#decoders[0] as Transform;
-    const more = first.write(chunk);
-    if (!more && !this.#awaitingDrain) {
-      this.#awaitingDrain = true;
-      first.once('drain', () => {
-        this.#awaitingDrain = false;
-        this.events.onDrain();
-      });
-    }
-    return more;
+    // write()'s false (over the decoder's highWaterMark) is ignored on purpose: the chunk is queued all the
+    // same, and the raw cap above bounds the queue (see BodySink).
+    (this.#decoders[0] as Transform).write(chunk);
   }
 
   end(): void {

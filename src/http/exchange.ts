@@ -54,7 +54,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    controller: Dispatcher.DispatchController,
+    _controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHeaders,
   ): void {
@@ -76,16 +76,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#body = createBodySink(codings, this.request.url, this.options.maxBytes, {
         onDone: (body) => this.#succeed(body),
         onError: (error) => this.#fail(toCrawlError(error, this.request.url, 'body')),
-        onDrain: () => controller.resume(),
       });
     } catch (error) {
       this.#fail(toCrawlError(error, this.request.url, 'body'));
     }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#settled || this.#body === undefined) return;
-    if (!this.#body.write(chunk)) controller.pause();
+    // Never controller.pause(): a paused HTTP/1 parser on a socket the server closes trips an assertion in
+    // undici that is thrown from a socket event, uncaught (see BodySink in decompress.ts).
+    this.#body.write(chunk);
   }
 
   onResponseEnd(): void {
