@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'AR_CONFIG'
   | 'AR_SPIDER'
   | 'AR_HANDLER'
+  | 'AR_HANDLER_TIMEOUT'
   | 'AR_BAD_OUTPUT'
   | 'AR_STORAGE'
   | 'AR_BAD_SITEMAP'
@@ -157,6 +158,26 @@ export class OutputError extends CrawlError {
     problem: string,
   ) {
     super('AR_BAD_OUTPUT', `handler "${handler}" ${problem} — at ${url}`);
+  }
+}
+
+/**
+ * A handler did not finish within `handlerTimeoutMs`: from its start until its last output was read (a promise that
+ * never settles, an async generator that stops mid-way). The request fails with this code, keeping what the handler
+ * yielded before, as for a handler that throws; not retried (the same page runs into the same wait). The handler's
+ * run is abandoned, not interrupted: a synchronous endless loop blocks the crawl and no timer can end it.
+ */
+export class HandlerTimeoutError extends CrawlError {
+  override name = 'HandlerTimeoutError';
+  constructor(
+    readonly handler: string,
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      'AR_HANDLER_TIMEOUT',
+      `handler "${handler}" did not finish within ${timeoutMs} ms (handlerTimeoutMs) — at ${url}`,
+    );
   }
 }
 

@@ -276,11 +276,14 @@ async function runCrawl({
         browserConcurrency: options.browserConcurrency,
         maxPages: options.maxPages,
         maxLinksPerPage: options.traps.maxLinksPerPage,
+        handlerTimeoutMs: options.handlerTimeoutMs,
       },
       handleStatuses: spider.handleStatuses ?? [],
       route: routeByFetch(spider, options),
       ladder: await openLadder(spider, options, handlers.rungs, store.frontier.ladder, events),
     });
+    // First to close: handler timeouts still pending must not keep the process alive after the crawl.
+    opened.push(async () => engine?.close());
     signal?.addEventListener('abort', onAbort, { once: true });
     events.emit('crawl:opened', { spider: spider.name });
     const seeds =

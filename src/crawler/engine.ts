@@ -5,7 +5,7 @@
  * engine tells the rest of the crawl what happened through events. See docs/architecture.md.
  */
 
-import { ConfigError, HttpError, isCrawlError, StopCrawl } from '../errors.js';
+import { ConfigError, HandlerTimeoutError, HttpError, isCrawlError, StopCrawl } from '../errors.js';
 import type { Next } from '../http/compose.js';
 import type { Response } from '../http/response.js';
 import type { Item } from '../storage/sink.js';
@@ -42,6 +42,11 @@ export interface EngineParts {
     maxPages: number;
     /** Children kept from one page; the rest are dropped as a crawl-trap budget. */
     maxLinksPerPage: number;
+    /**
+     * Time a handler may take from its start until its last output is read; past it the request fails with
+     * AR_HANDLER_TIMEOUT. 0 or absent: no limit.
+     */
+    handlerTimeoutMs?: number;
   };
   /** Statuses passed to handlers besides 2xx; 'all' passes every final response. */
   handleStatuses: readonly number[] | 'all';
@@ -90,6 +95,8 @@ export class Engine {
    * flowing while the browser is the bottleneck.
    */
   readonly #parked: Request[] = [];
+  /** The timeouts (or, with no limit, keep-alive intervals) of the handler runs in flight; close() clears them. */
+  readonly #handlerTimers = new Set<NodeJS.Timeout>();
   #finished!: (reason: CloseReason) => void;
   readonly #done = new Promise<CloseReason>((resolve) => {
     this.#finished = resolve;
@@ -125,6 +132,15 @@ export class Engine {
   fail(error: unknown): void {
     this.#fatal ??= error instanceof Error ? error : new Error(String(error));
     this.stop('error');
+  }
+
+  /**
+   * Clears the handler timers still pending, so that a crawl given up on (a signal's grace period ran out) does not
+   * keep the process alive; the handler runs they bound are abandoned.
+   */
+  close(): void {
+    for (const timer of this.#handlerTimers) clearTimeout(timer);
+    this.#handlerTimers.clear();
   }
 
   /** Queues start requests (and sitemap seeds) that pass the filters. */
@@ -392,22 +408,61 @@ export class Engine {
     return compared;
   }
 
-  /** Runs the handler to its end and sorts what it yielded; an error ends the run and is returned with the rest. */
+  /**
+   * Runs the handler to its end and sorts what it yielded; an error ends the run and is returned with the rest. A run
+   * past `handlerTimeoutMs` ends with a HandlerTimeoutError: what it yields later is not read (its generator is
+   * closed at its next yield).
+   */
   async #collect(request: Request, page: Page): Promise<Collected> {
     const handler = this.#parts.spider.handlers[request.handler];
     if (!handler) throw new ConfigError(`unknown handler "${request.handler}"`);
     const children: Request[] = [];
     const items: Item[] = [];
-    try {
+    let open = true;
+    const run = async () => {
       for await (const output of outputsOf(handler(page))) {
+        if (!open) return;
         const sorted = classifyOutput(output, request.handler, request.url);
         if (sorted.kind === 'request') children.push(sorted.request);
         else items.push(sorted.item);
       }
+    };
+    try {
+      await this.#bounded(run(), request);
     } catch (error) {
       return { children, items, error };
+    } finally {
+      open = false;
     }
     return { children, items };
+  }
+
+  /**
+   * `run` or, past `handlerTimeoutMs`, a HandlerTimeoutError. The timer is ref'd while it waits: a handler that never
+   * settles leaves nothing else in the event loop, and Node would exit (code 13, no stats, no export) instead of
+   * failing the request. With no limit (0) an idle interval holds the process the same way: the crawl then waits for
+   * the handler until it is stopped (Ctrl-C: the grace period runs out and close() clears the interval).
+   */
+  async #bounded(run: Promise<void>, request: Request): Promise<void> {
+    const limit = this.#parts.limits.handlerTimeoutMs ?? 0;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer =
+        limit > 0
+          ? setTimeout(
+              () => reject(new HandlerTimeoutError(request.handler, request.url, limit)),
+              limit,
+            )
+          : setInterval(() => {}, 1 << 30);
+    });
+    if (timer) this.#handlerTimers.add(timer);
+    try {
+      // A late rejection of `run` is handled by the race: no unhandled rejection once the timeout won.
+      await Promise.race([run, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      if (timer) this.#handlerTimers.delete(timer);
+    }
   }
 
   /**

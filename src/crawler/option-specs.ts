@@ -285,6 +285,16 @@ export const optionSpecs = {
     help: "cap on a response's decoded body in bytes; a larger response is dropped and counted",
     defaultText: '32 MiB',
   }),
+  handlerTimeoutMs: int({
+    min: 0,
+    // setTimeout's own bound: a longer delay would fire at once.
+    max: 2_147_483_647,
+    default: 60_000,
+    flag: 'handler-timeout-ms',
+    arg: 'MS',
+    group: 'limits',
+    help: 'time a handler may take from its start until its last output is read; past it the request fails with AR_HANDLER_TIMEOUT, keeping what it yielded before (0: no limit, a handler that never settles then holds the crawl until Ctrl-C)',
+  }),
 
   // Politeness
   delayMs: int({
