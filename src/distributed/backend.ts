@@ -18,7 +18,8 @@ export const redisFrontierBackend: FrontierBackend = {
     const { connectRedis } = await import('./redis-connection.js');
     const { RedisFrontier } = await import('./redis-frontier.js');
     const { publishStats } = await import('./redis-stats.js');
-    const client = await connectRedis(location, { onOutage: warn });
+    // A Redis still away after 10 s at start-up ends the worker (exit 1); once started, outages are waited out.
+    const client = await connectRedis(location, { onOutage: warn, connectTimeoutMs: 10_000 });
     const crawlId = options.crawlId ?? spider;
     let frontier: InstanceType<typeof RedisFrontier>;
     try {

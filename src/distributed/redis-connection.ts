@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
-import { ConfigError } from '../errors.js';
+import { ConfigError, isCrawlError, StorageError } from '../errors.js';
 
 export type RedisClient = RedisClientType;
 
@@ -29,16 +29,32 @@ export async function connectRedis(
     throw new ConfigError(`not a Redis URL: "${url}" (expected redis://host:port/db)`);
   }
   let down = false;
+  let started = false;
+  const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
   const client: RedisClient = createClient({
     url,
     socket: {
-      // Keep trying while Redis is away; the worker waits rather than losing work.
-      reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000),
+      // Once the worker has started, keep trying while Redis is away: the worker waits rather than losing work. At
+      // start-up there is no work to keep: a refusal that retrying cannot fix, or a Redis still away at the deadline,
+      // ends the connection attempt (connect() would otherwise retry for ever, and never reject).
+      reconnectStrategy: (retries, cause: Error) => {
+        if (!started) {
+          if (isConfigurationFailure(cause)) {
+            return new ConfigError(`Redis at ${parsed.host} refused this worker: ${cause.message}`);
+          }
+          if (Date.now() >= deadline) {
+            return new StorageError(
+              `cannot connect to Redis at ${parsed.host} (gave up after ${options.connectTimeoutMs ?? 30_000} ms): ${cause.message}`,
+            );
+          }
+        }
+        return Math.min(50 * 2 ** retries, 2000);
+      },
       connectTimeout: 5000,
     },
   });
   client.on('error', (error: Error) => {
-    if (down) return;
+    if (down || !started) return;
     down = true;
     options.onOutage?.(`Redis unreachable (${error.message || error.name}); pausing and retrying`);
   });
@@ -47,23 +63,28 @@ export async function connectRedis(
     down = false;
     options.onOutage?.('Redis is back; resuming');
   });
-  const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
-  for (;;) {
-    try {
-      await client.connect();
-      return client;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw new ConfigError(
-          `cannot connect to Redis at ${parsed.host}: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+  try {
+    await client.connect();
+  } catch (error) {
+    // node-redis wraps what the strategy returned in a ReconnectStrategyError.
+    const reason = (error as { originalError?: unknown }).originalError ?? error;
+    throw reason instanceof Error && isCrawlError(reason)
+      ? reason
+      : new StorageError(`cannot connect to Redis at ${parsed.host}: ${String(reason)}`, {
+          cause: error,
+        });
   }
+  started = true;
+  return client;
+}
+
+/** Refusals no retry fixes: wrong or missing credentials, an unknown host, TLS spoken to a plain port. */
+function isConfigurationFailure(error: Error): boolean {
+  const message = error.message ?? '';
+  if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message)) return true;
+  if (/\bAUTH\b/.test(message) && message.startsWith('ERR')) return true;
+  const code = (error as { code?: unknown }).code;
+  return code === 'ENOTFOUND' || code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER';
 }
 
 /**

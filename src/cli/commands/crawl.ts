@@ -137,10 +137,12 @@ export async function runSpider(
   process.on('SIGTERM', onSignal);
   let stats: Stats | undefined;
   let code = 0;
+  let failed = false;
   try {
     stats = await crawler.run();
   } catch (error) {
     stats = crawler.stats();
+    failed = true;
     if (error instanceof ConfigError && settings.label) {
       throw new ConfigError(`${settings.label}: ${error.message}`, { cause: error });
     }
@@ -153,8 +155,9 @@ export async function runSpider(
     if (stats && crawler.options.logLevel !== 'silent') {
       const toStdout = crawler.options.output !== '-';
       const { frontier, crawlId } = crawler.options;
+      // A crawl that failed (Redis itself, maybe) has no shared totals worth another connection.
       const shared =
-        typeof frontier === 'string' && /^rediss?:/i.test(frontier)
+        !failed && typeof frontier === 'string' && /^rediss?:/i.test(frontier)
           ? await sharedSummary(frontier, crawlId ?? spider.name)
           : '';
       (toStdout ? process.stdout : process.stderr).write(`${shared || summary(stats)}\n`);
