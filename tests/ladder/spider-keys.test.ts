@@ -47,6 +47,8 @@ describe('choosing the rung in a spider', () => {
           name: 'quotes',
           start: `${site.origin}/`,
           browser: true,
+          // The list is built from a fetch after load: the browser rung waits for it.
+          waitFor: 'body[data-ready]',
           *parse(page) {
             for (const quote of page.select('li.quote')) yield { quote: quote.text() };
           },
