@@ -59,6 +59,9 @@ export interface EngineParts {
   ladder?: Ladder | undefined;
 }
 
+/** A request routed to its rung, or why it could not be. */
+type Routing = { routed: Request; error?: undefined } | { routed?: undefined; error: unknown };
+
 /** Takes over a failure of one rung (true: the page was handled on a higher rung). */
 type Escalate = (error: unknown) => Promise<boolean>;
 
@@ -201,7 +204,9 @@ export class Engine {
           }
           const request = this.#unpark() ?? (await scheduler.next());
           if (!request) break;
-          const inBrowser = this.#rendersInBrowser(request);
+          const routing = this.#route(request);
+          // Pinned to the browser rung (an adaptive page's rung is the ladder's, bounded by the browser's own queue).
+          const inBrowser = routing.routed?.fetch === 'browser';
           if (inBrowser && this.#browserActive >= limits.browserConcurrency) {
             scheduler.release(request);
             this.#parked.push(request);
@@ -211,7 +216,7 @@ export class Engine {
           this.#dispatched++;
           if (inBrowser) this.#browserActive++;
           events.emit('request:started', { request });
-          void this.#handle(request, inBrowser);
+          void this.#handle(request, routing, inBrowser);
         }
       } while (this.#pumpAgain);
     } catch (error) {
@@ -229,23 +234,24 @@ export class Engine {
     return index < 0 ? undefined : this.#parked.splice(index, 1)[0];
   }
 
-  /** Pinned to the browser rung (an adaptive page's rung is the ladder's, bounded by the browser's own queue). */
-  #rendersInBrowser(request: Request): boolean {
+  /** The request as its rung sees it (see `EngineParts.route`); a routing error is reported by #handle. */
+  #route(request: Request): Routing {
     try {
-      return (this.#parts.route?.(request) ?? request).fetch === 'browser';
-    } catch {
-      return false; // #handle routes it again and reports the error
+      return { routed: this.#parts.route?.(request) ?? request };
+    } catch (error) {
+      return { error };
     }
   }
 
   /** 3–6. Download, pass the page to its handler, route what the handler yields. */
-  async #handle(request: Request, inBrowser: boolean): Promise<void> {
+  async #handle(request: Request, routing: Routing, inBrowser: boolean): Promise<void> {
     const { events, scheduler } = this.#parts;
     // Every response this attempt downloaded: a browser page stays open for the handler (page.browser) until its
     // outcome is complete, and a comparison downloads one per rung.
     const responses: Response[] = [];
     try {
-      const routed = this.#parts.route?.(request) ?? request;
+      if (!routing.routed) throw routing.error;
+      const { routed } = routing;
       if (routed.fetch === 'adaptive') await this.#adaptive(request, routed, responses);
       else await this.#fetchAndHandle(request, routed, responses);
     } catch (error) {
