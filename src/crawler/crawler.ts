@@ -1,4 +1,5 @@
 /** createCrawler / crawl: wires options, frontier, scheduler, middlewares, transport and sinks into an Engine. */
+
 import { snapshotFailures } from '../browser/failure-snapshots.js';
 import { blockUrlList } from '../browser/url-patterns.js';
 import { ConfigError } from '../errors.js';
@@ -31,6 +32,7 @@ import { seedFromSitemaps } from './sitemap-seeds.js';
 import type { Spider } from './spider.js';
 import { startHosts, startRequests } from './start-requests.js';
 import { type Stats, StatsCollector } from './stats.js';
+import { UrlSpaceGuard } from './url-spaces.js';
 
 export interface RunOptions extends CrawlOptions {
   /** Aborting stops scheduling; in-flight requests get `graceMs` to finish, then outputs are flushed. */
@@ -258,6 +260,7 @@ async function runCrawl({
       pipelines: spider.pipelines ?? [],
       events,
     });
+    const urlSpaces = new UrlSpaceGuard(options.traps);
     engine = new Engine({
       spider: options.browserSnapshotOnFailure ? snapshotFailures(spider, warn) : spider,
       scheduler,
@@ -269,7 +272,9 @@ async function runCrawl({
         allowedDomains,
         maxDepth: options.maxDepth,
         traps: options.traps,
+        urlSpaces: urlSpaces.enabled ? urlSpaces : undefined,
       }),
+      urlSpaces: urlSpaces.enabled ? urlSpaces : undefined,
       retry: new CrawlRetryPolicy(options.retries),
       limits: {
         concurrency: options.concurrency,

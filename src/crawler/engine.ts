@@ -23,6 +23,7 @@ import { isRejection, type RequestFilter } from './request-filters.js';
 import type { CrawlRetryPolicy, RetryDecision } from './retry.js';
 import type { Scheduler } from './scheduler.js';
 import type { Spider } from './spider.js';
+import type { UrlSpaceGuard } from './url-spaces.js';
 
 const noOutcome: Outcome = { children: [], items: [] };
 
@@ -57,6 +58,8 @@ export interface EngineParts {
   route?: (request: Request) => Request;
   /** Chooses the rung of `fetch: 'adaptive'` requests; without it they fail with AR_CONFIG. */
   ladder?: Ladder | undefined;
+  /** Learns from handled pages which URL spaces are endless (its filter is one of `filters`). */
+  urlSpaces?: UrlSpaceGuard | undefined;
 }
 
 /** A request routed to its rung, or why it could not be. */
@@ -292,7 +295,7 @@ export class Engine {
         await this.#onError(request, out.error, () => this.#keep(request, out.children, out.items));
         return;
       }
-      await this.#complete(request, await this.#keep(request, out.children, out.items));
+      await this.#complete(request, await this.#keep(request, out.children, out.items, page), page);
     });
   }
 
@@ -409,7 +412,11 @@ export class Engine {
       }
       compared = true;
       await this.#parts.ladder?.compared(key, matched, sample);
-      await this.#complete(request, await this.#keep(request, expected.children, expected.items));
+      await this.#complete(
+        request,
+        await this.#keep(request, expected.children, expected.items, page),
+        page,
+      );
     });
     return compared;
   }
@@ -475,13 +482,25 @@ export class Engine {
    * The outcome of a handler run: its children within the link budget and past the filters, its items past the
    * pipelines.
    */
-  async #keep(request: Request, children: Request[], items: Item[]): Promise<Outcome> {
+  async #keep(request: Request, children: Request[], items: Item[], page?: Page): Promise<Outcome> {
     const kept: Item[] = [];
     for (const item of items) {
       const processed = await this.#parts.items.process(item, request);
       if (processed) kept.push(processed);
     }
-    return { children: this.#accept(this.#linkBudget(request, children), request), items: kept };
+    let followed = this.#linkBudget(request, children);
+    const spaces = this.#parts.urlSpaces;
+    if (page && spaces) {
+      followed = spaces.screen(page, followed, (child, trap, reason) =>
+        this.#parts.events.emit('request:ignored', {
+          request: child,
+          code: 'AR_TRAP',
+          reason,
+          trap,
+        }),
+      );
+    }
+    return { children: this.#accept(followed, request), items: kept };
   }
 
   /** A crawl-trap budget on the page as a whole: at most `maxLinksPerPage` children are kept. */
@@ -493,13 +512,18 @@ export class Engine {
         request,
         code: 'AR_TRAP',
         reason: `more than ${max} links on ${parent.url}: ${request.url}`,
+        trap: 'links-per-page',
       });
     }
     return children.slice(0, max);
   }
 
-  async #complete(request: Request, outcome: Outcome): Promise<void> {
-    this.#queued(outcome.children.length, await this.#parts.scheduler.complete(request, outcome));
+  /** Records the outcome; `page`, when the handler ran to its end, teaches the URL-space guard. */
+  async #complete(request: Request, outcome: Outcome, page?: Page): Promise<void> {
+    const queued = await this.#parts.scheduler.complete(request, outcome);
+    this.#queued(outcome.children.length, queued);
+    const cut = page && this.#parts.urlSpaces?.observe(page, queued.length);
+    if (cut) this.#parts.events.emit('crawl:warning', { message: cut });
   }
 
   #handles(status: number): boolean {

@@ -1,10 +1,12 @@
 /** Crawl events: they observe, they never steer. Names are noun:past-verb. */
+
 import { EventEmitter } from 'node:events';
 import type { Response } from '../http/response.js';
 import type { Item } from '../storage/sink.js';
 import type { LadderEntry } from './ladder/ladder.js';
 import type { Fetcher, Request } from './request.js';
 import type { Stats } from './stats.js';
+import type { TrapKind } from './trap-budgets.js';
 
 export interface CrawlEvents {
   'crawl:opened': { spider: string };
@@ -31,7 +33,7 @@ export interface CrawlEvents {
   /** The request gave up: retries exhausted, or a non-retryable error. */
   'request:failed': { request: Request; error: Error; code: string };
   /** Dropped by a request filter (bad URL, offsite, depth, trap), robots.txt, or a middleware's IgnoreRequest. */
-  'request:ignored': { request: Request; reason: string; code: string };
+  'request:ignored': { request: Request; reason: string; code: string; trap?: TrapKind };
   /** Something the user should see that is not a request failure (unknown charset, bad spider output…). */
   /**
    * A page's script asked for a URL on the script rung (fetch, XMLHttpRequest, script src); `code` is set when the

@@ -181,6 +181,24 @@ export const trapSpecs = {
     group: 'limits',
     help: 'at most this many requests to one host',
   }),
+  maxUnproductivePages: int({
+    min: 1,
+    infinite: true,
+    default: trapDefaults.maxUnproductivePages,
+    flag: 'max-unproductive-pages',
+    arg: 'N',
+    group: 'limits',
+    help: 'pages of one URL template in a row that lead to new URLs but nearly repeat a recent page of it (an endless calendar) before the template takes no new URL; Infinity: off',
+  }),
+  maxDuplicatePages: int({
+    min: 0,
+    infinite: true,
+    default: trapDefaults.maxDuplicatePages,
+    flag: 'max-duplicate-pages',
+    arg: 'N',
+    group: 'limits',
+    help: 'pages per host repeating the text of an earlier page (a new session id in every link) whose links are still followed; Infinity: off',
+  }),
 } satisfies { [K in keyof TrapBudgets]: IntSpec };
 
 const cachePolicies = ['always', 'http'] as const satisfies readonly CachePolicyName[];

@@ -1,17 +1,20 @@
 /**
  * The filters a request passes before it reaches the frontier, in this declared order (Scrapy's spider
- * middlewares): a crawlable URL (canonicalised), offsite, depth, trap budgets, pages per host. Each keeps the
+ * middlewares): a crawlable URL (canonicalised), offsite, depth, trap budgets, endless URL spaces, pages per host. Each keeps the
  * request (possibly with its canonical URL) or rejects it with a stable code; robots.txt is checked at download
  * time (it needs a fetch), by the download chain.
  */
 import type { CrawlError } from '../errors.js';
 import { createScopeMatcher, hostOf } from '../url/canonical-url.js';
 import type { Request } from './request.js';
-import { type TrapBudgets, trapReason } from './trap-budgets.js';
+import { type TrapBudgets, type TrapKind, trapReason } from './trap-budgets.js';
+import type { UrlSpaceGuard } from './url-spaces.js';
 
 export interface Rejection {
   code: 'AR_BAD_URL' | 'AR_UNSUPPORTED_SCHEME' | 'AR_OFFSITE' | 'AR_DEPTH' | 'AR_TRAP';
   reason: string;
+  /** For AR_TRAP: the budget that dropped the request. */
+  trap?: TrapKind;
 }
 
 /** Returns the request to keep (the same object, or a copy with a rewritten URL) or why it is dropped. */
@@ -60,7 +63,9 @@ export function depth(maxDepth: number): RequestFilter {
 export function trapShapes(budgets: TrapBudgets): RequestFilter {
   return (request) => {
     const trap = trapReason(request.url, budgets);
-    return trap ? { code: 'AR_TRAP', reason: `${trap}: ${request.url}` } : request;
+    return trap
+      ? { code: 'AR_TRAP', reason: `${trap.reason}: ${request.url}`, trap: trap.trap }
+      : request;
   };
 }
 
@@ -72,7 +77,11 @@ export function pagesPerHost(max: number): RequestFilter {
     const host = hostOf(request.url) ?? '';
     const count = (perHost.get(host) ?? 0) + 1;
     if (count > max)
-      return { code: 'AR_TRAP', reason: `more than ${max} pages on ${host}: ${request.url}` };
+      return {
+        code: 'AR_TRAP',
+        reason: `more than ${max} pages on ${host}: ${request.url}`,
+        trap: 'pages-per-host',
+      };
     perHost.set(host, count);
     return request;
   };
@@ -83,6 +92,8 @@ export interface FilterLimits {
   allowedDomains: readonly string[];
   maxDepth: number;
   traps: TrapBudgets;
+  /** Drops URLs of templates found endless, before they count against a host's page budget. */
+  urlSpaces?: UrlSpaceGuard | undefined;
 }
 
 /** The built-in filters, in order. */
@@ -91,12 +102,14 @@ export function defaultFilters({
   allowedDomains,
   maxDepth,
   traps,
+  urlSpaces,
 }: FilterLimits): RequestFilter[] {
   return [
     crawlableUrl(admit),
     offsite(allowedDomains),
     depth(maxDepth),
     trapShapes(traps),
+    ...(urlSpaces ? [urlSpaces.filter()] : []),
     pagesPerHost(traps.maxPagesPerHost),
   ];
 }

@@ -20,8 +20,12 @@ export interface Stats {
   offsite: number;
   duplicatesFiltered: number;
   depthFiltered: number;
-  /** Dropped by a crawl-trap budget (URL length, path segments or repeats, links per page, pages per host). */
+  /**
+   * Dropped by a crawl-trap budget (URL length, path segments or repeats, links per page, pages per host, an
+   * unproductive URL template, duplicate content); `trapsByReason` splits it by budget.
+   */
   trapFiltered: number;
+  trapsByReason: Record<string, number>;
   cacheHits: number;
   cacheMisses: number;
   cacheRevalidations: number;
@@ -73,6 +77,7 @@ export class StatsCollector {
   };
   readonly responsesByStatus: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};
+  readonly trapsByReason: Record<string, number> = {};
   readonly pagesByRung: Record<string, number> = {};
   readonly ladder: Record<string, LadderChoice> = {};
   comparisonFetches = 0;
@@ -117,7 +122,7 @@ export class StatsCollector {
         counts.failed++;
         this.error(code);
       })
-      .on('request:ignored', ({ code }) => this.#ignored(code))
+      .on('request:ignored', ({ code, trap }) => this.#ignored(code, trap))
       .on('item:scraped', () => counts.items++)
       .on('item:dropped', () => counts.itemsDropped++)
       .on('script:request', ({ code }) => {
@@ -127,8 +132,9 @@ export class StatsCollector {
     return this;
   }
 
-  #ignored(code: string): void {
+  #ignored(code: string, trap: string | undefined): void {
     const counts = this.counts;
+    if (trap !== undefined) this.trapsByReason[trap] = (this.trapsByReason[trap] ?? 0) + 1;
     if (code === 'AR_OFFSITE') counts.offsite++;
     else if (code === 'AR_DEPTH') counts.depthFiltered++;
     else if (code === 'AR_TRAP') counts.trapFiltered++;
@@ -161,6 +167,7 @@ export class StatsCollector {
       ...this.counts,
       responsesByStatus: { ...this.responsesByStatus },
       errorsByCode: { ...this.errorsByCode },
+      trapsByReason: { ...this.trapsByReason },
       pagesByRung: { ...this.pagesByRung },
       comparisonFetches: this.comparisonFetches,
       ladder: structuredClone(this.ladder),

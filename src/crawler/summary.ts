@@ -16,6 +16,7 @@ export function summary(stats: Stats): string {
     `robots denied   ${stats.robotsDenied}`,
     `offsite         ${stats.offsite}`,
     `duplicates      ${stats.duplicatesFiltered}`,
+    ...trapLines(stats),
     `bytes           ${stats.bytes}`,
     ...(stats.cacheHits + stats.cacheMisses + stats.cacheRevalidations > 0
       ? [
@@ -71,4 +72,13 @@ function sessionLines({ sessions }: Stats): string[] {
     lines.push(`proxies         ${used || 'none used'}${tiers ? `; ${tiers}` : ''}`);
   }
   return lines;
+}
+
+/** Requests dropped by crawl-trap budgets, by budget, when any were. */
+function trapLines(stats: Stats): string[] {
+  if (stats.trapFiltered === 0) return [];
+  const reasons = Object.entries(stats.trapsByReason)
+    .map(([reason, count]) => `${reason}: ${count}`)
+    .join(', ');
+  return [`crawl traps     ${stats.trapFiltered}${reasons ? ` (${reasons})` : ''}`];
 }

@@ -14,7 +14,24 @@ export interface TrapBudgets {
   maxLinksPerPage: number;
   /** Requests to one host at most. @default Infinity */
   maxPagesPerHost: number;
+  /**
+   * Pages in a row of one URL template that lead to new URLs while repeating, near enough, a recent page of that
+   * template (a calendar's next month, a listing past its end); then the template takes no new URL. @default 30
+   */
+  maxUnproductivePages: number;
+  /** Pages per host whose text repeats an earlier page's and whose links are still followed. @default 10 */
+  maxDuplicatePages: number;
 }
+
+/** Which budget dropped a request: the key it is counted under in the stats' `trapReasons`. */
+export type TrapKind =
+  | 'url-length'
+  | 'path-segments'
+  | 'segment-repeats'
+  | 'links-per-page'
+  | 'pages-per-host'
+  | 'unproductive-template'
+  | 'duplicate-content';
 
 export const trapDefaults: TrapBudgets = {
   maxUrlLength: 2083,
@@ -22,12 +39,17 @@ export const trapDefaults: TrapBudgets = {
   maxSegmentRepeats: 3,
   maxLinksPerPage: 6000,
   maxPagesPerHost: Number.POSITIVE_INFINITY,
+  maxUnproductivePages: 30,
+  maxDuplicatePages: 10,
 };
 
 /** Why a canonical URL looks like a trap, or undefined when it passes. */
-export function trapReason(url: string, budgets: TrapBudgets): string | undefined {
+export function trapReason(
+  url: string,
+  budgets: TrapBudgets,
+): { trap: TrapKind; reason: string } | undefined {
   if (url.length > budgets.maxUrlLength)
-    return `URL longer than ${budgets.maxUrlLength} characters`;
+    return { trap: 'url-length', reason: `URL longer than ${budgets.maxUrlLength} characters` };
   const authority = url.indexOf('//');
   // An opaque URL (data:, or any scheme without `//`) has no path a server could grow: only its length counts.
   if (authority === -1 || authority !== url.indexOf(':') + 1) return undefined;
@@ -38,13 +60,17 @@ export function trapReason(url: string, budgets: TrapBudgets): string | undefine
   if (path === '') return undefined;
   const segments = path.split('/');
   if (segments.length > budgets.maxPathSegments)
-    return `more than ${budgets.maxPathSegments} path segments`;
+    return { trap: 'path-segments', reason: `more than ${budgets.maxPathSegments} path segments` };
   const counts = new Map<string, number>();
   for (const segment of segments) {
     if (segment === '') continue;
     const count = (counts.get(segment) ?? 0) + 1;
-    if (count > budgets.maxSegmentRepeats)
-      return `path segment "${segment}" repeated more than ${budgets.maxSegmentRepeats} times`;
+    if (count > budgets.maxSegmentRepeats) {
+      return {
+        trap: 'segment-repeats',
+        reason: `path segment "${segment}" repeated more than ${budgets.maxSegmentRepeats} times`,
+      };
+    }
     counts.set(segment, count);
   }
   return undefined;

@@ -57,6 +57,10 @@ export function publishStats(
       const delta = count - (last?.errorsByCode[code] ?? 0);
       if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `error:${code}`, delta);
     }
+    for (const [trap, count] of Object.entries(now.trapsByReason)) {
+      const delta = count - (last?.trapsByReason[trap] ?? 0);
+      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `trap:${trap}`, delta);
+    }
     for (const [rung, count] of Object.entries(now.pagesByRung)) {
       const delta = count - (last?.pagesByRung[rung] ?? 0);
       if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `rung:${rung}`, delta);
@@ -169,10 +173,12 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
   const responsesByStatus: Record<string, number> = {};
   const errorsByCode: Record<string, number> = {};
   const pagesByRung: Record<string, number> = {};
+  const trapsByReason: Record<string, number> = {};
   for (const [field, value] of Object.entries(raw)) {
     if (field.startsWith('status:')) responsesByStatus[field.slice(7)] = Number(value);
     else if (field.startsWith('rung:')) pagesByRung[field.slice(5)] = Number(value);
     else if (field.startsWith('error:')) errorsByCode[field.slice(6)] = Number(value);
+    else if (field.startsWith('trap:')) trapsByReason[field.slice(5)] = Number(value);
   }
   const count = (key: (typeof counters)[number]) => Number(raw[key] ?? 0);
   const elapsedMs = Math.max(0, now - startedAt);
@@ -196,6 +202,7 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
     duplicatesFiltered: count('duplicatesFiltered'),
     depthFiltered: count('depthFiltered'),
     trapFiltered: count('trapFiltered'),
+    trapsByReason,
     cacheHits: count('cacheHits'),
     cacheMisses: count('cacheMisses'),
     cacheRevalidations: count('cacheRevalidations'),

@@ -22,6 +22,6 @@ describe('trapReason', () => {
     [`data:text/plain;base64,${'ab/'.repeat(40)}`, undefined],
     [`data:,${'a'.repeat(2100)}`, 'URL longer than 2083 characters'],
   ])('%s → %s', (url, reason) => {
-    expect(trapReason(url, trapDefaults)).toBe(reason);
+    expect(trapReason(url, trapDefaults)?.reason).toBe(reason);
   });
 });

@@ -1,0 +1,286 @@
+/**
+ * Infinite URL spaces: calendars with "next month" for ever, listings past their last page, session tokens that make
+ * every link new. Such a space is spotted by what its pages give back, not by what its URLs look like, so that a
+ * large real site (20,000 products under one URL shape) is never mistaken for one:
+ * - **unproductive templates**: pages are grouped by URL template (the host and path with numbers and ids
+ *   generalised, the query's keys without their values). A page that leads to new URLs but whose text is a near
+ *   duplicate of a recent page of its own template (its word pairs' resemblance, estimated from bottom-k MinHash
+ *   sketches as in Broder 1997) adds nothing; `maxUnproductivePages` such pages in a row and the template takes no
+ *   new URL.
+ * - **duplicate content**: a page whose text is exactly that of an earlier page of its host (the same page under
+ *   another URL, e.g. a fresh session token in every link) has its links dropped past `maxDuplicatePages` per host:
+ *   what it links to, the first copy linked to already.
+ * Both are counted (AR_TRAP, by reason) and logged at debug like every other trap budget.
+ */
+import { fingerprint } from '../url/fingerprint.js';
+import { FingerprintSet } from './fingerprint-set.js';
+import type { Page } from './page.js';
+import type { Request } from './request.js';
+import type { Rejection, RequestFilter } from './request-filters.js';
+import type { TrapBudgets, TrapKind } from './trap-budgets.js';
+
+export type UrlSpaceBudgets = Pick<TrapBudgets, 'maxUnproductivePages' | 'maxDuplicatePages'>;
+
+/** Drops a request with its reason (an AR_TRAP `request:ignored` event). */
+type Drop = (request: Request, trap: TrapKind, message: string) => void;
+
+/**
+ * Two pages are near-duplicates from this share of common word pairs (Jaccard resemblance). Two months of an empty
+ * calendar share ~90 % of their word pairs, two posts of one blog (same navigation and footer) ~10–40 %.
+ */
+const NEAR_DUPLICATE = 0.8;
+/** Recent pages of a template a new page is compared with. */
+const RECENT_PER_TEMPLATE = 4;
+/** Templates remembered; the oldest is forgotten past it, so that ids the template misses cannot grow memory. */
+const MAX_TEMPLATES = 20_000;
+
+interface TemplateState {
+  /** Unproductive pages in a row. */
+  streak: number;
+  /** Sketches of the template's recent pages, oldest overwritten first. */
+  recent: Uint32Array[];
+  cut: boolean;
+}
+
+export class UrlSpaceGuard {
+  readonly #budgets: UrlSpaceBudgets;
+  readonly #templates = new Map<string, TemplateState>();
+  readonly #texts = new FingerprintSet();
+  readonly #duplicatesPerHost = new Map<string, number>();
+
+  constructor(budgets: UrlSpaceBudgets) {
+    this.#budgets = budgets;
+  }
+
+  get enabled(): boolean {
+    return (
+      Number.isFinite(this.#budgets.maxUnproductivePages) ||
+      Number.isFinite(this.#budgets.maxDuplicatePages)
+    );
+  }
+
+  /** The request filter: URLs of a template found unproductive are dropped. */
+  filter(): RequestFilter {
+    return (request) => {
+      if (this.#templates.size === 0) return request;
+      const template = urlTemplate(request.url);
+      const state = template === undefined ? undefined : this.#templates.get(template);
+      if (!state?.cut) return request;
+      return {
+        code: 'AR_TRAP',
+        reason: `URL template ${template} gave ${this.#budgets.maxUnproductivePages} near-identical pages in a row: ${request.url}`,
+        trap: 'unproductive-template',
+      } satisfies Rejection;
+    };
+  }
+
+  /**
+   * The links of `page` worth following: all of them, unless its text repeats an earlier page of its host and the
+   * host's duplicate budget is spent.
+   */
+  screen(page: Page, children: Request[], drop: Drop): Request[] {
+    if (!Number.isFinite(this.#budgets.maxDuplicatePages) || children.length === 0) return children;
+    const text = textOf(page);
+    if (text === undefined || text === '') return children;
+    if (this.#texts.add(fingerprint('TEXT', text))) return children;
+    const host = hostKey(page.url);
+    const seen = (this.#duplicatesPerHost.get(host) ?? 0) + 1;
+    this.#duplicatesPerHost.set(host, seen);
+    if (seen <= this.#budgets.maxDuplicatePages) return children;
+    for (const child of children) {
+      drop(
+        child,
+        'duplicate-content',
+        `${page.url} repeats the text of an earlier page: ${child.url}`,
+      );
+    }
+    return [];
+  }
+
+  /** Forgets the oldest template that was not cut (a cut one must keep dropping its URLs). */
+  #forgetOldest(): void {
+    for (const [template, state] of this.#templates) {
+      if (state.cut) continue;
+      this.#templates.delete(template);
+      return;
+    }
+  }
+
+  /**
+   * Learns from a handled page whose links gave `fresh` new requests; returns a message when this page made its
+   * template cut.
+   */
+  observe(page: Page, fresh: number): string | undefined {
+    const max = this.#budgets.maxUnproductivePages;
+    if (!Number.isFinite(max) || fresh === 0) return undefined;
+    const template = urlTemplate(page.request.url);
+    const text = template === undefined ? undefined : textOf(page);
+    if (template === undefined || text === undefined) return undefined;
+    let state = this.#templates.get(template);
+    if (!state) {
+      state = { streak: 0, recent: [], cut: false };
+      if (this.#templates.size >= MAX_TEMPLATES) this.#forgetOldest();
+      this.#templates.set(template, state);
+    }
+    const sketch = minHashSketch(text);
+    if (state.recent.some((earlier) => resemblance(earlier, sketch) >= NEAR_DUPLICATE))
+      state.streak++;
+    else state.streak = 0;
+    if (state.recent.length >= RECENT_PER_TEMPLATE) state.recent.shift();
+    state.recent.push(sketch);
+    if (state.cut || state.streak < max) return undefined;
+    state.cut = true;
+    return `URL template ${template}: ${max} pages in a row led only to near-identical pages; its new URLs are dropped (traps.maxUnproductivePages)`;
+  }
+}
+
+function hostKey(url: string): string {
+  const start = url.indexOf('//');
+  if (start === -1) return '';
+  const end = url.indexOf('/', start + 2);
+  return url.slice(start + 2, end === -1 ? undefined : end);
+}
+
+/**
+ * The template of a URL: scheme, host and path with every run of digits as `#` and every id-like segment part
+ * (16+ characters mixing letters and digits, as session tokens and hashes do) as `*`; the query as its sorted,
+ * distinct keys. `/cal/2027/01?view=month&sid=x` and `/cal/1999/12?sid=y&view=week` share `…/cal/#/#?sid&view`.
+ */
+export function urlTemplate(url: string): string | undefined {
+  const authority = url.indexOf('//');
+  if (authority === -1) return undefined;
+  const pathStart = url.indexOf('/', authority + 2);
+  if (pathStart === -1) return url;
+  const queryStart = url.indexOf('?', pathStart);
+  const path = url.slice(pathStart, queryStart === -1 ? undefined : queryStart);
+  const shape = path.replace(/[A-Za-z0-9_-]{16,}/g, idLike).replace(/\d+/g, '#');
+  let template = url.slice(0, pathStart) + shape;
+  if (queryStart !== -1) {
+    const keys = new Set<string>();
+    for (const pair of url.slice(queryStart + 1).split('&')) {
+      const eq = pair.indexOf('=');
+      keys.add(eq === -1 ? pair : pair.slice(0, eq));
+    }
+    template += `?${[...keys].sort().join('&')}`;
+  }
+  return template;
+}
+
+function idLike(part: string): string {
+  return /\d/.test(part) && /[A-Za-z]/.test(part) ? '*' : part;
+}
+
+/** The visible text of an HTML page (markup, scripts, styles and comments removed), or undefined for other types. */
+function textOf(page: Page): string | undefined {
+  const type = page.headers['content-type'] ?? '';
+  if (type !== '' && !type.includes('html')) return undefined;
+  return visibleText(page.text());
+}
+
+/** Text outside tags, with `<script>`, `<style>` and comments skipped and whitespace collapsed. Linear in `html`. */
+export function visibleText(html: string): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < html.length) {
+    const lt = html.indexOf('<', i);
+    if (lt === -1) {
+      parts.push(html.slice(i));
+      break;
+    }
+    if (lt > i) parts.push(html.slice(i, lt));
+    if (html.startsWith('<!--', lt)) {
+      const close = html.indexOf('-->', lt + 4);
+      i = close === -1 ? html.length : close + 3;
+      continue;
+    }
+    const gt = html.indexOf('>', lt + 1);
+    if (gt === -1) break;
+    const raw = rawTextElement(html, lt);
+    if (raw === undefined) {
+      i = gt + 1;
+      continue;
+    }
+    raw.lastIndex = gt + 1;
+    i = raw.exec(html)?.index ?? html.length;
+  }
+  return parts.join(' ').replace(/\s+/g, ' ').trim();
+}
+
+const closingScript = /<\/script/gi;
+const closingStyle = /<\/style/gi;
+
+/** The closing-tag pattern when the tag at `lt` opens a script or style, whose content is not text. */
+function rawTextElement(html: string, lt: number): RegExp | undefined {
+  const first = html.charCodeAt(lt + 1) | 0x20;
+  if (first !== 0x73) return undefined; // 's'
+  const name = html.slice(lt + 1, lt + 7).toLowerCase();
+  if (name === 'script') return closingScript;
+  if (name.startsWith('style')) return closingStyle;
+  return undefined;
+}
+
+/** Hashes kept per page: the resemblance estimate's standard error is about √(J(1−J)/k), ±0.04 near 0.85. */
+const SKETCH_SIZE = 64;
+
+/**
+ * A bottom-k MinHash sketch of the text's word pairs: the SKETCH_SIZE smallest distinct 32-bit hashes of
+ * lower-cased consecutive word pairs, sorted. Word pairs, not words: two texts drawn from one vocabulary share
+ * words, not their order.
+ */
+export function minHashSketch(text: string): Uint32Array {
+  const hashes = new Set<number>();
+  let previous = 0;
+  let word = 0;
+  let inWord = false;
+  let words = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x20;
+    const isWordChar =
+      (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c > 0x7f;
+    if (isWordChar) {
+      if (!inWord) {
+        word = 0x811c9dc5;
+        inWord = true;
+      }
+      word = Math.imul(word ^ (c >= 0x41 && c <= 0x5a ? c + 32 : c), 0x01000193);
+    } else if (inWord) {
+      inWord = false;
+      words++;
+      if (words > 1) hashes.add(mix(previous, word));
+      previous = word;
+    }
+  }
+  if (words === 1) hashes.add(mix(0, previous));
+  const sorted = Uint32Array.from(hashes).sort();
+  return sorted.length > SKETCH_SIZE ? sorted.slice(0, SKETCH_SIZE) : sorted;
+}
+
+/** Murmur3's finaliser over a pair of word hashes: well spread, so the smallest values are a fair sample. */
+function mix(a: number, b: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ b;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The Jaccard resemblance of two texts estimated from their sketches (the k smallest of the union, shared share). */
+export function resemblance(a: Uint32Array, b: Uint32Array): number {
+  const k = Math.min(SKETCH_SIZE, new Set([...a, ...b]).size);
+  if (k === 0) return 1;
+  let i = 0;
+  let j = 0;
+  let taken = 0;
+  let shared = 0;
+  while (taken < k && (i < a.length || j < b.length)) {
+    const x = i < a.length ? (a[i] ?? 0) : Number.POSITIVE_INFINITY;
+    const y = j < b.length ? (b[j] ?? 0) : Number.POSITIVE_INFINITY;
+    if (x === y) {
+      shared++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+    taken++;
+  }
+  return shared / k;
+}
