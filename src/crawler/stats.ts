@@ -22,6 +22,11 @@ export interface Stats {
   depthFiltered: number;
   /** Dropped by a crawl-trap budget (URL length, path segments or repeats, links per page, pages per host). */
   trapFiltered: number;
+  /**
+   * With `sitemaps`: sitemap page URLs not used as seeds, by reason (`offsite`, `disallowed` by robots.txt,
+   * `malformed`, `overCap`). Absent when no sitemap was read.
+   */
+  sitemapUrlsSkipped?: Record<string, number>;
   cacheHits: number;
   cacheMisses: number;
   cacheRevalidations: number;
@@ -75,6 +80,7 @@ export class StatsCollector {
   readonly errorsByCode: Record<string, number> = {};
   readonly pagesByRung: Record<string, number> = {};
   readonly ladder: Record<string, LadderChoice> = {};
+  #sitemapUrlsSkipped: Record<string, number> | undefined;
   comparisonFetches = 0;
   queued = 0;
   inFlight = 0;
@@ -118,6 +124,11 @@ export class StatsCollector {
         this.error(code);
       })
       .on('request:ignored', ({ code }) => this.#ignored(code))
+      .on('sitemap:read', ({ skipped }) => {
+        this.#sitemapUrlsSkipped ??= {};
+        const total = this.#sitemapUrlsSkipped;
+        for (const [reason, n] of Object.entries(skipped)) total[reason] = (total[reason] ?? 0) + n;
+      })
       .on('item:scraped', () => counts.items++)
       .on('item:dropped', () => counts.itemsDropped++)
       .on('script:request', ({ code }) => {
@@ -171,6 +182,7 @@ export class StatsCollector {
     };
     if (this.#finishedAt !== undefined) stats.finishedAt = new Date(this.#finishedAt).toISOString();
     if (this.closeReason !== undefined) stats.closeReason = this.closeReason;
+    if (this.#sitemapUrlsSkipped) stats.sitemapUrlsSkipped = { ...this.#sitemapUrlsSkipped };
     if (this.#sessions) stats.sessions = this.#sessions();
     return stats;
   }
