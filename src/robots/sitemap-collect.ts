@@ -110,7 +110,6 @@ async function merge(
     if (n > 0) skipped[reason] = (skipped[reason] ?? 0) + n;
   };
   count('malformed', sitemap.malformed);
-  count('overCap', sitemap.overCap);
   let kept = 0;
   let overWalkCap = 0;
   for (const page of sitemap.urls) {
@@ -127,7 +126,7 @@ async function merge(
     urls.add(page);
     kept++;
   }
-  count('overCap', overWalkCap);
+  count('overCap', sitemap.overCap + overWalkCap);
   const report: SitemapReport = { url, kept, sitemaps: sitemap.sitemaps.length, skipped };
   if (overWalkCap > 0) {
     report.cut = `${formatCount(maxUrls)} URL cap for all sitemaps reached, ${formatCount(overWalkCap)} URLs not read`;
