@@ -85,4 +85,34 @@ describe('--sitemaps', () => {
     ]);
     expect(warnings).toEqual([]);
   });
+
+  it('names a sitemap over the size cap in a warning instead of dropping it silently', async () => {
+    const routes: Record<string, Route> = { '/': '<p>home</p>', '/robots.txt': text('') };
+    const site = await startLocalServer(routes);
+    const locs = Array.from(
+      { length: 100 },
+      (_, i) => `<url><loc>${site.origin}/p${i}</loc></url>`,
+    );
+    routes['/sitemap.xml'] = text(`<urlset>${locs.join('')}</urlset>`);
+    const spider = defineSpider({
+      name: 'big-sitemap',
+      start: [`${site.origin}/`],
+      parse: () => undefined,
+    });
+    const crawler = createCrawler(spider, {
+      logLevel: 'silent',
+      sitemaps: true,
+      maxDepth: 0,
+      maxBytes: 1000,
+    });
+    const warnings: string[] = [];
+    crawler.on('crawl:warning', ({ message }) => warnings.push(message));
+    await crawler.run();
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(`^sitemap ${site.origin}/sitemap\\.xml not read: \\[AR_BODY_TOO_LARGE\\] `),
+      ),
+    ]);
+    expect(site.paths.sort()).toEqual(['/', '/robots.txt', '/sitemap.xml']);
+  });
 });
