@@ -293,7 +293,13 @@ async function runCrawl({
     events.emit('crawl:opened', { spider: spider.name });
     const seeds =
       seed && options.sitemaps && chain.robotsCache
-        ? await seedFromSitemaps(start, chain.robotsCache, chain.download)
+        ? await seedFromSitemaps({
+            start,
+            robotsCache: chain.robotsCache,
+            download: chain.download,
+            allowedDomains,
+            events,
+          })
         : [];
     const run = engine.run(seed ? [...start, ...seeds] : undefined);
     reason = await (signal ? withGrace(run, signal, graceMs) : run);

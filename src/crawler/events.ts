@@ -2,6 +2,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { Response } from '../http/response.js';
+import type { SitemapReport } from '../robots/index.js';
 import type { Item } from '../storage/sink.js';
 import type { LadderEntry } from './ladder/ladder.js';
 import type { Fetcher, Request } from './request.js';
@@ -41,6 +42,8 @@ export interface CrawlEvents {
    */
   'script:request': { request: Request; code?: string };
   'crawl:warning': { message: string };
+  /** `--sitemaps` read one sitemap: the page URLs it gave and those it skipped, by reason; `cut` when a cap hit it. */
+  'sitemap:read': SitemapReport;
   'crawl:closed': { reason: CloseReason; stats: Stats };
 }
 

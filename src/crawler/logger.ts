@@ -35,6 +35,14 @@ export function attachLogger(crawler: Crawler, log: Log): void {
     .on('request:ignored', ({ reason, code }) => log.debug(`ignored (${code}): ${reason}`))
     .on('item:dropped', ({ reason }) => log.debug(`item dropped: ${reason}`))
     .on('crawl:warning', ({ message }) => log.warn(message))
+    .on('sitemap:read', ({ url, kept, sitemaps, skipped, cut }) => {
+      const reasons = Object.entries(skipped).map(([reason, n]) => `${n} ${reason}`);
+      const listed = sitemaps > 0 ? `, ${sitemaps} sitemaps listed` : '';
+      const skips = reasons.length > 0 ? `; skipped ${reasons.join(', ')}` : '';
+      if (cut !== undefined) log.warn(`sitemap ${url}: ${cut}`);
+      if (reasons.length > 0) log.info(`sitemap ${url}: ${kept} URLs kept${listed}${skips}`);
+      else log.debug(`sitemap ${url}: ${kept} URLs kept${listed}`);
+    })
     .on('crawl:closed', ({ reason, stats }) =>
       log.info(
         `closed (${reason}): ${stats.responses} pages, ${stats.items} items, ${stats.failed} failed in ${(stats.elapsedMs / 1000).toFixed(1)} s`,

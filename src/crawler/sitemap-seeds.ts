@@ -1,14 +1,22 @@
 /** `--sitemaps`: seeds the crawl with the page URLs of the sitemaps robots.txt lists (or /sitemap.xml). */
 import type { Response } from '../http/response.js';
 import { collectSitemapUrls, type RobotsCache, sitemapUrlsFor } from '../robots/index.js';
-import { originOf } from '../url/canonical-url.js';
+import { createScopeMatcher, hostOf, originOf } from '../url/canonical-url.js';
+import type { CrawlEmitter } from './events.js';
 import { createRequest, type Request } from './request.js';
 
-export async function seedFromSitemaps(
-  start: readonly Request[],
-  robotsCache: RobotsCache,
-  download: (request: Request) => Promise<Response>,
-): Promise<Request[]> {
+export interface SitemapSeedParts {
+  start: readonly Request[];
+  robotsCache: RobotsCache;
+  download: (request: Request) => Promise<Response>;
+  /** The crawl's scope: sitemap URLs outside it are skipped as `offsite`. */
+  allowedDomains: readonly string[];
+  /** Receives `sitemap:read` per sitemap and `crawl:warning` for caps and unreadable sitemaps. */
+  events: CrawlEmitter;
+}
+
+export async function seedFromSitemaps(parts: SitemapSeedParts): Promise<Request[]> {
+  const { start, robotsCache, download, events } = parts;
   const origins = new Set(
     start.map((request) => originOf(request.url)).filter((o) => o !== undefined),
   );
@@ -16,16 +24,28 @@ export async function seedFromSitemaps(
   for (const origin of origins) {
     sitemaps.push(...sitemapUrlsFor(origin, await robotsCache.get(origin)));
   }
+  const inScope = createScopeMatcher(parts.allowedDomains);
+  const warn = (message: string) => events.emit('crawl:warning', { message });
   const urls = await collectSitemapUrls({
     start: sitemaps,
     fetch: async (url) => {
-      try {
-        const response = await download(createRequest(url, { fetch: 'http' })); // XML: no page to render
-        return response.ok ? response.body : undefined;
-      } catch {
-        return undefined; // a missing, offsite or broken sitemap only means fewer seeds
-      }
+      // XML: no page to render. A missing sitemap (the /sitemap.xml guess) only means fewer seeds.
+      const response = await download(createRequest(url, { fetch: 'http' }));
+      return response.ok ? response.body : undefined;
     },
+    // Filtered here rather than left to the crawl's filters, so that each sitemap's summary can say what it lost.
+    skip: async (url) => {
+      const host = hostOf(url);
+      if (host === undefined || !inScope(host)) return 'offsite';
+      return (await robotsCache.isAllowed(url)) ? undefined : 'disallowed';
+    },
+    onError: (url, error) => {
+      const code = (error as { code?: unknown }).code;
+      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      warn(`sitemap ${url} not read: ${typeof code === 'string' ? `[${code}] ` : ''}${why}`);
+    },
+    onSitemap: (report) => events.emit('sitemap:read', report),
+    onWarning: warn,
   });
   return urls.map((url) => createRequest(url));
 }

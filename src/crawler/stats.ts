@@ -26,6 +26,11 @@ export interface Stats {
    */
   trapFiltered: number;
   trapsByReason: Record<string, number>;
+  /**
+   * With `sitemaps`: sitemap page URLs not used as seeds, by reason (`offsite`, `disallowed` by robots.txt,
+   * `malformed`, `overCap`). Absent when no sitemap was read.
+   */
+  sitemapUrlsSkipped?: Record<string, number>;
   cacheHits: number;
   cacheMisses: number;
   cacheRevalidations: number;
@@ -80,6 +85,7 @@ export class StatsCollector {
   readonly trapsByReason: Record<string, number> = {};
   readonly pagesByRung: Record<string, number> = {};
   readonly ladder: Record<string, LadderChoice> = {};
+  #sitemapUrlsSkipped: Record<string, number> | undefined;
   comparisonFetches = 0;
   queued = 0;
   inFlight = 0;
@@ -123,6 +129,11 @@ export class StatsCollector {
         this.error(code);
       })
       .on('request:ignored', ({ code, trap }) => this.#ignored(code, trap))
+      .on('sitemap:read', ({ skipped }) => {
+        this.#sitemapUrlsSkipped ??= {};
+        const total = this.#sitemapUrlsSkipped;
+        for (const [reason, n] of Object.entries(skipped)) total[reason] = (total[reason] ?? 0) + n;
+      })
       .on('item:scraped', () => counts.items++)
       .on('item:dropped', () => counts.itemsDropped++)
       .on('script:request', ({ code }) => {
@@ -178,6 +189,7 @@ export class StatsCollector {
     };
     if (this.#finishedAt !== undefined) stats.finishedAt = new Date(this.#finishedAt).toISOString();
     if (this.closeReason !== undefined) stats.closeReason = this.closeReason;
+    if (this.#sitemapUrlsSkipped) stats.sitemapUrlsSkipped = { ...this.#sitemapUrlsSkipped };
     if (this.#sessions) stats.sessions = this.#sessions();
     return stats;
   }

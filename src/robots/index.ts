@@ -18,7 +18,11 @@ export {
   parseSitemap,
   sitemapUrlsFor,
 } from './sitemap.js';
-export { type CollectSitemapOptions, collectSitemapUrls } from './sitemap-collect.js';
+export {
+  type CollectSitemapOptions,
+  collectSitemapUrls,
+  type SitemapReport,
+} from './sitemap-collect.js';
 
 /**
  * One-shot check: parses `robotstxt` and asks whether `userAgent` may fetch `url` (an absolute URL

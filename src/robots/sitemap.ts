@@ -9,12 +9,19 @@ export interface ParsedSitemap {
   urls: string[];
   /** Child sitemaps of a sitemap index (`<sitemap><loc>`). */
   sitemaps: string[];
+  /**
+   * Entries skipped as malformed: not an absolute http(s) URL, longer than 8192 characters, or holding an entity
+   * reference XML does not predefine (such an entity is never expanded, so the URL it stands for is unknown).
+   */
+  malformed: number;
+  /** Page URLs present past `maxUrls`, counted but not kept. */
+  overCap: number;
 }
 
 export interface ParseSitemapOptions {
   /** Decoded size limit (the sitemap protocol's 50 MiB); larger bodies are rejected. @default 52_428_800 */
   maxBytes?: number;
-  /** URLs kept from one file (the protocol allows 50,000); the rest are ignored. @default 50_000 */
+  /** URLs kept from one file (the protocol allows 50,000); the rest are counted in `overCap`. @default 50_000 */
   maxUrls?: number;
 }
 
@@ -23,9 +30,10 @@ const MAX_XML_ERRORS = 1000;
 const STOP = Symbol('stop');
 
 /**
- * Parses one sitemap. Gzip is detected by its magic bytes (1f 8b) and inflated up to `maxBytes`.
- * A DOCTYPE that declares entities is rejected (`AR_BAD_SITEMAP`); other entity references are
- * never expanded beyond XML's five predefined ones, and no DTD is ever fetched.
+ * Parses one sitemap. Gzip is detected by its magic bytes (1f 8b) and inflated up to `maxBytes`; a UTF-16 byte
+ * order mark selects UTF-16, anything else is read as UTF-8. A DOCTYPE, internal DTD subset, comments and
+ * processing instructions are passed over: entity declarations are never read, so no entity beyond XML's five
+ * predefined ones (and character references) is ever expanded and no DTD or external entity is ever fetched.
  */
 export function parseSitemap(
   xml: string | Uint8Array,
@@ -37,12 +45,14 @@ export function parseSitemap(
   if (text.length > maxBytes) {
     throw new CrawlError('AR_BODY_TOO_LARGE', `Sitemap larger than ${maxBytes} bytes`);
   }
-  const result: ParsedSitemap = { urls: [], sitemaps: [] };
-  const add = (list: string[], raw: string): void => {
-    const href = absoluteHttpUrl(raw);
-    if (href === undefined) return;
-    if (list === result.urls && list.length >= maxUrls) throw STOP;
-    list.push(href);
+  const result: ParsedSitemap = { urls: [], sitemaps: [], malformed: 0, overCap: 0 };
+  const add = (list: string[], raw: string | undefined): void => {
+    // undefined: an entry known to be broken (an unexpandable entity, an over-long loc).
+    if (raw !== undefined && raw.trim() === '') return;
+    const href = raw === undefined ? undefined : absoluteHttpUrl(raw);
+    if (href === undefined) result.malformed++;
+    else if (list === result.urls && list.length >= maxUrls) result.overCap++;
+    else list.push(href);
   };
   try {
     if (text.trimStart().startsWith('<')) parseXml(text, add, result);
@@ -84,27 +94,29 @@ function decode(bytes: Uint8Array, maxBytes: number): string {
   if (buffer.length > maxBytes) {
     throw new CrawlError('AR_BODY_TOO_LARGE', `Sitemap larger than ${maxBytes} bytes`);
   }
+  if (buffer[0] === 0xff && buffer[1] === 0xfe) return buffer.subarray(2).toString('utf16le');
+  if (buffer[0] === 0xfe && buffer[1] === 0xff) {
+    // Node has no UTF-16BE decoder: swap each pair of bytes (a copy; the body may be shared) and read it as LE.
+    const swapped = Buffer.from(buffer.subarray(2, buffer.length - (buffer.length % 2)));
+    return swapped.swap16().toString('utf16le');
+  }
   return buffer.toString('utf8');
 }
 
-type Add = (list: string[], raw: string) => void;
+type Add = (list: string[], raw: string | undefined) => void;
 
 function parseXml(text: string, add: Add, result: ParsedSitemap): void {
   const parser = new SaxesParser({ position: false });
   const stack: string[] = [];
   let capture: string[] | undefined;
   let captured = '';
+  let broken = false;
   let errors = 0;
 
-  parser.on('doctype', (doctype) => {
-    if (/<!ENTITY/i.test(doctype)) {
-      throw new CrawlError(
-        'AR_BAD_SITEMAP',
-        'Sitemap DOCTYPE declares entities; refusing to parse',
-      );
-    }
-  });
-  parser.on('error', () => {
+  // saxes keeps a DOCTYPE's internal subset as opaque text and declares nothing from it: `&x;` stays
+  // unresolved however the DTD defines x (internal, external SYSTEM, or nested billion-laughs style).
+  parser.on('error', (error) => {
+    if (capture && error.message.startsWith('undefined entity')) broken = true;
     // Real sitemaps are often slightly malformed: keep going, but not forever.
     if (++errors > MAX_XML_ERRORS) throw STOP;
   });
@@ -121,15 +133,16 @@ function parseXml(text: string, add: Add, result: ParsedSitemap): void {
       if (typeof href === 'string' && alternate) add(result.urls, href);
     }
     captured = '';
+    broken = false;
   });
   const onText = (chunk: string): void => {
-    if (capture && captured.length < MAX_LOC_CHARS) captured += chunk;
+    if (capture && captured.length <= MAX_LOC_CHARS) captured += chunk;
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', () => {
     stack.pop();
-    if (capture && captured.length < MAX_LOC_CHARS) add(capture, captured);
+    if (capture) add(capture, broken || captured.length > MAX_LOC_CHARS ? undefined : captured);
     capture = undefined;
   });
   parser.write(escapeStrayAmpersands(text)).close();

@@ -1,5 +1,6 @@
 import net, { type LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CrawlEmitter } from '../../src/crawler/events.js';
 import { createRequest } from '../../src/crawler/request.js';
 import { seedFromSitemaps } from '../../src/crawler/sitemap-seeds.js';
 import { EgressDeniedError, isCrawlError } from '../../src/errors.js';
@@ -295,11 +296,13 @@ describe('the egress guard in the transport', () => {
         return { status: response.status, headers: response.headers, body: response.text };
       },
     });
-    const seeds = await seedFromSitemaps(
-      [createRequest(`${public_.origin}/`)],
-      cache,
-      compose([redirect()], send),
-    );
+    const seeds = await seedFromSitemaps({
+      start: [createRequest(`${public_.origin}/`)],
+      robotsCache: cache,
+      download: compose([redirect()], send),
+      allowedDomains: ['127.0.0.2'],
+      events: new CrawlEmitter(),
+    });
     expect(seeds).toEqual([]);
     expect(public_.paths).toEqual(['/robots.txt']);
     expect(internal.connections).toBe(0);
