@@ -233,6 +233,8 @@ function formDecode(text: string): string {
 
 /** Python's `quote_plus` over bytes (one char per byte): unreserved raw, space `+`, the rest `%XX`. */
 function formEncode(bytes: string): string {
+  // Most names and values are plain already: one native regex test instead of a loop of concatenations.
+  if (plainField.test(bytes)) return bytes;
   let out = '';
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes.charCodeAt(i);
@@ -242,6 +244,8 @@ function formEncode(bytes: string): string {
   }
   return out;
 }
+
+const plainField = /^[\w.~-]*$/;
 
 const HEX = Array.from(
   { length: 256 },

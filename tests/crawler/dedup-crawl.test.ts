@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type CrawlOptions, crawl, defineSpider } from '../../src/index.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
@@ -67,6 +67,27 @@ describe('duplicate URLs through crawl()', () => {
     const server = await site();
     await crawlSite(server, { keepParams: ['utm_source'] });
     expect(fetchesOfP(server)).toEqual(['/p?a=1&b=2&utm_source=x', '/p?b=2&a=1']);
+  });
+
+  it('at log level debug names the URLs whose dedup key differs', async () => {
+    const server = await site();
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await crawlSite(server, { logLevel: 'debug' });
+    } finally {
+      write.mockRestore();
+    }
+    const keys = lines.filter((line) => line.includes('DEBUG dedup key'));
+    expect(keys).toContainEqual(
+      expect.stringContaining(
+        `dedup key ${server.origin}/p?a=1&b=2 for ${server.origin}/p?b=2&a=1`,
+      ),
+    );
+    expect(keys).toHaveLength(4); // every spelling but /p?a=1&b=2, which is its own key
   });
 
   it('a state file keeps the rules it was started with', async () => {
