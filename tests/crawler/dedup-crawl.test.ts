@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { type CrawlOptions, crawl, defineSpider } from '../../src/index.js';
+import { jobOptionsSchema } from '../../src/server/api-schemas.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -136,5 +137,15 @@ export default defineSpider({
     const server = await site();
     await cli(server, ['--keep-query-order', '--keep-params', 'PHPSESSID']);
     expect(fetchesOfP(server)).toEqual(['/p?a=1&b=2', '/p?a=1&b=2&PHPSESSID=zz', '/p?b=2&a=1']);
+  });
+});
+
+describe('duplicate URLs in API jobs', () => {
+  it('accepts the three options, with bounded lists of names', () => {
+    const options = { keepQueryOrder: true, dropParams: ['ref', 'trk_*'], keepParams: ['sid'] };
+    expect(jobOptionsSchema.parse(options)).toEqual(options);
+    expect(jobOptionsSchema.safeParse({ dropParams: 'ref' }).success).toBe(false);
+    expect(jobOptionsSchema.safeParse({ dropParams: ['x'.repeat(101)] }).success).toBe(false);
+    expect(jobOptionsSchema.safeParse({ keepParams: Array(101).fill('x') }).success).toBe(false);
   });
 });
