@@ -142,7 +142,11 @@ function compileNames(patterns: readonly string[]): NameMatcher {
     else exact.add(name);
   }
   return {
-    matches: (name) => exact.has(name) || prefixes.some((prefix) => name.startsWith(prefix)),
+    matches: (name) => {
+      if (exact.has(name)) return true;
+      for (const prefix of prefixes) if (name.startsWith(prefix)) return true;
+      return false;
+    },
   };
 }
 
@@ -197,6 +201,11 @@ function normalizeQuery(
     const rawName = eq === -1 ? field : field.slice(0, eq);
     const rawValue = eq === -1 ? '' : field.slice(eq + 1);
     if (drops(rawName, rawValue)) continue;
+    if (plainArg.test(field)) {
+      // The common case: nothing to decode or encode, so the field is its own normal form.
+      args.push({ text: eq === -1 ? `${field}=` : field, name: rawName, value: rawValue });
+      continue;
+    }
     const name = formDecode(rawName);
     const value = formDecode(rawValue);
     args.push({ text: `${formEncode(name)}=${formEncode(value)}`, name, value });
@@ -246,6 +255,7 @@ function formEncode(bytes: string): string {
 }
 
 const plainField = /^[\w.~-]*$/;
+const plainArg = /^[\w.~-]*(?:=[\w.~-]*)?$/;
 
 const HEX = Array.from(
   { length: 256 },
