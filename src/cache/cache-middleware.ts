@@ -227,7 +227,9 @@ function fromEntry(
   served: 'hit' | 'revalidated',
 ): Response {
   return new Response({
-    url: entry.url,
+    // An entry may be shared by spellings of one URL (a crawl's dedup key): unless it was redirected, the
+    // response is at the URL asked for, as a live fetch would be.
+    url: entry.redirects.length > 0 ? entry.url : request.url,
     status: entry.status,
     headers: { ...entry.headers, [cacheStatusHeader]: served },
     body: entry.body,

@@ -91,6 +91,29 @@ describe('duplicate URLs through crawl()', () => {
     expect(keys).toHaveLength(4); // every spelling but /p?a=1&b=2, which is its own key
   });
 
+  it('the HTTP cache keys on the dedup key: another spelling of a cached page is a hit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-dedup-cache-'));
+    const server = await site();
+    const spider = (start: string) =>
+      defineSpider({
+        name: 'dedup-cache',
+        start: [`${server.origin}${start}`],
+        async *parse(page) {
+          yield { url: page.url };
+        },
+      });
+    await crawl(spider('/p?b=2&a=1'), { output: memorySink(), cache: dir, logLevel: 'silent' });
+    const output = memorySink();
+    const replay = await crawl(spider('/p?a=1&b=2&utm_source=x'), {
+      output,
+      cache: dir,
+      logLevel: 'silent',
+    });
+    expect(replay.cacheHits).toBe(1);
+    expect(fetchesOfP(server)).toEqual(['/p?b=2&a=1']);
+    expect(output.items).toEqual([{ url: `${server.origin}/p?a=1&b=2&utm_source=x` }]);
+  });
+
   it('a state file keeps the rules it was started with', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'arachne-dedup-state-'));
     const server = await site();
