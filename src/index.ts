@@ -9,6 +9,7 @@ export type {
 export type { CloseReason, CrawlEventName, CrawlEvents } from './crawler/events.js';
 export {
   type Awaitable,
+  dedupRulesOf,
   type Failure,
   type Frontier,
   MemoryFrontier,
@@ -59,4 +60,12 @@ export type { Middleware, Next } from './http/compose.js';
 // A value, not only a type: a download handler builds its Response.
 export { Response, type ResponseInit, type Timings } from './http/response.js';
 export type { Item, Sink } from './storage/sink.js';
+// A user's own frontier dedups like the built-in ones with requestFingerprint(request, createDedupKey(rules)).
+export {
+  createDedupKey,
+  type DedupKey,
+  type DedupRules,
+  dedupKey,
+  defaultDroppedParams,
+} from './url/dedup-key.js';
 export { version } from './version.js';

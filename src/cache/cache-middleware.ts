@@ -65,6 +65,11 @@ export interface CacheMiddlewareOptions<R extends HttpRequest = HttpRequest> {
    * fetched over HTTP and the same page rendered are two entries. @default every request is 'http'
    */
   fetcherOf?: (request: R) => string;
+  /**
+   * The form of a URL entries are keyed on, so spellings of one page share an entry (a crawl passes its dedup
+   * key: sorted query, tracking parameters dropped). @default the URL as `canonicalizeUrl` writes it
+   */
+  urlKey?: (url: string) => string;
 }
 
 /** Response header telling where a response came from: `hit`, `revalidated` or `miss`. */
@@ -83,8 +88,13 @@ const NO_DIRECTIVES: Directives = new Map();
  * The key a request is cached under: its fingerprint (method + canonical URL + body), as for dedup; with the
  * fetcher when it is not plain HTTP (a rendered page is another response than the HTML the server sent).
  */
-export function cacheKey(request: HttpRequest, fetcher = 'http'): string {
-  const url = canonicalizeUrl(request.url) ?? request.url;
+export function cacheKey(
+  request: HttpRequest,
+  fetcher = 'http',
+  urlKey?: (url: string) => string,
+): string {
+  const canonical = canonicalizeUrl(request.url) ?? request.url;
+  const url = urlKey ? urlKey(canonical) : canonical;
   const method = fetcher === 'http' ? request.method : `${request.method} via ${fetcher}`;
   return fingerprintHex(method, url, request.body);
 }
@@ -100,7 +110,7 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
   store: CacheStore,
   options: CacheMiddlewareOptions<R>,
 ): Middleware<R> {
-  const { policy, onEvent, maxAgeMs, fetcherOf } = options;
+  const { policy, onEvent, maxAgeMs, fetcherOf, urlKey } = options;
   if (policy !== 'always' && policy !== 'http')
     throw new ConfigError(`unknown cache policy "${String(policy)}"`);
   const methods = new Set(
@@ -159,7 +169,7 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
     const requestCc =
       policy === 'http' ? parseCacheControl(request.headers['cache-control']) : NO_DIRECTIVES;
     if (requestCc.has('no-store')) return next(request);
-    const key = cacheKey(request, fetcherOf?.(request));
+    const key = cacheKey(request, fetcherOf?.(request), urlKey);
     const entry = await lookup(key, request.url);
 
     if (policy === 'always') {
@@ -217,7 +227,9 @@ function fromEntry(
   served: 'hit' | 'revalidated',
 ): Response {
   return new Response({
-    url: entry.url,
+    // An entry may be shared by spellings of one URL (a crawl's dedup key): unless it was redirected, the
+    // response is at the URL asked for, as a live fetch would be.
+    url: entry.redirects.length > 0 ? entry.url : request.url,
     status: entry.status,
     headers: { ...entry.headers, [cacheStatusHeader]: served },
     body: entry.body,

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
+import { createDedupKey } from '../url/dedup-key.js';
 import { defaultUserAgent } from '../version.js';
 import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
@@ -18,13 +19,14 @@ import {
 } from './download-handlers/registry.js';
 import { Engine } from './engine.js';
 import { type CloseReason, CrawlEmitter, type CrawlEventName, type CrawlEvents } from './events.js';
+import { dedupRulesOf } from './frontier.js';
 import { type FrontierRegistry, frontierBackends } from './frontier-registry.js';
 import { ItemProcessor } from './item-processor.js';
 import { Ladder, type LadderStore } from './ladder/ladder.js';
 import { attachLogger, createLog } from './logger.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { Fetcher, FetchMode, Request } from './request.js';
-import { defaultFilters } from './request-filters.js';
+import { defaultFilters, logDedupKeys } from './request-filters.js';
 import { CrawlRetryPolicy } from './retry.js';
 import { type HostStats, Scheduler } from './scheduler.js';
 import { crawlSessions } from './sessions/index.js';
@@ -267,13 +269,18 @@ async function runCrawl({
       download: chain.download,
       items,
       events,
-      filters: defaultFilters({
-        admit: (url) => handlers.admit(url),
-        allowedDomains,
-        maxDepth: options.maxDepth,
-        traps: options.traps,
-        urlSpaces: urlSpaces.enabled ? urlSpaces : undefined,
-      }),
+      filters: [
+        ...defaultFilters({
+          admit: (url) => handlers.admit(url),
+          allowedDomains,
+          maxDepth: options.maxDepth,
+          traps: options.traps,
+          urlSpaces: urlSpaces.enabled ? urlSpaces : undefined,
+        }),
+        ...(options.logLevel === 'debug'
+          ? [logDedupKeys(createDedupKey(dedupRulesOf(options)), createLog('debug').debug)]
+          : []),
+      ],
       urlSpaces: urlSpaces.enabled ? urlSpaces : undefined,
       retry: new CrawlRetryPolicy(options.retries),
       limits: {

@@ -11,7 +11,9 @@ import { cookies } from '../http/middlewares/cookies.js';
 import { redirect } from '../http/middlewares/redirect.js';
 import { userAgent } from '../http/middlewares/user-agent.js';
 import { RobotsCache } from '../robots/index.js';
+import { createDedupKey } from '../url/dedup-key.js';
 import type { CrawlEmitter } from './events.js';
+import { dedupRulesOf } from './frontier.js';
 import { robots } from './middlewares/robots.js';
 import { scope } from './middlewares/scope.js';
 import type { ResolvedOptions } from './options.js';
@@ -124,6 +126,8 @@ async function httpCache(
     // file fetched on the way (a sitemap), as in the registry.
     fetcherOf: (request) =>
       request.fetch === undefined || request.fetch === 'adaptive' ? 'http' : request.fetch,
+    // Two spellings the frontier folds into one page are one cache entry too.
+    urlKey: createDedupKey(dedupRulesOf(options)),
     onEvent: (event, detail) => {
       if (event === 'hit') stats.counts.cacheHits++;
       else if (event === 'miss') stats.counts.cacheMisses++;

@@ -4,7 +4,7 @@
  * Frontier contract, never a backend's module.
  */
 import { ConfigError } from '../errors.js';
-import { type Frontier, MemoryFrontier } from './frontier.js';
+import { dedupRulesOf, type Frontier, MemoryFrontier } from './frontier.js';
 import type { ResolvedOptions } from './options.js';
 import type { Stats } from './stats.js';
 
@@ -30,7 +30,7 @@ export interface FrontierBackend {
 export const memoryFrontierBackend: FrontierBackend = {
   describe: 'memory:',
   accepts: (location) => location === 'memory:',
-  open: async () => new MemoryFrontier(),
+  open: async (_location, { options }) => new MemoryFrontier({ dedup: dedupRulesOf(options) }),
 };
 
 export class FrontierRegistry {

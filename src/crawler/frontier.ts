@@ -4,6 +4,12 @@
  */
 
 import type { Item } from '../storage/sink.js';
+import {
+  createDedupKey,
+  type DedupKey,
+  type DedupRules,
+  defaultDedupKey,
+} from '../url/dedup-key.js';
 import { fingerprint } from '../url/fingerprint.js';
 import { DelayedRequests } from './delayed-requests.js';
 import { FingerprintSet } from './fingerprint-set.js';
@@ -33,7 +39,7 @@ export interface Failure {
  */
 export interface Frontier {
   /**
-   * Queues the requests not seen before (by fingerprint of method + canonical URL + body, see
+   * Queues the requests not seen before (by fingerprint of method + dedup key of the URL + body, see
    * `requestFingerprint`). Returns the requests actually queued; the others were duplicates.
    */
   add(requests: readonly Request[]): Awaitable<Request[]>;
@@ -88,13 +94,20 @@ export interface SharedFrontier {
 /** Per-host FIFO queues, by priority, in memory; dedup on 64-bit fingerprints, never URL strings. */
 export class MemoryFrontier implements Frontier {
   readonly #seen = new FingerprintSet();
+  readonly #key: DedupKey;
+
+  /** @param options.dedup how URL spellings fold together for dedup (the crawl's keepQueryOrder/dropParams/keepParams). */
+  constructor(options: { dedup?: DedupRules } = {}) {
+    this.#key = options.dedup ? createDedupKey(options.dedup) : defaultDedupKey;
+  }
+
   readonly #queues = new HostQueues();
   readonly #delayed = new DelayedRequests();
 
   add(requests: readonly Request[]): Request[] {
     const queued: Request[] = [];
     for (const request of requests) {
-      if (!this.#seen.add(requestFingerprint(request))) continue;
+      if (!this.#seen.add(requestFingerprint(request, this.#key))) continue;
       this.#queues.push(request);
       queued.push(request);
     }
@@ -102,7 +115,7 @@ export class MemoryFrontier implements Frontier {
   }
 
   markSeen(request: Request): boolean {
-    return this.#seen.add(requestFingerprint(request));
+    return this.#seen.add(requestFingerprint(request, this.#key));
   }
 
   next(isReady: (host: string) => boolean): Request | undefined {
@@ -133,7 +146,24 @@ export class MemoryFrontier implements Frontier {
   }
 }
 
-/** The dedup key every frontier uses: a 64-bit fingerprint of method, canonical URL and body. */
-export function requestFingerprint(request: Request): bigint {
-  return fingerprint(request.method, request.url, request.body);
+/**
+ * What every frontier dedups on: a 64-bit fingerprint of the method, the URL's dedup key (sorted query, tracking
+ * and session parameters dropped: see `createDedupKey`) and the body. The request keeps its URL as written.
+ * @param key the crawl's compiled dedup rules. @default the default rules
+ */
+export function requestFingerprint(request: Request, key: DedupKey = defaultDedupKey): bigint {
+  return fingerprint(request.method, key(request.url), request.body);
+}
+
+/** The dedup rules a crawl's options ask for. */
+export function dedupRulesOf(options: {
+  keepQueryOrder: boolean;
+  dropParams?: readonly string[] | undefined;
+  keepParams?: readonly string[] | undefined;
+}): DedupRules {
+  return {
+    keepQueryOrder: options.keepQueryOrder,
+    dropParams: options.dropParams ?? [],
+    keepParams: options.keepParams ?? [],
+  };
 }

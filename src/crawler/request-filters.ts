@@ -6,6 +6,7 @@
  */
 import type { CrawlError } from '../errors.js';
 import { createScopeMatcher, hostOf } from '../url/canonical-url.js';
+import type { DedupKey } from '../url/dedup-key.js';
 import type { Request } from './request.js';
 import { type TrapBudgets, type TrapKind, trapReason } from './trap-budgets.js';
 import type { UrlSpaceGuard } from './url-spaces.js';
@@ -83,6 +84,31 @@ export function pagesPerHost(max: number): RequestFilter {
         trap: 'pages-per-host',
       };
     perHost.set(host, count);
+    return request;
+  };
+}
+
+/**
+ * Not a filter but a witness (added at log level debug): logs the first `perHost` URLs of each host whose dedup key
+ * differs from the URL, so a user can see what `keepQueryOrder`/`dropParams` fold together.
+ */
+export function logDedupKeys(
+  key: DedupKey,
+  log: (line: string) => void,
+  perHost = 10,
+): RequestFilter {
+  const logged = new Map<string, number>();
+  return (request) => {
+    const dedupKey = key(request.url);
+    if (dedupKey === request.url) return request;
+    const host = hostOf(request.url) ?? '';
+    const count = logged.get(host) ?? 0;
+    if (count < perHost) {
+      logged.set(host, count + 1);
+      log(
+        `dedup key ${dedupKey} for ${request.url}${count + 1 === perHost ? ` (no more for ${host})` : ''}`,
+      );
+    }
     return request;
   };
 }

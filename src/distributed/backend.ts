@@ -4,7 +4,7 @@
  * the worker's heartbeat. The Redis client loads only when a crawl opens one.
  */
 
-import type { Frontier } from '../crawler/frontier.js';
+import { dedupRulesOf, type Frontier } from '../crawler/frontier.js';
 import type { FrontierBackend, FrontierContext } from '../crawler/frontier-registry.js';
 import { ConfigError } from '../errors.js';
 
@@ -29,6 +29,7 @@ export const redisFrontierBackend: FrontierBackend = {
         delayMs: options.delayMs,
         leaseMs: options.leaseMs,
         dedup: options.dedup,
+        dedupRules: dedupRulesOf(options),
         bloomCapacity: options.bloomCapacity,
         bloomErrorRate: options.bloomErrorRate,
       });

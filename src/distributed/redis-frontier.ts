@@ -13,6 +13,7 @@ import { type Request, reviveRequest } from '../crawler/request.js';
 import { ConfigError } from '../errors.js';
 import type { Item } from '../storage/sink.js';
 import { hostOf } from '../url/canonical-url.js';
+import { createDedupKey, type DedupKey, type DedupRules } from '../url/dedup-key.js';
 import { fingerprintHalves } from '../url/fingerprint.js';
 import { type RedisClient, Script, untilAnswered } from './redis-connection.js';
 import * as lua from './scripts.js';
@@ -36,6 +37,11 @@ export interface RedisFrontierOptions {
   bloomErrorRate?: number;
   /** Seen-set buckets (2^bits); each holds up to ~512 fingerprints in Redis's compact encoding. @default 16 */
   seenBucketBits?: number;
+  /**
+   * How URL spellings fold together for dedup. Not stored in Redis: every worker of a crawl must be given the
+   * same rules (as it is given the same crawl id). @default the default rules
+   */
+  dedupRules?: DedupRules;
 }
 
 const scripts = {
@@ -96,6 +102,7 @@ export class RedisFrontier implements Frontier, ItemSource {
   readonly #leases = new Map<string, string>();
   readonly #renewTimer: NodeJS.Timeout;
   readonly #halves = new Uint32Array(2);
+  readonly #key: DedupKey;
   /** Fingerprints this worker has sent to the shared seen set (a local cache of it, 16–24 bytes each). */
   readonly #sent = new FingerprintSet();
 
@@ -107,6 +114,7 @@ export class RedisFrontier implements Frontier, ItemSource {
     this.#delayMs = String(options.delayMs ?? 0);
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#mode = options.dedup ?? 'exact';
+    this.#key = createDedupKey(options.dedupRules ?? {});
     this.#bloom = bloomSize(options.bloomCapacity ?? 100_000_000, options.bloomErrorRate ?? 0.001);
     this.#bucketMask = 2 ** (options.seenBucketBits ?? 16) - 1;
     this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, this.#leaseMs / 3));
@@ -334,7 +342,7 @@ export class RedisFrontier implements Frontier, ItemSource {
   #halvesOf(request: Request): [number, number] {
     return fingerprintHalves(
       request.method,
-      request.url,
+      this.#key(request.url),
       request.body,
       this.#halves,
     ) as unknown as [number, number];

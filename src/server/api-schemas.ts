@@ -67,6 +67,10 @@ function ruleSchema(
       return z.enum(rule.values as [string, ...string[]], { error });
     case 'list':
       if (rule.of === 'int' && rule.fn === undefined) return z.array(z.int({ error }), { error });
+      // Names (dropParams, keepParams): bounded, since a shared server compiles them for every job.
+      if (rule.of === 'string' && rule.fn === undefined) {
+        return z.array(z.string({ error }).max(100, { error }), { error }).max(100, { error });
+      }
       throw new Error(`option ${path}: a list of ${rule.of} cannot be set through the API`);
     default:
       throw new Error(`option ${path}: a ${rule.kind} option cannot be set through the API`);

@@ -3,6 +3,7 @@
  * opens). better-sqlite3 loads only when a crawl opens one.
  */
 import type { Frontier } from '../crawler/frontier.js';
+import { dedupRulesOf } from '../crawler/frontier.js';
 import type { FrontierBackend, FrontierContext } from '../crawler/frontier-registry.js';
 
 const prefix = 'sqlite:';
@@ -15,7 +16,16 @@ export const sqliteFrontierBackend: FrontierBackend = {
   async open(location: string, { spider, options, warn }: FrontierContext): Promise<Frontier> {
     const path = location.startsWith(prefix) ? location.slice(prefix.length) : location;
     const { SqliteFrontier } = await import('./sqlite-frontier.js');
-    const frontier = SqliteFrontier.open(path, spider, { retryFailed: options.retryFailed });
+    const frontier = SqliteFrontier.open(path, spider, {
+      retryFailed: options.retryFailed,
+      dedup: dedupRulesOf(options),
+    });
+    const stored = frontier.dedupRulesChanged;
+    if (stored) {
+      warn(
+        `${path} was started with other dedup rules (keepQueryOrder ${stored.keepQueryOrder}, dropParams [${stored.dropParams?.join(',')}], keepParams [${stored.keepParams?.join(',')}]); resuming with those, a new state file takes the new ones`,
+      );
+    }
     const counts = frontier.counts();
     if (counts.done + counts.queued + counts.failed > 0) {
       warn(

@@ -20,6 +20,7 @@ import type { ItemSource } from '../crawler/item-export.js';
 import type { LadderEntry, LadderStore } from '../crawler/ladder/ladder.js';
 import { type Request, reviveRequest } from '../crawler/request.js';
 import type { Item } from '../storage/sink.js';
+import { createDedupKey, type DedupKey, type DedupRules } from '../url/dedup-key.js';
 import { getMeta, openStateDb, type StateDb, setMeta } from './state-db.js';
 import { lockStateFile, type StateLock } from './state-lock.js';
 
@@ -36,7 +37,16 @@ export interface SqliteFrontierOptions {
   retryFailed?: boolean;
   /** Longest time a change waits before it commits. @default 50 */
   commitEveryMs?: number;
+  /**
+   * How URL spellings fold together for dedup. Stored in the state file when it is created; a resumed crawl keeps
+   * the stored rules (see `dedupRulesChanged`), since other rules would give seen pages other fingerprints.
+   * @default the default rules
+   */
+  dedup?: DedupRules;
 }
+
+/** The meta key the dedup rules are stored under. */
+const dedupRulesMeta = 'dedup_rules';
 
 export interface StateCounts {
   queued: number;
@@ -76,9 +86,18 @@ export class SqliteFrontier implements Frontier, ItemSource {
   readonly #commitEveryMs: number;
   #lock: StateLock | undefined;
   readonly #sql: Record<'insert' | 'done' | 'fail' | 'item' | 'load', Statement>;
+  readonly #key: DedupKey;
+  /**
+   * The rules the state file was started with when they differ from the ones asked for (those are then ignored),
+   * for the caller to report; undefined when they agree or the file is new.
+   */
+  readonly dedupRulesChanged: DedupRules | undefined;
 
   private constructor(db: StateDb, options: SqliteFrontierOptions) {
     this.db = db;
+    const { key, changed } = dedupKeyOf(db, options.dedup ?? {});
+    this.#key = key;
+    this.dedupRulesChanged = changed;
     this.ladder = sqliteLadderStore(db);
     this.#bufferSize = options.bufferSize ?? 2048;
     this.#commitEveryMs = options.commitEveryMs ?? 50;
@@ -127,7 +146,7 @@ export class SqliteFrontier implements Frontier, ItemSource {
   }
 
   markSeen(request: Request): boolean {
-    const fp = requestFingerprint(request);
+    const fp = requestFingerprint(request, this.#key);
     if (!this.#seen.add(fp)) return false;
     this.#queue({ kind: 'insert', id: ++this.#lastId, fp, state: State.Done, request: undefined });
     return true;
@@ -214,7 +233,7 @@ export class SqliteFrontier implements Frontier, ItemSource {
 
   #insert(requests: readonly Request[], queued: Request[]): void {
     for (const request of requests) {
-      const fp = requestFingerprint(request);
+      const fp = requestFingerprint(request, this.#key);
       if (!this.#seen.add(fp)) continue;
       this.#queue({ kind: 'insert', id: ++this.#lastId, fp, state: State.Queued, request });
       this.#onDisk++;
@@ -223,7 +242,7 @@ export class SqliteFrontier implements Frontier, ItemSource {
   }
 
   #release(request: Request): number | undefined {
-    const fp = requestFingerprint(request);
+    const fp = requestFingerprint(request, this.#key);
     const id = this.#leased.get(fp);
     this.#leased.delete(fp);
     return id;
@@ -278,7 +297,7 @@ export class SqliteFrontier implements Frontier, ItemSource {
     let added = 0;
     for (const row of rows) {
       const request = reviveRequest(row.request);
-      const fp = requestFingerprint(request);
+      const fp = requestFingerprint(request, this.#key);
       if (this.#leased.has(fp)) continue; // in the buffer or in flight already
       this.#leased.set(fp, row.id);
       this.#buffer.push(request);
@@ -357,4 +376,36 @@ function sqliteLadderStore(db: StateDb): LadderStore {
       return Object.fromEntries(rows.map((row) => [row.key, JSON.parse(row.entry) as LadderEntry]));
     },
   };
+}
+
+/**
+ * The dedup key of a state file: the stored rules win, since the seen set was built with them. A file new to
+ * this store gets `asked`. A file started before rules were stored (its URLs fingerprinted exactly as written)
+ * keeps that behaviour, so a resume does not fetch its pages again under new keys.
+ */
+function dedupKeyOf(
+  db: StateDb,
+  asked: DedupRules,
+): { key: DedupKey; changed: DedupRules | undefined } {
+  const stored = getMeta(db, dedupRulesMeta);
+  if (stored !== undefined) {
+    const rules = JSON.parse(stored) as DedupRules;
+    return { key: createDedupKey(rules), changed: sameRules(rules, asked) ? undefined : rules };
+  }
+  const used = (db.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n > 0;
+  if (used) return { key: (url) => url, changed: undefined };
+  setMeta(db, dedupRulesMeta, JSON.stringify(normalizedRules(asked)));
+  return { key: createDedupKey(asked), changed: undefined };
+}
+
+function normalizedRules(rules: DedupRules): Required<DedupRules> {
+  return {
+    keepQueryOrder: rules.keepQueryOrder === true,
+    dropParams: [...(rules.dropParams ?? [])],
+    keepParams: [...(rules.keepParams ?? [])],
+  };
+}
+
+function sameRules(a: DedupRules, b: DedupRules): boolean {
+  return JSON.stringify(normalizedRules(a)) === JSON.stringify(normalizedRules(b));
 }

@@ -1,8 +1,10 @@
-/** URL canonicalization for dedup, plus origin/host helpers and the allowed-domains scope check. */
+/** URL canonicalization (the URL fetched), plus origin/host helpers and the allowed-domains scope check. */
 import { domainToASCII } from 'node:url';
 
 /**
- * The canonical form of an http(s) URL, or `undefined` when the input is invalid or not http(s).
+ * The canonical form of an http(s) URL, or `undefined` when the input is invalid or not http(s). It is the URL a
+ * request fetches and its handler sees; dedup goes one step further with `createDedupKey` (dedup-key.ts), which
+ * sorts the query and drops tracking and session parameters for the key only.
  *
  * What it does is exactly the WHATWG URL parser (the one browsers use, so it agrees with the links a browser would
  * follow) plus two steps:
@@ -12,14 +14,13 @@ import { domainToASCII } from 'node:url';
  * - we drop the fragment (never sent to the server) and an empty query (`/?` → `/`).
  *
  * What it deliberately does not do:
- * - **Sort the query.** Scrapy's `canonicalize_url` sorts query arguments by default, so `?b=2&a=1` and `?a=1&b=2`
- *   dedup as one page. But order can matter to servers (signed URLs, APIs reading the first of repeated keys,
- *   routers that treat the query as a path), and a wrong merge silently loses pages while a missed merge only costs
- *   one extra fetch. A spider that knows its site can sort before calling this.
+ * - **Sort the query.** Order can matter to servers (signed URLs, APIs reading the first of repeated keys, routers
+ *   that treat the query as a path), so the URL fetched keeps it; the dedup key sorts it (Scrapy's default), unless
+ *   the crawl sets `keepQueryOrder`.
  * - **Re-case or decode percent-escapes** (`%7e` vs `%7E` vs `~`): WHATWG keeps them as written, and so do we, so the
  *   canonical URL is always one a browser would send.
- * - Strip `www.`, trailing slashes, `index.html`, tracking parameters or a trailing dot in the host: each of these is
- *   a different resource on some server.
+ * - Strip `www.`, trailing slashes, `index.html` or a trailing dot in the host: each of these is a different resource
+ *   on some server. Tracking and session parameters are dropped from the dedup key only.
  *
  * @param input an absolute URL, or a relative one when `base` is given.
  * @param base the URL `input` is relative to (e.g. the page it was found on).

@@ -46,6 +46,9 @@ describe('the option types, derived from the table', () => {
       | 'maxCrawlDelayMs'
       | 'robots'
       | 'sitemaps'
+      | 'keepQueryOrder'
+      | 'dropParams'
+      | 'keepParams'
       | 'userAgent'
       | 'timeoutMs'
       | 'retries'
@@ -201,6 +204,9 @@ describe('the API job options', () => {
         'userAgent',
         'sessions',
         'blockedStatuses',
+        'keepQueryOrder',
+        'dropParams',
+        'keepParams',
       ].sort(),
     );
     for (const key of [
