@@ -17,6 +17,10 @@ export interface Stats {
   failed: number;
   errorsByCode: Record<string, number>;
   robotsDenied: number;
+  /** robots.txt loads that failed, by error code or `HTTP <status>`; the origin is off limits meanwhile (RFC 9309). */
+  robotsFetchFailed: Record<string, number>;
+  /** Pages fetched whose redirect landed on a URL seen already: fetched, but no output (counted in duplicates too). */
+  redirectsToSeen: number;
   offsite: number;
   duplicatesFiltered: number;
   depthFiltered: number;
@@ -61,6 +65,7 @@ export class StatsCollector {
     retries: 0,
     failed: 0,
     robotsDenied: 0,
+    redirectsToSeen: 0,
     offsite: 0,
     duplicatesFiltered: 0,
     depthFiltered: 0,
@@ -73,6 +78,7 @@ export class StatsCollector {
   };
   readonly responsesByStatus: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};
+  readonly robotsFetchFailed: Record<string, number> = {};
   readonly pagesByRung: Record<string, number> = {};
   readonly ladder: Record<string, LadderChoice> = {};
   comparisonFetches = 0;
@@ -118,6 +124,10 @@ export class StatsCollector {
         this.error(code);
       })
       .on('request:ignored', ({ code }) => this.#ignored(code))
+      .on('robots:fetch-failed', ({ failure }) => {
+        this.robotsFetchFailed[failure] = (this.robotsFetchFailed[failure] ?? 0) + 1;
+      })
+      .on('redirect:to-seen', () => counts.redirectsToSeen++)
       .on('item:scraped', () => counts.items++)
       .on('item:dropped', () => counts.itemsDropped++)
       .on('script:request', ({ code }) => {
@@ -161,6 +171,7 @@ export class StatsCollector {
       ...this.counts,
       responsesByStatus: { ...this.responsesByStatus },
       errorsByCode: { ...this.errorsByCode },
+      robotsFetchFailed: { ...this.robotsFetchFailed },
       pagesByRung: { ...this.pagesByRung },
       comparisonFetches: this.comparisonFetches,
       ladder: structuredClone(this.ladder),
