@@ -1,6 +1,7 @@
 /** The `arachne` command line: parses the command name and hands the rest to commands/<name>.ts. */
 import { isCrawlError } from '../errors.js';
 import { version } from '../version.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { cacheCommand } from './commands/cache.js';
 import { crawlCommand, workerCommand } from './commands/crawl.js';
 import { demoCommand } from './commands/demo.js';
@@ -37,6 +38,7 @@ Commands:
 Run 'arachne <command> --help' for the options of each command.`;
 
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${help}\n`);
