@@ -1,4 +1,5 @@
 /** Plain log lines on stderr, fed by crawl events (events observe; the logger is one more listener). */
+import { redactUrlsIn } from '../url/redact-url.js';
 import type { Crawler } from './crawler.js';
 import type { LogLevel } from './options.js';
 
@@ -12,7 +13,8 @@ export function createLog(
 ) {
   const at = (lineLevel: Exclude<LogLevel, 'silent'>) => (message: string) => {
     if (rank[lineLevel] >= rank[level])
-      write(`${new Date().toISOString()} ${lineLevel.toUpperCase()} ${message}`);
+      // Credentials in a URL (http://user:pass@host/) never reach the log.
+      write(`${new Date().toISOString()} ${lineLevel.toUpperCase()} ${redactUrlsIn(message)}`);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -132,6 +132,37 @@ describe('redirects onto a page seen already', () => {
   });
 });
 
+describe('credentials in start URLs', () => {
+  it('never appear in the records, the stats, the summary or the logs', async () => {
+    const site = await serve({
+      '/robots.txt': '',
+      '/': '<a href="/next">next</a>',
+      '/next': '<p>next</p>',
+    });
+    const withCredentials = site.origin.replace('http://', 'http://alice:s3cret@');
+    const out = join(dir, 'credentials.jsonl');
+    const statsFile = join(dir, 'credentials.json');
+    const result = await runCli([
+      'crawl',
+      `${withCredentials}/`,
+      '-o',
+      out,
+      '--stats',
+      statsFile,
+      '--no-progress',
+      '--log-level',
+      'debug',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const written = [await readFile(out, 'utf8'), await readFile(statsFile, 'utf8')];
+    for (const text of [...written, result.stdout, result.stderr]) {
+      expect(text).not.toContain('s3cret');
+      expect(text).not.toContain('alice');
+    }
+    expect(written[0]).toContain(`"url":"${site.origin}/"`);
+  });
+});
+
 describe('error exits', () => {
   it('print only the error, not an all-zero stats table', async () => {
     const result = await runCli([
