@@ -129,7 +129,9 @@ describe('arachne crawl URL (no code)', () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/failed\s+1 \(AR_NETWORK: 1\)/);
-    expect(result.stderr).toContain('arachne: no page was fetched: 1 request failed (AR_NETWORK ×1)');
+    expect(result.stderr).toContain(
+      'arachne: no page was fetched: 1 request failed (AR_NETWORK ×1)',
+    );
   });
 });
 
