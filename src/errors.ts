@@ -103,6 +103,22 @@ export class NetworkError extends CrawlError {
   }
 }
 
+/**
+ * The origin's robots.txt could not be fetched at all (DNS, refused connection, TLS, proxy, timeout): RFC 9309 keeps
+ * the origin off limits, and its pages fail with the code of that failure instead of counting as robots denied, so a
+ * crawl of an unreachable host reads as failed. Not retried: the robots.txt failure is cached for the origin a while.
+ */
+export class OriginUnreachableError extends CrawlError {
+  override name = 'OriginUnreachableError';
+  constructor(
+    readonly url: string,
+    code: ErrorCode,
+    detail: string,
+  ) {
+    super(code, `${url}: origin unreachable (${detail})`);
+  }
+}
+
 /** Thrown by a middleware to drop a request without counting it as a failure. */
 export class IgnoreRequest extends CrawlError {
   override name = 'IgnoreRequest';

@@ -1,6 +1,8 @@
 /** The `arachne` command line: parses the command name and hands the rest to commands/<name>.ts. */
 import { isCrawlError } from '../errors.js';
+import { redactUrlsIn } from '../url/redact-url.js';
 import { version } from '../version.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { cacheCommand } from './commands/cache.js';
 import { crawlCommand, workerCommand } from './commands/crawl.js';
 import { demoCommand } from './commands/demo.js';
@@ -37,6 +39,7 @@ Commands:
 Run 'arachne <command> --help' for the options of each command.`;
 
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${help}\n`);
@@ -60,8 +63,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  return String(error);
+  const message =
+    error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
+  return redactUrlsIn(message);
 }
 
 /** 2 for usage and configuration errors, 1 for anything that stopped a crawl. */

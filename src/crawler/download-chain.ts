@@ -85,6 +85,8 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
               scheduler.setHostDelay(host, Math.min(ms, options.maxCrawlDelayMs));
             },
             onWarning: (message) => events.emit('crawl:warning', { message }),
+            onFetchFailed: (origin, failure) =>
+              events.emit('robots:fetch-failed', { origin, failure }),
             awaitTurn: (url) => scheduler.turn(url),
           }),
         ]

@@ -536,7 +536,10 @@ export class Engine {
     const url = canonicalizeUrl(response.url);
     if (url === undefined) return true;
     const fresh = await this.#parts.scheduler.markSeen({ ...request, url, method: 'GET' });
-    if (!fresh) this.#parts.events.emit('requests:deduplicated', { count: 1 });
+    if (!fresh) {
+      this.#parts.events.emit('requests:deduplicated', { count: 1 });
+      this.#parts.events.emit('redirect:to-seen', { request, url: response.url });
+    }
     return fresh;
   }
 

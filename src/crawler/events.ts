@@ -44,6 +44,10 @@ export interface CrawlEvents {
   'crawl:warning': { message: string };
   /** `--sitemaps` read one sitemap: the page URLs it gave and those it skipped, by reason; `cut` when a cap hit it. */
   'sitemap:read': SitemapReport;
+  /** An origin's robots.txt could not be read: `failure` is the error code, or `HTTP <status>` for a 5xx or 429. */
+  'robots:fetch-failed': { origin: string; failure: string };
+  /** A redirect landed on a page the crawl had seen already: the page is dropped, its output not written twice. */
+  'redirect:to-seen': { request: Request; url: string };
   'crawl:closed': { reason: CloseReason; stats: Stats };
 }
 

@@ -1,4 +1,5 @@
 /** Plain log lines on stderr, fed by crawl events (events observe; the logger is one more listener). */
+import { redactUrlsIn } from '../url/redact-url.js';
 import type { Crawler } from './crawler.js';
 import type { LogLevel } from './options.js';
 
@@ -6,13 +7,32 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export type LogWrite = (line: string) => void;
 
-export function createLog(
-  level: LogLevel,
-  write: LogWrite = (line) => process.stderr.write(`${line}\n`),
-) {
+/** A line redrawn in place on a terminal (the CLI's progress): log lines must not glue onto it. */
+export interface LiveLine {
+  stream: NodeJS.WritableStream;
+  /** The text to redraw after a log line. */
+  current(): string;
+}
+
+let liveLine: LiveLine | undefined;
+
+/** Registers (or, with undefined, forgets) the live line that log lines on stderr clear first and redraw after. */
+export function setLiveLine(line: LiveLine | undefined): void {
+  liveLine = line;
+}
+
+const toStderr: LogWrite = (line) => {
+  const live = liveLine;
+  live?.stream.write('\r\x1b[2K');
+  process.stderr.write(`${line}\n`);
+  live?.stream.write(live.current());
+};
+
+export function createLog(level: LogLevel, write: LogWrite = toStderr) {
   const at = (lineLevel: Exclude<LogLevel, 'silent'>) => (message: string) => {
     if (rank[lineLevel] >= rank[level])
-      write(`${new Date().toISOString()} ${lineLevel.toUpperCase()} ${message}`);
+      // Credentials in a URL (http://user:pass@host/) never reach the log.
+      write(`${new Date().toISOString()} ${lineLevel.toUpperCase()} ${redactUrlsIn(message)}`);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

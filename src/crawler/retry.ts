@@ -2,7 +2,7 @@
  * The crawl's one retry policy, whatever fetched the request: a retryable status or error gets another attempt
  * after a backoff, until `retries` is spent. Retry-After on 429/503 sets the delay and holds the whole host.
  */
-import { RetryRequest } from '../errors.js';
+import { OriginUnreachableError, RetryRequest } from '../errors.js';
 import type { Response } from '../http/response.js';
 import {
   backoffDelayMs,
@@ -37,6 +37,8 @@ export class CrawlRetryPolicy {
 
   /** A failure worth another attempt (network, timeout, a handler's RetryRequest); undefined otherwise. */
   forError(request: Request, error: Error): RetryDecision | undefined {
+    // An unreachable origin is known from its cached robots.txt failure: another attempt would only read the cache.
+    if (error instanceof OriginUnreachableError) return undefined;
     const retryable = error instanceof RetryRequest || isRetryableError(error);
     if (!retryable || request.attempt >= this.#retries) return undefined;
     return { delayMs: backoffDelayMs(request.attempt + 1) };

@@ -1,5 +1,7 @@
 /** The no-code crawl: follows in-site links and records one line per fetched page. */
+
 import { extractTitleAndLinks } from '../html/index.js';
+import { redactUrl } from '../url/redact-url.js';
 import type { Page } from './page.js';
 import { defineSpider, type Spider } from './spider.js';
 
@@ -25,13 +27,14 @@ export function siteSpider(startUrls: readonly string[]): Spider {
         ? extractTitleAndLinks(page.response.text, page.url)
         : { title: undefined, links: [] as string[] };
       const record: PageRecord = {
-        url: page.url,
+        // The fetch keeps a start URL's credentials; the record, read by others, does not.
+        url: redactUrl(page.url),
         status: page.status,
         depth: page.request.depth,
         title: title ?? null,
         contentType: page.response.contentType,
         bytes: page.body.length,
-        links,
+        links: links.map(redactUrl),
       };
       yield { ...record };
       for (const link of links) yield page.follow(link);

@@ -17,6 +17,10 @@ export interface Stats {
   failed: number;
   errorsByCode: Record<string, number>;
   robotsDenied: number;
+  /** robots.txt loads that failed, by error code or `HTTP <status>`; the origin is off limits meanwhile (RFC 9309). */
+  robotsFetchFailed: Record<string, number>;
+  /** Pages fetched whose redirect landed on a URL seen already: fetched, but no output (counted in duplicates too). */
+  redirectsToSeen: number;
   offsite: number;
   duplicatesFiltered: number;
   depthFiltered: number;
@@ -70,6 +74,7 @@ export class StatsCollector {
     retries: 0,
     failed: 0,
     robotsDenied: 0,
+    redirectsToSeen: 0,
     offsite: 0,
     duplicatesFiltered: 0,
     depthFiltered: 0,
@@ -83,6 +88,7 @@ export class StatsCollector {
   readonly responsesByStatus: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};
   readonly trapsByReason: Record<string, number> = {};
+  readonly robotsFetchFailed: Record<string, number> = {};
   readonly pagesByRung: Record<string, number> = {};
   readonly ladder: Record<string, LadderChoice> = {};
   #sitemapUrlsSkipped: Record<string, number> | undefined;
@@ -134,6 +140,10 @@ export class StatsCollector {
         const total = this.#sitemapUrlsSkipped;
         for (const [reason, n] of Object.entries(skipped)) total[reason] = (total[reason] ?? 0) + n;
       })
+      .on('robots:fetch-failed', ({ failure }) => {
+        this.robotsFetchFailed[failure] = (this.robotsFetchFailed[failure] ?? 0) + 1;
+      })
+      .on('redirect:to-seen', () => counts.redirectsToSeen++)
       .on('item:scraped', () => counts.items++)
       .on('item:dropped', () => counts.itemsDropped++)
       .on('script:request', ({ code }) => {
@@ -179,6 +189,7 @@ export class StatsCollector {
       responsesByStatus: { ...this.responsesByStatus },
       errorsByCode: { ...this.errorsByCode },
       trapsByReason: { ...this.trapsByReason },
+      robotsFetchFailed: { ...this.robotsFetchFailed },
       pagesByRung: { ...this.pagesByRung },
       comparisonFetches: this.comparisonFetches,
       ladder: structuredClone(this.ladder),

@@ -14,9 +14,14 @@ export function summary(stats: Stats): string {
     `failed          ${stats.failed}${errors ? ` (${errors})` : ''}`,
     `retries         ${stats.retries}`,
     `robots denied   ${stats.robotsDenied}`,
+    ...robotsFetchLine(stats),
     `offsite         ${stats.offsite}`,
     `duplicates      ${stats.duplicatesFiltered}`,
     ...trapLines(stats),
+    // Fetched but without output: with it, pages fetched add up with the records written.
+    ...(stats.redirectsToSeen > 0
+      ? [`seen redirects  ${stats.redirectsToSeen} (fetched; redirected onto a page seen already)`]
+      : []),
     `bytes           ${stats.bytes}`,
     ...(stats.cacheHits + stats.cacheMisses + stats.cacheRevalidations > 0
       ? [
@@ -32,6 +37,46 @@ export function summary(stats: Stats): string {
     ...sessionLines(stats),
     `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
   ].join('\n');
+}
+
+/** robots.txt files that could not be read, when any: their origins were off limits (RFC 9309). */
+function robotsFetchLine(stats: Stats): string[] {
+  const failures = Object.entries(stats.robotsFetchFailed ?? {});
+  if (failures.length === 0) return [];
+  const total = failures.reduce((sum, [, count]) => sum + count, 0);
+  const byCode = failures.map(([failure, count]) => `${failure}: ${count}`).join(', ');
+  return [`robots.txt      ${total} fetch failed (${byCode})`];
+}
+
+/** Why a crawl fetched no page at all, in one line; `failed` when its requests failed rather than were denied. */
+export interface NoPageVerdict {
+  reason: string;
+  failed: boolean;
+}
+
+/** Undefined when a page was fetched, or when nothing was even tried (no start request). */
+export function noPageFetched(stats: Stats): NoPageVerdict | undefined {
+  if (stats.responses > 0) return undefined;
+  const denied =
+    stats.robotsDenied > 0
+      ? `robots.txt disallows ${stats.robotsDenied} ${plural(stats.robotsDenied, 'request')}`
+      : '';
+  if (stats.failed > 0) {
+    const codes = Object.entries(stats.errorsByCode)
+      .map(([code, count]) => `${code} ×${count}`)
+      .join(', ');
+    const failed = `${stats.failed} ${plural(stats.failed, 'request')} failed (${codes})`;
+    return {
+      reason: `no page was fetched: ${[failed, denied].filter(Boolean).join('; ')}`,
+      failed: true,
+    };
+  }
+  if (denied) return { reason: `no page was fetched: ${denied}`, failed: false };
+  return undefined;
+}
+
+function plural(count: number, word: string): string {
+  return count === 1 ? word : `${word}s`;
 }
 
 /** Pages per rung, when any page left plain HTTP, and the adaptive ladder's choice per page type. */

@@ -12,6 +12,7 @@ const counters = [
   'retries',
   'failed',
   'robotsDenied',
+  'redirectsToSeen',
   'offsite',
   'duplicatesFiltered',
   'depthFiltered',
@@ -60,6 +61,10 @@ export function publishStats(
     for (const [trap, count] of Object.entries(now.trapsByReason)) {
       const delta = count - (last?.trapsByReason[trap] ?? 0);
       if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `trap:${trap}`, delta);
+    }
+    for (const [failure, count] of Object.entries(now.robotsFetchFailed)) {
+      const delta = count - (last?.robotsFetchFailed[failure] ?? 0);
+      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `robots:${failure}`, delta);
     }
     for (const [rung, count] of Object.entries(now.pagesByRung)) {
       const delta = count - (last?.pagesByRung[rung] ?? 0);
@@ -174,11 +179,13 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
   const errorsByCode: Record<string, number> = {};
   const pagesByRung: Record<string, number> = {};
   const trapsByReason: Record<string, number> = {};
+  const robotsFetchFailed: Record<string, number> = {};
   for (const [field, value] of Object.entries(raw)) {
     if (field.startsWith('status:')) responsesByStatus[field.slice(7)] = Number(value);
     else if (field.startsWith('rung:')) pagesByRung[field.slice(5)] = Number(value);
     else if (field.startsWith('error:')) errorsByCode[field.slice(6)] = Number(value);
     else if (field.startsWith('trap:')) trapsByReason[field.slice(5)] = Number(value);
+    else if (field.startsWith('robots:')) robotsFetchFailed[field.slice(7)] = Number(value);
   }
   const count = (key: (typeof counters)[number]) => Number(raw[key] ?? 0);
   const elapsedMs = Math.max(0, now - startedAt);
@@ -198,6 +205,8 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
     comparisonFetches: count('comparisonFetches'),
     ladder: {},
     robotsDenied: count('robotsDenied'),
+    robotsFetchFailed,
+    redirectsToSeen: count('redirectsToSeen'),
     offsite: count('offsite'),
     duplicatesFiltered: count('duplicatesFiltered'),
     depthFiltered: count('depthFiltered'),

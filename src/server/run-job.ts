@@ -1,10 +1,12 @@
 /** One job run inside its child process: loads the spider, crawls with a state file, reports progress over IPC. */
+
 import { writeFileSync } from 'node:fs';
 import type { RunOptions } from '../crawler/crawler.js';
 import { createCrawler } from '../crawler/crawler.js';
 import { siteSpider } from '../crawler/site-spider.js';
 import type { Spider } from '../crawler/spider.js';
 import type { Stats } from '../crawler/stats.js';
+import { noPageFetched } from '../crawler/summary.js';
 import { frontierBackends } from '../frontier-backends.js';
 import { loadSpider } from '../loader/load-spider.js';
 import { waitForStateLock } from '../state/state-lock.js';
@@ -79,6 +81,13 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
     return 1;
   }
   writeStats(task.statsPath, stats);
+  // A crawl whose every request failed (host unknown, refused, TLS…) fetched nothing: the job failed, and says why.
+  const verdict = noPageFetched(stats);
+  if (verdict?.failed) {
+    log(`ERROR ${verdict.reason}`);
+    await send({ type: 'failed', error: verdict.reason, stats });
+    return 1;
+  }
   await send({ type: 'closed', stats, reason: stats.closeReason ?? 'finished' });
   return 0;
 }

@@ -118,7 +118,7 @@ describe('arachne crawl URL (no code)', () => {
     expect(result.stderr).toContain('robots.txt is ignored');
   });
 
-  it('counts a dead host as a failed page and still exits 0', async () => {
+  it('counts a dead host as a failed page; with no page fetched at all, exits 1 with the reason', async () => {
     const result = await runCli([
       'crawl',
       'http://127.0.0.1:9/',
@@ -127,8 +127,11 @@ describe('arachne crawl URL (no code)', () => {
       '--no-robots',
       '--no-progress',
     ]);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/failed\s+1 \(AR_NETWORK: 1\)/);
+    expect(result.stderr).toContain(
+      'arachne: no page was fetched: 1 request failed (AR_NETWORK ×1)',
+    );
   });
 });
 

@@ -7,6 +7,7 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import type { Progress } from '../../src/server/types.js';
+import { closedPortOrigin } from '../helpers/local-server.js';
 import { waitFor, whenEvent } from '../helpers/wait.js';
 import { lines, makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
@@ -199,5 +200,13 @@ describe('jobs', () => {
     expect(job).toMatchObject({ status: 'failed', reason: 'exit code 3' });
     const next = await submit({ url: `${shop.origin}/`, options: { maxPages: 1 } });
     expect((await t.waitForStatus(next, ['finished', 'failed'])).status).toBe('finished');
+  });
+
+  it('a crawl that fetched no page (its host refuses connections) fails its job, with the reason', async () => {
+    const id = await submit({ url: `${await closedPortOrigin()}/` });
+    const job = await t.waitForStatus(id, ['finished', 'failed']);
+    expect(job).toMatchObject({ status: 'failed' });
+    expect(job.error).toBe('no page was fetched: 1 request failed (AR_NETWORK ×1)');
+    expect(job.stats).toMatchObject({ responses: 0, failed: 1, robotsDenied: 0 });
   });
 });

@@ -6,7 +6,7 @@ import type { CrawlOptions } from '../../crawler/options.js';
 import { siteSpider } from '../../crawler/site-spider.js';
 import type { Spider } from '../../crawler/spider.js';
 import type { Stats } from '../../crawler/stats.js';
-import { summary } from '../../crawler/summary.js';
+import { noPageFetched, summary } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
 import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
@@ -21,7 +21,8 @@ no code and writes one record per page: {url, status, depth, title, contentType,
 ${crawlFlagsHelp}
 
 Exit codes: 0 the crawl ran to its end (failed pages are counted in the stats), 1 a fatal error
-stopped it (e.g. the output cannot be written), 2 usage or configuration error.`;
+stopped it (e.g. the output cannot be written) or no page at all could be fetched (every request
+failed: host unknown, connection refused, TLS error…), 2 usage or configuration error.`;
 
 export async function crawlCommand(argv: string[]): Promise<number> {
   return crawlOrWork(argv, 'crawl');
@@ -152,15 +153,22 @@ export async function runSpider(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (stats && settings.statsFile) code = await writeStats(settings.statsFile, stats, log);
-    if (stats && crawler.options.logLevel !== 'silent') {
+    const { frontier, crawlId } = crawler.options;
+    const isShared = typeof frontier === 'string' && /^rediss?:/i.test(frontier);
+    // An error exit that stopped the crawl before any request says only the error: an all-zero table adds nothing.
+    const worthShowing = stats !== undefined && (!failed || stats.requests > 0);
+    if (stats && worthShowing && crawler.options.logLevel !== 'silent') {
       const toStdout = crawler.options.output !== '-';
-      const { frontier, crawlId } = crawler.options;
       // A crawl that failed (Redis itself, maybe) has no shared totals worth another connection.
       const shared =
-        !failed && typeof frontier === 'string' && /^rediss?:/i.test(frontier)
-          ? await sharedSummary(frontier, crawlId ?? spider.name)
-          : '';
+        !failed && isShared ? await sharedSummary(frontier, crawlId ?? spider.name) : '';
       (toStdout ? process.stdout : process.stderr).write(`${shared || summary(stats)}\n`);
+    }
+    // One worker of a shared crawl may fetch nothing while others do everything: only a crawl of its own is judged.
+    const verdict = stats && !failed && !isShared ? noPageFetched(stats) : undefined;
+    if (verdict) {
+      process.stderr.write(`arachne: ${verdict.reason}\n`);
+      if (verdict.failed && code === 0) code = 1;
     }
   }
   return code;

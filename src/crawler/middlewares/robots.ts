@@ -1,13 +1,15 @@
 /** Obeys robots.txt for every hop; tells the crawl a host's Crawl-delay, and why an origin is off limits. */
-import { CrawlError, IgnoreRequest } from '../../errors.js';
+import { CrawlError, type ErrorCode, IgnoreRequest, OriginUnreachableError } from '../../errors.js';
 import type { Middleware } from '../../http/compose.js';
-import type { RobotsCache } from '../../robots/index.js';
+import type { RobotsCache, RobotsEntry } from '../../robots/index.js';
 import { hostOf, originOf } from '../../url/canonical-url.js';
 import type { Request } from '../request.js';
 
 export interface RobotsHooks {
   onCrawlDelay(host: string, delayMs: number): void;
   onWarning(message: string): void;
+  /** An origin's robots.txt could not be read (network error code, or `HTTP 503`): once per load. */
+  onFetchFailed(origin: string, failure: string): void;
   /**
    * Waits for the host's next turn (the scheduler's delay, now with the Crawl-delay). For requests leased while the
    * host's robots.txt was unknown: their lease could not hold them to a delay nobody knew yet.
@@ -30,6 +32,7 @@ export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Reque
       if (!reported.has(entry)) {
         reported.add(entry);
         if (entry.state === 'unreachable' && !refused(entry.reason)) {
+          hooks.onFetchFailed(origin, failureOf(entry));
           hooks.onWarning(
             `robots.txt of ${origin} unreachable (${entry.reason}): not crawling that origin for now (RFC 9309)`,
           );
@@ -41,9 +44,14 @@ export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Reque
       // Several first requests to a host wait for the one robots.txt load together: they leave one turn apart.
       if (allowed) await hooks.awaitTurn(request.url);
     }
-    const reason = allowed ? undefined : cache.entry(originOf(request.url) ?? request.url)?.reason;
+    const entry = allowed ? undefined : cache.entry(originOf(request.url) ?? request.url);
+    const reason = entry?.reason;
     // Not a robots.txt matter: the egress guard keeps the whole origin off limits to this crawl.
     if (refused(reason)) throw new CrawlError('AR_EGRESS_DENIED', `${request.url}: ${reason}`);
+    // No answer at all (DNS, refused, TLS, proxy): the page could not have been fetched either; a failure, not a denial.
+    if (entry?.state === 'unreachable' && entry.status === undefined) {
+      throw new OriginUnreachableError(request.url, networkCode(entry), reason ?? 'unreachable');
+    }
     if (!allowed)
       throw new IgnoreRequest(`robots.txt disallows ${request.url}`, 'AR_ROBOTS_DENIED');
     return next(request);
@@ -52,4 +60,15 @@ export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Reque
 
 function refused(reason: string | undefined): reason is string {
   return reason?.startsWith('AR_EGRESS_DENIED') === true;
+}
+
+/** How a robots.txt failure is counted: its error code when nothing answered, else the status (`HTTP 503`). */
+function failureOf(entry: RobotsEntry): string {
+  return entry.status === undefined ? networkCode(entry) : `HTTP ${entry.status}`;
+}
+
+/** The code robots-fetch keeps at the head of the reason (`AR_TIMEOUT: …`); AR_NETWORK when there is none. */
+function networkCode(entry: RobotsEntry): ErrorCode {
+  const code = /^(AR_[A-Z_]+):/.exec(entry.reason ?? '')?.[1];
+  return (code as ErrorCode | undefined) ?? 'AR_NETWORK';
 }
