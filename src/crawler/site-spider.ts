@@ -22,7 +22,7 @@ export function siteSpider(startUrls: readonly string[]): Spider {
       const isHtml =
         /html|xml/i.test(page.response.contentType) || page.response.contentType === '';
       const { title, links } = isHtml
-        ? extractTitleAndLinks(page.response.text, page.url)
+        ? extractTitleAndLinks(page.response.text, page.url, { maxLinks: page.linkBudget + 1 })
         : { title: undefined, links: [] as string[] };
       const record: PageRecord = {
         url: page.url,
