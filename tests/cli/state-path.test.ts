@@ -39,13 +39,6 @@ describe('a bad state path', () => {
     expectStateRefusal(result, state);
     expect(result.stderr).toContain('is a directory');
   });
-
-  it('that holds garbage is refused in one line naming it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'arachne-state-garbage-'));
-    const state = join(dir, 'crawl.db');
-    await writeFile(state, Buffer.from('\u0000\u00ffgarbage bytes, no SQLite here\n'.repeat(20)));
-    expectStateRefusal(await crawlWithState(state), state);
-  });
 });
 
 describe('the state lock', () => {
