@@ -331,7 +331,7 @@ export class Engine {
       await this.#onError(request, new HttpError(response.url, response.status, request.method));
     } else {
       // The page carries the request as the spider made it: the rung chosen for this attempt is not inherited.
-      await handle(new Page(request, response));
+      await handle(new Page(request, response, this.#parts.limits.maxLinksPerPage));
     }
   }
 
@@ -407,7 +407,10 @@ export class Engine {
           matched.set(rung, false);
           continue;
         }
-        const got = await this.#collect(request, new Page(request, download.value));
+        const got = await this.#collect(
+          request,
+          new Page(request, download.value, this.#parts.limits.maxLinksPerPage),
+        );
         matched.set(rung, got.error === undefined && sameOutputs(got, expected));
       }
       compared = true;
@@ -432,9 +435,20 @@ export class Engine {
     const children: Request[] = [];
     const items: Item[] = [];
     let open = true;
+    let lastYield = performance.now();
+    let sinceCheck = 0;
     const run = async () => {
       for await (const output of outputsOf(handler(page))) {
         if (!open) return;
+        // A handler yielding 200,000 requests only awaits microtasks: let timers, signals and other hosts run.
+        if (++sinceCheck >= 256) {
+          sinceCheck = 0;
+          if (performance.now() - lastYield > 20) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            lastYield = performance.now();
+            if (!open) return;
+          }
+        }
         const sorted = classifyOutput(output, request.handler, request.url);
         if (sorted.kind === 'request') children.push(sorted.request);
         else items.push(sorted.item);

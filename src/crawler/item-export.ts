@@ -3,7 +3,7 @@
  * file output the mark also records the file's size: after a crash the file is cut back to that size and the
  * items after the mark are written again, so each item appears exactly once.
  */
-import { stat, truncate } from 'node:fs/promises';
+import { open, stat, truncate } from 'node:fs/promises';
 import type { Item, Sink } from '../storage/sink.js';
 
 /** Where committed items are read from, and where the export's mark is kept (next to them, in the same store). */
@@ -50,8 +50,25 @@ export class ItemExport {
       // The output was removed or cut by hand: write every item again, from a fresh file.
       this.#mark = { cursor: '', bytes: 0 };
       if (size > 0) await truncate(this.#file, 0);
-    } else if (size > this.#mark.bytes) {
-      await truncate(this.#file, this.#mark.bytes);
+    } else {
+      if (size > this.#mark.bytes) await truncate(this.#file, this.#mark.bytes);
+      await this.#restoreTrailer(this.#file);
+    }
+  }
+
+  /**
+   * The batch the crash cut short began by overwriting the format's trailer (a JSON array's "\n]\n"), and that
+   * part lies inside the recorded size: cutting back alone would leave "},\n{" at the end and refuse every resume.
+   */
+  async #restoreTrailer(file: string): Promise<void> {
+    const trailer = this.#sink.trailer;
+    if (!trailer || this.#mark.bytes < trailer.length) return;
+    const handle = await open(file, 'r+');
+    try {
+      await handle.write(trailer, this.#mark.bytes - trailer.length);
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
   }
 

@@ -170,7 +170,7 @@ export const trapSpecs = {
     infinite: true,
     default: trapDefaults.maxLinksPerPage,
     group: 'limits',
-    help: 'links kept from one page; the rest are dropped',
+    help: 'links kept from one page; the rest are dropped (page.links() and the no-code crawl stop reading the page one link past it)',
   }),
   maxPagesPerHost: int({
     min: 1,

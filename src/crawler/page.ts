@@ -31,12 +31,19 @@ export interface FollowInit {
 export class Page<K extends string = string> {
   readonly request: Request;
   readonly response: Response;
+  /**
+   * The crawl's `maxLinksPerPage`: `links()` stops reading the page one link past it (the engine drops and reports
+   * the excess), so a page of 200,000 links costs the part of the page up to the budget.
+   */
+  readonly linkBudget: number;
   #links: string[] | undefined;
   #document: HtmlDocument | undefined;
+  #base: string | undefined;
 
-  constructor(request: Request, response: Response) {
+  constructor(request: Request, response: Response, linkBudget = Number.POSITIVE_INFINITY) {
     this.request = request;
     this.response = response;
+    this.linkBudget = linkBudget;
   }
 
   /**
@@ -141,19 +148,23 @@ export class Page<K extends string = string> {
 
   /**
    * Absolute http(s) links of the page (a/area href, `<base href>` honoured, fragments dropped, de-duplicated).
-   * Uses a streaming scan unless the DOM is already parsed, so link-only handlers never build a DOM.
+   * Uses a streaming scan unless the DOM is already parsed, so link-only handlers never build a DOM. Without a
+   * selector, at most `linkBudget + 1` links: the scan stops there, and the engine keeps `linkBudget` of them.
    */
   links(selector?: string): string[] {
     if (selector !== undefined) return this.document.links({ selector });
+    const maxLinks = this.linkBudget + 1;
     this.#links ??= this.#document
-      ? this.document.links()
-      : extractLinks(this.response.text, this.url);
+      ? this.document.links().slice(0, maxLinks)
+      : extractLinks(this.response.text, this.url, { maxLinks });
     return this.#links;
   }
 
   /** A request for `href` (resolved against the page's base URL) handled by `handler` (default 'parse'). */
   follow(href: string, handler?: K, init: FollowInit = {}): Request {
-    const base = this.#document ? (this.document.baseUrl ?? this.url) : this.baseUrlCheap();
+    // Worked out once per page: a handler may follow 200,000 links, and each look at the body costs its size.
+    this.#base ??= this.#document ? (this.document.baseUrl ?? this.url) : this.baseUrlCheap();
+    const base = this.#base;
     let url: string;
     try {
       url = new URL(href, base).href;

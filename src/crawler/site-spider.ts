@@ -24,7 +24,7 @@ export function siteSpider(startUrls: readonly string[]): Spider {
       const isHtml =
         /html|xml/i.test(page.response.contentType) || page.response.contentType === '';
       const { title, links } = isHtml
-        ? extractTitleAndLinks(page.response.text, page.url)
+        ? extractTitleAndLinks(page.response.text, page.url, { maxLinks: page.linkBudget + 1 })
         : { title: undefined, links: [] as string[] };
       const record: PageRecord = {
         // The fetch keeps a start URL's credentials; the record, read by others, does not.

@@ -10,7 +10,13 @@ export type {
 } from './extract.js';
 export type { Form, FormButton } from './forms.js';
 export { createLinkResolver, resolveLink } from './link-resolver.js';
-export { extractLinks, extractTitleAndLinks, resolveBaseUrl, type TitleAndLinks } from './links.js';
+export {
+  type ExtractLinksOptions,
+  extractLinks,
+  extractTitleAndLinks,
+  resolveBaseUrl,
+  type TitleAndLinks,
+} from './links.js';
 export { type ParseHtmlOptions, parseHtml } from './parse.js';
 export { Selection } from './selection.js';
 export type { Table } from './tables.js';

@@ -24,12 +24,21 @@ export interface ScanResult {
  * textarea) are the tokenizer's own; inside <svg>/<math> they are not, so the open foreign elements are counted.
  * The one remaining difference from the DOM path is an <svg> left unclosed inside another element (the Parser
  * closes it with its parent), which only matters if that SVG holds a <script>/<style> with markup-like text.
+ *
+ * `onHref` sees each link href as it is found (with the `<base href>` seen so far); returning false stops the scan
+ * there, so a link budget costs the part of the page up to the budget, not the whole page.
  */
-export function scanLinks(html: string, wantTitle: boolean): ScanResult {
-  const scanner = new LinkScanner(html, wantTitle);
+export function scanLinks(
+  html: string,
+  wantTitle: boolean,
+  onHref?: (href: string, baseHref: string | undefined) => boolean,
+): ScanResult {
+  const scanner = new LinkScanner(html, wantTitle, onHref);
   const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true }, scanner);
+  scanner.tokenizer = tokenizer;
   tokenizer.write(html);
-  tokenizer.end();
+  // A paused tokenizer was stopped by `onHref`: the rest of the page is not read.
+  if (!scanner.stopped) tokenizer.end();
   return { hrefs: scanner.hrefs, baseHref: scanner.baseHref, title: scanner.title };
 }
 
@@ -44,10 +53,13 @@ class LinkScanner implements TokenizerCallbacks {
   #value = '';
   #foreignDepth = 0;
   #titleState: 0 | 1 | 2; // 0 before the first <title>, 1 inside it, 2 done
+  tokenizer: Tokenizer | undefined;
+  stopped = false;
 
   constructor(
     private readonly html: string,
     wantTitle: boolean,
+    private readonly onHref?: (href: string, baseHref: string | undefined) => boolean,
   ) {
     this.#titleState = wantTitle ? 0 : 2;
   }
@@ -79,8 +91,13 @@ class LinkScanner implements TokenizerCallbacks {
   onattribend(): void {
     if (!this.#capturing) return;
     this.#capturing = false;
-    if (this.#kind === LINK) this.hrefs.push(this.#value);
-    else if (this.baseHref === undefined) this.baseHref = this.#value;
+    if (this.#kind === LINK) {
+      this.hrefs.push(this.#value);
+      if (this.onHref && !this.stopped && !this.onHref(this.#value, this.baseHref)) {
+        this.stopped = true;
+        this.tokenizer?.pause();
+      }
+    } else if (this.baseHref === undefined) this.baseHref = this.#value;
   }
 
   onselfclosingtag(): void {

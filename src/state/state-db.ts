@@ -1,5 +1,5 @@
 /** The crawl state database (SQLite): opening, recognising and versioning it. Never overwrites a foreign file. */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../errors.js';
 
@@ -88,6 +88,11 @@ export function setMeta(db: StateDb, key: string, value: string): void {
 }
 
 function checkLooksLikeSqlite(path: string): void {
+  if (statSync(path).isDirectory()) {
+    throw new ConfigError(
+      `${path}: is a directory, not a state file; give a file path such as ${path}/crawl.db`,
+    );
+  }
   const header = Buffer.alloc(16);
   let read = 0;
   const fd = openSync(path, 'r');

@@ -21,6 +21,7 @@ const closing = '\n]\n';
  */
 export class JsonSink extends SerialSink {
   protected readonly target: string;
+  readonly trailer = closing;
   readonly #file: FileOutput;
   readonly #append: boolean;
   /** Byte offset of the closing "\n]\n", where the next batch goes. */

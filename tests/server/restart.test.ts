@@ -149,7 +149,8 @@ describe('arachne serve across restarts', () => {
       (await itemCount(first, id)) >= 5 ? true : undefined,
     );
     // The job process holds the lock beside its state file, with its pid in it.
-    const jobPid = Number(await readFile(join(dataDir, 'jobs', id, 'state.db.lock'), 'utf8'));
+    const lock = await readFile(join(dataDir, 'jobs', id, 'state.db.lock'), 'utf8');
+    const jobPid = (JSON.parse(lock) as { pid: number }).pid;
     expect(running(jobPid)).toBe(true);
 
     process.kill(-(first.child.pid as number), 'SIGKILL');

@@ -97,4 +97,14 @@ describe('one crawl per state file', () => {
     await writeFile(`${path}.lock`, '2147483646');
     SqliteFrontier.open(path, 'shop').close();
   });
+
+  it('takes over a lock holding our own pid but written by another process (PID 1 in a container after kill -9)', async () => {
+    const path = freshPath();
+    SqliteFrontier.open(path, 'shop').close();
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, token: 'killed-run' }));
+    SqliteFrontier.open(path, 'shop').close();
+    // A lock from a version that wrote only the pid: ours now writes more, so it was not us.
+    await writeFile(`${path}.lock`, String(process.pid));
+    SqliteFrontier.open(path, 'shop').close();
+  });
 });
