@@ -1,5 +1,6 @@
 /** The `arachne` command line: parses the command name and hands the rest to commands/<name>.ts. */
 import { isCrawlError } from '../errors.js';
+import { maskCredentials } from '../url/mask-credentials.js';
 import { version } from '../version.js';
 import { cacheCommand } from './commands/cache.js';
 import { crawlCommand, workerCommand } from './commands/crawl.js';
@@ -59,9 +60,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The error's first line, with any URL password masked: the last guard for a message that quotes a URL. */
 function describe(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  return String(error);
+  if (error instanceof Error) return maskCredentials(error.message.split('\n')[0] ?? error.name);
+  return maskCredentials(String(error));
 }
 
 /** 2 for usage and configuration errors, 1 for anything that stopped a crawl. */

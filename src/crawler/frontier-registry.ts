@@ -3,7 +3,9 @@
  * and `redis://` (src/frontier-backends.ts), and a user may register their own. The crawler only ever sees the
  * Frontier contract, never a backend's module.
  */
+
 import { ConfigError } from '../errors.js';
+import { maskCredentials } from '../url/mask-credentials.js';
 import { type Frontier, MemoryFrontier } from './frontier.js';
 import type { ResolvedOptions } from './options.js';
 import type { Stats } from './stats.js';
@@ -50,7 +52,9 @@ export class FrontierRegistry {
     const backend = this.#backends.find((candidate) => candidate.accepts(location));
     if (!backend) {
       const known = this.#backends.map((candidate) => candidate.describe).join(', ');
-      throw new ConfigError(`no frontier backend for "${location}" (known: ${known})`);
+      throw new ConfigError(
+        `no frontier backend for "${maskCredentials(location)}" (known: ${known})`,
+      );
     }
     return backend.open(location, context);
   }
