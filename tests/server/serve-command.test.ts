@@ -90,6 +90,7 @@ describe('arachne serve (command line)', () => {
   it('refuses an ARACHNE_TOKEN with whitespace at start: one config error line, exit 2', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'arachne-serve-token-'));
     const child = spawnServe(project, dataDir, { token: 'a-token-for-this test-only' });
+    server = child; // killed by afterAll if it wrongly starts
     const stderr = collectOutput(child.stderr);
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(2);
