@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'AR_SCRIPT'
   | 'AR_SCRIPT_TIMEOUT'
   | 'AR_BLOCKED'
-  | 'AR_PROXY';
+  | 'AR_PROXY'
+  | 'AR_CRAWL_GONE';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -285,5 +286,20 @@ export class ProxyError extends CrawlError {
   override name = 'ProxyError';
   constructor(message: string, options?: ErrorOptions) {
     super('AR_PROXY', message, options);
+  }
+}
+
+/**
+ * A shared crawl's keys vanished from its frontier store (someone deleted them, or the store was flushed) while
+ * a worker was on it: there is nothing left to poll, so the worker stops instead of waiting forever. Also what
+ * `arachne status` reports for a crawl id that has no keys at all.
+ */
+export class CrawlGoneError extends CrawlError {
+  override name = 'CrawlGoneError';
+  constructor(
+    readonly crawlId: string,
+    message = `crawl "${crawlId}" is gone: its keys were deleted from Redis while this worker ran`,
+  ) {
+    super('AR_CRAWL_GONE', message);
   }
 }

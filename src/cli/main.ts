@@ -62,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The error's first line, with URLs' credentials removed: the last guard for a message that quotes a URL. */
 function describe(error: unknown): string {
   const message =
     error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);

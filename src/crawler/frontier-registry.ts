@@ -4,6 +4,7 @@
  * Frontier contract, never a backend's module.
  */
 import { ConfigError } from '../errors.js';
+import { redactUrlsIn } from '../url/redact-url.js';
 import { dedupRulesOf, type Frontier, MemoryFrontier } from './frontier.js';
 import type { ResolvedOptions } from './options.js';
 import type { Stats } from './stats.js';
@@ -50,7 +51,9 @@ export class FrontierRegistry {
     const backend = this.#backends.find((candidate) => candidate.accepts(location));
     if (!backend) {
       const known = this.#backends.map((candidate) => candidate.describe).join(', ');
-      throw new ConfigError(`no frontier backend for "${location}" (known: ${known})`);
+      throw new ConfigError(
+        `no frontier backend for "${redactUrlsIn(location)}" (known: ${known})`,
+      );
     }
     return backend.open(location, context);
   }

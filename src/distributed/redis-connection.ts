@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import { ConfigError, isCrawlError, StorageError } from '../errors.js';
+import { redactUrlsIn } from '../url/redact-url.js';
 
 export type RedisClient = RedisClientType;
 
@@ -23,10 +24,14 @@ export async function connectRedis(
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`not a Redis URL: "${url}" (expected redis://host:port/db)`);
+    throw new ConfigError(
+      `not a Redis URL: "${redactUrlsIn(url)}" (expected redis://host:port/db)`,
+    );
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ConfigError(`not a Redis URL: "${url}" (expected redis://host:port/db)`);
+    throw new ConfigError(
+      `not a Redis URL: "${redactUrlsIn(url)}" (expected redis://host:port/db)`,
+    );
   }
   let down = false;
   let started = false;

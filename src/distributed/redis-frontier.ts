@@ -10,7 +10,7 @@ import type { Failure, Frontier, Outcome, SharedFrontier } from '../crawler/fron
 import type { ItemSource } from '../crawler/item-export.js';
 import type { LadderEntry, LadderStore } from '../crawler/ladder/ladder.js';
 import { type Request, reviveRequest } from '../crawler/request.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, CrawlGoneError } from '../errors.js';
 import type { Item } from '../storage/sink.js';
 import { hostOf } from '../url/canonical-url.js';
 import { createDedupKey, type DedupKey, type DedupRules } from '../url/dedup-key.js';
@@ -88,6 +88,8 @@ export class RedisFrontier implements Frontier, ItemSource {
     },
   };
   readonly #onClose: Array<() => Promise<void>> = [];
+  /** Set by join(): from then on the crawl's meta hash names its spider, so its absence means deleted keys. */
+  #joined = false;
   readonly workerId = randomUUID();
   readonly crawlId: string;
   readonly prefix: string;
@@ -160,7 +162,10 @@ export class RedisFrontier implements Frontier, ItemSource {
       String(this.#leaseMs),
       this.#delayMs,
     ])) as [string | null, string | number];
-    if (json === null) return undefined;
+    if (json === null) {
+      if (this.#joined) await this.#checkStillThere();
+      return undefined;
+    }
     const request = reviveRequest(json);
     this.#leases.set(leaseKey(request), String(lease));
     return request;
@@ -274,6 +279,7 @@ export class RedisFrontier implements Frontier, ItemSource {
       );
     }
     (this.shared as { finishedBefore: boolean }).finishedBefore = await this.isFinished();
+    this.#joined = true;
   }
 
   /** Records which spider this crawl belongs to (first come) and returns it. */
@@ -289,6 +295,15 @@ export class RedisFrontier implements Frontier, ItemSource {
   async close(): Promise<void> {
     clearInterval(this.#renewTimer);
     for (const close of this.#onClose.splice(0)) await close();
+  }
+
+  /**
+   * join() records the owning spider in the crawl's meta hash and nothing ever removes it: when it is missing, the
+   * crawl's keys were deleted under this worker, and an idle worker would otherwise poll an empty queue forever.
+   */
+  async #checkStillThere(): Promise<void> {
+    const owner = await this.#redis((c) => c.hExists(this.key, 'spider'));
+    if (owner !== 1) throw new CrawlGoneError(this.crawlId);
   }
 
   /** A call that waits out a Redis outage (see untilAnswered). */

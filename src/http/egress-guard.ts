@@ -35,6 +35,11 @@ const PRIVATE_V4: ReadonlyArray<readonly [string, number]> = [
 
 const PRIVATE_V6: ReadonlyArray<readonly [string, number]> = [
   ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible form ::a.b.c.d
+  // IPv4-translated (RFC 2765, ::ffff:0:a.b.c.d): only meaningful inside an SIIT network, never a public
+  // target, so blocked whatever the embedded IPv4 is.
+  ['::ffff:0:0:0', 96],
+  // Local-use NAT64 (RFC 8215): the translator and what it reaches are the operator's own network.
+  ['64:ff9b:1::', 48],
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
@@ -42,7 +47,8 @@ const PRIVATE_V6: ReadonlyArray<readonly [string, number]> = [
 
 /**
  * IPv6 forms that carry an IPv4 address, as [prefix, bits before the IPv4 part]: mapped (::ffff:a.b.c.d),
- * NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:AABB:CCDD::). A private IPv4 inside any of them is private too.
+ * NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:AABB:CCDD::). A private IPv4 inside any of them is private too; a
+ * public one stays reachable (well-known NAT64 is how IPv6-only hosts reach the IPv4 internet).
  */
 const V4_CARRIERS: ReadonlyArray<readonly [(hex: string) => string, number]> = [
   [(hex) => `::ffff:${hex}`, 96],
@@ -73,7 +79,8 @@ function v4ToHexGroups(address: string): string {
 
 /**
  * True for an IP address that is not on the public internet: loopback, private, link-local (cloud metadata),
- * CGNAT, multicast, reserved, and IPv6 forms embedding one of those (mapped, NAT64, 6to4). Brackets and a zone
+ * CGNAT, multicast, reserved, IPv6 forms embedding one of those (mapped, NAT64, 6to4), and the whole
+ * IPv4-translated (::ffff:0:0:0/96) and local-use NAT64 (64:ff9b:1::/48) ranges. Brackets and a zone
  * (`fe80::1%eth0`) are accepted. A host name is not an address: false.
  */
 export function isPrivateAddress(ip: string): boolean {

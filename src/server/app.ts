@@ -1,13 +1,16 @@
 /** The HTTP app (Hono): token check on /api and /openapi.json, JSON errors, the routes and the dashboard files. */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError, badRequest } from './api-error.js';
+import { ApiError } from './api-error.js';
 import type { AppDeps } from './app-deps.js';
 import { openApiDocument } from './openapi.js';
 import { jobRoutes } from './routes-jobs.js';
 import { scheduleRoutes } from './routes-schedules.js';
 import { staticRoutes } from './static-files.js';
 import { bearerToken, tokenMatches } from './token.js';
+
+/** Job and schedule requests are small JSON documents; anything bigger is refused before it is read. */
+const maxBodyBytes = 1024 * 1024;
 
 const unauthorized = new ApiError(
   401,
@@ -29,9 +32,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use(
     '/api/*',
     bodyLimit({
-      maxSize: 1024 * 1024,
+      maxSize: maxBodyBytes,
       onError: () => {
-        throw badRequest('the body is larger than 1 MiB', 'body');
+        throw new ApiError(413, 'AR_BODY_TOO_LARGE', 'the body is larger than 1 MiB', 'body');
       },
     }),
   );

@@ -14,7 +14,7 @@ import { readLinePage } from './line-pager.js';
 const itemsQuery = pageQuerySchema(1000, 100);
 const logQuery = pageQuerySchema(5000, 200);
 
-export function jobRoutes(app: Hono, { manager, spiders, dataDir }: AppDeps): void {
+export function jobRoutes(app: Hono, { manager, spiders, dataDir, info }: AppDeps): void {
   app.get('/api/jobs', (c) => {
     const { status } = parseOr400(jobListQuerySchema, c.req.query());
     return c.json({ jobs: manager.list(status) });
@@ -22,7 +22,7 @@ export function jobRoutes(app: Hono, { manager, spiders, dataDir }: AppDeps): vo
 
   app.post('/api/jobs', async (c) => {
     const request = parseOr400(jobRequestSchema, await jsonBody(() => c.req.json()));
-    const job = manager.submit(await specFrom(request, spiders));
+    const job = manager.submit(await specFrom(request, spiders, info.allowPrivate));
     return c.json({ job }, 201);
   });
 

@@ -5,7 +5,7 @@ import type { AppDeps } from './app-deps.js';
 import { jsonBody, specFrom } from './job-requests.js';
 import { checkCron } from './schedules.js';
 
-export function scheduleRoutes(app: Hono, { schedules, spiders }: AppDeps): void {
+export function scheduleRoutes(app: Hono, { schedules, spiders, info }: AppDeps): void {
   app.get('/api/schedules', (c) => c.json({ schedules: schedules.list() }));
 
   app.post('/api/schedules', async (c) => {
@@ -14,7 +14,7 @@ export function scheduleRoutes(app: Hono, { schedules, spiders }: AppDeps): void
       await jsonBody(() => c.req.json()),
     );
     checkCron(cron);
-    const schedule = schedules.create(cron, await specFrom(request, spiders));
+    const schedule = schedules.create(cron, await specFrom(request, spiders, info.allowPrivate));
     return c.json({ schedule }, 201);
   });
 

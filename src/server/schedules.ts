@@ -92,11 +92,22 @@ export class Schedules {
   }
 }
 
-/** A croner pattern (5 or 6 fields); a bad one is a 400 naming `cron`. */
+/**
+ * A croner pattern (5 or 6 fields) that fires at least once; a bad one is a 400 naming `cron`. One that parses
+ * but names a day that never comes (`0 0 30 2 *`, February 30) is refused too: croner finds no next run for it
+ * (it searches years ahead, so a rare but real date such as February 29 still passes), and the schedule would
+ * otherwise be listed forever with no next run.
+ */
 export function checkCron(pattern: string): void {
+  let next: Date | null;
   try {
-    new Cron(pattern, { paused: true }).stop();
+    const cron = new Cron(pattern, { paused: true });
+    next = cron.nextRun();
+    cron.stop();
   } catch (error) {
     throw badRequest(`invalid cron expression: ${(error as Error).message}`, 'cron');
+  }
+  if (next === null) {
+    throw badRequest(`cron expression "${pattern}" never fires (no such date)`, 'cron');
   }
 }

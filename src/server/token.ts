@@ -14,13 +14,23 @@ const minLength = 16;
 
 export function loadOrCreateToken(dataDir: string, fromEnv: string | undefined): ServerToken {
   if (fromEnv !== undefined && fromEnv !== '') {
+    // A client sends `Bearer <token>` and the header parser stops at whitespace: such a token never matches.
+    if (/\s/.test(fromEnv))
+      throw new ConfigError(
+        'ARACHNE_TOKEN contains whitespace (leading, trailing or inside), so no request could send it',
+      );
     if (fromEnv.length < minLength)
       throw new ConfigError(`ARACHNE_TOKEN must be at least ${minLength} characters`);
     return { token: fromEnv, file: undefined };
   }
   const file = join(dataDir, 'token');
   if (existsSync(file)) {
-    const token = readFileSync(file, 'utf8').trim();
+    // One final newline is how the file is written (and how `echo` writes one); any other whitespace is refused.
+    const token = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    if (/\s/.test(token))
+      throw new ConfigError(
+        `${file}: the token contains whitespace, so no request could send it (fix or delete the file)`,
+      );
     if (token.length < minLength)
       throw new ConfigError(`${file}: the token is too short (delete the file to make a new one)`);
     // Tighten a file someone copied with looser permissions.

@@ -121,6 +121,20 @@ describe('isPrivateAddress', () => {
     }
   });
 
+  it('flags the IPv4-translated range ::ffff:0:0:0/96 and the local-use NAT64 range 64:ff9b:1::/48 outright', () => {
+    for (const ip of [
+      '::ffff:0:127.0.0.1',
+      '::ffff:0:7f00:1',
+      '::ffff:0:10.0.0.1',
+      '::ffff:0:8.8.8.8', // translated addresses only exist inside SIIT networks: never a public target
+      '64:ff9b:1::7f00:1',
+      '64:ff9b:1::8.8.8.8',
+      '64:ff9b:1:ffff::1',
+    ]) {
+      expect(isPrivateAddress(ip), ip).toBe(true);
+    }
+  });
+
   it('lets public addresses and host names through', () => {
     for (const ip of [
       '8.8.8.8',
@@ -188,6 +202,14 @@ describe('the egress guard in the transport', () => {
     expect(isCrawlError(loopback) && loopback.code).toBe('AR_EGRESS_DENIED');
     expect(isCrawlError(mapped) && mapped.code).toBe('AR_EGRESS_DENIED');
     expect(v6.connections + v4.connections).toBe(0);
+  });
+
+  it('refuses IPv4-translated and local-use NAT64 literals before connecting', async () => {
+    const transport = guarded();
+    for (const url of ['http://[::ffff:0:127.0.0.1]/', 'http://[64:ff9b:1::7f00:1]/']) {
+      const error = await failure(transport.send(get(url)));
+      expect(isCrawlError(error) && error.code, url).toBe('AR_EGRESS_DENIED');
+    }
   });
 
   it('refuses a host name that resolves to 127.0.0.1, for http and https alike', async () => {

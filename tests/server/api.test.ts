@@ -144,6 +144,30 @@ describe('bad requests name the field', () => {
     expect(response.json.error.field).toBe('cron');
   });
 
+  it.each(['0 0 30 2 *', '0 0 31 4 *'])(
+    'POST /api/schedules with a cron expression that can never fire (%s) is 400 naming cron',
+    async (cron) => {
+      const response = await t.api('POST', '/api/schedules', { cron, url: 'http://127.0.0.1/' });
+      expect(response.status).toBe(400);
+      expect(response.json.error.field).toBe('cron');
+      expect(response.json.error.message).toMatch(/never/);
+      expect((await t.api('GET', '/api/schedules')).json.schedules).toEqual([]);
+    },
+  );
+
+  it('a body larger than 1 MiB is 413 with a JSON error, over a real connection', async () => {
+    const big = JSON.stringify({ url: 'http://127.0.0.1/', padding: 'x'.repeat(2 * 1024 * 1024) });
+    const response = await fetch(`${t.server.url}/api/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.server.token}`, 'content-type': 'application/json' },
+      body: big,
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      error: { code: 'AR_BODY_TOO_LARGE', message: 'the body is larger than 1 MiB', field: 'body' },
+    });
+  });
+
   it('POST /api/schedules without cron is 400 naming cron', async () => {
     const response = await t.api('POST', '/api/schedules', { url: 'http://127.0.0.1/' });
     expect(response.json.error.field).toBe('cron');

@@ -87,6 +87,50 @@ describe('arachne serve (command line)', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it('refuses an ARACHNE_TOKEN with whitespace at start: one config error line, exit 2', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'arachne-serve-token-'));
+    const child = spawnServe(project, dataDir, { token: 'a-token-for-this test-only' });
+    server = child; // killed by afterAll if it wrongly starts
+    const stderr = collectOutput(child.stderr);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(2);
+    expect(stderr.text().trim().split('\n')).toEqual([
+      expect.stringMatching(/^arachne serve: ARACHNE_TOKEN .*whitespace/),
+    ]);
+  });
+
+  it.each(['0.0.0.0', '::'])(
+    '--host %s warns once about plain HTTP on all interfaces',
+    async (host) => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'arachne-serve-host-'));
+      const child = spawnServe(project, dataDir, {
+        args: ['--host', host],
+        token: 'a-token-for-this-test-only',
+      });
+      server = child;
+      const stderr = collectOutput(child.stderr);
+      await stderr.match(/listening on/);
+      const warnings = stderr
+        .text()
+        .split('\n')
+        .filter((line) => /warning/i.test(line));
+      expect(warnings).toEqual([expect.stringMatching(/plain HTTP.*all interfaces/)]);
+      child.kill('SIGTERM');
+      expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+    },
+  );
+
+  it('--host 127.0.0.1 prints no warning', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'arachne-serve-host-'));
+    const child = spawnServe(project, dataDir, { token: 'a-token-for-this-test-only' });
+    server = child;
+    const stderr = collectOutput(child.stderr);
+    await stderr.match(/listening on/);
+    expect(stderr.text()).not.toMatch(/warning/i);
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+  });
+
   it('--help describes the command', async () => {
     const result = await runCli(['serve', '--help']);
     expect(result.code).toBe(0);

@@ -1,7 +1,9 @@
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
 import { bearerToken, loadOrCreateToken, tokenMatches } from '../../src/server/token.js';
 
 describe('the server token', () => {
@@ -31,6 +33,30 @@ describe('the server token', () => {
     const dir = await mkdtemp(join(tmpdir(), 'arachne-token-'));
     await writeFile(join(dir, 'token'), 'abc\n');
     expect(() => loadOrCreateToken(dir, undefined)).toThrow(/too short/);
+  });
+
+  it.each([
+    [' a-long-enough-secret-value', 'leading'],
+    ['a-long-enough-secret-value ', 'trailing'],
+    ['a-long-enough secret-value', 'internal'],
+    ['a-long-enough-secret-value\t', 'a tab'],
+  ])(
+    'refuses an ARACHNE_TOKEN with whitespace (%j: %s), which no request could ever send',
+    (token) => {
+      const dir = mkdtempSync(join(tmpdir(), 'arachne-token-'));
+      expect(() => loadOrCreateToken(dir, token)).toThrow(ConfigError);
+      expect(() => loadOrCreateToken(dir, token)).toThrow(/ARACHNE_TOKEN.*whitespace/);
+    },
+  );
+
+  it('refuses a token file with whitespace inside, but reads one ending with a newline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-token-'));
+    await writeFile(join(dir, 'token'), 'a-long-enough secret-value\n');
+    expect(() => loadOrCreateToken(dir, undefined)).toThrow(/whitespace/);
+    await writeFile(join(dir, 'token'), '  a-long-enough-secret-value\n');
+    expect(() => loadOrCreateToken(dir, undefined)).toThrow(/whitespace/);
+    await writeFile(join(dir, 'token'), 'a-long-enough-secret-value\r\n');
+    expect(loadOrCreateToken(dir, undefined).token).toBe('a-long-enough-secret-value');
   });
 
   it('matches exactly, whatever the lengths', () => {

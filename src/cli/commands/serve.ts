@@ -46,6 +46,9 @@ const flags = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Wildcard listen addresses: every interface of the machine, IPv4 and (for `::`) IPv6. */
+const allInterfaces = new Set(['0.0.0.0', '::', '[::]', '::0', '0:0:0:0:0:0:0:0']);
+
 type Values = ReturnType<typeof parseArgs<{ options: typeof flags }>>['values'];
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -61,23 +64,32 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw new ConfigError(`--project ${project}: no such directory`);
   }
   const mailer = mailerFrom(values);
+  const host = values.host ?? '127.0.0.1';
   const server = await startServer({
     project,
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
-    host: values.host ?? '127.0.0.1',
+    host,
     port: integer(values.port, 'port', 0, 65_535) ?? 6800,
     maxJobs: integer(values['max-jobs'], 'max-jobs', 1, 1000) ?? 2,
     allowPrivate: values['allow-private'] ?? false,
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
   });
+  // Listen for signals before announcing the URL: whoever reads that line may stop the server at once.
+  const stopped = untilSignal();
+  if (allInterfaces.has(host)) {
+    // The token crosses the network in clear text: fine on a trusted LAN, not on the internet.
+    process.stderr.write(
+      `arachne serve: warning: --host ${host} serves plain HTTP on all interfaces; the token and the data travel unencrypted (put a TLS proxy in front, or listen on 127.0.0.1)\n`,
+    );
+  }
   const where = server.tokenFile
     ? `the token is in ${server.tokenFile}`
     : 'the token is ARACHNE_TOKEN';
   process.stderr.write(
     `arachne serve: listening on ${server.url} (dashboard at /, API at /api; ${where})\n`,
   );
-  await untilSignal();
+  await stopped;
   process.stderr.write(
     'arachne serve: stopping (running jobs are paused; resume them after restart)\n',
   );

@@ -1,7 +1,7 @@
 /** `arachne status --frontier URL --crawl-id ID`: the state of a shared crawl, across all its workers. */
 import { parseArgs } from 'node:util';
 import { summary } from '../../crawler/summary.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, CrawlGoneError } from '../../errors.js';
 
 export const statusHelp = `Usage: arachne status --frontier redis://HOST:6379/0 --crawl-id ID [--json]
 
@@ -36,6 +36,14 @@ export async function statusCommand(
   }
   const client = await connectRedis(values.frontier, { connectTimeoutMs: 5000 });
   try {
+    // Every crawl records its spider in its meta hash when it starts; without it there is no such crawl (a typo,
+    // another Redis database, or keys deleted), which must not read as an empty crawl "running".
+    if ((await client.hExists(`${prefix}meta`, 'spider')) !== 1) {
+      throw new CrawlGoneError(
+        values['crawl-id'],
+        `no crawl "${values['crawl-id']}" in this Redis database`,
+      );
+    }
     const status = await readCrawlStatus(client, prefix);
     if (values.json) {
       output.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
