@@ -14,7 +14,7 @@ import { RobotsCache } from '../robots/index.js';
 import { createDedupKey } from '../url/dedup-key.js';
 import type { CrawlEmitter } from './events.js';
 import { dedupRulesOf } from './frontier.js';
-import { robots } from './middlewares/robots.js';
+import { type RobotsHooks, reportRobotsLoad, robots } from './middlewares/robots.js';
 import { scope } from './middlewares/scope.js';
 import type { ResolvedOptions } from './options.js';
 import { createRequest, type Request } from './request.js';
@@ -56,10 +56,26 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
   const cache = store ? [await httpCache(store, options, parts)] : [];
   // robots.txt goes through the cache too (at most a day old), so an offline re-run still knows the rules.
   const robotsSend = store ? compose([await robotsTxtCache(store)], send) : send;
+  const robotsHooks: RobotsHooks = {
+    userAgent: options.userAgent,
+    onCrawlDelay: (host, ms) => {
+      // Crawl-delay: 86400 would hold the host a day per request, silently: obeyed up to the cap, and said.
+      if (ms > options.maxCrawlDelayMs) {
+        events.emit('crawl:warning', {
+          message: `robots.txt of ${host} asks a Crawl-delay of ${ms / 1000} s; using the cap of ${options.maxCrawlDelayMs / 1000} s (maxCrawlDelayMs)`,
+        });
+      }
+      scheduler.setHostDelay(host, Math.min(ms, options.maxCrawlDelayMs));
+    },
+    onWarning: (message) => events.emit('crawl:warning', { message }),
+    onFetchFailed: (origin, failure) => events.emit('robots:fetch-failed', { origin, failure }),
+    awaitTurn: (url) => scheduler.turn(url),
+  };
   const robotsCache = options.robots
     ? new RobotsCache({
         userAgent: options.userAgent,
         fetch: robotsFetcher(robotsSend, options.userAgent),
+        onLoad: reportRobotsLoad(robotsHooks),
       })
     : undefined;
   const jar = options.cookies ? [cookies<Request>()] : [];
@@ -72,25 +88,7 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
     ...(sessions ? [sessions.middleware] : []),
     redirect<Request>(),
     scope(allowedDomains),
-    ...(robotsCache
-      ? [
-          robots(robotsCache, {
-            onCrawlDelay: (host, ms) => {
-              // Crawl-delay: 86400 would hold the host a day per request, silently: obeyed up to the cap, and said.
-              if (ms > options.maxCrawlDelayMs) {
-                events.emit('crawl:warning', {
-                  message: `robots.txt of ${host} asks a Crawl-delay of ${ms / 1000} s; using the cap of ${options.maxCrawlDelayMs / 1000} s (maxCrawlDelayMs)`,
-                });
-              }
-              scheduler.setHostDelay(host, Math.min(ms, options.maxCrawlDelayMs));
-            },
-            onWarning: (message) => events.emit('crawl:warning', { message }),
-            onFetchFailed: (origin, failure) =>
-              events.emit('robots:fetch-failed', { origin, failure }),
-            awaitTurn: (url) => scheduler.turn(url),
-          }),
-        ]
-      : []),
+    ...(robotsCache ? [robots(robotsCache, robotsHooks)] : []),
     userAgent(options.userAgent) as Middleware<Request>,
     ...sessionJars,
     ...((spider.middlewares ?? []) as unknown as Middleware<Request>[]),

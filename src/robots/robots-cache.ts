@@ -21,6 +21,11 @@ export interface RobotsCacheOptions {
   maxEntries?: number;
   /** Clock, injectable for tests. @default Date.now */
   now?: () => number;
+  /**
+   * Called once per fetched robots.txt, whoever asked for it (a page's request, the sitemap seeding): what a load
+   * tells the crawl (a Crawl-delay, an unreachable origin) must not depend on who loaded it first.
+   */
+  onLoad?: (origin: string, entry: RobotsEntry) => void;
 }
 
 /** How an origin's policy was obtained. */
@@ -139,6 +144,7 @@ export class RobotsCache {
       expiresAt: fetchedAt + ttl,
     };
     this.#store(key, entry);
+    this.#options.onLoad?.(key, entry);
     return entry;
   }
 

@@ -7,6 +7,10 @@
  * - `/t/<token>/{a,b,c}`: every response mints a new session token into its links (the same three pages for ever).
  * - `/search?q=…`: each result page links to a longer query.
  * - `/blog/N`: 120 real posts, each reachable only from the previous one ("next post"), every text its own.
+ * - `/shop`: links to one page `/p` spelled five ways (query order, tracking and session parameters).
+ * - `/sitemap.xml` (named by robots.txt): a DOCTYPE with an internal DTD and an external entity (`/dtd-entity`, never
+ *   to be fetched), a `<loc>` using a declared entity (malformed), an off-site one and two pages only it lists.
+ * - On the host `localhost` (same server): robots.txt with `Crawl-delay: 1` and pages `/slow/1..4`.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -32,7 +36,20 @@ export async function startHostileSite(): Promise<HostileSite> {
 
 function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://site.test');
-  const body = route(url);
+  const host = req.headers.host ?? '';
+  const origin = `http://${host}`;
+  if (url.pathname === '/robots.txt') {
+    const robots = host.startsWith('localhost')
+      ? 'User-agent: *\nCrawl-delay: 1\n'
+      : `User-agent: *\nDisallow: /private\nSitemap: ${origin}/sitemap.xml\n`;
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(robots);
+    return;
+  }
+  if (url.pathname === '/sitemap.xml' && !host.startsWith('localhost')) {
+    res.writeHead(200, { 'content-type': 'application/xml' }).end(sitemap(origin));
+    return;
+  }
+  const body = host.startsWith('localhost') ? slowHost(url) : route(url);
   if (body === undefined) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     return;
@@ -47,7 +64,8 @@ function route(url: URL): string | undefined {
       'Home',
       `<p>Welcome.</p>
       <a href="/calendar/2026/12">Calendar</a> <a href="/archive?page=1">Archive</a>
-      <a href="/t/${token()}/a">Members</a> <a href="/search?q=crawl">Search</a> <a href="/blog/1">Blog</a>`,
+      <a href="/t/${token()}/a">Members</a> <a href="/search?q=crawl">Search</a> <a href="/blog/1">Blog</a>
+      <a href="/shop">Shop</a> <a href="/private/admin">Admin</a>`,
     );
   }
   const month = /^\/calendar\/(\d{4})\/(\d{2})$/.exec(path);
@@ -70,6 +88,19 @@ function route(url: URL): string | undefined {
       `<p>No results for ${query.join(' ')}.</p><a href="/search?${next}">Refine</a>`,
     );
   }
+  if (path === '/shop') {
+    const spellings = [
+      '/p?b=2&a=1',
+      '/p?a=1&b=2',
+      '/p?a=1&b=2&utm_source=news&utm_medium=mail',
+      '/p;jsessionid=0A1B2C3D4E5F?a=1&b=2',
+      '/p?a=1&PHPSESSID=9f8e7d6c5b4a&b=2&fbclid=xyz',
+    ];
+    return page('Shop', spellings.map((href) => `<a href="${href}">Product</a>`).join(' '));
+  }
+  if (path === '/p' || path.startsWith('/p;')) return page('Product', '<p>The one product.</p>');
+  const listed = /^\/listed\/([12])$/.exec(path);
+  if (listed) return page(`Listed ${listed[1]}`, '<p>Only the sitemap links here.</p>');
   const post = /^\/blog\/(\d+)$/.exec(path);
   if (post) {
     const n = Number(post[1]);
@@ -78,6 +109,30 @@ function route(url: URL): string | undefined {
     return page(`Post ${n}`, `<article>${words(n, 120)}</article>${next}`);
   }
   return undefined;
+}
+
+function slowHost(url: URL): string | undefined {
+  const slow = /^\/slow\/([1-4])$/.exec(url.pathname);
+  return slow
+    ? page(`Slow ${slow[1]}`, '<p>A host that asks for one request a second.</p>')
+    : undefined;
+}
+
+function sitemap(origin: string): string {
+  return `\uFEFF<?xml version="1.0" encoding="UTF-8"?>
+<?xml-stylesheet type="text/xsl" href="${origin}/sitemap.xsl"?>
+<!DOCTYPE urlset [
+  <!ENTITY secret SYSTEM "${origin}/dtd-entity">
+  <!ENTITY site "${origin}">
+]>
+<!-- generated -->
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>${origin}/listed/1</loc></url>
+  <url><loc><![CDATA[${origin}/listed/2]]></loc></url>
+  <url><loc>&site;/listed/3</loc></url>
+  <url><loc>&secret;</loc></url>
+  <url><loc>http://offsite.example/page</loc></url>
+</urlset>`;
 }
 
 function page(title: string, main: string): string {

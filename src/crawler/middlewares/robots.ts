@@ -6,6 +6,8 @@ import { hostOf, originOf } from '../../url/canonical-url.js';
 import type { Request } from '../request.js';
 
 export interface RobotsHooks {
+  /** Whose Crawl-delay is read. */
+  userAgent: string;
   onCrawlDelay(host: string, delayMs: number): void;
   onWarning(message: string): void;
   /** An origin's robots.txt could not be read (network error code, or `HTTP 503`): once per load. */
@@ -19,27 +21,33 @@ export interface RobotsHooks {
 
 const HTTP_URL = /^https?:/i;
 
-export function robots(cache: RobotsCache, hooks: RobotsHooks): Middleware<Request> {
-  const reported = new WeakSet<object>();
+/**
+ * What a robots.txt load tells the crawl, once per load, whoever made it: the host's Crawl-delay, or that the origin
+ * could not be asked (its own stat and a warning). Give it to the RobotsCache as `onLoad`.
+ */
+export function reportRobotsLoad(hooks: RobotsHooks): (origin: string, entry: RobotsEntry) => void {
+  return (origin, entry) => {
+    if (entry.state === 'unreachable' && !refused(entry.reason)) {
+      hooks.onFetchFailed(origin, failureOf(entry));
+      hooks.onWarning(
+        `robots.txt of ${origin} unreachable (${entry.reason}): not crawling that origin for now (RFC 9309)`,
+      );
+    }
+    const delayMs = entry.policy.crawlDelayMs(hooks.userAgent);
+    if (delayMs !== undefined) hooks.onCrawlDelay(hostOf(origin) ?? '', delayMs);
+  };
+}
+
+export function robots(
+  cache: RobotsCache,
+  hooks: Pick<RobotsHooks, 'awaitTurn'>,
+): Middleware<Request> {
   return async (request, next) => {
     // robots.txt is fetched over http(s), for http(s) origins: other schemes have no file to obey here.
     if (!HTTP_URL.test(request.url)) return next(request);
     let allowed = cache.isAllowedSync(request.url);
     if (allowed === undefined) {
-      const origin = originOf(request.url) ?? request.url;
-      const entry = await cache.load(origin);
-      // Concurrent first requests to an origin share one load; only the first one reports.
-      if (!reported.has(entry)) {
-        reported.add(entry);
-        if (entry.state === 'unreachable' && !refused(entry.reason)) {
-          hooks.onFetchFailed(origin, failureOf(entry));
-          hooks.onWarning(
-            `robots.txt of ${origin} unreachable (${entry.reason}): not crawling that origin for now (RFC 9309)`,
-          );
-        }
-        const delayMs = cache.crawlDelayMs(origin);
-        if (delayMs !== undefined) hooks.onCrawlDelay(hostOf(request.url) ?? '', delayMs);
-      }
+      await cache.load(originOf(request.url) ?? request.url);
       allowed = cache.isAllowedSync(request.url) ?? false;
       // Several first requests to a host wait for the one robots.txt load together: they leave one turn apart.
       if (allowed) await hooks.awaitTurn(request.url);
