@@ -12,7 +12,7 @@ describe('credentials in frontier URLs never reach a message', () => {
   ])('%s: the error names the URL without its credentials', async (_what, frontier) => {
     const result = await runCli(['crawl', spider, '--frontier', frontier, '--max-pages', '1']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/rediz?:\/\/127\.0\.0\.1:/);
+    expect(result.stderr).toMatch(/redi[sz]:\/\/127\.0\.0\.1:/);
     expect(result.stderr + result.stdout).not.toContain('s3cret-pw');
   });
 });
