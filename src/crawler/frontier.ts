@@ -87,6 +87,12 @@ export interface SharedFrontier {
   backOff(host: string, delayMs: number): Promise<void>;
   /** Raises the minimum delay between two requests to `host` for every worker (robots.txt Crawl-delay). */
   setHostDelay(host: string, delayMs: number): Promise<void>;
+  /**
+   * Books `host`'s next turn for every worker, `delayMs` (or the host's shared delay, if larger) before the one
+   * after: 0 when booked, else the milliseconds until the host may have a turn (the caller waits and asks again).
+   * Optional, so backends written before it still work: without it a worker's turns hold only among its own requests.
+   */
+  bookTurn?(host: string, delayMs: number): Promise<number>;
   /** Marks the shared crawl finished if nothing remains anywhere; false when work appeared meanwhile. */
   finish(): Promise<boolean>;
 }

@@ -77,7 +77,10 @@ export class Scheduler {
    * of their own, or a page with `perHost: 1` would wait for itself.
    */
   async turn(url: string): Promise<void> {
-    const slot = this.#slot(hostOf(url) ?? '');
+    const host = hostOf(url) ?? '';
+    const slot = this.#slot(host);
+    const bookTurn = this.#frontier.shared?.bookTurn?.bind(this.#frontier.shared);
+    if (bookTurn) return this.#sharedTurn((delayMs) => bookTurn(host, delayMs), slot);
     for (;;) {
       const now = Date.now();
       if (slot.readyAt <= now) {
@@ -86,6 +89,21 @@ export class Scheduler {
       }
       await new Promise((resolve) => setTimeout(resolve, slot.readyAt - now));
     }
+  }
+
+  /**
+   * A turn in a shared crawl is booked in the frontier, where every worker's turns and leases meet: the local slot
+   * knows nothing of the other workers. Waits as long as the frontier says, then asks again (another worker may have
+   * taken that turn meanwhile).
+   */
+  async #sharedTurn(bookTurn: (delayMs: number) => Promise<number>, slot: HostSlot): Promise<void> {
+    for (;;) {
+      const waitMs = await bookTurn(slot.delayMs);
+      if (waitMs <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+    // Mirrored locally, for this worker's own leases and its dashboard.
+    slot.readyAt = Math.max(slot.readyAt, Date.now() + slot.delayMs);
   }
 
   /**

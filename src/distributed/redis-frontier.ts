@@ -53,6 +53,7 @@ const scripts = {
   renew: new Script(lua.renewScript),
   backOff: new Script(lua.backOffScript),
   finish: new Script(lua.finishScript),
+  turn: new Script(lua.turnScript),
 };
 
 export function crawlPrefix(crawlId: string): string {
@@ -67,6 +68,7 @@ export class RedisFrontier implements Frontier, ItemSource {
     finishedBefore: false,
     backOff: (host: string, delayMs: number) => this.backOff(host, delayMs),
     setHostDelay: (host: string, delayMs: number) => this.setHostDelay(host, delayMs),
+    bookTurn: (host: string, delayMs: number) => this.bookTurn(host, delayMs),
     finish: () => this.finish(),
   };
   /** Items live in a Redis stream, committed with each request's completion. */
@@ -225,6 +227,21 @@ export class RedisFrontier implements Frontier, ItemSource {
     const key = `${this.prefix}host:${host}`;
     const current = Number((await this.#redis((c) => c.hGet(key, 'delay'))) ?? this.#delayMs);
     if (delayMs > current) await this.#redis((c) => c.hSet(key, 'delay', String(delayMs)));
+  }
+
+  /**
+   * Books `host`'s next turn for every worker (delay: at least `delayMs`) and returns 0, or returns how many
+   * milliseconds remain until the host may have one (another worker's turn, a lease or a back-off holds it).
+   */
+  async bookTurn(host: string, delayMs: number): Promise<number> {
+    return Number(
+      await scripts.turn.run(this.#client, this.key, [
+        this.prefix,
+        this.#perHost,
+        host,
+        String(delayMs),
+      ]),
+    );
   }
 
   /** Queued, delayed and leased anywhere: the crawl is over only when all three are zero. */

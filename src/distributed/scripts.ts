@@ -210,3 +210,20 @@ local queued = tonumber(redis.call('HGET', p .. 'counts', 'queued') or '0')
 if queued > 0 or redis.call('ZCARD', p .. 'leases') > 0 or redis.call('ZCARD', p .. 'delayed') > 0 then return 0 end
 redis.call('HSET', p .. 'meta', 'finished', now)
 return 1`;
+
+/**
+ * ARGV: prefix, perHost, host, delayMs (this worker's delay for the host) → 0 when the host's next turn is booked
+ * for the caller, else the milliseconds until it may be. The turn of a request leased before robots.txt was read:
+ * the delay is the larger of the caller's (it just read the Crawl-delay) and the one stored for the host, and the
+ * booking moves the host's ready time, so leases (nextScript) and turns take the same turns.
+ */
+export const turnScript = `${common}
+local host = ARGV[3]
+local hk = hostKey(host)
+local readyAt = tonumber(redis.call('HGET', hk, 'readyAt') or '0')
+if readyAt > now then return readyAt - now end
+local delay = math.max(tonumber(ARGV[4]), tonumber(redis.call('HGET', hk, 'delay') or '0'))
+readyAt = now + delay
+redis.call('HSET', hk, 'readyAt', readyAt)
+if redis.call('ZSCORE', p .. 'ready', host) then redis.call('ZADD', p .. 'ready', readyAt, host) end
+return 0`;

@@ -114,6 +114,30 @@ describe.skipIf(!redisUp)('RedisFrontier', () => {
     await b.complete(second, { children: [], items: [] });
   });
 
+  it("books a host's turns for every worker: a turn holds off leases and other turns, a lease holds off turns", async () => {
+    const id = newCrawlId();
+    const a = frontier(id);
+    const b = frontier(id);
+    await a.add([1, 2].map((n) => createRequest(`http://a.test/${n}`)));
+    const readyAt = async () => Number(await client.hGet(`${a.prefix}host:a.test`, 'readyAt'));
+    // The host's delay is still 0 in Redis (robots.txt not read): the worker's own Crawl-delay counts.
+    expect(await a.bookTurn('a.test', 1000)).toBe(0);
+    const turnOver = await readyAt();
+    const wait = await b.bookTurn('a.test', 1000);
+    expect(wait).toBeGreaterThan(800);
+    expect(wait).toBeLessThanOrEqual(1000);
+    expect(await b.next()).toBeUndefined(); // the booked turn holds leases off too
+    await untilRedisTime(client, turnOver);
+    await a.setHostDelay('a.test', 500);
+    const leased = (await b.next()) as Request;
+    expect(leased).toBeDefined();
+    // The lease took the turn (with the host's shared delay): the next turn waits for it.
+    expect(await a.bookTurn('a.test', 0)).toBeGreaterThan(300);
+    await untilRedisTime(client, await readyAt());
+    expect(await a.bookTurn('a.test', 0)).toBe(0);
+    await b.complete(leased, { children: [], items: [] });
+  });
+
   it('is finished only once seeded and when nothing is queued, delayed or leased anywhere', async () => {
     const id = newCrawlId();
     const worker = frontier(id);
