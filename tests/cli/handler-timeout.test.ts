@@ -90,4 +90,20 @@ describe('arachne crawl --handler-timeout-ms', () => {
     expect(output.text()).toMatch(/items scraped\s+\d/);
     expect(await urls(out)).toContain(`${site.origin}/`);
   }, 60_000);
+
+  it('a second Ctrl-C exits at once (130), while the first is still waiting for a hanging handler', async () => {
+    const run = spawn(
+      process.execPath,
+      [binPath, 'crawl', spider, '--handler-timeout-ms', '0', '--no-progress'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const output = collectOutput(run.stdout, run.stderr);
+    const closed = new Promise<number | null>((resolve) => run.on('close', resolve));
+    await output.match(/hanging/, 30_000);
+    run.kill('SIGINT');
+    await output.match(/press Ctrl-C again to quit now/, 10_000);
+    run.kill('SIGINT');
+    // The first signal alone ends the crawl with code 0 once its grace period (5 s) is over.
+    expect(await closed, output.text()).toBe(130);
+  }, 60_000);
 });
