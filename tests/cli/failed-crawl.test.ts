@@ -1,6 +1,6 @@
 // A failed crawl never looks like a success: unreachable start hosts, redirects onto seen pages, credentials, pipes.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +160,45 @@ describe('credentials in start URLs', () => {
       expect(text).not.toContain('alice');
     }
     expect(written[0]).toContain(`"url":"${site.origin}/"`);
+  });
+});
+
+describe("credentials in a spider's start URL", () => {
+  it('are cut from the url field of its items, and the pages are still fetched with them', async () => {
+    const expected = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+    const site = await serve((req, res) => {
+      if (req.headers.authorization !== expected) res.writeHead(401).end();
+      else if (req.url === '/robots.txt') res.writeHead(200).end('');
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<a href="/next">next</a>');
+    });
+    const spider = join(dir, 'credentials-spider.js');
+    await writeFile(
+      spider,
+      `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'credentials',
+  start: ['${site.origin.replace('http://', 'http://alice:s3cret@')}/'],
+  *parse(page) {
+    yield { url: page.url, status: page.status };
+    for (const href of page.select('a').attrs('href')) yield page.follow(href);
+  },
+});
+`,
+    );
+    const out = join(dir, 'credentials-spider.jsonl');
+    const result = await runCli(['crawl', spider, '-o', out, '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    const records = (await readFile(out, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    expect(records).toEqual(
+      expect.arrayContaining([
+        { url: `${site.origin}/`, status: 200 },
+        { url: `${site.origin}/next`, status: 200 },
+      ]),
+    );
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/alice|s3cret/);
   });
 });
 
