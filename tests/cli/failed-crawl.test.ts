@@ -232,4 +232,38 @@ describe('a reader that stops early', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
   });
+
+  it('`arachne crawl URL -o - | head -n 3` stops the crawl early, saves its stats and exits 0 quietly', async () => {
+    const pages = 2000;
+    const links = Array.from({ length: pages }, (_, i) => `<a href="/p/${i}">${i}</a>`).join('');
+    // Each page takes a little while: the whole crawl would last several seconds.
+    const site = await serve((req, res) => {
+      if (req.url === '/robots.txt') return void res.writeHead(200).end('');
+      const body = `<title>${req.url}</title>${req.url === '/' ? links : ''}`;
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(body), 20);
+    });
+    const statsFile = join(dir, 'closed-pipe.json');
+    const child = spawn(
+      process.execPath,
+      [binPath, 'crawl', `${site.origin}/`, '-o', '-', '--stats', statsFile, '--log-level', 'warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // Like head -n 3: read three lines, then close the pipe.
+    let read = '';
+    child.stdout.on('data', (chunk) => {
+      read += chunk;
+      if (read.split('\n').length > 3) child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const fetched = site.requests.length;
+    // The crawl stopped: most of the site was never asked for, and it says why in its stats.
+    expect(fetched).toBeLessThan(pages / 2);
+    const stats = await readStats(statsFile);
+    expect(stats.closeReason).toBe('output-closed');
+    expect(stats.responses).toBeLessThan(pages / 2);
+  });
 });
