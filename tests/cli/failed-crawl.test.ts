@@ -163,6 +163,26 @@ describe('credentials in start URLs', () => {
   });
 });
 
+describe('credentials in a crawl with an HTTP cache', () => {
+  it('are not listed by `arachne cache ls`', async () => {
+    const site = await serve({ '/robots.txt': '', '/': '<p>home</p>' });
+    const cacheDir = join(dir, 'credentials-cache');
+    const crawled = await runCli([
+      'crawl',
+      `${site.origin.replace('http://', 'http://alice:s3cret@')}/`,
+      '-o',
+      join(dir, 'credentials-cache.jsonl'),
+      '--cache',
+      cacheDir,
+      '--no-progress',
+    ]);
+    expect(crawled.code, crawled.stderr).toBe(0);
+    const listed = await runCli(['cache', 'ls', cacheDir]);
+    expect(listed.stdout).toContain(`${site.origin}/\n`);
+    expect(listed.stdout).not.toMatch(/alice|s3cret/);
+  });
+});
+
 describe("credentials in a spider's start URL", () => {
   it('are cut from the url field of its items, and the pages are still fetched with them', async () => {
     const expected = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
