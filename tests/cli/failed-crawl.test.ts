@@ -163,6 +163,25 @@ describe('credentials in start URLs', () => {
   });
 });
 
+describe('credentials in a fetched URL', () => {
+  it('are sent but not printed by `arachne fetch`, redirects included', async () => {
+    const expected = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+    const site = await serve((req, res) => {
+      if (req.headers.authorization !== expected) res.writeHead(401).end();
+      else if (req.url === '/old') res.writeHead(301, { location: '/new' }).end();
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
+    });
+    const result = await runCli([
+      'fetch',
+      `${site.origin.replace('http://', 'http://alice:s3cret@')}/old`,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`200 OK  ${site.origin}/new`);
+    expect(result.stdout).toContain(`redirected from: ${site.origin}/old`);
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/alice|s3cret/);
+  });
+});
+
 describe('credentials in a crawl with an HTTP cache', () => {
   it('are not listed by `arachne cache ls`', async () => {
     const site = await serve({ '/robots.txt': '', '/': '<p>home</p>' });
