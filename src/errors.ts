@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'AR_HANDLER_TIMEOUT'
   | 'AR_BAD_OUTPUT'
   | 'AR_STORAGE'
+  | 'AR_OUTPUT_CLOSED'
   | 'AR_BAD_SITEMAP'
   | 'AR_EGRESS_DENIED'
   | 'AR_BROWSER'
@@ -203,6 +204,17 @@ export class StorageError extends CrawlError {
   override name = 'StorageError';
   constructor(message: string, options?: ErrorOptions) {
     super('AR_STORAGE', message, options);
+  }
+}
+
+/**
+ * The reader of a stream output went away (`arachne crawl URL -o - | head`): it wants no more items, so the crawl
+ * stops as a quiet, normal end (close reason `output-closed`), not as a storage failure.
+ */
+export class OutputClosedError extends CrawlError {
+  override name = 'OutputClosedError';
+  constructor(target: string, options?: ErrorOptions) {
+    super('AR_OUTPUT_CLOSED', `${target} was closed by its reader`, options);
   }
 }
 

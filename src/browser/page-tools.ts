@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page as BrowserPage } from 'playwright-core';
 import { BrowserError, TimeoutError } from '../errors.js';
+import { redactUrl } from '../url/redact-url.js';
 import { type LivePageInfo, livePageInfo, registerLivePage } from './live-pages.js';
 
 /** The default of `browserSnapshotDir`. */
@@ -189,8 +190,9 @@ export async function failureSnapshot(
   }
 }
 
-/** `host_path-<hash>`: readable, safe in a file name, distinct for distinct URLs. */
-export function nameFor(url: string): string {
+/** `host_path-<hash>`: readable, safe in a file name, distinct for distinct URLs, never showing credentials. */
+export function nameFor(fetched: string): string {
+  const url = redactUrl(fetched);
   const hash = createHash('sha1').update(url).digest('hex').slice(0, 8);
   const readable = url
     .replace(/^[a-z]+:\/\//i, '')

@@ -4,7 +4,7 @@
  * committed with the request's progress (in the frontier's own store, or in memory for frontiers without one),
  * then exported to the sink past a high-water mark.
  */
-import { ConfigError, StorageError } from '../errors.js';
+import { ConfigError, OutputClosedError, StorageError } from '../errors.js';
 import { type OpenSinkOptions, openSink } from '../storage/open-sink.js';
 import type { Sink } from '../storage/sink.js';
 import type { Frontier } from './frontier.js';
@@ -144,7 +144,12 @@ async function openChecked(sink: Sink): Promise<void> {
 }
 
 function asStorageError(error: unknown): Error {
-  if (error instanceof StorageError || error instanceof ConfigError) return error;
+  if (
+    error instanceof StorageError ||
+    error instanceof ConfigError ||
+    error instanceof OutputClosedError
+  )
+    return error;
   return new StorageError(`cannot write items: ${(error as Error).message}`, { cause: error });
 }
 

@@ -2,7 +2,7 @@
 
 import { snapshotFailures } from '../browser/failure-snapshots.js';
 import { blockUrlList } from '../browser/url-patterns.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, OutputClosedError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
@@ -168,7 +168,9 @@ async function runCrawl({
     const store = await openCrawlStore({
       registry: frontiers,
       context: { spider: spider.name, options, stats: () => stats.snapshot(), warn },
-      onExportFailure: (error) => engine?.fail(error),
+      // A reader that closed a stream output wants no more items: a quiet stop, not a failure.
+      onExportFailure: (error) =>
+        error instanceof OutputClosedError ? engine?.stop('output-closed') : engine?.fail(error),
     });
     opened.push(() => store.close());
     if (store.frontier.shared?.finishedBefore) {

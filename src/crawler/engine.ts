@@ -10,6 +10,7 @@ import type { Next } from '../http/compose.js';
 import type { Response } from '../http/response.js';
 import type { Item } from '../storage/sink.js';
 import { canonicalizeUrl, hostOf } from '../url/canonical-url.js';
+import { redactUrlsIn } from '../url/redact-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
 import type { Outcome } from './frontier.js';
 import { outputsOf } from './handler-outputs.js';
@@ -591,7 +592,9 @@ export class Engine {
     const kept = await partial();
     if (kept.items.length > 0 || kept.children.length > 0) await this.#complete(request, kept);
     events.emit('request:failed', { request, error: err, code });
-    await scheduler.fail(request, { code, message: err.message });
+    // The failure is kept (state file, Redis) and listed later: its message is text for a reader, so no credentials.
+    // The request itself keeps them: --retry-failed fetches it again.
+    await scheduler.fail(request, { code, message: redactUrlsIn(err.message) });
   }
 
   async #retry(request: Request, error: Error, decision: RetryDecision): Promise<void> {

@@ -51,7 +51,14 @@ export interface CrawlEvents {
   'crawl:closed': { reason: CloseReason; stats: Stats };
 }
 
-export type CloseReason = 'finished' | 'max-pages' | 'signal' | 'stopped' | 'error';
+export type CloseReason =
+  | 'finished'
+  | 'max-pages'
+  | 'signal'
+  | 'stopped'
+  | 'error'
+  /** A stream output's reader closed it (`-o - | head`): nobody wants more items. */
+  | 'output-closed';
 
 export type CrawlEventName = keyof CrawlEvents;
 

@@ -1,6 +1,7 @@
-/** Items on their way out of a handler: the spider's pipelines, then the item:scraped event. */
+/** Items on their way out of a handler: the spider's pipelines, the `url` field's credentials cut, then the item:scraped event. */
 import { DropItem } from '../errors.js';
 import type { Item } from '../storage/sink.js';
+import { redactUrl } from '../url/redact-url.js';
 import type { CrawlEmitter } from './events.js';
 import { type Pipeline, runPipelines } from './pipeline.js';
 import type { Request } from './request.js';
@@ -27,7 +28,20 @@ export class ItemProcessor {
         return undefined;
       }
     }
-    events.emit('item:scraped', { item: processed, request });
-    return processed;
+    const written = withoutCredentials(processed);
+    events.emit('item:scraped', { item: written, request });
+    return written;
   }
+}
+
+/**
+ * Items leave the crawl for a reader (files, databases, the server's preview), so their `url` field, where a
+ * handler writes `page.url`, loses the `user:pass@` a start URL may carry. Pipelines still see the item as yielded;
+ * other fields are the spider's own data and stay as they are.
+ */
+function withoutCredentials(item: Item): Item {
+  const url = item.url;
+  if (typeof url !== 'string') return item;
+  const redacted = redactUrl(url);
+  return redacted === url ? item : { ...item, url: redacted };
 }

@@ -1,5 +1,6 @@
 /** Mails a report when a job finishes or fails (the mailer itself is notify.ts). */
 import { StatsCollector } from '../crawler/stats.js';
+import { redactUrlsIn } from '../url/redact-url.js';
 import type { Mailer } from './notify.js';
 import type { Job } from './types.js';
 
@@ -13,7 +14,7 @@ export function mailOnEnd(mailer: Mailer): (job: Job) => void {
       status: job.status,
       // A job that failed before crawling (its spider did not load) has no stats: report zeros.
       stats: job.stats ?? new StatsCollector().snapshot(),
-      ...(job.error !== null ? { error: job.error } : {}),
+      ...(job.error !== null ? { error: redactUrlsIn(job.error) } : {}),
     });
   };
 }

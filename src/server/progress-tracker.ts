@@ -3,6 +3,7 @@
 import type { Crawler } from '../crawler/crawler.js';
 import type { Timings } from '../http/response.js';
 import { hostOf } from '../url/canonical-url.js';
+import { redactUrl, redactUrlsIn } from '../url/redact-url.js';
 import type { HostRow, Latency, Percentiles, Progress, RecentError } from './types.js';
 
 const latencyWindow = 500;
@@ -46,9 +47,10 @@ export class ProgressTracker {
         host.errors++;
         this.#errors.push({
           at: new Date().toISOString(),
-          url: request.url,
+          // Shown by the API, the WebSocket and the dashboard: without the credentials the request may carry.
+          url: redactUrl(request.url),
           code,
-          message: error.message.split('\n')[0] ?? '',
+          message: redactUrlsIn(error.message.split('\n')[0] ?? ''),
         });
         if (this.#errors.length > recentErrors) this.#errors.shift();
       })

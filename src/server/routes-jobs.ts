@@ -10,6 +10,7 @@ import type { AppDeps } from './app-deps.js';
 import { jobPaths } from './job-paths.js';
 import { jsonBody, specFrom } from './job-requests.js';
 import { readLinePage } from './line-pager.js';
+import { publicJob } from './public-view.js';
 
 const itemsQuery = pageQuerySchema(1000, 100);
 const logQuery = pageQuerySchema(5000, 200);
@@ -17,27 +18,29 @@ const logQuery = pageQuerySchema(5000, 200);
 export function jobRoutes(app: Hono, { manager, spiders, dataDir, info }: AppDeps): void {
   app.get('/api/jobs', (c) => {
     const { status } = parseOr400(jobListQuerySchema, c.req.query());
-    return c.json({ jobs: manager.list(status) });
+    return c.json({ jobs: manager.list(status).map(publicJob) });
   });
 
   app.post('/api/jobs', async (c) => {
     const request = parseOr400(jobRequestSchema, await jsonBody(() => c.req.json()));
     const job = manager.submit(await specFrom(request, spiders, info.allowPrivate));
-    return c.json({ job }, 201);
+    return c.json({ job: publicJob(job) }, 201);
   });
 
   app.get('/api/jobs/:id', (c) => {
     const job = manager.get(c.req.param('id'));
-    return c.json({ job, progress: manager.progress(job.id) });
+    return c.json({ job: publicJob(job), progress: manager.progress(job.id) });
   });
 
   app.post('/api/jobs/:id/cancel', async (c) =>
-    c.json({ job: await manager.cancel(c.req.param('id')) }),
+    c.json({ job: publicJob(await manager.cancel(c.req.param('id'))) }),
   );
   app.post('/api/jobs/:id/pause', async (c) =>
-    c.json({ job: await manager.pause(c.req.param('id')) }),
+    c.json({ job: publicJob(await manager.pause(c.req.param('id'))) }),
   );
-  app.post('/api/jobs/:id/resume', (c) => c.json({ job: manager.resume(c.req.param('id')) }));
+  app.post('/api/jobs/:id/resume', (c) =>
+    c.json({ job: publicJob(manager.resume(c.req.param('id'))) }),
+  );
 
   app.get('/api/jobs/:id/items', async (c) => {
     const job = manager.get(c.req.param('id'));

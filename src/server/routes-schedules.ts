@@ -3,10 +3,11 @@ import type { Hono } from 'hono';
 import { parseOr400, scheduleRequestSchema } from './api-schemas.js';
 import type { AppDeps } from './app-deps.js';
 import { jsonBody, specFrom } from './job-requests.js';
+import { publicSchedule } from './public-view.js';
 import { checkCron } from './schedules.js';
 
 export function scheduleRoutes(app: Hono, { schedules, spiders, info }: AppDeps): void {
-  app.get('/api/schedules', (c) => c.json({ schedules: schedules.list() }));
+  app.get('/api/schedules', (c) => c.json({ schedules: schedules.list().map(publicSchedule) }));
 
   app.post('/api/schedules', async (c) => {
     const { cron, ...request } = parseOr400(
@@ -15,7 +16,7 @@ export function scheduleRoutes(app: Hono, { schedules, spiders, info }: AppDeps)
     );
     checkCron(cron);
     const schedule = schedules.create(cron, await specFrom(request, spiders, info.allowPrivate));
-    return c.json({ schedule }, 201);
+    return c.json({ schedule: publicSchedule(schedule) }, 201);
   });
 
   app.delete('/api/schedules/:id', (c) => {

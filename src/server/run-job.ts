@@ -10,6 +10,7 @@ import { noPageFetched } from '../crawler/summary.js';
 import { frontierBackends } from '../frontier-backends.js';
 import { loadSpider } from '../loader/load-spider.js';
 import { waitForStateLock } from '../state/state-lock.js';
+import { redactUrlsIn } from '../url/redact-url.js';
 import { type ChildMessage, isParentMessage, type RunTask } from './ipc.js';
 import { ProgressTracker } from './progress-tracker.js';
 
@@ -106,5 +107,6 @@ function writeStats(path: string, stats: Stats): void {
 }
 
 function log(line: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  // The job's log is served by the API: like the crawl's own logger, it never shows a URL's credentials.
+  process.stderr.write(`${new Date().toISOString()} ${redactUrlsIn(line)}\n`);
 }

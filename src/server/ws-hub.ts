@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from './api-error.js';
 import type { JobManager } from './job-manager.js';
+import { publicJob } from './public-view.js';
 import { tokenMatches } from './token.js';
 import type { Job, Progress } from './types.js';
 
@@ -91,7 +92,7 @@ export class WsHub {
     const on = message.type === 'subscribe';
     if ('jobs' in message) {
       subscriber.all = on;
-      if (on) send(ws, { type: 'jobs', jobs: this.#manager.list() });
+      if (on) send(ws, { type: 'jobs', jobs: this.#manager.list().map(publicJob) });
       return;
     }
     let job: Job;
@@ -107,21 +108,22 @@ export class WsHub {
       return;
     }
     subscriber.jobs.add(job.id);
-    send(ws, { type: 'job', job });
+    send(ws, { type: 'job', job: publicJob(job) });
     const progress = this.#manager.progress(job.id);
     if (progress) send(ws, { type: 'progress', job: job.id, ...progress });
   }
 
   #jobChanged(job: Job): void {
+    const shown = publicJob(job);
     for (const [ws, subscriber] of this.#clients) {
-      if (subscriber.all || subscriber.jobs.has(job.id)) send(ws, { type: 'job', job });
+      if (subscriber.all || subscriber.jobs.has(job.id)) send(ws, { type: 'job', job: shown });
     }
     // Bursts (a schedule tick, a restart) become one list message.
     this.#listTimer ??= setTimeout(() => {
       this.#listTimer = undefined;
       const watchers = [...this.#clients].filter(([, subscriber]) => subscriber.all);
       if (watchers.length === 0) return;
-      const message = { type: 'jobs', jobs: this.#manager.list() };
+      const message = { type: 'jobs', jobs: this.#manager.list().map(publicJob) };
       for (const [ws] of watchers) send(ws, message);
     }, listDebounceMs);
   }

@@ -2,7 +2,7 @@
 import { constants, type promises as fsp } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { StorageError } from '../errors.js';
+import { OutputClosedError, StorageError } from '../errors.js';
 
 /** How the file is opened: truncated, appended to (readable, for tail checks), or updated in place. */
 export type OpenMode = 'truncate' | 'append' | 'update';
@@ -134,9 +134,12 @@ function notADirectory(path: string): Error {
   return Object.assign(new Error(message), { code: 'ENOTDIR', syscall: 'mkdir', path });
 }
 
-/** `cannot write items to /x/y.jsonl: EACCES permission denied` (plus the syscall and path when they differ). */
-export function toStorageError(target: string, error: unknown): StorageError {
-  if (error instanceof StorageError) return error;
+/**
+ * `cannot write items to /x/y.jsonl: EACCES permission denied` (plus the syscall and path when they differ). A
+ * stream output its reader closed stays an OutputClosedError: a quiet end of the crawl, not a storage failure.
+ */
+export function toStorageError(target: string, error: unknown): StorageError | OutputClosedError {
+  if (error instanceof StorageError || error instanceof OutputClosedError) return error;
   return new StorageError(`cannot write items to ${target}: ${describeCause(target, error)}`, {
     cause: error,
   });

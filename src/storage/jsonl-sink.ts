@@ -1,5 +1,6 @@
 /** JSON Lines output: one JSON object per line, written batch by batch, to a file or to a stream such as stdout. */
 import type { Writable } from 'node:stream';
+import { OutputClosedError } from '../errors.js';
 import { FileOutput, toChunks } from './file-output.js';
 import { SerialSink } from './serial-sink.js';
 import type { Item } from './sink.js';
@@ -30,7 +31,7 @@ export class JsonlSink extends SerialSink {
       this.#output = new FileOutput(destination);
     } else {
       this.target = destination === process.stdout ? 'stdout' : 'the output stream';
-      this.#output = new StreamOutput(destination);
+      this.#output = new StreamOutput(destination, this.target);
     }
     this.#append = options.append ?? false;
   }
@@ -88,14 +89,22 @@ async function endTornLine(output: FileOutput): Promise<void> {
   if (last[0] !== 0x0a) await output.write(Buffer.from('\n'));
 }
 
-/** A caller's stream: errors are remembered (an unhandled 'error' event would crash the process). */
+/**
+ * A caller's stream: errors are remembered (an unhandled 'error' event would crash the process). A reader that
+ * closed its end (EPIPE: `-o - | head`) becomes an OutputClosedError, which stops the crawl quietly.
+ */
 class StreamOutput {
   #error: Error | undefined;
   readonly #onError = (error: Error): void => {
-    this.#error ??= error;
+    this.#error ??= this.#closedByReader(error)
+      ? new OutputClosedError(this.name, { cause: error })
+      : error;
   };
 
-  constructor(private readonly stream: Writable) {}
+  constructor(
+    private readonly stream: Writable,
+    private readonly name: string,
+  ) {}
 
   async open(): Promise<void> {
     this.stream.on('error', this.#onError);
@@ -105,7 +114,11 @@ class StreamOutput {
     if (this.#error) return Promise.reject(this.#error);
     // The callback fires once the chunk reached the underlying fd: waiting for it is the backpressure.
     return new Promise((resolve, reject) => {
-      this.stream.write(data, (error) => (error ? reject(error) : resolve()));
+      this.stream.write(data, (error) => {
+        if (!error) return resolve();
+        this.#onError(error);
+        reject(this.#error ?? error);
+      });
     });
   }
 
@@ -116,5 +129,10 @@ class StreamOutput {
 
   async close(): Promise<void> {
     this.stream.off('error', this.#onError);
+  }
+
+  #closedByReader(error: Error): boolean {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
   }
 }

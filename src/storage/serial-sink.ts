@@ -1,5 +1,5 @@
 /** The lifecycle every sink shares: open once, operations run one at a time in call order, close is idempotent. */
-import { StorageError } from '../errors.js';
+import { type OutputClosedError, StorageError } from '../errors.js';
 import { toStorageError } from './file-output.js';
 import type { Item, Sink } from './sink.js';
 
@@ -16,7 +16,7 @@ export abstract class SerialSink implements Sink {
   #queue: Promise<void> = Promise.resolve();
   #opening: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
-  #failure: StorageError | undefined;
+  #failure: StorageError | OutputClosedError | undefined;
 
   /**
    * True where a failed write may leave the output damaged (a file with half a batch appended): later writes
@@ -39,7 +39,10 @@ export abstract class SerialSink implements Sink {
   protected abstract closeOutput(): Promise<void>;
 
   /** The one-line StorageError a caller sees for an error of a step; `batch` is set for a failed write. */
-  protected asStorageError(error: unknown, _batch?: readonly Item[]): StorageError {
+  protected asStorageError(
+    error: unknown,
+    _batch?: readonly Item[],
+  ): StorageError | OutputClosedError {
     return toStorageError(this.target, error);
   }
 

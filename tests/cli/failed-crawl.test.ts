@@ -1,6 +1,6 @@
 // A failed crawl never looks like a success: unreachable start hosts, redirects onto seen pages, credentials, pipes.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,84 @@ describe('credentials in start URLs', () => {
   });
 });
 
+describe('credentials in a fetched URL', () => {
+  it('are sent but not printed by `arachne fetch`, redirects included', async () => {
+    const expected = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+    const site = await serve((req, res) => {
+      if (req.headers.authorization !== expected) res.writeHead(401).end();
+      else if (req.url === '/old') res.writeHead(301, { location: '/new' }).end();
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
+    });
+    const result = await runCli([
+      'fetch',
+      `${site.origin.replace('http://', 'http://alice:s3cret@')}/old`,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`200 OK  ${site.origin}/new`);
+    expect(result.stdout).toContain(`redirected from: ${site.origin}/old`);
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/alice|s3cret/);
+  });
+});
+
+describe('credentials in a crawl with an HTTP cache', () => {
+  it('are not listed by `arachne cache ls`', async () => {
+    const site = await serve({ '/robots.txt': '', '/': '<p>home</p>' });
+    const cacheDir = join(dir, 'credentials-cache');
+    const crawled = await runCli([
+      'crawl',
+      `${site.origin.replace('http://', 'http://alice:s3cret@')}/`,
+      '-o',
+      join(dir, 'credentials-cache.jsonl'),
+      '--cache',
+      cacheDir,
+      '--no-progress',
+    ]);
+    expect(crawled.code, crawled.stderr).toBe(0);
+    const listed = await runCli(['cache', 'ls', cacheDir]);
+    expect(listed.stdout).toContain(`${site.origin}/\n`);
+    expect(listed.stdout).not.toMatch(/alice|s3cret/);
+  });
+});
+
+describe("credentials in a spider's start URL", () => {
+  it('are cut from the url field of its items, and the pages are still fetched with them', async () => {
+    const expected = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+    const site = await serve((req, res) => {
+      if (req.headers.authorization !== expected) res.writeHead(401).end();
+      else if (req.url === '/robots.txt') res.writeHead(200).end('');
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<a href="/next">next</a>');
+    });
+    const spider = join(dir, 'credentials-spider.js');
+    await writeFile(
+      spider,
+      `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'credentials',
+  start: ['${site.origin.replace('http://', 'http://alice:s3cret@')}/'],
+  *parse(page) {
+    yield { url: page.url, status: page.status };
+    for (const href of page.select('a').attrs('href')) yield page.follow(href);
+  },
+});
+`,
+    );
+    const out = join(dir, 'credentials-spider.jsonl');
+    const result = await runCli(['crawl', spider, '-o', out, '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    const records = (await readFile(out, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    expect(records).toEqual(
+      expect.arrayContaining([
+        { url: `${site.origin}/`, status: 200 },
+        { url: `${site.origin}/next`, status: 200 },
+      ]),
+    );
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/alice|s3cret/);
+  });
+});
+
 describe('error exits', () => {
   it('print only the error, not an all-zero stats table', async () => {
     const result = await runCli([
@@ -192,5 +270,39 @@ describe('a reader that stops early', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+
+  it('`arachne crawl URL -o - | head -n 3` stops the crawl early, saves its stats and exits 0 quietly', async () => {
+    const pages = 2000;
+    const links = Array.from({ length: pages }, (_, i) => `<a href="/p/${i}">${i}</a>`).join('');
+    // Each page takes a little while: the whole crawl would last several seconds.
+    const site = await serve((req, res) => {
+      if (req.url === '/robots.txt') return void res.writeHead(200).end('');
+      const body = `<title>${req.url}</title>${req.url === '/' ? links : ''}`;
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(body), 20);
+    });
+    const statsFile = join(dir, 'closed-pipe.json');
+    const child = spawn(
+      process.execPath,
+      [binPath, 'crawl', `${site.origin}/`, '-o', '-', '--stats', statsFile, '--log-level', 'warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // Like head -n 3: read three lines, then close the pipe.
+    let read = '';
+    child.stdout.on('data', (chunk) => {
+      read += chunk;
+      if (read.split('\n').length > 3) child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const fetched = site.requests.length;
+    // The crawl stopped: most of the site was never asked for, and it says why in its stats.
+    expect(fetched).toBeLessThan(pages / 2);
+    const stats = await readStats(statsFile);
+    expect(stats.closeReason).toBe('output-closed');
+    expect(stats.responses).toBeLessThan(pages / 2);
   });
 });

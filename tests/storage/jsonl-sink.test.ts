@@ -116,14 +116,29 @@ describe('JsonlSink', () => {
   it('turns a stream error into a StorageError naming the stream', async () => {
     const broken = new Writable({
       write(_chunk, _encoding, callback) {
-        callback(Object.assign(new Error('EPIPE: broken pipe, write'), { code: 'EPIPE' }));
+        callback(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
       },
     });
     const sink = new JsonlSink(broken);
     await sink.open();
     await expect(sink.write([{ n: 1 }])).rejects.toThrow(
-      'cannot write items to the output stream: EPIPE broken pipe',
+      'cannot write items to the output stream: EIO i/o error',
     );
+    await sink.close();
+  });
+
+  it('turns a reader closing the stream (EPIPE) into an OutputClosedError, a quiet end for the crawl', async () => {
+    const closed = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('EPIPE: broken pipe, write'), { code: 'EPIPE' }));
+      },
+    });
+    const sink = new JsonlSink(closed);
+    await sink.open();
+    await expect(sink.write([{ n: 1 }])).rejects.toMatchObject({
+      code: 'AR_OUTPUT_CLOSED',
+      message: 'the output stream was closed by its reader',
+    });
     await sink.close();
   });
 

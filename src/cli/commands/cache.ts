@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { openCache } from '../../cache/open-cache.js';
 import type { CacheStore } from '../../cache/store.js';
 import { isCrawlError } from '../../errors.js';
+import { redactUrl } from '../../url/redact-url.js';
 import type { CommandOutput } from './fetch.js';
 
 export const cacheHelp = `Usage: arachne cache <ls | clear> <DIR | FILE.sqlite | sqlite:PATH | redis://… | memcache://…>
@@ -87,8 +88,9 @@ async function list(store: CacheStore, output: CommandOutput): Promise<void> {
     count++;
     bytes += entry.bytes;
     const storedAt = new Date(entry.storedAt).toISOString();
+    // An entry keeps the URL as fetched, credentials included: the listing shows it without them.
     output.stdout.write(
-      `${entry.status}  ${String(entry.bytes).padStart(10)}  ${storedAt}  ${entry.url}\n`,
+      `${entry.status}  ${String(entry.bytes).padStart(10)}  ${storedAt}  ${redactUrl(entry.url)}\n`,
     );
   }
   output.stdout.write(`${plural(count, 'entry', 'entries')}, ${plural(bytes, 'byte', 'bytes')}\n`);

@@ -10,6 +10,7 @@ import { noPageFetched, summary } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
 import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
+import { handOverClosedPipe } from '../closed-pipe.js';
 import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
 import { showProgress } from '../progress.js';
 
@@ -136,6 +137,8 @@ export async function runSpider(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Items on stdout: a reader that closes it (`| head`) stops the crawl through the sink, which then ends cleanly.
+  const takeBackPipe = crawler.options.output === '-' ? handOverClosedPipe() : () => {};
   let stats: Stats | undefined;
   let code = 0;
   let failed = false;
@@ -150,6 +153,7 @@ export async function runSpider(
     throw error;
   } finally {
     stopProgress();
+    takeBackPipe();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (stats && settings.statsFile) code = await writeStats(settings.statsFile, stats, log);
@@ -157,7 +161,9 @@ export async function runSpider(
     const isShared = typeof frontier === 'string' && /^rediss?:/i.test(frontier);
     // An error exit that stopped the crawl before any request says only the error: an all-zero table adds nothing.
     const worthShowing = stats !== undefined && (!failed || stats.requests > 0);
-    if (stats && worthShowing && crawler.options.logLevel !== 'silent') {
+    // The reader took what it wanted and left (`-o - | head`): an end it asked for, said with nothing but exit 0.
+    const readerLeft = stats?.closeReason === 'output-closed';
+    if (stats && worthShowing && !readerLeft && crawler.options.logLevel !== 'silent') {
       const toStdout = crawler.options.output !== '-';
       // A crawl that failed (Redis itself, maybe) has no shared totals worth another connection.
       const shared =
@@ -165,7 +171,7 @@ export async function runSpider(
       (toStdout ? process.stdout : process.stderr).write(`${shared || summary(stats)}\n`);
     }
     // One worker of a shared crawl may fetch nothing while others do everything: only a crawl of its own is judged.
-    const verdict = stats && !failed && !isShared ? noPageFetched(stats) : undefined;
+    const verdict = stats && !failed && !isShared && !readerLeft ? noPageFetched(stats) : undefined;
     if (verdict) {
       process.stderr.write(`arachne: ${verdict.reason}\n`);
       if (verdict.failed && code === 0) code = 1;

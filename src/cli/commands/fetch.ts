@@ -5,6 +5,7 @@ import { isCrawlError } from '../../errors.js';
 import { parseHtml } from '../../html/index.js';
 import { createClient } from '../../http/client.js';
 import type { Response, Timings } from '../../http/response.js';
+import { redactUrl } from '../../url/redact-url.js';
 
 export const fetchHelp = `Usage: arachne fetch <URL> [options]
 
@@ -127,9 +128,12 @@ function checkUrl(url: string): void {
 
 function describeResponse(response: Response): string {
   const reason = STATUS_CODES[response.status];
-  const lines = [`${response.status}${reason === undefined ? '' : ` ${reason}`}  ${response.url}`];
+  // The request was sent with the URL's credentials; what is printed never shows them.
+  const lines = [
+    `${response.status}${reason === undefined ? '' : ` ${reason}`}  ${redactUrl(response.url)}`,
+  ];
   if (response.redirects.length > 0)
-    lines.push(`redirected from: ${response.redirects.join(' → ')}`);
+    lines.push(`redirected from: ${response.redirects.map(redactUrl).join(' → ')}`);
   for (const [name, value] of Object.entries(response.headers)) {
     for (const line of name === 'set-cookie' ? value.split('\n') : [value])
       lines.push(`${name}: ${line}`);

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { LadderEntry } from '../../crawler/ladder/ladder.js';
 import { ConfigError } from '../../errors.js';
+import { redactUrl, redactUrlsIn } from '../../url/redact-url.js';
 
 export const stateHelp = `Usage: arachne state <show | failed> FILE
 
@@ -43,7 +44,10 @@ export async function stateCommand(
       url: string;
       error: string | null;
     }>;
-    for (const row of rows) output.stdout.write(`${row.url}\t${row.error ?? ''}\n`);
+    // The stored request keeps its credentials (--retry-failed fetches it again); the listing never shows them.
+    for (const row of rows) {
+      output.stdout.write(`${redactUrl(row.url)}\t${redactUrlsIn(row.error ?? '')}\n`);
+    }
     output.stdout.write(`${rows.length} failed\n`);
     return 0;
   } finally {
