@@ -251,13 +251,26 @@ describe('the other routes', () => {
   });
 
   it('GET /api/jobs filters by status', async () => {
-    const all = (await t.api('GET', '/api/jobs')).json.jobs as Array<{ status: string }>;
-    const failed = (await t.api('GET', '/api/jobs?status=failed')).json.jobs as Array<{
+    const created = await t.api('POST', '/api/jobs', {
+      url: 'http://127.0.0.1:9/',
+      options: { retries: 0 },
+    });
+    const id = created.json.job.id as string;
+    await t.waitForStatus(id, ['failed']);
+    const all = (await t.api('GET', '/api/jobs')).json.jobs as Array<{
+      id: string;
       status: string;
     }>;
-    expect(failed.length).toBeGreaterThan(0);
+    const failed = (await t.api('GET', '/api/jobs?status=failed')).json.jobs as Array<{
+      id: string;
+      status: string;
+    }>;
+    expect(failed.map((job) => job.id)).toContain(id);
     expect(failed.every((job) => job.status === 'failed')).toBe(true);
-    expect(all.length).toBeGreaterThan(failed.length);
+    expect(all.length).toBeGreaterThanOrEqual(failed.length);
+    expect((await t.api('GET', '/api/jobs?status=finished')).json.jobs).not.toContainEqual(
+      expect.objectContaining({ id }),
+    );
   });
 });
 
