@@ -181,13 +181,16 @@ describe('the default scope', () => {
     expect(stats.offsite).toBe(0);
   });
 
-  it("is replaced by a spider's allowedDomains", async () => {
-    const { other, spider } = await twoPorts();
-    await crawl(
-      { ...spider, allowedDomains: ['127.0.0.1'] },
-      { output: memorySink(), logLevel: 'silent' },
+  it("is replaced by a spider's allowedDomains, which the option adds to", async () => {
+    const { home, other, spider } = await twoPorts();
+    // 'localhost' alone would put even the start URL (127.0.0.1) offsite: the option's host brings both ports in.
+    const stats = await crawl(
+      { ...spider, allowedDomains: ['localhost'] },
+      { output: memorySink(), logLevel: 'silent', allowedDomains: ['127.0.0.1'] },
     );
+    expect(home.paths).toContain('/next');
     expect(other.paths).toContain('/');
+    expect(stats.offsite).toBe(0);
   });
 
   it('keeps a redirect to another port out', async () => {
