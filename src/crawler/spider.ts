@@ -105,7 +105,10 @@ export interface AdaptiveOptions {
  * A spider spec. `H` maps each key to what its value returns, so TypeScript infers the handler names from
  * the object literal itself (a reverse mapped type) and types every handler's `page.follow(url, name)`.
  */
-export type SpiderSpec<H> = SpiderConfig & {
+export type SpiderSpec<H> = Omit<SpiderConfig, 'rules'> & {
+  /** Link rules; each `handler` is checked against the spec's handlers, as `page.follow`'s is. */
+  rules?: readonly LinkRule<HandlerNames<H>>[];
+} & {
   [K in keyof H]: K extends Reserved ? unknown : (page: Page<HandlerNames<H>>) => H[K];
 };
 

@@ -104,6 +104,7 @@ describe('link rules (CrawlSpider)', () => {
       defineSpider({
         name: 'x',
         start: 'http://127.0.0.1/',
+        // @ts-expect-error: the type knows the handlers too; the check is for JavaScript spiders
         rules: [{ handler: 'nope' }],
         parse() {},
       }),
@@ -116,6 +117,27 @@ describe('link rules (CrawlSpider)', () => {
         parse() {},
       }),
     ).toThrow(ConfigError);
+  });
+});
+
+describe('the type of rules', () => {
+  it("names the spec's own handlers", () => {
+    const spider = defineSpider({
+      name: 'typed',
+      start: 'http://127.0.0.1/',
+      rules: [{ allow: '/post/', handler: 'post' }, { allow: /\/category\// }],
+      post: (page) => ({ url: page.url }),
+    });
+    expect(spider.rules).toHaveLength(2);
+    expect(() =>
+      defineSpider({
+        name: 'typo',
+        start: 'http://127.0.0.1/',
+        // @ts-expect-error: 'posts' is not a handler of this spider
+        rules: [{ handler: 'posts' }],
+        post: (page) => ({ url: page.url }),
+      }),
+    ).toThrow(/unknown handler "posts"/);
   });
 });
 
