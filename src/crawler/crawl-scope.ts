@@ -3,7 +3,7 @@
  * and port: another port on the same host is another site, maybe another user's service); `allowedDomains` names
  * hosts (subdomains included, any scheme and port) that widen it or, on a spider, replace it.
  */
-import { createScopeMatcher, hostOf } from '../url/canonical-url.js';
+import { createScopeMatcher } from '../url/canonical-url.js';
 
 export interface ScopeParts {
   /** The start URLs, whose origins are the default scope. */
@@ -22,11 +22,16 @@ export function crawlScope({ startUrls, spiderDomains, extraDomains = [] }: Scop
   const inDomains = domains.length > 0 ? createScopeMatcher(domains) : () => false;
   const origins = spiderDomains === undefined ? startOrigins(startUrls) : new Set<string>();
   return (url) => {
-    const host = hostOf(url);
-    if (host === undefined) return true;
-    if (inDomains(host)) return true;
-    const origin = originKey(url);
-    return origin !== undefined && origins.has(origin);
+    // Parsed once: this runs for every link of every page.
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return true; // an invalid URL reaches no site; the crawlable-URL filter has dropped it already
+    }
+    if (parsed.hostname === '') return true;
+    if (inDomains(parsed.hostname.toLowerCase())) return true;
+    return origins.has(`${parsed.protocol}//${parsed.host.toLowerCase()}`);
   };
 }
 
