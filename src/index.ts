@@ -24,6 +24,7 @@ export {
   memoryFrontierBackend,
 } from './crawler/frontier-registry.js';
 export type { ItemSource } from './crawler/item-export.js';
+export type { LinkRule } from './crawler/link-rules.js';
 export {
   type CrawlOptions,
   defaults,
@@ -53,6 +54,7 @@ export {
   type SpiderConfig,
 } from './crawler/spider.js';
 export type { Stats } from './crawler/stats.js';
+export type { UrlPattern, UrlPatterns } from './crawler/url-patterns.js';
 export * from './errors.js';
 // Importing the package registers the built-in backends (sqlite:, .db paths, redis://) in this registry.
 export { frontierBackends } from './frontier-backends.js';

@@ -54,6 +54,8 @@ export const crawlFlags: Readonly<Record<string, FlagConfig>> = {
       {
         type: spec.kind === 'boolean' ? 'boolean' : 'string',
         ...(spec.short !== undefined ? { short: spec.short } : {}),
+        // A list flag may be repeated (`--allow /a --allow /b`), as well as comma-separated.
+        ...(spec.kind === 'list' ? { multiple: true } : {}),
       } satisfies FlagConfig,
     ]),
   ),
@@ -192,9 +194,13 @@ function joinNegativeValues(argv: string[], config: Record<string, FlagConfig>):
 export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): CrawlOptions {
   const options: Record<string, unknown> = {};
   for (const { spec, key, parent } of flagEntries) {
-    const raw = values[spec.flag];
-    if (raw === undefined || raw === false) continue;
-    const value = flagValue(spec, String(raw));
+    const given = values[spec.flag];
+    if (given === undefined || given === false) continue;
+    // Repeated list flags join as one list (for lists of lists, as more tiers).
+    const raw = Array.isArray(given)
+      ? given.join(spec.kind === 'list' && spec.of === 'string-list' ? ';' : ',')
+      : String(given);
+    const value = flagValue(spec, raw);
     if (parent === undefined) options[key] = value;
     else options[parent] = { ...(options[parent] as object | undefined), [key]: value };
   }

@@ -8,6 +8,7 @@ import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
 import { createDedupKey } from '../url/dedup-key.js';
 import { defaultUserAgent } from '../version.js';
+import { crawlScope } from './crawl-scope.js';
 import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
 import { dataHandler } from './download-handlers/data-handler.js';
@@ -23,6 +24,7 @@ import { dedupRulesOf } from './frontier.js';
 import { type FrontierRegistry, frontierBackends } from './frontier-registry.js';
 import { ItemProcessor } from './item-processor.js';
 import { Ladder, type LadderStore } from './ladder/ladder.js';
+import { withLinkRules } from './link-rules.js';
 import { attachLogger, createLog } from './logger.js';
 import { type CrawlOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { Fetcher, FetchMode, Request } from './request.js';
@@ -32,8 +34,9 @@ import { type HostStats, Scheduler } from './scheduler.js';
 import { crawlSessions } from './sessions/index.js';
 import { seedFromSitemaps } from './sitemap-seeds.js';
 import type { Spider } from './spider.js';
-import { startHosts, startRequests } from './start-requests.js';
+import { startRequests } from './start-requests.js';
 import { type Stats, StatsCollector } from './stats.js';
+import { allowDeny } from './url-patterns.js';
 import { UrlSpaceGuard } from './url-spaces.js';
 
 export interface RunOptions extends CrawlOptions {
@@ -146,7 +149,11 @@ async function runCrawl({
   const start = await startRequests(spider);
   if (start.length === 0 && seed)
     throw new ConfigError(`spider "${spider.name}" has no start URLs`);
-  const allowedDomains = spider.allowedDomains ?? startHosts(start);
+  const inScope = crawlScope({
+    startUrls: start.map((request) => request.url),
+    spiderDomains: spider.allowedDomains,
+    extraDomains: options.allowedDomains,
+  });
   // Everything opened is closed in reverse order, on success and on failure alike.
   const opened: Array<() => Promise<void>> = [];
   const closeAll = async (): Promise<Error | undefined> => {
@@ -251,7 +258,7 @@ async function runCrawl({
     const chain = await buildDownloadChain({
       spider,
       options,
-      allowedDomains,
+      inScope,
       send,
       scheduler,
       events,
@@ -266,7 +273,9 @@ async function runCrawl({
     });
     const urlSpaces = new UrlSpaceGuard(options.traps);
     engine = new Engine({
-      spider: options.browserSnapshotOnFailure ? snapshotFailures(spider, warn) : spider,
+      spider: withLinkRules(
+        options.browserSnapshotOnFailure ? snapshotFailures(spider, warn) : spider,
+      ),
       scheduler,
       download: chain.download,
       items,
@@ -274,8 +283,9 @@ async function runCrawl({
       filters: [
         ...defaultFilters({
           admit: (url) => handlers.admit(url),
-          allowedDomains,
+          inScope,
           maxDepth: options.maxDepth,
+          follows: allowDeny(options.allow, options.deny, 'crawl option'),
           traps: options.traps,
           urlSpaces: urlSpaces.enabled ? urlSpaces : undefined,
         }),
@@ -289,6 +299,9 @@ async function runCrawl({
         concurrency: options.concurrency,
         browserConcurrency: options.browserConcurrency,
         maxPages: options.maxPages,
+        maxItems: options.maxItems,
+        maxTimeMs: options.maxTime,
+        maxErrors: options.maxErrors,
         maxLinksPerPage: options.traps.maxLinksPerPage,
         handlerTimeoutMs: options.handlerTimeoutMs,
       },
@@ -306,7 +319,7 @@ async function runCrawl({
             start,
             robotsCache: chain.robotsCache,
             download: chain.download,
-            allowedDomains,
+            inScope,
             events,
           })
         : [];

@@ -12,6 +12,7 @@ import { redirect } from '../http/middlewares/redirect.js';
 import { userAgent } from '../http/middlewares/user-agent.js';
 import { RobotsCache } from '../robots/index.js';
 import { createDedupKey } from '../url/dedup-key.js';
+import type { InScope } from './crawl-scope.js';
 import type { CrawlEmitter } from './events.js';
 import { dedupRulesOf } from './frontier.js';
 import { type RobotsHooks, reportRobotsLoad, robots } from './middlewares/robots.js';
@@ -33,7 +34,7 @@ export interface DownloadChain {
 interface ChainParts {
   spider: Spider;
   options: ResolvedOptions;
-  allowedDomains: readonly string[];
+  inScope: InScope;
   send: Next<Request>;
   scheduler: Scheduler;
   events: CrawlEmitter;
@@ -43,7 +44,7 @@ interface ChainParts {
 }
 
 export async function buildDownloadChain(parts: ChainParts): Promise<DownloadChain> {
-  const { spider, options, allowedDomains, scheduler, events, sessions } = parts;
+  const { spider, options, inScope, scheduler, events, sessions } = parts;
   const rotation = sessions?.rotation;
   // robots.txt leaves through the rotation too: a proxied crawl never shows the site its own address.
   const send: Next<Request> = rotation?.active
@@ -87,7 +88,7 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
     // Outside redirect: one session and proxy for every hop, and the final response is the one judged.
     ...(sessions ? [sessions.middleware] : []),
     redirect<Request>(),
-    scope(allowedDomains),
+    scope(inScope),
     ...(robotsCache ? [robots(robotsCache, robotsHooks)] : []),
     userAgent(options.userAgent) as Middleware<Request>,
     ...sessionJars,

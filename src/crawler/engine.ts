@@ -42,6 +42,12 @@ export interface EngineParts {
     /** Browser pages rendered at once; the others wait without holding a crawl or host slot. */
     browserConcurrency: number;
     maxPages: number;
+    /** Items written before the crawl closes with 'max-items'; later items of pages in flight are not written. */
+    maxItems?: number;
+    /** Time from run() until the crawl closes with 'max-time' (scheduling stops, pages in flight finish). */
+    maxTimeMs?: number | undefined;
+    /** Failed requests (after retries) before the crawl closes with 'max-errors'. */
+    maxErrors?: number;
     /** Children kept from one page; the rest are dropped as a crawl-trap budget. */
     maxLinksPerPage: number;
     /**
@@ -94,6 +100,10 @@ export class Engine {
   #stopping: CloseReason | undefined;
   #fatal: Error | undefined;
   #pumping = false;
+  /** Items kept and requests failed so far, against `limits.maxItems` and `limits.maxErrors`. */
+  #items = 0;
+  #errors = 0;
+  #maxTimer: NodeJS.Timeout | undefined;
   #pumpAgain = false;
   /** Browser pages in flight, against `limits.browserConcurrency`. */
   #browserActive = 0;
@@ -124,6 +134,11 @@ export class Engine {
    * is empty and nothing is in flight.
    */
   async run(start: readonly Request[] | undefined): Promise<CloseReason> {
+    const { maxTimeMs } = this.#parts.limits;
+    if (maxTimeMs !== undefined) {
+      // Unref'd: the crawl's own work keeps the process alive; this timer alone must not.
+      this.#maxTimer = setTimeout(() => this.stop('max-time'), maxTimeMs).unref();
+    }
     if (start) await this.schedule(start);
     void this.#pump();
     return this.#done;
@@ -146,6 +161,7 @@ export class Engine {
    * keep the process alive; the handler runs they bound are abandoned.
    */
   close(): void {
+    clearTimeout(this.#maxTimer);
     for (const timer of this.#handlerTimers) clearTimeout(timer);
     this.#handlerTimers.clear();
   }
@@ -499,9 +515,13 @@ export class Engine {
    */
   async #keep(request: Request, children: Request[], items: Item[], page?: Page): Promise<Outcome> {
     const kept: Item[] = [];
+    const maxItems = this.#parts.limits.maxItems ?? Number.POSITIVE_INFINITY;
     for (const item of items) {
+      // Past the cap an item is not even processed: pipelines and the item count see exactly maxItems.
+      if (this.#items >= maxItems) break;
       const processed = await this.#parts.items.process(item, request);
       if (processed) kept.push(processed);
+      if (processed && ++this.#items >= maxItems) this.stop('max-items');
     }
     let followed = this.#linkBudget(request, children);
     const spaces = this.#parts.urlSpaces;
@@ -595,6 +615,8 @@ export class Engine {
     // The failure is kept (state file, Redis) and listed later: its message is text for a reader, so no credentials.
     // The request itself keeps them: --retry-failed fetches it again.
     await scheduler.fail(request, { code, message: redactUrlsIn(err.message) });
+    if (++this.#errors >= (this.#parts.limits.maxErrors ?? Number.POSITIVE_INFINITY))
+      this.stop('max-errors');
   }
 
   async #retry(request: Request, error: Error, decision: RetryDecision): Promise<void> {
@@ -610,6 +632,7 @@ export class Engine {
   async #checkIdle(): Promise<void> {
     if (this.#inFlight > 0) return;
     if (this.#stopping) {
+      clearTimeout(this.#maxTimer);
       this.#finished(this.#stopping);
       return;
     }
@@ -618,6 +641,7 @@ export class Engine {
     if (this.#inFlight > 0 || this.#pumping) return;
     // A shared crawl ends for everyone at once; if another worker added work meanwhile, keep polling.
     if (!(await scheduler.finish())) return;
+    clearTimeout(this.#maxTimer);
     this.#finished('finished');
   }
 }

@@ -54,6 +54,9 @@ export interface CrawlEvents {
 export type CloseReason =
   | 'finished'
   | 'max-pages'
+  | 'max-items'
+  | 'max-time'
+  | 'max-errors'
   | 'signal'
   | 'stopped'
   | 'error'

@@ -28,6 +28,11 @@ export type OptionGroup = keyof typeof optionGroups;
 export type ValueRule =
   /** `infinite`: Infinity is accepted too (and is the default of the unlimited ones). */
   | { readonly kind: 'int'; readonly min: number; readonly max?: number; readonly infinite?: true }
+  /**
+   * A span of time, resolved to milliseconds: crawl() takes a number of milliseconds or a string such as `30s`,
+   * `5m`, `1h30m`, `250ms`; the CLI takes the string. `max`: the longest, in milliseconds.
+   */
+  | { readonly kind: 'duration'; readonly max?: number }
   /** An open interval: `above < value < below`. */
   | { readonly kind: 'number'; readonly above: number; readonly below: number }
   | { readonly kind: 'boolean' }
@@ -93,6 +98,12 @@ const int = <const S extends IntInput>(spec: S) =>
 const number = <const S extends SpecFields & { above: number; below: number; default?: number }>(
   spec: S,
 ) => ({ kind: 'number', ...spec }) as S & { kind: 'number' } & Typed<number, Out<number, S>>;
+
+const duration = <const S extends SpecFields & { max?: number }>(spec: S) =>
+  ({ kind: 'duration', ...spec }) as S & { kind: 'duration' } & Typed<
+      number | string,
+      number | undefined
+    >;
 
 const boolean = <const S extends SpecFields & { default: boolean }>(spec: S) =>
   ({ kind: 'boolean', ...spec }) as S & { kind: 'boolean' } & Typed<boolean, boolean>;
@@ -276,6 +287,33 @@ export const optionSpecs = {
     help: 'stop scheduling after this many requests',
     api: { max: 10_000_000 },
   }),
+  maxItems: int({
+    min: 1,
+    infinite: true,
+    default: Number.POSITIVE_INFINITY,
+    flag: 'max-items',
+    arg: 'N',
+    group: 'limits',
+    help: 'close the crawl (reason max-items) once this many items are scraped; pages in flight finish, their items past the cap are not written',
+    api: { max: 10_000_000 },
+  }),
+  maxTime: duration({
+    flag: 'max-time',
+    arg: 'DURATION',
+    group: 'limits',
+    help: 'close the crawl (reason max-time) this long after it started (30s, 5m, 1h30m): scheduling stops, pages in flight finish',
+    api: { max: 7 * 86_400_000 },
+  }),
+  maxErrors: int({
+    min: 1,
+    infinite: true,
+    default: Number.POSITIVE_INFINITY,
+    flag: 'max-errors',
+    arg: 'N',
+    group: 'limits',
+    help: 'close the crawl (reason max-errors) once this many requests failed (after their retries; handler errors included)',
+    api: { max: 10_000_000 },
+  }),
   maxDepth: int({
     min: 0,
     infinite: true,
@@ -346,6 +384,30 @@ export const optionSpecs = {
     flag: 'sitemaps',
     group: 'politeness',
     help: 'also seed the crawl from the sitemaps robots.txt lists (or /sitemap.xml); seeds go to parse',
+    api: true,
+  }),
+  allowedDomains: listOf()('string')({
+    flag: 'allow-domain',
+    arg: 'HOSTS',
+    group: 'politeness',
+    help: "hosts the crawl may visit besides the start URLs' origins (subdomains, any scheme and port); repeatable or comma-separated",
+    docs: 'see [Scope and link rules](#scope-and-link-rules)',
+    api: true,
+  }),
+  allow: listOf()('string')({
+    flag: 'allow',
+    arg: 'PATTERNS',
+    group: 'politeness',
+    help: "follow only links matching one of these URL patterns ('*' any characters, matched anywhere in the URL; 're:' for a regex); start URLs are always fetched; repeatable or comma-separated",
+    docs: 'see [Scope and link rules](#scope-and-link-rules)',
+    api: true,
+  }),
+  deny: listOf()('string')({
+    flag: 'deny',
+    arg: 'PATTERNS',
+    group: 'politeness',
+    help: 'never follow links matching one of these URL patterns (same syntax as --allow; deny wins)',
+    docs: 'see [Scope and link rules](#scope-and-link-rules)',
     api: true,
   }),
   keepQueryOrder: boolean({
@@ -701,7 +763,7 @@ export function optionEntries(): OptionEntry[] {
 export function apiRule(spec: AnySpec): ValueRule | undefined {
   if (spec.api === undefined) return undefined;
   if (spec.api === true) return spec;
-  if (spec.kind === 'int')
+  if (spec.kind === 'int' || spec.kind === 'duration')
     return { ...spec, ...(spec.api.max !== undefined ? { max: spec.api.max } : {}) };
   if (spec.kind === 'string') return { ...spec, ...spec.api };
   return spec;
@@ -713,6 +775,8 @@ export function expectation(rule: ValueRule): string {
     case 'int':
       if (rule.max !== undefined) return `an integer from ${rule.min} to ${rule.max}`;
       return `an integer ≥ ${rule.min}`;
+    case 'duration':
+      return `a duration such as 30s, 5m or 1h30m (crawl(): also milliseconds)${rule.max !== undefined ? ` up to ${formatDuration(rule.max)}` : ''}`;
     case 'number':
       return `a number between ${rule.above} and ${rule.below} (exclusive)`;
     case 'boolean':
@@ -752,6 +816,10 @@ export function accepts(rule: ValueRule, value: unknown): boolean {
         value >= rule.min &&
         (rule.max === undefined || value <= rule.max)
       );
+    case 'duration': {
+      const ms = durationMs(value);
+      return ms !== undefined && (rule.max === undefined || ms <= rule.max);
+    }
     case 'number':
       return typeof value === 'number' && value > rule.above && value < rule.below;
     case 'boolean':
@@ -778,6 +846,44 @@ function acceptsItem(of: 'int' | 'string' | 'string-list', item: unknown): boole
   if (of === 'int') return Number.isInteger(item);
   if (of === 'string') return typeof item === 'string';
   return Array.isArray(item) && item.every((inner) => typeof inner === 'string');
+}
+
+const durationUnits: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * Milliseconds of a duration: a whole number of milliseconds, or a string of number–unit pairs (`30s`, `5m`,
+ * `1h30m`, `1.5h`, `250ms`). A bare number in a string has no unit to trust: undefined, like any other bad value.
+ */
+export function durationMs(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim().toLowerCase();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
+    total += Number(amount) * (durationUnits[unit as string] ?? 0);
+  }
+  const ms = Math.round(total);
+  return ms > 0 ? ms : undefined;
+}
+
+/** `90000` → `1m30s`: how a duration bound reads in messages. */
+function formatDuration(ms: number): string {
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of Object.entries(durationUnits).reverse()) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('') || '0ms';
 }
 
 /** A list as typed on the CLI: `401,403`; for lists of lists, `a,b;c`. Blank items are dropped. */

@@ -5,6 +5,7 @@ import { parseProxyUrl } from '../http/proxy.js';
 import {
   type AnySpec,
   accepts,
+  durationMs,
   mustBe,
   type OptionKey,
   type OptionsFromSpecs,
@@ -66,6 +67,7 @@ export function resolveOptions(
     }
     if (!accepts(spec, value)) throw new ConfigError(mustBe(key, spec, value));
     if (spec.kind === 'fields') resolved[key] = resolveFields(key, spec.fields, value as object);
+    if (spec.kind === 'duration') resolved[key] = durationMs(value);
   }
   resolved.userAgent ??= userAgentDefault;
   const options = resolved as unknown as ResolvedOptions;

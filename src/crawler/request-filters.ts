@@ -1,18 +1,25 @@
 /**
  * The filters a request passes before it reaches the frontier, in this declared order (Scrapy's spider
- * middlewares): a crawlable URL (canonicalised), offsite, depth, trap budgets, endless URL spaces, pages per host. Each keeps the
+ * middlewares): a crawlable URL (canonicalised), offsite, allow/deny, depth, trap budgets, endless URL spaces, pages per host. Each keeps the
  * request (possibly with its canonical URL) or rejects it with a stable code; robots.txt is checked at download
  * time (it needs a fetch), by the download chain.
  */
 import type { CrawlError } from '../errors.js';
-import { createScopeMatcher, hostOf } from '../url/canonical-url.js';
+import { hostOf } from '../url/canonical-url.js';
 import type { DedupKey } from '../url/dedup-key.js';
+import type { InScope } from './crawl-scope.js';
 import type { Request } from './request.js';
 import { type TrapBudgets, type TrapKind, trapReason } from './trap-budgets.js';
 import type { UrlSpaceGuard } from './url-spaces.js';
 
 export interface Rejection {
-  code: 'AR_BAD_URL' | 'AR_UNSUPPORTED_SCHEME' | 'AR_OFFSITE' | 'AR_DEPTH' | 'AR_TRAP';
+  code:
+    | 'AR_BAD_URL'
+    | 'AR_UNSUPPORTED_SCHEME'
+    | 'AR_OFFSITE'
+    | 'AR_LINK_FILTERED'
+    | 'AR_DEPTH'
+    | 'AR_TRAP';
   reason: string;
   /** For AR_TRAP: the budget that dropped the request. */
   trap?: TrapKind;
@@ -41,15 +48,21 @@ export function crawlableUrl(admit: Admit): RequestFilter {
   };
 }
 
-/** Keeps the crawl on its allowed domains (subdomains included). A URL without a host (data:) reaches no site. */
-export function offsite(allowedDomains: readonly string[]): RequestFilter {
-  const inScope = createScopeMatcher(allowedDomains);
-  return (request) => {
-    const host = hostOf(request.url);
-    return host === undefined || inScope(host)
+/** Keeps the crawl in its scope (see crawl-scope.ts). A URL without a host (data:) reaches no site. */
+export function offsite(inScope: InScope): RequestFilter {
+  return (request) =>
+    inScope(request.url) ? request : { code: 'AR_OFFSITE', reason: `offsite: ${request.url}` };
+}
+
+/**
+ * The crawl's `allow`/`deny` patterns: a followed link (depth ≥ 1) must match an allow pattern, when any is given,
+ * and no deny pattern. Start requests are always fetched: they are where the user asked the crawl to begin.
+ */
+export function allowedLinks(follows: (url: string) => boolean): RequestFilter {
+  return (request) =>
+    request.depth === 0 || follows(request.url)
       ? request
-      : { code: 'AR_OFFSITE', reason: `offsite: ${request.url}` };
-  };
+      : { code: 'AR_LINK_FILTERED', reason: `not allowed by allow/deny: ${request.url}` };
 }
 
 /** Drops links deeper than `maxDepth` (start requests are depth 0). */
@@ -115,8 +128,10 @@ export function logDedupKeys(
 
 export interface FilterLimits {
   admit: Admit;
-  allowedDomains: readonly string[];
+  inScope: InScope;
   maxDepth: number;
+  /** The crawl's allow/deny patterns as one test; absent when neither is given. */
+  follows?: ((url: string) => boolean) | undefined;
   traps: TrapBudgets;
   /** Drops URLs of templates found endless, before they count against a host's page budget. */
   urlSpaces?: UrlSpaceGuard | undefined;
@@ -125,14 +140,16 @@ export interface FilterLimits {
 /** The built-in filters, in order. */
 export function defaultFilters({
   admit,
-  allowedDomains,
+  inScope,
   maxDepth,
+  follows,
   traps,
   urlSpaces,
 }: FilterLimits): RequestFilter[] {
   return [
     crawlableUrl(admit),
-    offsite(allowedDomains),
+    offsite(inScope),
+    ...(follows ? [allowedLinks(follows)] : []),
     depth(maxDepth),
     trapShapes(traps),
     ...(urlSpaces ? [urlSpaces.filter()] : []),

@@ -72,6 +72,8 @@ export interface Request extends HttpRequest {
   fetch?: FetchMode;
   /** Browser rung: a CSS selector to wait for after load (bounded by timeoutMs). @default the spider's */
   waitFor?: string;
+  /** The index of the spider rule (`rules`) whose link this is: its `follow` says whether rules read this page. */
+  rule?: number;
   /**
    * The session the request goes out with, set by the session middleware on its way down the chain (never
    * stored: each attempt picks a session again).

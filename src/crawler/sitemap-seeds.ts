@@ -1,7 +1,8 @@
 /** `--sitemaps`: seeds the crawl with the page URLs of the sitemaps robots.txt lists (or /sitemap.xml). */
 import type { Response } from '../http/response.js';
 import { collectSitemapUrls, type RobotsCache, sitemapUrlsFor } from '../robots/index.js';
-import { createScopeMatcher, hostOf, originOf } from '../url/canonical-url.js';
+import { originOf } from '../url/canonical-url.js';
+import type { InScope } from './crawl-scope.js';
 import type { CrawlEmitter } from './events.js';
 import { createRequest, type Request } from './request.js';
 
@@ -10,7 +11,7 @@ export interface SitemapSeedParts {
   robotsCache: RobotsCache;
   download: (request: Request) => Promise<Response>;
   /** The crawl's scope: sitemap URLs outside it are skipped as `offsite`. */
-  allowedDomains: readonly string[];
+  inScope: InScope;
   /** Receives `sitemap:read` per sitemap and `crawl:warning` for caps and unreadable sitemaps. */
   events: CrawlEmitter;
 }
@@ -24,7 +25,6 @@ export async function seedFromSitemaps(parts: SitemapSeedParts): Promise<Request
   for (const origin of origins) {
     sitemaps.push(...sitemapUrlsFor(origin, await robotsCache.get(origin)));
   }
-  const inScope = createScopeMatcher(parts.allowedDomains);
   const warn = (message: string) => events.emit('crawl:warning', { message });
   const urls = await collectSitemapUrls({
     start: sitemaps,
@@ -35,8 +35,7 @@ export async function seedFromSitemaps(parts: SitemapSeedParts): Promise<Request
     },
     // Filtered here rather than left to the crawl's filters, so that each sitemap's summary can say what it lost.
     skip: async (url) => {
-      const host = hostOf(url);
-      if (host === undefined || !inScope(host)) return 'offsite';
+      if (!parts.inScope(url)) return 'offsite';
       return (await robotsCache.isAllowed(url)) ? undefined : 'disallowed';
     },
     onError: (url, error) => {

@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors.js';
 import type { Middleware } from '../http/compose.js';
 import type { Item } from '../storage/sink.js';
+import { checkLinkRules, type LinkRule } from './link-rules.js';
 import type { CrawlOptions } from './options.js';
 import type { Page } from './page.js';
 import type { Pipeline } from './pipeline.js';
@@ -38,8 +39,16 @@ export interface SpiderConfig {
     | string
     | readonly string[]
     | (() => Iterable<string | Request> | AsyncIterable<string | Request>);
-  /** Hosts the crawl may visit (subdomains included). @default the start URLs' hosts */
+  /**
+   * Hosts the crawl may visit (subdomains included, any scheme and port), instead of the default scope: the start
+   * URLs' origins (scheme, host and port). The crawl's `allowedDomains` option adds to either.
+   */
   allowedDomains?: readonly string[];
+  /**
+   * Link-extraction rules (Scrapy's CrawlSpider): which links of start pages (and of pages of following rules) are
+   * requested, and by which handler. See link-rules.ts.
+   */
+  rules?: readonly LinkRule[];
   options?: CrawlOptions;
   /** Item pipelines, in order. */
   pipelines?: readonly Pipeline[];
@@ -96,7 +105,10 @@ export interface AdaptiveOptions {
  * A spider spec. `H` maps each key to what its value returns, so TypeScript infers the handler names from
  * the object literal itself (a reverse mapped type) and types every handler's `page.follow(url, name)`.
  */
-export type SpiderSpec<H> = SpiderConfig & {
+export type SpiderSpec<H> = Omit<SpiderConfig, 'rules'> & {
+  /** Link rules; each `handler` is checked against the spec's handlers, as `page.follow`'s is. */
+  rules?: readonly LinkRule<HandlerNames<H>>[];
+} & {
   [K in keyof H]: K extends Reserved ? unknown : (page: Page<HandlerNames<H>>) => H[K];
 };
 
@@ -144,6 +156,8 @@ export function defineSpider<H extends HandlerResults<H>>(
     handlers: handlers as Record<HandlerNames<H>, Handler<HandlerNames<H>>>,
   };
   if (spec.allowedDomains) config.allowedDomains = spec.allowedDomains;
+  if (spec.rules)
+    config.rules = checkLinkRules(spec.rules, handlers, `spider "${String(spec.name)}"`);
   if (spec.options) config.options = spec.options;
   if (spec.pipelines) config.pipelines = spec.pipelines;
   if (spec.middlewares) config.middlewares = spec.middlewares;
@@ -211,6 +225,7 @@ const reservedKeys = new Set<string>([
   'name',
   'start',
   'allowedDomains',
+  'rules',
   'options',
   'pipelines',
   'middlewares',

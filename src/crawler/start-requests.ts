@@ -22,16 +22,3 @@ export async function startRequests(spider: Spider): Promise<Request[]> {
   }
   return requests;
 }
-
-/** The hosts of the start requests: the default allowed domains. */
-export function startHosts(requests: readonly Request[]): string[] {
-  const hosts = new Set<string>();
-  for (const request of requests) {
-    try {
-      hosts.add(new URL(request.url).hostname);
-    } catch {
-      // An invalid start URL is reported by the scheduler, which counts it.
-    }
-  }
-  return [...hosts];
-}

@@ -22,6 +22,8 @@ export interface Stats {
   /** Pages fetched whose redirect landed on a URL seen already: fetched, but no output (counted in duplicates too). */
   redirectsToSeen: number;
   offsite: number;
+  /** Links dropped by the crawl's allow/deny patterns. */
+  linksFiltered: number;
   duplicatesFiltered: number;
   depthFiltered: number;
   /**
@@ -76,6 +78,7 @@ export class StatsCollector {
     robotsDenied: 0,
     redirectsToSeen: 0,
     offsite: 0,
+    linksFiltered: 0,
     duplicatesFiltered: 0,
     depthFiltered: 0,
     trapFiltered: 0,
@@ -157,6 +160,7 @@ export class StatsCollector {
     const counts = this.counts;
     if (trap !== undefined) this.trapsByReason[trap] = (this.trapsByReason[trap] ?? 0) + 1;
     if (code === 'AR_OFFSITE') counts.offsite++;
+    else if (code === 'AR_LINK_FILTERED') counts.linksFiltered++;
     else if (code === 'AR_DEPTH') counts.depthFiltered++;
     else if (code === 'AR_TRAP') counts.trapFiltered++;
     else if (code === 'AR_ROBOTS_DENIED') counts.robotsDenied++;

@@ -16,6 +16,9 @@ export function summary(stats: Stats): string {
     `robots denied   ${stats.robotsDenied}`,
     ...robotsFetchLine(stats),
     `offsite         ${stats.offsite}`,
+    ...(stats.linksFiltered > 0
+      ? [`allow/deny      ${stats.linksFiltered} links not followed`]
+      : []),
     `duplicates      ${stats.duplicatesFiltered}`,
     ...trapLines(stats),
     // Fetched but without output: with it, pages fetched add up with the records written.
@@ -35,6 +38,10 @@ export function summary(stats: Stats): string {
         ]
       : []),
     ...sessionLines(stats),
+    // A cap or a stop ended the crawl before its frontier was empty: say which.
+    ...(stats.closeReason !== undefined && stats.closeReason !== 'finished'
+      ? [`closed by       ${stats.closeReason}`]
+      : []),
     `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
   ].join('\n');
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import {
   type AnySpec,
+  accepts,
   apiRule,
   mustBePhrase,
   optionEntries,
@@ -59,6 +60,11 @@ function ruleSchema(
       return z.number({ error }).gt(rule.above, { error }).lt(rule.below, { error });
     case 'boolean':
       return z.boolean({ error });
+    case 'duration':
+      // '30s' or milliseconds, as crawl() takes it; the job runs crawl() with the value as given.
+      return z
+        .union([z.int(), z.string().max(32)], { error })
+        .refine((value) => accepts(rule, value), { error });
     case 'string': {
       const string = z.string({ error }).min(rule.minLength ?? 0, { error });
       return rule.maxLength === undefined ? string : string.max(rule.maxLength, { error });

@@ -41,11 +41,17 @@ describe('the option types, derived from the table', () => {
       | 'concurrency'
       | 'perHost'
       | 'maxPages'
+      | 'maxItems'
+      | 'maxTime'
+      | 'maxErrors'
       | 'maxDepth'
       | 'delayMs'
       | 'maxCrawlDelayMs'
       | 'robots'
       | 'sitemaps'
+      | 'allowedDomains'
+      | 'allow'
+      | 'deny'
       | 'keepQueryOrder'
       | 'dropParams'
       | 'keepParams'
@@ -196,6 +202,12 @@ describe('the API job options', () => {
         'maxCrawlDelayMs',
         'maxDepth',
         'maxPages',
+        'maxItems',
+        'maxTime',
+        'maxErrors',
+        'allowedDomains',
+        'allow',
+        'deny',
         'perHost',
         'retries',
         'robots',

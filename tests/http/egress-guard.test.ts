@@ -1,5 +1,6 @@
 import net, { type LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { crawlScope } from '../../src/crawler/crawl-scope.js';
 import { CrawlEmitter } from '../../src/crawler/events.js';
 import { createRequest } from '../../src/crawler/request.js';
 import { seedFromSitemaps } from '../../src/crawler/sitemap-seeds.js';
@@ -322,7 +323,7 @@ describe('the egress guard in the transport', () => {
       start: [createRequest(`${public_.origin}/`)],
       robotsCache: cache,
       download: compose([redirect()], send),
-      allowedDomains: ['127.0.0.2'],
+      inScope: crawlScope({ startUrls: [], spiderDomains: ['127.0.0.2'] }),
       events: new CrawlEmitter(),
     });
     expect(seeds).toEqual([]);

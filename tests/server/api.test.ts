@@ -126,6 +126,14 @@ describe('bad requests name the field', () => {
     [{ concurrency: -5 }, 'options.concurrency must be an integer from 1 to 1024, got -5'],
     [{ delayMs: '10' }, 'options.delayMs must be an integer from 0 to 3600000, got "10"'],
     [{ robots: 'no' }, 'options.robots must be true or false, got "no"'],
+    [
+      { maxTime: '30' },
+      'options.maxTime must be a duration such as 30s, 5m or 1h30m (crawl(): also milliseconds) up to 7d, got "30"',
+    ],
+    [
+      { maxTime: '8d' },
+      'options.maxTime must be a duration such as 30s, 5m or 1h30m (crawl(): also milliseconds) up to 7d, got "8d"',
+    ],
   ])(
     'a bad option value %j is 400 in the wording of crawl() and the CLI',
     async (options, message) => {

@@ -123,6 +123,29 @@ describe('jobs', () => {
     expect(existsSync(join(t.server.dataDir, 'jobs', id, 'pages.jsonl'))).toBe(true);
   });
 
+  it('takes the crawl-shape options: allow/deny, allowedDomains and a cap closing the job with its reason', async () => {
+    const id = await submit({
+      url: `${shop.origin}/`,
+      options: {
+        maxItems: 4,
+        maxTime: '5m',
+        maxErrors: 100,
+        allow: ['/category/*', '/product/*'],
+        deny: ['re:/page/\\d+/$'],
+        allowedDomains: ['127.0.0.1'],
+      },
+    });
+    const job = await t.waitForStatus(id, ['finished', 'failed']);
+    expect(job).toMatchObject({ status: 'finished', reason: 'max-items' });
+    const items = await allItems(id);
+    expect(items).toHaveLength(4);
+    // The start page, then only allowed pages: categories (never their later pages) and products.
+    for (const { url } of items.slice(1)) {
+      expect(new URL(url).pathname).toMatch(/^\/(category|product)\//);
+      expect(url).not.toMatch(/\/page\/\d+\/$/);
+    }
+  });
+
   it('queues jobs past --max-jobs and cancels a running one', async () => {
     const running = await submit({ spider: 'shop', start: [`${shop.origin}/`], options: slow });
     await t.waitForStatus(running, ['running']);

@@ -1,0 +1,62 @@
+/**
+ * The crawl's scope: which URLs it may visit. Without `allowedDomains` it is the start URLs' origins (scheme, host
+ * and port: another port on the same host is another site, maybe another user's service); `allowedDomains` names
+ * hosts (subdomains included, any scheme and port) that widen it or, on a spider, replace it.
+ */
+import { createScopeMatcher } from '../url/canonical-url.js';
+
+export interface ScopeParts {
+  /** The start URLs, whose origins are the default scope. */
+  startUrls: readonly string[];
+  /** The spider's `allowedDomains`: when given, the scope is these hosts instead of the start origins. */
+  spiderDomains?: readonly string[] | undefined;
+  /** The crawl's `allowedDomains` option (`--allow-domain`): hosts added to the scope either way. */
+  extraDomains?: readonly string[] | undefined;
+}
+
+/** True when the crawl may visit `url`. A URL without a host (data:) reaches no site, so it is in scope. */
+export type InScope = (url: string) => boolean;
+
+export function crawlScope({ startUrls, spiderDomains, extraDomains = [] }: ScopeParts): InScope {
+  const domains = [...(spiderDomains ?? []), ...extraDomains].filter((d) => d.trim() !== '');
+  const inDomains = domains.length > 0 ? createScopeMatcher(domains) : () => false;
+  const origins = spiderDomains === undefined ? startOrigins(startUrls) : new Set<string>();
+  return (url) => {
+    // Parsed once: this runs for every link of every page.
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return true; // an invalid URL reaches no site; the crawlable-URL filter has dropped it already
+    }
+    if (parsed.hostname === '') return true;
+    if (inDomains(parsed.hostname.toLowerCase())) return true;
+    return origins.has(`${parsed.protocol}//${parsed.host.toLowerCase()}`);
+  };
+}
+
+/**
+ * The start URLs' origins. An http start origin on the default port also admits its https twin on the default
+ * port: a site that upgrades every request (http://example.com/ → https://example.com/) is still the same site.
+ */
+function startOrigins(startUrls: readonly string[]): Set<string> {
+  const origins = new Set<string>();
+  for (const url of startUrls) {
+    const origin = originKey(url);
+    if (origin === undefined) continue;
+    origins.add(origin);
+    const { protocol, port, hostname } = new URL(url);
+    if (protocol === 'http:' && port === '') origins.add(`https://${hostname.toLowerCase()}`);
+  }
+  return origins;
+}
+
+/** `scheme://host[:port]` (default port left out), for any scheme with a host (ftp: too); undefined without one. */
+function originKey(url: string): string | undefined {
+  try {
+    const { protocol, host } = new URL(url);
+    return host === '' ? undefined : `${protocol}//${host.toLowerCase()}`;
+  } catch {
+    return undefined;
+  }
+}
