@@ -1,7 +1,7 @@
 /** `arachne parse URL --spider FILE` (issue 12 §1): one handler on one page, its items and requests printed. */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -86,6 +86,28 @@ describe('arachne parse', () => {
     // /page/2's own request (depth 2) is listed but not fetched.
     expect(result.stdout).toContain(`GET ${site.origin}/products/2 → detail`);
     expect(site.count('/products/2')).toBe(0);
+  });
+
+  it('prints what a throwing handler yielded before it threw, then the error, exit code 1', async () => {
+    const broken = join(dirname(spider), 'throws.ts');
+    await writeFile(
+      broken,
+      `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'throws',
+  start: ['http://example.invalid/'],
+  *parse(page) {
+    yield page.follow('/products/1');
+    throw new Error('selector changed');
+  },
+});
+`,
+    );
+    const result = await runCli(['parse', `${site.origin}/`, '--spider', broken]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `# Requests (1)\nGET ${site.origin}/products/1 → parse\n# Error: handler parse threw: selector changed\n`,
+    );
   });
 
   it('names the handlers the spider has when --handler is unknown, exit code 2', async () => {
