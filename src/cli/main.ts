@@ -7,6 +7,8 @@ import { cacheCommand } from './commands/cache.js';
 import { crawlCommand, workerCommand } from './commands/crawl.js';
 import { demoCommand } from './commands/demo.js';
 import { fetchCommand } from './commands/fetch.js';
+import { newCommand } from './commands/new.js';
+import { parseCommand } from './commands/parse.js';
 import { serveCommand } from './commands/serve.js';
 import { stateCommand } from './commands/state.js';
 import { statusCommand } from './commands/status.js';
@@ -16,6 +18,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   crawl: crawlCommand,
   demo: demoCommand,
   fetch: fetchCommand,
+  new: newCommand,
+  parse: (argv) => parseCommand(argv),
   serve: serveCommand,
   state: stateCommand,
   status: statusCommand,
@@ -30,6 +34,9 @@ Commands:
   crawl <spider.ts | URL...>   run a spider file, or crawl a site with no code
   worker <spider.ts | URL...>  join a shared crawl (--frontier redis://…) and work on it until it is done
   status --frontier URL …      the state of a shared crawl across all its workers
+  new <DIR> | new spider NAME URL
+                               start a project, or add a spider for a site to this one
+  parse <URL> --spider FILE    run one handler on one page and print its items and requests
   fetch <URL>                  fetch one URL: status, headers, timings and body (or --select CSS)
   demo                         start the bundled sample shop on 127.0.0.1 and crawl it
   state <show|failed> FILE     inspect a crawl's state file (see crawl --state)

@@ -12,11 +12,13 @@ export async function loadSpider(path: string): Promise<Spider> {
   const name = basename(file);
   if (!existsSync(file)) throw new ConfigError(`${path}: no such spider file`);
   await provideSelf();
+  // With source maps on, a top-level throw in a TypeScript spider points at the .ts line, not tsx's output.
+  process.setSourceMapsEnabled(true);
   let module: Record<string, unknown>;
   try {
     module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError(`${name}: ${describeLoadError(error)}`, { cause: error });
+    throw new ConfigError(describeLoadError(error, path, file, name), { cause: error });
   }
   const spider = defaultExport(module);
   if (spider === undefined) {
@@ -61,22 +63,48 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-/** esbuild's and Node's errors span many lines; keep the first meaningful one with its position. */
-function describeLoadError(error: unknown): string {
+/**
+ * esbuild's and Node's errors span many lines; keep the first meaningful one, prefixed with `file:line:column`
+ * (1-based, as editors and terminals link them) when the error says where in the spider file it happened.
+ */
+function describeLoadError(error: unknown, path: string, file: string, name: string): string {
   const err = error as {
     message?: string;
-    errors?: Array<{ text: string; location?: { line: number; column: number } }>;
+    stack?: string;
+    errors?: Array<{ text: string; location?: { line: number; column: number } | null }>;
   };
   const first = err.errors?.[0];
   if (first) {
     const at = first.location
-      ? ` (line ${first.location.line}, column ${first.location.column + 1})`
-      : '';
-    return `syntax error: ${first.text}${at}`;
+      ? `${path}:${first.location.line}:${first.location.column + 1}`
+      : name;
+    return `${at}: syntax error: ${first.text}`;
   }
-  const message =
-    (err.message ?? String(error)).split('\n').find((line) => line.trim() !== '') ??
-    'failed to load';
-  if (error instanceof SyntaxError) return `syntax error: ${message}`;
-  return message.replace(/^Transform failed with \d+ errors?:\s*/, 'syntax error: ');
+  const message = err.message ?? String(error);
+  // tsx reports esbuild's failure as "Transform failed with 1 error:\n/abs/file.ts:2:10: ERROR: Unexpected ";"".
+  const esbuild = /^(.*):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+  if (esbuild && message.startsWith('Transform failed')) {
+    const [, , line, column, text] = esbuild;
+    return `${path}:${line}:${Number(column) + 1}: syntax error: ${text}`;
+  }
+  const firstLine = message.split('\n').find((line) => line.trim() !== '') ?? 'failed to load';
+  const where = positionInStack(err.stack, file);
+  const at = where ? `${path}:${where}` : name;
+  if (error instanceof SyntaxError) return `${at}: syntax error: ${firstLine}`;
+  return `${at}: ${firstLine}`;
+}
+
+/** `line:column` of the first stack frame in the spider file itself (source-mapped to the .ts), if any. */
+function positionInStack(stack: string | undefined, file: string): string | undefined {
+  if (!stack) return undefined;
+  const fileUrl = pathToFileURL(file).href;
+  for (const frame of stack.split('\n').slice(1)) {
+    for (const prefix of [file, fileUrl]) {
+      const at = frame.indexOf(`${prefix}:`);
+      if (at === -1) continue;
+      const position = /^:(\d+):(\d+)\)?$/.exec(frame.slice(at + prefix.length).trim());
+      if (position) return `${position[1]}:${position[2]}`;
+    }
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,36 @@ describe('arachne crawl with a broken spider file', () => {
     const result = await runCli(['crawl', path]);
     expect(result.code).toBe(2);
     expectOneLine(result.stderr, 'broken.ts', 'syntax error');
+  });
+
+  it('points at the syntax error as file:line:column', async () => {
+    const path = await spiderFile(
+      'typo-syntax.ts',
+      "import { defineSpider } from 'arachne';\nconst title = ;\n",
+    );
+    const result = await runCli(['crawl', path]);
+    expect(result.code).toBe(2);
+    // esbuild's column 14 is 0-based; editors and terminals count from 1.
+    expectOneLine(result.stderr, `${path}:2:15: syntax error: Unexpected ";"`);
+  });
+
+  it('points at a top-level throw in the TypeScript source as file:line:column', async () => {
+    // An ES module project, as `arachne new` makes: the position is mapped back to the .ts source.
+    const project = join(dir, 'esm-project');
+    await mkdir(project, { recursive: true });
+    await writeFile(join(project, 'package.json'), '{"type":"module"}\n');
+    const path = join(project, 'throws.ts');
+    await writeFile(
+      path,
+      `import { defineSpider } from 'arachne';
+const retries: number = 3;
+if (retries > 0) throw new Error('no API key set');
+export default defineSpider({ name: 'x', start: ['http://127.0.0.1:9/'], parse() {} });
+`,
+    );
+    const result = await runCli(['crawl', path]);
+    expect(result.code).toBe(2);
+    expectOneLine(result.stderr, `${path}:3:24: no API key set`);
   });
 
   it('names the file when there is no default export, exit code 2', async () => {
