@@ -158,7 +158,8 @@ export async function runSpider(
     // An error exit that stopped the crawl before any request says only the error: an all-zero table adds nothing.
     const worthShowing = stats !== undefined && (!failed || stats.requests > 0);
     if (stats && worthShowing && crawler.options.logLevel !== 'silent') {
-      const toStdout = crawler.options.output !== '-';
+      const { output, overwriteOutput } = crawler.options;
+      const toStdout = (overwriteOutput ?? output) !== '-';
       // A crawl that failed (Redis itself, maybe) has no shared totals worth another connection.
       const shared =
         !failed && isShared ? await sharedSummary(frontier, crawlId ?? spider.name) : '';
