@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
-import { collectOutput, fileReaches, type Output } from '../helpers/wait.js';
+import { collectOutput, fileReaches, type Output, waitFor } from '../helpers/wait.js';
 
 const products = 400;
 const seed = 11;
@@ -161,6 +161,35 @@ describe('crawls that are killed and resumed', () => {
     // The resumed run fetched only what was left: none of the product pages whose items were already written.
     const refetched = new Set((await shop.log()).map((entry) => `${shop.origin}${entry.path}`));
     expect(partial.filter((item) => refetched.has(item.url))).toEqual([]);
+  }, 180_000);
+
+  it("with -O and {time} in the path, the resume goes on in the first run's file: not a new one, not emptied", async () => {
+    const state = join(dir, 'overwrite.db');
+    const sub = join(dir, 'overwrite');
+    const args = crawlArgs(state, join(sub, 'items-{time}.jsonl')).map((arg) =>
+      arg === '-o' ? '-O' : arg,
+    );
+    const run = start(args);
+    const first = await waitFor('the first output file', async () => {
+      const [name] = await readdir(sub).catch(() => []);
+      return name;
+    });
+    await fileReaches(join(sub, first), 3000);
+    run.child.kill('SIGINT');
+    expect(await run.done).toBe(0);
+    // The stamp is to the second: let the clock move on, so that a new expansion of {time} would differ.
+    await waitFor('the next second', () =>
+      new Date().toISOString().slice(0, 19).replaceAll(':', '-') === first.slice(6, 25)
+        ? undefined
+        : true,
+    );
+
+    const resumed = await runCli([...args, '--no-progress', '--log-level', 'warn'], {
+      timeoutMs: 120_000,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await readdir(sub)).toEqual([first]);
+    expectExactlyOnce(await readItems(join(sub, first)));
   }, 180_000);
 
   it('refuses a state file that is not one, with exit code 2, and leaves it alone', async () => {
