@@ -243,15 +243,18 @@ export default defineSpider({
 });
 
 describe('SQLite output', () => {
-  it('stores status and depth as integers', async () => {
+  it("stores status and depth as integers, and -o twice keeps the first run's rows", async () => {
     const out = pathFor('items.sqlite');
+    await crawlOk('-o', out);
     await crawlOk('-o', out);
     const db = new Database(out, { readonly: true });
     try {
       const types = db
-        .prepare('SELECT DISTINCT typeof(status) AS status, typeof(depth) AS depth FROM site')
+        .prepare(
+          'SELECT typeof(status) AS status, typeof(depth) AS depth, count(*) AS count FROM site GROUP BY 1, 2',
+        )
         .all();
-      expect(types).toEqual([{ status: 'integer', depth: 'integer' }]);
+      expect(types).toEqual([{ status: 'integer', depth: 'integer', count: 6 }]);
     } finally {
       db.close();
     }
