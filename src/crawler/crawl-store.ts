@@ -6,11 +6,12 @@
  */
 import { ConfigError, OutputClosedError, StorageError } from '../errors.js';
 import { type OpenSinkOptions, openSink } from '../storage/open-sink.js';
+import { expandOutputPath, type OutputNames } from '../storage/output-path.js';
 import type { Sink } from '../storage/sink.js';
 import type { Frontier } from './frontier.js';
 import type { FrontierContext, FrontierRegistry } from './frontier-registry.js';
 import { ItemBuffer, withItemBuffer } from './item-buffer.js';
-import { ItemExport, type ItemSource } from './item-export.js';
+import { type FirstOpen, ItemExport, type ItemSource, recordedTarget } from './item-export.js';
 
 export interface CrawlStore {
   /** The frontier the scheduler works on, items included. */
@@ -51,7 +52,8 @@ export async function openCrawlStore({
   let exporter: Export | undefined;
   let frontier = opened;
   let source = opened.items;
-  if (!source && options.output !== undefined) {
+  const output = options.overwriteOutput ?? options.output;
+  if (!source && output !== undefined) {
     const buffer = new ItemBuffer(bufferHighWater, () => exporter?.runSoon());
     frontier = withItemBuffer(opened, buffer);
     source = buffer;
@@ -63,8 +65,13 @@ export async function openCrawlStore({
   };
   try {
     exporter =
-      source && options.output !== undefined
-        ? await startExport(source, options.output, sinkOptions, onExportFailure)
+      source && output !== undefined
+        ? await startExport(source, output, {
+            sinkOptions,
+            firstOpen: options.overwriteOutput === undefined ? 'append' : 'overwrite',
+            names: { spider, time: new Date() },
+            onFailure: onExportFailure,
+          })
         : undefined;
   } catch (error) {
     await closeFrontier();
@@ -87,23 +94,42 @@ interface Export {
   close(): Promise<void>;
 }
 
+interface ExportSettings {
+  sinkOptions: OpenSinkOptions;
+  /** An existing file on a crawl's first run: added to (-o) or replaced (-O). */
+  firstOpen: FirstOpen;
+  names: OutputNames;
+  onFailure: (error: Error) => void;
+}
+
 /** Opens the output and exports the source's committed items to it every second, and once more at close. */
 async function startExport(
   source: ItemSource,
   output: string | Sink,
-  sinkOptions: OpenSinkOptions,
-  onFailure: (error: Error) => void,
+  { sinkOptions, firstOpen, names, onFailure }: ExportSettings,
 ): Promise<Export> {
+  // A resumed crawl goes on with the file its first run opened, whatever {time} says now.
+  const target =
+    typeof output === 'string'
+      ? ((await recordedTarget(source, output)) ?? expandOutputPath(output, names))
+      : undefined;
+  if (firstOpen === 'overwrite' && target !== undefined && target !== '-' && !outputFile(target)) {
+    throw new ConfigError(
+      `overwriteOutput (-O) replaces a file, but "${target}" is a database: use output (-o), which adds ` +
+        'rows (or updates them with --upsert-key)',
+    );
+  }
   const sink =
-    typeof output === 'string' ? openSink(output, { ...sinkOptions, append: true }) : output;
+    target === undefined ? (output as Sink) : openSink(target, { ...sinkOptions, append: true });
   const exporter = new ItemExport(
     source,
     sink,
     typeof output === 'string' ? output : 'sink',
-    outputFile(output),
+    target === undefined ? undefined : outputFile(target),
+    target,
   );
   // Before the sink opens the file: cut it back to what the store says was exported.
-  await exporter.prepare();
+  await exporter.prepare(firstOpen);
   await openChecked(sink);
   let failed = false;
   const run = () =>
@@ -153,9 +179,9 @@ function asStorageError(error: unknown): Error {
   return new StorageError(`cannot write items: ${(error as Error).message}`, { cause: error });
 }
 
-/** The file a string output writes, when it is a plain path (not stdout, not a database URI). */
-function outputFile(output: string | Sink): string | undefined {
-  if (typeof output !== 'string' || output === '-' || /^[a-z][a-z0-9+.-]*:/i.test(output))
+/** The file a string output writes, when it is a plain path (not stdout, not a database). */
+function outputFile(output: string): string | undefined {
+  if (output === '-' || /^[a-z][a-z0-9+.-]*:/i.test(output) || /\.(sqlite3?|db)$/i.test(output))
     return undefined;
   return output;
 }

@@ -17,6 +17,22 @@ export interface ItemSource {
 interface Mark {
   cursor: string;
   bytes: number;
+  /** The output as first opened, placeholders filled in: a resumed crawl goes on writing the same file. */
+  target?: string | undefined;
+}
+
+/** What to do with an output file that exists when a crawl first writes to it (a resume follows its mark instead). */
+export type FirstOpen = 'append' | 'overwrite';
+
+const markKey = (output: string): string => `export:${output}`;
+
+/** The output a crawl's earlier run wrote, as recorded in its mark: `output` may hold placeholders such as {time}. */
+export async function recordedTarget(
+  source: ItemSource,
+  output: string,
+): Promise<string | undefined> {
+  const saved = await source.readMark(markKey(output));
+  return saved ? (JSON.parse(saved) as Mark).target : undefined;
 }
 
 const batchSize = 500;
@@ -30,17 +46,33 @@ export class ItemExport {
   #mark: Mark = { cursor: '', bytes: 0 };
   #running: Promise<void> = Promise.resolve();
 
-  constructor(source: ItemSource, sink: Sink, target: string, file: string | undefined) {
+  /**
+   * `output` names the export in the store (as given, placeholders included); `target` is what it resolved to,
+   * recorded with the mark; `file` is the file the sink writes, if any.
+   */
+  constructor(
+    source: ItemSource,
+    sink: Sink,
+    output: string,
+    file: string | undefined,
+    target: string = output,
+  ) {
     this.#source = source;
     this.#sink = sink;
     this.#file = file;
-    this.#key = `export:${target}`;
+    this.#key = markKey(output);
+    this.#mark.target = target;
   }
 
-  /** Cuts the output back to the last recorded mark (undoing a write the crash left unrecorded). */
-  async prepare(): Promise<void> {
+  /**
+   * Cuts the output back to the last recorded mark (undoing a write the crash left unrecorded). With no mark yet
+   * (a first run), an existing file is kept and added to (`append`, `-o`) or emptied (`overwrite`, `-O`), and
+   * that starting size is recorded at once, so a crash before the first export cannot cut into what was there.
+   */
+  async prepare(firstOpen: FirstOpen = 'append'): Promise<void> {
     const saved = await this.#source.readMark(this.#key);
-    if (saved) this.#mark = JSON.parse(saved) as Mark;
+    if (!saved) return this.#start(firstOpen);
+    this.#mark = { target: this.#mark.target, ...(JSON.parse(saved) as Mark) };
     if (!this.#file) return;
     const size = await stat(this.#file).then(
       (s) => s.size,
@@ -54,6 +86,18 @@ export class ItemExport {
       if (size > this.#mark.bytes) await truncate(this.#file, this.#mark.bytes);
       await this.#restoreTrailer(this.#file);
     }
+  }
+
+  async #start(firstOpen: FirstOpen): Promise<void> {
+    if (this.#file) {
+      const size = await stat(this.#file).then(
+        (s) => s.size,
+        () => 0,
+      );
+      if (firstOpen === 'overwrite' && size > 0) await truncate(this.#file, 0);
+      else this.#mark.bytes = size;
+    }
+    await this.#source.writeMark(this.#key, JSON.stringify(this.#mark));
   }
 
   /**
@@ -85,7 +129,7 @@ export class ItemExport {
       await this.#sink.write(rows.map((row) => row.item));
       await this.#sink.flush();
       const bytes = this.#file ? (await stat(this.#file)).size : 0;
-      this.#mark = { cursor: (rows.at(-1) as { cursor: string }).cursor, bytes };
+      this.#mark = { ...this.#mark, cursor: (rows.at(-1) as { cursor: string }).cursor, bytes };
       await this.#source.writeMark(this.#key, JSON.stringify(this.#mark));
     }
   }

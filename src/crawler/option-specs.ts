@@ -221,8 +221,16 @@ export const optionSpecs = {
     short: 'o',
     arg: 'TARGET',
     group: 'output',
-    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout",
+    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.xml, FILE.jsonl.gz, FILE.csv.gz, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout; an existing file is appended to; {spider} and {time} in the path are replaced",
     docs: 'crawl() also takes a `Sink`; see [Outputs](#outputs)',
+  }),
+  overwriteOutput: string({
+    flag: 'overwrite-output',
+    short: 'O',
+    arg: 'FILE',
+    group: 'output',
+    help: 'like --output, but an existing file is replaced instead of appended to (a file output only)',
+    docs: 'see [Append or overwrite](#append-or-overwrite)',
   }),
   upsertKey: string({
     flag: 'upsert-key',

@@ -54,6 +54,7 @@ export function resolveOptions(
   for (const layer of layers) {
     if (!layer) continue;
     rejectUnknownKeys(layer, optionKeys, 'crawl options');
+    replaceOutput(merged, layer);
     for (const [key, value] of Object.entries(layer)) {
       if (value !== undefined) merged[key] = value;
     }
@@ -87,6 +88,22 @@ export function resolveOptions(
   }
   checkSessionOptions(options);
   return options;
+}
+
+/**
+ * `output` (appends) and `overwriteOutput` (replaces) name the same thing, the output: a layer that sets one
+ * replaces the other from earlier layers (`-O x.jsonl` on the CLI wins over a spider's `output`), and one layer
+ * setting both is a mistake.
+ */
+function replaceOutput(merged: Record<string, unknown>, layer: CrawlOptions): void {
+  const { output, overwriteOutput } = layer;
+  if (output !== undefined && overwriteOutput !== undefined) {
+    throw new ConfigError(
+      'give either output (-o, appends to an existing file) or overwriteOutput (-O, replaces it), not both',
+    );
+  }
+  if (output !== undefined) delete merged.overwriteOutput;
+  if (overwriteOutput !== undefined) delete merged.output;
 }
 
 /** Proxies parse, one way of giving them, statuses are statuses, and the SSRF guard is not silently bypassed. */

@@ -1,4 +1,4 @@
-/** CSV output (RFC 4180): a header from the first item's keys, then one row per item, written batch by batch. */
+/** CSV output (RFC 4180): a header from the first batch's keys, then one row per item, written batch by batch. */
 import { chunkBytes, FileOutput, toChunks } from './file-output.js';
 import { toJson } from './jsonl-sink.js';
 import { SerialSink } from './serial-sink.js';
@@ -8,6 +8,8 @@ import type { Item } from './sink.js';
 export interface CsvSinkOptions {
   /** Keep the rows already in the file and reuse its header (resuming a crawl). @default false */
   append?: boolean;
+  /** Gzip the file, one gzip member per write (see FileOutput): `.csv.gz`. @default false */
+  gzip?: boolean;
   /**
    * Told once per sink, the first time an item has keys that are not columns (their values are dropped).
    * @default process.emitWarning
@@ -17,9 +19,10 @@ export interface CsvSinkOptions {
 
 /**
  * Writes items as CSV with CRLF line ends and RFC 4180 quoting (a cell with `"`, `,`, CR or LF is quoted, quotes
- * doubled). The columns are the keys of the first item, in order, and never change: a CSV file has one header,
- * and rewriting it when a late item brings a new key would mean rewriting the whole file. So later items' keys
- * that are not columns are dropped, with one warning through `onWarning`; missing keys give empty cells.
+ * doubled). The columns are every key of the first batch written (up to 500 items in a crawl), in the order first
+ * seen, and never change: a CSV file has one header, and rewriting it when a late item brings a new key would
+ * mean rewriting the whole file. So later items' keys that are not columns are dropped, with one warning through
+ * `onWarning`; missing keys give empty cells. Appending to an existing file reuses its header.
  * Cells: strings as they are, numbers and booleans as text, dates as ISO 8601, objects and arrays as JSON,
  * null and undefined empty. An empty crawl gives an empty file.
  */
@@ -36,7 +39,7 @@ export class CsvSink extends SerialSink {
   constructor(path: string, options: CsvSinkOptions = {}) {
     super();
     this.target = path;
-    this.#file = new FileOutput(path);
+    this.#file = new FileOutput(path, { gzip: options.gzip ?? false });
     this.#append = options.append ?? false;
     this.#onWarning = options.onWarning ?? ((message) => process.emitWarning(message));
   }
@@ -51,18 +54,20 @@ export class CsvSink extends SerialSink {
     if (!this.#append) return;
     const size = await this.#file.size();
     if (size === 0) return;
-    const start = (await this.#file.read(0, chunkBytes)).toString('utf8');
-    const header = parseFirstRecord(start.replace(/^\uFEFF/, ''));
+    const gzip = this.#file.gzip;
+    const start = gzip ? this.#file.readGzipStart(chunkBytes) : this.#file.read(0, chunkBytes);
+    const header = parseFirstRecord((await start).toString('utf8').replace(/^\uFEFF/, ''));
     if (!header) throw new Error('cannot append: no header line found at the start of the file');
     this.#columns = header;
-    this.#needsLineEnd = (await this.#file.read(size - 1, 1))[0] !== 0x0a;
+    // A gzip file's last byte says nothing about its text; a torn member is cut back on resume instead.
+    this.#needsLineEnd = !gzip && (await this.#file.read(size - 1, 1))[0] !== 0x0a;
   }
 
   protected async writeBatch(items: readonly Item[]): Promise<void> {
     const rows: string[] = this.#needsLineEnd ? ['\r\n'] : [];
     let columns = this.#columns;
     if (!columns) {
-      columns = Object.keys(items[0] ?? {});
+      columns = keysOf(items);
       rows.push(toRow(columns));
     }
     for (const item of items) {
@@ -89,9 +94,16 @@ export class CsvSink extends SerialSink {
     this.#warned = true;
     this.#onWarning(
       `CSV output ${this.target}: dropping item keys that are not columns (${extra.join(', ')}); ` +
-        `the columns come from the first item: ${columns.join(', ')}. This warning is shown once.`,
+        `the columns come from the first batch of items: ${columns.join(', ')}. This warning is shown once.`,
     );
   }
+}
+
+/** Every key of the batch, in the order first seen: a field the first item lacks still gets its column. */
+function keysOf(items: readonly Item[]): string[] {
+  const keys = new Set<string>();
+  for (const item of items) for (const key of Object.keys(item)) keys.add(key);
+  return [...keys];
 }
 
 /** One CSV row with its CRLF. */

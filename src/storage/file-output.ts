@@ -2,6 +2,8 @@
 import { constants, type promises as fsp } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync, constants as zlibConstants, gzip as zlibGzip } from 'node:zlib';
 import { OutputClosedError, StorageError } from '../errors.js';
 
 /** How the file is opened: truncated, appended to (readable, for tail checks), or updated in place. */
@@ -20,10 +22,28 @@ const unsyncable = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 /** Items are handed over in pieces of about this size, so a huge batch never needs one giant buffer. */
 export const chunkBytes = 64 * 1024;
 
+/** Options of {@link FileOutput}. */
+export interface FileOutputOptions {
+  /**
+   * Each appended write goes to the file as one complete gzip member. A gzip file may hold many members, read as
+   * one text (gunzip, zcat, zlib.gunzipSync), and the file is valid gzip after every write: so it can be appended
+   * to, and cut back to a write boundary on resume, as a plain file can. @default false
+   */
+  gzip?: boolean;
+}
+
+const gzip = promisify(zlibGzip);
+
 export class FileOutput {
   #handle: fsp.FileHandle | undefined;
+  readonly gzip: boolean;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    options: FileOutputOptions = {},
+  ) {
+    this.gzip = options.gzip ?? false;
+  }
 
   async open(mode: OpenMode): Promise<void> {
     await this.#try(async () => {
@@ -34,6 +54,12 @@ export class FileOutput {
 
   async size(): Promise<number> {
     return this.#use(async (handle) => (await handle.stat()).size);
+  }
+
+  /** The start of the text of a gzip file: as much as its first `length` compressed bytes hold. */
+  async readGzipStart(length: number): Promise<Buffer> {
+    const start = await this.read(0, length);
+    return this.#try(async () => gunzipSync(start, { finishFlush: zlibConstants.Z_SYNC_FLUSH }));
   }
 
   /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
@@ -49,8 +75,10 @@ export class FileOutput {
    * Writes all of `data`, at `position` or (null) at the current position / end in append mode.
    * FileHandle.write may write less than asked (a full disk, a signal), so it loops.
    */
-  async write(data: Buffer, position: number | null = null): Promise<void> {
+  async write(plain: Buffer, position: number | null = null): Promise<void> {
     await this.#use(async (handle) => {
+      if (this.gzip && position !== null) throw new Error('a gzip output is only appended to');
+      const data = this.gzip ? await gzip(plain) : plain;
       let done = 0;
       while (done < data.length) {
         const at = position === null ? null : position + done;

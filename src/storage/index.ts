@@ -1,4 +1,4 @@
-/** "arachne/storage": where items go. Sinks for JSON Lines, CSV and JSON files, SQLite and PostgreSQL, and openSink. */
+/** "arachne/storage": where items go. Sinks for JSON Lines, CSV, JSON and XML files (JSON Lines and CSV also gzipped), SQLite and PostgreSQL, and openSink. */
 export { CsvSink, type CsvSinkOptions } from './csv-sink.js';
 export { DatabaseSink } from './database-sink.js';
 export { JsonSink, type JsonSinkOptions } from './json-sink.js';
@@ -8,3 +8,4 @@ export { PostgresSink, type PostgresSinkOptions } from './postgres-sink.js';
 export { SerialSink } from './serial-sink.js';
 export type { Item, Sink } from './sink.js';
 export { SqliteSink, type SqliteSinkOptions } from './sqlite-sink.js';
+export { XmlSink, type XmlSinkOptions } from './xml-sink.js';

@@ -9,6 +9,8 @@ import type { Item } from './sink.js';
 export interface JsonlSinkOptions {
   /** Keep the lines already in the file and add after them (resuming a crawl). @default false */
   append?: boolean;
+  /** Gzip the file, one gzip member per write (see FileOutput): `.jsonl.gz`. Ignored for a stream. @default false */
+  gzip?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export class JsonlSink extends SerialSink {
     super();
     if (typeof destination === 'string') {
       this.target = destination;
-      this.#output = new FileOutput(destination);
+      this.#output = new FileOutput(destination, { gzip: options.gzip ?? false });
     } else {
       this.target = destination === process.stdout ? 'stdout' : 'the output stream';
       this.#output = new StreamOutput(destination, this.target);
@@ -40,7 +42,8 @@ export class JsonlSink extends SerialSink {
     const output = this.#output;
     if (output instanceof StreamOutput) return output.open();
     await output.open(this.#append ? 'append' : 'truncate');
-    if (this.#append) await endTornLine(output);
+    // A gzip file's last byte says nothing about its text; a torn member is cut back on resume instead.
+    if (this.#append && !output.gzip) await endTornLine(output);
   }
 
   protected async writeBatch(items: readonly Item[]): Promise<void> {

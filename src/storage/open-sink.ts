@@ -8,6 +8,7 @@ import { JsonlSink } from './jsonl-sink.js';
 import { PostgresSink } from './postgres-sink.js';
 import type { Sink } from './sink.js';
 import { SqliteSink } from './sqlite-sink.js';
+import { XmlSink } from './xml-sink.js';
 
 /** Options of {@link openSink}. */
 export interface OpenSinkOptions {
@@ -48,6 +49,10 @@ const byExtension: Readonly<Record<string, SinkFactory>> = {
   '.jsonl': (path, options) => new JsonlSink(path, options),
   '.ndjson': (path, options) => new JsonlSink(path, options),
   '.csv': (path, options) => new CsvSink(path, options),
+  '.jsonl.gz': (path, options) => new JsonlSink(path, { ...options, gzip: true }),
+  '.ndjson.gz': (path, options) => new JsonlSink(path, { ...options, gzip: true }),
+  '.csv.gz': (path, options) => new CsvSink(path, { ...options, gzip: true }),
+  '.xml': (path, options) => new XmlSink(path, options),
   '.json': (path, options) => new JsonSink(path, options),
   '.sqlite': sqlite,
   '.sqlite3': sqlite,
@@ -57,7 +62,7 @@ const byExtension: Readonly<Record<string, SinkFactory>> = {
 /**
  * Chooses a sink for `target`: a known scheme prefix (`sqlite:…`, `postgres://…`, `postgresql://…`), else the
  * file extension (case-insensitive): `.jsonl` and `.ndjson` → JSON Lines, `.csv` → CSV, `.json` → JSON array,
- * `.sqlite`, `.sqlite3` and `.db` → SQLite; `-` → JSON Lines on stdout. The sink is not opened yet: call
+ * `.xml` → XML, `.jsonl.gz`, `.ndjson.gz` and `.csv.gz` → gzipped, `.sqlite`, `.sqlite3` and `.db` → SQLite; `-` → JSON Lines on stdout. The sink is not opened yet: call
  * `open()`, which fails early (StorageError) if the output cannot be written.
  * @throws ConfigError for any other target, naming the accepted forms.
  */
@@ -66,9 +71,16 @@ export function openSink(target: string, options: OpenSinkOptions = {}): Sink {
   for (const [scheme, factory] of Object.entries(byScheme)) {
     if (target.startsWith(scheme)) return factory(target, options);
   }
-  const factory = byExtension[extname(target).toLowerCase()];
+  const factory = byExtension[extensionOf(target)];
   if (factory) return factory(target, options);
   throw new ConfigError(`unsupported output "${target}": ${acceptedForms()}`);
+}
+
+/** `.csv`, or `.csv.gz` for a compressed file: the extension before `.gz` counts too. */
+function extensionOf(target: string): string {
+  const last = extname(target).toLowerCase();
+  if (last !== '.gz') return last;
+  return `${extname(target.slice(0, -last.length)).toLowerCase()}${last}`;
 }
 
 function acceptedForms(): string {

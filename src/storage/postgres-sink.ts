@@ -18,6 +18,7 @@ import {
 } from './table-checks.js';
 import {
   columnsFromItem,
+  moveFractions,
   positionsOf,
   rowOf,
   type TableLayout,
@@ -191,7 +192,7 @@ export class PostgresSink extends DatabaseSink {
   }
 
   #encode(item: Item, layout: TableLayout, scrapedAt: string): unknown[] {
-    const row = rowOf(item, layout.columns.length, this.#positions);
+    const row = moveFractions(rowOf(item, layout.columns.length, this.#positions), layout.columns);
     const values = row.values.map((value, index) =>
       postgresValue(value, layout.columns[index]?.type ?? 'text'),
     );

@@ -34,13 +34,14 @@ export interface Row {
 }
 
 /**
- * A JS number is a double, so `number` (REAL / double precision) holds every number exactly; only BigInt values
- * get an integer column. Null has no type of its own: a JSON column can hold whatever comes later.
+ * A whole number (a status, a depth, a count: any safe integer) and a BigInt get an integer column (INTEGER /
+ * bigint), so they read back as integers; any other number a `number` column (REAL / double precision), which
+ * holds every JS number exactly. Null has no type of its own: a JSON column can hold whatever comes later.
  */
 export function typeOfValue(value: unknown): ColumnType {
   switch (typeof value) {
     case 'number':
-      return 'number';
+      return Number.isSafeInteger(value) ? 'integer' : 'number';
     case 'bigint':
       return 'integer';
     case 'boolean':
@@ -101,6 +102,23 @@ export function rowOf(
     }
   }
   return { values, extra };
+}
+
+/**
+ * Moves the numbers an integer column cannot hold (1.5 where the first item had 2) from `values` to the row's
+ * extra keys, whole, rather than fail the batch or round them. For PostgreSQL, whose bigint refuses them; SQLite
+ * stores them in an INTEGER column as they are.
+ */
+export function moveFractions(row: Row, columns: readonly Column[]): Row {
+  let extra = row.extra;
+  const values = row.values.map((value, index) => {
+    const column = columns[index];
+    if (column?.type !== 'integer' || typeof value !== 'number' || Number.isSafeInteger(value))
+      return value;
+    extra = { ...extra, [column.name]: value };
+    return null;
+  });
+  return extra === row.extra ? row : { values, extra };
 }
 
 /** Column name → position, for {@link rowOf}. */

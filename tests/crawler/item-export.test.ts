@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ItemExport, type ItemSource } from '../../src/crawler/item-export.js';
 import { openSink } from '../../src/storage/open-sink.js';
@@ -43,7 +44,7 @@ async function exportOnce(source: ItemSource, path: string): Promise<void> {
 const itemsOf = (count: number, from = 0): Item[] =>
   Array.from({ length: count }, (_, i) => ({ n: from + i, name: `item ${from + i}` }));
 
-describe.each(['json', 'jsonl', 'csv'])(
+describe.each(['json', 'jsonl', 'csv', 'xml', 'jsonl.gz', 'csv.gz'])(
   'a .%s export killed in the middle of a batch',
   (format) => {
     it('is cut back and finished on resume: a valid file with each item once', async () => {
@@ -58,16 +59,27 @@ describe.each(['json', 'jsonl', 'csv'])(
       // batch reached the disk, but the process died before recording the new mark.
       const later = itemsOf(2, 3);
       items.push(...later);
-      const torn = Buffer.from(format === 'json' ? ',\n{"n":3,"na' : '{"n":3,"na');
-      const tail = format === 'json' ? exported.length - 3 : exported.length;
-      await writeFile(path, Buffer.concat([exported.subarray(0, tail), torn]));
+      // A document format's batch starts where its closing line was; a gzip one is a torn member.
+      const trailer = { json: '\n]\n', xml: '\n</items>\n' }[format as 'json' | 'xml'] ?? '';
+      const torn =
+        format === 'json'
+          ? ',\n{"n":3,"na'
+          : format.endsWith('.gz')
+            ? gzipSync('{"n":3,"name":"item 3"}\n').subarray(0, 20)
+            : format === 'xml'
+              ? '\n<item><n>3</n><na'
+              : '{"n":3,"na';
+      const tail = exported.length - trailer.length;
+      await writeFile(path, Buffer.concat([exported.subarray(0, tail), Buffer.from(torn)]));
 
       await exportOnce(source, path);
-      const text = await readFile(path, 'utf8');
+      const raw = await readFile(path);
+      const text = (format.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
       const names = (text.match(/item \d+/g) ?? []).sort();
       expect(names).toEqual(items.map((item) => item.name).sort());
       if (format === 'json') expect(JSON.parse(text)).toEqual(items);
-      if (format === 'jsonl')
+      if (format === 'xml') expect(text.endsWith('</item>\n</items>\n')).toBe(true);
+      if (format === 'jsonl' || format === 'jsonl.gz')
         expect(
           text
             .trim()

@@ -230,6 +230,7 @@ describe('the API job options', () => {
       'frontier',
       'allowPrivate',
       'output',
+      'overwriteOutput',
     ]) {
       expect(jobOptionsSchema.safeParse({ [key]: 'x' }).success, key).toBe(false);
     }
@@ -243,5 +244,30 @@ describe('the API job options', () => {
         robots: { type: 'boolean', default: true },
       },
     });
+  });
+});
+
+describe('output and overwriteOutput (-o and -O)', () => {
+  it('a later layer naming one replaces the other from earlier layers', () => {
+    const cliOverwrites = resolveOptions(
+      'ua',
+      { output: 'spider.jsonl' },
+      { overwriteOutput: 'cli.jsonl' },
+    );
+    expect(cliOverwrites).toMatchObject({ overwriteOutput: 'cli.jsonl' });
+    expect(cliOverwrites.output).toBeUndefined();
+    const cliAppends = resolveOptions(
+      'ua',
+      { overwriteOutput: 'spider.jsonl' },
+      { output: 'cli.jsonl' },
+    );
+    expect(cliAppends).toMatchObject({ output: 'cli.jsonl' });
+    expect(cliAppends.overwriteOutput).toBeUndefined();
+  });
+
+  it('one layer naming both is a ConfigError', () => {
+    expect(() => resolve({ output: 'a.jsonl', overwriteOutput: 'b.jsonl' })).toThrow(
+      'give either output (-o, appends to an existing file) or overwriteOutput (-O, replaces it), not both',
+    );
   });
 });

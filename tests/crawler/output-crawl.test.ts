@@ -1,6 +1,9 @@
 // A real crawl against a local server: what handlers yield is routed by type, and a bad yield fails one page only.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCrawler, createRequest, defineSpider } from '../../src/index.js';
+import { crawl, createCrawler, createRequest, defineSpider } from '../../src/index.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
 
@@ -66,5 +69,24 @@ describe('a crawl routes handler outputs by type', () => {
     expect(stats.errorsByCode).toEqual({ AR_BAD_OUTPUT: 1 });
     expect(stats.failed).toBe(1);
     expect(stats.closeReason).toBe('finished');
+  });
+});
+
+describe('crawl() with output and overwriteOutput', () => {
+  it('output appends to an existing file, overwriteOutput replaces it, and a spider placeholder is filled in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-output-crawl-'));
+    const spider = defineSpider({
+      name: 'one',
+      start: [`${site.origin}/`],
+      parse: (page) => ({ title: page.text('title') }),
+    });
+    const path = join(dir, '{spider}.jsonl');
+    const count = async () =>
+      (await readFile(join(dir, 'one.jsonl'), 'utf8')).split('\n').length - 1;
+    await crawl(spider, { logLevel: 'silent', output: path });
+    await crawl(spider, { logLevel: 'silent', output: path });
+    expect(await count()).toBe(2);
+    await crawl(spider, { logLevel: 'silent', overwriteOutput: path });
+    expect(await count()).toBe(1);
   });
 });

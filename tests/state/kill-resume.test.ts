@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   generateShop,
@@ -10,7 +11,7 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
-import { collectOutput, fileReaches, type Output } from '../helpers/wait.js';
+import { collectOutput, fileReaches, type Output, waitFor } from '../helpers/wait.js';
 
 const products = 400;
 const seed = 11;
@@ -52,19 +53,29 @@ function start(args: string[]): {
 /** The line the crawl logs for each response, at debug level. */
 const responseLine = / DEBUG \d{3} GET /;
 
+const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '');
+
 async function readItems(path: string): Promise<Array<{ url: string }>> {
-  const text = await readFile(path, 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { url: string });
+  return lines(await readFile(path, 'utf8')).map((line) => JSON.parse(line) as { url: string });
 }
 
-type Format = 'jsonl' | 'json' | 'csv';
+/** The text of a file as far as it can be read: a gzip file killed mid-member is read up to the tear. */
+async function readTorn(path: string): Promise<string> {
+  const raw = await readFile(path);
+  if (!path.endsWith('.gz')) return raw.toString('utf8');
+  return gunzipSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8');
+}
+
+type Format = 'jsonl' | 'json' | 'csv' | 'jsonl.gz';
 
 /** The items of an output file in any format, read the strict way: a torn or repeated part fails. */
 async function readOutput(path: string, format: Format): Promise<Array<{ url: string }>> {
   if (format === 'jsonl') return readItems(path);
+  if (format === 'jsonl.gz') {
+    return lines(gunzipSync(await readFile(path)).toString('utf8')).map(
+      (line) => JSON.parse(line) as { url: string },
+    );
+  }
   const text = await readFile(path, 'utf8');
   if (format === 'json') return JSON.parse(text) as Array<{ url: string }>;
   // CSV: one header line, then one record per item; only the url column holds a product URL.
@@ -85,7 +96,7 @@ function expectExactlyOnce(items: Array<{ url: string }>): void {
 }
 
 describe('crawls that are killed and resumed', () => {
-  it.each<Format>(['jsonl', 'json', 'csv'])(
+  it.each<Format>(['jsonl', 'json', 'csv', 'jsonl.gz'])(
     'after SIGKILL at several random moments, ends with every item exactly once (-o items.%s)',
     async (format) => {
       const state = join(dir, `killed-${format}.db`);
@@ -114,7 +125,7 @@ describe('crawls that are killed and resumed', () => {
         kills.push(responses + more);
       }
       // Killed in the middle of a batch, a file may be torn until the resume cuts it back: count, do not parse.
-      const before = (await readFile(out, 'utf8')).match(/\/product\//g) ?? [];
+      const before = (await readTorn(out)).match(/\/product\//g) ?? [];
       console.log(
         `killed after ${kills.join(', ')} responses; ${before.length} of ${products} items before the last run`,
       );
@@ -158,6 +169,35 @@ describe('crawls that are killed and resumed', () => {
     // The resumed run fetched only what was left: none of the product pages whose items were already written.
     const refetched = new Set((await shop.log()).map((entry) => `${shop.origin}${entry.path}`));
     expect(partial.filter((item) => refetched.has(item.url))).toEqual([]);
+  }, 180_000);
+
+  it("with -O and {time} in the path, the resume goes on in the first run's file: not a new one, not emptied", async () => {
+    const state = join(dir, 'overwrite.db');
+    const sub = join(dir, 'overwrite');
+    const args = crawlArgs(state, join(sub, 'items-{time}.jsonl')).map((arg) =>
+      arg === '-o' ? '-O' : arg,
+    );
+    const run = start(args);
+    const first = await waitFor('the first output file', async () => {
+      const [name] = await readdir(sub).catch(() => []);
+      return name;
+    });
+    await fileReaches(join(sub, first), 3000);
+    run.child.kill('SIGINT');
+    expect(await run.done).toBe(0);
+    // The stamp is to the second: let the clock move on, so that a new expansion of {time} would differ.
+    await waitFor('the next second', () =>
+      new Date().toISOString().slice(0, 19).replaceAll(':', '-') === first.slice(6, 25)
+        ? undefined
+        : true,
+    );
+
+    const resumed = await runCli([...args, '--no-progress', '--log-level', 'warn'], {
+      timeoutMs: 120_000,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await readdir(sub)).toEqual([first]);
+    expectExactlyOnce(await readItems(join(sub, first)));
   }, 180_000);
 
   it('refuses a state file that is not one, with exit code 2, and leaves it alone', async () => {

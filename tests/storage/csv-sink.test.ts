@@ -123,11 +123,27 @@ describe('CsvSink', () => {
   });
 
   it('drops keys that are not columns and warns once, naming them', async () => {
-    const text = await writeAll(sinkAt(), [{ a: 1 }, { a: 2, extra: 'x' }], [{ a: 3, more: 'y' }]);
+    const text = await writeAll(
+      sinkAt(),
+      [{ a: 1 }],
+      [{ a: 2, extra: 'x' }],
+      [{ a: 3, more: 'y' }],
+    );
     expect(parseCsv(text)).toEqual([['a'], ['1'], ['2'], ['3']]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(path);
     expect(warnings[0]).toContain('extra');
+  });
+
+  it('takes its columns from every key of the first batch: a field the first item lacks is kept', async () => {
+    const text = await writeAll(sinkAt(), [{ a: 1 }, { b: 'x', a: 2 }, { a: 3, c: null }]);
+    expect(parseCsv(text)).toEqual([
+      ['a', 'b', 'c'],
+      ['1', '', ''],
+      ['2', 'x', ''],
+      ['3', '', ''],
+    ]);
+    expect(warnings).toHaveLength(0);
   });
 
   it('round-trips hostile strings through an RFC 4180 reader', async () => {

@@ -35,12 +35,14 @@ describe('openSink', () => {
     expect(openSink(target === '-' ? target : join(dir, target))).toBeInstanceOf(kind);
   });
 
-  it.each(['out.txt', 'out', 'out.jsonl.gz', ''])(
+  it.each(['out.txt', 'out', 'out.json.gz', ''])(
     'rejects %j with a ConfigError naming the accepted outputs',
     (target) => {
       const attempt = () => openSink(target);
       expect(attempt).toThrow(ConfigError);
-      expect(attempt).toThrow(/\.jsonl, \.ndjson, \.csv, \.json, or "-"/);
+      expect(attempt).toThrow(
+        /\.jsonl, \.ndjson, \.csv, \.jsonl\.gz, \.ndjson\.gz, \.csv\.gz, \.xml, \.json, or "-"/,
+      );
     },
   );
 
@@ -59,7 +61,8 @@ describe('openSink', () => {
     const warnings: string[] = [];
     const sink = openSink(join(dir, 'out.csv'), { onWarning: (message) => warnings.push(message) });
     await sink.open();
-    await sink.write([{ a: 1 }, { a: 2, b: 3 }]);
+    await sink.write([{ a: 1 }]);
+    await sink.write([{ a: 2, b: 3 }]);
     await sink.close();
     expect(warnings).toHaveLength(1);
   });

@@ -105,7 +105,7 @@ describe('SqliteSink', () => {
     expect(types).toEqual([
       ['_id', 'INTEGER'],
       ['price', 'REAL'],
-      ['count', 'REAL'],
+      ['count', 'INTEGER'],
       ['big', 'INTEGER'],
       ['inStock', 'BOOLEAN'],
       ['title', 'TEXT'],

@@ -164,7 +164,8 @@ export async function runSpider(
     // The reader took what it wanted and left (`-o - | head`): an end it asked for, said with nothing but exit 0.
     const readerLeft = stats?.closeReason === 'output-closed';
     if (stats && worthShowing && !readerLeft && crawler.options.logLevel !== 'silent') {
-      const toStdout = crawler.options.output !== '-';
+      const { output, overwriteOutput } = crawler.options;
+      const toStdout = (overwriteOutput ?? output) !== '-';
       // A crawl that failed (Redis itself, maybe) has no shared totals worth another connection.
       const shared =
         !failed && isShared ? await sharedSummary(frontier, crawlId ?? spider.name) : '';

@@ -49,7 +49,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const products = positiveInt(args.own.products ?? '500', '--products');
   const seed = positiveInt(args.own.seed ?? '1', '--seed');
   const mode = shopMode(args.own['shop-mode'], rung);
-  const output = typeof args.options.output === 'string' ? args.options.output : 'demo-items.jsonl';
+  const given = args.options.overwriteOutput ?? args.options.output;
+  const output = typeof given === 'string' ? given : 'demo-items.jsonl';
+  // The demo compares the item count with what it expects: unless -o asks to add to a file, start afresh.
+  const where = args.options.output === undefined ? { overwriteOutput: output } : { output };
   const spiderFile = fileURLToPath(new URL('../../../examples/shop.ts', import.meta.url));
   const spider = await loadSpider(spiderFile);
   const shop = await startShopServer({ seed, products, mode });
@@ -58,7 +61,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     process.stdout.write(`sample shop${how} with ${products} products at ${shop.origin}/\n`);
     const code = await runSpider(
       { ...spider, start: [`${shop.origin}/`] },
-      { ...args.options, ...(rung === undefined ? {} : { render: rung }), output },
+      { ...args.options, ...(rung === undefined ? {} : { render: rung }), ...where },
       { statsFile: args.statsFile, progress: args.progress, label: 'examples/shop.ts' },
     );
     const expected = generateShop({ seed, products }).expectedItems().length;

@@ -1,0 +1,294 @@
+/**
+ * Feeds through the built CLI: -o appends to an existing file and -O replaces it, gzipped and XML outputs,
+ * placeholders in the path, the CSV header rule, and whole numbers as integers in SQLite and PostgreSQL.
+ */
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { SaxesParser } from 'saxes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresLabel } from '../../src/storage/database-target.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
+import { type CliResult, runCli } from '../helpers/run-cli.js';
+import { requireService } from '../helpers/services.js';
+
+let dir: string;
+let site: LocalServer;
+let files = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'arachne-feeds-'));
+  site = await startLocalServer({
+    '/robots.txt': 'User-agent: *\nAllow: /\n',
+    '/': '<title>home</title><a href="/a">a</a><a href="/b">b</a>',
+    '/a': '<title>a & <b></title><p>a</p>',
+    '/b': '<title>b</title><p>b</p>',
+  });
+});
+afterAll(() => site.close());
+
+/** A fresh path in the test directory. */
+const pathFor = (name: string): string => join(dir, `${++files}-${name}`);
+
+/** A no-code crawl of the three-page site: one record (url, status, depth, title…) per page. */
+async function crawl(...flags: string[]): Promise<CliResult> {
+  const result = await runCli(['crawl', `${site.origin}/`, '--no-progress', ...flags]);
+  return result;
+}
+
+async function crawlOk(...flags: string[]): Promise<void> {
+  const result = await crawl(...flags);
+  expect(result.code, result.stderr).toBe(0);
+}
+
+const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '');
+
+describe('-o appends, -O overwrites', () => {
+  it('-o twice on a .jsonl file keeps the first run and adds the second', async () => {
+    const out = pathFor('items.jsonl');
+    await crawlOk('-o', out);
+    await crawlOk('-o', out);
+    const urls = lines(await readFile(out, 'utf8')).map((line) => JSON.parse(line).url as string);
+    expect(urls).toHaveLength(6);
+    expect(new Set(urls).size).toBe(3);
+  });
+
+  it('-O twice replaces the file each time', async () => {
+    const out = pathFor('items.jsonl');
+    await writeFile(out, '{"old":true}\n');
+    await crawlOk('-O', out);
+    await crawlOk('-O', out);
+    const text = await readFile(out, 'utf8');
+    expect(lines(text)).toHaveLength(3);
+    expect(text).not.toContain('old');
+  });
+
+  it('-o on a CSV file adds rows under the existing header, never a second header', async () => {
+    const out = pathFor('items.csv');
+    await crawlOk('-o', out);
+    await crawlOk('-o', out);
+    const rows = (await readFile(out, 'utf8')).split('\r\n').filter((row) => row !== '');
+    expect(rows).toHaveLength(7);
+    expect(rows.filter((row) => row.startsWith('url,'))).toHaveLength(1);
+  });
+
+  it('-o on a JSON array Arachne wrote continues the array; a foreign one is refused, naming -O', async () => {
+    const out = pathFor('items.json');
+    await crawlOk('-o', out);
+    await crawlOk('-o', out);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toHaveLength(6);
+
+    const foreign = pathFor('foreign.json');
+    await writeFile(foreign, '{"not": "an array"}');
+    const refused = await crawl('-o', foreign);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('cannot append');
+    expect(refused.stderr).toContain('-O');
+    expect(await readFile(foreign, 'utf8')).toBe('{"not": "an array"}');
+  });
+
+  it('refuses -o and -O together, and -O on a database', async () => {
+    const both = await crawl('-o', pathFor('a.jsonl'), '-O', pathFor('b.jsonl'));
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('not both');
+    const database = await crawl('-O', pathFor('items.sqlite'));
+    expect(database.code).toBe(2);
+    expect(database.stderr).toContain('is a database: use output (-o)');
+  });
+
+  it('with --state, the first run appends to an existing file and a repeated run adds nothing', async () => {
+    const out = pathFor('items.jsonl');
+    const state = pathFor('state.db');
+    await writeFile(out, '{"kept":true}\n');
+    await crawlOk('-o', out, '--state', state);
+    await crawlOk('-o', out, '--state', state);
+    const records = lines(await readFile(out, 'utf8')).map((line) => JSON.parse(line));
+    expect(records[0]).toEqual({ kept: true });
+    expect(records).toHaveLength(4);
+  });
+});
+
+describe('gzipped outputs', () => {
+  it('.jsonl.gz reads back with gunzip, and -o appends to it', async () => {
+    const out = pathFor('items.jsonl.gz');
+    await crawlOk('-o', out);
+    await crawlOk('-o', out);
+    const records = lines(gunzipSync(await readFile(out)).toString('utf8')).map((line) =>
+      JSON.parse(line),
+    );
+    expect(records).toHaveLength(6);
+    expect(records[0]).toMatchObject({ status: 200 });
+  });
+
+  it('.csv.gz reads back with gunzip, with one header across appended runs', async () => {
+    const out = pathFor('items.csv.gz');
+    await crawlOk('-o', out);
+    await crawlOk('-o', out);
+    const rows = gunzipSync(await readFile(out))
+      .toString('utf8')
+      .split('\r\n')
+      .filter((row) => row !== '');
+    expect(rows[0]).toBe('url,status,depth,title,contentType,bytes,links');
+    expect(rows).toHaveLength(7);
+  });
+});
+
+/** The `<item>` elements of an XML document, each as field → text; a strict parser, so ill-formed XML throws. */
+function parseItems(xml: string): Array<Record<string, string>> {
+  const items: Array<Record<string, string>> = [];
+  const path: string[] = [];
+  let text = '';
+  const parser = new SaxesParser();
+  parser.on('opentag', (tag) => {
+    path.push(tag.name);
+    if (path.length === 2) items.push({});
+    text = '';
+  });
+  parser.on('text', (chunk) => {
+    text += chunk;
+  });
+  parser.on('closetag', (tag) => {
+    if (path.length === 3) (items.at(-1) as Record<string, string>)[tag.name] = text;
+    path.pop();
+  });
+  parser.write(xml).close();
+  return items;
+}
+
+describe('XML output', () => {
+  it('writes <items><item><field>, escaped, which a strict parser reads back', async () => {
+    const out = pathFor('items.xml');
+    await crawlOk('-o', out);
+    const xml = await readFile(out, 'utf8');
+    expect(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<items>\n<item>')).toBe(true);
+    const items = parseItems(xml);
+    expect(items).toHaveLength(3);
+    const a = items.find((item) => item.url === `${site.origin}/a`);
+    expect(a).toMatchObject({ status: '200', depth: '1', title: 'a & <b>' });
+    expect(xml).toContain('<title>a &amp; &lt;b&gt;</title>');
+  });
+
+  it('escapes hostile keys and text, and -o continues the document', async () => {
+    const spider = pathFor('hostile.ts');
+    await writeFile(
+      spider,
+      `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'hostile',
+  start: ['${site.origin}/'],
+  async *parse() {
+    yield { 'two words': '<&>"', 'ctl': 'a\\u0001b\\r\\nc', list: [1, null, 'x'], nested: { k: true }, gone: null };
+  },
+});
+`,
+    );
+    const out = pathFor('hostile.xml');
+    for (let run = 0; run < 2; run++) {
+      const result = await runCli(['crawl', spider, '-o', out, '--no-progress']);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const xml = await readFile(out, 'utf8');
+    expect(parseItems(xml)).toHaveLength(2);
+    expect(xml).toContain(
+      '<item><field name="two words">&lt;&amp;&gt;"</field><ctl>a\uFFFDb&#13;\nc</ctl>' +
+        '<list><value>1</value><value/><value>x</value></list><nested><k>true</k></nested><gone/></item>',
+    );
+  });
+});
+
+describe('placeholders in the output path', () => {
+  it('fills in {spider} and {time} (a file-system-safe UTC stamp)', async () => {
+    const sub = pathFor('placeholders');
+    await crawlOk('-o', join(sub, 'items-{spider}-{time}.jsonl'));
+    const [name, ...others] = await readdir(sub);
+    expect(others).toEqual([]);
+    expect(name).toMatch(/^items-site-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.jsonl$/);
+    expect(lines(await readFile(join(sub, name as string), 'utf8'))).toHaveLength(3);
+  });
+
+  it('refuses an unknown placeholder, naming it', async () => {
+    const result = await crawl('-o', pathFor('items-{spidr}.jsonl'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown placeholder {spidr}');
+  });
+});
+
+describe('CSV columns', () => {
+  it('come from every key of the first batch; a missing or null field is an empty cell', async () => {
+    const spider = pathFor('uneven.ts');
+    await writeFile(
+      spider,
+      `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'uneven',
+  start: ['${site.origin}/'],
+  async *parse() {
+    yield { name: 'first', price: 1 };
+    yield { name: 'second', price: 2, sku: 'S2' };
+    yield { name: 'third', price: null };
+  },
+});
+`,
+    );
+    const out = pathFor('uneven.csv');
+    const result = await runCli(['crawl', spider, '-o', out, '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(
+      'name,price,sku\r\nfirst,1,\r\nsecond,2,S2\r\nthird,,\r\n',
+    );
+  });
+});
+
+describe('SQLite output', () => {
+  it("stores status and depth as integers, and -o twice keeps the first run's rows", async () => {
+    const out = pathFor('items.sqlite');
+    await crawlOk('-o', out);
+    await crawlOk('-o', out);
+    const db = new Database(out, { readonly: true });
+    try {
+      const types = db
+        .prepare(
+          'SELECT typeof(status) AS status, typeof(depth) AS depth, count(*) AS count FROM site GROUP BY 1, 2',
+        )
+        .all();
+      expect(types).toEqual([{ status: 'integer', depth: 'integer', count: 6 }]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+const postgresUrl = process.env.ARACHNE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function postgresQuery<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const postgresUp = await requireService(`PostgreSQL at ${postgresLabel(postgresUrl)}`, async () => {
+  await postgresQuery('SELECT 1');
+});
+
+describe.skipIf(!postgresUp)('PostgreSQL output', () => {
+  const table = `arachne_feeds_${process.pid}_${Date.now().toString(36)}`;
+  afterAll(() => postgresQuery(`DROP TABLE IF EXISTS "${table}"`));
+
+  it('stores status and depth as bigint', async () => {
+    const target = new URL(postgresUrl);
+    target.searchParams.set('table', table);
+    await crawlOk('-o', target.href);
+    const types = await postgresQuery<{ status: string; depth: string; count: number }>(
+      `SELECT pg_typeof(status)::text AS status, pg_typeof(depth)::text AS depth, count(*)::int AS count
+       FROM "${table}" GROUP BY 1, 2`,
+    );
+    expect(types).toEqual([{ status: 'bigint', depth: 'bigint', count: 3 }]);
+  });
+});
