@@ -18,7 +18,7 @@ export type XPathValueOf<E extends string> = string extends E
   ? MatchValue
   : E extends `${string}|${string}`
     ? MatchValue
-    : E extends `${string}/text()` | `${string}/comment()`
+    : E extends `${string}text()` | `${string}comment()`
       ? string
       : E extends `${string}/@${infer Name}`
         ? PlainTail<Name> extends true
