@@ -52,6 +52,11 @@ describe('xpath on a product page', () => {
       'Kitchen',
       'Kettles',
     ]);
+    // An element's attributes come before its children, as XPath orders them.
+    expect(doc.xpath('//a[@title]/text() | //a[@title]/@href').getAll()).toEqual([
+      '/reviews/1',
+      '5 stars',
+    ]);
     expect(doc.xpath('//div[@class="description"]/p[2]/text()').get()).toBe(
       'Auto shut-off & boil-dry protection.',
     );
