@@ -9,7 +9,14 @@ import type {
   WaitOptions,
 } from '../browser/page-tools.js';
 import { BrowserError } from '../errors.js';
-import type { HtmlDocument, HtmlElement, Selection } from '../html/index.js';
+import type {
+  CssValueOf,
+  HtmlDocument,
+  HtmlElement,
+  Matches,
+  Selection,
+  XPathValueOf,
+} from '../html/index.js';
 import { extractLinks, parseHtml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
 import { createRequest, type FetchMode, type JsonObject, type Request } from './request.js';
@@ -144,6 +151,16 @@ export class Page<K extends string = string> {
 
   attr(css: string, name: string): string | undefined {
     return this.document.attr(css, name);
+  }
+
+  /** XPath 1.0 over the parsed page: `page.xpath('//h1/text()').get()`. See `HtmlNode.xpath`. */
+  xpath<const E extends string>(expression: E): Matches<XPathValueOf<E>> {
+    return this.document.xpath(expression);
+  }
+
+  /** CSS with parsel's `::text` / `::attr(name)`: `page.css('a::attr(href)').getAll()`. See `HtmlNode.css`. */
+  css<const E extends string>(selector: E): Matches<CssValueOf<E>> {
+    return this.document.css(selector);
   }
 
   /**

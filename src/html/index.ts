@@ -1,6 +1,6 @@
 /** arachne/html: a BeautifulSoup-like layer over htmlparser2 + css-select (cheerio's parts), plus fast link extraction. */
 export { HtmlDocument, type LinkOptions } from './document.js';
-export { HtmlElement, HtmlNode } from './element.js';
+export { HtmlElement, HtmlNode, type TextOptions } from './element.js';
 export type {
   ExtractDescriptor,
   ExtractEntry,
@@ -17,6 +17,8 @@ export {
   resolveBaseUrl,
   type TitleAndLinks,
 } from './links.js';
+export type { CssValueOf, XPathValueOf } from './match-types.js';
+export { Matches, type MatchValue } from './matches.js';
 export { type ParseHtmlOptions, parseHtml } from './parse.js';
 export { Selection } from './selection.js';
 export type { Table } from './tables.js';

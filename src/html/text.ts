@@ -62,3 +62,44 @@ export function rawTextOf(element: Element): string {
 export function collapseWhitespace(text: string): string {
   return text.replace(WHITESPACE, ' ').trim();
 }
+
+/**
+ * Every text node under `node`, in document order, as written (entities decoded), loose text between elements
+ * included — BeautifulSoup's `.strings`. Content of descendant `script`, `style`, `template` and `noscript` is
+ * skipped as in `textOf`; `trim` trims each string and drops the ones left empty (`.stripped_strings`).
+ */
+export function stringsOf(node: AnyNode, trim: boolean): string[] {
+  const strings: string[] = [];
+  const stack: AnyNode[] = [node];
+  for (let current = stack.pop(); current !== undefined; current = stack.pop()) {
+    if (isText(current)) {
+      const text = trim ? current.data.trim() : current.data;
+      if (!trim || text !== '') strings.push(text);
+    } else if (hasChildren(current)) {
+      if (isTag(current) && current !== node && HIDDEN.has(current.name)) continue;
+      const children = current.children;
+      for (let i = children.length - 1; i >= 0; i--) {
+        const child = children[i];
+        if (child !== undefined) stack.push(child);
+      }
+    }
+  }
+  return strings;
+}
+
+/**
+ * The text between `node` and its nearest sibling element in one direction: the loose text right after (or before)
+ * it, like `<b>Author:</b> Jane Doe<br>`. Comments in between are skipped; trimmed; `undefined` when empty.
+ */
+export function siblingTextOf(node: AnyNode, direction: 'next' | 'previous'): string | undefined {
+  let text = '';
+  for (
+    let sibling = direction === 'next' ? node.next : node.prev;
+    sibling !== null && !isTag(sibling);
+    sibling = direction === 'next' ? sibling.next : sibling.prev
+  ) {
+    if (isText(sibling)) text = direction === 'next' ? text + sibling.data : sibling.data + text;
+  }
+  const trimmed = text.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
