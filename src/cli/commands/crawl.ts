@@ -11,6 +11,7 @@ import { ConfigError } from '../../errors.js';
 import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
 import { handOverClosedPipe } from '../closed-pipe.js';
+import { httpUrlArgument } from '../http-url.js';
 import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
 import { showProgress } from '../progress.js';
 
@@ -84,17 +85,7 @@ async function spiderFor(targets: string[]): Promise<Spider> {
 
 /** Start URLs given on the command line must be absolute http(s) URLs. */
 function checkUrls(urls: string[]): string[] {
-  for (const url of urls) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new ConfigError(`not a valid URL: "${url}"`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConfigError(`only http and https URLs can be crawled, got "${url}"`);
-    }
-  }
+  for (const url of urls) httpUrlArgument(url, 'crawled');
   return urls;
 }
 

@@ -8,6 +8,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../errors.js';
 import { version } from '../../version.js';
+import { httpUrlArgument } from '../http-url.js';
 
 export const newHelp = `Usage: arachne new <DIR> [--url URL]
        arachne new spider <NAME> <URL> [--dir DIR]
@@ -103,15 +104,7 @@ async function writeAll(dir: string, files: Record<string, string>): Promise<voi
 }
 
 function siteOf(url: string): Site {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`not a valid URL: "${url}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`a spider starts from an http or https URL, got "${url}"`);
-  }
+  const parsed = httpUrlArgument(url, 'crawled');
   return { url: parsed.href, host: parsed.hostname };
 }
 

@@ -14,6 +14,7 @@ import { ConfigError } from '../../errors.js';
 import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
 import type { Item } from '../../storage/sink.js';
+import { httpUrlArgument } from '../http-url.js';
 import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
 
 export const parseHelp = `Usage: arachne parse <URL> --spider <spider.ts> [--handler NAME] [--data JSON] [--depth N] [crawl options]
@@ -52,7 +53,7 @@ export async function parseCommand(
   if (url === undefined) throw new ConfigError('parse needs a URL (see arachne parse --help)');
   if (extra.length > 0)
     throw new ConfigError(`parse takes one URL, got ${args.positionals.length}`);
-  checkUrl(url);
+  httpUrlArgument(url, 'parsed');
   const spiderFile = args.own.spider;
   if (spiderFile === undefined) throw new ConfigError('parse needs --spider FILE');
   const handler = args.own.handler ?? 'parse';
@@ -184,16 +185,4 @@ function parseDepth(text: string | undefined): number {
     throw new ConfigError(`--depth must be a whole number ≥ 0, got "${text}"`);
   }
   return depth;
-}
-
-function checkUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`not a valid URL: "${url}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`only http and https URLs can be parsed, got "${url}"`);
-  }
 }

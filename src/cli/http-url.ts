@@ -1,0 +1,19 @@
+/** The one check of a URL typed on the command line: an absolute http(s) URL, or a one-line ConfigError. */
+import { ConfigError } from '../errors.js';
+
+/**
+ * The parsed URL.
+ * @param verb what the command does with it, for the message: "crawled", "fetched", "parsed"…
+ */
+export function httpUrlArgument(url: string, verb: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`not a valid URL: "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`only http and https URLs can be ${verb}, got "${url}"`);
+  }
+  return parsed;
+}
