@@ -21,7 +21,8 @@ async function crawlCli(args: string[]) {
   const result = await runCli([
     'crawl',
     ...args,
-    '-o',
+    // -O: each test reads its own items (-o would append to the previous test's).
+    '-O',
     join(dir, 'out.jsonl'),
     '--stats',
     statsFile,

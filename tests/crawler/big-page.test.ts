@@ -59,7 +59,9 @@ describe('a page with very many links', () => {
     followAll(page);
     expect(page.links()).toHaveLength(200_000);
     const ratio = fastest(large, followAll) / fastest(small, followAll);
-    expect(ratio).toBeLessThan(15);
+    // Linear is 10×; links × page size would be 100×. Garbage collection on a loaded machine stretches the larger
+    // run (ratios up to ~17 were seen in CI), so the bound sits between the two.
+    expect(ratio).toBeLessThan(30);
   });
 
   it('stops scanning at the links-per-page budget: a 6000-link budget on 200,000 links costs a fraction of the page', () => {
