@@ -557,7 +557,7 @@ export class Engine {
   async #complete(request: Request, outcome: Outcome, page?: Page): Promise<void> {
     const queued = await this.#parts.scheduler.complete(request, outcome);
     this.#queued(outcome.children.length, queued);
-    const cut = page && this.#parts.urlSpaces?.observe(page, queued.length);
+    const cut = page && this.#parts.urlSpaces?.observe(page, queued);
     if (cut) this.#parts.events.emit('crawl:warning', { message: cut });
   }
 

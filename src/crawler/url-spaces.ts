@@ -3,7 +3,7 @@
  * every link new. Such a space is spotted by what its pages give back, not by what its URLs look like, so that a
  * large real site (20,000 products under one URL shape) is never mistaken for one:
  * - **unproductive templates**: pages are grouped by URL template (the host and path with numbers and ids
- *   generalised, the query's keys without their values). A page that leads to new URLs but whose text is a near
+ *   generalised, the query's keys without their values). A page that leads only to new URLs of its own template and whose text is a near
  *   duplicate of a recent page of its own template (its word pairs' resemblance, estimated from bottom-k MinHash
  *   sketches as in Broder 1997) adds nothing; `maxUnproductivePages` such pages in a row and the template takes no
  *   new URL.
@@ -47,6 +47,8 @@ export class UrlSpaceGuard {
   readonly #templates = new Map<string, TemplateState>();
   readonly #texts = new FingerprintSet();
   readonly #duplicatesPerHost = new Map<string, number>();
+  /** Templates cut so far. */
+  #cut = 0;
 
   constructor(budgets: UrlSpaceBudgets) {
     this.#budgets = budgets;
@@ -62,7 +64,8 @@ export class UrlSpaceGuard {
   /** The request filter: URLs of a template found unproductive are dropped. */
   filter(): RequestFilter {
     return (request) => {
-      if (this.#templates.size === 0) return request;
+      // Most crawls never cut a template: then no link pays for its template.
+      if (this.#cut === 0) return request;
       const template = urlTemplate(request.url);
       const state = template === undefined ? undefined : this.#templates.get(template);
       if (!state?.cut) return request;
@@ -107,16 +110,23 @@ export class UrlSpaceGuard {
   }
 
   /**
-   * Learns from a handled page whose links gave `fresh` new requests; returns a message when this page made its
-   * template cut.
+   * Learns from a handled page whose links gave the `fresh` requests (new to the frontier); returns a message when
+   * this page made its template cut.
    */
-  observe(page: Page, fresh: number): string | undefined {
+  observe(page: Page, fresh: readonly Request[]): string | undefined {
     const max = this.#budgets.maxUnproductivePages;
-    if (!Number.isFinite(max) || fresh === 0) return undefined;
+    if (!Number.isFinite(max) || fresh.length === 0) return undefined;
     const template = urlTemplate(page.request.url);
-    const text = template === undefined ? undefined : textOf(page);
-    if (template === undefined || text === undefined) return undefined;
+    if (template === undefined) return undefined;
     let state = this.#templates.get(template);
+    // A page leading somewhere new besides its own template is productive by its links alone; comparing its text
+    // (the costly part) is kept for pages that lead only to more of their own kind, as an endless space does.
+    if (fresh.some((request) => urlTemplate(request.url) !== template)) {
+      if (state) state.streak = 0;
+      return undefined;
+    }
+    const text = textOf(page);
+    if (text === undefined) return undefined;
     if (!state) {
       state = { streak: 0, recent: [], cut: false };
       if (this.#templates.size >= MAX_TEMPLATES) this.#forgetOldest();
@@ -130,6 +140,7 @@ export class UrlSpaceGuard {
     state.recent.push(sketch);
     if (state.cut || state.streak < max) return undefined;
     state.cut = true;
+    this.#cut++;
     return `URL template ${template}: ${max} pages in a row led only to near-identical pages; its new URLs are dropped (traps.maxUnproductivePages)`;
   }
 }
@@ -170,11 +181,16 @@ function idLike(part: string): string {
   return /\d/.test(part) && /[A-Za-z]/.test(part) ? '*' : part;
 }
 
+/** Each page's visible text, worked out once: both guards read it. */
+const texts = new WeakMap<Page, string | undefined>();
+
 /** The visible text of an HTML page (markup, scripts, styles and comments removed), or undefined for other types. */
 function textOf(page: Page): string | undefined {
+  if (texts.has(page)) return texts.get(page);
   const type = page.headers['content-type'] ?? '';
-  if (type !== '' && !type.includes('html')) return undefined;
-  return visibleText(page.text());
+  const text = type !== '' && !type.includes('html') ? undefined : visibleText(page.text());
+  texts.set(page, text);
+  return text;
 }
 
 /** Text outside tags, with `<script>`, `<style>` and comments skipped and whitespace collapsed. Linear in `html`. */
