@@ -12,7 +12,6 @@
  *   what it links to, the first copy linked to already.
  * Both are counted (AR_TRAP, by reason) and logged at debug like every other trap budget.
  */
-import { fingerprint } from '../url/fingerprint.js';
 import { FingerprintSet } from './fingerprint-set.js';
 import type { Page } from './page.js';
 import type { Request } from './request.js';
@@ -83,9 +82,10 @@ export class UrlSpaceGuard {
    */
   screen(page: Page, children: Request[], drop: Drop): Request[] {
     if (!Number.isFinite(this.#budgets.maxDuplicatePages) || children.length === 0) return children;
-    const text = textOf(page);
-    if (text === undefined || text === '') return children;
-    if (this.#texts.add(fingerprint('TEXT', text))) return children;
+    const html = htmlOf(page);
+    if (html === undefined) return children;
+    const hash = visibleTextHash(html);
+    if (this.#texts.addHalves(hash[0] ?? 0, hash[1] ?? 0)) return children;
     const host = hostKey(page.url);
     const seen = (this.#duplicatesPerHost.get(host) ?? 0) + 1;
     this.#duplicatesPerHost.set(host, seen);
@@ -125,14 +125,14 @@ export class UrlSpaceGuard {
       if (state) state.streak = 0;
       return undefined;
     }
-    const text = textOf(page);
-    if (text === undefined) return undefined;
+    const html = htmlOf(page);
+    if (html === undefined) return undefined;
     if (!state) {
       state = { streak: 0, recent: [], cut: false };
       if (this.#templates.size >= MAX_TEMPLATES) this.#forgetOldest();
       this.#templates.set(template, state);
     }
-    const sketch = minHashSketch(text);
+    const sketch = minHashSketch(html);
     if (state.recent.some((earlier) => resemblance(earlier, sketch) >= NEAR_DUPLICATE))
       state.streak++;
     else state.streak = 0;
@@ -181,45 +181,54 @@ function idLike(part: string): string {
   return /\d/.test(part) && /[A-Za-z]/.test(part) ? '*' : part;
 }
 
-/** Each page's visible text, worked out once: both guards read it. */
-const texts = new WeakMap<Page, string | undefined>();
-
-/** The visible text of an HTML page (markup, scripts, styles and comments removed), or undefined for other types. */
-function textOf(page: Page): string | undefined {
-  if (texts.has(page)) return texts.get(page);
+/** The page's HTML, or undefined for other content types (their text says nothing about URL spaces). */
+function htmlOf(page: Page): string | undefined {
   const type = page.headers['content-type'] ?? '';
-  const text = type !== '' && !type.includes('html') ? undefined : visibleText(page.text());
-  texts.set(page, text);
-  return text;
+  return type !== '' && !type.includes('html') ? undefined : page.text();
 }
 
-/** Text outside tags, with `<script>`, `<style>` and comments skipped and whitespace collapsed. Linear in `html`. */
-export function visibleText(html: string): string {
-  const parts: string[] = [];
+/**
+ * Calls `onWord` with a 32-bit FNV-1a hash of each word of the visible text of `html`, in order: the text outside
+ * tags, with `<script>`, `<style>` and comments skipped; words are runs of characters other than whitespace and a
+ * tag boundary ends one. Reads `html` in place: no text string is built, since this runs on every crawled page.
+ * Plain text (no `<`) is read as one text run. Linear in `html`.
+ */
+export function forEachVisibleWord(html: string, onWord: (hash: number) => void): void {
+  const n = html.length;
   let i = 0;
-  while (i < html.length) {
+  while (i < n) {
     const lt = html.indexOf('<', i);
-    if (lt === -1) {
-      parts.push(html.slice(i));
-      break;
+    const end = lt === -1 ? n : lt;
+    let word = 0;
+    let inWord = false;
+    for (; i < end; i++) {
+      const c = html.charCodeAt(i);
+      if (c <= 0x20 || c === 0xa0) {
+        if (inWord) onWord(word >>> 0);
+        inWord = false;
+      } else {
+        if (!inWord) word = 0x811c9dc5;
+        inWord = true;
+        word = Math.imul(word ^ c, 0x01000193);
+      }
     }
-    if (lt > i) parts.push(html.slice(i, lt));
+    if (inWord) onWord(word >>> 0);
+    if (lt === -1) return;
     if (html.startsWith('<!--', lt)) {
       const close = html.indexOf('-->', lt + 4);
-      i = close === -1 ? html.length : close + 3;
+      i = close === -1 ? n : close + 3;
       continue;
     }
     const gt = html.indexOf('>', lt + 1);
-    if (gt === -1) break;
+    if (gt === -1) return;
     const raw = rawTextElement(html, lt);
     if (raw === undefined) {
       i = gt + 1;
       continue;
     }
     raw.lastIndex = gt + 1;
-    i = raw.exec(html)?.index ?? html.length;
+    i = raw.exec(html)?.index ?? n;
   }
-  return parts.join(' ').replace(/\s+/g, ' ').trim();
 }
 
 const closingScript = /<\/script/gi;
@@ -235,37 +244,47 @@ function rawTextElement(html: string, lt: number): RegExp | undefined {
   return undefined;
 }
 
+/** Scratch lanes of `visibleTextHash`. */
+const textLanes = new Uint32Array(2);
+
+/**
+ * A 64-bit hash of the visible words of `html` (see forEachVisibleWord), as `[high, low]` in a shared array read
+ * before the next call: two pages hash alike when their text is the same, whatever their markup and attributes.
+ */
+export function visibleTextHash(html: string): Uint32Array {
+  let high = 0x9747b28c;
+  let low = 0x3c6ef372;
+  forEachVisibleWord(html, (word) => {
+    // Two lanes mixed differently (Murmur3's block step and a multiply-xorshift): 64 bits that do not collide together.
+    let k = Math.imul(word, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    high ^= k;
+    high = (Math.imul((high << 13) | (high >>> 19), 5) + 0xe6546b64) | 0;
+    low = Math.imul(low ^ word, 0x85ebca6b);
+    low ^= low >>> 13;
+  });
+  textLanes[0] = mix(high, 0x2545f491);
+  textLanes[1] = mix(low, high);
+  return textLanes;
+}
+
 /** Hashes kept per page: the resemblance estimate's standard error is about √(J(1−J)/k), ±0.04 near 0.85. */
 const SKETCH_SIZE = 64;
 
 /**
- * A bottom-k MinHash sketch of the text's word pairs: the SKETCH_SIZE smallest distinct 32-bit hashes of
- * lower-cased consecutive word pairs, sorted. Word pairs, not words: two texts drawn from one vocabulary share
+ * A bottom-k MinHash sketch of the visible text's word pairs (see forEachVisibleWord; plain text works too): the
+ * SKETCH_SIZE smallest distinct 32-bit hashes of consecutive word pairs, sorted. Word pairs, not words: two texts drawn from one vocabulary share
  * words, not their order.
  */
-export function minHashSketch(text: string): Uint32Array {
+export function minHashSketch(html: string): Uint32Array {
   const hashes = new Set<number>();
   let previous = 0;
-  let word = 0;
-  let inWord = false;
   let words = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0x20;
-    const isWordChar =
-      (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c > 0x7f;
-    if (isWordChar) {
-      if (!inWord) {
-        word = 0x811c9dc5;
-        inWord = true;
-      }
-      word = Math.imul(word ^ (c >= 0x41 && c <= 0x5a ? c + 32 : c), 0x01000193);
-    } else if (inWord) {
-      inWord = false;
-      words++;
-      if (words > 1) hashes.add(mix(previous, word));
-      previous = word;
-    }
-  }
+  forEachVisibleWord(html, (word) => {
+    words++;
+    if (words > 1) hashes.add(mix(previous, word));
+    previous = word;
+  });
   if (words === 1) hashes.add(mix(0, previous));
   const sorted = Uint32Array.from(hashes).sort();
   return sorted.length > SKETCH_SIZE ? sorted.slice(0, SKETCH_SIZE) : sorted;

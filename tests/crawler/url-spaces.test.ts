@@ -3,7 +3,7 @@ import {
   minHashSketch,
   resemblance,
   urlTemplate,
-  visibleText,
+  visibleTextHash,
 } from '../../src/crawler/url-spaces.js';
 import { crawl, defineSpider, type Stats } from '../../src/index.js';
 import { blogPosts, startHostileSite } from '../helpers/hostile-site.js';
@@ -21,11 +21,28 @@ describe('urlTemplate', () => {
   });
 });
 
-describe('visibleText', () => {
-  it('keeps the text between tags and drops markup, scripts, styles and comments', () => {
+describe('visibleTextHash', () => {
+  const hash = (html: string) => [...visibleTextHash(html)].join(':');
+
+  it('hashes the text between tags, not markup, scripts, styles or comments', () => {
     const html = `<html><head><title>T</title><STYLE>p{}</STYLE><script>var a = "<p>x</p>";</script></head>
       <body><!-- hidden <b>x</b> --><p class="x">Hello <b>big</b>\n\n world</p><script src=a.js></script>end</body>`;
-    expect(visibleText(html)).toBe('T Hello big world end');
+    expect(hash(html)).toBe(hash('T Hello big world end'));
+    // The same text under other attributes (a fresh token in every link) and other whitespace hashes alike.
+    expect(hash('<a href="/t/abc">Hello</a>  world')).toBe(
+      hash('<a href="/t/xyz" class=k>Hello</a>\nworld'),
+    );
+  });
+
+  it('tells different texts apart, word order included', () => {
+    expect(hash('<p>Hello world</p>')).not.toBe(hash('<p>Hello World</p>'));
+    expect(hash('<p>Hello world</p>')).not.toBe(hash('<p>world Hello</p>'));
+    expect(hash('<p>No posts.</p>')).not.toBe(hash('<p>No posts</p>'));
+    expect(hash('<p>a</p><script>x</script>')).not.toBe(hash('<p>a</p><p>x</p>'));
+    const distinct = new Set(
+      Array.from({ length: 5000 }, (_, i) => hash(`<p>Page ${i} of the archive</p>`)),
+    );
+    expect(distinct.size).toBe(5000);
   });
 
   it('is linear in the page size', () => {
@@ -33,7 +50,7 @@ describe('visibleText', () => {
     const time = (n: number) => {
       const html = chunk.repeat(n);
       const start = performance.now();
-      visibleText(html);
+      visibleTextHash(html);
       return performance.now() - start;
     };
     time(1000);
