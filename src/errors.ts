@@ -30,7 +30,8 @@ export type ErrorCode =
   | 'AR_SCRIPT_TIMEOUT'
   | 'AR_BLOCKED'
   | 'AR_PROXY'
-  | 'AR_CRAWL_GONE';
+  | 'AR_CRAWL_GONE'
+  | 'AR_NOT_CACHED';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -118,6 +119,20 @@ export class OriginUnreachableError extends CrawlError {
     detail: string,
   ) {
     super(code, `${url}: origin unreachable (${detail})`);
+  }
+}
+
+/**
+ * The HTTP cache runs offline (`cachePolicy: 'offline'`) and holds no response for the request: nothing was sent.
+ * Never retried: another attempt would read the same cache.
+ */
+export class NotCachedError extends CrawlError {
+  override name = 'NotCachedError';
+  constructor(
+    readonly url: string,
+    method = 'GET',
+  ) {
+    super('AR_NOT_CACHED', `not in the HTTP cache (offline, nothing sent): ${method} ${url}`);
   }
 }
 

@@ -1,6 +1,6 @@
 /** The HTTP cache middleware (Scrapy's HttpCacheMiddleware): serves stored responses, stores new ones, revalidates. */
 
-import { ConfigError } from '../errors.js';
+import { ConfigError, NotCachedError } from '../errors.js';
 import type { Middleware, Next } from '../http/compose.js';
 import type { HttpRequest } from '../http/request.js';
 import { Response, type Timings } from '../http/response.js';
@@ -83,6 +83,12 @@ const ZERO_TIMINGS: Readonly<Timings> = Object.freeze({
   totalMs: 0,
 });
 const NO_DIRECTIVES: Directives = new Map();
+const policies = new Set<string>([
+  'always',
+  'http',
+  'record',
+  'offline',
+] satisfies CachePolicyName[]);
 
 /**
  * The key a request is cached under: its fingerprint (method + canonical URL + body), as for dedup; with the
@@ -111,8 +117,7 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
   options: CacheMiddlewareOptions<R>,
 ): Middleware<R> {
   const { policy, onEvent, maxAgeMs, fetcherOf, urlKey } = options;
-  if (policy !== 'always' && policy !== 'http')
-    throw new ConfigError(`unknown cache policy "${String(policy)}"`);
+  if (!policies.has(policy)) throw new ConfigError(`unknown cache policy "${String(policy)}"`);
   const methods = new Set(
     (options.methods ?? ['GET', 'HEAD']).map((method) => method.toUpperCase()),
   );
@@ -165,11 +170,24 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
   };
 
   return async (request, next) => {
+    // Offline, nothing goes past the cache, whatever the method or headers: a request is answered or refused.
+    if (policy === 'offline') {
+      const key = cacheKey(request, fetcherOf?.(request), urlKey);
+      const entry = await lookup(key, request.url);
+      if (entry === undefined) {
+        emit('miss', { url: request.url, key });
+        throw new NotCachedError(request.url, request.method);
+      }
+      emit('hit', { url: request.url, key });
+      return fromEntry(entry, request, 'hit');
+    }
     if (!methods.has(request.method) || isConditional(request)) return next(request);
     const requestCc =
       policy === 'http' ? parseCacheControl(request.headers['cache-control']) : NO_DIRECTIVES;
     if (requestCc.has('no-store')) return next(request);
     const key = cacheKey(request, fetcherOf?.(request), urlKey);
+    // Recording replaces what is stored with what the site serves now.
+    if (policy === 'record') return fetchAndKeep(key, request, next);
     const entry = await lookup(key, request.url);
 
     if (policy === 'always') {

@@ -8,8 +8,12 @@ import type { CachedResponse } from './store.js';
  * - `always` (development mode, Scrapy's DummyPolicy): store every response whose status is not ignored, ignore
  *   Cache-Control, serve stored responses forever (or until `maxAgeMs`) without touching the network.
  * - `http` (RFC 9111, as a private cache): store what HTTP allows, serve it while fresh, revalidate it when stale.
+ * - `record`: fetch every request from the network and store the response as `always` would, replacing what was
+ *   stored: recording a cache for later `offline` runs (`arachne check --record`).
+ * - `offline`: serve stored responses whatever their age and never touch the network; a request with nothing
+ *   stored fails with AR_NOT_CACHED (`arachne check --offline`, a crawl replayed in CI).
  */
-export type CachePolicyName = 'always' | 'http';
+export type CachePolicyName = 'always' | 'http' | 'record' | 'offline';
 
 /** Why a response was not stored; reported with the `skipped` event. */
 export type SkipReason = 'status' | 'no-store' | 'vary' | 'not-reusable' | 'too-large';

@@ -15,6 +15,8 @@ import { statusCommand } from './commands/status.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   cache: cacheCommand,
+  // Loaded on use: only `check` needs the contract runner.
+  check: async (argv) => (await import('./commands/check.js')).checkCommand(argv),
   crawl: crawlCommand,
   demo: demoCommand,
   fetch: fetchCommand,
@@ -37,6 +39,7 @@ Commands:
   new <DIR> | new spider NAME URL
                                start a project, or add a spider for a site to this one
   parse <URL> --spider FILE    run one handler on one page and print its items and requests
+  check <spider.ts>...         run the spiders' contracts (--record, then --offline in CI)
   fetch <URL>                  fetch one URL: status, headers, timings and body (or --select CSS)
   demo                         start the bundled sample shop on 127.0.0.1 and crawl it
   state <show|failed> FILE     inspect a crawl's state file (see crawl --state)

@@ -129,6 +129,8 @@ export interface CrawlArgs {
   help: boolean;
   /** The command's own string flags (demo's --products), as typed. */
   own: Record<string, string | undefined>;
+  /** The command's own boolean flags (check's --offline): true when given. */
+  switches: Record<string, boolean>;
 }
 
 /**
@@ -137,12 +139,14 @@ export interface CrawlArgs {
  */
 export function parseCrawlArgs(
   argv: string[],
-  command: { ownFlags?: readonly string[]; positionals: boolean },
+  command: { ownFlags?: readonly string[]; ownSwitches?: readonly string[]; positionals: boolean },
 ): CrawlArgs {
   const own = command.ownFlags ?? [];
+  const switches = command.ownSwitches ?? [];
   const config: Record<string, FlagConfig> = {
     ...crawlFlags,
     ...Object.fromEntries(own.map((name) => [name, { type: 'string' }])),
+    ...Object.fromEntries(switches.map((name) => [name, { type: 'boolean' }])),
   };
   const { values, positionals } = parseArgs({
     args: joinNegativeValues(argv, config),
@@ -163,6 +167,7 @@ export function parseCrawlArgs(
     own: Object.fromEntries(
       own.map((name) => [name, typeof flags[name] === 'string' ? flags[name] : undefined]),
     ),
+    switches: Object.fromEntries(switches.map((name) => [name, flags[name] === true])),
   };
 }
 

@@ -56,7 +56,9 @@ export async function buildDownloadChain(parts: ChainParts): Promise<DownloadCha
   const { store, owned } = await openHttpCache(options.cache);
   const cache = store ? [await httpCache(store, options, parts)] : [];
   // robots.txt goes through the cache too (at most a day old), so an offline re-run still knows the rules.
-  const robotsSend = store ? compose([await robotsTxtCache(store)], send) : send;
+  const robotsSend = store
+    ? compose([await robotsTxtCache(store, options.cachePolicy)], send)
+    : send;
   const robotsHooks: RobotsHooks = {
     userAgent: options.userAgent,
     onCrawlDelay: (host, ms) => {
@@ -144,8 +146,14 @@ async function httpCache(
   });
 }
 
-async function robotsTxtCache(store: CacheStore): Promise<Middleware<Request>> {
+async function robotsTxtCache(
+  store: CacheStore,
+  policy: ResolvedOptions['cachePolicy'],
+): Promise<Middleware<Request>> {
   const { cacheMiddleware } = await import('../cache/cache-middleware.js');
+  // Recording and offline replay take robots.txt with the pages: an offline run reads the rules recorded with them.
+  if (policy === 'record' || policy === 'offline')
+    return cacheMiddleware<Request>(store, { policy });
   return cacheMiddleware<Request>(store, { policy: 'always', maxAgeMs: 86_400_000 });
 }
 

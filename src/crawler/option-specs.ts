@@ -212,7 +212,12 @@ export const trapSpecs = {
   }),
 } satisfies { [K in keyof TrapBudgets]: IntSpec };
 
-const cachePolicies = ['always', 'http'] as const satisfies readonly CachePolicyName[];
+const cachePolicies = [
+  'always',
+  'http',
+  'record',
+  'offline',
+] as const satisfies readonly CachePolicyName[];
 
 export const optionSpecs = {
   // Output and state
@@ -263,7 +268,7 @@ export const optionSpecs = {
     flag: 'cache-policy',
     arg: 'P',
     group: 'output',
-    help: 'always replays stored responses without the network (development); http follows RFC 9111',
+    help: 'always replays stored responses without the network (development); http follows RFC 9111; record fetches everything and stores it; offline answers from the cache only, never the network (AR_NOT_CACHED when nothing is stored)',
   }),
 
   // Limits

@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors.js';
 import type { Middleware } from '../http/compose.js';
 import type { Item } from '../storage/sink.js';
+import { type Contracts, checkContracts } from './contracts.js';
 import { checkLinkRules, type LinkRule } from './link-rules.js';
 import type { CrawlOptions } from './options.js';
 import type { Page } from './page.js';
@@ -78,6 +79,11 @@ export interface SpiderConfig {
   handlerOptions?: Readonly<Record<string, HandlerOptions>>;
   /** How `fetch: 'adaptive'` learns and re-checks its choice of rung. */
   adaptive?: AdaptiveOptions;
+  /**
+   * Per handler, pages it must handle and what it must yield there: run by `arachne check` (see contracts.ts).
+   * `{ detail: [{ url: 'https://…/p/1', returns: { items: 1 }, scrapes: ['title', 'price'] }] }`
+   */
+  contracts?: Contracts;
 }
 
 /** What one handler's requests default to (a request's own `fetch`/`waitFor` still wins). */
@@ -105,9 +111,11 @@ export interface AdaptiveOptions {
  * A spider spec. `H` maps each key to what its value returns, so TypeScript infers the handler names from
  * the object literal itself (a reverse mapped type) and types every handler's `page.follow(url, name)`.
  */
-export type SpiderSpec<H> = Omit<SpiderConfig, 'rules'> & {
+export type SpiderSpec<H> = Omit<SpiderConfig, 'rules' | 'contracts'> & {
   /** Link rules; each `handler` is checked against the spec's handlers, as `page.follow`'s is. */
   rules?: readonly LinkRule<HandlerNames<H>>[];
+  /** Contracts by handler name, checked against the spec's handlers. */
+  contracts?: Contracts<HandlerNames<H>>;
 } & {
   [K in keyof H]: K extends Reserved ? unknown : (page: Page<HandlerNames<H>>) => H[K];
 };
@@ -170,6 +178,8 @@ export function defineSpider<H extends HandlerResults<H>>(
     config.handlerOptions = checkHandlerOptions(spec.handlerOptions, handlers, where);
   if (spec.adaptive) config.adaptive = checkAdaptiveOptions(spec.adaptive, where);
   if (spec.isBlocked) config.isBlocked = spec.isBlocked.bind(spec);
+  if (spec.contracts !== undefined)
+    config.contracts = checkContracts(spec.contracts, handlers, where);
   return config;
 }
 
@@ -236,6 +246,7 @@ const reservedKeys = new Set<string>([
   'handlerOptions',
   'adaptive',
   'isBlocked',
+  'contracts',
 ] satisfies Reserved[]);
 
 /** True when `value` looks like a spider made by defineSpider (used to validate loaded spider files). */

@@ -292,6 +292,41 @@ describe('cacheMiddleware', () => {
     });
   });
 
+  describe("policies 'record' and 'offline'", () => {
+    it('record fetches every time and replaces the entry; offline replays it with no request sent', async () => {
+      const recording = run('record.sqlite', { policy: 'record' });
+      expect((await recording.get('/a')).body.toString()).toBe('page /a v1');
+      version = 2;
+      // Stored already, yet fetched again: a recording is of the site as it is now.
+      expect((await recording.get('/a')).body.toString()).toBe('page /a v2');
+      expect(hits.length).toBe(2);
+      expect(recording.count('stored')).toBe(2);
+      await recording.store.close();
+
+      offset = 365 * 86_400_000; // a year later: offline, age does not matter
+      const offline = run('record.sqlite', { policy: 'offline', now });
+      const replayed = await offline.get('/a');
+      expect(replayed.body.toString()).toBe('page /a v2');
+      expect(replayed.headers['x-arachne-cache']).toBe('hit');
+      expect(hits.length).toBe(2);
+      await offline.store.close();
+    });
+
+    it('offline refuses what is not stored with AR_NOT_CACHED, whatever the method, and sends nothing', async () => {
+      const { store, get, count } = run('offline-empty.sqlite', { policy: 'offline' });
+      await expect(get('/never')).rejects.toMatchObject({
+        code: 'AR_NOT_CACHED',
+        message: `not in the HTTP cache (offline, nothing sent): GET ${server.origin}/never`,
+      });
+      await expect(get('/form', { method: 'POST', body: 'q=1' })).rejects.toMatchObject({
+        code: 'AR_NOT_CACHED',
+      });
+      expect(hits.length).toBe(0);
+      expect(count('miss')).toBe(2);
+      await store.close();
+    });
+  });
+
   it('falls back to the network and reports an error when the store fails', async () => {
     const store = SqliteCacheStore.open(join(dir, 'closed.sqlite'));
     await store.close();

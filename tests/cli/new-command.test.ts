@@ -47,6 +47,12 @@ describe('arachne new DIR', () => {
     });
     expect(crawled.code, crawled.stderr).toBe(0);
     expect(crawled.stdout).toMatch(/pages fetched\s+1/);
+
+    // Its contract holds on the site, through the npm script a CI would run.
+    expect(manifest.scripts.check).toBe('arachne check spiders/site.ts');
+    const checked = await runCli(['check', 'spiders/site.ts'], { cwd: project });
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.stdout).toContain(`✓ site parse ${site.origin}/\n`);
   });
 
   it('creates a project that typechecks and whose node:test test passes', async () => {

@@ -101,7 +101,10 @@ describe('resolveOptions', () => {
     [{ leaseMs: 10 }, 'leaseMs must be an integer ≥ 100, got 10'],
     [{ bloomErrorRate: 0 }, 'bloomErrorRate must be a number between 0 and 1 (exclusive), got 0'],
     [{ dedup: 'fuzzy' }, 'dedup must be one of exact, bloom, got "fuzzy"'],
-    [{ cachePolicy: 'never' }, 'cachePolicy must be one of always, http, got "never"'],
+    [
+      { cachePolicy: 'never' },
+      'cachePolicy must be one of always, http, record, offline, got "never"',
+    ],
     [{ traps: { maxUrlLength: 0 } }, 'traps.maxUrlLength must be an integer ≥ 1, got 0'],
     [{ frontier: 42 }, 'frontier must be a string or a Frontier, got 42'],
   ])('%j is a ConfigError: %s', (options, message) => {

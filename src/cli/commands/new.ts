@@ -13,9 +13,10 @@ import { httpUrlArgument } from '../http-url.js';
 export const newHelp = `Usage: arachne new <DIR> [--url URL]
        arachne new spider <NAME> <URL> [--dir DIR]
 
-arachne new DIR          creates a project in DIR: package.json (arachne ^${version}, tsx, typescript),
-                         tsconfig.json, spiders/<name>.ts for --url (default https://example.com/), a node:test
-                         test for it (spiders/<name>.test.ts, run offline on fixed HTML), README.md, .gitignore.
+arachne new DIR          creates a project in DIR: package.json (arachne ^${version}, tsx, typescript; scripts
+                         crawl, check, test), tsconfig.json, spiders/<name>.ts for --url (default
+                         https://example.com/) with a contract for arachne check, a node:test test for it
+                         (spiders/<name>.test.ts, run offline on fixed HTML), README.md, .gitignore.
 arachne new spider N U   adds spiders/N.ts (under --dir, default the current directory): start URL U,
                          allowedDomains from U's host, a parse handler following links and a detail handler
                          yielding an item.
@@ -139,6 +140,8 @@ function packageJson(name: string, spider: string): string {
     type: 'module',
     scripts: {
       crawl: `arachne crawl spiders/${spider}.ts -o items.jsonl`,
+      // The spider's contracts against the live site (CI); add each new spider file here.
+      check: `arachne check spiders/${spider}.ts`,
       test: 'node --import tsx --test spiders/*.test.ts',
       typecheck: 'tsc --noEmit -p .',
     },
@@ -169,8 +172,9 @@ const tsconfigJson = `${JSON.stringify(
 )}\n`;
 
 function spiderSource(name: string, site: Site): string {
-  return `// The "${name}" spider for ${site.host}. Try one page, then crawl:
+  return `// The "${name}" spider for ${site.host}. Try one page, check the contracts, then crawl:
 //   npx arachne parse ${site.url} --spider spiders/${name}.ts --depth 1
+//   npx arachne check spiders/${name}.ts
 //   npx arachne crawl spiders/${name}.ts --max-pages 20 -o items.jsonl
 import { defineSpider } from 'arachne';
 
@@ -181,6 +185,13 @@ export default defineSpider({
   name: ${quote(name)},
   start: [${quote(site.url)}],
   allowedDomains: [${quote(site.host)}],
+
+  // What each handler must yield on a real page, checked by \`arachne check\` (exit 1 when the site changed).
+  // Add one for detail once you know a detail URL:
+  //   detail: [{ url: 'https://…/products/1', returns: { items: 1 }, scrapes: ['title'] }],
+  contracts: {
+    parse: [{ url: ${quote(site.url)}, returns: { items: 0, requests: [1, null] } }],
+  },
 
   // Listing pages (the start page, categories, next pages): detail links to \`detail\`, the rest back here.
   *parse(page) {
@@ -270,6 +281,7 @@ Spiders for [Arachne](https://www.npmjs.com/package/arachne), made with \`arachn
 \`\`\`sh
 npm install
 npm test                                                   # the spider's handlers on fixed HTML, offline
+npm run check                                              # the spider's contracts against the live site
 npx arachne parse ${site.url} --spider spiders/${spider}.ts  # one page: its items and requests
 npx arachne crawl spiders/${spider}.ts --max-pages 20 -o items.jsonl
 npx arachne new spider blog https://blog.example.org/      # another spider
@@ -278,6 +290,10 @@ npx arachne new spider blog https://blog.example.org/      # another spider
 - \`spiders/${spider}.ts\`: the spider (start URL, allowed domains, a \`parse\` handler for listing pages, a
   \`detail\` handler yielding one item per page).
 - \`spiders/${spider}.test.ts\`: its test (\`node:test\`, run through tsx).
+- \`npm run check\`: runs the spider's \`contracts\` (pages it must handle and what it must yield there) against
+  the site; exit 1 when one breaks. \`npx arachne check spiders/${spider}.ts --record\` stores the pages in
+  \`spiders/.arachne/contracts-cache.sqlite\`; commit it and CI can run \`arachne check … --offline\` without
+  the network.
 - \`npm run typecheck\`: TypeScript checks the spiders (handler names in \`page.follow\` included).
 `;
 }

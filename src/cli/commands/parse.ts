@@ -3,19 +3,13 @@
  * (same download chain: robots, cookies, cache, middlewares), and prints what the handler produced, like Scrapy's
  * `scrapy parse`. With `--depth N` the requests it yields are followed N levels down.
  */
-import { createCrawler } from '../../crawler/crawler.js';
-import { outputsOf } from '../../crawler/handler-outputs.js';
-import { classifyOutput } from '../../crawler/output.js';
-import type { Page } from '../../crawler/page.js';
-import { createRequest, type JsonObject, type Request } from '../../crawler/request.js';
-import type { Handler, Spider } from '../../crawler/spider.js';
+import { createRequest, type JsonObject } from '../../crawler/request.js';
 import { noPageFetched } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
-import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
-import type { Item } from '../../storage/sink.js';
 import { httpUrlArgument } from '../http-url.js';
 import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
+import { type ProbeResult, runProbe } from '../probe.js';
 
 export const parseHelp = `Usage: arachne parse <URL> --spider <spider.ts> [--handler NAME] [--data JSON] [--depth N] [crawl options]
 
@@ -66,63 +60,14 @@ export async function parseCommand(
     );
   }
   const printer = new ResultPrinter(stdout, colourWanted(stdout));
-  const probe = probeSpider(spider, createRequest(url, { handler, data }), depth, printer);
-  // Items are printed, not exported: the probe yields none, and no output (-o) is opened.
-  const { output: _ignored, ...options } = args.options;
-  const crawler = createCrawler(probe, {
-    ...options,
-    // The printed results are the point: the crawl's own "opened"/"closed" lines would only bury them.
-    logLevel: options.logLevel ?? 'warn',
-    frontiers: frontierBackends,
+  const { stats } = await runProbe(spider, createRequest(url, { handler, data }), {
+    ...args.options,
+    depth,
+    onResult: (result) => printer.print(result),
   });
-  const stats = await crawler.run();
   const verdict = noPageFetched(stats);
   if (verdict) process.stderr.write(`arachne parse: ${verdict.reason}\n`);
   return verdict?.failed || printer.handlerFailed ? 1 : 0;
-}
-
-/**
- * The spider with its start replaced by the one request to parse and every handler wrapped: each prints what the
- * original produced and passes on only the requests still within `depth`, so the crawl stops there.
- */
-function probeSpider(
-  spider: Spider,
-  start: Request,
-  depth: number,
-  printer: ResultPrinter,
-): Spider {
-  const handlers: Record<string, Handler> = {};
-  for (const [name, original] of Object.entries(spider.handlers)) {
-    handlers[name] = (page) => printed(name, original, page);
-  }
-  async function* printed(name: string, original: Handler, page: Page) {
-    const items: Item[] = [];
-    const requests: Request[] = [];
-    let failure: unknown;
-    try {
-      for await (const value of outputsOf(original(page))) {
-        const output = classifyOutput(value, name, page.url);
-        if (output.kind === 'item') items.push(output.item);
-        else requests.push(output.request);
-      }
-    } catch (error) {
-      failure = error;
-    }
-    printer.print(page, name, items, requests, failure);
-    if (page.request.depth < depth) yield* requests;
-  }
-  const allowedDomains = spider.allowedDomains
-    ? [...spider.allowedDomains, new URL(start.url).hostname]
-    : undefined;
-  // The spider's own `output` would be opened (and maybe truncated) for nothing.
-  const { output: _ignored, ...options } = spider.options ?? {};
-  return {
-    ...spider,
-    options,
-    start: () => [start],
-    handlers,
-    ...(allowedDomains ? { allowedDomains } : {}),
-  };
 }
 
 /** Writes one block per page parsed: the page, then its items as JSON, then its requests. */
@@ -134,7 +79,7 @@ class ResultPrinter {
     private readonly colour: boolean,
   ) {}
 
-  print(page: Page, handler: string, items: Item[], requests: Request[], failure: unknown): void {
+  print({ page, handler, items, requests, failure }: ProbeResult): void {
     const paint = (code: string, text: string) =>
       this.colour ? `\x1b[${code}m${text}\x1b[0m` : text;
     const lines = [
