@@ -2,6 +2,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  AutoThrottle,
+  type AutoThrottleSettings,
+  type ThrottledSlots,
+} from '../../src/crawler/autothrottle/autothrottle.js';
 import { type CrawlOptions, crawl, defineSpider } from '../../src/index.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -231,5 +236,85 @@ describe('autothrottle', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+/** Host slots as the scheduler keeps them, for the throttle's rules alone. */
+function slots(floorMs = 0, inFlight = 0) {
+  const tuned: Record<string, { delayMs: number; concurrency: number }> = {};
+  const target: ThrottledSlots & { inFlight: number } = {
+    inFlight,
+    floorOf: () => floorMs,
+    inFlightOf: () => target.inFlight,
+    tune: (host, delayMs, concurrency) => {
+      tuned[host] = { delayMs, concurrency };
+    },
+  };
+  return { target, tuned };
+}
+
+const settings = (given: Partial<AutoThrottleSettings> = {}): AutoThrottleSettings => ({
+  targetConcurrency: 2,
+  startDelayMs: 1000,
+  maxDelayMs: 60_000,
+  minConcurrency: 1,
+  maxConcurrency: undefined,
+  ...given,
+});
+
+describe('the throttle rules', () => {
+  it("moves the delay halfway toward latency / target, at once when that is longer (Scrapy's rule)", () => {
+    const { target, tuned } = slots();
+    const throttle = new AutoThrottle(settings(), 8, target);
+    throttle.observe('a', { latencyMs: 200, status: 200, startedAt: performance.now() });
+    expect(tuned.a?.delayMs).toBe(550); // (1000 + 100) / 2
+    throttle.observe('a', { latencyMs: 200, status: 200, startedAt: performance.now() });
+    expect(tuned.a?.delayMs).toBe(325);
+    throttle.observe('a', { latencyMs: 2000, status: 200, startedAt: performance.now() });
+    expect(tuned.a?.delayMs).toBe(1000);
+  });
+
+  it('never shortens the delay on a response other than 200, and keeps it between the floor and maxDelayMs', () => {
+    const { target, tuned } = slots();
+    const throttle = new AutoThrottle(settings({ maxDelayMs: 1500 }), 8, target);
+    throttle.observe('a', { latencyMs: 10, status: 404, startedAt: performance.now() });
+    expect(tuned.a?.delayMs).toBe(1000);
+    throttle.observe('a', { latencyMs: 100_000, status: 200, startedAt: performance.now() });
+    expect(tuned.a?.delayMs).toBe(1500);
+    // A Crawl-delay over maxDelayMs wins: politeness first.
+    const floored = slots(5000);
+    new AutoThrottle(settings({ maxDelayMs: 1500 }), 8, floored.target).observe('a', {
+      latencyMs: 10,
+      status: 200,
+      startedAt: performance.now(),
+    });
+    expect(floored.tuned.a?.delayMs).toBe(5000);
+  });
+
+  it('halves the limit once per overload, not once per request that was already in flight', () => {
+    const { target, tuned } = slots();
+    const throttle = new AutoThrottle(settings({ targetConcurrency: 8 }), 8, target);
+    const before = performance.now();
+    for (let i = 0; i < 5; i++)
+      throttle.observe('a', { latencyMs: 5, status: 503, startedAt: before });
+    expect(tuned.a?.concurrency).toBe(4);
+    throttle.observe('a', { latencyMs: 5, status: undefined, startedAt: performance.now() });
+    expect(tuned.a?.concurrency).toBe(2);
+    for (let i = 0; i < 3; i++)
+      throttle.observe('a', { latencyMs: 5, status: 429, startedAt: performance.now() });
+    expect(tuned.a?.concurrency).toBe(1);
+  });
+
+  it('raises the limit only while it binds, never above perHost', () => {
+    const { target, tuned } = slots(0, 0);
+    const throttle = new AutoThrottle(settings({ maxConcurrency: 50 }), 3, target);
+    expect(throttle.start.concurrency).toBe(2);
+    for (let i = 0; i < 10; i++)
+      throttle.observe('a', { latencyMs: 50, status: 200, startedAt: performance.now() });
+    expect(tuned.a?.concurrency).toBe(2);
+    target.inFlight = 10;
+    for (let i = 0; i < 20; i++)
+      throttle.observe('a', { latencyMs: 50, status: 200, startedAt: performance.now() });
+    expect(tuned.a?.concurrency).toBe(3);
   });
 });
