@@ -70,6 +70,7 @@ function flagCell(spec: AnySpec): string {
 
 function expectationCell(spec: AnySpec): string {
   if (spec.kind === 'fields') return 'an object of the budgets below';
+  if (spec.kind === 'toggle') return 'true, or an object of the settings below';
   return text(expectation(spec));
 }
 

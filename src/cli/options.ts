@@ -52,7 +52,8 @@ export const crawlFlags: Readonly<Record<string, FlagConfig>> = {
     flagEntries.map(({ spec }) => [
       spec.flag,
       {
-        type: spec.kind === 'boolean' ? 'boolean' : 'string',
+        // A toggle's own flag (`--autothrottle`) turns it on; its settings have flags of their own.
+        type: spec.kind === 'boolean' || spec.kind === 'toggle' ? 'boolean' : 'string',
         ...(spec.short !== undefined ? { short: spec.short } : {}),
         // A list flag may be repeated (`--allow /a --allow /b`), as well as comma-separated.
         ...(spec.kind === 'list' ? { multiple: true } : {}),
@@ -95,7 +96,7 @@ function helpLine(flag: string, short: string | undefined, arg: string | undefin
 
 /** A value flag shows its default; a boolean flag is the non-default value, so it has none to show. */
 function optionHelp({ spec }: FlagEntry): string {
-  const shown = spec.kind === 'boolean' ? undefined : defaultText(spec);
+  const shown = spec.kind === 'boolean' || spec.kind === 'toggle' ? undefined : defaultText(spec);
   const help = spec.flagHelp ?? spec.help;
   return helpLine(
     spec.flag,
@@ -207,6 +208,7 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
       : String(given);
     const value = flagValue(spec, raw);
     if (parent === undefined) options[key] = value;
+    // A setting's flag alone turns its toggle on (`--autothrottle-target 4` needs no `--autothrottle`).
     else options[parent] = { ...(options[parent] as object | undefined), [key]: value };
   }
   if (options.crawlId !== undefined && options.frontier === undefined)
@@ -227,6 +229,7 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
 /** A boolean flag sets the non-default value (`--no-robots`, `--deny-private`); others parse what was typed. */
 function flagValue(spec: AnySpec & { flag: string }, raw: string): unknown {
   if (spec.kind === 'boolean') return !spec.default;
+  if (spec.kind === 'toggle') return true;
   if (spec.kind === 'list') {
     const list = parseListFlag(spec.of, raw);
     if (!accepts(spec, list)) throw new ConfigError(mustBe(`--${spec.flag}`, spec, raw));

@@ -8,6 +8,8 @@ import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
 import { createDedupKey } from '../url/dedup-key.js';
 import { defaultUserAgent } from '../version.js';
+import { AutoThrottle, throttleStart } from './autothrottle/autothrottle.js';
+import { measuredSend } from './autothrottle/measure.js';
 import { crawlScope } from './crawl-scope.js';
 import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
@@ -251,10 +253,22 @@ async function runCrawl({
       },
     );
     opened.push(() => handlers.close());
-    const send = handlers.fetch;
-    const scheduler = new Scheduler(store.frontier, options);
+    const { perHost, delayMs, autothrottle } = options;
+    const scheduler = new Scheduler(store.frontier, {
+      perHost,
+      delayMs,
+      startSlot: autothrottle && throttleStart(autothrottle, perHost),
+    });
     opened.push(async () => scheduler.close());
     onScheduler(scheduler);
+    const throttle =
+      autothrottle &&
+      new AutoThrottle(autothrottle, perHost, scheduler, (host, state, detail) =>
+        events.emit('autothrottle:adjusted', { host, ...state, ...detail }),
+      );
+    if (throttle) stats.attachAutothrottle(() => throttle.snapshot());
+    // Only a throttled crawl pays for the measuring.
+    const send = throttle ? measuredSend(handlers.fetch, throttle) : handlers.fetch;
     const chain = await buildDownloadChain({
       spider,
       options,

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Response } from '../http/response.js';
 import type { SitemapReport } from '../robots/index.js';
 import type { Item } from '../storage/sink.js';
+import type { ThrottleReason } from './autothrottle/autothrottle.js';
 import type { LadderEntry } from './ladder/ladder.js';
 import type { Fetcher, Request } from './request.js';
 import type { Stats } from './stats.js';
@@ -48,6 +49,17 @@ export interface CrawlEvents {
   'robots:fetch-failed': { origin: string; failure: string };
   /** A redirect landed on a page the crawl had seen already: the page is dropped, its output not written twice. */
   'redirect:to-seen': { request: Request; url: string };
+  /**
+   * Autothrottle moved a host's delay (by a tenth or more) or its limit of requests in flight; `reason` says why
+   * (`measured`: the delay followed the latency), `latencyMs` is the latency of the response that moved it.
+   */
+  'autothrottle:adjusted': {
+    host: string;
+    delayMs: number;
+    concurrency: number;
+    reason: ThrottleReason;
+    latencyMs: number;
+  };
   'crawl:closed': { reason: CloseReason; stats: Stats };
 }
 

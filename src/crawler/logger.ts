@@ -54,6 +54,11 @@ export function attachLogger(crawler: Crawler, log: Log): void {
     .on('request:failed', ({ error }) => log.warn(`request failed: ${oneLine(error)}`))
     .on('request:ignored', ({ reason, code }) => log.debug(`ignored (${code}): ${reason}`))
     .on('item:dropped', ({ reason }) => log.debug(`item dropped: ${reason}`))
+    .on('autothrottle:adjusted', ({ host, delayMs, concurrency, reason, latencyMs }) =>
+      log.debug(
+        `autothrottle ${host}: delay ${delayMs} ms, ${concurrency} in flight (${reason}, latency ${latencyMs} ms)`,
+      ),
+    )
     .on('crawl:warning', ({ message }) => log.warn(message))
     .on('sitemap:read', ({ url, kept, sitemaps, skipped, cut }) => {
       const reasons = Object.entries(skipped).map(([reason, n]) => `${n} ${reason}`);

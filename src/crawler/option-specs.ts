@@ -6,6 +6,7 @@
 import type { CachePolicyName } from '../cache/policy.js';
 import type { CacheStore } from '../cache/store.js';
 import type { Sink } from '../storage/sink.js';
+import type { AutoThrottleSettings } from './autothrottle/autothrottle.js';
 import type { Frontier } from './frontier.js';
 import type { ProxyFunction } from './sessions/proxy-rotation.js';
 import { type TrapBudgets, trapDefaults } from './trap-budgets.js';
@@ -46,7 +47,12 @@ export type ValueRule =
    */
   | { readonly kind: 'list'; readonly of: 'int' | 'string' | 'string-list'; readonly fn?: string }
   /** An object of named int budgets (`traps`), each declared in `fields`. */
-  | { readonly kind: 'fields'; readonly fields: Readonly<Record<string, IntSpec>> };
+  | { readonly kind: 'fields'; readonly fields: Readonly<Record<string, IntSpec>> }
+  /**
+   * A feature that is off unless asked for (`autothrottle`): `true` turns it on with its settings' defaults, an
+   * object of int settings (each declared in `fields`) turns it on with those over the defaults; `false`: off.
+   */
+  | { readonly kind: 'toggle'; readonly fields: Readonly<Record<string, IntSpec>> };
 
 /** How an option is presented and who may set it; the same for every kind. */
 export interface SpecFields {
@@ -152,6 +158,15 @@ const fieldsOf =
       fields: { [K in keyof T]: IntSpec };
       default: T;
     } & Typed<Partial<T>, T>;
+
+/** A feature off by default, with int settings: `true`, or an object of settings, turns it on (see ValueRule). */
+const toggleOf =
+  <T extends { [K in keyof T]: number | undefined }>(fields: { [K in keyof T]-?: IntSpec }) =>
+  <const S extends SpecFields>(spec: S) =>
+    ({ kind: 'toggle', fields, ...spec }) as S & {
+      kind: 'toggle';
+      fields: { [K in keyof T]-?: IntSpec };
+    } & Typed<boolean | Partial<T>, T | undefined>;
 
 /** Crawl-trap budgets (Heritrix's baseline): each one an int ≥ 1 or Infinity, declared like a top-level option. */
 export const trapSpecs = {
@@ -383,6 +398,56 @@ export const optionSpecs = {
     group: 'politeness',
     help: 'cap on a robots.txt Crawl-delay (a longer one is lowered to it, with a warning naming the host)',
     api: { max: 3_600_000 },
+  }),
+  autothrottle: toggleOf<AutoThrottleSettings>({
+    targetConcurrency: int({
+      min: 1,
+      max: 1024,
+      default: 1,
+      flag: 'autothrottle-target',
+      arg: 'N',
+      group: 'politeness',
+      help: 'autothrottle: requests in flight per host it aims at (the delay becomes latency / N)',
+    }),
+    startDelayMs: int({
+      min: 0,
+      max: 3_600_000,
+      default: 1000,
+      flag: 'autothrottle-start-delay-ms',
+      arg: 'N',
+      group: 'politeness',
+      help: 'autothrottle: the delay a host starts with, before its first response is measured',
+    }),
+    maxDelayMs: int({
+      min: 0,
+      max: 3_600_000,
+      default: 60_000,
+      flag: 'autothrottle-max-delay-ms',
+      arg: 'N',
+      group: 'politeness',
+      help: 'autothrottle: the longest delay it sets (delayMs and robots.txt Crawl-delay still win over it)',
+    }),
+    minConcurrency: int({
+      min: 1,
+      max: 1024,
+      default: 1,
+      group: 'politeness',
+      help: 'autothrottle: the fewest requests in flight per host it lowers a host to on errors',
+    }),
+    maxConcurrency: int({
+      min: 1,
+      max: 1024,
+      group: 'politeness',
+      help: 'autothrottle: the most requests in flight per host it raises a host to',
+      defaultText: 'perHost',
+    }),
+  })({
+    flag: 'autothrottle',
+    group: 'politeness',
+    help: "adapt each host's delay and requests in flight to its latency and errors (Scrapy's AutoThrottle, plus fewer requests in flight on 429, 503, timeouts or rising latency); never above perHost, never below delayMs or Crawl-delay",
+    defaultText: 'off',
+    docs: 'see [AutoThrottle](#autothrottle)',
+    api: true,
   }),
   robots: boolean({
     default: true,
@@ -763,7 +828,7 @@ export function optionEntries(): OptionEntry[] {
   const entries: OptionEntry[] = [];
   for (const [key, spec] of Object.entries(optionSpecs) as Array<[OptionKey, AnySpec]>) {
     entries.push({ path: key, key, spec });
-    if (spec.kind === 'fields') {
+    if (spec.kind === 'fields' || spec.kind === 'toggle') {
       for (const [field, fieldSpec] of Object.entries(spec.fields)) {
         entries.push({ path: `${key}.${field}`, key: field, parent: key, spec: fieldSpec });
       }
@@ -814,6 +879,8 @@ export function expectation(rule: ValueRule): string {
     }
     case 'fields':
       return `an object of ${Object.keys(rule.fields).join(', ')}`;
+    case 'toggle':
+      return `true, false or an object of ${Object.keys(rule.fields).join(', ')}`;
   }
 }
 
@@ -852,6 +919,11 @@ export function accepts(rule: ValueRule, value: unknown): boolean {
       return Array.isArray(value) && value.every((item) => acceptsItem(rule.of, item));
     case 'fields':
       return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'toggle':
+      return (
+        typeof value === 'boolean' ||
+        (typeof value === 'object' && value !== null && !Array.isArray(value))
+      );
   }
 }
 

@@ -68,6 +68,7 @@ export function resolveOptions(
     }
     if (!accepts(spec, value)) throw new ConfigError(mustBe(key, spec, value));
     if (spec.kind === 'fields') resolved[key] = resolveFields(key, spec.fields, value as object);
+    if (spec.kind === 'toggle') resolved[key] = resolveToggle(key, spec.fields, value as object);
     if (spec.kind === 'duration') resolved[key] = durationMs(value);
   }
   resolved.userAgent ??= userAgentDefault;
@@ -87,7 +88,19 @@ export function resolveOptions(
     }
   }
   checkSessionOptions(options);
+  checkAutoThrottle(options);
   return options;
+}
+
+/** A concurrency range that is empty would leave the throttle nothing to choose from. */
+function checkAutoThrottle({ autothrottle }: ResolvedOptions): void {
+  if (!autothrottle) return;
+  const { minConcurrency, maxConcurrency } = autothrottle;
+  if (maxConcurrency !== undefined && minConcurrency > maxConcurrency) {
+    throw new ConfigError(
+      `autothrottle.minConcurrency (${minConcurrency}) must not exceed autothrottle.maxConcurrency (${maxConcurrency})`,
+    );
+  }
 }
 
 /**
@@ -136,6 +149,21 @@ function checkSessionOptions(options: ResolvedOptions): void {
 }
 
 const optionKeys: ReadonlySet<string> = new Set(Object.keys(optionSpecs));
+
+/**
+ * A toggle (`autothrottle`): false is off (undefined); true or an object is on, with the given settings over the
+ * defaults. Unlike `traps`, an unknown setting is refused: a misspelt one would silently leave its default.
+ */
+function resolveToggle(
+  key: string,
+  fields: Readonly<Record<string, AnySpec>>,
+  given: boolean | object,
+): Record<string, unknown> | undefined {
+  if (given === false) return undefined;
+  if (given === true) return resolveFields(key, fields, {});
+  rejectUnknownKeys(given, new Set(Object.keys(fields)), key);
+  return resolveFields(key, fields, given);
+}
 
 /** `traps`: the given budgets over the defaults, each checked by its own rule (`traps.maxUrlLength must be …`). */
 function resolveFields(

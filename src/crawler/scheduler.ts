@@ -10,6 +10,11 @@ import type { Request } from './request.js';
 export interface SchedulerOptions {
   perHost: number;
   delayMs: number;
+  /**
+   * With autothrottle: each host's delay and limit before its first response. The throttle then tunes them
+   * (`tune`); without it every host keeps perHost and its floor delay.
+   */
+  startSlot?: { delayMs: number; concurrency: number } | undefined;
 }
 
 export interface HostStats {
@@ -23,10 +28,14 @@ export interface HostStats {
 
 interface HostSlot {
   inFlight: number;
+  /** Requests in flight allowed: perHost, or less while autothrottle holds the host back. */
+  limit: number;
   /** Earliest time (ms since epoch) the next request to this host may start. */
   readyAt: number;
-  /** Per-host delay: the crawl's delay, raised by robots.txt Crawl-delay. */
+  /** Per-host delay: the floor, or more while autothrottle holds the host back. */
   delayMs: number;
+  /** The least delay: the crawl's delay, raised by robots.txt Crawl-delay. */
+  floorMs: number;
 }
 
 export class Scheduler {
@@ -54,7 +63,7 @@ export class Scheduler {
     let earliest = Number.POSITIVE_INFINITY;
     const request = await this.#frontier.next((host) => {
       const slot = this.#slot(host);
-      if (slot.inFlight >= this.#options.perHost) return false;
+      if (slot.inFlight >= slot.limit) return false;
       if (slot.readyAt > now) {
         if (slot.readyAt < earliest) earliest = slot.readyAt;
         return false;
@@ -113,7 +122,7 @@ export class Scheduler {
   take(request: Request): boolean {
     const now = Date.now();
     const slot = this.#slot(hostOf(request.url) ?? '');
-    if (slot.inFlight >= this.#options.perHost) return false;
+    if (slot.inFlight >= slot.limit) return false;
     if (slot.readyAt > now) {
       this.#wakeAtTime(slot.readyAt);
       return false;
@@ -189,11 +198,31 @@ export class Scheduler {
     this.#frontier.shared?.backOff(host, untilMs - Date.now()).catch(() => {});
   }
 
-  /** Raises a host's minimum delay (robots.txt Crawl-delay); never lowers it below the crawl's delay. */
+  /**
+   * Raises a host's minimum delay (robots.txt Crawl-delay); never lowers it below the crawl's delay. A delay the
+   * throttle set stays if it is longer.
+   */
   setHostDelay(host: string, delayMs: number): void {
     const slot = this.#slot(host);
-    slot.delayMs = Math.max(this.#options.delayMs, delayMs);
-    this.#frontier.shared?.setHostDelay(host, slot.delayMs).catch(() => {});
+    slot.floorMs = Math.max(this.#options.delayMs, delayMs);
+    slot.delayMs = this.#options.startSlot ? Math.max(slot.delayMs, slot.floorMs) : slot.floorMs;
+    this.#frontier.shared?.setHostDelay(host, slot.floorMs).catch(() => {});
+  }
+
+  /** The least delay of a host (the crawl's delay or its Crawl-delay), which the throttle never goes below. */
+  floorOf(host: string): number {
+    return this.#slot(host).floorMs;
+  }
+
+  inFlightOf(host: string): number {
+    return this.#hosts.get(host)?.inFlight ?? 0;
+  }
+
+  /** Autothrottle's say on a host: its delay (never below the floor) and limit (between 1 and perHost). */
+  tune(host: string, delayMs: number, concurrency: number): void {
+    const slot = this.#slot(host);
+    slot.delayMs = Math.max(slot.floorMs, delayMs);
+    slot.limit = Math.max(1, Math.min(concurrency, this.#options.perHost));
   }
 
   /** Per-host politeness state, for dashboards. */
@@ -216,7 +245,14 @@ export class Scheduler {
   #slot(host: string): HostSlot {
     let slot = this.#hosts.get(host);
     if (!slot) {
-      slot = { inFlight: 0, readyAt: 0, delayMs: this.#options.delayMs };
+      const { perHost, delayMs, startSlot } = this.#options;
+      slot = {
+        inFlight: 0,
+        limit: startSlot ? Math.min(startSlot.concurrency, perHost) : perHost,
+        readyAt: 0,
+        delayMs: startSlot ? Math.max(delayMs, startSlot.delayMs) : delayMs,
+        floorMs: delayMs,
+      };
       this.#hosts.set(host, slot);
     }
     return slot;

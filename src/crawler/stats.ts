@@ -1,5 +1,6 @@
 /** Crawl statistics: counters fed by the crawl's events, snapshotted as plain JSON. */
 
+import type { HostThrottle } from './autothrottle/autothrottle.js';
 import type { CrawlEmitter } from './events.js';
 import type { SessionsSnapshot } from './sessions/index.js';
 
@@ -55,6 +56,8 @@ export interface Stats {
   closeReason?: string;
   /** With sessions or proxies: blocks seen, sessions created/retired and each live session's score, proxy use. */
   sessions?: SessionsSnapshot;
+  /** With autothrottle: each host's current delay and limit of requests in flight (hosts that answered). */
+  autothrottle?: Record<string, HostThrottle>;
 }
 
 export interface LadderChoice {
@@ -100,10 +103,16 @@ export class StatsCollector {
   inFlight = 0;
   closeReason: string | undefined;
   #sessions: (() => SessionsSnapshot) | undefined;
+  #autothrottle: (() => Record<string, HostThrottle>) | undefined;
 
   /** The session pool and proxy rotation report here; their counters live with them. */
   attachSessions(source: () => SessionsSnapshot): void {
     this.#sessions = source;
+  }
+
+  /** Autothrottle reports here; its state lives with it. */
+  attachAutothrottle(source: () => Record<string, HostThrottle>): void {
+    this.#autothrottle = source;
   }
 
   /** Counts what the events report; the only writer besides the cache counters of the download chain. */
@@ -206,6 +215,7 @@ export class StatsCollector {
     if (this.closeReason !== undefined) stats.closeReason = this.closeReason;
     if (this.#sitemapUrlsSkipped) stats.sitemapUrlsSkipped = { ...this.#sitemapUrlsSkipped };
     if (this.#sessions) stats.sessions = this.#sessions();
+    if (this.#autothrottle) stats.autothrottle = this.#autothrottle();
     return stats;
   }
 }

@@ -78,6 +78,22 @@ function ruleSchema(
         return z.array(z.string({ error }).max(100, { error }), { error }).max(100, { error });
       }
       throw new Error(`option ${path}: a list of ${rule.of} cannot be set through the API`);
+    case 'toggle':
+      // `true`, or an object of its int settings under their own bounds (`options.autothrottle.maxDelayMs …`).
+      return z.union(
+        [
+          z.boolean(),
+          z.strictObject(
+            Object.fromEntries(
+              Object.entries(rule.fields).map(([field, spec]) => [
+                field,
+                optionSchema(`${path}.${field}`, spec, spec),
+              ]),
+            ),
+          ),
+        ],
+        { error },
+      );
     default:
       throw new Error(`option ${path}: a ${rule.kind} option cannot be set through the API`);
   }

@@ -47,6 +47,7 @@ describe('the option types, derived from the table', () => {
       | 'maxDepth'
       | 'delayMs'
       | 'maxCrawlDelayMs'
+      | 'autothrottle'
       | 'robots'
       | 'sitemaps'
       | 'allowedDomains'
@@ -203,6 +204,7 @@ describe('the API job options', () => {
         'concurrency',
         'delayMs',
         'maxCrawlDelayMs',
+        'autothrottle',
         'maxDepth',
         'maxPages',
         'maxItems',
