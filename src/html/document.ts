@@ -94,9 +94,12 @@ export class HtmlDocument extends HtmlNode {
     if (selector === undefined) return this.#hrefsIn(this.node);
     const hrefs: string[] = [];
     for (const element of selectAllNodes(selector, this.node)) {
-      const href =
-        element.attribs.href ?? element.attribs.src ?? (this.isXml ? textOf(element) : undefined);
-      if (href !== undefined && href !== '') hrefs.push(href);
+      const href = element.attribs.href ?? element.attribs.src;
+      if (href !== undefined) hrefs.push(href);
+      else if (this.isXml) {
+        const text = textOf(element);
+        if (text !== '') hrefs.push(text);
+      }
     }
     return hrefs;
   }
