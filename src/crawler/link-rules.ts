@@ -5,6 +5,9 @@
  * they make meet the crawl's filters and dedup like any other (canonical URL, scope, depth, traps).
  */
 import { ConfigError } from '../errors.js';
+import type { HtmlElement } from '../html/index.js';
+import { checkSelector } from '../html/query.js';
+import { checkXPath } from '../html/xpath.js';
 import { outputsOf } from './handler-outputs.js';
 import type { Page } from './page.js';
 import type { Request } from './request.js';
@@ -19,6 +22,11 @@ export interface LinkRule<K extends string = string> {
   deny?: UrlPatterns;
   /** Only links inside elements matching these CSS selectors (or the matching `<a>` elements themselves). */
   restrictCss?: string | readonly string[];
+  /**
+   * Only links inside elements matching these XPath expressions (or the matching `<a>` elements themselves); with
+   * `restrictCss` too, the links inside either. Results that are not elements (text, attributes) are ignored.
+   */
+  restrictXpath?: string | readonly string[];
   /** The handler the linked pages go to; absent: the pages are only read for more links. */
   handler?: K;
   /** Apply the rules to the linked pages too. @default true without a handler, false with one (as Scrapy) */
@@ -32,6 +40,7 @@ const ruleKeys = new Set<string>([
   'allow',
   'deny',
   'restrictCss',
+  'restrictXpath',
   'handler',
   'follow',
 ] satisfies (keyof LinkRule)[]);
@@ -56,16 +65,45 @@ export function checkLinkRules(
     if (rule.follow !== undefined && typeof rule.follow !== 'boolean')
       throw new ConfigError(`${at}: follow must be true or false`);
     allowDeny(rule.allow, rule.deny, at);
+    checkRegions(rule.restrictCss, 'restrictCss', checkSelector, at);
+    checkRegions(rule.restrictXpath, 'restrictXpath', checkXPath, at);
     return rule;
   });
+}
+
+/** A selector or expression that does not parse is a ConfigError when the spider is defined, not at every page. */
+function checkRegions(
+  regions: unknown,
+  key: 'restrictCss' | 'restrictXpath',
+  check: (region: string) => void,
+  at: string,
+): void {
+  if (regions === undefined) return;
+  const list: unknown[] = Array.isArray(regions) ? regions : [regions];
+  for (const region of list) {
+    if (typeof region !== 'string' || region.trim() === '') {
+      throw new ConfigError(`${at}: ${key} must be a non-empty string or a list of them`);
+    }
+    try {
+      check(region);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(`${at}: ${key} ${JSON.stringify(region)} is invalid: ${message}`, {
+        cause: error,
+      });
+    }
+  }
 }
 
 interface CompiledRule {
   handler: string;
   follow: boolean;
   takes: ((url: string) => boolean) | undefined;
-  regions: readonly string[];
+  /** restrictCss selectors and restrictXpath expressions; none: the whole page. */
+  regions: readonly Region[];
 }
+
+type Region = { css: string } | { xpath: string };
 
 /**
  * The spider with its rules at work: every handler's outputs are followed by the requests its page's links make
@@ -79,7 +117,7 @@ export function withLinkRules(spider: Spider): Spider {
     handler: rule.handler ?? followOnlyHandler,
     follow: rule.follow ?? rule.handler === undefined,
     takes: allowDeny(rule.allow, rule.deny, `rules[${index}] of spider "${spider.name}"`),
-    regions: rule.restrictCss === undefined ? [] : [rule.restrictCss].flat(),
+    regions: regionsOf(rule),
   }));
   const nothing: Handler = () => undefined;
   const handlers: Record<string, Handler> = {
@@ -119,21 +157,22 @@ function ruleRequests(page: Page, rules: readonly CompiledRule[]): Request[] {
   return requests;
 }
 
-/** The page's links, or those inside the `regions` (the region itself when it is a link). */
-function linksOf(page: Page, regions: readonly string[]): string[] {
+function regionsOf(rule: LinkRule): Region[] {
+  const css = rule.restrictCss === undefined ? [] : [rule.restrictCss].flat();
+  const xpath = rule.restrictXpath === undefined ? [] : [rule.restrictXpath].flat();
+  return [...css.map((selector) => ({ css: selector })), ...xpath.map((expr) => ({ xpath: expr }))];
+}
+
+/**
+ * The page's links, or those inside the `regions` (the region itself when it is a link; on an XML page, the feed
+ * links inside it, as `links()` reads them).
+ */
+function linksOf(page: Page, regions: readonly Region[]): string[] {
   if (regions.length === 0) return page.links();
-  const links = new Set<string>();
+  const elements: HtmlElement[] = [];
   for (const region of regions) {
-    for (const element of page.select(region)) {
-      const anchors = element.is('a[href], area[href]')
-        ? [element]
-        : element.select('a[href], area[href]');
-      for (const anchor of anchors) {
-        const href = anchor.attr('href');
-        const url = href === undefined ? undefined : page.document.resolveUrl(href);
-        if (url !== undefined) links.add(url);
-      }
-    }
+    if ('css' in region) elements.push(...page.select(region.css));
+    else elements.push(...page.xpath(region.xpath).elements());
   }
-  return [...links];
+  return page.document.linksIn(elements);
 }

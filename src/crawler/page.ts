@@ -15,9 +15,10 @@ import type {
   HtmlElement,
   Matches,
   Selection,
+  XPathOptions,
   XPathValueOf,
 } from '../html/index.js';
-import { extractLinks, parseHtml } from '../html/index.js';
+import { extractLinks, isXmlContentType, parseHtml, parseXml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
 import { createRequest, type FetchMode, type JsonObject, type Request } from './request.js';
 
@@ -45,6 +46,7 @@ export class Page<K extends string = string> {
   readonly linkBudget: number;
   #links: string[] | undefined;
   #document: HtmlDocument | undefined;
+  #xml: HtmlDocument | undefined;
   #base: string | undefined;
 
   constructor(request: Request, response: Response, linkBudget = Number.POSITIVE_INFINITY) {
@@ -135,10 +137,28 @@ export class Page<K extends string = string> {
     return this.response.json<T>();
   }
 
-  /** The parsed document; parsing happens on first use only. */
+  /**
+   * The parsed document; parsing happens on first use only. A response whose Content-Type is XML
+   * (`application/xml`, `text/xml`, `application/rss+xml`, `…+xml`) is parsed as XML (the `xml()` document), any
+   * other as HTML.
+   */
   get document(): HtmlDocument {
-    this.#document ??= parseHtml(this.response.text, { url: this.url });
+    this.#document ??= this.isXml ? this.xml() : parseHtml(this.response.text, { url: this.url });
     return this.#document;
+  }
+
+  /** Whether the Content-Type says XML, so that `document`, `select`, `xpath`, `links()`… read the body as XML. */
+  get isXml(): boolean {
+    return isXmlContentType(this.response.contentType);
+  }
+
+  /**
+   * The body parsed as XML, whatever the Content-Type (a feed served as `text/html` or `text/plain`): an RSS
+   * `<link>` keeps its text, names keep their case and prefix, CDATA reads as text. Parsed once, on first use.
+   */
+  xml(): HtmlDocument {
+    this.#xml ??= parseXml(this.response.text, { url: this.url });
+    return this.#xml;
   }
 
   select(css: string): Selection {
@@ -153,9 +173,13 @@ export class Page<K extends string = string> {
     return this.document.attr(css, name);
   }
 
-  /** XPath 1.0 over the parsed page: `page.xpath('//h1/text()').get()`. See `HtmlNode.xpath`. */
-  xpath<const E extends string>(expression: E): Matches<XPathValueOf<E>> {
-    return this.document.xpath(expression);
+  /**
+   * XPath 1.0 over the parsed page: `page.xpath('//h1/text()').get()`. On XML pages `options.namespaces` binds
+   * prefixes: `page.xpath('//atom:entry', { namespaces: { atom: 'http://www.w3.org/2005/Atom' } })`. See
+   * `HtmlNode.xpath`.
+   */
+  xpath<const E extends string>(expression: E, options?: XPathOptions): Matches<XPathValueOf<E>> {
+    return this.document.xpath(expression, options);
   }
 
   /** CSS with parsel's `::text` / `::attr(name)`: `page.css('a::attr(href)').getAll()`. See `HtmlNode.css`. */
@@ -167,13 +191,16 @@ export class Page<K extends string = string> {
    * Absolute http(s) links of the page (a/area href, `<base href>` honoured, fragments dropped, de-duplicated).
    * Uses a streaming scan unless the DOM is already parsed, so link-only handlers never build a DOM. Without a
    * selector, at most `linkBudget + 1` links: the scan stops there, and the engine keeps `linkBudget` of them.
+   * On an XML page (by Content-Type), the links its feed or sitemap carries: RSS item `<link>` texts, Atom entry
+   * `<link href>`, `rel="next"` pages, sitemap `<loc>` (see `HtmlDocument.links`).
    */
   links(selector?: string): string[] {
     if (selector !== undefined) return this.document.links({ selector });
     const maxLinks = this.linkBudget + 1;
-    this.#links ??= this.#document
-      ? this.document.links().slice(0, maxLinks)
-      : extractLinks(this.response.text, this.url, { maxLinks });
+    this.#links ??=
+      this.#document || this.isXml
+        ? this.document.links().slice(0, maxLinks)
+        : extractLinks(this.response.text, this.url, { maxLinks });
     return this.#links;
   }
 
@@ -195,8 +222,9 @@ export class Page<K extends string = string> {
     });
   }
 
-  /** Avoids a full parse for the common case of pages without `<base href>`. */
+  /** Avoids a full parse for the common case of pages without `<base href>` (in XML, `xml:base`). */
   private baseUrlCheap(): string {
-    return this.response.text.includes('<base') ? (this.document.baseUrl ?? this.url) : this.url;
+    const marker = this.isXml ? 'xml:base' : '<base';
+    return this.response.text.includes(marker) ? (this.document.baseUrl ?? this.url) : this.url;
   }
 }

@@ -23,9 +23,12 @@ export function siteSpider(startUrls: readonly string[]): Spider {
     *parse(page: Page<'parse'>) {
       const isHtml =
         /html|xml/i.test(page.response.contentType) || page.response.contentType === '';
-      const { title, links } = isHtml
-        ? extractTitleAndLinks(page.response.text, page.url, { maxLinks: page.linkBudget + 1 })
-        : { title: undefined, links: [] as string[] };
+      // An RSS/Atom feed or a sitemap: its title, and the entries it lists (read in XML mode by page.links()).
+      const { title, links } = page.isXml
+        ? { title: page.document.title(), links: page.links() }
+        : isHtml
+          ? extractTitleAndLinks(page.response.text, page.url, { maxLinks: page.linkBudget + 1 })
+          : { title: undefined, links: [] as string[] };
       const record: PageRecord = {
         // The fetch keeps a start URL's credentials; the record, read by others, does not.
         url: redactUrl(page.url),

@@ -8,7 +8,7 @@ import { matchesSelector, selectAllNodes, selectFirstNode } from './query.js';
 import { regexMatches } from './regex.js';
 import { Selection } from './selection.js';
 import { siblingTextOf, stringsOf, textOf } from './text.js';
-import { evaluateXPath } from './xpath.js';
+import { evaluateXPath, type XPathOptions } from './xpath.js';
 
 /** Options of `text({ separator, trim })`: BeautifulSoup's `get_text(separator, strip)`. */
 export interface TextOptions {
@@ -30,7 +30,7 @@ const SERIALIZE = { encodeEntities: 'utf8' } as const;
 export abstract class HtmlNode {
   constructor(readonly node: Document | Element) {}
 
-  /** Lower-case tag name; `#document` for a document. */
+  /** Lower-case tag name (in XML: as written, prefix included: `dc:creator`); `#document` for a document. */
   get tag(): string {
     return isTag(this.node) ? this.node.name : '#document';
   }
@@ -87,10 +87,12 @@ export abstract class HtmlNode {
    * Elements come back as HtmlElement, text and attribute nodes as strings, `count()`/`string()`/`boolean()` as one
    * number, string or boolean. The result type is narrowed for literal `…/text()`, `…/@name`, `count(…)`,
    * `string(…)`. Throws a SyntaxError for an invalid expression.
+   * On an XML document, `options.namespaces` binds the expression's prefixes (`{ atom: '…' }` for `//atom:entry`);
+   * prefixes the document declares work without it, and unprefixed names also match default-namespace elements.
    */
-  xpath<const E extends string>(expression: E): Matches<XPathValueOf<E>> {
+  xpath<const E extends string>(expression: E, options?: XPathOptions): Matches<XPathValueOf<E>> {
     const matches = new Matches<XPathValueOf<E>>();
-    for (const value of evaluateXPath(expression, this.node)) {
+    for (const value of evaluateXPath(expression, this.node, options)) {
       // The narrowed type is read from the expression's shape (match-types.ts), which holds at run time.
       matches.push((typeof value === 'object' ? new HtmlElement(value) : value) as XPathValueOf<E>);
     }
@@ -129,7 +131,7 @@ export abstract class HtmlNode {
     return matches;
   }
 
-  /** An attribute of this element (decoded: `&amp;` is `&`). */
+  /** An attribute of this element (decoded: `&amp;` is `&`); XML names are case-sensitive (`isPermaLink`). */
   attr(name: string): string | undefined;
   /** An attribute of the first descendant matching `css`. */
   attr(css: string, name: string): string | undefined;
@@ -139,7 +141,7 @@ export abstract class HtmlNode {
     return found === undefined ? undefined : attribute(found, name);
   }
 
-  /** All attributes, as a fresh object (names are lower-case). */
+  /** All attributes, as a fresh object (names are lower-case in HTML, as written in XML). */
   attrs(): Record<string, string> {
     return isTag(this.node) ? { ...this.node.attribs } : {};
   }
@@ -236,7 +238,9 @@ export function wrapAll(nodes: readonly Element[]): Selection {
 
 function attribute(element: Element, name: string): string | undefined {
   const attribs = element.attribs;
-  // Own-property check: a page's attribute named "constructor" must not reach Object.prototype.
+  // Own-property check: a page's attribute named "constructor" must not reach Object.prototype. The name as given
+  // first (XML keeps case: `isPermaLink`), then lower-cased (HTML names are, so `attr('HREF')` still works).
+  if (Object.hasOwn(attribs, name)) return attribs[name];
   const key = name.toLowerCase();
   return Object.hasOwn(attribs, key) ? attribs[key] : undefined;
 }

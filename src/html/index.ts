@@ -19,6 +19,8 @@ export {
 } from './links.js';
 export type { CssValueOf, XPathValueOf } from './match-types.js';
 export { Matches, type MatchValue } from './matches.js';
-export { type ParseHtmlOptions, parseHtml } from './parse.js';
+export { type ParseHtmlOptions, parseHtml, parseXml } from './parse.js';
 export { Selection } from './selection.js';
 export type { Table } from './tables.js';
+export { isXmlContentType } from './xml-mode.js';
+export type { XPathOptions } from './xpath.js';

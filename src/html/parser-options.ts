@@ -16,3 +16,17 @@ export const PARSER_OPTIONS: Readonly<ParserOptions> = {
   lowerCaseAttributeNames: true,
   recognizeSelfClosing: false,
 };
+
+/**
+ * XML mode (`parseXml`, feeds): every element may hold text (an RSS `<link>` is not HTML's void `<link>`), `<x/>`
+ * closes itself, names keep their case (`pubDate`, `isPermaLink`) and their prefix (`dc:creator`), and no HTML
+ * rule (implied end tags, raw-text elements) applies. CDATA sections are read as text (see `parseXml`).
+ */
+export const XML_PARSER_OPTIONS: Readonly<ParserOptions> = {
+  xmlMode: true,
+  decodeEntities: true,
+  lowerCaseTags: false,
+  lowerCaseAttributeNames: false,
+  recognizeSelfClosing: true,
+  recognizeCDATA: true,
+};

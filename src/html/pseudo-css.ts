@@ -33,7 +33,8 @@ export function parseCssParts(css: string): CssPart[] {
       const descendants = base !== '' && /\s$/.test(before);
       return { css: base, pseudo: { kind: 'text', descendants } };
     }
-    return { css: base, pseudo: { kind: 'attr', name: (match[3] ?? '').toLowerCase() } };
+    // The name as written: `attribute()` tries it as is (XML keeps case: `isPermaLink`), then lower-cased (HTML).
+    return { css: base, pseudo: { kind: 'attr', name: match[3] ?? '' } };
   });
 }
 

@@ -9,6 +9,7 @@ import {
   isTag,
 } from 'domhandler';
 import { findAll } from 'domutils';
+import { isXmlTree } from './xml-mode.js';
 
 type Compiled = ReturnType<typeof _compileUnsafe<AnyNode, Element>>;
 
@@ -16,6 +17,13 @@ type Compiled = ReturnType<typeof _compileUnsafe<AnyNode, Element>>;
 // compile) matters. The cache is bounded because a selector can also be built from page data.
 const MAX_CACHED = 512;
 const compiledSelectors = new Map<string, Compiled>();
+const compiledXmlSelectors = new Map<string, Compiled>();
+
+/**
+ * css-select in XML mode for trees parsed as XML: tag and attribute names compare case-sensitively (`pubDate`),
+ * and no HTML rule applies (case-insensitive `type` values and the like).
+ */
+const XML_OPTIONS = { xmlMode: true } as const;
 
 /**
  * A compiled query for css-select. Only document-level queries are cached: under an element, css-select scopes the
@@ -24,18 +32,26 @@ const compiledSelectors = new Map<string, Compiled>();
  * it on elements, and it keeps the flag that makes sibling selectors (`+ p`, `~ p`) work under an element.
  */
 function queryFor(css: string, context: Document | Element): Compiled {
-  if (isDocument(context)) return compiledFor(css);
-  return guard(css, () => _compileUnsafe<AnyNode, Element>(css, undefined, context));
+  const xml = isXmlTree(context);
+  if (isDocument(context)) return compiledFor(css, xml);
+  const options = xml ? XML_OPTIONS : undefined;
+  return guard(css, () => _compileUnsafe<AnyNode, Element>(css, options, context));
 }
 
-function compiledFor(css: string): Compiled {
-  let compiled = compiledSelectors.get(css);
+function compiledFor(css: string, xml: boolean): Compiled {
+  const cache = xml ? compiledXmlSelectors : compiledSelectors;
+  let compiled = cache.get(css);
   if (compiled === undefined) {
-    compiled = guard(css, () => compile<AnyNode, Element>(css));
-    if (compiledSelectors.size >= MAX_CACHED) compiledSelectors.clear();
-    compiledSelectors.set(css, compiled);
+    compiled = guard(css, () => compile<AnyNode, Element>(css, xml ? XML_OPTIONS : undefined));
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(css, compiled);
   }
   return compiled;
+}
+
+/** Throws the SyntaxError `select` would throw for an invalid selector, without a page: for checking configs. */
+export function checkSelector(css: string): void {
+  compiledFor(css, false);
 }
 
 /** All descendants of `context` matching `css`, in document order. */
@@ -52,7 +68,7 @@ export function selectFirstNode(css: string, context: Document | Element): Eleme
 
 /** Whether `element` itself matches `css`. */
 export function matchesSelector(element: Element, css: string): boolean {
-  return is<AnyNode, Element>(element, compiledFor(css));
+  return is<AnyNode, Element>(element, compiledFor(css, isXmlTree(element)));
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   isTag,
   isText,
 } from 'domhandler';
+import { localNameOf } from './xml-mode.js';
 
 /** DOM node types, as the `xpath` package reads them. */
 const ELEMENT_NODE = 1;
@@ -33,21 +34,51 @@ function isVisible(node: AnyNode): boolean {
 
 const views = new WeakMap<AnyNode, NodeView>();
 
-/** The (cached) DOM view of a domhandler node. */
-export function viewOf(node: VisibleNode): NodeView {
+/**
+ * The (cached) DOM view of a domhandler node. `xml` says the tree was parsed as XML: names then have a prefix, a
+ * local name and a namespace (from the `xmlns` declarations in scope). A tree is one or the other, so the flag of
+ * the first view made for a node holds for it; views made from a view inherit its flag.
+ */
+export function viewOf(node: VisibleNode, xml = false): NodeView {
   let view = views.get(node);
   if (view === undefined) {
-    view = new NodeView(node);
+    view = new NodeView(node, xml);
     views.set(node, view);
   }
   return view;
 }
 
+const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+
+/**
+ * The namespace URI bound to `prefix` ('' for the default namespace) where `element` is: its own and its ancestors'
+ * `xmlns` / `xmlns:prefix` attributes, nearest first. `null` when unbound.
+ */
+export function declaredNamespace(element: AnyNode | null, prefix: string): string | null {
+  if (prefix === 'xml') return XML_NAMESPACE;
+  const attribute = prefix === '' ? 'xmlns' : `xmlns:${prefix}`;
+  for (let node = element; node !== null; node = node.parent) {
+    if (isTag(node) && Object.hasOwn(node.attribs, attribute)) {
+      const uri = node.attribs[attribute] ?? '';
+      return uri === '' ? null : uri; // xmlns="" undeclares the default namespace
+    }
+  }
+  return null;
+}
+
+/** `xmlns` and `xmlns:x` are namespace declarations, not attributes, in the XPath data model (as in lxml). */
+function isNamespaceDeclaration(name: string): boolean {
+  return name === 'xmlns' || name.startsWith('xmlns:');
+}
+
+function prefixOf(name: string): string | null {
+  const colon = name.indexOf(':');
+  return colon === -1 ? null : name.slice(0, colon);
+}
+
 /** An attribute as a DOM `Attr`: XPath returns these for `@name` steps. */
 export class AttributeView {
   readonly nodeType = ATTRIBUTE_NODE;
-  readonly namespaceURI = null;
-  readonly prefix = null;
   readonly parentNode = null;
   readonly firstChild = null;
   readonly nextSibling = null;
@@ -69,8 +100,17 @@ export class AttributeView {
   get nodeName(): string {
     return this.name;
   }
+  /** In XML, `href` for `xlink:href`; in HTML the whole name (HTML attributes have no prefixes). */
   get localName(): string {
-    return this.name;
+    return this.ownerElement.xml ? localNameOf(this.name) : this.name;
+  }
+  get prefix(): string | null {
+    return this.ownerElement.xml ? prefixOf(this.name) : null;
+  }
+  /** An unprefixed attribute is in no namespace, even under a default namespace (XML Namespaces §6.2). */
+  get namespaceURI(): string | null {
+    const prefix = this.prefix;
+    return prefix === null ? null : declaredNamespace(this.ownerElement.node, prefix);
   }
   get nodeValue(): string {
     return this.value;
@@ -87,10 +127,15 @@ type AttributeList = AttributeView[] & { item(index: number): AttributeView | nu
 export class NodeView {
   #childNodes: NodeView[] | undefined;
   #attributes: AttributeList | undefined;
+  #namespace: string | null | undefined;
   /** This node's position among its parent's visible children, worked out when the parent lists them. */
   indexInParent = -1;
 
-  constructor(readonly node: VisibleNode) {}
+  constructor(
+    readonly node: VisibleNode,
+    /** The tree was parsed as XML: prefixes and namespaces apply (see `viewOf`). */
+    readonly xml = false,
+  ) {}
 
   get nodeType(): number {
     const node = this.node;
@@ -101,7 +146,7 @@ export class NodeView {
     return COMMENT_NODE;
   }
 
-  /** Lower-case tag names, as lxml gives for HTML: `//h1` matches, `name()` is "h1". */
+  /** HTML: lower-case tag names, as lxml gives: `//h1` matches, `name()` is "h1". XML: the qualified name. */
   get nodeName(): string {
     const node = this.node;
     if (isTag(node)) return node.name;
@@ -112,15 +157,26 @@ export class NodeView {
   }
 
   get localName(): string | null {
-    return isTag(this.node) ? this.node.name : null;
+    const node = this.node;
+    if (!isTag(node)) return null;
+    return this.xml ? localNameOf(node.name) : node.name;
   }
 
-  // HTML elements are in no namespace for XPath, so unprefixed name tests match them.
-  get namespaceURI(): null {
-    return null;
+  /**
+   * HTML elements are in no namespace for XPath, so unprefixed name tests match them. XML elements are in the
+   * namespace their prefix (or the default `xmlns`) is bound to, worked out once per element.
+   */
+  get namespaceURI(): string | null {
+    const node = this.node;
+    if (!this.xml || !isTag(node)) return null;
+    if (this.#namespace === undefined) {
+      this.#namespace = declaredNamespace(node, prefixOf(node.name) ?? '');
+    }
+    return this.#namespace;
   }
-  get prefix(): null {
-    return null;
+  get prefix(): string | null {
+    const node = this.node;
+    return this.xml && isTag(node) ? prefixOf(node.name) : null;
   }
 
   get nodeValue(): string | null {
@@ -136,14 +192,14 @@ export class NodeView {
 
   get parentNode(): NodeView | null {
     const parent = this.node.parent;
-    return parent === null ? null : viewOf(parent);
+    return parent === null ? null : viewOf(parent, this.xml);
   }
 
   get ownerDocument(): NodeView | null {
     if (isDocument(this.node)) return null;
     let top: AnyNode = this.node;
     while (top.parent !== null) top = top.parent;
-    return isDocument(top) ? viewOf(top) : null;
+    return isDocument(top) ? viewOf(top, this.xml) : null;
   }
 
   get documentElement(): NodeView | null {
@@ -157,7 +213,7 @@ export class NodeView {
       if (hasChildren(this.node) && !isCDATA(this.node)) {
         for (const child of this.node.children) {
           if (!isVisible(child)) continue;
-          const view = viewOf(child);
+          const view = viewOf(child, this.xml);
           view.indexInParent = children.length;
           children.push(view);
         }
@@ -188,7 +244,9 @@ export class NodeView {
     const node = this.node;
     if (!isTag(node)) return null;
     if (this.#attributes === undefined) {
-      const list = Object.entries(node.attribs).map(
+      let entries = Object.entries(node.attribs);
+      if (this.xml) entries = entries.filter(([name]) => !isNamespaceDeclaration(name));
+      const list = entries.map(
         ([name, value], index) => new AttributeView(this, name, value, index),
       ) as AttributeList;
       list.item = (index: number) => list[index] ?? null;

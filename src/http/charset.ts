@@ -1,4 +1,7 @@
-/** Turns a body into text by the web's rules: BOM, then Content-Type charset, then <meta> prescan, else UTF-8. */
+/**
+ * Turns a body into text by the web's rules: BOM, then Content-Type charset, then the XML declaration (XML types) or
+ * the <meta> prescan (HTML), else UTF-8.
+ */
 import { TextDecoder } from 'node:util';
 import { metaCharsetLabels } from './meta-charset.js';
 import { decodeWindows1252 } from './windows-1252.js';
@@ -23,8 +26,8 @@ const decoders = new Map<string, TextDecoder>();
 
 /**
  * Decodes a response body. Order (WHATWG): a byte-order mark wins; then the Content-Type `charset=` if it is a
- * valid label; then `<meta charset>` / `<meta http-equiv>` in the first 1024 bytes (HTML or unknown types only);
- * else UTF-8. An unknown label is skipped and reported in `warning`.
+ * valid label; then the `encoding` of an `<?xml …?>` declaration at the start (XML or unknown types); then
+ * `<meta charset>` / `<meta http-equiv>` in the first 1024 bytes (HTML or unknown types only); else UTF-8. An unknown label is skipped and reported in `warning`.
  * @example
  * decodeBody(body, 'text/html; charset=windows-1252').text
  */
@@ -40,6 +43,16 @@ export function decodeBody(body: Buffer, contentType: string): DecodedBody {
     const encoding = encodingForLabel(label);
     if (encoding !== undefined) return { text: decode(body, encoding), charset: encoding };
     warnings.push(`unknown charset "${label}" in Content-Type`);
+  }
+
+  if (isXmlOrUnknown(contentType)) {
+    // Feeds often say their encoding only in `<?xml version="1.0" encoding="ISO-8859-1"?>`.
+    const label = xmlDeclarationLabel(body);
+    if (label !== undefined) {
+      const encoding = metaEncoding(label);
+      if (encoding !== undefined) return withWarnings(decode(body, encoding), encoding, warnings);
+      warnings.push(`unknown charset "${label}" in the XML declaration`);
+    }
   }
 
   if (isHtmlOrUnknown(contentType)) {
@@ -100,12 +113,28 @@ function metaEncoding(label: string): string | undefined {
   return encoding;
 }
 
-function isHtmlOrUnknown(contentType: string): boolean {
+function mimeOf(contentType: string): string {
   const semicolon = contentType.indexOf(';');
-  const mime = (semicolon === -1 ? contentType : contentType.slice(0, semicolon))
-    .trim()
-    .toLowerCase();
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
+function isHtmlOrUnknown(contentType: string): boolean {
+  const mime = mimeOf(contentType);
   return mime === '' || mime === 'text/html' || mime === 'application/xhtml+xml';
+}
+
+/** `application/xml`, `text/xml`, the `+xml` types (RSS, Atom, XHTML, SVG), or no type at all. */
+function isXmlOrUnknown(contentType: string): boolean {
+  const mime = mimeOf(contentType);
+  return mime === '' || mime === 'application/xml' || mime === 'text/xml' || mime.endsWith('+xml');
+}
+
+/** The declaration must open the document (XML 1.0 §2.8); an ASCII-compatible encoding is assumed to read it. */
+const XML_DECLARATION = /^<\?xml\s[^>]*?\bencoding\s*=\s*(?:"([^"]*)"|'([^']*)')/;
+
+function xmlDeclarationLabel(body: Buffer): string | undefined {
+  const match = XML_DECLARATION.exec(body.subarray(0, 256).toString('latin1'));
+  return match === null ? undefined : (match[1] ?? match[2]);
 }
 
 function withWarnings(text: string, charset: string, warnings: string[]): DecodedBody {

@@ -28,6 +28,27 @@ describe('decodeBody', () => {
       charset: 'windows-1252',
     },
     {
+      name: "reads an XML feed's encoding from its XML declaration",
+      body: latin1('<?xml version="1.0" encoding="ISO-8859-1"?><rss><title>caf\xe9</title></rss>'),
+      contentType: 'application/rss+xml',
+      text: '<?xml version="1.0" encoding="ISO-8859-1"?><rss><title>café</title></rss>',
+      charset: 'windows-1252',
+    },
+    {
+      name: 'lets the Content-Type charset win over the XML declaration',
+      body: Buffer.from("<?xml version='1.0' encoding='ISO-8859-1'?><a>café</a>"),
+      contentType: 'text/xml; charset=utf-8',
+      text: "<?xml version='1.0' encoding='ISO-8859-1'?><a>café</a>",
+      charset: 'utf-8',
+    },
+    {
+      name: 'ignores an XML declaration in an HTML page',
+      body: Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><p>café</p>'),
+      contentType: 'text/html',
+      text: '<?xml version="1.0" encoding="ISO-8859-1"?><p>café</p>',
+      charset: 'utf-8',
+    },
+    {
       name: 'accepts a quoted Content-Type charset',
       body: latin1('caf\xe9'),
       contentType: 'text/plain; charset="windows-1252"',
