@@ -23,6 +23,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   new: newCommand,
   parse: (argv) => parseCommand(argv),
   serve: serveCommand,
+  // Loaded on use: node:repl and the shell's modules stay out of every other command's start-up.
+  shell: async (argv) => (await import('./commands/shell.js')).shellCommand(argv),
   state: stateCommand,
   status: statusCommand,
   worker: workerCommand,
@@ -40,6 +42,7 @@ Commands:
                                start a project, or add a spider for a site to this one
   parse <URL> --spider FILE    run one handler on one page and print its items and requests
   check <spider.ts>...         run the spiders' contracts (--record, then --offline in CI)
+  shell [URL] [--spider FILE]  a REPL on a page fetched as a crawl would: try selectors, fetch(), run(handler)
   fetch <URL>                  fetch one URL: status, headers, timings and body (or --select CSS)
   demo                         start the bundled sample shop on 127.0.0.1 and crawl it
   state <show|failed> FILE     inspect a crawl's state file (see crawl --state)

@@ -9,7 +9,8 @@ import { ConfigError } from '../../errors.js';
 import { loadSpider } from '../../loader/load-spider.js';
 import { httpUrlArgument } from '../http-url.js';
 import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
-import { type ProbeResult, runProbe } from '../probe.js';
+import { runProbe } from '../probe.js';
+import { colourWanted, type PrinterOutput, ResultPrinter } from '../result-printer.js';
 
 export const parseHelp = `Usage: arachne parse <URL> --spider <spider.ts> [--handler NAME] [--data JSON] [--depth N] [crawl options]
 
@@ -29,14 +30,9 @@ Exit codes: 0 the handler ran on the page, 1 the page could not be fetched or a 
 
 const ownFlags = ['spider', 'handler', 'data', 'depth'] as const;
 
-export interface ParseOutput {
-  write(text: string): unknown;
-  isTTY?: boolean;
-}
-
 export async function parseCommand(
   argv: string[],
-  stdout: ParseOutput = process.stdout,
+  stdout: PrinterOutput = process.stdout,
 ): Promise<number> {
   const args = parseCrawlArgs(argv, { ownFlags, positionals: true });
   if (args.help) {
@@ -63,50 +59,12 @@ export async function parseCommand(
   const { stats } = await runProbe(spider, createRequest(url, { handler, data }), {
     ...args.options,
     depth,
-    onResult: (result) => printer.print(result),
+    onResult: ({ page, handler, items, requests, failure }) =>
+      printer.print(page, handler, items, requests, failure),
   });
   const verdict = noPageFetched(stats);
   if (verdict) process.stderr.write(`arachne parse: ${verdict.reason}\n`);
   return verdict?.failed || printer.handlerFailed ? 1 : 0;
-}
-
-/** Writes one block per page parsed: the page, then its items as JSON, then its requests. */
-class ResultPrinter {
-  handlerFailed = false;
-
-  constructor(
-    private readonly out: ParseOutput,
-    private readonly colour: boolean,
-  ) {}
-
-  print({ page, handler, items, requests, failure }: ProbeResult): void {
-    const paint = (code: string, text: string) =>
-      this.colour ? `\x1b[${code}m${text}\x1b[0m` : text;
-    const lines = [
-      paint(
-        '1',
-        `>>> ${page.url}  [${page.status}]  handler ${handler}, depth ${page.request.depth}`,
-      ),
-      paint('36', `# Items (${items.length})`),
-      ...items.map((item) => paint('32', JSON.stringify(item, null, 2))),
-      paint('36', `# Requests (${requests.length})`),
-      ...requests.map(
-        (request) =>
-          `${request.method} ${paint('33', request.url)} → ${request.handler}${Object.keys(request.data).length > 0 ? ` ${JSON.stringify(request.data)}` : ''}`,
-      ),
-    ];
-    if (failure !== undefined) {
-      this.handlerFailed = true;
-      const message = failure instanceof Error ? failure.message : String(failure);
-      lines.push(paint('31', `# Error: handler ${handler} threw: ${message.split('\n')[0]}`));
-    }
-    this.out.write(`${lines.join('\n')}\n\n`);
-  }
-}
-
-/** Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org). */
-function colourWanted(out: ParseOutput): boolean {
-  return out.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 }
 
 function parseData(text: string | undefined): JsonObject {
