@@ -52,7 +52,7 @@ export const crawlFlags: Readonly<Record<string, FlagConfig>> = {
     flagEntries.map(({ spec }) => [
       spec.flag,
       {
-        type: spec.kind === 'boolean' ? 'boolean' : 'string',
+        type: spec.kind === 'boolean' || spec.flagSets !== undefined ? 'boolean' : 'string',
         ...(spec.short !== undefined ? { short: spec.short } : {}),
         // A list flag may be repeated (`--allow /a --allow /b`), as well as comma-separated.
         ...(spec.kind === 'list' ? { multiple: true } : {}),
@@ -95,7 +95,8 @@ function helpLine(flag: string, short: string | undefined, arg: string | undefin
 
 /** A value flag shows its default; a boolean flag is the non-default value, so it has none to show. */
 function optionHelp({ spec }: FlagEntry): string {
-  const shown = spec.kind === 'boolean' ? undefined : defaultText(spec);
+  const shown =
+    spec.kind === 'boolean' || spec.flagSets !== undefined ? undefined : defaultText(spec);
   const help = spec.flagHelp ?? spec.help;
   return helpLine(
     spec.flag,
@@ -222,6 +223,7 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
 /** A boolean flag sets the non-default value (`--no-robots`, `--deny-private`); others parse what was typed. */
 function flagValue(spec: AnySpec & { flag: string }, raw: string): unknown {
   if (spec.kind === 'boolean') return !spec.default;
+  if (spec.flagSets !== undefined) return spec.flagSets;
   if (spec.kind === 'list') {
     const list = parseListFlag(spec.of, raw);
     if (!accepts(spec, list)) throw new ConfigError(mustBe(`--${spec.flag}`, spec, raw));
