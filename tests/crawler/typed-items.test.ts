@@ -383,5 +383,16 @@ export default defineSpider({
     expect(kept.code, kept.stderr).toBe(0);
     expect((await readFile(out, 'utf8')).trim().split('\n')).toHaveLength(5);
     expect(kept.stdout).toMatch(/invalid items {3}3 kept/);
+
+    // `arachne parse` shows a typed item as the crawl would write it, and why it is invalid.
+    const parse = (path: string) =>
+      runCli(['parse', `${site.origin}${path}`, '--spider', spider, '--handler', 'product']);
+    const valid = await parse('/p/1');
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(valid.stdout).toContain(
+      '# Items (1)\n{\n  "name": "Lamp",\n  "price": 1299\n}\n# Requests (0)',
+    );
+    const invalid = await parse('/p/3');
+    expect(invalid.stdout).toContain('# invalid: product.price: toPrice failed: no amount');
   });
 });

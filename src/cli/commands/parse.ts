@@ -12,6 +12,7 @@ import type { Handler, Spider } from '../../crawler/spider.js';
 import { noPageFetched } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
 import { frontierBackends } from '../../frontier-backends.js';
+import { type ItemIssue, ItemLoader, normaliseItemTypes } from '../../items/index.js';
 import { loadSpider } from '../../loader/load-spider.js';
 import type { Item } from '../../storage/sink.js';
 import { httpUrlArgument } from '../http-url.js';
@@ -92,23 +93,31 @@ function probeSpider(
   printer: ResultPrinter,
 ): Spider {
   const handlers: Record<string, Handler> = {};
+  // Typed items are shown as the crawl would write them: processed and validated, with what failed.
+  const loader = new ItemLoader(normaliseItemTypes(spider.items ?? {}, `spider "${spider.name}"`));
   for (const [name, original] of Object.entries(spider.handlers)) {
     handlers[name] = (page) => printed(name, original, page);
   }
   async function* printed(name: string, original: Handler, page: Page) {
     const items: Item[] = [];
+    const invalid: ItemIssue[][] = [];
     const requests: Request[] = [];
     let failure: unknown;
     try {
       for await (const value of outputsOf(original(page))) {
         const output = classifyOutput(value, name, page.url);
-        if (output.kind === 'item') items.push(output.item);
-        else requests.push(output.request);
+        if (output.kind === 'request') {
+          requests.push(output.request);
+          continue;
+        }
+        const loaded = await loader.load(output.item);
+        items.push(loaded.item);
+        invalid.push(loaded.valid ? [] : loaded.issues);
       }
     } catch (error) {
       failure = error;
     }
-    printer.print(page, name, items, requests, failure);
+    printer.print(page, name, { items, invalid }, requests, failure);
     if (page.request.depth < depth) yield* requests;
   }
   const allowedDomains = spider.allowedDomains
@@ -134,7 +143,13 @@ class ResultPrinter {
     private readonly colour: boolean,
   ) {}
 
-  print(page: Page, handler: string, items: Item[], requests: Request[], failure: unknown): void {
+  print(
+    page: Page,
+    handler: string,
+    { items, invalid }: { items: Item[]; invalid: ItemIssue[][] },
+    requests: Request[],
+    failure: unknown,
+  ): void {
     const paint = (code: string, text: string) =>
       this.colour ? `\x1b[${code}m${text}\x1b[0m` : text;
     const lines = [
@@ -143,7 +158,14 @@ class ResultPrinter {
         `>>> ${page.url}  [${page.status}]  handler ${handler}, depth ${page.request.depth}`,
       ),
       paint('36', `# Items (${items.length})`),
-      ...items.map((item) => paint('32', JSON.stringify(item, null, 2))),
+      ...items.map((item, index) => {
+        const issues = invalid[index] ?? [];
+        const json = paint(issues.length > 0 ? '31' : '32', JSON.stringify(item, null, 2));
+        const notes = issues.map(({ field, message }) =>
+          paint('31', `# invalid: ${field}: ${message}`),
+        );
+        return [json, ...notes].join('\n');
+      }),
       paint('36', `# Requests (${requests.length})`),
       ...requests.map(
         (request) =>
