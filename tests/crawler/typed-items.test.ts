@@ -19,6 +19,7 @@ import {
   toPrice,
   trim,
 } from '../../src/index.js';
+import { generateShop, startShopServer } from '../../src/sample-shop/index.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -394,5 +395,42 @@ export default defineSpider({
     );
     const invalid = await parse('/p/3');
     expect(invalid.stdout).toContain('# invalid: product.price: toPrice failed: no amount');
+  });
+
+  it("runs the README's example, examples/typed-shop.ts, on the sample shop: every product valid", async () => {
+    const shop = await startShopServer({ seed: 3, products: 20 });
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'arachne-typed-example-'));
+      const out = join(dir, 'products.jsonl');
+      const result = await runCli([
+        'crawl',
+        'examples/typed-shop.ts',
+        '--start',
+        `${shop.origin}/`,
+        '-O',
+        out,
+        '--no-progress',
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const written = (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .map(({ url, title, price, sku }) => ({
+          url: new URL(String(url)).pathname,
+          title,
+          price,
+          sku,
+        }))
+        .sort((a, b) => a.url.localeCompare(b.url));
+      const expected = generateShop({ seed: 3, products: 20 })
+        .expectedItems()
+        .map(({ url, title, price, sku }) => ({ url, title, price, sku }))
+        .sort((a, b) => a.url.localeCompare(b.url));
+      expect(written).toEqual(expected);
+      expect(result.stdout).not.toContain('invalid items');
+    } finally {
+      await shop.stop();
+    }
   });
 });
