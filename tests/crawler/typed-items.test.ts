@@ -333,7 +333,8 @@ describe('field processors', () => {
 });
 
 describe('typed items from the CLI', () => {
-  it('writes the valid items and prints the invalid ones in the summary and the log, once per reason', async () => {
+  /** The shop and a spider file for it; each CLI run starts a process, so each test runs one or two. */
+  async function cliSpider() {
     const site = await shop();
     const dir = await mkdtemp(join(tmpdir(), 'arachne-typed-cli-'));
     // The spider imports zod: give its directory this checkout's node_modules.
@@ -358,7 +359,11 @@ export default defineSpider({
 });
 `,
     );
-    const out = join(dir, 'out.jsonl');
+    return { site, spider, out: join(dir, 'out.jsonl') };
+  }
+
+  it('writes the valid items and prints the invalid ones in the summary and the log, once per reason', async () => {
+    const { spider, out } = await cliSpider();
     const result = await runCli(['crawl', spider, '-o', out, '--no-progress']);
     expect(result.code, result.stderr).toBe(0);
     const items = (await readFile(out, 'utf8'))
@@ -372,7 +377,10 @@ export default defineSpider({
     );
     // Two items failed toPrice the same way: one log line.
     expect(result.stderr.match(/product\.price: toPrice failed: no amount/g)).toHaveLength(1);
+  });
 
+  it('--keep-invalid-items writes them too', async () => {
+    const { spider, out } = await cliSpider();
     const kept = await runCli([
       'crawl',
       spider,
@@ -384,7 +392,10 @@ export default defineSpider({
     expect(kept.code, kept.stderr).toBe(0);
     expect((await readFile(out, 'utf8')).trim().split('\n')).toHaveLength(5);
     expect(kept.stdout).toMatch(/invalid items {3}3 kept/);
+  });
 
+  it('arachne parse shows typed items processed and validated', async () => {
+    const { site, spider } = await cliSpider();
     // `arachne parse` shows a typed item as the crawl would write it, and why it is invalid.
     const parse = (path: string) =>
       runCli(['parse', `${site.origin}${path}`, '--spider', spider, '--handler', 'product']);
