@@ -61,6 +61,28 @@ export { frontierBackends } from './frontier-backends.js';
 export type { Middleware, Next } from './http/compose.js';
 // A value, not only a type: a download handler builds its Response.
 export { Response, type ResponseInit, type Timings } from './http/response.js';
+// Typed items: item types declared with any Standard Schema validator, and field processors.
+export {
+  collapseWhitespace,
+  compose,
+  defaultTo,
+  defineItem,
+  type FieldProcessor,
+  type FieldProcessors,
+  first,
+  type ItemDeclaration,
+  type ItemDeclarations,
+  type ItemInput,
+  type ItemIssue,
+  type ItemType,
+  join,
+  type StandardSchemaV1,
+  type TypedItem,
+  toDate,
+  toNumber,
+  toPrice,
+  trim,
+} from './items/index.js';
 export type { Item, Sink } from './storage/sink.js';
 // A user's own frontier dedups like the built-in ones with requestFingerprint(request, createDedupKey(rules)).
 export {

@@ -53,7 +53,10 @@ export const crawlFlags: Readonly<Record<string, FlagConfig>> = {
       spec.flag,
       {
         // A toggle's own flag (`--autothrottle`) turns it on; its settings have flags of their own.
-        type: spec.kind === 'boolean' || spec.kind === 'toggle' ? 'boolean' : 'string',
+        type:
+          spec.kind === 'boolean' || spec.kind === 'toggle' || spec.flagSets !== undefined
+            ? 'boolean'
+            : 'string',
         ...(spec.short !== undefined ? { short: spec.short } : {}),
         // A list flag may be repeated (`--allow /a --allow /b`), as well as comma-separated.
         ...(spec.kind === 'list' ? { multiple: true } : {}),
@@ -96,7 +99,10 @@ function helpLine(flag: string, short: string | undefined, arg: string | undefin
 
 /** A value flag shows its default; a boolean flag is the non-default value, so it has none to show. */
 function optionHelp({ spec }: FlagEntry): string {
-  const shown = spec.kind === 'boolean' || spec.kind === 'toggle' ? undefined : defaultText(spec);
+  const shown =
+    spec.kind === 'boolean' || spec.kind === 'toggle' || spec.flagSets !== undefined
+      ? undefined
+      : defaultText(spec);
   const help = spec.flagHelp ?? spec.help;
   return helpLine(
     spec.flag,
@@ -230,6 +236,7 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
 function flagValue(spec: AnySpec & { flag: string }, raw: string): unknown {
   if (spec.kind === 'boolean') return !spec.default;
   if (spec.kind === 'toggle') return true;
+  if (spec.flagSets !== undefined) return spec.flagSets;
   if (spec.kind === 'list') {
     const list = parseListFlag(spec.of, raw);
     if (!accepts(spec, list)) throw new ConfigError(mustBe(`--${spec.flag}`, spec, raw));

@@ -11,13 +11,17 @@ import type { Request } from '../crawler/request.js';
 import type { Handler, Spider } from '../crawler/spider.js';
 import type { Stats } from '../crawler/stats.js';
 import { frontierBackends } from '../frontier-backends.js';
+import { type ItemIssue, ItemLoader, normaliseItemTypes } from '../items/index.js';
 import type { Item } from '../storage/sink.js';
 
 /** What a handler produced on one page; `failure` is what it threw, if it did. */
 export interface ProbeResult {
   page: Page;
   handler: string;
+  /** Items as the crawl would write them: typed items processed and validated (see `invalid`). */
   items: Item[];
+  /** Per item, what failed its type's validation (empty for a valid or untyped item). */
+  invalid: ItemIssue[][];
   requests: Request[];
   failure: unknown;
 }
@@ -67,23 +71,30 @@ function probeSpider(
   onResult: (result: ProbeResult) => void,
 ): Spider {
   const handlers: Record<string, Handler> = {};
+  const loader = new ItemLoader(normaliseItemTypes(spider.items ?? {}, `spider "${spider.name}"`));
   for (const [name, original] of Object.entries(spider.handlers)) {
     handlers[name] = (page) => probed(name, original, page);
   }
   async function* probed(name: string, original: Handler, page: Page) {
     const items: Item[] = [];
+    const invalid: ItemIssue[][] = [];
     const requests: Request[] = [];
     let failure: unknown;
     try {
       for await (const value of outputsOf(original(page))) {
         const output = classifyOutput(value, name, page.url);
-        if (output.kind === 'item') items.push(output.item);
-        else requests.push(output.request);
+        if (output.kind === 'request') {
+          requests.push(output.request);
+          continue;
+        }
+        const loaded = await loader.load(output.item);
+        items.push(loaded.item);
+        invalid.push(loaded.valid ? [] : loaded.issues);
       }
     } catch (error) {
       failure = error;
     }
-    onResult({ page, handler: name, items, requests, failure });
+    onResult({ page, handler: name, items, invalid, requests, failure });
     if (page.request.depth < depth) yield* requests;
   }
   const allowedDomains = spider.allowedDomains

@@ -4,6 +4,7 @@
  */
 import type { Page } from '../crawler/page.js';
 import type { Request } from '../crawler/request.js';
+import type { ItemIssue } from '../items/index.js';
 import type { Item } from '../storage/sink.js';
 
 export interface PrinterOutput {
@@ -20,7 +21,15 @@ export class ResultPrinter {
     private readonly colour: boolean,
   ) {}
 
-  print(page: Page, handler: string, items: Item[], requests: Request[], failure: unknown): void {
+  /** `invalid[i]`: what failed the validation of `items[i]`, shown under it (typed items). */
+  print(
+    page: Page,
+    handler: string,
+    items: Item[],
+    requests: Request[],
+    failure: unknown,
+    invalid: readonly ItemIssue[][] = [],
+  ): void {
     const paint = (code: string, text: string) =>
       this.colour ? `\x1b[${code}m${text}\x1b[0m` : text;
     const lines = [
@@ -29,7 +38,14 @@ export class ResultPrinter {
         `>>> ${page.url}  [${page.status}]  handler ${handler}, depth ${page.request.depth}`,
       ),
       paint('36', `# Items (${items.length})`),
-      ...items.map((item) => paint('32', JSON.stringify(item, null, 2))),
+      ...items.map((item, index) => {
+        const issues = invalid[index] ?? [];
+        const json = paint(issues.length > 0 ? '31' : '32', JSON.stringify(item, null, 2));
+        const notes = issues.map(({ field, message }) =>
+          paint('31', `# invalid: ${field}: ${message}`),
+        );
+        return [json, ...notes].join('\n');
+      }),
       paint('36', `# Requests (${requests.length})`),
       ...requests.map(
         (request) =>

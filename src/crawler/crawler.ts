@@ -6,6 +6,7 @@ import { ConfigError, OutputClosedError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
+import { normaliseItemTypes } from '../items/index.js';
 import { createDedupKey } from '../url/dedup-key.js';
 import { defaultUserAgent } from '../version.js';
 import { AutoThrottle, throttleStart } from './autothrottle/autothrottle.js';
@@ -284,6 +285,9 @@ async function runCrawl({
       spider: spider.name,
       pipelines: spider.pipelines ?? [],
       events,
+      // Checked again here: a spider object need not come from defineSpider.
+      itemTypes: normaliseItemTypes(spider.items ?? {}, `spider "${spider.name}"`),
+      invalidItems: options.invalidItems,
     });
     const urlSpaces = new UrlSpaceGuard(options.traps);
     engine = new Engine({

@@ -2,6 +2,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { Response } from '../http/response.js';
+import type { ItemIssue } from '../items/index.js';
 import type { SitemapReport } from '../robots/index.js';
 import type { Item } from '../storage/sink.js';
 import type { ThrottleReason } from './autothrottle/autothrottle.js';
@@ -30,6 +31,17 @@ export interface CrawlEvents {
   'ladder:updated': { key: string; entry: LadderEntry; from: Fetcher | undefined };
   'item:scraped': { item: Item; request: Request };
   'item:dropped': { item: Item; reason: string };
+  /**
+   * A typed item (page.item) failed its processors or its schema. `item` is the processed value; `kept` when the
+   * crawl's `invalidItems` is 'keep' (it then goes on to the pipelines and is written), else it is dropped.
+   */
+  'item:invalid': {
+    item: Item;
+    type: string;
+    issues: ItemIssue[];
+    kept: boolean;
+    request: Request;
+  };
   /** A retryable failure that will be retried after `delayMs`. */
   'request:retried': { request: Request; error: Error; delayMs: number };
   /** The request gave up: retries exhausted, or a non-retryable error. */

@@ -1,5 +1,6 @@
 /** Items on their way out of a handler: the spider's pipelines, the `url` field's credentials cut, then the item:scraped event. */
 import { DropItem } from '../errors.js';
+import { ItemLoader, type NormalisedItemType } from '../items/index.js';
 import type { Item } from '../storage/sink.js';
 import { redactUrl } from '../url/redact-url.js';
 import type { CrawlEmitter } from './events.js';
@@ -7,24 +8,42 @@ import { type Pipeline, runPipelines } from './pipeline.js';
 import type { Request } from './request.js';
 
 export class ItemProcessor {
+  readonly #loader: ItemLoader;
+
   constructor(
     private readonly parts: {
       spider: string;
       pipelines: readonly Pipeline[];
       events: CrawlEmitter;
+      /** The spider's item types, checked (normaliseItemTypes). */
+      itemTypes?: Readonly<Record<string, NormalisedItemType>>;
+      /** What becomes of a typed item that fails validation. @default 'drop' */
+      invalidItems?: 'drop' | 'keep';
     },
-  ) {}
+  ) {
+    this.#loader = new ItemLoader(parts.itemTypes ?? {});
+  }
 
-  /** Runs the pipelines; returns the item to keep, or undefined when a pipeline dropped it. */
+  /**
+   * Loads a typed item (processors, then schema), then runs the pipelines; returns the item to keep, or undefined
+   * when it was invalid (and dropped) or a pipeline dropped it.
+   */
   async process(item: Item, request: Request): Promise<Item | undefined> {
     const { pipelines, events, spider } = this.parts;
-    let processed = item;
+    const loaded = await this.#loader.load(item);
+    if (!loaded.valid) {
+      const kept = this.parts.invalidItems === 'keep';
+      const { type, issues } = loaded;
+      events.emit('item:invalid', { item: loaded.item, type, issues, kept, request });
+      if (!kept) return undefined;
+    }
+    let processed = loaded.item;
     if (pipelines.length > 0) {
       try {
-        processed = await runPipelines(pipelines, item, { request, spider });
+        processed = await runPipelines(pipelines, processed, { request, spider });
       } catch (error) {
         if (!(error instanceof DropItem)) throw error;
-        events.emit('item:dropped', { item, reason: error.message });
+        events.emit('item:dropped', { item: loaded.item, reason: error.message });
         return undefined;
       }
     }

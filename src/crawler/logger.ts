@@ -41,6 +41,7 @@ export type Log = ReturnType<typeof createLog>;
 
 /** Logs the crawl's life: failures and warnings always, each response at debug. */
 export function attachLogger(crawler: Crawler, log: Log): void {
+  const invalidSeen = new Set<string>();
   crawler
     .on('crawl:opened', ({ spider }) => log.info(`spider "${spider}" opened`))
     .on('response:received', ({ request, response }) =>
@@ -59,6 +60,17 @@ export function attachLogger(crawler: Crawler, log: Log): void {
         `autothrottle ${host}: delay ${delayMs} ms, ${concurrency} in flight (${reason}, latency ${latencyMs} ms)`,
       ),
     )
+    .on('item:invalid', ({ issues, kept }) => {
+      // Once per distinct reason, not per item: a selector gone stale fails every page the same way.
+      for (const { field, message, value } of issues) {
+        const reason = `${field}: ${message}`;
+        if (invalidSeen.has(reason) || invalidSeen.size >= maxInvalidReasons) continue;
+        invalidSeen.add(reason);
+        log.warn(
+          `invalid item, ${kept ? 'kept' : 'dropped'}: ${reason} (e.g. ${value}); counted in stats.invalidItemsByField, logged once`,
+        );
+      }
+    })
     .on('crawl:warning', ({ message }) => log.warn(message))
     .on('sitemap:read', ({ url, kept, sitemaps, skipped, cut }) => {
       const reasons = Object.entries(skipped).map(([reason, n]) => `${n} ${reason}`);
@@ -74,6 +86,9 @@ export function attachLogger(crawler: Crawler, log: Log): void {
       ),
     );
 }
+
+/** Distinct invalid-item reasons logged per crawl; past it the stats still count them. */
+const maxInvalidReasons = 100;
 
 function oneLine(error: Error): string {
   const code = (error as { code?: unknown }).code;

@@ -66,6 +66,11 @@ export interface SpecFields {
   readonly arg?: string;
   /** --help's line for a flag that turns a default-true option off (`--no-robots`), where `help` reads wrong. */
   readonly flagHelp?: string;
+  /**
+   * An enum option whose flag takes no value but sets this one (`--keep-invalid-items` sets `invalidItems: 'keep'`),
+   * where a switch reads better than `--flag VALUE`.
+   */
+  readonly flagSets?: string;
   /** How the default reads when it is computed or not worth printing literally. */
   readonly defaultText?: string;
   /** Markdown appended to the help line in the README, after a semicolon (links to sections). */
@@ -284,6 +289,17 @@ export const optionSpecs = {
     arg: 'P',
     group: 'output',
     help: 'always replays stored responses without the network (development); http follows RFC 9111; record fetches everything and stores it; offline answers from the cache only, never the network (AR_NOT_CACHED when nothing is stored)',
+  }),
+  invalidItems: oneOf(['drop', 'keep'] as const, {
+    default: 'drop',
+    flag: 'keep-invalid-items',
+    flagSets: 'keep',
+    group: 'output',
+    help: "what becomes of a typed item (page.item) that fails its spider's schema: dropped, or kept and written as processed; counted by field either way",
+    flagHelp:
+      "write typed items (page.item) that fail their spider's schema, as processed, instead of dropping them",
+    docs: 'see [Typed items](#typed-items)',
+    api: true,
   }),
 
   // Limits

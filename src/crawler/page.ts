@@ -20,6 +20,13 @@ import type {
 } from '../html/index.js';
 import { extractLinks, isXmlContentType, parseHtml, parseXml } from '../html/index.js';
 import type { Response, Timings } from '../http/response.js';
+import {
+  type ItemDeclarations,
+  type ItemInput,
+  type ItemNames,
+  type TypedItem,
+  tagItem,
+} from '../items/index.js';
 import { createRequest, type FetchMode, type JsonObject, type Request } from './request.js';
 
 export interface FollowInit {
@@ -36,7 +43,11 @@ export interface FollowInit {
   waitFor?: string;
 }
 
-export class Page<K extends string = string> {
+/**
+ * `K`: the spider's handler names (checked by `follow`); `I`: its item types (checked by `item`). A page of an
+ * untyped handler accepts any name and value.
+ */
+export class Page<K extends string = string, I = ItemDeclarations> {
   readonly request: Request;
   readonly response: Response;
   /**
@@ -220,6 +231,17 @@ export class Page<K extends string = string> {
       handler: handler ?? 'parse',
       depth: this.request.depth + 1,
     });
+  }
+
+  /**
+   * An item of a type declared in the spider's `items`, checked against its schema: the fields' processors run, then
+   * the schema validates, and the schema's output is written. An invalid item is counted by field in the stats and
+   * dropped (or kept with the crawl's `invalidItems: 'keep'`). The type travels as a hidden tag; nothing is added to
+   * the written item.
+   * @example yield page.item('product', { name: page.text('h1'), price: page.text('.price') });
+   */
+  item<N extends ItemNames<I>>(name: N, value: ItemInput<I[N]>): TypedItem<N> {
+    return tagItem(name, value as object);
   }
 
   /** Avoids a full parse for the common case of pages without `<base href>` (in XML, `xml:base`). */

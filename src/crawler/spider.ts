@@ -2,6 +2,7 @@
 
 import { ConfigError } from '../errors.js';
 import type { Middleware } from '../http/compose.js';
+import { type ItemDeclarations, normaliseItemTypes } from '../items/index.js';
 import type { Item } from '../storage/sink.js';
 import { type Contracts, checkContracts } from './contracts.js';
 import { checkLinkRules, type LinkRule } from './link-rules.js';
@@ -28,6 +29,10 @@ export type HandlerResult =
 
 export type Handler<K extends string = string> = (page: Page<K>) => HandlerResult;
 
+/** What a spec without `items` declares: no item type, so `page.item` accepts no name. */
+// biome-ignore lint/complexity/noBannedTypes: the empty declaration map, whose keyof is never
+type NoItems = {};
+
 type Reserved = keyof SpiderConfig;
 
 /** The names of a spec's handlers: every key except the reserved configuration keys. */
@@ -51,6 +56,11 @@ export interface SpiderConfig {
    */
   rules?: readonly LinkRule[];
   options?: CrawlOptions;
+  /**
+   * Item types, by name: a Standard Schema validator (zod, valibot…) or `defineItem(schema, fields)` with per-field
+   * processors. Handlers yield `page.item('name', {...})`; see README "Typed items".
+   */
+  items?: ItemDeclarations;
   /** Item pipelines, in order. */
   pipelines?: readonly Pipeline[];
   /** Extra HTTP middlewares, run after the built-in ones (robots, scope, user agent). */
@@ -111,13 +121,15 @@ export interface AdaptiveOptions {
  * A spider spec. `H` maps each key to what its value returns, so TypeScript infers the handler names from
  * the object literal itself (a reverse mapped type) and types every handler's `page.follow(url, name)`.
  */
-export type SpiderSpec<H> = Omit<SpiderConfig, 'rules' | 'contracts'> & {
+export type SpiderSpec<H, I = NoItems> = Omit<SpiderConfig, 'rules' | 'contracts' | 'items'> & {
   /** Link rules; each `handler` is checked against the spec's handlers, as `page.follow`'s is. */
   rules?: readonly LinkRule<HandlerNames<H>>[];
   /** Contracts by handler name, checked against the spec's handlers. */
   contracts?: Contracts<HandlerNames<H>>;
+  /** Item types; `page.item(name, value)` is checked against them. */
+  items?: I;
 } & {
-  [K in keyof H]: K extends Reserved ? unknown : (page: Page<HandlerNames<H>>) => H[K];
+  [K in keyof H]: K extends Reserved ? unknown : (page: Page<HandlerNames<H>, I>) => H[K];
 };
 
 export interface Spider<K extends string = string> extends SpiderConfig {
@@ -140,12 +152,12 @@ export interface Spider<K extends string = string> extends SpiderConfig {
 type HandlerResults<H> = { [K in keyof H]: K extends Reserved ? unknown : HandlerResult };
 
 /** What `this` is inside a handler: the spec's configuration and its handlers. */
-export type SpiderThis<H> = SpiderConfig & {
-  [K in HandlerNames<H>]: (page: Page<HandlerNames<H>>) => H[K];
+export type SpiderThis<H, I = NoItems> = SpiderConfig & {
+  [K in HandlerNames<H>]: (page: Page<HandlerNames<H>, I>) => H[K];
 };
 
-export function defineSpider<H extends HandlerResults<H>>(
-  spec: SpiderSpec<H> & ThisType<SpiderThis<H>>,
+export function defineSpider<H extends HandlerResults<H>, I extends ItemDeclarations = NoItems>(
+  spec: SpiderSpec<H, I> & ThisType<SpiderThis<H, I>>,
 ): Spider<HandlerNames<H>> {
   const handlers: Record<string, Handler<HandlerNames<H>>> = {};
   for (const [key, value] of Object.entries(spec)) {
@@ -166,6 +178,7 @@ export function defineSpider<H extends HandlerResults<H>>(
   if (spec.allowedDomains) config.allowedDomains = spec.allowedDomains;
   if (spec.rules)
     config.rules = checkLinkRules(spec.rules, handlers, `spider "${String(spec.name)}"`);
+  if (spec.items) config.items = normaliseItemTypes(spec.items, `spider "${String(spec.name)}"`);
   if (spec.options) config.options = spec.options;
   if (spec.pipelines) config.pipelines = spec.pipelines;
   if (spec.middlewares) config.middlewares = spec.middlewares;
@@ -236,6 +249,7 @@ const reservedKeys = new Set<string>([
   'start',
   'allowedDomains',
   'rules',
+  'items',
   'options',
   'pipelines',
   'middlewares',

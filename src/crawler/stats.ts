@@ -13,6 +13,11 @@ export interface Stats {
   responsesByStatus: Record<string, number>;
   items: number;
   itemsDropped: number;
+  /** Typed items (page.item) that failed their processors or schema, dropped or (`invalidItems: 'keep'`) kept. */
+  invalidItems: number;
+  invalidItemsKept: number;
+  /** Invalid items by `type.field` (`product.price`; the type alone for the item as a whole), once per item. */
+  invalidItemsByField: Record<string, number>;
   bytes: number;
   retries: number;
   failed: number;
@@ -75,6 +80,8 @@ export class StatsCollector {
     responses: 0,
     items: 0,
     itemsDropped: 0,
+    invalidItems: 0,
+    invalidItemsKept: 0,
     bytes: 0,
     retries: 0,
     failed: 0,
@@ -93,6 +100,7 @@ export class StatsCollector {
   };
   readonly responsesByStatus: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};
+  readonly invalidItemsByField: Record<string, number> = {};
   readonly trapsByReason: Record<string, number> = {};
   readonly robotsFetchFailed: Record<string, number> = {};
   readonly pagesByRung: Record<string, number> = {};
@@ -158,6 +166,14 @@ export class StatsCollector {
       .on('redirect:to-seen', () => counts.redirectsToSeen++)
       .on('item:scraped', () => counts.items++)
       .on('item:dropped', () => counts.itemsDropped++)
+      .on('item:invalid', ({ issues, kept }) => {
+        counts.invalidItems++;
+        if (kept) counts.invalidItemsKept++;
+        const byField = this.invalidItemsByField;
+        for (const field of new Set(issues.map((issue) => issue.field))) {
+          byField[field] = (byField[field] ?? 0) + 1;
+        }
+      })
       .on('script:request', ({ code }) => {
         counts.scriptRequests++;
         if (code !== undefined) counts.scriptRequestsRefused++;
@@ -201,6 +217,7 @@ export class StatsCollector {
       ...this.counts,
       responsesByStatus: { ...this.responsesByStatus },
       errorsByCode: { ...this.errorsByCode },
+      invalidItemsByField: { ...this.invalidItemsByField },
       trapsByReason: { ...this.trapsByReason },
       robotsFetchFailed: { ...this.robotsFetchFailed },
       pagesByRung: { ...this.pagesByRung },

@@ -11,6 +11,7 @@ export function summary(stats: Stats): string {
   return [
     `pages fetched   ${stats.responses}${statuses ? ` (${statuses})` : ''}`,
     `items scraped   ${stats.items}${stats.itemsDropped ? ` (${stats.itemsDropped} dropped)` : ''}`,
+    ...invalidLine(stats),
     `failed          ${stats.failed}${errors ? ` (${errors})` : ''}`,
     `retries         ${stats.retries}`,
     `robots denied   ${stats.robotsDenied}`,
@@ -44,6 +45,20 @@ export function summary(stats: Stats): string {
       : []),
     `elapsed         ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.pagesPerSecond} pages/s)`,
   ].join('\n');
+}
+
+/** Typed items that failed validation, when any: how many were dropped or kept, and by field. */
+function invalidLine(stats: Stats): string[] {
+  const invalid = stats.invalidItems ?? 0;
+  if (invalid === 0) return [];
+  const kept = stats.invalidItemsKept ?? 0;
+  const fate =
+    kept === invalid ? 'kept' : kept === 0 ? 'dropped' : `${invalid - kept} dropped, ${kept} kept`;
+  const byField = Object.entries(stats.invalidItemsByField ?? {})
+    .sort(([, a], [, b]) => b - a)
+    .map(([field, count]) => `${field}: ${count}`)
+    .join(', ');
+  return [`invalid items   ${invalid} ${fate}${byField ? ` (${byField})` : ''}`];
 }
 
 /** robots.txt files that could not be read, when any: their origins were off limits (RFC 9309). */

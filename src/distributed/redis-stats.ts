@@ -8,6 +8,8 @@ const counters = [
   'responses',
   'items',
   'itemsDropped',
+  'invalidItems',
+  'invalidItemsKept',
   'bytes',
   'retries',
   'failed',
@@ -58,6 +60,10 @@ export function publishStats(
     for (const [code, count] of Object.entries(now.errorsByCode)) {
       const delta = count - (last?.errorsByCode[code] ?? 0);
       if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `error:${code}`, delta);
+    }
+    for (const [field, count] of Object.entries(now.invalidItemsByField)) {
+      const delta = count - (last?.invalidItemsByField[field] ?? 0);
+      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `invalid:${field}`, delta);
     }
     for (const [trap, count] of Object.entries(now.trapsByReason)) {
       const delta = count - (last?.trapsByReason[trap] ?? 0);
@@ -181,12 +187,14 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
   const pagesByRung: Record<string, number> = {};
   const trapsByReason: Record<string, number> = {};
   const robotsFetchFailed: Record<string, number> = {};
+  const invalidItemsByField: Record<string, number> = {};
   for (const [field, value] of Object.entries(raw)) {
     if (field.startsWith('status:')) responsesByStatus[field.slice(7)] = Number(value);
     else if (field.startsWith('rung:')) pagesByRung[field.slice(5)] = Number(value);
     else if (field.startsWith('error:')) errorsByCode[field.slice(6)] = Number(value);
     else if (field.startsWith('trap:')) trapsByReason[field.slice(5)] = Number(value);
     else if (field.startsWith('robots:')) robotsFetchFailed[field.slice(7)] = Number(value);
+    else if (field.startsWith('invalid:')) invalidItemsByField[field.slice(8)] = Number(value);
   }
   const count = (key: (typeof counters)[number]) => Number(raw[key] ?? 0);
   const elapsedMs = Math.max(0, now - startedAt);
@@ -198,6 +206,9 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
     responsesByStatus,
     items: count('items'),
     itemsDropped: count('itemsDropped'),
+    invalidItems: count('invalidItems'),
+    invalidItemsKept: count('invalidItemsKept'),
+    invalidItemsByField,
     bytes: count('bytes'),
     retries: count('retries'),
     failed: count('failed'),

@@ -61,6 +61,7 @@ describe('the option types, derived from the table', () => {
       | 'retries'
       | 'sessions'
       | 'blockedStatuses'
+      | 'invalidItems'
     >();
     // @ts-expect-error: not a dedup mode
     const bad: CrawlOptions = { dedup: 'fuzzy' };
@@ -224,6 +225,7 @@ describe('the API job options', () => {
         'keepQueryOrder',
         'dropParams',
         'keepParams',
+        'invalidItems',
       ].sort(),
     );
     for (const key of [

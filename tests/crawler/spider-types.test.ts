@@ -39,7 +39,9 @@ describe('defineSpider', () => {
       name: 'typed',
       start: 'http://127.0.0.1/',
       parse(page) {
-        expectTypeOf(page).toEqualTypeOf<Page<'parse' | 'detail'>>();
+        // The second parameter: the spider's item types (none declared here).
+        // biome-ignore lint/complexity/noBannedTypes: no item types
+        expectTypeOf(page).toEqualTypeOf<Page<'parse' | 'detail', {}>>();
         // @ts-expect-error 'nope' is not a handler of this spider
         page.follow('/x', 'nope');
         return page.follow('/x', 'detail');

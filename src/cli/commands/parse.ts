@@ -59,8 +59,8 @@ export async function parseCommand(
   const { stats } = await runProbe(spider, createRequest(url, { handler, data }), {
     ...args.options,
     depth,
-    onResult: ({ page, handler, items, requests, failure }) =>
-      printer.print(page, handler, items, requests, failure),
+    onResult: ({ page, handler, items, requests, failure, invalid }) =>
+      printer.print(page, handler, items, requests, failure, invalid),
   });
   const verdict = noPageFetched(stats);
   if (verdict) process.stderr.write(`arachne parse: ${verdict.reason}\n`);
