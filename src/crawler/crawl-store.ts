@@ -306,8 +306,12 @@ async function openFeed(
 ): Promise<OpenedFeed> {
   const name = feed.output;
   // A resumed crawl goes on with the file its first run opened, whatever {time} says now.
-  const target = (await recordedTarget(source, name)) ?? expandOutputPath(name, names);
-  const file = outputFile(target);
+  const recorded = await recordedTarget(source, name);
+  const target = recorded ?? expandOutputPath(name, names);
+  const format = feed.format;
+  // A database named by `format` only (`export.dat:format=sqlite`) is no file to cut back.
+  const database = format !== undefined && /^(sqlite3?|db)$/i.test(format);
+  const file = database ? undefined : outputFile(target);
   if (feed.overwrite && target !== '-' && file === undefined) {
     throw new ConfigError(
       `overwriteOutput (-O) replaces a file, but "${target}" is a database: use output (-o), which adds ` +
@@ -316,13 +320,19 @@ async function openFeed(
   }
   if (!feed.rotate && target.includes('{part}'))
     throw new ConfigError(`output "${name}": {part} needs rotation (rotate, --rotate-items N)`);
-  const format = feed.format;
   const parquet = (format ?? extname(target)).toLowerCase().replace(/^\./, '') === 'parquet';
   const partOptions = (append: boolean): OpenSinkOptions => ({
     ...sinkOptions,
     append,
     ...(format !== undefined ? { format } : {}),
   });
+  // A resumed crawl (its mark recorded a target) must keep what its earlier runs wrote.
+  const resumed = recorded !== undefined;
+  if (parquet && resumed)
+    throw new ConfigError(
+      `output "${name}": a Parquet file is written whole, so a crawl writing one cannot be resumed; ` +
+        'resume it without this output, or start afresh',
+    );
   let sink: Sink;
   if (feed.rotate) {
     if (file === undefined)
@@ -335,7 +345,7 @@ async function openFeed(
       target,
       (path) => openSink(path, partOptions(false)),
       feed.rotate,
-      feed.overwrite,
+      feed.overwrite && !resumed,
     );
   } else {
     // A Parquet file is replaced whole or refused (-o on an existing one): it cannot be cut back and continued.

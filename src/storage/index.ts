@@ -8,7 +8,12 @@ export { JsonlSink, type JsonlSinkOptions } from './jsonl-sink.js';
 export { type OpenSinkOptions, openSink, type SinkFactory } from './open-sink.js';
 export { ParquetSink, type ParquetSinkOptions } from './parquet-sink.js';
 export { PostgresSink, type PostgresSinkOptions } from './postgres-sink.js';
-export { type PartSinkFactory, partPath, type RotateLimits, RotatingSink } from './rotating-sink.js';
+export {
+  type PartSinkFactory,
+  partPath,
+  type RotateLimits,
+  RotatingSink,
+} from './rotating-sink.js';
 export { SerialSink } from './serial-sink.js';
 export type { Item, Sink } from './sink.js';
 export { SqliteSink, type SqliteSinkOptions } from './sqlite-sink.js';

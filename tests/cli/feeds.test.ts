@@ -3,6 +3,7 @@
  * placeholders in the path, the CSV header rule, whole numbers as integers in SQLite and PostgreSQL, several
  * outputs at once with their own field lists, rotation into parts, and Parquet.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -349,6 +350,28 @@ describe('several outputs, rotation, Parquet', () => {
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('cannot append to a Parquet file');
     await crawlOk('-O', out);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'a full disk on one output: named, exit 1, the other output has every item',
+    async () => {
+      const good = pathFor('good.jsonl');
+      const result = await crawl('-o', '/dev/full:format=csv', '-o', good);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('/dev/full');
+      expect(result.stderr).toContain('ENOSPC');
+      expect(lines(await readFile(good, 'utf8'))).toHaveLength(3);
+    },
+  );
+
+  it('with --state, two outputs each keep their own mark: a repeated run adds to neither', async () => {
+    const state = pathFor('state.db');
+    const jsonl = pathFor('a.jsonl');
+    const csv = pathFor('b.csv');
+    for (let run = 0; run < 2; run++)
+      await crawlOk('-o', jsonl, '-o', `${csv}:fields=url`, '--state', state);
+    expect(lines(await readFile(jsonl, 'utf8'))).toHaveLength(3);
+    expect((await readFile(csv, 'utf8')).split('\r\n').filter((row) => row !== '')).toHaveLength(4);
   });
 
   it('refuses a bad rotation size, naming the output', async () => {
