@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ItemBuffer } from '../../src/crawler/item-buffer.js';
 import { createCrawler, defineSpider } from '../../src/index.js';
 import { CsvSink } from '../../src/storage/csv-sink.js';
 import { parseBytes, parseFeedTarget } from '../../src/storage/feed.js';
@@ -175,6 +176,28 @@ describe('rotation', () => {
     await sink.write(itemsOf(2));
     await sink.close();
     expect(sink.paths).toHaveLength(2);
+  });
+});
+
+describe('one item buffer, several outputs', () => {
+  it('keeps an item until every reader is past it; a detached reader holds nothing back', async () => {
+    const buffer = new ItemBuffer(1000, () => {});
+    const fast = buffer.reader();
+    const slow = buffer.reader();
+    buffer.push(itemsOf(10));
+    const first = await fast.itemsAfter('', 6);
+    expect(first.map((row) => row.item.n)).toEqual([0, 1, 2, 3, 4, 5]);
+    // The fast output wrote those 6 and asks for more: the slow one has not read any yet.
+    expect((await fast.itemsAfter('6', 100)).map((row) => row.item.n)).toEqual([6, 7, 8, 9]);
+    const slowRows = await slow.itemsAfter('', 100);
+    expect(slowRows.map((row) => row.item.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(slowRows.at(-1)?.cursor).toBe('10');
+    expect(buffer.size).toBe(10);
+    await slow.itemsAfter('10', 100);
+    expect(buffer.size).toBe(4);
+    slow.detach();
+    await fast.itemsAfter('10', 100);
+    expect(buffer.size).toBe(0);
   });
 });
 
