@@ -59,7 +59,7 @@ export const crawlFlags: Readonly<Record<string, FlagConfig>> = {
             : 'string',
         ...(spec.short !== undefined ? { short: spec.short } : {}),
         // A list flag may be repeated (`--allow /a --allow /b`), as well as comma-separated.
-        ...(spec.kind === 'list' ? { multiple: true } : {}),
+        ...(spec.kind === 'list' || spec.repeatable ? { multiple: true } : {}),
       } satisfies FlagConfig,
     ]),
   ),
@@ -208,6 +208,11 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
   for (const { spec, key, parent } of flagEntries) {
     const given = values[spec.flag];
     if (given === undefined || given === false) continue;
+    // `-o a.jsonl -o b.csv`: each value whole (a target may hold commas), a list only when repeated.
+    if (spec.repeatable && Array.isArray(given) && given.length > 1) {
+      options[key] = given.map((one) => flagValue(spec, String(one)));
+      continue;
+    }
     // Repeated list flags join as one list (for lists of lists, as more tiers).
     const raw = Array.isArray(given)
       ? given.join(spec.kind === 'list' && spec.of === 'string-list' ? ';' : ',')

@@ -8,10 +8,18 @@ import type { Frontier, Outcome } from './frontier.js';
 import type { ItemSource } from './item-export.js';
 import type { Request } from './request.js';
 
+/** One export's view of the buffer (a feed): the buffer keeps an item until every attached reader is past it. */
+export interface BufferReader extends ItemSource {
+  /** Stops holding items for this reader (its output failed): the others go on without it. */
+  detach(): void;
+}
+
 export class ItemBuffer implements ItemSource {
   #items: Item[] = [];
   /** How many items came before `#items[0]`: cursors count items from the start of the crawl. */
   #base = 0;
+  /** Where each reader has read up to: nothing before the lowest is needed any more. */
+  readonly #positions = new Map<object, number>();
   readonly #marks = new Map<string, string>();
   readonly #highWater: number;
   readonly #onHighWater: () => void;
@@ -31,14 +39,24 @@ export class ItemBuffer implements ItemSource {
     if (this.#items.length >= this.#highWater) this.#onHighWater();
   }
 
-  /** The exporter asks past what it has written: what lies before `cursor` is out, and dropped here. */
-  async itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>> {
-    const from = cursor === '' ? 0 : Number(cursor);
-    if (from > this.#base) {
-      this.#items = this.#items.slice(from - this.#base);
-      this.#base = from;
-    }
-    return this.#items.slice(0, limit).map((item, i) => ({ cursor: String(from + i + 1), item }));
+  /** The exporter asks past what it has written: what every reader has passed is dropped here. */
+  itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>> {
+    return this.#read(this, cursor, limit);
+  }
+
+  /** A reader of its own, for one of several outputs fed from this buffer. */
+  reader(): BufferReader {
+    const token = {};
+    this.#positions.set(token, this.#base);
+    return {
+      itemsAfter: (cursor, limit) => this.#read(token, cursor, limit),
+      readMark: (key) => this.readMark(key),
+      writeMark: (key, value) => this.writeMark(key, value),
+      detach: () => {
+        this.#positions.delete(token);
+        this.#trim();
+      },
+    };
   }
 
   async readMark(key: string): Promise<string | undefined> {
@@ -47,6 +65,28 @@ export class ItemBuffer implements ItemSource {
 
   async writeMark(key: string, value: string): Promise<void> {
     this.#marks.set(key, value);
+  }
+
+  async #read(
+    token: object,
+    cursor: string,
+    limit: number,
+  ): Promise<Array<{ cursor: string; item: Item }>> {
+    const from = Math.max(cursor === '' ? 0 : Number(cursor), this.#base);
+    this.#positions.set(token, from);
+    this.#trim();
+    const start = from - this.#base;
+    return this.#items
+      .slice(start, start + limit)
+      .map((item, i) => ({ cursor: String(from + i + 1), item }));
+  }
+
+  #trim(): void {
+    if (this.#positions.size === 0) return;
+    const lowest = Math.min(...this.#positions.values());
+    if (lowest <= this.#base) return;
+    this.#items = this.#items.slice(lowest - this.#base);
+    this.#base = lowest;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { CachePolicyName } from '../cache/policy.js';
 import type { CacheStore } from '../cache/store.js';
+import type { FeedOptions } from '../storage/feed.js';
 import type { Sink } from '../storage/sink.js';
 import type { AutoThrottleSettings } from './autothrottle/autothrottle.js';
 import type { Frontier } from './frontier.js';
@@ -41,6 +42,8 @@ export type ValueRule =
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   /** A string, or (in crawl() only) an object such as a Sink, named by `object`. */
   | { readonly kind: 'string-or-object'; readonly object: string }
+  /** crawl() only (no flag, no API): a plain object such as `feeds`, described by `object`, checked by its user. */
+  | { readonly kind: 'object'; readonly object: string }
   /**
    * A list: comma-separated on the CLI (`string-list`: lists separated by `;`, items by `,`). `fn`: crawl() also
    * takes a function, described by this phrase.
@@ -62,6 +65,8 @@ export interface SpecFields {
   /** The CLI flag without dashes; absent when the option has no flag. A boolean flag sets the non-default value. */
   readonly flag?: string;
   readonly short?: string;
+  /** The flag may be given more than once; given twice or more, the option is the list of values. */
+  readonly repeatable?: true;
   /** The placeholder after a value flag in --help: N, URL, FILE. */
   readonly arg?: string;
   /** --help's line for a flag that turns a default-true option off (`--no-robots`), where `help` reads wrong. */
@@ -141,6 +146,12 @@ const stringOr =
     ({ kind: 'string-or-object', object, ...spec }) as S & {
       kind: 'string-or-object';
     } & Typed<string | O, string | O | undefined>;
+
+/** crawl() only: a plain object (not a list), such as `feeds`. */
+const objectOf =
+  <O>(object: string) =>
+  <const S extends SpecFields>(spec: S) =>
+    ({ kind: 'object', object, ...spec }) as S & { kind: 'object' } & Typed<O, O | undefined>;
 
 type ListItem = { int: number; string: string; 'string-list': readonly string[] };
 
@@ -241,13 +252,14 @@ const cachePolicies = [
 
 export const optionSpecs = {
   // Output and state
-  output: stringOr<Sink>('a Sink')({
+  output: stringOr<Sink | readonly string[]>('a Sink or a list of outputs')({
     flag: 'output',
     short: 'o',
     arg: 'TARGET',
+    repeatable: true,
     group: 'output',
-    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.xml, FILE.jsonl.gz, FILE.csv.gz, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout; an existing file is appended to; {spider} and {time} in the path are replaced",
-    docs: 'crawl() also takes a `Sink`; see [Outputs](#outputs)',
+    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.xml, FILE.parquet, FILE.jsonl.gz, FILE.csv.gz, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout; an existing file is appended to; {spider} and {time} in the path are replaced; repeat -o for several outputs, each with options such as :fields=a,b:overwrite:rotate=N",
+    docs: 'crawl() also takes a list of outputs or a `Sink`; see [Outputs](#outputs) and [Several outputs](#several-outputs-fields-rotation-parquet)',
   }),
   overwriteOutput: string({
     flag: 'overwrite-output',
@@ -262,6 +274,24 @@ export const optionSpecs = {
     arg: 'FIELD',
     group: 'output',
     help: 'with a database output: the item field that identifies an item; a re-run updates its row instead of adding one',
+  }),
+  feeds: objectOf<Readonly<Record<string, FeedOptions>>>('an object of output → feed options')({
+    group: 'output',
+    help: 'several outputs, each with its own options: `{ "items.csv": { fields: ["title", "price"], overwrite: true, rotate: { items: 1000 } } }`',
+    docs: 'crawl() only; see [Several outputs](#several-outputs-fields-rotation-parquet)',
+  }),
+  rotateItems: int({
+    min: 1,
+    flag: 'rotate-items',
+    arg: 'N',
+    group: 'output',
+    help: 'split each file output into parts of N items (items-00001.jsonl, …; {part} in the name says where the number goes)',
+  }),
+  rotateSize: string({
+    flag: 'rotate-size',
+    arg: 'SIZE',
+    group: 'output',
+    help: 'split each file output into parts of about SIZE (10MB, 512KB, 1GB): a new part once the current one reaches it',
   }),
   state: string({
     flag: 'state',
@@ -884,6 +914,8 @@ export function expectation(rule: ValueRule): string {
       return `one of ${rule.values.join(', ')}`;
     case 'string-or-object':
       return `a string or ${rule.object}`;
+    case 'object':
+      return rule.object;
     case 'list': {
       const list =
         rule.of === 'int'
@@ -930,6 +962,8 @@ export function accepts(rule: ValueRule, value: unknown): boolean {
       return typeof value === 'string' && rule.values.includes(value);
     case 'string-or-object':
       return typeof value === 'string' || (typeof value === 'object' && value !== null);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
     case 'list':
       if (typeof value === 'function') return rule.fn !== undefined;
       return Array.isArray(value) && value.every((item) => acceptsItem(rule.of, item));

@@ -56,6 +56,11 @@ export class FileOutput {
     return this.#use(async (handle) => (await handle.stat()).size);
   }
 
+  /** Empties the file. */
+  async truncate(): Promise<void> {
+    await this.#use((handle) => handle.truncate(0));
+  }
+
   /** The start of the text of a gzip file: as much as its first `length` compressed bytes hold. */
   async readGzipStart(length: number): Promise<Buffer> {
     const start = await this.read(0, length);

@@ -5,6 +5,7 @@ import { CsvSink } from './csv-sink.js';
 import { postgresTarget, sqliteTarget } from './database-target.js';
 import { JsonSink } from './json-sink.js';
 import { JsonlSink } from './jsonl-sink.js';
+import { ParquetSink } from './parquet-sink.js';
 import { PostgresSink } from './postgres-sink.js';
 import type { Sink } from './sink.js';
 import { SqliteSink } from './sqlite-sink.js';
@@ -23,6 +24,11 @@ export interface OpenSinkOptions {
    * same value instead of adding one. Same as `?upsert=field` in the URI. @default undefined (always add rows)
    */
   upsertKey?: string;
+  /**
+   * The format, when the target's name does not say it: an extension without its dot (`csv`, `jsonl.gz`,
+   * `parquet`, `sqlite`). @default undefined (from the name)
+   */
+  format?: string;
 }
 
 /** Makes an unopened sink for one output string. */
@@ -54,6 +60,7 @@ const byExtension: Readonly<Record<string, SinkFactory>> = {
   '.csv.gz': (path, options) => new CsvSink(path, { ...options, gzip: true }),
   '.xml': (path, options) => new XmlSink(path, options),
   '.json': (path, options) => new JsonSink(path, options),
+  '.parquet': (path, options) => new ParquetSink(path, options),
   '.sqlite': sqlite,
   '.sqlite3': sqlite,
   '.db': sqlite,
@@ -62,11 +69,21 @@ const byExtension: Readonly<Record<string, SinkFactory>> = {
 /**
  * Chooses a sink for `target`: a known scheme prefix (`sqlite:…`, `postgres://…`, `postgresql://…`), else the
  * file extension (case-insensitive): `.jsonl` and `.ndjson` → JSON Lines, `.csv` → CSV, `.json` → JSON array,
- * `.xml` → XML, `.jsonl.gz`, `.ndjson.gz` and `.csv.gz` → gzipped, `.sqlite`, `.sqlite3` and `.db` → SQLite; `-` → JSON Lines on stdout. The sink is not opened yet: call
- * `open()`, which fails early (StorageError) if the output cannot be written.
+ * `.xml` → XML, `.parquet` → Parquet, `.jsonl.gz`, `.ndjson.gz` and `.csv.gz` → gzipped, `.sqlite`, `.sqlite3` and `.db` → SQLite; `-` → JSON Lines on stdout. The sink is not opened yet: call
+ * `open()`, which fails early (StorageError) if the output cannot be written. `options.format` overrides the name.
  * @throws ConfigError for any other target, naming the accepted forms.
  */
 export function openSink(target: string, options: OpenSinkOptions = {}): Sink {
+  if (options.format !== undefined) {
+    const byFormat = byExtension[`.${options.format.toLowerCase()}`];
+    if (!byFormat) {
+      const formats = Object.keys(byExtension).map((extension) => extension.slice(1));
+      throw new ConfigError(
+        `unsupported format "${options.format}" for output "${target}": use one of ${formats.join(', ')}`,
+      );
+    }
+    return byFormat(target, options);
+  }
   if (target === '-') return new JsonlSink(process.stdout);
   for (const [scheme, factory] of Object.entries(byScheme)) {
     if (target.startsWith(scheme)) return factory(target, options);

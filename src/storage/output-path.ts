@@ -14,14 +14,16 @@ const placeholder = /\{(\w*)\}/g;
 /**
  * Fills in `{spider}` (the spider's name, with characters other than letters, digits, `.`, `_` and `-` as `_`)
  * and `{time}` (UTC, to the second, with `-` for `:` so that every file system takes it:
- * `2026-12-06T01-31-11Z`). Any other `{word}` is a ConfigError: a typo must not become a literal file name.
+ * `2026-12-06T01-31-11Z`); `{part}` is kept as it is, for a rotated output to number its parts. Any other `{word}` is a ConfigError: a typo must not become a literal file name.
  */
 export function expandOutputPath(output: string, names: OutputNames): string {
   return output.replace(placeholder, (whole, name: string) => {
     if (name === 'spider') return names.spider.replace(/[^\w.-]+/g, '_') || 'spider';
     if (name === 'time') return timeStamp(names.time);
+    // Left for the rotation, which numbers the parts (rotating-sink.ts).
+    if (name === 'part') return whole;
     throw new ConfigError(
-      `unknown placeholder ${whole} in output "${output}": use {spider} or {time}`,
+      `unknown placeholder ${whole} in output "${output}": use {spider}, {time} or {part} (with rotation)`,
     );
   });
 }

@@ -1,12 +1,15 @@
 /**
  * Feeds through the built CLI: -o appends to an existing file and -O replaces it, gzipped and XML outputs,
- * placeholders in the path, the CSV header rule, and whole numbers as integers in SQLite and PostgreSQL.
+ * placeholders in the path, the CSV header rule, whole numbers as integers in SQLite and PostgreSQL, several
+ * outputs at once with their own field lists, rotation into parts, and Parquet.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { parquetReadObjects } from 'hyparquet';
 import pg from 'pg';
 import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -290,5 +293,90 @@ describe.skipIf(!postgresUp)('PostgreSQL output', () => {
        FROM "${table}" GROUP BY 1, 2`,
     );
     expect(types).toEqual([{ status: 'bigint', depth: 'bigint', count: 3 }]);
+  });
+});
+
+describe('several outputs, rotation, Parquet', () => {
+  it('-o twice: each output gets every item, with its own field list and column order', async () => {
+    const csv = pathFor('some.csv');
+    const jsonl = pathFor('all.jsonl');
+    await crawlOk('-o', `${csv}:fields=title,url`, '-o', jsonl);
+    const rows = (await readFile(csv, 'utf8')).split('\r\n').filter((row) => row !== '');
+    expect(rows[0]).toBe('title,url');
+    expect(rows.slice(1).sort()).toEqual(
+      ['a & <b>', 'b', 'home'].map((title) => expect.stringContaining(title)),
+    );
+    expect(rows).toHaveLength(4);
+    const records = lines(await readFile(jsonl, 'utf8')).map((line) => JSON.parse(line));
+    expect(records).toHaveLength(3);
+    expect(Object.keys(records[0])).toContain('status');
+  });
+
+  it('--rotate-items 1 writes one valid part per item; :rotate=2 with {part} where the number goes', async () => {
+    const sub = pathFor('parts');
+    await crawlOk('-o', join(sub, 'items.json'), '--rotate-items', '1');
+    const parts = (await readdir(sub)).sort();
+    expect(parts).toEqual(['items-00001.json', 'items-00002.json', 'items-00003.json']);
+    for (const part of parts) {
+      expect(JSON.parse(await readFile(join(sub, part), 'utf8'))).toHaveLength(1);
+    }
+    const other = pathFor('named');
+    await crawlOk('-o', `${join(other, 'p{part}.csv.gz')}:rotate=2`);
+    const named = (await readdir(other)).sort();
+    expect(named).toEqual(['p00001.csv.gz', 'p00002.csv.gz']);
+    const texts = await Promise.all(
+      named.map(async (name) => gunzipSync(await readFile(join(other, name))).toString()),
+    );
+    expect(texts.map((text) => text.split('\r\n').filter((row) => row !== '').length)).toEqual([
+      3, 2,
+    ]);
+    expect(texts.every((text) => text.startsWith('url,status,'))).toBe(true);
+  });
+
+  it('writes Parquet that hyparquet reads back, and refuses -o on an existing Parquet file', async () => {
+    const out = pathFor('items.parquet');
+    await crawlOk('-o', `${out}:fields=url,status,title`);
+    const bytes = await readFile(out);
+    const rows = await parquetReadObjects({
+      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    });
+    expect(rows).toHaveLength(3);
+    expect(rows.find((row) => row.url === `${site.origin}/a`)).toEqual({
+      url: `${site.origin}/a`,
+      status: 200n,
+      title: 'a & <b>',
+    });
+    const again = await crawl('-o', out);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('cannot append to a Parquet file');
+    await crawlOk('-O', out);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'a full disk on one output: named, exit 1, the other output has every item',
+    async () => {
+      const good = pathFor('good.jsonl');
+      const result = await crawl('-o', '/dev/full:format=csv', '-o', good);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('/dev/full');
+      expect(result.stderr).toContain('ENOSPC');
+      expect(lines(await readFile(good, 'utf8'))).toHaveLength(3);
+    },
+  );
+
+  it('with --state, two outputs each keep their own mark: a repeated run adds to neither', async () => {
+    const state = pathFor('state.db');
+    const jsonl = pathFor('a.jsonl');
+    const csv = pathFor('b.csv');
+    for (let run = 0; run < 2; run++)
+      await crawlOk('-o', jsonl, '-o', `${csv}:fields=url`, '--state', state);
+    expect(lines(await readFile(jsonl, 'utf8'))).toHaveLength(3);
+    expect((await readFile(csv, 'utf8')).split('\r\n').filter((row) => row !== '')).toHaveLength(4);
+  });
+
+  it('refuses a bad rotation size, naming the output', async () => {
+    const result = await crawl('-o', pathFor('x.jsonl'), '--rotate-size', 'huge');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('rotate size must be a size such as 10MB');
   });
 });

@@ -30,7 +30,9 @@ describe('the option types, derived from the table', () => {
   it('type what crawl() takes and what resolveOptions returns', () => {
     expectTypeOf<CrawlOptions['dedup']>().toEqualTypeOf<'exact' | 'bloom' | undefined>();
     expectTypeOf<CrawlOptions['frontier']>().toEqualTypeOf<string | Frontier | undefined>();
-    expectTypeOf<CrawlOptions['output']>().toEqualTypeOf<string | Sink | undefined>();
+    expectTypeOf<CrawlOptions['output']>().toEqualTypeOf<
+      string | Sink | readonly string[] | undefined
+    >();
     expectTypeOf<CrawlOptions['traps']>().toEqualTypeOf<Partial<TrapBudgets> | undefined>();
     expectTypeOf<ResolvedOptions['traps']>().toEqualTypeOf<TrapBudgets>();
     expectTypeOf<ResolvedOptions['bloomErrorRate']>().toEqualTypeOf<number>();

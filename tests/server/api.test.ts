@@ -111,6 +111,21 @@ describe('bad requests name the field', () => {
     ],
     ['an absolute output', { url: 'http://127.0.0.1/', output: '/tmp/evil.jsonl' }, 'output'],
     ['an output that is not .jsonl', { url: 'http://127.0.0.1/', output: 'state.db' }, 'output'],
+    [
+      'an output with feed options',
+      { url: 'http://127.0.0.1/', output: 'items.jsonl:rotate=10' },
+      'output',
+    ],
+    [
+      'feeds (outputs other than the job file)',
+      { url: 'http://127.0.0.1/', options: { feeds: { '/tmp/evil.csv': {} } } },
+      'options.feeds',
+    ],
+    [
+      'a rotation',
+      { url: 'http://127.0.0.1/', options: { rotateItems: 10 } },
+      'options.rotateItems',
+    ],
     ['start with url', { url: 'http://127.0.0.1/', start: ['http://127.0.0.1/'] }, 'start'],
     ['a bad start URL', { spider: 'shop', start: ['javascript:alert(1)'] }, 'start.0'],
   ];

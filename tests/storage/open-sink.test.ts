@@ -41,7 +41,7 @@ describe('openSink', () => {
       const attempt = () => openSink(target);
       expect(attempt).toThrow(ConfigError);
       expect(attempt).toThrow(
-        /\.jsonl, \.ndjson, \.csv, \.jsonl\.gz, \.ndjson\.gz, \.csv\.gz, \.xml, \.json, or "-"/,
+        /\.jsonl, \.ndjson, \.csv, \.jsonl\.gz, \.ndjson\.gz, \.csv\.gz, \.xml, \.json, \.parquet, or "-"/,
       );
     },
   );

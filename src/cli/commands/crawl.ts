@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createCrawler } from '../../crawler/crawler.js';
 import { createLog } from '../../crawler/logger.js';
-import type { CrawlOptions } from '../../crawler/options.js';
+import type { CrawlOptions, ResolvedOptions } from '../../crawler/options.js';
 import { siteSpider } from '../../crawler/site-spider.js';
 import type { Spider } from '../../crawler/spider.js';
 import type { Stats } from '../../crawler/stats.js';
@@ -129,7 +129,7 @@ export async function runSpider(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // Items on stdout: a reader that closes it (`| head`) stops the crawl through the sink, which then ends cleanly.
-  const takeBackPipe = crawler.options.output === '-' ? handOverClosedPipe() : () => {};
+  const takeBackPipe = itemsOnStdout(crawler.options) ? handOverClosedPipe() : () => {};
   let stats: Stats | undefined;
   let code = 0;
   let failed = false;
@@ -155,8 +155,7 @@ export async function runSpider(
     // The reader took what it wanted and left (`-o - | head`): an end it asked for, said with nothing but exit 0.
     const readerLeft = stats?.closeReason === 'output-closed';
     if (stats && worthShowing && !readerLeft && crawler.options.logLevel !== 'silent') {
-      const { output, overwriteOutput } = crawler.options;
-      const toStdout = (overwriteOutput ?? output) !== '-';
+      const toStdout = !itemsOnStdout(crawler.options);
       // A crawl that failed (Redis itself, maybe) has no shared totals worth another connection.
       const shared =
         !failed && isShared ? await sharedSummary(frontier, crawlId ?? spider.name) : '';
@@ -198,4 +197,13 @@ async function writeStats(
     log.error(`cannot write stats to ${path}: ${(error as Error).message}`);
     return 1;
   }
+}
+
+/** One of the outputs is `-`: items go to stdout, so the summary goes to stderr. */
+function itemsOnStdout({
+  output,
+  overwriteOutput,
+}: Pick<ResolvedOptions, 'output' | 'overwriteOutput'>): boolean {
+  const outputs = Array.isArray(output) ? output : [output];
+  return overwriteOutput === '-' || outputs.includes('-');
 }
