@@ -13,6 +13,11 @@ import type {
 
 const require = createRequire(import.meta.url);
 
+// What undici's index does besides exporting: dispatchers get request(), stream(), connect()… (ProxyAgent's
+// tunnels call connect() on a Client). Done here too, so a dispatcher behaves as with `import 'undici'`.
+const dispatcherClass = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
+Object.assign(dispatcherClass.prototype, require('undici/lib/api/index.js') as object);
+
 export const Pool = require('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 
 export const buildConnector = require('undici/lib/core/connect.js') as typeof BuildConnector;
