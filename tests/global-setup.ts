@@ -1,8 +1,15 @@
 // Builds dist/ once before the suite: CLI tests spawn the real `arachne` binary, which runs the built code.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-export default function setup(): void {
+export default function setup(): () => void {
+  // The CLIs the tests spawn keep their compiled spiders here, not in the user's ~/.cache.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'arachne-test-cache-'));
+  process.env.ARACHNE_CACHE_DIR ??= cacheDir;
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });
+  return () => rmSync(cacheDir, { recursive: true, force: true });
 }

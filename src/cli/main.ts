@@ -3,31 +3,24 @@ import { isCrawlError } from '../errors.js';
 import { redactUrlsIn } from '../url/redact-url.js';
 import { version } from '../version.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
-import { cacheCommand } from './commands/cache.js';
-import { crawlCommand, workerCommand } from './commands/crawl.js';
-import { demoCommand } from './commands/demo.js';
-import { fetchCommand } from './commands/fetch.js';
-import { newCommand } from './commands/new.js';
-import { parseCommand } from './commands/parse.js';
-import { serveCommand } from './commands/serve.js';
-import { stateCommand } from './commands/state.js';
-import { statusCommand } from './commands/status.js';
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  cache: cacheCommand,
-  // Loaded on use: only `check` needs the contract runner.
-  check: async (argv) => (await import('./commands/check.js')).checkCommand(argv),
-  crawl: crawlCommand,
-  demo: demoCommand,
-  fetch: fetchCommand,
-  new: newCommand,
-  parse: (argv) => parseCommand(argv),
-  serve: serveCommand,
-  // Loaded on use: node:repl and the shell's modules stay out of every other command's start-up.
-  shell: async (argv) => (await import('./commands/shell.js')).shellCommand(argv),
-  state: stateCommand,
-  status: statusCommand,
-  worker: workerCommand,
+type Command = (argv: string[]) => Promise<number>;
+
+// Every command is loaded on use: `arachne --help` then loads nothing but this file, and each command only the
+// modules it needs (no web server for `crawl`, no crawler for `cache ls`). Start-up time is bench/startup.mjs.
+const commands: Record<string, () => Promise<Command>> = {
+  cache: async () => (await import('./commands/cache.js')).cacheCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  crawl: async () => (await import('./commands/crawl.js')).crawlCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  fetch: async () => (await import('./commands/fetch.js')).fetchCommand,
+  new: async () => (await import('./commands/new.js')).newCommand,
+  parse: async () => (await import('./commands/parse.js')).parseCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  shell: async () => (await import('./commands/shell.js')).shellCommand,
+  state: async () => (await import('./commands/state.js')).stateCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  worker: async () => (await import('./commands/crawl.js')).workerCommand,
 };
 
 const help = `arachne ${version}: a fast, polite web crawler and scraper
@@ -62,12 +55,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
     process.stderr.write(`arachne: unknown command "${name}" (try arachne --help)\n`);
     return 2;
   }
   try {
+    const command = await load();
     return await command(rest);
   } catch (error) {
     process.stderr.write(`arachne ${name}: ${describe(error)}\n`);

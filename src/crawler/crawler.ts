@@ -35,7 +35,6 @@ import { defaultFilters, logDedupKeys } from './request-filters.js';
 import { CrawlRetryPolicy } from './retry.js';
 import { type HostStats, Scheduler } from './scheduler.js';
 import { crawlSessions } from './sessions/index.js';
-import { seedFromSitemaps } from './sitemap-seeds.js';
 import type { Spider } from './spider.js';
 import { startRequests } from './start-requests.js';
 import { type Stats, StatsCollector } from './stats.js';
@@ -333,7 +332,8 @@ async function runCrawl({
     events.emit('crawl:opened', { spider: spider.name });
     const seeds =
       seed && options.sitemaps && chain.robotsCache
-        ? await seedFromSitemaps({
+        ? // Loaded on use: the sitemap reader (an XML parser) stays out of crawls that read no sitemaps.
+          await (await import('./sitemap-seeds.js')).seedFromSitemaps({
             start,
             robotsCache: chain.robotsCache,
             download: chain.download,

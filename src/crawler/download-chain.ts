@@ -10,7 +10,7 @@ import { compose, type Middleware, type Next } from '../http/compose.js';
 import { cookies } from '../http/middlewares/cookies.js';
 import { redirect } from '../http/middlewares/redirect.js';
 import { userAgent } from '../http/middlewares/user-agent.js';
-import { RobotsCache } from '../robots/index.js';
+import { RobotsCache } from '../robots/robots-cache.js';
 import { createDedupKey } from '../url/dedup-key.js';
 import type { InScope } from './crawl-scope.js';
 import type { CrawlEmitter } from './events.js';

@@ -1,5 +1,6 @@
 /** One undici Pool per origin, created on first use and dropped once idle and disconnected. */
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { Pool as UndiciPool } from './undici-parts.js';
 
 /** What the transport needs from a dispatcher; an undici Agent or ProxyAgent fits it too. */
 export interface RequestDispatcher {
@@ -40,7 +41,7 @@ export class OriginPools implements RequestDispatcher {
   #poolFor(origin: string): Pool {
     let pool = this.#pools.get(origin);
     if (pool === undefined) {
-      const created = new Pool(origin, this.#options);
+      const created = new UndiciPool(origin, this.#options);
       // Checked one turn later: undici updates its counters after emitting the event.
       const evictIfIdle = () => setImmediate(() => this.#evictIfIdle(origin, created));
       created.on('disconnect', evictIfIdle).on('connectionError', evictIfIdle);

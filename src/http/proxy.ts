@@ -1,11 +1,11 @@
 /** Forward proxies: `http://`, `https://`, `socks5://` or `socks5h://` URLs turned into undici dispatchers. */
 import type { LookupFunction } from 'node:net';
-import { ProxyAgent } from 'undici';
 import { OriginPools, type RequestDispatcher } from './origin-pools.js';
 import { isSocksProxy, parseProxyUrl } from './proxy-url.js';
 import { socksConnector } from './socks.js';
 import { timedConnector } from './timings.js';
 import type { TlsSettings } from './transport.js';
+import { proxyAgentClass } from './undici-parts.js';
 
 export { isSocksProxy, parseProxyUrl, redactedProxy } from './proxy-url.js';
 
@@ -61,6 +61,7 @@ export function createProxyDispatcher(
   url.username = '';
   url.password = '';
   const tls = settings.tls ?? {};
+  const ProxyAgent = proxyAgentClass();
   return new ProxyAgent({
     uri: url.origin,
     ...(token !== undefined && { token }),

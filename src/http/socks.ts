@@ -6,7 +6,7 @@ import * as dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { SocksClient } from 'socks';
+import type { SocksClient } from 'socks';
 import type { buildConnector } from 'undici';
 import { ProxyError } from '../errors.js';
 import { redactedProxy } from './proxy-url.js';
@@ -52,7 +52,7 @@ export function socksConnector(
       // An IP literal goes through the lookup too: a guarding lookup refuses private literals as well as names.
       const target = remoteDns ? host : await resolve(lookup, host);
       try {
-        const { socket } = await SocksClient.createConnection({
+        const { socket } = await (await socksClient()).createConnection({
           proxy: { host: proxy.hostname, port: Number(proxy.port) || 1080, type: 5, ...auth },
           command: 'connect',
           destination: { host: target, port },
@@ -115,4 +115,9 @@ function socksError(error: unknown, proxy: string): Error {
   }
   // Connection refused, reset, a timeout: network trouble, left to the transport's mapping (retryable).
   return error instanceof Error ? error : new Error(message);
+}
+
+/** Loaded on the first SOCKS connection: most crawls use no SOCKS proxy, and `socks` costs start-up time. */
+async function socksClient(): Promise<typeof SocksClient> {
+  return (await import('socks')).SocksClient;
 }

@@ -1,7 +1,7 @@
 /** The transport: sends one HttpRequest over shared undici pools (one keep-alive pool per origin). */
 import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { buildConnector, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ConfigError, CrawlError, isCrawlError, ProxyError } from '../errors.js';
 import { EgressGuard, type EgressOptions } from './egress-guard.js';
 import { Exchange } from './exchange.js';
@@ -10,6 +10,7 @@ import { createProxyDispatcher, isSocksProxy, parseProxyUrl, redactedProxy } fro
 import { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
 import type { Response } from './response.js';
 import { timedConnector } from './timings.js';
+import { buildConnector } from './undici-parts.js';
 
 export interface TransportConfig {
   /**

@@ -2,21 +2,20 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { isSpider, type Spider } from '../crawler/spider.js';
 import { ConfigError } from '../errors.js';
+import { importCompiled } from './compile-cache.js';
 import { provideSelf } from './provide-self.js';
 
 export async function loadSpider(path: string): Promise<Spider> {
   const file = resolve(path);
   const name = basename(file);
   if (!existsSync(file)) throw new ConfigError(`${path}: no such spider file`);
-  await provideSelf();
-  // With source maps on, a top-level throw in a TypeScript spider points at the .ts line, not tsx's output.
+  // With source maps on, a top-level throw in a TypeScript spider points at the .ts line, not the compiled one.
   process.setSourceMapsEnabled(true);
   let module: Record<string, unknown>;
   try {
-    module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    module = (await importCompiled(file)) ?? (await importWithTsx(file));
   } catch (error) {
     throw new ConfigError(describeLoadError(error, path, file, name), { cause: error });
   }
@@ -40,6 +39,14 @@ export async function loadSpider(path: string): Promise<Spider> {
     throw new ConfigError(`${name}: spider "${spider.name}" has start URLs but no parse handler`);
   }
   return spider;
+}
+
+/** The general way, for spiders the compile cache leaves out: tsx, with `arachne` provided to the spider. */
+async function importWithTsx(file: string): Promise<Record<string, unknown>> {
+  await provideSelf();
+  // Loaded on use: tsx and its esbuild service cost more start-up than a cached spider's whole load.
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
 }
 
 function startsWithPlainUrls(spider: Spider): boolean {
@@ -84,8 +91,10 @@ function describeLoadError(error: unknown, path: string, file: string, name: str
   // tsx reports esbuild's failure as "Transform failed with 1 error:\n/abs/file.ts:2:10: ERROR: Unexpected ";"".
   const esbuild = /^(.*):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
   if (esbuild && message.startsWith('Transform failed')) {
-    const [, , line, column, text] = esbuild;
-    return `${path}:${line}:${Number(column) + 1}: syntax error: ${text}`;
+    const [, failed, line, column, text] = esbuild;
+    // The failing file may be a module the spider imports: name that one.
+    const at = failed === undefined || resolve(failed) === file ? path : failed;
+    return `${at}:${line}:${Number(column) + 1}: syntax error: ${text}`;
   }
   const firstLine = message.split('\n').find((line) => line.trim() !== '') ?? 'failed to load';
   const where = positionInStack(err.stack, file);

@@ -9,7 +9,6 @@ import { sessionMiddleware } from './session-middleware.js';
 import { SessionPool, type SessionStats } from './session-pool.js';
 
 export type { HeaderSet } from './browser-headers.js';
-export { headerSetFactory } from './browser-headers.js';
 export type { ProxyFunction, ProxyRequestInfo, ProxyStats } from './proxy-rotation.js';
 export { ProxyRotation } from './proxy-rotation.js';
 export type { RetireReason } from './session.js';

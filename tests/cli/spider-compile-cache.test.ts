@@ -1,0 +1,162 @@
+// The compiled-spider cache of `arachne crawl spider.ts` (src/loader/compile-cache.ts), through the real binary:
+// each test gives the CLI its own cache directory, so what it holds shows which loader ran.
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
+import { runCli } from '../helpers/run-cli.js';
+
+let dir: string;
+let site: LocalServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'arachne-compile-cache-'));
+  site = await startLocalServer({ '/': '<title>Home</title><p>hi</p>' });
+});
+afterAll(() => site.close());
+
+/** A fresh project directory and cache directory for one test. */
+async function project(name: string): Promise<{ root: string; cache: string }> {
+  const root = join(dir, name);
+  const cache = join(dir, `${name}-cache`);
+  await mkdir(root, { recursive: true });
+  return { root, cache };
+}
+
+function spiderSource(body: string, imports = ''): string {
+  return `import { defineSpider } from 'arachne';
+${imports}
+export default defineSpider({
+  name: 'cached',
+  start: '${site.origin}/',
+  async *parse(page) {
+${body}
+  },
+});
+`;
+}
+
+async function crawl(
+  spider: string,
+  cache: string,
+): Promise<{ items: unknown[]; stderr: string; code: number | null }> {
+  const out = join(dir, `out-${Math.random().toString(36).slice(2)}.jsonl`);
+  const result = await runCli(['crawl', spider, '-o', out, '--log-level', 'error'], {
+    env: { ARACHNE_CACHE_DIR: cache },
+  });
+  const text = result.code === 0 ? await readFile(out, 'utf8') : '';
+  const items = text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as unknown);
+  return { items, stderr: result.stderr, code: result.code };
+}
+
+async function cachedModules(cache: string): Promise<string[]> {
+  const names = await readdir(join(cache, 'spiders')).catch(() => []);
+  return names.filter((name) => name.endsWith('.mjs'));
+}
+
+describe('arachne crawl: the compiled spider cache', () => {
+  it('compiles a spider once into the cache and recompiles it when it changes', async () => {
+    const { root, cache } = await project('edit');
+    const spider = join(root, 'spider.ts');
+    await writeFile(spider, spiderSource('    const v: number = 1;\n    yield { v };'));
+    const first = await crawl(spider, cache);
+    expect(first.items, first.stderr).toEqual([{ v: 1 }]);
+    expect(await cachedModules(cache)).toHaveLength(1);
+
+    await writeFile(spider, spiderSource('    const v: number = 2;\n    yield { v };'));
+    const second = await crawl(spider, cache);
+    expect(second.items, second.stderr).toEqual([{ v: 2 }]);
+    // One entry per spider path: the edit replaced it rather than adding one.
+    expect(await cachedModules(cache)).toHaveLength(1);
+  });
+
+  it('bundles relative TypeScript imports, and a change in an imported module counts as a change', async () => {
+    const { root, cache } = await project('relative');
+    await mkdir(join(root, 'lib'), { recursive: true });
+    await writeFile(join(root, 'lib', 'label.ts'), "export const label: string = 'one';\n");
+    const spider = join(root, 'spider.ts');
+    await writeFile(
+      spider,
+      spiderSource(
+        "    yield { label, title: page.select('title').text() };",
+        "import { label } from './lib/label.js';",
+      ),
+    );
+    const first = await crawl(spider, cache);
+    expect(first.items, first.stderr).toEqual([{ label: 'one', title: 'Home' }]);
+    expect(await cachedModules(cache)).toHaveLength(1);
+
+    await writeFile(join(root, 'lib', 'label.ts'), "export const label: string = 'two';\n");
+    const second = await crawl(spider, cache);
+    expect(second.items, second.stderr).toEqual([{ label: 'two', title: 'Home' }]);
+  });
+
+  it('points a top-level throw in a cached spider at its .ts file:line:column', async () => {
+    const { root, cache } = await project('throws');
+    const spider = join(root, 'throws.ts');
+    await writeFile(
+      spider,
+      `import { defineSpider } from 'arachne';
+const retries: number = 3;
+if (retries > 0) throw new Error('no API key set');
+export default defineSpider({ name: 'x', start: ['http://127.0.0.1:9/'], parse() {} });
+`,
+    );
+    // Twice: the first run compiles, the second imports the cached module.
+    for (let run = 0; run < 2; run++) {
+      const result = await crawl(spider, cache);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`arachne crawl: ${spider}:3:24: no API key set`);
+    }
+    expect(await cachedModules(cache)).toHaveLength(1);
+  });
+
+  it('points a syntax error in an imported module at that file:line:column', async () => {
+    const { root, cache } = await project('syntax');
+    await writeFile(join(root, 'helper.ts'), 'export const x = ;\n');
+    const spider = join(root, 'spider.ts');
+    await writeFile(spider, spiderSource('    yield { x };', "import { x } from './helper.ts';"));
+    const result = await crawl(spider, cache);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${join(root, 'helper.ts')}:1:18`);
+    expect(result.stderr).toContain('syntax error');
+  });
+
+  it('leaves to tsx a spider that reads its own location or imports another package', async () => {
+    const { root, cache } = await project('tsx');
+    await writeFile(join(root, 'package.json'), '{"type":"module"}\n');
+    await mkdir(join(root, 'node_modules', 'local-pkg'), { recursive: true });
+    await writeFile(
+      join(root, 'node_modules', 'local-pkg', 'package.json'),
+      '{"name":"local-pkg","type":"module","exports":"./index.js"}\n',
+    );
+    await writeFile(
+      join(root, 'node_modules', 'local-pkg', 'index.js'),
+      "export const pkg = 'pkg';\n",
+    );
+    await writeFile(join(root, 'data.txt'), 'beside\n');
+    const located = join(root, 'located.ts');
+    await writeFile(
+      located,
+      spiderSource(
+        "    yield { data: readFileSync(new URL('./data.txt', import.meta.url), 'utf8').trim() };",
+        "import { readFileSync } from 'node:fs';",
+      ),
+    );
+    const withPackage = join(root, 'with-package.ts');
+    await writeFile(
+      withPackage,
+      spiderSource('    yield { pkg };', "import { pkg } from 'local-pkg';"),
+    );
+
+    const fromLocation = await crawl(located, cache);
+    expect(fromLocation.items, fromLocation.stderr).toEqual([{ data: 'beside' }]);
+    const fromPackage = await crawl(withPackage, cache);
+    expect(fromPackage.items, fromPackage.stderr).toEqual([{ pkg: 'pkg' }]);
+    expect(await cachedModules(cache)).toEqual([]);
+  });
+});
