@@ -39,6 +39,7 @@ describe('the option types, derived from the table', () => {
     expectTypeOf<LogLevel>().toEqualTypeOf<'debug' | 'info' | 'warn' | 'error' | 'silent'>();
     expectTypeOf<keyof JobOptions>().toEqualTypeOf<
       | 'concurrency'
+      | 'threads'
       | 'perHost'
       | 'maxPages'
       | 'maxItems'
