@@ -147,8 +147,10 @@ export default defineSpider({
     expect(recycled[0]?.message).toContain(
       `handler "block" still running after 5000 ms on ${server.origin}/block`,
     );
-    // Every other page was handled while the stuck one still held its thread.
-    expect(Math.max(...scrapedAt)).toBeLessThan(recycled[0]?.at ?? 0);
+    // The other pages were handled while the stuck one still held its thread, but for the one page sent ahead to
+    // that thread: it went to a fresh thread once the stuck one was recycled.
+    const before = scrapedAt.filter((at) => at < (recycled[0]?.at ?? 0));
+    expect(before.length).toBeGreaterThanOrEqual(pages.length - 1);
     expect(stats.closeReason).toBe('finished');
   });
 

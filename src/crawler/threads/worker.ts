@@ -31,7 +31,11 @@ try {
 
 if (spider) {
   const loaded = spider;
-  port.on('message', (task: TaskMessage) => void run(loaded, task));
+  // One page after the other, in the order sent: the main thread times the first one it sent as the one running.
+  let queue = Promise.resolve();
+  port.on('message', (task: TaskMessage) => {
+    queue = queue.then(() => run(loaded, task));
+  });
 }
 
 async function run(spider: Spider, task: TaskMessage): Promise<void> {
