@@ -247,7 +247,8 @@ function flagValue(spec: AnySpec & { flag: string }, raw: string): unknown {
     if (!accepts(spec, list)) throw new ConfigError(mustBe(`--${spec.flag}`, spec, raw));
     return list;
   }
-  const numeric = spec.kind === 'int' || spec.kind === 'number';
+  const numeric =
+    (spec.kind === 'int' && !(spec.auto && raw.trim() === 'auto')) || spec.kind === 'number';
   // Number('') is 0: an empty value must fail, not become the smallest bound.
   const value = numeric ? (raw.trim() === '' ? Number.NaN : Number(raw)) : raw;
   if (!accepts(spec, value)) throw new ConfigError(mustBe(`--${spec.flag}`, spec, raw));

@@ -7,6 +7,7 @@ import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
 import { normaliseItemTypes } from '../items/index.js';
+import { spiderFileOf } from '../loader/spider-files.js';
 import { createDedupKey } from '../url/dedup-key.js';
 import { defaultUserAgent } from '../version.js';
 import { AutoThrottle, throttleStart } from './autothrottle/autothrottle.js';
@@ -38,6 +39,7 @@ import { crawlSessions } from './sessions/index.js';
 import type { Spider } from './spider.js';
 import { startRequests } from './start-requests.js';
 import { type Stats, StatsCollector } from './stats.js';
+import type { HandlerThreads } from './threads/handler-threads.js';
 import { allowDeny } from './url-patterns.js';
 import { UrlSpaceGuard } from './url-spaces.js';
 
@@ -118,9 +120,16 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
   return crawler;
 }
 
-/** Runs a spider to its end and resolves to the final stats. */
-export async function crawl(spider: Spider, options: RunOptions = {}): Promise<Stats> {
-  return createCrawler(spider, options).run();
+/**
+ * Runs a spider to its end and resolves to the final stats. `spider` may be the path of a spider file (.ts or .js),
+ * loaded as the CLI loads it: the form `threads` > 1 needs, since each handler thread loads the file itself.
+ */
+export async function crawl(spider: Spider | string, options: RunOptions = {}): Promise<Stats> {
+  const loaded =
+    typeof spider === 'string'
+      ? await (await import('../loader/load-spider.js')).loadSpider(spider)
+      : spider;
+  return createCrawler(loaded, options).run();
 }
 
 interface RunParts {
@@ -174,6 +183,9 @@ async function runCrawl({
   const onAbort = () => engine?.stop('signal');
   try {
     const warn = (message: string) => events.emit('crawl:warning', { message });
+    // Started first: the threads load the spider while the stores open.
+    const threads = await openThreads(spider, options, warn);
+    if (threads) opened.push(() => threads.close());
     const store = await openCrawlStore({
       registry: frontiers,
       context: { spider: spider.name, options, stats: () => stats.snapshot(), warn },
@@ -325,7 +337,10 @@ async function runCrawl({
       handleStatuses: spider.handleStatuses ?? [],
       route: routeByFetch(spider, options),
       ladder: await openLadder(spider, options, handlers.rungs, store.frontier.ladder, events),
+      threads,
     });
+    // A spider file that loads here but not in a thread fails the crawl before its first request.
+    await threads?.ready();
     // First to close: handler timeouts still pending must not keep the process alive after the crawl.
     opened.push(async () => engine?.close());
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -383,6 +398,34 @@ function routeByFetch(spider: Spider, options: ResolvedOptions): (request: Reque
     }
     return { ...request, fetch, ...(waitFor !== undefined && { waitFor }) };
   };
+}
+
+/**
+ * Handler threads when `threads` asks for more than one and the spider came from a file; a spider object made in
+ * this process cannot be moved to another thread (its handlers are closures), so it runs here, with a warning.
+ */
+async function openThreads(
+  spider: Spider,
+  options: ResolvedOptions,
+  warn: (message: string) => void,
+): Promise<HandlerThreads | undefined> {
+  if (options.threads === 1) return undefined;
+  const { HandlerThreads, threadCount } = await import('./threads/handler-threads.js');
+  const size = threadCount(options.threads);
+  if (size === 1) return undefined;
+  const spiderFile = spiderFileOf(spider);
+  if (spiderFile === undefined) {
+    warn(
+      `threads: ${size} needs a spider file (arachne crawl FILE, or crawl('spider.ts')); spider "${spider.name}" is an object of this process, so its handlers run on the main thread`,
+    );
+    return undefined;
+  }
+  return new HandlerThreads({
+    spiderFile,
+    size,
+    handlerTimeoutMs: options.handlerTimeoutMs,
+    warn,
+  });
 }
 
 /** The adaptive ladder over the crawl's rungs, resumed from the frontier's store when it has one. */

@@ -24,6 +24,7 @@ import { isRejection, type RequestFilter } from './request-filters.js';
 import type { CrawlRetryPolicy, RetryDecision } from './retry.js';
 import type { Scheduler } from './scheduler.js';
 import type { Spider } from './spider.js';
+import type { HandlerThreads } from './threads/handler-threads.js';
 import type { UrlSpaceGuard } from './url-spaces.js';
 
 const noOutcome: Outcome = { children: [], items: [] };
@@ -67,6 +68,11 @@ export interface EngineParts {
   ladder?: Ladder | undefined;
   /** Learns from handled pages which URL spaces are endless (its filter is one of `filters`). */
   urlSpaces?: UrlSpaceGuard | undefined;
+  /**
+   * Handler threads (`threads` > 1): pages fetched over plain HTTP are handled there; browser and script pages,
+   * and pages compared across rungs, stay on this thread (their live page and rung state live here).
+   */
+  threads?: HandlerThreads | undefined;
 }
 
 /** A request routed to its rung, or why it could not be. */
@@ -304,7 +310,10 @@ export class Engine {
       throw error;
     }
     await this.#afterDownload(request, routed, response, async (page) => {
-      const out = await this.#collect(request, page);
+      const out =
+        this.#parts.threads && response.live === undefined && (routed.fetch ?? 'http') === 'http'
+          ? await this.#inThread(this.#parts.threads, request, response)
+          : await this.#collect(request, page);
       if (out.error !== undefined) {
         if (escalate && (await escalate(out.error))) return;
         // Kept only if the request is not retried: a retry discards them, and the filters and pipelines count
@@ -479,6 +488,17 @@ export class Engine {
       open = false;
     }
     return { children, items };
+  }
+
+  /**
+   * The handler run on a handler thread (see `EngineParts.threads`); the thread applies `handlerTimeoutMs` itself.
+   * The body is moved there unless the URL-space guard reads the page here afterwards.
+   */
+  #inThread(threads: HandlerThreads, request: Request, response: Response): Promise<Collected> {
+    return threads.run(request, response, {
+      linkBudget: this.#parts.limits.maxLinksPerPage,
+      detach: this.#parts.urlSpaces === undefined,
+    });
   }
 
   /**

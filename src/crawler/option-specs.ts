@@ -28,8 +28,17 @@ export type OptionGroup = keyof typeof optionGroups;
 
 /** What values an option accepts. The CLI and crawl() apply it as is; the API may narrow it (`api`). */
 export type ValueRule =
-  /** `infinite`: Infinity is accepted too (and is the default of the unlimited ones). */
-  | { readonly kind: 'int'; readonly min: number; readonly max?: number; readonly infinite?: true }
+  /**
+   * `infinite`: Infinity is accepted too (and is the default of the unlimited ones). `auto`: the string 'auto' too
+   * (the crawl works the number out, e.g. from the cores).
+   */
+  | {
+      readonly kind: 'int';
+      readonly min: number;
+      readonly max?: number;
+      readonly infinite?: true;
+      readonly auto?: true;
+    }
   /**
    * A span of time, resolved to milliseconds: crawl() takes a number of milliseconds or a string such as `30s`,
    * `5m`, `1h30m`, `250ms`; the CLI takes the string. `max`: the longest, in milliseconds.
@@ -110,6 +119,15 @@ type IntInput = SpecFields & {
 };
 const int = <const S extends IntInput>(spec: S) =>
   ({ kind: 'int', ...spec }) as S & { kind: 'int' } & Typed<number, Out<number, S>>;
+
+/** An int option that also takes 'auto'. */
+const intOrAuto = <const S extends Omit<IntInput, 'infinite'> & { default?: number | 'auto' }>(
+  spec: S,
+) =>
+  ({ kind: 'int', auto: true, ...spec }) as unknown as S & { kind: 'int'; auto: true } & Typed<
+      number | 'auto',
+      Out<number | 'auto', S>
+    >;
 
 const number = <const S extends SpecFields & { above: number; below: number; default?: number }>(
   spec: S,
@@ -341,6 +359,17 @@ export const optionSpecs = {
     group: 'limits',
     help: 'requests in flight across all hosts',
     api: { max: 1024 },
+  }),
+  threads: intOrAuto({
+    min: 1,
+    max: 64,
+    default: 1,
+    flag: 'threads',
+    arg: 'N',
+    group: 'limits',
+    help: "threads running the spider's handlers: 1 runs them on the main thread; N ≥ 2 runs them in N worker threads, each loading the spider file (spider files only), the main thread keeping fetching, frontier, pipelines and sinks; auto: one per core but one, at most 8",
+    docs: 'see [Threads](#threads)',
+    api: { max: 8 },
   }),
   perHost: int({
     min: 1,
@@ -896,9 +925,13 @@ export function apiRule(spec: AnySpec): ValueRule | undefined {
 /** The one wording of what a rule accepts: "an integer ≥ 1", "one of exact, bloom". */
 export function expectation(rule: ValueRule): string {
   switch (rule.kind) {
-    case 'int':
-      if (rule.max !== undefined) return `an integer from ${rule.min} to ${rule.max}`;
-      return `an integer ≥ ${rule.min}`;
+    case 'int': {
+      const int =
+        rule.max !== undefined
+          ? `an integer from ${rule.min} to ${rule.max}`
+          : `an integer ≥ ${rule.min}`;
+      return rule.auto ? `${int} or auto` : int;
+    }
     case 'duration':
       return `a duration such as 30s, 5m or 1h30m (crawl(): also milliseconds)${rule.max !== undefined ? ` up to ${formatDuration(rule.max)}` : ''}`;
     case 'number':
@@ -936,6 +969,7 @@ export function expectation(rule: ValueRule): string {
 export function accepts(rule: ValueRule, value: unknown): boolean {
   switch (rule.kind) {
     case 'int':
+      if (value === 'auto') return rule.auto === true;
       if (typeof value !== 'number') return false;
       if (value === Number.POSITIVE_INFINITY)
         return rule.infinite === true && rule.max === undefined;

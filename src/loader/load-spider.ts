@@ -6,6 +6,7 @@ import { isSpider, type Spider } from '../crawler/spider.js';
 import { ConfigError } from '../errors.js';
 import { importCompiled } from './compile-cache.js';
 import { provideSelf } from './provide-self.js';
+import { rememberSpiderFile } from './spider-files.js';
 
 export async function loadSpider(path: string): Promise<Spider> {
   const file = resolve(path);
@@ -38,6 +39,7 @@ export async function loadSpider(path: string): Promise<Spider> {
   if (!('parse' in spider.handlers) && startsWithPlainUrls(spider)) {
     throw new ConfigError(`${name}: spider "${spider.name}" has start URLs but no parse handler`);
   }
+  rememberSpiderFile(spider, file);
   return spider;
 }
 

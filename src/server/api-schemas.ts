@@ -53,8 +53,9 @@ function ruleSchema(
 ): z.ZodType {
   switch (rule.kind) {
     case 'int': {
-      const int = z.int({ error }).min(rule.min, { error });
-      return rule.max === undefined ? int : int.max(rule.max, { error });
+      const min = z.int({ error }).min(rule.min, { error });
+      const int = rule.max === undefined ? min : min.max(rule.max, { error });
+      return rule.auto ? z.union([int, z.literal('auto')], { error }) : int;
     }
     case 'number':
       return z.number({ error }).gt(rule.above, { error }).lt(rule.below, { error });

@@ -41,6 +41,7 @@ describe('the option types, derived from the table', () => {
     expectTypeOf<LogLevel>().toEqualTypeOf<'debug' | 'info' | 'warn' | 'error' | 'silent'>();
     expectTypeOf<keyof JobOptions>().toEqualTypeOf<
       | 'concurrency'
+      | 'threads'
       | 'perHost'
       | 'maxPages'
       | 'maxItems'
@@ -205,6 +206,7 @@ describe('the API job options', () => {
     expect(properties.sort()).toEqual(
       [
         'concurrency',
+        'threads',
         'delayMs',
         'maxCrawlDelayMs',
         'autothrottle',
@@ -253,6 +255,26 @@ describe('the API job options', () => {
         robots: { type: 'boolean', default: true },
       },
     });
+  });
+});
+
+describe('threads: an integer or auto', () => {
+  it('is taken by crawl(), the CLI and the API, as a number or auto', () => {
+    expect(resolve({}).threads).toBe(1);
+    expect(resolve({ threads: 'auto' }).threads).toBe('auto');
+    expect(resolve({ threads: 4 }).threads).toBe(4);
+    expect(failure(() => resolve({ threads: 0 })).message).toBe(
+      'threads must be an integer from 1 to 64 or auto, got 0',
+    );
+    expect(parseCrawlArgs(['--threads', 'auto'], { positionals: true }).options.threads).toBe(
+      'auto',
+    );
+    expect(parseCrawlArgs(['--threads', '3'], { positionals: true }).options.threads).toBe(3);
+    expect(jobOptionsSchema.safeParse({ threads: 'auto' }).success).toBe(true);
+    expect(jobOptionsSchema.safeParse({ threads: 8 }).success).toBe(true);
+    // A shared server caps what one job may start.
+    expect(jobOptionsSchema.safeParse({ threads: 9 }).success).toBe(false);
+    expect(jobOptionsSchema.safeParse({ threads: 'many' }).success).toBe(false);
   });
 });
 
