@@ -275,7 +275,15 @@ async function main() {
     for (const { products, runs: count } of plan) {
       const shop = generateShop({ seed, products, realistic });
       // Every page rendered up front: the server then only writes Buffers, and costs the same in every run.
-      const server = await startShopServer({ seed, products, realistic, delayMs, cache: 'all' });
+      // Rendering 21,000 realistic pages takes a while on a busy machine: more than the default minute.
+      const server = await startShopServer({
+        seed,
+        products,
+        realistic,
+        delayMs,
+        cache: 'all',
+        startTimeoutMs: 10 * 60_000,
+      });
       console.log(
         `\n${products} products${realistic ? ', realistic shop' : ''}: ${shop.allowedPaths().length} allowed pages at ${server.origin}, ` +
           `load average ${os
