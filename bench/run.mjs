@@ -310,7 +310,8 @@ async function main() {
               console.log(
                 `  ${crawler.padEnd(11)} run ${i + 1}: ${f.pages} pages in ${(run.wallMs / 1000).toFixed(1)} s, ` +
                   `${f.pagesPerSecond.toFixed(0)} pages/s, ${f.cpuSecondsPer1000Pages.toFixed(2)} CPU s/1k, ` +
-                  `${f.peakRssMb.toFixed(0)} MB peak RSS, ${gc}, check: ${run.verification.check}`,
+                  `${f.peakRssMb.toFixed(0)} MB peak RSS, ${gc}, load ${run.loadBefore.toFixed(1)}, ` +
+                  `check: ${run.verification.check}`,
               );
             } catch (error) {
               run.error = error instanceof Error ? error.message : String(error);
