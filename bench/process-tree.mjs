@@ -68,9 +68,10 @@ function readProcess(pid) {
 /**
  * Samples the tree every `intervalMs`: the peak of the summed RSS (shared pages count once per process, as `ps`
  * would add them up), the peak of the summed PSS (shared pages split, closer to what the crawl really holds) and, per descendant, the last CPU time seen. A descendant's CPU after its last sample is lost
- * (at most one interval); `stop()` takes one last sample first.
+ * (at most one interval); `stop()` takes one last sample first. `rootPid`: the tree's root, this process by default
+ * (the CLI bench samples a spawned child's tree from outside).
  */
-export function startTreeSampler(intervalMs = 100) {
+export function startTreeSampler(intervalMs = 100, rootPid = process.pid) {
   let peakBytes = 0;
   let peakProcesses = 0;
   let peakBreakdown = [];
@@ -84,14 +85,14 @@ export function startTreeSampler(intervalMs = 100) {
     let total = 0;
     let pss = 0;
     const breakdown = [];
-    const tree = processTree();
+    const tree = processTree(rootPid);
     for (const pid of tree) {
       const info = readProcess(pid);
       if (!info) continue;
       total += info.rssBytes;
       pss += pssBytes(pid);
       breakdown.push({ pid, rssBytes: info.rssBytes, name: commandOf(pid) });
-      if (pid !== process.pid) descendantsCpu.set(`${pid}@${info.start}`, info.cpuMs);
+      if (pid !== rootPid) descendantsCpu.set(`${pid}@${info.start}`, info.cpuMs);
     }
     peakPss = Math.max(peakPss, pss);
     if (samples++ % 10 === 0) {

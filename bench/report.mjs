@@ -17,6 +17,8 @@ export function runFigures(run) {
     pagesPerSecond: pages / (run.wallMs / 1000),
     cpuSecondsPer1000Pages: (cpuSeconds / pages) * 1000,
     peakRssMb: run.peakRssBytes / 2 ** 20,
+    // GC pauses over the CPU of the same Node processes (gc-preload.mjs); NaN for Scrapy or without the preload.
+    gcShare: run.gcCpuMs > 0 ? run.gcMs / run.gcCpuMs : Number.NaN,
   };
 }
 
@@ -40,6 +42,7 @@ export function summarize(runs) {
       pagesPerSecond: median(figures.map((f) => f.pagesPerSecond)),
       cpuSecondsPer1000Pages: median(figures.map((f) => f.cpuSecondsPer1000Pages)),
       peakRssMb: median(figures.map((f) => f.peakRssMb)),
+      gcShare: median(figures.map((f) => f.gcShare)),
       checks: [...new Set(group.runs.map((run) => run.error ?? run.verification.check))].join('; '),
     };
   });
@@ -73,7 +76,17 @@ function table(header, rows) {
 export function formatReport(summary, ratioRows) {
   const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
   const main = table(
-    ['crawler', 'products', 'runs', 'pages', 'pages/s', 'CPU s/1k pages', 'peak RSS MB', 'check'],
+    [
+      'crawler',
+      'products',
+      'runs',
+      'pages',
+      'pages/s',
+      'CPU s/1k pages',
+      'peak RSS MB',
+      'GC % of CPU',
+      'check',
+    ],
     summary.map((row) => [
       row.crawler,
       row.products,
@@ -82,6 +95,7 @@ export function formatReport(summary, ratioRows) {
       fixed(row.pagesPerSecond, 0),
       fixed(row.cpuSecondsPer1000Pages, 2),
       fixed(row.peakRssMb, 0),
+      fixed(row.gcShare * 100, 1),
       row.checks,
     ]),
   );

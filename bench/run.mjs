@@ -1,9 +1,15 @@
 // `npm run bench`: Arachne vs Crawlee on the seeded sample shop, each run in its own process. See bench/README.md.
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  createMetricsDir,
+  gcPreload,
+  readProcessMetrics,
+  runMeasured,
+} from './process-metrics.mjs';
 import {
   defaultCrawlers,
   formatRenderedReport,
@@ -24,7 +30,9 @@ const plan = (planText === 'off' || planText === '' ? [] : planText.split(',')).
   const [products, runs = '1'] = pair.split(':');
   return { products: Number(products), runs: Number(runs) };
 });
-const crawlers = (env.BENCH_CRAWLERS ?? 'arachne,crawlee').split(',');
+const crawlers = (env.BENCH_CRAWLERS ?? 'arachne,arachne-cli,crawlee,scrapy').split(',');
+/** The realistic shop (navigation, facets, 15–60 KB pages) unless BENCH_REALISTIC=0 asks for the plain one. */
+const realistic = env.BENCH_REALISTIC !== '0';
 const concurrency = Number(env.BENCH_CONCURRENCY ?? 32);
 const delayMs = Number(env.BENCH_DELAY_MS ?? 0);
 const seed = Number(env.BENCH_SEED ?? 1);
@@ -53,12 +61,15 @@ function ensureBenchDependencies() {
 /** Forks one crawler run and resolves with what the child reports. */
 function runChild(crawler, origin, storageDir, runner = {}) {
   const file = runner.file ?? `${crawler}-run.mjs`;
+  // gc-preload.mjs reports the process's GC pauses and CPU at exit: the GC share of the run.
+  const metricsDir = createMetricsDir();
   return new Promise((resolve, reject) => {
     const child = fork(join(benchDir, file), [origin, String(runner.concurrency ?? concurrency)], {
-      execArgv: [],
+      execArgv: ['--import', gcPreload],
       env: {
         ...env,
         ...runner.env,
+        ARACHNE_BENCH_METRICS_DIR: metricsDir,
         CRAWLEE_STORAGE_DIR: storageDir,
         CRAWLEE_PERSIST_STORAGE: 'false',
         CRAWLEE_PURGE_ON_START: 'true',
@@ -72,6 +83,15 @@ function runChild(crawler, origin, storageDir, runner = {}) {
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      const node = readProcessMetrics(metricsDir);
+      rmSync(metricsDir, { recursive: true, force: true });
+      if (result && node.processes > 0) {
+        Object.assign(result, {
+          gcMs: node.gcMs,
+          gcCount: node.gcCount,
+          gcCpuMs: node.cpuUserMs + node.cpuSystemMs,
+        });
+      }
       if (result) resolve(result);
       else
         reject(
@@ -79,6 +99,87 @@ function runChild(crawler, origin, storageDir, runner = {}) {
         );
     });
   });
+}
+
+/** The Python that can `import scrapy` (BENCH_PYTHON, python3 on PATH, Debian's /usr/bin/python3), if any. */
+function findScrapyPython() {
+  for (const python of [env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    const probe = spawnSync(python, ['-c', 'import scrapy; print(scrapy.__version__)'], {
+      encoding: 'utf8',
+    });
+    if (probe.status === 0) return { python, version: probe.stdout.trim() };
+  }
+  return undefined;
+}
+
+/** Items of a JSONL file (the CLI's and Scrapy's output); an absent file is no items. */
+function readJsonl(file) {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
+}
+
+/**
+ * The crawlers measured from outside, as a user starts them: a command, its items in a JSONL file. CPU, peak
+ * RSS and GC come from process-metrics.mjs (reaped CPU, the sampled process tree, gc-preload.mjs).
+ */
+const commandCrawlers = {
+  'arachne-cli': (origin, out) => ({
+    command: process.execPath,
+    args: [
+      join(benchDir, '..', 'bin', 'arachne.js'),
+      'crawl',
+      join(benchDir, 'shop-spider.ts'),
+      '--start',
+      `${origin}/`,
+      '-o',
+      out,
+      '--concurrency',
+      String(concurrency),
+      '--no-progress',
+    ],
+  }),
+  scrapy: (origin, out, python) => ({
+    command: python,
+    args: [
+      '-m',
+      'scrapy',
+      'runspider',
+      join(benchDir, 'scrapy_shop.py'),
+      '-a',
+      `origin=${origin}`,
+      '-O',
+      `${out}:jsonlines`,
+      '-s',
+      `CONCURRENT_REQUESTS=${concurrency}`,
+      '-s',
+      `CONCURRENT_REQUESTS_PER_DOMAIN=${concurrency}`,
+      '-s',
+      'LOG_LEVEL=WARNING',
+    ],
+  }),
+};
+
+/** Runs one command crawler to its end; resolves like runChild, with the items read from its JSONL output. */
+async function runCommand(crawler, origin, python) {
+  const scratch = mkdtempSync(join(os.tmpdir(), `arachne-bench-${crawler}-`));
+  try {
+    const out = join(scratch, 'items.jsonl');
+    const { command, args } = commandCrawlers[crawler](origin, out, python);
+    const measured = await runMeasured(command, args, {
+      cwd: scratch,
+      timeoutMs: runTimeoutMs,
+    });
+    if (measured.code !== 0) {
+      throw new Error(`${crawler} exited with code ${measured.code}, signal ${measured.signal}`);
+    }
+    const extracted = readJsonl(out);
+    return { crawler, ...measured, items: extracted.length, extracted };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 function versionOf(packageJson) {
@@ -161,35 +262,60 @@ async function main() {
     '../dist/sample-shop/index.js'
   );
   const storageDir = mkdtempSync(join(os.tmpdir(), 'arachne-bench-crawlee-'));
+  const scrapy = crawlers.includes('scrapy') ? findScrapyPython() : undefined;
+  const crawlerList = crawlers.filter((crawler) => crawler !== 'scrapy' || scrapy);
+  if (crawlers.includes('scrapy') && !scrapy) {
+    console.log(
+      'Scrapy skipped: no python3 here can `import scrapy` (Debian: apt-get install python3-scrapy; or set BENCH_PYTHON).',
+    );
+  }
   const runs = [];
   const renderedRuns = [];
   try {
     for (const { products, runs: count } of plan) {
-      const shop = generateShop({ seed, products });
+      const shop = generateShop({ seed, products, realistic });
       // Every page rendered up front: the server then only writes Buffers, and costs the same in every run.
-      const server = await startShopServer({ seed, products, delayMs, cache: 'all' });
+      // Rendering 21,000 realistic pages takes a while on a busy machine: more than the default minute.
+      const server = await startShopServer({
+        seed,
+        products,
+        realistic,
+        delayMs,
+        cache: 'all',
+        startTimeoutMs: 10 * 60_000,
+      });
       console.log(
-        `\n${products} products: ${shop.allowedPaths().length} allowed pages at ${server.origin}`,
+        `\n${products} products${realistic ? ', realistic shop' : ''}: ${shop.allowedPaths().length} allowed pages at ${server.origin}, ` +
+          `load average ${os
+            .loadavg()
+            .map((l) => l.toFixed(1))
+            .join(' ')}`,
       );
       try {
         for (let i = 0; i < count; i++) {
-          for (const crawler of crawlers) {
+          for (const crawler of crawlerList) {
             await server.resetLog();
-            const run = { crawler, products, index: i };
+            const run = { crawler, products, index: i, loadBefore: os.loadavg()[0] };
             try {
-              const { extracted, ...measured } = await runChild(crawler, server.origin, storageDir);
+              const { extracted, ...measured } = commandCrawlers[crawler]
+                ? await runCommand(crawler, server.origin, scrapy?.python)
+                : await runChild(crawler, server.origin, storageDir);
               Object.assign(run, measured, {
                 verification: verifyRun(shop, auditCrawlLog, await server.log(), extracted),
               });
               const f = runFigures(run);
+              const gc = Number.isFinite(f.gcShare)
+                ? `${(f.gcShare * 100).toFixed(0)} % GC`
+                : 'GC –';
               console.log(
-                `  ${crawler.padEnd(8)} run ${i + 1}: ${f.pages} pages in ${(run.wallMs / 1000).toFixed(1)} s, ` +
+                `  ${crawler.padEnd(11)} run ${i + 1}: ${f.pages} pages in ${(run.wallMs / 1000).toFixed(1)} s, ` +
                   `${f.pagesPerSecond.toFixed(0)} pages/s, ${f.cpuSecondsPer1000Pages.toFixed(2)} CPU s/1k, ` +
-                  `${f.peakRssMb.toFixed(0)} MB peak RSS, check: ${run.verification.check}`,
+                  `${f.peakRssMb.toFixed(0)} MB peak RSS, ${gc}, load ${run.loadBefore.toFixed(1)}, ` +
+                  `check: ${run.verification.check}`,
               );
             } catch (error) {
               run.error = error instanceof Error ? error.message : String(error);
-              console.log(`  ${crawler.padEnd(8)} run ${i + 1}: FAILED: ${run.error}`);
+              console.log(`  ${crawler.padEnd(11)} run ${i + 1}: FAILED: ${run.error}`);
             }
             runs.push(run);
           }
@@ -227,11 +353,20 @@ async function main() {
       memoryGb: Math.round(os.totalmem() / 2 ** 30),
       arachne: versionOf(join(benchDir, '..', 'package.json')),
       crawlee: versionOf(join(benchDir, 'node_modules', 'crawlee', 'package.json')),
+      scrapy: scrapy ? `${scrapy.version} (${scrapy.python})` : 'not installed',
       playwright: versionOf(join(benchDir, 'node_modules', 'playwright', 'package.json')),
       chromium: chromiumVersion(),
       loadAverage: os.loadavg(),
     },
-    settings: { plan, crawlers, concurrency, perHostArachne: concurrency, delayMs, seed },
+    settings: {
+      plan,
+      crawlers: crawlerList,
+      realistic,
+      concurrency,
+      perHostArachne: concurrency,
+      delayMs,
+      seed,
+    },
     summary,
     ratios: ratioRows,
     runs,

@@ -46,7 +46,11 @@ export function verifyRun(
   }
   // The site's distinct pages the crawl fetched: API calls, robots.txt and turned-away requests left out, a page
   // fetched twice counted once. The rendered bench's pages/s is over these.
-  const fetched = new Set(log.filter((entry) => !entry.blocked).map((entry) => entry.path));
+  // The realistic shop's spellings of a page (utm_*, reordered query) are that page.
+  const canonical = (path) => (shop.canonicalPath ? shop.canonicalPath(path) : path);
+  const fetched = new Set(
+    log.filter((entry) => !entry.blocked).map((entry) => canonical(entry.path)),
+  );
   const distinctPages = shop
     .allowedPaths()
     .filter((path) => path !== '/robots.txt' && fetched.has(path)).length;

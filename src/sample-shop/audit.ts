@@ -33,10 +33,14 @@ type LogLine = Pick<RequestLogEntry, 'path'> & Partial<Pick<RequestLogEntry, 'bl
  */
 export function auditCrawlLog(shop: Shop, log: ReadonlyArray<LogLine>): CrawlAudit {
   const apiPaths = new Set(shop.apiPaths());
+  // The realistic shop links one page under several spellings: a crawl must fetch each page once, in any of them.
+  const canonical = shop.realistic
+    ? log.map((line) => ({ ...line, path: shop.canonicalPath(line.path) }))
+    : log;
   const counts = new Map<string, number>();
   const apiCounts = new Map<string, number>();
   const blocked = { rateLimit: 0, challenge: 0 };
-  for (const { path, blocked: reason } of log) {
+  for (const { path, blocked: reason } of canonical) {
     if (reason === 'rate-limit') blocked.rateLimit++;
     else if (reason === 'challenge') blocked.challenge++;
     else if (apiPaths.has(path)) apiCounts.set(path, (apiCounts.get(path) ?? 0) + 1);
@@ -52,7 +56,7 @@ export function auditCrawlLog(shop: Shop, log: ReadonlyArray<LogLine>): CrawlAud
   }
   const disallowed: string[] = [];
   const unexpected: string[] = [];
-  for (const { path, blocked: reason } of log) {
+  for (const { path, blocked: reason } of canonical) {
     if (path.startsWith('/private/')) disallowed.push(path);
     else if (
       reason === undefined &&

@@ -8,7 +8,7 @@ import { adjectives, brands, categoryNames, colors, countries, materials, nouns 
 export const PRODUCTS_PER_PAGE = 20;
 
 /** Seed "kinds": each page type draws from its own stream so pages do not depend on each other. */
-export const SeedKind = { product: 1, productPage: 2, listing: 3, info: 4 } as const;
+export const SeedKind = { product: 1, productPage: 2, listing: 3, info: 4, filler: 5 } as const;
 
 export interface Product {
   readonly id: number;

@@ -1,10 +1,18 @@
 /** generateShop: a deterministic sample shop whose pages render on request from (seed, path). */
+import { ConfigError } from '../errors.js';
 import { buildCatalog, type Catalog, categoryPath, priceText, productPath } from './catalog.js';
 import { infoPages, privatePages } from './layout.js';
-import { renderCategory, renderHome, renderInfo, renderPrivate } from './listing-pages.js';
+import {
+  renderCategory,
+  renderFacet,
+  renderHome,
+  renderInfo,
+  renderPrivate,
+} from './listing-pages.js';
 import { checkShopMode, rendersInBrowser, type ShopMode } from './modes.js';
 import { pageData, type ShopRoute } from './page-data.js';
 import { renderProductPage } from './product-page.js';
+import { canonicalShopPath, facetPaths, resolveFacet } from './realistic.js';
 import { skeletonBody } from './render-script.js';
 import { renderRobots, renderSitemap, stylesheet } from './site-files.js';
 
@@ -19,6 +27,13 @@ export interface GenerateShopOptions {
    * behind the rate limit and challenge that `serveShop` adds in that mode. @default 'static'
    */
   mode?: ShopMode;
+  /**
+   * The realistic shop: a mega menu and a bigger footer on every page (about 55 links with a dozen categories),
+   * "customers also viewed" on product pages, sort and brand views of listings, pages of 15–60 KB, and links
+   * written in several spellings (reordered query, `utm_*`, fragments) that fold to one page. Static pages only:
+   * it composes with 'static' and 'guarded', and is refused with 'rendered' and 'mixed'. @default false
+   */
+  realistic?: boolean;
 }
 
 export interface ShopPage {
@@ -41,7 +56,13 @@ export interface Shop {
   readonly seed: number;
   readonly productCount: number;
   readonly mode: ShopMode;
+  readonly realistic: boolean;
   readonly catalog: Catalog;
+  /**
+   * The spelling of a request path that `allowedPaths()` lists: in the realistic shop, fragment and `utm_*`
+   * dropped and the query sorted; in the default shop the path itself (there every page has one URL).
+   */
+  canonicalPath(path: string): string;
   /**
    * Every page reachable from `/` by links and allowed by robots.txt: exactly what a full polite crawl fetches,
    * besides robots.txt (and sitemap.xml if the crawler reads it). The same in every mode.
@@ -72,8 +93,12 @@ export function generateShop({
   seed = 1,
   products = 2000,
   mode = 'static',
+  realistic = false,
 }: GenerateShopOptions = {}): Shop {
   checkShopMode(mode);
+  if (realistic && mode !== 'static' && mode !== 'guarded') {
+    throw new ConfigError(`the realistic shop serves static pages: mode ${mode} is not supported`);
+  }
   const catalog = buildCatalog(seed, products);
   const categoriesBySlug = new Map(catalog.categories.map((category) => [category.slug, category]));
 
@@ -103,14 +128,14 @@ export function generateShop({
   function renderStatic(route: ShopRoute): string {
     switch (route.kind) {
       case 'home':
-        return renderHome(catalog);
+        return renderHome(catalog, realistic);
       case 'category':
-        return renderCategory(catalog, route.category, route.page);
+        return renderCategory(catalog, route.category, route.page, realistic);
       case 'product':
-        return renderProductPage(catalog, route.product);
+        return renderProductPage(catalog, route.product, realistic);
       case 'info': {
         const info = infoPages[route.index];
-        return info ? renderInfo(catalog, info, route.index) : '';
+        return info ? renderInfo(catalog, info, route.index, realistic) : '';
       }
     }
   }
@@ -120,6 +145,18 @@ export function generateShop({
     const full = renderStatic(route);
     const end = full.indexOf('</head>\n') + '</head>\n'.length;
     return `${full.slice(0, end)}${skeletonBody(pathname)}`;
+  }
+
+  /** A realistic shop's page at `path` in any spelling; the default shop's route for everything else. */
+  function realisticRoute(path: string, origin: string): ShopPage | undefined {
+    if (path.startsWith('/private/')) return route(path, origin);
+    const canonical = canonicalShopPath(path);
+    const queryAt = canonical.indexOf('?');
+    if (queryAt === -1) return route(canonical, origin);
+    const content = resolve(canonical.slice(0, queryAt));
+    if (content?.kind !== 'category' || content.page !== 1) return undefined;
+    const facet = resolveFacet(catalog, content.category, canonical.slice(queryAt + 1));
+    return facet && ok(html, renderFacet(catalog, facet));
   }
 
   function route(path: string, origin: string): ShopPage | undefined {
@@ -164,6 +201,7 @@ export function generateShop({
     ...catalog.categories.flatMap((category) =>
       Array.from({ length: category.pageCount }, (_, i) => categoryPath(category, i + 1)),
     ),
+    ...(realistic ? facetPaths(catalog) : []),
     ...catalog.products.map(productPath),
   ];
 
@@ -171,7 +209,9 @@ export function generateShop({
     seed,
     productCount: products,
     mode,
+    realistic,
     catalog,
+    canonicalPath: (path) => (realistic ? canonicalShopPath(path) : path),
     allowedPaths,
     apiPaths: () =>
       allowedPaths()
@@ -187,7 +227,8 @@ export function generateShop({
         price: Number(priceText(product).slice(1)),
         sku: product.sku,
       })),
-    page: (path, origin = 'http://127.0.0.1') => route(path, origin),
+    page: (path, origin = 'http://127.0.0.1') =>
+      realistic ? realisticRoute(path, origin) : route(path, origin),
   };
 }
 

@@ -11,6 +11,14 @@ import {
 } from './catalog.js';
 import { frame, type infoPages } from './layout.js';
 import { mixSeed, mulberry32, randomInt } from './prng.js';
+import {
+  type FacetRoute,
+  facetBrands,
+  facetPath,
+  facetProducts,
+  type SortOrder,
+  sortOrders,
+} from './realistic.js';
 import { escapeHtml, paragraph } from './text.js';
 
 /** The home page's seeded parts: the hero paragraph and the featured product ids. */
@@ -23,7 +31,7 @@ export function homeData(catalog: Catalog): { intro: string; featured: number[] 
   return { intro: paragraph(random, 2, 3), featured: [...featured] };
 }
 
-export function renderHome(catalog: Catalog): string {
+export function renderHome(catalog: Catalog, realistic = false): string {
   const { intro, featured } = homeData(catalog);
   const tiles = catalog.categories
     .map(
@@ -40,10 +48,16 @@ export function renderHome(catalog: Catalog): string {
     description: 'A generated shop for crawler tests.',
     path: '/',
     main,
+    realistic,
   });
 }
 
-export function renderCategory(catalog: Catalog, category: Category, pageNumber: number): string {
+export function renderCategory(
+  catalog: Catalog,
+  category: Category,
+  pageNumber: number,
+  realistic = false,
+): string {
   const start = (pageNumber - 1) * PRODUCTS_PER_PAGE;
   const ids = category.productIds.slice(start, start + PRODUCTS_PER_PAGE);
   const path = categoryPath(category, pageNumber);
@@ -58,7 +72,7 @@ export function renderCategory(catalog: Catalog, category: Category, pageNumber:
   const main = `<nav class="breadcrumb"><a href="/">Home</a> › <span>${escapeHtml(category.name)}</span></nav>
 <h1 class="category-title">${escapeHtml(category.name)}</h1>
 <p class="result-count">Showing ${start + 1}–${start + ids.length} of ${category.productIds.length} products</p>
-<ul class="product-grid">\n${cards(catalog, ids)}\n</ul>
+${realistic ? facetBar(catalog, category, {}) : ''}<ul class="product-grid">\n${cards(catalog, ids, realistic)}\n</ul>
 ${pagination(category, pageNumber)}
 `;
   return page(catalog, {
@@ -68,6 +82,7 @@ ${pagination(category, pageNumber)}
     activeCategory: category,
     head: relNext,
     main,
+    realistic,
   });
 }
 
@@ -83,6 +98,7 @@ export function renderInfo(
   catalog: Catalog,
   info: (typeof infoPages)[number],
   index: number,
+  realistic = false,
 ): string {
   let main = `<h1>${info.title}</h1>\n`;
   for (const text of infoParagraphs(catalog, index)) main += `<p>${text}</p>\n`;
@@ -91,6 +107,7 @@ export function renderInfo(
     description: info.title,
     path: `/${info.slug}/`,
     main,
+    realistic,
   });
 }
 
@@ -102,15 +119,105 @@ export function renderPrivate(catalog: Catalog, path: string, heading: string): 
 
 function page(catalog: Catalog, parts: Parameters<typeof frame>[1]): string {
   const { before, after } = frame(catalog, parts);
+  if (parts.realistic)
+    return `${before}${padded(catalog, parts.path, before, parts.main, after)}${after}`;
   return `${before}${parts.main}${after}`;
 }
 
-function cards(catalog: Catalog, ids: readonly number[]): string {
+/** A facet or sort view of a category (realistic shop): its first products, not paginated. */
+export function renderFacet(catalog: Catalog, route: FacetRoute): string {
+  const { category, brand, sort } = route;
+  const products = facetProducts(catalog, route, PRODUCTS_PER_PAGE);
+  const what = [brand && `brand ${brand}`, sort && `sorted by ${sort}`].filter(Boolean).join(', ');
+  const main = `<nav class="breadcrumb"><a href="/">Home</a> › <a href="${categoryPath(category)}?utm_source=breadcrumb">${escapeHtml(category.name)}</a> › <span>${what}</span></nav>
+<h1 class="category-title">${escapeHtml(category.name)}: ${what}</h1>
+<p class="result-count">Showing the first ${products.length} products</p>
+${facetBar(catalog, category, route)}<ul class="product-grid">\n${cards(
+    catalog,
+    products.map((product) => product.id),
+    true,
+  )}\n</ul>
+`;
+  return page(catalog, {
+    title: `${category.name}: ${what}`,
+    description: `${category.name} at the Arachne Sample Shop, ${what}.`,
+    path: facetPath(category, brand, sort),
+    activeCategory: category,
+    head: '<meta name="robots" content="noindex, follow">\n',
+    main,
+    realistic: true,
+  });
+}
+
+/**
+ * Sort and brand links of a listing. Each is written in another spelling of its canonical facet path: the
+ * arguments in the other order than on the view it starts from, a tracker added, or a fragment.
+ */
+function facetBar(
+  catalog: Catalog,
+  category: Category,
+  current: { brand?: string; sort?: SortOrder },
+): string {
+  const base = categoryPath(category);
+  const sorts = sortOrders.map((sort) => {
+    const href =
+      current.brand === undefined
+        ? `${base}?sort=${sort}#products`
+        : `${base}?sort=${sort}&amp;brand=${current.brand}`;
+    return `<a class="sort" href="${href}">${sort}</a>`;
+  });
+  const brands = facetBrands(catalog, category).map((brand) => {
+    const href =
+      current.sort === undefined
+        ? `${base}?brand=${brand}&amp;utm_campaign=facets`
+        : `${base}?sort=${current.sort}&amp;utm_source=facets&amp;brand=${brand}`;
+    return `<a class="facet" href="${href}">${brand}</a>`;
+  });
+  return `<div class="facets"><span>Sort by</span> ${sorts.join(' ')} <span>Brand</span> ${brands.join(' ')} <a class="clear" href="${base}?utm_source=facets">Clear filters</a></div>\n`;
+}
+
+/**
+ * The main content followed by seeded filler paragraphs until the page reaches its target size (16–40 KB
+ * before the last paragraph): the realistic shop's listings and info pages weigh what real ones do.
+ */
+function padded(
+  catalog: Catalog,
+  path: string,
+  before: string,
+  main: string,
+  after: string,
+): string {
+  const random = mulberry32(mixSeed(catalog.seed, SeedKind.filler, pathSeed(path)));
+  const target = randomInt(random, 16_000, 40_000);
+  let filler = '';
+  // Bounded: each paragraph adds ≥ 100 bytes, so 500 exceed any target.
+  for (
+    let i = 0;
+    i < 500 && before.length + main.length + filler.length + after.length < target;
+    i++
+  ) {
+    filler += `<p>${paragraph(random, 3, 6)}</p>\n`;
+  }
+  return `${main}<section class="seo-text"><h2>About this page</h2>\n${filler}</section>\n`;
+}
+
+/** FNV-1a of the path: a numeric seed part per page. */
+function pathSeed(path: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) hash = Math.imul(hash ^ path.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+function cards(catalog: Catalog, ids: readonly number[], realistic = false): string {
   return ids
     .map((id) => catalog.product(id))
     .filter((product): product is Product => product !== undefined)
     .map((product) => {
       const href = productPath(product);
+      if (realistic) {
+        // The thumbnail link points at the gallery fragment: one more spelling the dedup must fold.
+        return `<li class="product-card"><a class="thumb" href="${href}#gallery" aria-hidden="true" tabindex="-1"><span class="img">${product.id}</span></a><a class="name" href="${href}">${escapeHtml(product.title)}</a> <span class="card-price">${priceText(product)}</span> <span class="card-rating">${product.rating} / 5</span> <span class="card-brand">${escapeHtml(product.brand)}</span></li>`;
+      }
       // Two links to the same product per card (image and name), as real listings do: dedup must absorb it.
       return `<li class="product-card"><a class="thumb" href="${href}" aria-hidden="true" tabindex="-1"><span class="img">${product.id}</span></a><a class="name" href="${href}">${escapeHtml(product.title)}</a> <span class="card-price">${priceText(product)}</span></li>`;
     })

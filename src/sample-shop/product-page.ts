@@ -47,7 +47,11 @@ function productRandom(catalog: Catalog, product: Product): Random {
   return mulberry32(mixSeed(catalog.seed, SeedKind.productPage, product.id));
 }
 
-export function renderProductPage(catalog: Catalog, product: Product): string {
+/** The realistic shop's product pages: 20–52 KB before the last review, so inside 15–60 KB. */
+const REALISTIC_MIN_TARGET = 20_000;
+const REALISTIC_MAX_TARGET = 52_000;
+
+export function renderProductPage(catalog: Catalog, product: Product, realistic = false): string {
   const random = productRandom(catalog, product);
   const data = productPageData(catalog, product, random);
   const category = catalog.categories[product.categoryIndex];
@@ -59,6 +63,7 @@ export function renderProductPage(catalog: Catalog, product: Product): string {
     ...(category ? { activeCategory: category } : {}),
     head: jsonLd(product),
     main: '',
+    realistic,
   });
   const breadcrumb = category
     ? `<nav class="breadcrumb"><a href="/">Home</a> › <a href="${categoryPath(category)}">${escapeHtml(category.name)}</a> › <span>${escapeHtml(product.title)}</span></nav>\n`
@@ -82,9 +87,12 @@ ${data.paragraphs.map((text) => `<p>${text}</p>\n`).join('')}</section>
 ${specsTable(data.specs)}
 </article>
 ${relatedProducts(catalog, data.relatedIds)}
-<section id="reviews" class="reviews"><h2>Customer reviews</h2>
+${realistic ? alsoViewed(catalog, product, random) : ''}<section id="reviews" class="reviews"><h2>Customer reviews</h2>
 `;
-  const target = randomInt(random, MIN_TARGET, MAX_TARGET);
+  // The realistic draws come after everything the default page draws, so its reviews differ but nothing else.
+  const target = realistic
+    ? randomInt(random, REALISTIC_MIN_TARGET, REALISTIC_MAX_TARGET)
+    : randomInt(random, MIN_TARGET, MAX_TARGET);
   let reviews = '';
   // Bounded: each review adds ≥ 200 bytes, so 200 of them exceed any target.
   for (
@@ -147,6 +155,27 @@ function relatedProducts(catalog: Catalog, ids: readonly number[]): string {
     )
     .join('\n');
   return `<section class="related"><h2>You may also like</h2><ul>\n${cards}\n</ul></section>`;
+}
+
+/**
+ * "Customers also viewed" (realistic shop): eight more products from anywhere, linked with a tracker and a
+ * fragment, so most of them are pages the crawl has already seen under another spelling.
+ */
+function alsoViewed(catalog: Catalog, product: Product, random: Random): string {
+  const ids = new Set<number>();
+  for (let i = 0; i < 16 && ids.size < 8 && catalog.products.length > 1; i++) {
+    const id = randomInt(random, 1, catalog.products.length);
+    if (id !== product.id) ids.add(id);
+  }
+  const items = [...ids]
+    .map((id) => catalog.product(id))
+    .filter((other): other is Product => other !== undefined)
+    .map(
+      (other, i) =>
+        `<li class="also-viewed-item"><a href="${productPath(other)}${i % 2 === 0 ? '?utm_source=also-viewed' : '#reviews'}">${escapeHtml(other.title)}</a> <span class="related-price">${priceText(other)}</span></li>`,
+    )
+    .join('\n');
+  return `<section class="also-viewed"><h2>Customers also viewed</h2><ul>\n${items}\n</ul></section>\n`;
 }
 
 function review(random: Random): string {

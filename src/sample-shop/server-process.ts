@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     ...(config.seed === undefined ? {} : { seed: config.seed }),
     ...(config.products === undefined ? {} : { products: config.products }),
     ...(config.mode === undefined ? {} : { mode: config.mode }),
+    ...(config.realistic === undefined ? {} : { realistic: config.realistic }),
   });
   const server = await serveShop(shop, {
     ...(config.port === undefined ? {} : { port: config.port }),
