@@ -118,6 +118,8 @@ try {
       seconds,
       pagesPerSecond: status.stats.responses / seconds,
       items: status.items,
+      retries: status.stats.retries,
+      reclaimed: status.reclaimed,
       ofLocal: status.stats.responses / seconds / results.local.pagesPerSecond,
       roundTripsPerPage: countedRoundTrips(roundTrips) / status.stats.responses,
       scriptCallsPerPage: (after.scripts - commandsBefore.scripts) / status.stats.responses,
@@ -127,7 +129,7 @@ try {
     console.log(
       `${workers} worker(s): ${row.pages} pages in ${seconds.toFixed(1)} s = ${row.pagesPerSecond.toFixed(0)} pages/s ` +
         `(${(row.ofLocal * 100).toFixed(0)} % of local), ${row.roundTripsPerPage.toFixed(2)} round trips, ` +
-        `${row.scriptCallsPerPage.toFixed(2)} script calls and ${row.redisCommandsPerPage.toFixed(0)} Redis commands per page (${row.items} items)`,
+        `${row.scriptCallsPerPage.toFixed(2)} script calls and ${row.redisCommandsPerPage.toFixed(0)} Redis commands per page (${row.items} items, ${row.retries} retries, ${row.reclaimed} leases reclaimed)`,
     );
     rmSync(roundTrips, { recursive: true, force: true });
     await dropCrawl(crawlId);

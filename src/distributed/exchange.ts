@@ -1,8 +1,9 @@
 /**
  * A worker's exchanges with the Redis frontier, batched: acknowledgements (complete, fail, retry, give back) and
- * requests for new leases wait in a queue and go to Redis together, in one call of the exchange script. At most one
- * call is in flight: whatever is asked meanwhile goes in the next one (group commit), so the busier the worker, the
- * more each round trip carries, and an idle worker waits for nothing (a call leaves on the next turn of the loop).
+ * requests for new leases wait in a queue and go to Redis together, in one call of the exchange script. At most
+ * `depth` calls are in flight: whatever is asked meanwhile goes in the next one (group commit), so the busier the
+ * worker, the more each round trip carries, and an idle worker waits for nothing (a call leaves on the next turn of
+ * the loop). Two in flight keep Redis busy while the worker reads one reply and fills the next call.
  */
 
 /** One acknowledgement, as the exchange script reads it (see scripts.ts). */
@@ -29,8 +30,13 @@ export interface ExchangeReply {
 export interface ExchangeOptions {
   /** Runs the exchange script with these arguments (after the fixed ones) and returns its raw reply. */
   run: (want: number, ops: readonly string[]) => Promise<unknown>;
-  /** How many leases to ask for now; `asked` is true when someone waits for one (next()). */
-  want: (asked: boolean) => number;
+  /**
+   * How many leases to ask for now; `asked` is true when someone waits for one (next()), `pending` is how many the
+   * calls in flight asked for (not counted among the worker's leases yet).
+   */
+  want: (asked: boolean, pending: number) => number;
+  /** Calls in flight at most. @default 2 */
+  depth?: number;
   /** Takes the leases of a reply (before any caller waiting on the call resumes). */
   onReply: (reply: ExchangeReply) => void;
 }
@@ -46,7 +52,9 @@ export class Exchange {
   #queue: Pending[] = [];
   /** Callers of lease() waiting for the next call to come back. */
   #askers: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-  #inFlight: Promise<void> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Leases asked for by the calls in flight. */
+  #pending = 0;
   #scheduled = false;
 
   constructor(options: ExchangeOptions) {
@@ -71,13 +79,16 @@ export class Exchange {
 
   /** Resolves once nothing is queued or in flight. */
   async idle(): Promise<void> {
-    while (this.#inFlight || this.#scheduled) {
-      await (this.#inFlight ?? new Promise((resolve) => setImmediate(resolve)));
+    while (this.#inFlight.size > 0 || this.#scheduled) {
+      await (this.#inFlight.size > 0
+        ? Promise.allSettled(this.#inFlight)
+        : new Promise((resolve) => setImmediate(resolve)));
     }
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#inFlight) return; // the call in flight sends the rest when it is back
+    // With every call slot taken, the first call back sends the rest.
+    if (this.#scheduled || this.#inFlight.size >= (this.#options.depth ?? 2)) return;
     this.#scheduled = true;
     // After this turn's I/O callbacks: the pages that finished in the same turn go together.
     setImmediate(() => {
@@ -91,14 +102,15 @@ export class Exchange {
     const askers = this.#askers;
     this.#queue = [];
     this.#askers = [];
-    const want = this.#options.want(askers.length > 0);
+    const want = this.#options.want(askers.length > 0, this.#pending);
     if (batch.length === 0 && want === 0) {
       for (const asker of askers) asker.resolve();
       return;
     }
     const ops: string[] = [];
     for (const { ack } of batch) encode(ack, ops);
-    this.#inFlight = this.#options
+    this.#pending += want;
+    const call: Promise<void> = this.#options
       .run(want, ops)
       .then(
         (raw) => {
@@ -112,19 +124,22 @@ export class Exchange {
           for (let i = 0; i + 1 < leased.length; i += 2) {
             reply.leased.push({ json: leased[i] as string, lease: String(leased[i + 1]) });
           }
+          this.#pending -= want;
           this.#options.onReply(reply);
           for (const [i, pending] of batch.entries()) pending.resolve(acks[i] ?? -1);
           for (const asker of askers) asker.resolve();
         },
         (error: unknown) => {
+          this.#pending -= want;
           for (const pending of batch) pending.reject(error);
           for (const asker of askers) asker.reject(error);
         },
       )
       .finally(() => {
-        this.#inFlight = undefined;
+        this.#inFlight.delete(call);
         if (this.#queue.length > 0 || this.#askers.length > 0) this.#schedule();
       });
+    this.#inFlight.add(call);
   }
 }
 

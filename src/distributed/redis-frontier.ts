@@ -149,7 +149,7 @@ export class RedisFrontier implements Frontier, ItemSource {
           String(want),
           ...ops,
         ]),
-      want: (asked) => this.#want(asked),
+      want: (asked, pending) => this.#want(asked, pending),
       onReply: (reply) => this.#onReply(reply),
     });
     this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, this.#leaseMs / 3));
@@ -229,9 +229,9 @@ export class RedisFrontier implements Frontier, ItemSource {
   }
 
   /** How many leases the next exchange asks for: one at least when next() waits, and up to the batch's room. */
-  #want(asked: boolean): number {
+  #want(asked: boolean, pending: number): number {
     if (this.#closing) return 0;
-    const room = this.#leaseBatch - this.#leases.size;
+    const room = this.#leaseBatch - this.#leases.size - pending;
     if (asked) return Math.max(1, room);
     return this.#leaseBatch > 1 ? Math.max(0, room) : 0;
   }
@@ -356,6 +356,7 @@ export class RedisFrontier implements Frontier, ItemSource {
     this.#closing = true;
     try {
       if (this.#client.isOpen) {
+        await this.#exchange.idle(); // a call in flight may still bring leases
         const unstarted = this.#leased.splice(0);
         await Promise.all(
           unstarted.map((request) =>
