@@ -264,7 +264,7 @@ return 1`;
  * ARGV: prefix, perHost, host, delayMs (this worker's delay for the host) → 0 when the host's next turn is booked
  * for the caller, else the milliseconds until it may be. The turn of a request leased before robots.txt was read:
  * the delay is the larger of the caller's (it just read the Crawl-delay) and the one stored for the host, and the
- * booking moves the host's ready time, so leases (nextScript) and turns take the same turns.
+ * booking moves the host's ready time, so leases (exchangeScript) and turns take the same turns.
  */
 export const turnScript = `${common}
 local host = ARGV[3]
