@@ -1,8 +1,10 @@
-// Shared crawls on Redis: throughput of 1, 2 and 4 worker processes on the same shop, and Redis memory per
-// queued and per seen URL. Run after `npm run build`: node bench/distributed.mjs   (needs Redis at
+// Shared crawls on Redis: throughput of 1, 2 and 4 worker processes on the same shop beside the same crawl in
+// memory (one process, no Redis), the Redis round trips per page (counted in each worker by redis-round-trips.mjs),
+// and Redis memory per queued and per seen URL. Run after `npm run build`: node bench/distributed.mjs   (needs Redis at
 // ARACHNE_REDIS_URL, default redis://127.0.0.1:6379/0; uses its own crawl ids and deletes them afterwards)
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +14,7 @@ const redisUrl = process.env.ARACHNE_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const products = Number(process.env.BENCH_DISTRIBUTED_PRODUCTS ?? 20_000);
 const workerCounts = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const memoryUrls = Number(process.env.BENCH_REDIS_URLS ?? 200_000);
+const roundTripCounter = join(benchDir, 'redis-round-trips.mjs');
 
 const { startShopServer } = await import('../dist/sample-shop/index.js');
 const { connectRedis, crawlPrefix, readCrawlStatus, RedisFrontier } = await import(
@@ -42,10 +45,13 @@ async function totalCommands() {
   return { scripts, all };
 }
 
-function run(command, args) {
+/** Runs the CLI; with `roundTrips` (a directory) the worker counts its Redis round trips there. */
+function run(command, args, roundTrips) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, command, ...args], {
+    const preload = roundTrips ? ['--import', roundTripCounter] : [];
+    const child = spawn(process.execPath, [...preload, bin, command, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      env: roundTrips ? { ...process.env, ARACHNE_BENCH_ROUND_TRIPS: roundTrips } : process.env,
     });
     let errors = '';
     child.stderr.on('data', (chunk) => (errors += chunk));
@@ -57,10 +63,32 @@ function run(command, args) {
   });
 }
 
-const results = { products, throughput: [], memory: {} };
+/** Round trips the workers counted (see redis-round-trips.mjs), summed over the processes. */
+function countedRoundTrips(dir) {
+  let total = 0;
+  for (const file of readdirSync(dir)) {
+    const { commands, batches } = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    total += commands + batches;
+  }
+  return total;
+}
+
+const results = { products, local: {}, throughput: [], memory: {} };
 const shop = await startShopServer({ seed: 1, products, cache: 'all' });
 const spiderFile = join(benchDir, '..', 'examples', 'shop.ts');
+const flags = ['--concurrency', '32', '--per-host', '32', '--no-progress', '--log-level', 'error'];
 try {
+  // The same crawl in one process with the in-memory frontier: what a worker on Redis is measured against.
+  {
+    const started = performance.now();
+    await run('crawl', [spiderFile, '--start', `${shop.origin}/`, ...flags]);
+    const seconds = (performance.now() - started) / 1000;
+    const pages = (await shop.stats()).requests;
+    results.local = { pages, seconds, pagesPerSecond: pages / seconds };
+    console.log(
+      `local (memory frontier): ${pages} pages in ${seconds.toFixed(1)} s = ${results.local.pagesPerSecond.toFixed(0)} pages/s`,
+    );
+  }
   for (const workers of workerCounts) {
     const crawlId = `bench-${workers}w-${Date.now()}`;
     const common = [
@@ -72,20 +100,14 @@ try {
       '--crawl-id',
       crawlId,
     ];
-    const flags = [
-      '--concurrency',
-      '32',
-      '--per-host',
-      '32',
-      '--no-progress',
-      '--log-level',
-      'error',
-    ];
+    const roundTrips = mkdtempSync(join(tmpdir(), 'arachne-round-trips-'));
     const commandsBefore = await totalCommands();
     const started = performance.now();
     await Promise.all([
-      run('crawl', [...common, ...flags]),
-      ...Array.from({ length: workers - 1 }, () => run('worker', [...common, ...flags])),
+      run('crawl', [...common, ...flags], roundTrips),
+      ...Array.from({ length: workers - 1 }, () =>
+        run('worker', [...common, ...flags], roundTrips),
+      ),
     ]);
     const seconds = (performance.now() - started) / 1000;
     const status = await readCrawlStatus(client, crawlPrefix(crawlId));
@@ -96,14 +118,20 @@ try {
       seconds,
       pagesPerSecond: status.stats.responses / seconds,
       items: status.items,
+      retries: status.stats.retries,
+      reclaimed: status.reclaimed,
+      ofLocal: status.stats.responses / seconds / results.local.pagesPerSecond,
+      roundTripsPerPage: countedRoundTrips(roundTrips) / status.stats.responses,
       scriptCallsPerPage: (after.scripts - commandsBefore.scripts) / status.stats.responses,
       redisCommandsPerPage: (after.all - commandsBefore.all) / status.stats.responses,
     };
     results.throughput.push(row);
     console.log(
-      `${workers} worker(s): ${row.pages} pages in ${seconds.toFixed(1)} s = ${row.pagesPerSecond.toFixed(0)} pages/s, ` +
-        `${row.scriptCallsPerPage.toFixed(2)} script calls and ${row.redisCommandsPerPage.toFixed(0)} Redis commands per page (${row.items} items)`,
+      `${workers} worker(s): ${row.pages} pages in ${seconds.toFixed(1)} s = ${row.pagesPerSecond.toFixed(0)} pages/s ` +
+        `(${(row.ofLocal * 100).toFixed(0)} % of local), ${row.roundTripsPerPage.toFixed(2)} round trips, ` +
+        `${row.scriptCallsPerPage.toFixed(2)} script calls and ${row.redisCommandsPerPage.toFixed(0)} Redis commands per page (${row.items} items, ${row.retries} retries, ${row.reclaimed} leases reclaimed)`,
     );
+    rmSync(roundTrips, { recursive: true, force: true });
     await dropCrawl(crawlId);
   }
 } finally {

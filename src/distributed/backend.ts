@@ -32,6 +32,8 @@ export const redisFrontierBackend: FrontierBackend = {
         dedupRules: dedupRulesOf(options),
         bloomCapacity: options.bloomCapacity,
         bloomErrorRate: options.bloomErrorRate,
+        // A worker holds as many leases as it has requests in flight: batches of them in one call.
+        leaseBatch: options.concurrency,
       });
     } catch (error) {
       await client.quit();

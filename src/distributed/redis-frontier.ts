@@ -2,7 +2,9 @@
  * A frontier in Redis shared by any number of workers: per-host queues, a shared seen set, global per-host
  * politeness, and leases: taking a request leases it in one atomic step, a worker renews its leases while it
  * works, and an expired lease (a dead worker) puts the request back. Acknowledgements are fenced by lease id,
- * so a worker whose lease lapsed cannot write a request's items twice.
+ * so a worker whose lease lapsed cannot write a request's items twice. Leases and acknowledgements travel in
+ * batches (exchange.ts): with `leaseBatch` above 1 a worker keeps up to that many leases, and each batch of
+ * acknowledgements takes the next requests in the same call.
  */
 import { randomUUID } from 'node:crypto';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
@@ -15,6 +17,7 @@ import type { Item } from '../storage/sink.js';
 import { hostOf } from '../url/canonical-url.js';
 import { createDedupKey, type DedupKey, type DedupRules } from '../url/dedup-key.js';
 import { fingerprintHalves } from '../url/fingerprint.js';
+import { type Ack, Exchange, type ExchangeReply } from './exchange.js';
 import { type RedisClient, Script, untilAnswered } from './redis-connection.js';
 import * as lua from './scripts.js';
 
@@ -42,14 +45,17 @@ export interface RedisFrontierOptions {
    * same rules (as it is given the same crawl id). @default the default rules
    */
   dedupRules?: DedupRules;
+  /**
+   * Up to how many leases this worker holds (its concurrency): one call then leases several requests, and each
+   * batch of acknowledgements takes as many new ones as it freed. At 1, next() leases one request per call and
+   * acknowledgements take none. @default 1
+   */
+  leaseBatch?: number;
 }
 
 const scripts = {
   add: new Script(lua.addScript),
-  next: new Script(lua.nextScript),
-  complete: new Script(lua.completeScript),
-  fail: new Script(lua.failScript),
-  retry: new Script(lua.retryScript),
+  exchange: new Script(lua.exchangeScript),
   renew: new Script(lua.renewScript),
   backOff: new Script(lua.backOffScript),
   finish: new Script(lua.finishScript),
@@ -109,6 +115,16 @@ export class RedisFrontier implements Frontier, ItemSource {
   readonly #key: DedupKey;
   /** Fingerprints this worker has sent to the shared seen set (a local cache of it, 16–24 bytes each). */
   readonly #sent = new FingerprintSet();
+  readonly #leaseBatch: number;
+  readonly #exchange: Exchange;
+  /** Leased in a batch and not handed out yet (their leases are in #leases, renewed like the others). */
+  #leased: Request[] = [];
+  /** With batches: Redis had nothing more ready for this worker until then (ms, local clock); next() waits. */
+  #idleUntil = 0;
+  /** The last exchange found the crawl's keys gone. */
+  #gone = false;
+  /** Set by close(): the last exchanges only give back and acknowledge, and lease nothing more. */
+  #closing = false;
 
   constructor(client: RedisClient, options: RedisFrontierOptions) {
     this.#client = client;
@@ -121,6 +137,21 @@ export class RedisFrontier implements Frontier, ItemSource {
     this.#key = createDedupKey(options.dedupRules ?? {});
     this.#bloom = bloomSize(options.bloomCapacity ?? 100_000_000, options.bloomErrorRate ?? 0.001);
     this.#bucketMask = 2 ** (options.seenBucketBits ?? 16) - 1;
+    this.#leaseBatch = Math.max(1, Math.floor(options.leaseBatch ?? 1));
+    this.#exchange = new Exchange({
+      run: (want, ops) =>
+        scripts.exchange.run(this.#client, this.key, [
+          this.prefix,
+          this.#perHost,
+          this.#mode,
+          String(this.#leaseMs),
+          this.#delayMs,
+          String(want),
+          ...ops,
+        ]),
+      want: (asked, pending) => this.#want(asked, pending),
+      onReply: (reply) => this.#onReply(reply),
+    });
     this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, this.#leaseMs / 3));
     this.#renewTimer.unref();
   }
@@ -138,6 +169,7 @@ export class RedisFrontier implements Frontier, ItemSource {
       this.#mode,
       ...fresh.args,
     ])) as number[];
+    this.#idleUntil = 0; // new work: worth asking Redis again at once
     return fresh.requests.filter((_, i) => flags[i] === 1);
   }
 
@@ -156,60 +188,67 @@ export class RedisFrontier implements Frontier, ItemSource {
     return (await this.#redis((c) => c.sAdd(`${this.prefix}seen:${bucket}`, fp))) === 1;
   }
 
+  /**
+   * Hands out a leased request: one leased earlier in a batch, else one from a new call. Global politeness is
+   * decided in Redis when a request is leased; the scheduler's local host check only adds to it.
+   */
   async next(): Promise<Request | undefined> {
-    // Global politeness is decided in Redis; the scheduler's local host check only adds to it.
-    const [json, lease] = (await scripts.next.run(this.#client, this.key, [
-      this.prefix,
-      this.#perHost,
-      String(this.#leaseMs),
-      this.#delayMs,
-    ])) as [string | null, string | number];
-    if (json === null) {
-      if (this.#joined) await this.#checkStillThere();
+    const buffered = this.#leased.shift();
+    if (buffered) return buffered;
+    // With batches, a worker holding all the leases it may, or told a moment ago that nothing more was ready, need
+    // not ask again now: each acknowledgement asks for the next requests anyway, and the scheduler polls.
+    if (
+      this.#leaseBatch > 1 &&
+      (this.#leases.size >= this.#leaseBatch || Date.now() < this.#idleUntil)
+    )
       return undefined;
-    }
-    const request = reviveRequest(json);
-    this.#leases.set(leaseKey(request), String(lease));
-    return request;
+    await this.#exchange.lease();
+    if (this.#gone && this.#joined) throw new CrawlGoneError(this.crawlId);
+    return this.#leased.shift();
   }
 
   async complete(request: Request, outcome: Outcome): Promise<Request[]> {
     const lease = this.#takeLease(request);
     const children = this.#fresh(outcome.children);
     const items = outcome.items.map((item) => JSON.stringify(item));
-    const result = (await scripts.complete.run(this.#client, this.key, [
-      this.prefix,
-      this.#perHost,
-      this.#mode,
-      lease,
-      String(items.length),
-      ...items,
-      ...children.args,
-    ])) as number[] | number;
-    if (result === -1) return []; // the lease lapsed: another worker owns this request now
-    const flags = result as number[];
-    return children.requests.filter((_, i) => flags[i] === 1);
+    const result = await this.#exchange.ack({ kind: 'c', lease, items, children: children.args });
+    if (typeof result === 'number') return []; // -1: the lease lapsed, another worker owns this request now
+    return children.requests.filter((_, i) => Number(result[i]) === 1);
   }
 
   async fail(request: Request, failure: Failure): Promise<void> {
-    await this.#giveBack(scripts.fail, request, `${failure.code}: ${failure.message}`);
+    const lease = this.#takeLease(request);
+    const error = `${failure.code}: ${failure.message}`;
+    await this.#exchange.ack({ kind: 'f', lease, json: JSON.stringify(request), error });
   }
 
   /** Releases the lease and parks the request in Redis until its backoff is over, visible to every worker. */
   async retry(request: Request, delayMs = 0): Promise<void> {
-    await this.#giveBack(scripts.retry, request, String(delayMs));
+    const lease = this.#takeLease(request);
+    await this.#exchange.ack({ kind: 'r', lease, json: JSON.stringify(request), delayMs });
   }
 
-  /** Ends this worker's lease on `request` through `script` (fail or retry), which takes the request and one value. */
-  async #giveBack(script: Script, request: Request, value: string): Promise<void> {
-    const lease = this.#takeLease(request);
-    await script.run(this.#client, this.key, [
-      this.prefix,
-      this.#perHost,
-      lease,
-      JSON.stringify(request),
-      value,
-    ]);
+  /** How many leases the next exchange asks for: one at least when next() waits, and up to the batch's room. */
+  #want(asked: boolean, pending: number): number {
+    if (this.#closing) return 0;
+    const room = this.#leaseBatch - this.#leases.size - pending;
+    if (asked) return Math.max(1, room);
+    return this.#leaseBatch > 1 ? Math.max(0, room) : 0;
+  }
+
+  #onReply(reply: ExchangeReply): void {
+    for (const { json, lease } of reply.leased) {
+      const request = reviveRequest(json);
+      this.#leases.set(leaseKey(request), lease);
+      this.#leased.push(request);
+    }
+    if (reply.leased.length < reply.wanted) {
+      const pollMs = this.shared.pollMs;
+      this.#idleUntil = Date.now() + (reply.waitMs < 0 ? pollMs : Math.min(reply.waitMs, pollMs));
+      // join() records the owning spider in the crawl's meta hash and nothing ever removes it: when it is missing,
+      // the crawl's keys were deleted under this worker, which would otherwise poll an empty queue forever.
+      this.#gone = !reply.alive && reply.waitMs < 0;
+    }
   }
 
   /** Holds every worker off `host` for `delayMs` (Retry-After). */
@@ -309,18 +348,27 @@ export class RedisFrontier implements Frontier, ItemSource {
     return (await this.#redis((c) => c.hExists(this.key, 'finished'))) === 1;
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.#renewTimer);
-    for (const close of this.#onClose.splice(0)) await close();
-  }
-
   /**
-   * join() records the owning spider in the crawl's meta hash and nothing ever removes it: when it is missing, the
-   * crawl's keys were deleted under this worker, and an idle worker would otherwise poll an empty queue forever.
+   * Sends the acknowledgements still queued and gives back the requests leased in a batch but never started (a
+   * crawl that stops at maxPages, or on a signal), so other workers need not wait for their leases to expire.
    */
-  async #checkStillThere(): Promise<void> {
-    const owner = await this.#redis((c) => c.hExists(this.key, 'spider'));
-    if (owner !== 1) throw new CrawlGoneError(this.crawlId);
+  async close(): Promise<void> {
+    this.#closing = true;
+    try {
+      if (this.#client.isOpen) {
+        await this.#exchange.idle(); // a call in flight may still bring leases
+        const unstarted = this.#leased.splice(0);
+        await Promise.all(
+          unstarted.map((request) =>
+            this.#exchange.ack({ kind: 'g', lease: this.#takeLease(request) } satisfies Ack),
+          ),
+        );
+        await this.#exchange.idle();
+      }
+    } finally {
+      clearInterval(this.#renewTimer);
+      for (const close of this.#onClose.splice(0)) await close();
+    }
   }
 
   /** A call that waits out a Redis outage (see untilAnswered). */

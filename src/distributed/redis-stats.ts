@@ -46,7 +46,14 @@ export function publishStats(
 ): StatsPublisher {
   let last: Stats | undefined;
   let startedAt: number | undefined;
-  const publish = async () => {
+  // One publish at a time: two at once (the 1 s timer's and close()'s) would add the same deltas twice.
+  let previous: Promise<void> = Promise.resolve();
+  const publish = () => {
+    const run = previous.then(publishOnce, publishOnce);
+    previous = run.catch(() => {});
+    return run;
+  };
+  const publishOnce = async () => {
     const now = snapshot();
     const multi = client.multi();
     for (const key of counters) {

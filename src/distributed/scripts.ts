@@ -92,94 +92,143 @@ redis.call('HSETNX', p .. 'meta', 'seeded', now)
 return addAll(ARGV[3], 4)`;
 
 /**
- * ARGV: prefix, perHost, leaseMs, defaultDelayMs → { json, leaseId } or { false, waitMs } (nothing ready; waitMs
- * until the earliest host is, or -1 when no host has anything queued).
+ * One worker's exchange with the frontier: its acknowledgements since the last call, then up to `want` new leases.
+ * Batching both is what keeps a worker at about one round trip per page (and less under load): acknowledgements
+ * made while a call is in flight travel together in the next, and each call takes the next requests in the same step.
+ *
+ * ARGV: prefix, perHost, mode, leaseMs, defaultDelayMs, want, then operations, each a kind and its lease id:
+ *   c lease itemCount items… childCount (token host priority json)…   complete (items and children)
+ *   f lease requestJson error                                          fail
+ *   r lease requestJson delayMs                                        retry (to `delayed`, after its backoff)
+ *   g lease                                                            give back, unchanged (never started)
+ * → { acks, leased, waitMs, alive }: per operation 1 (a table of 1/0 per child for c) or -1 when the lease was lost
+ * (expired and reclaimed: fenced off); leased = { json, leaseId, … }; waitMs, when fewer than `want` were leased,
+ * until a host is ready or a retry is due, -1 when nothing is queued or delayed; alive = 0 when the crawl's meta
+ * hash lost its spider (its keys were deleted).
  */
-export const nextScript = `${common}
-local leaseMs = tonumber(ARGV[3])
-local defaultDelay = tonumber(ARGV[4])
--- Leases whose worker stopped renewing them (it died): back to their queues.
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
-  local host, score, json = takeLease(id)
-  if host then
-    redis.call('HINCRBY', hostKey(host), 'inflight', -1)
-    redis.call('HINCRBY', p .. 'counts', 'reclaimed', 1)
-    enqueue(host, score, json)
-  else
-    redis.call('ZREM', p .. 'leases', id)
-  end
-end
--- Retries whose backoff is over.
-for _, entry in ipairs(redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', now, 'LIMIT', 0, 100)) do
-  redis.call('ZREM', p .. 'delayed', entry)
-  local a = string.find(entry, '\\n', 1, true)
-  local b = string.find(entry, '\\n', a + 1, true)
-  enqueue(string.sub(entry, 1, a - 1), tonumber(string.sub(entry, a + 1, b - 1)), string.sub(entry, b + 1))
-end
-for _ = 1, 5 do
-  local ready = redis.call('ZRANGEBYSCORE', p .. 'ready', '-inf', now, 'LIMIT', 0, 1)
-  if #ready == 0 then
-    local first = redis.call('ZRANGE', p .. 'ready', 0, 0, 'WITHSCORES')
-    if #first == 0 then return { false, -1 } end
-    return { false, tonumber(first[2]) - now }
-  end
-  local host = ready[1]
-  local popped = redis.call('ZPOPMIN', p .. 'q:' .. host)
-  if #popped == 0 then
-    redis.call('ZREM', p .. 'ready', host)
-  else
-    local hk = hostKey(host)
-    local inflight = redis.call('HINCRBY', hk, 'inflight', 1)
-    local delay = tonumber(redis.call('HGET', hk, 'delay') or defaultDelay)
-    local readyAt = math.max(now + delay, tonumber(redis.call('HGET', hk, 'readyAt') or '0'))
-    redis.call('HSET', hk, 'readyAt', readyAt)
-    redis.call('HINCRBY', hk, 'queued', -1)
-    redis.call('HINCRBY', p .. 'counts', 'queued', -1)
-    if inflight >= perHost or redis.call('ZCARD', p .. 'q:' .. host) == 0 then
-      redis.call('ZREM', p .. 'ready', host)
+export const exchangeScript = `${common}
+local mode = ARGV[3]
+local leaseMs = tonumber(ARGV[4])
+local defaultDelay = tonumber(ARGV[5])
+local want = tonumber(ARGV[6])
+
+-- Children: 'count' groups of 4 arguments (token, host, priority, json) from index 'from'. 1/0 per child.
+local function addSome(from, count)
+  local added = {}
+  for i = from, from + 4 * (count - 1), 4 do
+    if firstSeen(mode, ARGV[i]) then
+      local seq = redis.call('INCR', p .. 'seq')
+      enqueue(ARGV[i + 1], -tonumber(ARGV[i + 2]) * 1e9 + seq, ARGV[i + 3])
+      added[#added + 1] = 1
     else
-      redis.call('ZADD', p .. 'ready', readyAt, host)
+      added[#added + 1] = 0
     end
-    local id = tostring(redis.call('INCR', p .. 'leaseSeq'))
-    redis.call('ZADD', p .. 'leases', now + leaseMs, id)
-    redis.call('HSET', p .. 'leased', id, host .. '\\n' .. popped[2] .. '\\n' .. popped[1])
-    return { popped[1], id }
+  end
+  return added
+end
+
+local acks = {}
+local i = 7
+while i <= #ARGV do
+  local kind, id = ARGV[i], ARGV[i + 1]
+  local host, score, json = takeLease(id)
+  if host then release(host) end
+  if kind == 'c' then
+    local count = tonumber(ARGV[i + 2])
+    local children = i + 3 + count
+    local childCount = tonumber(ARGV[children])
+    if host then
+      for j = i + 3, i + 2 + count do redis.call('XADD', p .. 'items', '*', 'i', ARGV[j]) end
+      redis.call('HINCRBY', p .. 'counts', 'items', count)
+      redis.call('HINCRBY', p .. 'counts', 'done', 1)
+      redis.call('HINCRBY', hostKey(host), 'done', 1)
+      acks[#acks + 1] = addSome(children + 1, childCount)
+    else
+      acks[#acks + 1] = -1
+    end
+    i = children + 1 + 4 * childCount
+  else
+    if not host then
+      acks[#acks + 1] = -1
+    elseif kind == 'f' then
+      redis.call('HSET', p .. 'failed', id, ARGV[i + 3] .. '\\n' .. ARGV[i + 2])
+      redis.call('HINCRBY', p .. 'counts', 'failed', 1)
+      redis.call('HINCRBY', hostKey(host), 'failed', 1)
+      acks[#acks + 1] = 1
+    elseif kind == 'r' then
+      redis.call('ZADD', p .. 'delayed', now + tonumber(ARGV[i + 3]), host .. '\\n' .. score .. '\\n' .. ARGV[i + 2])
+      acks[#acks + 1] = 1
+    else -- 'g': back to its queue where it was, as if never taken
+      enqueue(host, score, json)
+      acks[#acks + 1] = 1
+    end
+    if kind == 'g' then i = i + 2 else i = i + 4 end
   end
 end
-return { false, 0 }`;
 
-/**
- * ARGV: prefix, perHost, mode, leaseId, itemCount, items…, then children (token, host, priority, json)…
- * → -1 when the lease was lost (the request belongs to another worker now), else 1/0 per child.
- */
-export const completeScript = `${common}
-local host = takeLease(ARGV[4])
-if not host then return -1 end
-release(host)
-local count = tonumber(ARGV[5])
-for i = 6, 5 + count do redis.call('XADD', p .. 'items', '*', 'i', ARGV[i]) end
-redis.call('HINCRBY', p .. 'counts', 'items', count)
-redis.call('HINCRBY', p .. 'counts', 'done', 1)
-redis.call('HINCRBY', hostKey(host), 'done', 1)
-return addAll(ARGV[3], 6 + count)`;
-
-/** ARGV: prefix, perHost, leaseId, requestJson, error → 1, or -1 when the lease was lost. */
-export const failScript = `${common}
-local host = takeLease(ARGV[3])
-if not host then return -1 end
-release(host)
-redis.call('HSET', p .. 'failed', ARGV[3], ARGV[5] .. '\\n' .. ARGV[4])
-redis.call('HINCRBY', p .. 'counts', 'failed', 1)
-redis.call('HINCRBY', hostKey(host), 'failed', 1)
-return 1`;
-
-/** ARGV: prefix, perHost, leaseId, requestJson (with its new attempt), delayMs → 1, or -1 when the lease was lost. */
-export const retryScript = `${common}
-local host, score = takeLease(ARGV[3])
-if not host then return -1 end
-release(host)
-redis.call('ZADD', p .. 'delayed', now + tonumber(ARGV[5]), host .. '\\n' .. score .. '\\n' .. ARGV[4])
-return 1`;
+local leased = {}
+local waitMs = 0
+if want > 0 then
+  -- Leases whose worker stopped renewing them (it died): back to their queues.
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
+    local host, score, json = takeLease(id)
+    if host then
+      redis.call('HINCRBY', hostKey(host), 'inflight', -1)
+      redis.call('HINCRBY', p .. 'counts', 'reclaimed', 1)
+      enqueue(host, score, json)
+    else
+      redis.call('ZREM', p .. 'leases', id)
+    end
+  end
+  -- Retries whose backoff is over.
+  for _, entry in ipairs(redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', now, 'LIMIT', 0, 100)) do
+    redis.call('ZREM', p .. 'delayed', entry)
+    local a = string.find(entry, '\\n', 1, true)
+    local b = string.find(entry, '\\n', a + 1, true)
+    enqueue(string.sub(entry, 1, a - 1), tonumber(string.sub(entry, a + 1, b - 1)), string.sub(entry, b + 1))
+  end
+  -- Up to 'want' requests across the ready hosts: a host stays ready (and may give another) while it has a free
+  -- slot and its delay allows; with a delay it gives one per call, as its readyAt moves past now.
+  local taken, misses = 0, 0
+  while taken < want and misses < 5 do
+    local ready = redis.call('ZRANGEBYSCORE', p .. 'ready', '-inf', now, 'LIMIT', 0, 1)
+    if #ready == 0 then
+      local first = redis.call('ZRANGE', p .. 'ready', 0, 0, 'WITHSCORES')
+      local due = redis.call('ZRANGE', p .. 'delayed', 0, 0, 'WITHSCORES')
+      local at = nil
+      if #first > 0 then at = tonumber(first[2]) end
+      if #due > 0 and (at == nil or tonumber(due[2]) < at) then at = tonumber(due[2]) end
+      if at == nil then waitMs = -1 else waitMs = math.max(0, at - now) end
+      break
+    end
+    local host = ready[1]
+    local popped = redis.call('ZPOPMIN', p .. 'q:' .. host)
+    if #popped == 0 then
+      redis.call('ZREM', p .. 'ready', host)
+      misses = misses + 1
+    else
+      local hk = hostKey(host)
+      local inflight = redis.call('HINCRBY', hk, 'inflight', 1)
+      local delay = tonumber(redis.call('HGET', hk, 'delay') or defaultDelay)
+      local readyAt = math.max(now + delay, tonumber(redis.call('HGET', hk, 'readyAt') or '0'))
+      redis.call('HSET', hk, 'readyAt', readyAt)
+      redis.call('HINCRBY', hk, 'queued', -1)
+      redis.call('HINCRBY', p .. 'counts', 'queued', -1)
+      if inflight >= perHost or redis.call('ZCARD', p .. 'q:' .. host) == 0 then
+        redis.call('ZREM', p .. 'ready', host)
+      else
+        redis.call('ZADD', p .. 'ready', readyAt, host)
+      end
+      local id = tostring(redis.call('INCR', p .. 'leaseSeq'))
+      redis.call('ZADD', p .. 'leases', now + leaseMs, id)
+      redis.call('HSET', p .. 'leased', id, host .. '\\n' .. popped[2] .. '\\n' .. popped[1])
+      leased[#leased + 1] = popped[1]
+      leased[#leased + 1] = id
+      taken = taken + 1
+    end
+  end
+end
+return { acks, leased, waitMs, redis.call('HEXISTS', p .. 'meta', 'spider') }`;
 
 /** ARGV: prefix, perHost, leaseMs, leaseId… → how many leases were still held and got extended. */
 export const renewScript = `${common}
@@ -215,7 +264,7 @@ return 1`;
  * ARGV: prefix, perHost, host, delayMs (this worker's delay for the host) → 0 when the host's next turn is booked
  * for the caller, else the milliseconds until it may be. The turn of a request leased before robots.txt was read:
  * the delay is the larger of the caller's (it just read the Crawl-delay) and the one stored for the host, and the
- * booking moves the host's ready time, so leases (nextScript) and turns take the same turns.
+ * booking moves the host's ready time, so leases (exchangeScript) and turns take the same turns.
  */
 export const turnScript = `${common}
 local host = ARGV[3]
