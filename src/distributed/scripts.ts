@@ -56,10 +56,10 @@ local function firstSeen(mode, token)
   return redis.call('SADD', p .. 'seen:' .. string.sub(token, 1, space - 1), string.sub(token, space + 1)) == 1
 end
 
--- Children: groups of 4 arguments (token, host, priority, json) from index 'from'. Returns 1/0 per child.
-local function addAll(mode, from)
+-- Children: 'count' groups of 4 arguments (token, host, priority, json) from index 'from'. Returns 1/0 per child.
+local function addSome(mode, from, count)
   local added = {}
-  for i = from, #ARGV, 4 do
+  for i = from, from + 4 * (count - 1), 4 do
     if firstSeen(mode, ARGV[i]) then
       local seq = redis.call('INCR', p .. 'seq')
       enqueue(ARGV[i + 1], -tonumber(ARGV[i + 2]) * 1e9 + seq, ARGV[i + 3])
@@ -69,6 +69,11 @@ local function addAll(mode, from)
     end
   end
   return added
+end
+
+-- Every child group from index 'from' to the last argument.
+local function addAll(mode, from)
+  return addSome(mode, from, (#ARGV - from + 1) / 4)
 end
 
 -- Takes a lease away: returns host, score, json, or nil when it is unknown (expired and reclaimed: fenced off).
@@ -112,21 +117,6 @@ local leaseMs = tonumber(ARGV[4])
 local defaultDelay = tonumber(ARGV[5])
 local want = tonumber(ARGV[6])
 
--- Children: 'count' groups of 4 arguments (token, host, priority, json) from index 'from'. 1/0 per child.
-local function addSome(from, count)
-  local added = {}
-  for i = from, from + 4 * (count - 1), 4 do
-    if firstSeen(mode, ARGV[i]) then
-      local seq = redis.call('INCR', p .. 'seq')
-      enqueue(ARGV[i + 1], -tonumber(ARGV[i + 2]) * 1e9 + seq, ARGV[i + 3])
-      added[#added + 1] = 1
-    else
-      added[#added + 1] = 0
-    end
-  end
-  return added
-end
-
 local acks = {}
 local i = 7
 while i <= #ARGV do
@@ -142,7 +132,7 @@ while i <= #ARGV do
       redis.call('HINCRBY', p .. 'counts', 'items', count)
       redis.call('HINCRBY', p .. 'counts', 'done', 1)
       redis.call('HINCRBY', hostKey(host), 'done', 1)
-      acks[#acks + 1] = addSome(children + 1, childCount)
+      acks[#acks + 1] = addSome(mode, children + 1, childCount)
     else
       acks[#acks + 1] = -1
     end
