@@ -361,6 +361,9 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
       });
     } catch (error) {
       const failure = translate(error, request.url);
+      // A page fails as soon as its browser starts closing, before Playwright reports the disconnect: wait for it,
+      // so the retry of this request launches a fresh browser instead of failing again on the closing one.
+      if (gone && isClosedTarget(error)) await closeWithin(gone.then(noop, noop), 1000);
       if (options.snapshotOnFailure && page) await noteSnapshot(failure, page, request.url);
       await letGo(false);
       throw failure;
@@ -456,6 +459,13 @@ function browserHeaders(headers: Record<string, string>): Record<string, string>
       ([name]) => !DROPPED_HEADERS.has(name) && !isNavigationHeader(name),
     ),
   );
+}
+
+function noop(): void {}
+
+/** Playwright's words for a page, context or browser closed under a call (the browser going away does this). */
+function isClosedTarget(error: unknown): boolean {
+  return error instanceof Error && /has been closed|went away|Browser closed/i.test(error.message);
 }
 
 /** Playwright's errors become the crawl's: a timeout is AR_TIMEOUT, a closed or crashed browser AR_BROWSER. */
