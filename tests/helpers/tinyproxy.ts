@@ -1,13 +1,11 @@
 // A real HTTP proxy for the tests: Debian's tinyproxy, started with a config in a temp dir, with Basic auth.
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDaemon } from './daemon.js';
 import { freePort } from './local-server.js';
 import { requireService } from './services.js';
-import { waitFor } from './wait.js';
 
 export const tinyproxyPath = '/usr/bin/tinyproxy';
 
@@ -53,25 +51,13 @@ export async function startTinyproxy(
     ].join('\n'),
   );
   // -d: stay in the foreground, so the test owns the process and kills it by its pid.
-  const child = spawn(tinyproxyPath, ['-d', '-c', join(dir, 'tinyproxy.conf')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const daemon = await startDaemon({
+    name: 'tinyproxy',
+    command: tinyproxyPath,
+    args: ['-d', '-c', join(dir, 'tinyproxy.conf')],
+    port,
+    dir,
   });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await waitFor(
-      'tinyproxy to listen',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
-        return (await connects(port)) ? true : undefined;
-      },
-      { timeoutMs: 10_000 },
-    );
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`tinyproxy did not start: ${stderr || String(error)}`);
-  }
   return {
     port,
     url: (credentials = auth) =>
@@ -80,23 +66,6 @@ export async function startTinyproxy(
       (await readFile(log, 'utf8').catch(() => ''))
         .split('\n')
         .filter((line) => /Request \(file descriptor \d+\):/.test(line)),
-    close: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    close: () => daemon.close(),
   };
-}
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
