@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   fetch: async () => (await import('./commands/fetch.js')).fetchCommand,
   new: async () => (await import('./commands/new.js')).newCommand,
   parse: async () => (await import('./commands/parse.js')).parseCommand,
+  probe: async () => (await import('./commands/probe.js')).probeCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   shell: async () => (await import('./commands/shell.js')).shellCommand,
   state: async () => (await import('./commands/state.js')).stateCommand,
@@ -37,6 +38,7 @@ Commands:
   check <spider.ts>...         run the spiders' contracts (--record, then --offline in CI)
   shell [URL] [--spider FILE]  a REPL on a page fetched as a crawl would: try selectors, fetch(), run(handler)
   fetch <URL>                  fetch one URL: status, headers, timings and body (or --select CSS)
+  probe <URL>                  diagnose a URL: DNS, TCP, TLS, HTTP, robots.txt, ICMP (--json)
   demo                         start the bundled sample shop on 127.0.0.1 and crawl it
   state <show|failed> FILE     inspect a crawl's state file (see crawl --state)
   serve --project DIR          run a project's spiders as jobs: HTTP API, WebSocket feed, dashboard
