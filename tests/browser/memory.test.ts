@@ -1,5 +1,5 @@
-// The browser's memory over a 1,000-page crawl with context recycling (every 100 pages) and reused tabs: the summed
-// PSS of Chromium's processes at 950 pages stays within a bound of what it was at 250. Each context's tabs (and
+// The browser's memory over a long crawl with context recycling (every 100 pages) and reused tabs: the summed PSS
+// of Chromium's processes near the end stays within a bound of what it was a quarter of the way in. Each context's tabs (and
 // their renderers) close with it; within a context a tab's renderer is reused, its old pages not kept (no
 // back-forward cache). See docs/browser.md, Memory.
 import type { ServerResponse } from 'node:http';
@@ -12,11 +12,12 @@ import { memorySink } from '../helpers/memory-sink.js';
 import { chromiumPath, chromiumUp } from './fixtures.js';
 
 const up = await chromiumUp();
-const PAGES = 1000;
+// 400 pages in `npm test`; `npm run test:soak` (and CI) runs 1,000, the figure docs/browser.md reports.
+const PAGES = Number(process.env.ARACHNE_BROWSER_MEMORY_PAGES ?? 400);
 const MB = 1024 * 1024;
 // Both 50 pages into a context (one is replaced every 100 pages), away from the crawl's start and end.
-const FIRST = 250;
-const LAST = 950;
+const FIRST = Math.floor(PAGES / 400) * 100 + 50;
+const LAST = PAGES - 50;
 
 /** A small page whose script builds its content and keeps some data, as a real page's scripts do. */
 const page = (id: number) => `<!doctype html><html><body><h1 id="t"></h1><ul id="l"></ul><script>
@@ -25,7 +26,7 @@ document.getElementById('t').textContent = 'page-${id}';
 for (let i = 0; i < 50; i++) document.getElementById('l').insertAdjacentHTML('beforeend', '<li>' + i + '</li>');
 </script></body></html>`;
 
-describe.skipIf(!up)('the browser over 1,000 pages', () => {
+describe.skipIf(!up)(`the browser over ${PAGES} pages`, () => {
   it('keeps its memory bounded by recycling contexts', async () => {
     const site = await startLocalServer((req, res: ServerResponse) => {
       const id = Number(/^\/p\/(\d+)$/.exec(req.url ?? '')?.[1] ?? Number.NaN);
@@ -68,12 +69,12 @@ describe.skipIf(!up)('the browser over 1,000 pages', () => {
     const atFirst = await samples.get(FIRST);
     const atLast = await samples.get(LAST);
     console.log(
-      `1,000 rendered pages in ${seconds.toFixed(1)} s; browser memory (PSS sum) ${((atFirst ?? 0) / MB).toFixed(0)} MB at ${FIRST} pages, ${((atLast ?? 0) / MB).toFixed(0)} MB at ${LAST}`,
+      `${PAGES} rendered pages in ${seconds.toFixed(1)} s; browser memory (PSS sum) ${((atFirst ?? 0) / MB).toFixed(0)} MB at ${FIRST} pages, ${((atLast ?? 0) / MB).toFixed(0)} MB at ${LAST}`,
     );
     expect(stats.failed).toBe(0);
     expect(new Set(sink.items.map((item) => item.title)).size).toBe(PAGES);
     expect(atFirst).toBeGreaterThan(20 * MB); // a real measurement of a real browser
-    // Bounded: almost four times the pages, at most 50% more memory.
+    // Bounded: several times the pages, at most 50% more memory.
     expect(atLast).toBeLessThan((atFirst ?? 0) * 1.5);
   }, 300_000);
 });
