@@ -1,11 +1,12 @@
-// Crawls through --dns: a local site reached by a name only dnsmasq knows, DNS counted in the stats, and the
-// egress guard (as API jobs run) still judging the address the name resolved to.
+// --dns on the command line (crawl, fetch, probe) and in crawl(): a local site reached by a name only dnsmasq
+// knows, DNS counted in the stats, and the egress guard (as API jobs run) still judging the resolved address.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stats } from '../../src/crawler/stats.js';
 import { crawl, defineSpider } from '../../src/index.js';
+import type { ProbeReport } from '../../src/probe/probe.js';
 import { type DnsServer, dnsmasqUp, startDnsmasq } from '../helpers/dnsmasq.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
@@ -105,5 +106,38 @@ describe.skipIf(!up)('crawling with --dns', () => {
     expect(sink.items).toEqual([]);
     expect(stats.errorsByCode).toEqual({ AR_EGRESS_DENIED: 1 });
     expect(stats.dnsLookups).toBeGreaterThanOrEqual(1);
+  });
+
+  it('arachne fetch --dns fetches through the given server', async () => {
+    const result = await runCli([
+      'fetch',
+      `http://site.test:${site.port}/a`,
+      '--dns',
+      dnsmasq.server,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^200 OK {2}http:\/\/site\.test:\d+\/a/);
+    expect(result.stdout).toContain('<title>a</title>');
+  });
+
+  it('arachne probe --dns asks the given server for DNS, and fetches the page and robots.txt through it', async () => {
+    const result = await runCli([
+      'probe',
+      `http://site.test:${site.port}/`,
+      '--dns',
+      dnsmasq.server,
+      '--no-icmp',
+      '--json',
+    ]);
+    const report = JSON.parse(result.stdout) as ProbeReport;
+    expect(report.dns).toMatchObject({
+      source: 'dns',
+      servers: [dnsmasq.server],
+      answers: [{ address: '127.0.0.1', family: 4, ttl: 2 }],
+    });
+    expect(report.tcp[0]?.ms).toBeGreaterThanOrEqual(0);
+    expect(report.http).toMatchObject({ status: 200, url: `http://site.test:${site.port}/` });
+    expect(report.robots).toMatchObject({ status: 404, allowed: true });
+    expect(result.code).toBe(0);
   });
 });
