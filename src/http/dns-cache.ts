@@ -107,13 +107,9 @@ export class DnsCache {
     if (literal !== 0) return [{ address: host, family: literal }];
     const name = host.toLowerCase();
     const key = `${family}:${name}`;
-    this.#stats.lookups++;
-    const cached = this.#fresh(key);
-    let entry: Entry;
-    if (cached !== undefined) {
-      this.#stats.cacheHits++;
-      entry = cached;
-    } else {
+    let entry = this.#hit(name, family);
+    if (entry === undefined) {
+      this.#stats.lookups++;
       const pending = this.#inFlight.get(key);
       if (pending !== undefined) this.#stats.cacheHits++;
       entry = await (pending ?? this.#query(key, name, family));
@@ -122,19 +118,38 @@ export class DnsCache {
     return entry.addresses ?? [];
   }
 
-  /** dns.lookup's signature, for net.connect, undici's connector and the egress guard. */
+  /**
+   * dns.lookup's signature, for net.connect, undici's connector and the egress guard. A cache hit calls back at
+   * once, inside net.connect: the socket's 'lookup' event then fires before anyone listens, so the connection's
+   * timings show 0 ms of DNS, which is what a hit costs.
+   */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
     const family = options.family === 4 || options.family === 6 ? options.family : 0;
+    const answer = (entry: Entry) => {
+      const addresses = entry.addresses ?? [];
+      const first = addresses[0];
+      if (entry.error !== undefined) callback(entry.error, '');
+      else if (options.all) callback(null, addresses);
+      else if (first === undefined) callback(notFound(hostname, 'ENOTFOUND', []), '');
+      else callback(null, first.address, first.family);
+    };
+    const hit = this.#hit(hostname, family);
+    if (hit !== undefined) return answer(hit);
     this.resolve(hostname, family).then(
-      (addresses) => {
-        const first = addresses[0];
-        if (options.all) callback(null, addresses);
-        else if (first === undefined) callback(notFound(hostname, 'ENOTFOUND', []), '');
-        else callback(null, first.address, first.family);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, ''),
+      (addresses) => answer({ addresses, expiresAt: 0 }),
+      (error: NodeJS.ErrnoException) => answer({ error, expiresAt: 0 }),
     );
   };
+
+  /** The cached entry of a name, counted as a lookup and a hit; undefined (and nothing counted) otherwise. */
+  #hit(host: string, family: Family): Entry | undefined {
+    if (isIP(host) !== 0) return undefined;
+    const entry = this.#fresh(`${family}:${host.toLowerCase()}`);
+    if (entry === undefined) return undefined;
+    this.#stats.lookups++;
+    this.#stats.cacheHits++;
+    return entry;
+  }
 
   #fresh(key: string): Entry | undefined {
     const entry = this.#entries.get(key);

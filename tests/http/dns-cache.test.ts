@@ -184,7 +184,8 @@ describe.skipIf(!up)('DnsCache', () => {
       const second = await send();
       expect(second.status).toBe(200);
       expect(cache.stats()).toMatchObject({ lookups: 2, cacheHits: 1 });
-      expect(second.timings.dnsMs).toBeLessThan(first.timings.dnsMs);
+      expect(first.timings.dnsMs).toBeGreaterThan(0);
+      expect(second.timings.dnsMs).toBe(0);
     } finally {
       await transport.close();
       await site.close();
