@@ -3,6 +3,7 @@
 import { snapshotFailures } from '../browser/failure-snapshots.js';
 import { blockUrlList } from '../browser/url-patterns.js';
 import { ConfigError, OutputClosedError } from '../errors.js';
+import { DnsCache } from '../http/dns-cache.js';
 import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { createTransport } from '../http/transport.js';
@@ -198,8 +199,15 @@ async function runCrawl({
       reason = 'finished';
       return await finish();
     }
+    // One cache for the crawl's connections: the egress guard wraps it, so it checks the address resolved.
+    const dns = new DnsCache({
+      ...(options.dns && { servers: options.dns }),
+      prefer: options.dnsPrefer,
+    });
+    stats.attachDns(() => dns.stats());
     const transport = createTransport({
       egress: { allowPrivate: options.allowPrivate },
+      lookup: dns.lookup,
       http2: options.http2,
       ...(options.proxy !== undefined && { proxy: options.proxy }),
     });

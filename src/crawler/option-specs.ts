@@ -687,6 +687,20 @@ export const optionSpecs = {
     help: 'let the crawl connect to private, loopback and link-local addresses (checked at connect time); API jobs run with false (SSRF guard)',
     flagHelp: 'refuse connections to private, loopback and link-local addresses (SSRF guard)',
   }),
+  dns: listOf()('string')({
+    flag: 'dns',
+    arg: 'SERVERS',
+    group: 'http',
+    help: 'resolve host names with these DNS servers (address[:port], comma-separated or repeated), asked in turn over UDP (TCP for truncated answers), instead of the system resolver; answers are cached for their TTL either way',
+    docs: 'see [DNS: a caching resolver and --dns](#dns-a-caching-resolver-and---dns)',
+  }),
+  dnsPrefer: oneOf(['auto', 'ipv4', 'ipv6'] as const, {
+    default: 'auto',
+    flag: 'dns-prefer',
+    arg: 'FAMILY',
+    group: 'http',
+    help: "which addresses of a name are tried first, ipv4 or ipv6; auto keeps the resolver's order (IPv4 first from --dns servers)",
+  }),
 
   // Browser: not for API jobs yet (a shared server launching Chromium per job needs its own limits)
   render: oneOf(['http', 'script', 'browser', 'adaptive', 'auto'] as const, {

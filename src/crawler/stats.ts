@@ -46,6 +46,10 @@ export interface Stats {
   cacheHits: number;
   cacheMisses: number;
   cacheRevalidations: number;
+  /** Host names looked up for new connections, how many the DNS cache answered, and ms spent waiting for DNS. */
+  dnsLookups: number;
+  dnsCacheHits: number;
+  dnsMs: number;
   /** Pages whose output was used, by the rung that fetched them. */
   pagesByRung: Record<string, number>;
   /** Extra fetches of the adaptive ladder's comparisons (cheaper rungs whose output was only compared). */
@@ -112,10 +116,16 @@ export class StatsCollector {
   closeReason: string | undefined;
   #sessions: (() => SessionsSnapshot) | undefined;
   #autothrottle: (() => Record<string, HostThrottle>) | undefined;
+  #dns: (() => { lookups: number; cacheHits: number; ms: number }) | undefined;
 
   /** The session pool and proxy rotation report here; their counters live with them. */
   attachSessions(source: () => SessionsSnapshot): void {
     this.#sessions = source;
+  }
+
+  /** The crawl's DNS cache reports here; its counters live with it. */
+  attachDns(source: () => { lookups: number; cacheHits: number; ms: number }): void {
+    this.#dns = source;
   }
 
   /** Autothrottle reports here; its state lives with it. */
@@ -221,6 +231,7 @@ export class StatsCollector {
       trapsByReason: { ...this.trapsByReason },
       robotsFetchFailed: { ...this.robotsFetchFailed },
       pagesByRung: { ...this.pagesByRung },
+      ...dnsCounts(this.#dns?.()),
       comparisonFetches: this.comparisonFetches,
       ladder: structuredClone(this.ladder),
       queued: this.queued,
@@ -235,4 +246,14 @@ export class StatsCollector {
     if (this.#autothrottle) stats.autothrottle = this.#autothrottle();
     return stats;
   }
+}
+
+function dnsCounts(
+  dns: { lookups: number; cacheHits: number; ms: number } | undefined,
+): Pick<Stats, 'dnsLookups' | 'dnsCacheHits' | 'dnsMs'> {
+  return {
+    dnsLookups: dns?.lookups ?? 0,
+    dnsCacheHits: dns?.cacheHits ?? 0,
+    dnsMs: Math.round(dns?.ms ?? 0),
+  };
 }

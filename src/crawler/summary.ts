@@ -32,6 +32,11 @@ export function summary(stats: Stats): string {
           `http cache      ${stats.cacheHits} hits, ${stats.cacheMisses} misses, ${stats.cacheRevalidations} revalidated`,
         ]
       : []),
+    ...((stats.dnsLookups ?? 0) > 0
+      ? [
+          `dns             ${stats.dnsLookups} lookups, ${stats.dnsCacheHits} from the cache, ${stats.dnsMs} ms waiting`,
+        ]
+      : []),
     ...rungLines(stats),
     ...(stats.scriptRequests > 0
       ? [

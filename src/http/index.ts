@@ -10,6 +10,7 @@ export {
   type QueryParams,
 } from './client.js';
 export { compose, type Middleware, type Next } from './compose.js';
+export { DnsCache, type DnsCacheOptions, type DnsPrefer, type DnsStats } from './dns-cache.js';
 export { type EgressOptions, isPrivateAddress } from './egress-guard.js';
 export { CookieJar, cookies } from './middlewares/cookies.js';
 export { type RedirectOptions, redirect } from './middlewares/redirect.js';

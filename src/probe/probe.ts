@@ -3,6 +3,7 @@
  * and ICMP echo —, each step's outcome kept even when an earlier one failed, so the first broken layer is plain.
  */
 import { createClient } from '../http/client.js';
+import { DnsCache } from '../http/dns-cache.js';
 import { parseRobots } from '../robots/index.js';
 import { defaultUserAgent } from '../version.js';
 import { type DnsResult, probeDns } from './dns.js';
@@ -90,7 +91,7 @@ export async function probe(url: URL, options: ProbeOptions = {}): Promise<Probe
       : undefined;
   const web = url.protocol === 'http:' || url.protocol === 'https:';
   const [http, robots] = web
-    ? await probeWeb(url, userAgent, timeoutMs)
+    ? await probeWeb(url, userAgent, timeoutMs, options.dns)
     : [
         { error: `no HTTP step for ${url.protocol} URLs` },
         { robotsUrl: '', allowed: true, userAgent, error: 'robots.txt applies to http(s) only' },
@@ -106,8 +107,16 @@ async function probeWeb(
   url: URL,
   userAgent: string,
   timeoutMs: number,
+  servers: readonly string[] | undefined,
 ): Promise<[HttpResult, RobotsResult]> {
-  const client = createClient({ retries: 0, timeoutMs, userAgent });
+  // With --dns the page and robots.txt are fetched through those servers too, as a crawl with --dns would.
+  const lookup = servers?.length ? new DnsCache({ servers }).lookup : undefined;
+  const client = createClient({
+    retries: 0,
+    timeoutMs,
+    userAgent,
+    ...(lookup && { transport: { lookup } }),
+  });
   try {
     const robotsUrl = new URL('/robots.txt', url).href;
     const [page, robotsTxt] = await Promise.allSettled([

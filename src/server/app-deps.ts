@@ -1,4 +1,5 @@
 /** What the HTTP routes need from the running server. */
+import type { LookupFunction } from 'node:net';
 import type { JobManager } from './job-manager.js';
 import type { ProjectSpiders } from './project-spiders.js';
 import type { Schedules } from './schedules.js';
@@ -17,4 +18,6 @@ export interface AppDeps {
   schedules: Schedules;
   spiders: ProjectSpiders;
   info: ServerInfo;
+  /** Resolves job URLs' host names for the submission check, as the jobs will (--dns). @default dns.lookup */
+  lookup?: LookupFunction;
 }

@@ -15,6 +15,8 @@ export interface RunTask {
   outputPath: string;
   statsPath: string;
   allowPrivate: boolean;
+  /** The server's --dns servers, when it has some. */
+  dns?: string[];
   /** How long in-flight requests may take to finish after a stop. */
   graceMs: number;
 }

@@ -13,6 +13,8 @@ export interface JobManagerOptions {
   maxJobs: number;
   /** Let jobs connect to private and loopback addresses. */
   allowPrivate: boolean;
+  /** DNS servers the jobs resolve names with. @default the system resolver */
+  dns?: readonly string[];
   /** The absolute file of a project spider, or undefined when there is no such spider. */
   spiderFile: (name: string) => Promise<string | undefined>;
   /** Grace for in-flight requests when a job is stopped. @default 5000 */
@@ -214,6 +216,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         outputPath: paths.output,
         statsPath: paths.stats,
         allowPrivate: this.#options.allowPrivate,
+        ...(this.#options.dns && { dns: [...this.#options.dns] }),
         graceMs,
       },
       paths.log,

@@ -2,6 +2,7 @@
  * Turns a validated job or schedule request into a JobSpec, checking the spider name against the project and,
  * unless the server allows private addresses, the URLs against the egress guard.
  */
+import type { LookupFunction } from 'node:net';
 import { badRequest } from './api-error.js';
 import type { JobRequest } from './api-schemas.js';
 import { refusePrivateTargets } from './private-targets.js';
@@ -12,15 +13,19 @@ export async function specFrom(
   request: JobRequest,
   spiders: ProjectSpiders,
   allowPrivate: boolean,
+  lookup?: LookupFunction,
 ): Promise<JobSpec> {
   if (request.spider !== undefined && (await spiders.fileOf(request.spider)) === undefined) {
     throw badRequest(`spider: no spider named "${request.spider}" in the project`, 'spider');
   }
   if (!allowPrivate) {
-    await refusePrivateTargets([
-      ...(request.url !== undefined ? [['url', request.url] as const] : []),
-      ...(request.start ?? []).map((url, index) => [`start.${index}`, url] as const),
-    ]);
+    await refusePrivateTargets(
+      [
+        ...(request.url !== undefined ? [['url', request.url] as const] : []),
+        ...(request.start ?? []).map((url, index) => [`start.${index}`, url] as const),
+      ],
+      lookup,
+    );
   }
   return {
     spider: request.spider ?? null,

@@ -54,6 +54,7 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
     state: task.statePath,
     output: task.outputPath,
     allowPrivate: task.allowPrivate,
+    ...(task.dns && { dns: task.dns }),
     signal: controller.signal,
     graceMs: task.graceMs,
   };

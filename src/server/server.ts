@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { DnsCache } from '../http/dns-cache.js';
 import { version } from '../version.js';
 import { createApp } from './app.js';
 import { JobManager } from './job-manager.js';
@@ -28,6 +29,8 @@ export interface ServerConfig {
   maxJobs?: number;
   /** Let jobs connect to private, loopback and link-local addresses. @default false */
   allowPrivate?: boolean;
+  /** DNS servers (`address[:port]`) the jobs resolve names with. @default the system resolver */
+  dns?: readonly string[];
   /** A fixed token (ARACHNE_TOKEN); otherwise DATA_DIR/token, created on first start. */
   token?: string;
   /** Grace for in-flight requests when a job is paused, cancelled or the server stops. @default 5000 */
@@ -52,6 +55,8 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const project = resolve(config.project);
+  // Submitted URLs are checked against the servers the jobs will ask; a bad server address stops the start here.
+  const dns = config.dns?.length ? new DnsCache({ servers: config.dns }) : undefined;
   const dataDir = resolve(config.dataDir ?? join(project, '.arachne'));
   mkdirSync(join(dataDir, 'jobs'), { recursive: true, mode: 0o700 });
   const { token, file: tokenFile } = loadOrCreateToken(dataDir, config.token);
@@ -64,6 +69,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     dataDir,
     maxJobs,
     allowPrivate,
+    ...(config.dns?.length && { dns: config.dns }),
     spiderFile: (name) => spiders.fileOf(name),
     ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
   });
@@ -84,6 +90,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     schedules,
     spiders,
     info: { version, project, maxJobs, allowPrivate },
+    ...(dns && { lookup: dns.lookup }),
   });
   const hub = new WsHub(manager, token);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

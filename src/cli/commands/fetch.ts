@@ -1,9 +1,11 @@
 /** `arachne fetch URL`: one request, printed like a tiny curl -i with per-phase timings, or --select CSS texts. */
 import { STATUS_CODES } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { parseArgs } from 'node:util';
 import { isCrawlError } from '../../errors.js';
 import { parseHtml } from '../../html/index.js';
 import { createClient } from '../../http/client.js';
+import { DnsCache } from '../../http/dns-cache.js';
 import type { Response, Timings } from '../../http/response.js';
 import { redactUrl } from '../../url/redact-url.js';
 
@@ -18,6 +20,7 @@ Options:
   -H, --header 'K: V'   add a request header (repeatable)
   --timeout-ms <n>      give up after n ms without a complete response (default 30000)
   --user-agent <s>      User-Agent to send (default arachne/<version>)
+  --dns <server[:port]> resolve the host with this DNS server instead of the system's (repeatable)
   --no-body             print status, headers and timings only
   -h, --help            show this help
 
@@ -35,6 +38,7 @@ const flags = {
   header: { type: 'string', short: 'H', multiple: true },
   'timeout-ms': { type: 'string' },
   'user-agent': { type: 'string' },
+  dns: { type: 'string', multiple: true },
   'no-body': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -59,9 +63,18 @@ export async function fetchCommand(
     output.stdout.write(`${fetchHelp}\n`);
     return 0;
   }
+  let lookup: LookupFunction | undefined;
+  if (parsed.dns.length > 0) {
+    try {
+      lookup = new DnsCache({ servers: parsed.dns }).lookup;
+    } catch (error) {
+      return fail(2, firstLine(error));
+    }
+  }
   const client = createClient({
     retries: 0,
     headers: parsed.headers,
+    ...(lookup && { transport: { lookup } }),
     ...(parsed.timeoutMs === undefined ? {} : { timeoutMs: parsed.timeoutMs }),
     ...(parsed.userAgent === undefined ? {} : { userAgent: parsed.userAgent }),
   });
@@ -109,6 +122,7 @@ function parseFlags(argv: string[]) {
     headers,
     timeoutMs,
     userAgent: values['user-agent'],
+    dns: values.dns ?? [],
     select: values.select,
     noBody: values['no-body'] === true,
   };

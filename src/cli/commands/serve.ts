@@ -18,6 +18,8 @@ Options:
       --data-dir DIR       job history, schedules, job files and the token (default DIR/.arachne)
       --max-jobs N         jobs running at once; the others wait (default 2)
       --allow-private      let jobs connect to private, loopback and link-local addresses
+      --dns SERVERS        jobs resolve host names with these DNS servers (address[:port], comma-separated
+                           or repeated) instead of the system resolver
       --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
       --smtp-port P        (default 587, or 465 with --smtp-secure)
       --smtp-secure        TLS from the first byte (port 465)
@@ -36,6 +38,7 @@ const flags = {
   'data-dir': { type: 'string' },
   'max-jobs': { type: 'string' },
   'allow-private': { type: 'boolean' },
+  dns: { type: 'string', multiple: true },
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtp-secure': { type: 'boolean' },
@@ -72,6 +75,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port: integer(values.port, 'port', 0, 65_535) ?? 6800,
     maxJobs: integer(values['max-jobs'], 'max-jobs', 1, 1000) ?? 2,
     allowPrivate: values['allow-private'] ?? false,
+    ...(values.dns && { dns: values.dns.flatMap((list) => list.split(',')).filter(Boolean) }),
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
   });
