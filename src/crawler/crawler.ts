@@ -14,6 +14,7 @@ import { AutoThrottle, throttleStart } from './autothrottle/autothrottle.js';
 import { measuredSend } from './autothrottle/measure.js';
 import { crawlScope } from './crawl-scope.js';
 import { openCrawlStore } from './crawl-store.js';
+import { crawlTlsSettings, insecureWarning } from './crawl-tls.js';
 import { buildDownloadChain } from './download-chain.js';
 import { dataHandler } from './download-handlers/data-handler.js';
 import { httpHandler } from './download-handlers/http-handler.js';
@@ -198,10 +199,16 @@ async function runCrawl({
       reason = 'finished';
       return await finish();
     }
+    const tls = crawlTlsSettings(options);
+    if (options.insecure) {
+      warn(insecureWarning);
+      stats.markTlsInsecure();
+    }
     const transport = createTransport({
       egress: { allowPrivate: options.allowPrivate },
       http2: options.http2,
       ...(options.proxy !== undefined && { proxy: options.proxy }),
+      ...(tls && { tls }),
     });
     // Closing the transport also cuts requests abandoned after the grace period, so the process can exit.
     opened.push(() => transport.close());

@@ -64,6 +64,8 @@ describe('the option types, derived from the table', () => {
       | 'retries'
       | 'sessions'
       | 'blockedStatuses'
+      | 'insecure'
+      | 'tlsMinVersion'
       | 'invalidItems'
     >();
     // @ts-expect-error: not a dedup mode
