@@ -5,6 +5,7 @@ import { blockUrlList } from '../browser/url-patterns.js';
 import { ConfigError, OutputClosedError } from '../errors.js';
 import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
+import { insecureWarning, tlsSettingsFrom } from '../http/tls-files.js';
 import { createTransport } from '../http/transport.js';
 import { normaliseItemTypes } from '../items/index.js';
 import { spiderFileOf } from '../loader/spider-files.js';
@@ -14,7 +15,6 @@ import { AutoThrottle, throttleStart } from './autothrottle/autothrottle.js';
 import { measuredSend } from './autothrottle/measure.js';
 import { crawlScope } from './crawl-scope.js';
 import { openCrawlStore } from './crawl-store.js';
-import { crawlTlsSettings, insecureWarning } from './crawl-tls.js';
 import { buildDownloadChain } from './download-chain.js';
 import { dataHandler } from './download-handlers/data-handler.js';
 import { httpHandler } from './download-handlers/http-handler.js';
@@ -199,7 +199,7 @@ async function runCrawl({
       reason = 'finished';
       return await finish();
     }
-    const tls = crawlTlsSettings(options);
+    const tls = tlsSettingsFrom(options);
     if (options.insecure) {
       warn(insecureWarning);
       stats.markTlsInsecure();

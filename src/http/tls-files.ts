@@ -1,14 +1,14 @@
 /**
- * The crawl's TLS options (`ca`, `cert`, `key`, `insecure`, `tlsMinVersion`) as the transport's TlsSettings: files
- * read and checked once, at the start, so a wrong path or a key that does not match its certificate stops the crawl
- * with one clear error instead of failing every request.
+ * The TLS options of crawls, `arachne fetch` and `arachne serve` (`ca`, `cert`, `key`, `insecure`, `tlsMinVersion`)
+ * as the transport's TlsSettings: files read and checked once, at the start, so a wrong path or a key that does not
+ * match its certificate stops the crawl with one clear error instead of failing every request.
  */
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { ConfigError } from '../errors.js';
-import type { TlsSettings } from '../http/transport.js';
+import type { TlsSettings } from './transport.js';
 
-export interface CrawlTlsOptions {
+export interface TlsFileOptions {
   /** PEM files of CAs trusted besides the system's. */
   ca?: readonly string[] | undefined;
   /** PEM files of a client certificate (its chain may follow it) and its private key. */
@@ -23,7 +23,7 @@ export const insecureWarning =
   'insecure: TLS certificates are not verified (expired, self-signed or wrong-host certificates are accepted); anyone on the path can read and change the responses';
 
 /** Undefined when every option is at its default: the transport then uses Node's own settings. */
-export function crawlTlsSettings(options: CrawlTlsOptions): TlsSettings | undefined {
+export function tlsSettingsFrom(options: TlsFileOptions): TlsSettings | undefined {
   const settings: TlsSettings = {};
   if (options.ca !== undefined && options.ca.length > 0) {
     // Node's `ca` replaces the trusted roots: the system's are kept, so public sites still verify.
