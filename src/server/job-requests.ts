@@ -12,9 +12,16 @@ export async function specFrom(
   request: JobRequest,
   spiders: ProjectSpiders,
   allowPrivate: boolean,
+  allowInsecure = false,
 ): Promise<JobSpec> {
   if (request.spider !== undefined && (await spiders.fileOf(request.spider)) === undefined) {
     throw badRequest(`spider: no spider named "${request.spider}" in the project`, 'spider');
+  }
+  if (request.options?.insecure === true && !allowInsecure) {
+    throw badRequest(
+      'options.insecure: this server does not let jobs turn off certificate checks (arachne serve --allow-insecure)',
+      'options.insecure',
+    );
   }
   if (!allowPrivate) {
     await refusePrivateTargets([

@@ -54,6 +54,8 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
     state: task.statePath,
     output: task.outputPath,
     allowPrivate: task.allowPrivate,
+    // TLS files come from the operator only; `insecure` from the job only where the operator allows it.
+    ...serverTlsOptions(task),
     signal: controller.signal,
     graceMs: task.graceMs,
   };
@@ -91,6 +93,16 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   }
   await send({ type: 'closed', stats, reason: stats.closeReason ?? 'finished' });
   return 0;
+}
+
+function serverTlsOptions(task: RunTask): Pick<RunOptions, 'ca' | 'cert' | 'key' | 'insecure'> {
+  const tls = task.tls;
+  return {
+    ...(tls?.ca !== undefined && { ca: tls.ca }),
+    ...(tls?.cert !== undefined && { cert: tls.cert }),
+    ...(tls?.key !== undefined && { key: tls.key }),
+    insecure: task.options.insecure === true && tls?.allowInsecure === true,
+  };
 }
 
 async function spiderFor(task: RunTask): Promise<Spider> {

@@ -232,6 +232,9 @@ describe('the API job options', () => {
         'dropParams',
         'keepParams',
         'invalidItems',
+        // insecure only where the operator allows it (serve --allow-insecure); TLS files never.
+        'insecure',
+        'tlsMinVersion',
       ].sort(),
     );
     for (const key of [

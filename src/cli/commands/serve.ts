@@ -18,6 +18,10 @@ Options:
       --data-dir DIR       job history, schedules, job files and the token (default DIR/.arachne)
       --max-jobs N         jobs running at once; the others wait (default 2)
       --allow-private      let jobs connect to private, loopback and link-local addresses
+      --ca FILE            every job trusts the CA certificates of this PEM file too (repeatable)
+      --cert FILE          every job presents this client certificate (PEM); needs --key
+      --key FILE           the client certificate's private key (PEM)
+      --allow-insecure     let jobs set insecure: true (no certificate checks); refused otherwise
       --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
       --smtp-port P        (default 587, or 465 with --smtp-secure)
       --smtp-secure        TLS from the first byte (port 465)
@@ -36,6 +40,10 @@ const flags = {
   'data-dir': { type: 'string' },
   'max-jobs': { type: 'string' },
   'allow-private': { type: 'boolean' },
+  ca: { type: 'string', multiple: true },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  'allow-insecure': { type: 'boolean' },
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtp-secure': { type: 'boolean' },
@@ -72,6 +80,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port: integer(values.port, 'port', 0, 65_535) ?? 6800,
     maxJobs: integer(values['max-jobs'], 'max-jobs', 1, 1000) ?? 2,
     allowPrivate: values['allow-private'] ?? false,
+    tls: {
+      ...(values.ca !== undefined && { ca: values.ca }),
+      ...(values.cert !== undefined && { cert: values.cert }),
+      ...(values.key !== undefined && { key: values.key }),
+      allowInsecure: values['allow-insecure'] ?? false,
+    },
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
   });
