@@ -3,7 +3,9 @@ import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrawler, defineSpider } from '../../src/index.js';
 import { type Listening, listen } from '../helpers/local-server.js';
+import { startSocks5Server } from '../helpers/socks5-server.js';
 import { createTestPki, type TestPki } from '../helpers/test-pki.js';
+import { startForwardProxy } from './fixtures/forward-proxy.js';
 
 let pki: TestPki;
 /** Certificate from the private CA. */
@@ -165,5 +167,42 @@ describe('tlsMinVersion', () => {
   it('the default (TLSv1.2) reaches it', async () => {
     const { titles } = await crawlOnce(tls12.origin, { ca: [pki.caFile] });
     expect(titles).toEqual(['ok /']);
+  });
+});
+
+describe('through proxies: the TLS options reach the target behind the tunnel', () => {
+  it('an http CONNECT proxy: the private CA trusted, an expired certificate accepted with insecure', async () => {
+    const forward = await startForwardProxy();
+    try {
+      const refused = await crawlOnce(privateCa.origin, { proxy: forward.origin });
+      expect(refused.errors[0]).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+      const trusted = await crawlOnce(privateCa.origin, {
+        proxy: forward.origin,
+        ca: [pki.caFile],
+      });
+      expect(trusted.titles).toEqual(['ok /']);
+      const insecure = await crawlOnce(expired.origin, { proxy: forward.origin, insecure: true });
+      expect(insecure.titles).toEqual(['ok /']);
+      expect(forward.seen.map((seen) => seen.line)).toContain(`CONNECT 127.0.0.1:${expired.port}`);
+    } finally {
+      await forward.close();
+    }
+  });
+
+  it('a SOCKS5 proxy: a client certificate is presented through the tunnel', async () => {
+    const socks = await startSocks5Server();
+    try {
+      const options = { proxy: socks.url(), ca: [pki.caFile] };
+      expect((await crawlOnce(clientCert.origin, options)).titles).toEqual([]);
+      const withCert = await crawlOnce(clientCert.origin, {
+        ...options,
+        cert: pki.client.certFile,
+        key: pki.client.keyFile,
+      });
+      expect(withCert.titles).toEqual(['ok /']);
+      expect(socks.connections).toBeGreaterThanOrEqual(2);
+    } finally {
+      await socks.close();
+    }
   });
 });
