@@ -246,6 +246,7 @@ async function runCrawl({
             idleCloseMs: options.browserIdleClose,
             snapshotDir: options.browserSnapshotDir,
             snapshotOnFailure: options.browserSnapshotOnFailure,
+            tls: { insecure: options.insecure, minVersion: options.tlsMinVersion },
           });
         },
         // Also a dynamic import (isolated-vm, esbuild). Made on first use, after the chain below exists: scripts'
