@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import https from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Listening, listen } from '../helpers/local-server.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, spawnServe } from '../helpers/run-cli.js';
 import { createTestPki, type TestPki } from '../helpers/test-pki.js';
+import { collectOutput, waitFor } from '../helpers/wait.js';
+import { makeProject } from '../server/server-helpers.js';
 
 let pki: TestPki;
 let privateCa: Listening;
@@ -34,7 +38,9 @@ beforeAll(async () => {
   });
   tls12 = await serve({ cert: server.cert, key: server.key, maxVersion: 'TLSv1.2' });
 });
+let serve: ChildProcess | undefined;
 afterAll(async () => {
+  if (serve?.exitCode === null) serve.kill('SIGKILL');
   await Promise.all([privateCa, expired, clientCert, tls12].map((server) => server?.close()));
   pki?.remove();
 });
@@ -142,5 +148,63 @@ describe('arachne fetch with TLS', () => {
     const ok = await runCli([...args, '--cert', pki.client.certFile, '--key', pki.client.keyFile]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('<title>ok /</title>');
+  });
+});
+
+describe('arachne serve with TLS flags', () => {
+  it('refuses an unreadable --ca at start (exit 2)', async () => {
+    const result = await runCli(['serve', '--project', pki.dir, '--ca', `${pki.dir}/nope.pem`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/ca .*nope\.pem: cannot read the file \(ENOENT\)/);
+  });
+
+  it('--ca/--cert/--key apply to every job, --allow-insecure lets a job set insecure', async () => {
+    const token = 'a-token-for-the-tls-test';
+    serve = spawnServe(await makeProject(), mkdtempSync(join(tmpdir(), 'arachne-serve-tls-')), {
+      token,
+      args: [
+        '--ca',
+        pki.caFile,
+        '--cert',
+        pki.client.certFile,
+        '--key',
+        pki.client.keyFile,
+        '--allow-insecure',
+      ],
+    });
+    const stderr = collectOutput(serve.stderr);
+    const base = (await stderr.match(/listening on (http:\/\/\S+)/))[1];
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: test convenience over JSON bodies
+      return { status: response.status, json: (await response.json()) as Record<string, any> };
+    };
+    const finished = async (url: string, options: Record<string, unknown> = {}) => {
+      const created = await api('POST', '/api/jobs', {
+        url,
+        options: { retries: 0, robots: false, ...options },
+      });
+      expect(created.status).toBe(201);
+      const id = created.json.job.id as string;
+      return waitFor('the job to end', async () => {
+        const { job } = (await api('GET', `/api/jobs/${id}`)).json;
+        return job.status === 'finished' || job.status === 'failed' ? job : undefined;
+      });
+    };
+    const mutual = await finished(`${clientCert.origin}/`);
+    expect(mutual.status).toBe('finished');
+    const insecure = await finished(`${expired.origin}/`, { insecure: true });
+    expect(insecure.status).toBe('finished');
+    expect(insecure.stats.tlsInsecure).toBe(true);
+    const paths = await api('POST', '/api/jobs', {
+      url: `${privateCa.origin}/`,
+      options: { ca: ['/etc/passwd'] },
+    });
+    expect(paths.status).toBe(400);
+    serve.kill('SIGTERM');
   });
 });
