@@ -49,13 +49,17 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   if (!(await waitForStateLock(task.statePath, task.graceMs + 10_000))) {
     log('WARN the previous process of this job still holds its state file');
   }
+  // A job's `insecure` counts only where the operator allows it (a job stored before a restart without
+  // --allow-insecure is held to that); otherwise the spider's own setting stands.
+  const { insecure, ...jobOptions } = task.options;
   const options: RunOptions & { allowPrivate?: boolean } = {
-    ...task.options,
+    ...jobOptions,
+    ...(insecure === true && task.tls?.allowInsecure === true && { insecure }),
     state: task.statePath,
     output: task.outputPath,
     allowPrivate: task.allowPrivate,
-    // TLS files come from the operator only; `insecure` from the job only where the operator allows it.
-    ...serverTlsOptions(task),
+    // TLS files come from the operator only.
+    ...operatorTlsFiles(task),
     signal: controller.signal,
     graceMs: task.graceMs,
   };
@@ -95,13 +99,12 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   return 0;
 }
 
-function serverTlsOptions(task: RunTask): Pick<RunOptions, 'ca' | 'cert' | 'key' | 'insecure'> {
+function operatorTlsFiles(task: RunTask): Pick<RunOptions, 'ca' | 'cert' | 'key'> {
   const tls = task.tls;
   return {
     ...(tls?.ca !== undefined && { ca: tls.ca }),
     ...(tls?.cert !== undefined && { cert: tls.cert }),
     ...(tls?.key !== undefined && { key: tls.key }),
-    insecure: task.options.insecure === true && tls?.allowInsecure === true,
   };
 }
 
