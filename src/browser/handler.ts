@@ -57,6 +57,12 @@ export interface BrowserHandlerOptions {
   idleCloseMs?: number;
   /** The crawl's session pool: a request with a session gets that session's own context (session-contexts.ts). */
   sessions?: SessionRetirements;
+  /**
+   * TLS: `insecure` accepts any certificate, `minVersion` refuses older servers (Chromium flags, for every context).
+   * Trusted CAs and client certificates are not applied: Chromium keeps its own trust store, and Playwright's
+   * client certificates are bound to origins known in advance.
+   */
+  tls?: { insecure?: boolean; minVersion?: 'TLSv1.2' | 'TLSv1.3' };
 }
 
 /** The handler, plus what tests and stats need to see of its pool. */
@@ -125,13 +131,18 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   const usage = new WeakMap<Browser, { served: number; open: number; retired: boolean }>();
   const perSession = sessionContexts(options.sessions, (held) => void closeContext(held));
 
+  const tlsArgs = [
+    ...(options.tls?.insecure ? ['--ignore-certificate-errors'] : []),
+    ...(options.tls?.minVersion === 'TLSv1.3' ? ['--ssl-version-min=tls1.3'] : []),
+  ];
+
   async function launch(): Promise<Browser> {
     if (!existsSync(executablePath)) {
       throw new ConfigError(
         `browserPath: no Chromium at ${executablePath} (install the Debian package chromium, or set browserPath)`,
       );
     }
-    const browser = await chromium.launch({ executablePath, args: ARGS });
+    const browser = await chromium.launch({ executablePath, args: [...ARGS, ...tlsArgs] });
     running = browser;
     browsersLaunched++;
     const gone = new Promise<never>((_, reject) => {

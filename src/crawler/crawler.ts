@@ -6,6 +6,7 @@ import { ConfigError, OutputClosedError } from '../errors.js';
 import { DnsCache } from '../http/dns-cache.js';
 import type { TransportOptions } from '../http/request.js';
 import type { Response } from '../http/response.js';
+import { insecureWarning, tlsSettingsFrom } from '../http/tls-files.js';
 import { createTransport } from '../http/transport.js';
 import { normaliseItemTypes } from '../items/index.js';
 import { spiderFileOf } from '../loader/spider-files.js';
@@ -205,11 +206,17 @@ async function runCrawl({
       prefer: options.dnsPrefer,
     });
     stats.attachDns(() => dns.stats());
+    const tls = tlsSettingsFrom(options);
+    if (options.insecure) {
+      warn(insecureWarning);
+      stats.markTlsInsecure();
+    }
     const transport = createTransport({
       egress: { allowPrivate: options.allowPrivate },
       lookup: dns.lookup,
       http2: options.http2,
       ...(options.proxy !== undefined && { proxy: options.proxy }),
+      ...(tls && { tls }),
     });
     // Closing the transport also cuts requests abandoned after the grace period, so the process can exit.
     opened.push(() => transport.close());
@@ -247,6 +254,7 @@ async function runCrawl({
             idleCloseMs: options.browserIdleClose,
             snapshotDir: options.browserSnapshotDir,
             snapshotOnFailure: options.browserSnapshotOnFailure,
+            tls: { insecure: options.insecure, minVersion: options.tlsMinVersion },
           });
         },
         // Also a dynamic import (isolated-vm, esbuild). Made on first use, after the chain below exists: scripts'

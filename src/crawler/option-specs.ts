@@ -701,6 +701,40 @@ export const optionSpecs = {
     group: 'http',
     help: "which addresses of a name are tried first, ipv4 or ipv6; auto keeps the resolver's order (IPv4 first from --dns servers)",
   }),
+  ca: listOf()('string')({
+    flag: 'ca',
+    arg: 'FILE',
+    group: 'http',
+    help: "trust the CA certificates of these PEM files besides the system's (a private CA); repeatable",
+    docs: 'see [TLS](#tls-private-cas-client-certificates---insecure)',
+  }),
+  cert: string({
+    flag: 'cert',
+    arg: 'FILE',
+    group: 'http',
+    help: 'present this client certificate (PEM, its chain may follow it) to servers that ask for one; needs key',
+  }),
+  key: string({
+    flag: 'key',
+    arg: 'FILE',
+    group: 'http',
+    help: "the client certificate's private key (PEM, unencrypted)",
+  }),
+  insecure: boolean({
+    default: false,
+    flag: 'insecure',
+    group: 'http',
+    help: 'do not verify TLS certificates (expired, self-signed, wrong host): logs a warning and sets the tlsInsecure stat; API jobs only where the server allows it (serve --allow-insecure)',
+    api: true,
+  }),
+  tlsMinVersion: oneOf(['TLSv1.2', 'TLSv1.3'] as const, {
+    default: 'TLSv1.2',
+    flag: 'tls-min-version',
+    arg: 'V',
+    group: 'http',
+    help: 'refuse servers that cannot speak at least this TLS version',
+    api: true,
+  }),
 
   // Browser: not for API jobs yet (a shared server launching Chromium per job needs its own limits)
   render: oneOf(['http', 'script', 'browser', 'adaptive', 'auto'] as const, {

@@ -67,6 +67,8 @@ export interface Stats {
   sessions?: SessionsSnapshot;
   /** With autothrottle: each host's current delay and limit of requests in flight (hosts that answered). */
   autothrottle?: Record<string, HostThrottle>;
+  /** Set when the crawl ran with `insecure`: TLS certificates were not verified. */
+  tlsInsecure?: true;
 }
 
 export interface LadderChoice {
@@ -117,6 +119,7 @@ export class StatsCollector {
   #sessions: (() => SessionsSnapshot) | undefined;
   #autothrottle: (() => Record<string, HostThrottle>) | undefined;
   #dns: (() => { lookups: number; cacheHits: number; ms: number }) | undefined;
+  #tlsInsecure = false;
 
   /** The session pool and proxy rotation report here; their counters live with them. */
   attachSessions(source: () => SessionsSnapshot): void {
@@ -126,6 +129,11 @@ export class StatsCollector {
   /** The crawl's DNS cache reports here; its counters live with it. */
   attachDns(source: () => { lookups: number; cacheHits: number; ms: number }): void {
     this.#dns = source;
+  }
+
+  /** The crawl does not verify TLS certificates: said in the stats, as it is in the log. */
+  markTlsInsecure(): void {
+    this.#tlsInsecure = true;
   }
 
   /** Autothrottle reports here; its state lives with it. */
@@ -244,6 +252,7 @@ export class StatsCollector {
     if (this.#sitemapUrlsSkipped) stats.sitemapUrlsSkipped = { ...this.#sitemapUrlsSkipped };
     if (this.#sessions) stats.sessions = this.#sessions();
     if (this.#autothrottle) stats.autothrottle = this.#autothrottle();
+    if (this.#tlsInsecure) stats.tlsInsecure = true;
     return stats;
   }
 }

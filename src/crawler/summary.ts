@@ -44,6 +44,7 @@ export function summary(stats: Stats): string {
         ]
       : []),
     ...sessionLines(stats),
+    ...(stats.tlsInsecure ? ['tls             certificates not verified (insecure)'] : []),
     // A cap or a stop ended the crawl before its frontier was empty: say which.
     ...(stats.closeReason !== undefined && stats.closeReason !== 'finished'
       ? [`closed by       ${stats.closeReason}`]

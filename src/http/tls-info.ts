@@ -1,6 +1,6 @@
 /**
  * What a TLS connection negotiated and what the peer showed: protocol, cipher, ALPN, whether the chain verified, and
- * each certificate of the chain with its expiry. Shared by `arachne fetch --tls` and `arachne probe`.
+ * each certificate of the chain with its expiry. Shared by `arachne fetch` (https URLs) and `arachne probe`.
  */
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { describeTls, type TlsInfo } from '../http/tls-info.js';
+import type { TlsSettings } from '../http/transport.js';
 
 export interface TlsResult extends Partial<TlsInfo> {
   /** Handshake time. */
@@ -17,6 +18,8 @@ export function probeTls(
   port: number,
   host: string,
   timeoutMs = 5000,
+  /** Trusted CAs, client certificate, minimum version (`arachne fetch --ca …`); verification is still only reported. */
+  settings: TlsSettings = {},
 ): Promise<TlsResult> {
   const started = performance.now();
   const bare = host.replace(/^\[|\]$/g, '');
@@ -25,6 +28,7 @@ export function probeTls(
   return new Promise((resolve) => {
     // Verification is reported, not enforced: a probe must show an expired or self-signed chain, not stop at it.
     const socket = tls.connect({
+      ...settings,
       host: address,
       port,
       ...(servername && { servername }),

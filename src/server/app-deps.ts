@@ -9,6 +9,8 @@ export interface ServerInfo {
   project: string;
   maxJobs: number;
   allowPrivate: boolean;
+  /** Jobs may set `insecure` (serve --allow-insecure). */
+  allowInsecure: boolean;
 }
 
 export interface AppDeps {

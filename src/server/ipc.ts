@@ -1,5 +1,6 @@
 /** Messages between the server and its child processes (job runs and spider scans), with runtime guards. */
 import type { Stats } from '../crawler/stats.js';
+import type { ServerTls } from './server-tls.js';
 import type { JobOptions, Progress, SpiderScan } from './types.js';
 
 /** A job run, given to the child as its first argument (JSON). Paths are built by the server, never by clients. */
@@ -17,6 +18,8 @@ export interface RunTask {
   allowPrivate: boolean;
   /** The server's --dns servers, when it has some. */
   dns?: string[];
+  /** The operator's TLS files and whether jobs may turn verification off (serve --ca/--cert/--key/--allow-insecure). */
+  tls?: ServerTls;
   /** How long in-flight requests may take to finish after a stop. */
   graceMs: number;
 }

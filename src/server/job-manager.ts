@@ -4,6 +4,7 @@ import { conflict, notFound } from './api-error.js';
 import { isId, jobPaths, newId } from './job-paths.js';
 import { JobRun, type RunEnd } from './job-run.js';
 import type { JobStore } from './job-store.js';
+import type { ServerTls } from './server-tls.js';
 import type { Job, JobSpec, JobStatus, Progress } from './types.js';
 
 export interface JobManagerOptions {
@@ -15,6 +16,8 @@ export interface JobManagerOptions {
   allowPrivate: boolean;
   /** DNS servers the jobs resolve names with. @default the system resolver */
   dns?: readonly string[];
+  /** The operator's TLS files, applied to every job, and whether jobs may set `insecure`. */
+  tls?: ServerTls | undefined;
   /** The absolute file of a project spider, or undefined when there is no such spider. */
   spiderFile: (name: string) => Promise<string | undefined>;
   /** Grace for in-flight requests when a job is stopped. @default 5000 */
@@ -217,6 +220,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         statsPath: paths.stats,
         allowPrivate: this.#options.allowPrivate,
         ...(this.#options.dns && { dns: [...this.#options.dns] }),
+        ...(this.#options.tls && { tls: this.#options.tls }),
         graceMs,
       },
       paths.log,

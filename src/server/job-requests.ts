@@ -9,14 +9,26 @@ import { refusePrivateTargets } from './private-targets.js';
 import type { ProjectSpiders } from './project-spiders.js';
 import type { JobSpec } from './types.js';
 
+/** What the server lets a job do, and how it resolves the job's host names (its --dns). */
+export interface JobGuard {
+  allowPrivate: boolean;
+  allowInsecure?: boolean | undefined;
+  lookup?: LookupFunction | undefined;
+}
+
 export async function specFrom(
   request: JobRequest,
   spiders: ProjectSpiders,
-  allowPrivate: boolean,
-  lookup?: LookupFunction,
+  { allowPrivate, allowInsecure = false, lookup }: JobGuard,
 ): Promise<JobSpec> {
   if (request.spider !== undefined && (await spiders.fileOf(request.spider)) === undefined) {
     throw badRequest(`spider: no spider named "${request.spider}" in the project`, 'spider');
+  }
+  if (request.options?.insecure === true && !allowInsecure) {
+    throw badRequest(
+      'options.insecure: this server does not let jobs turn off certificate checks (arachne serve --allow-insecure)',
+      'options.insecure',
+    );
   }
   if (!allowPrivate) {
     await refusePrivateTargets(

@@ -15,10 +15,7 @@ export function scheduleRoutes(app: Hono, { schedules, spiders, info, lookup }: 
       await jsonBody(() => c.req.json()),
     );
     checkCron(cron);
-    const schedule = schedules.create(
-      cron,
-      await specFrom(request, spiders, info.allowPrivate, lookup),
-    );
+    const schedule = schedules.create(cron, await specFrom(request, spiders, { ...info, lookup }));
     return c.json({ schedule: publicSchedule(schedule) }, 201);
   });
 

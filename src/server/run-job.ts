@@ -49,12 +49,18 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   if (!(await waitForStateLock(task.statePath, task.graceMs + 10_000))) {
     log('WARN the previous process of this job still holds its state file');
   }
+  // A job's `insecure` counts only where the operator allows it (a job stored before a restart without
+  // --allow-insecure is held to that); otherwise the spider's own setting stands.
+  const { insecure, ...jobOptions } = task.options;
   const options: RunOptions & { allowPrivate?: boolean } = {
-    ...task.options,
+    ...jobOptions,
+    ...(insecure === true && task.tls?.allowInsecure === true && { insecure }),
     state: task.statePath,
     output: task.outputPath,
     allowPrivate: task.allowPrivate,
     ...(task.dns && { dns: task.dns }),
+    // TLS files come from the operator only.
+    ...operatorTlsFiles(task),
     signal: controller.signal,
     graceMs: task.graceMs,
   };
@@ -92,6 +98,15 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   }
   await send({ type: 'closed', stats, reason: stats.closeReason ?? 'finished' });
   return 0;
+}
+
+function operatorTlsFiles(task: RunTask): Pick<RunOptions, 'ca' | 'cert' | 'key'> {
+  const tls = task.tls;
+  return {
+    ...(tls?.ca !== undefined && { ca: tls.ca }),
+    ...(tls?.cert !== undefined && { cert: tls.cert }),
+    ...(tls?.key !== undefined && { key: tls.key }),
+  };
 }
 
 async function spiderFor(task: RunTask): Promise<Spider> {

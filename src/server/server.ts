@@ -12,6 +12,7 @@ import { JobManager } from './job-manager.js';
 import { JobStore } from './job-store.js';
 import { ProjectSpiders } from './project-spiders.js';
 import { Schedules } from './schedules.js';
+import { type ServerTls, serverTls } from './server-tls.js';
 import { loadOrCreateToken } from './token.js';
 import type { Job } from './types.js';
 import { WsHub } from './ws-hub.js';
@@ -31,6 +32,11 @@ export interface ServerConfig {
   allowPrivate?: boolean;
   /** DNS servers (`address[:port]`) the jobs resolve names with. @default the system resolver */
   dns?: readonly string[];
+  /**
+   * TLS for every job: CA files trusted besides the system's, a client certificate, and whether a job may set
+   * `insecure`. Files come from the operator only: an API job cannot name a path on the server. @default none
+   */
+  tls?: ServerTls;
   /** A fixed token (ARACHNE_TOKEN); otherwise DATA_DIR/token, created on first start. */
   token?: string;
   /** Grace for in-flight requests when a job is paused, cancelled or the server stops. @default 5000 */
@@ -64,12 +70,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const spiders = new ProjectSpiders(project);
   const maxJobs = config.maxJobs ?? 2;
   const allowPrivate = config.allowPrivate ?? false;
+  const tls = config.tls && serverTls(config.tls);
+  const allowInsecure = tls?.allowInsecure === true;
   const manager = new JobManager({
     store,
     dataDir,
     maxJobs,
     allowPrivate,
     ...(config.dns?.length && { dns: config.dns }),
+    tls,
     spiderFile: (name) => spiders.fileOf(name),
     ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
   });
@@ -89,7 +98,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     manager,
     schedules,
     spiders,
-    info: { version, project, maxJobs, allowPrivate },
+    info: { version, project, maxJobs, allowPrivate, allowInsecure },
     ...(dns && { lookup: dns.lookup }),
   });
   const hub = new WsHub(manager, token);

@@ -64,6 +64,8 @@ describe('the option types, derived from the table', () => {
       | 'retries'
       | 'sessions'
       | 'blockedStatuses'
+      | 'insecure'
+      | 'tlsMinVersion'
       | 'invalidItems'
     >();
     // @ts-expect-error: not a dedup mode
@@ -230,6 +232,9 @@ describe('the API job options', () => {
         'dropParams',
         'keepParams',
         'invalidItems',
+        // insecure only where the operator allows it (serve --allow-insecure); TLS files never.
+        'insecure',
+        'tlsMinVersion',
       ].sort(),
     );
     for (const key of [

@@ -7,12 +7,16 @@ import { parseHtml } from '../../html/index.js';
 import { createClient } from '../../http/client.js';
 import { DnsCache } from '../../http/dns-cache.js';
 import type { Response, Timings } from '../../http/response.js';
+import { insecureWarning, type TlsFileOptions, tlsSettingsFrom } from '../../http/tls-files.js';
+import type { TlsSettings } from '../../http/transport.js';
 import { redactUrl } from '../../url/redact-url.js';
+import { tlsBlock } from './fetch-tls.js';
 
 export const fetchHelp = `Usage: arachne fetch <URL> [options]
 
 Fetches one URL (redirects followed, no retries) and prints the status line, the response headers,
-the timings (DNS, connect, TLS, first byte, total), then the body.
+the timings (DNS, connect, TLS, first byte, total), for https the TLS connection (protocol, cipher,
+ALPN, whether the chain verified, each certificate with its expiry), then the body.
 
 Options:
   --select <css>        print the text of each element matching the CSS selector, one per line,
@@ -22,6 +26,12 @@ Options:
   --user-agent <s>      User-Agent to send (default arachne/<version>)
   --dns <server[:port]> resolve the host with this DNS server instead of the system's (repeatable)
   --no-body             print status, headers and timings only
+  --no-body             print status, headers, timings and TLS only
+  --ca <file>           trust the CA certificates of this PEM file besides the system's (repeatable)
+  --cert <file>         present this client certificate (PEM); needs --key
+  --key <file>          the client certificate's private key (PEM)
+  --insecure            do not verify the server's certificate (a warning is printed)
+  --tls-min-version <v> TLSv1.2 (default) or TLSv1.3
   -h, --help            show this help
 
 Exit codes: 0 a response was received (whatever its status), 1 network error or timeout,
@@ -40,6 +50,11 @@ const flags = {
   'user-agent': { type: 'string' },
   dns: { type: 'string', multiple: true },
   'no-body': { type: 'boolean' },
+  ca: { type: 'string', multiple: true },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  insecure: { type: 'boolean' },
+  'tls-min-version': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -71,16 +86,25 @@ export async function fetchCommand(
       return fail(2, firstLine(error));
     }
   }
+  let tls: TlsSettings;
+  try {
+    tls = tlsSettingsFrom(parsed.tls) ?? {};
+  } catch (error) {
+    return fail(2, firstLine(error));
+  }
+  if (parsed.tls.insecure) output.stderr.write(`arachne fetch: warning: ${insecureWarning}\n`);
   const client = createClient({
     retries: 0,
     headers: parsed.headers,
-    ...(lookup && { transport: { lookup } }),
     ...(parsed.timeoutMs === undefined ? {} : { timeoutMs: parsed.timeoutMs }),
     ...(parsed.userAgent === undefined ? {} : { userAgent: parsed.userAgent }),
+    transport: { tls, ...(lookup && { lookup }) },
   });
+  const tlsTimeoutMs = parsed.timeoutMs ?? 10_000;
   try {
     const response = await client.get(parsed.url);
     output.stdout.write(describeResponse(response));
+    output.stdout.write(await tlsBlock(response.url, tls, tlsTimeoutMs));
     if (parsed.select !== undefined) {
       for (const element of parseHtml(response.text, { url: response.url }).select(parsed.select))
         output.stdout.write(`${element.text()}\n`);
@@ -91,6 +115,8 @@ export async function fetchCommand(
   } catch (error) {
     const usage =
       isCrawlError(error) && (error.code === 'AR_BAD_URL' || error.code === 'AR_CONFIG');
+    // What the handshake showed says why a certificate was refused (expired, unknown CA, wrong host).
+    if (!usage) output.stdout.write(await tlsBlock(parsed.url, tls, tlsTimeoutMs));
     return fail(usage ? 2 : 1, firstLine(error));
   } finally {
     await client.close();
@@ -116,9 +142,20 @@ function parseFlags(argv: string[]) {
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
     throw new UsageError(`--timeout-ms must be a positive integer, got "${timeout}"`);
   }
+  const minVersion = values['tls-min-version'];
+  if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
+    throw new UsageError(`--tls-min-version must be TLSv1.2 or TLSv1.3, got "${minVersion}"`);
+  }
   return {
     url: url ?? '',
     help,
+    tls: {
+      ca: values.ca,
+      cert: values.cert,
+      key: values.key,
+      insecure: values.insecure === true,
+      tlsMinVersion: minVersion,
+    } satisfies TlsFileOptions,
     headers,
     timeoutMs,
     userAgent: values['user-agent'],

@@ -20,6 +20,10 @@ Options:
       --allow-private      let jobs connect to private, loopback and link-local addresses
       --dns SERVERS        jobs resolve host names with these DNS servers (address[:port], comma-separated
                            or repeated) instead of the system resolver
+      --ca FILE            every job trusts the CA certificates of this PEM file too (repeatable)
+      --cert FILE          every job presents this client certificate (PEM); needs --key
+      --key FILE           the client certificate's private key (PEM)
+      --allow-insecure     let jobs set insecure: true (no certificate checks); refused otherwise
       --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
       --smtp-port P        (default 587, or 465 with --smtp-secure)
       --smtp-secure        TLS from the first byte (port 465)
@@ -39,6 +43,10 @@ const flags = {
   'max-jobs': { type: 'string' },
   'allow-private': { type: 'boolean' },
   dns: { type: 'string', multiple: true },
+  ca: { type: 'string', multiple: true },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  'allow-insecure': { type: 'boolean' },
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtp-secure': { type: 'boolean' },
@@ -76,6 +84,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     maxJobs: integer(values['max-jobs'], 'max-jobs', 1, 1000) ?? 2,
     allowPrivate: values['allow-private'] ?? false,
     ...(values.dns && { dns: values.dns.flatMap((list) => list.split(',')).filter(Boolean) }),
+    tls: {
+      ...(values.ca !== undefined && { ca: values.ca }),
+      ...(values.cert !== undefined && { cert: values.cert }),
+      ...(values.key !== undefined && { key: values.key }),
+      allowInsecure: values['allow-insecure'] ?? false,
+    },
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
   });
