@@ -21,6 +21,7 @@ export const optionGroups = {
   sessions: 'Sessions and proxies',
   browser: 'Browser',
   shared: 'Shared crawls',
+  sftp: 'SFTP sources and outputs',
   logging: 'Logging',
 } as const;
 
@@ -858,6 +859,29 @@ export const optionSpecs = {
     arg: 'P',
     group: 'shared',
     help: 'with dedup bloom: the false-positive rate at capacity (a false positive skips a new URL)',
+  }),
+
+  // SFTP: paths on this machine, so never for API jobs (which cannot crawl sftp: URLs anyway)
+  sshKey: string({
+    flag: 'ssh-key',
+    arg: 'FILE',
+    group: 'sftp',
+    help: 'the private key for sftp: URLs and sftp:// outputs (a password can be in the URL or ARACHNE_SSH_PASSWORD)',
+    defaultText: 'the SSH agent, else ~/.ssh/id_ed25519, id_ecdsa or id_rsa',
+    docs: 'see [SFTP sources and remote outputs](#sftp-sources-and-remote-outputs)',
+  }),
+  knownHosts: string({
+    flag: 'known-hosts',
+    arg: 'FILE',
+    group: 'sftp',
+    help: "the known_hosts file SSH servers' host keys are checked against; an unknown or changed key is refused (AR_HOST_KEY)",
+    defaultText: '~/.ssh/known_hosts',
+  }),
+  acceptNewHostKeys: boolean({
+    default: false,
+    flag: 'accept-new-host-keys',
+    group: 'sftp',
+    help: 'trust the key of an SSH server the known_hosts file does not list yet, and add it there (a changed key is still refused)',
   }),
 
   // Logging
