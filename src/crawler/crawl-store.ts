@@ -361,7 +361,8 @@ async function openFeed(
     );
   } else {
     // A Parquet file is replaced whole or refused (-o on an existing one): it cannot be cut back and continued.
-    sink = openSink(target, partOptions(parquet ? !feed.overwrite : true));
+    // So is a remote file, which is fetched first only to be added to.
+    sink = openSink(target, partOptions(parquet || remote ? !feed.overwrite : true));
   }
   if (feed.fields) sink = new FieldsSink(sink, feed.fields);
   // Rotated parts and Parquet files are whole files of their own: ItemExport does not cut them back.
