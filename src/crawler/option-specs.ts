@@ -277,7 +277,7 @@ export const optionSpecs = {
     arg: 'TARGET',
     repeatable: true,
     group: 'output',
-    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.xml, FILE.parquet, FILE.jsonl.gz, FILE.csv.gz, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout; an existing file is appended to; {spider} and {time} in the path are replaced; repeat -o for several outputs, each with options such as :fields=a,b:overwrite:rotate=N",
+    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.xml, FILE.parquet, FILE.jsonl.gz, FILE.csv.gz, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, sftp://USER@HOST/PATH/FILE.jsonl or ftp://… (uploaded at the end), or '-' for stdout; an existing file is appended to; {spider} and {time} in the path are replaced; repeat -o for several outputs, each with options such as :fields=a,b:overwrite:rotate=N",
     docs: 'crawl() also takes a list of outputs or a `Sink`; see [Outputs](#outputs) and [Several outputs](#several-outputs-fields-rotation-parquet)',
   }),
   overwriteOutput: string({

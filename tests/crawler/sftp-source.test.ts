@@ -1,6 +1,7 @@
 // sftp: URLs against a real OpenSSH sshd on 127.0.0.1: a tree mirrored through its listings, files with body, size
 // and modification time, host keys checked against known_hosts (unknown refused, accept-new recorded, changed
 // refused), key auth, the egress guard and retries of a refused connection.
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +45,10 @@ describe.skipIf(!up)('sftp: sources', () => {
     retries: 0,
   });
 
+  const logins = () => sshd.log().split('Accepted publickey').length - 1;
+
   it('mirrors a tree: each listing links to its entries, each file is a page', async () => {
+    const before = logins();
     const sink = memorySink();
     const stats = await crawl(siteSpider([sshd.url(`${sshd.root}/tree/`)]), {
       ...options(),
@@ -75,6 +79,9 @@ describe.skipIf(!up)('sftp: sources', () => {
       `sftp://127.0.0.1:${sshd.port}${sshd.root}/tree/`,
     );
     expect(stats.failed).toBe(0);
+    // Seven pages over at most two pooled connections (the per-server limit), whatever the concurrency.
+    expect(logins() - before).toBeGreaterThanOrEqual(1);
+    expect(logins() - before).toBeLessThanOrEqual(2);
   });
 
   it('gives a file its body, content-length and last-modified; a missing one is a 404', async () => {
@@ -103,6 +110,40 @@ describe.skipIf(!up)('sftp: sources', () => {
       modified: modified.toUTCString(),
     });
     expect(byPath['/tree/nothing.txt']).toMatchObject({ status: 404 });
+  });
+
+  it('reads a hashed known_hosts file (ssh-keygen -H)', async () => {
+    const hashed = join(scratch, 'hashed_known_hosts');
+    await writeFile(hashed, await readFile(sshd.knownHostsPath));
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', hashed]);
+    expect(await readFile(hashed, 'utf8')).toMatch(/^\|1\|/);
+    const stats = await crawl(siteSpider([sshd.url(`${sshd.root}/tree/readme.txt`)]), {
+      ...options(),
+      knownHosts: hashed,
+      output: memorySink(),
+    });
+    expect(stats.failed).toBe(0);
+  });
+
+  it('serves a second run from the cache (offline: no connection at all)', async () => {
+    const cache = join(scratch, 'cache');
+    const url = sshd.url(`${sshd.root}/tree/readme.txt`);
+    await crawl(siteSpider([url]), {
+      ...options(),
+      cache,
+      cachePolicy: 'record',
+      output: memorySink(),
+    });
+    const sink = memorySink();
+    const stats = await crawl(siteSpider([url]), {
+      ...options(),
+      knownHosts: '/nonexistent', // any connection would fail with AR_HOST_KEY
+      cache,
+      cachePolicy: 'offline',
+      output: sink,
+    });
+    expect(stats.failed).toBe(0);
+    expect(sink.items).toMatchObject([{ status: 200, bytes: 15 }]);
   });
 
   /** Crawls one URL that fails: its failures' codes, and how many retries the crawl made. */
@@ -156,7 +197,6 @@ describe.skipIf(!up)('sftp: sources', () => {
 
   it('logs in with the key only: another key is refused with AR_AUTH', async () => {
     const wrong = join(scratch, 'wrong_key');
-    const { execFileSync } = await import('node:child_process');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrong]);
     const codes = await failures(sshd.url(`${sshd.root}/tree/readme.txt`), { sshKey: wrong });
     expect(codes).toEqual({ codes: ['AR_AUTH'], retries: 0 });
@@ -167,6 +207,14 @@ describe.skipIf(!up)('sftp: sources', () => {
       allowPrivate: false,
     });
     expect(codes).toEqual({ codes: ['AR_EGRESS_DENIED'], retries: 0 });
+  });
+
+  it('refuses a file over maxBytes before reading it, without retrying', async () => {
+    const codes = await failures(sshd.url(`${sshd.root}/tree/readme.txt`), {
+      maxBytes: 10,
+      retries: 2,
+    });
+    expect(codes).toEqual({ codes: ['AR_BODY_TOO_LARGE'], retries: 0 });
   });
 
   it('retries a refused connection as a network error', async () => {
