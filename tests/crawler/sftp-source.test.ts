@@ -84,6 +84,24 @@ describe.skipIf(!up)('sftp: sources', () => {
     expect(logins() - before).toBeLessThanOrEqual(2);
   });
 
+  it('links a directory typed without its slash right, keeping the user out of the page', async () => {
+    const sink = memorySink();
+    const spider = defineSpider({
+      name: 'listing',
+      start: [sshd.url(`${sshd.root}/tree/data`)],
+      *parse(page) {
+        yield { links: page.links(), body: page.response.text };
+      },
+    });
+    await crawl(spider, { ...options(), output: sink });
+    const [page] = sink.items as Array<{ links: string[]; body: string }>;
+    expect(page?.links).toEqual([
+      sshd.url(`${sshd.root}/tree/data/deep/`),
+      sshd.url(`${sshd.root}/tree/data/items.json`),
+    ]);
+    expect(page?.body).not.toContain(`${sshd.user}@`);
+  });
+
   it('gives a file its body, content-length and last-modified; a missing one is a 404', async () => {
     const sink = memorySink();
     const spider = defineSpider({

@@ -9,9 +9,8 @@ export interface ListingEntry {
 }
 
 /**
- * The page of the directory at `url`: entries sorted by name, directories first and ending in `/`, each href
- * absolute (so a directory URL typed without its trailing slash still links right). `.` and `..` are left out: a
- * crawl goes down the tree, not up.
+ * The page of the directory at `url`: entries sorted by name, directories first and ending in `/`, each href a
+ * full path. `.` and `..` are left out: a crawl goes down the tree, not up.
  */
 export function renderListing(url: URL, entries: readonly ListingEntry[]): string {
   const base = new URL(url.href);
@@ -24,7 +23,10 @@ export function renderListing(url: URL, entries: readonly ListingEntry[]): strin
     );
   const title = escapeHtml(`Index of ${decodeURIComponent(base.pathname)}`);
   const rows = sorted.map((entry) => {
-    const href = new URL(encodeURIComponent(entry.name) + (entry.directory ? '/' : ''), base).href;
+    // Path-absolute: it resolves against the page URL keeping its user (and password) without writing them into
+    // the page, and a directory URL typed without its trailing slash still links right.
+    const href = new URL(encodeURIComponent(entry.name) + (entry.directory ? '/' : ''), base)
+      .pathname;
     const label = escapeHtml(entry.name + (entry.directory ? '/' : ''));
     const modified = new Date(entry.mtime * 1000).toISOString();
     const size = entry.directory ? '-' : String(entry.size);
