@@ -121,6 +121,8 @@ async function openSocket(
   const timer = setTimeout(() => sock.destroy(new TimeoutError(shown, 'connect')), timeoutMs);
   try {
     await once(sock, 'connect');
+    // SFTP is request/response in small packets: Nagle's algorithm would hold each one back for an ACK.
+    sock.setNoDelay(true);
     return sock;
   } catch (error) {
     sock.destroy();
