@@ -72,17 +72,22 @@ export class RemoteSink implements Sink {
   /** Connects once to fail early (unreachable server, refused key), fetching the file when items are added to it. */
   async open(): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
-    this.#store = await remoteStore(this.#url, this.#options);
-    if (this.#append) {
-      try {
-        await this.#store.download(this.#local);
-      } catch (error) {
-        throw new StorageError(`cannot read ${this.#shown} to add to it: ${describe(error)}`, {
-          cause: error,
+    try {
+      const store = await remoteStore(this.#url, this.#options);
+      if (this.#append) {
+        await store.download(this.#local).catch((error: unknown) => {
+          throw new StorageError(`cannot read ${this.#shown} to add to it: ${describe(error)}`, {
+            cause: error,
+          });
         });
       }
+      await this.#inner.open();
+      this.#store = store;
+    } catch (error) {
+      // Nothing was written yet: no local copy to keep.
+      await rm(this.#dir, { recursive: true, force: true });
+      throw error;
     }
-    await this.#inner.open();
   }
 
   write(items: readonly Item[]): Promise<void> {
