@@ -32,6 +32,8 @@ export class RemoteSink implements Sink {
   readonly #options: RemoteOptions;
   readonly #warn: (message: string) => void;
   #store: RemoteStore | undefined;
+  /** A write or flush of the local copy failed. */
+  #broken = false;
 
   /**
    * @param makeLocal the sink of the local file (its name is the target's, so the format is the target's)
@@ -91,16 +93,23 @@ export class RemoteSink implements Sink {
   }
 
   write(items: readonly Item[]): Promise<void> {
-    return this.#inner.write(items);
+    return this.#watch(this.#inner.write(items));
   }
 
   flush(): Promise<void> {
-    return this.#inner.flush();
+    return this.#watch(this.#inner.flush());
   }
 
   async close(): Promise<void> {
     await this.#inner.close();
     if (!this.#store) return; // never opened: nothing was written
+    if (this.#broken) {
+      // The crawl fails with the write's error; an upload would replace the target with a damaged file.
+      this.#warn(
+        `${this.#shown} was not uploaded: writing its local copy failed; what was written is in ${this.#local}`,
+      );
+      return;
+    }
     const delays = this.#options.retryDelaysMs ?? defaultRetryDelaysMs;
     let failure: unknown;
     for (let attempt = 0; attempt <= delays.length; attempt++) {
@@ -126,6 +135,15 @@ export class RemoteSink implements Sink {
       }
     }
     throw new RemoteOutputError(this.#shown, this.#local, failure);
+  }
+
+  async #watch(step: Promise<void>): Promise<void> {
+    try {
+      await step;
+    } catch (error) {
+      this.#broken = true;
+      throw error;
+    }
   }
 }
 

@@ -110,6 +110,27 @@ describe.skipIf(!sshUp)('sftp:// outputs', () => {
     expect(warnings[0]).toMatch(/failed \(.*ECONNREFUSED.*\), attempt 1 of 3: retrying in 10 ms$/);
   });
 
+  it('does not upload a copy whose writing failed, and says where it is', async () => {
+    const file = join(sshd.root, 'out', 'broken.jsonl');
+    const warnings: string[] = [];
+    const sink = openSink(sshd.url(file), {
+      remote: remote(),
+      onWarning: (message) => warnings.push(message),
+    });
+    await sink.open();
+    await sink.write(items(1, 'fine'));
+    const cyclic: Item = {};
+    cyclic.self = cyclic;
+    await expect(sink.write([cyclic])).rejects.toThrow(/cannot be encoded as JSON/);
+    await sink.close();
+    await expect(readFile(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^sftp:\/\/127\.0\.0\.1:\d+\/.*\/broken\.jsonl was not uploaded: writing its local copy failed; what was written is in \/.*\/broken\.jsonl$/,
+      ),
+    ]);
+  });
+
   it('does not retry an unknown host key', async () => {
     const warnings: string[] = [];
     const sink = openSink(sshd.url(join(sshd.root, 'out', 'refused.jsonl')), {
