@@ -31,7 +31,9 @@ export type ErrorCode =
   | 'AR_BLOCKED'
   | 'AR_PROXY'
   | 'AR_CRAWL_GONE'
-  | 'AR_NOT_CACHED';
+  | 'AR_NOT_CACHED'
+  | 'AR_HOST_KEY'
+  | 'AR_AUTH';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -329,4 +331,51 @@ export class CrawlGoneError extends CrawlError {
   ) {
     super('AR_CRAWL_GONE', message);
   }
+}
+
+/**
+ * An SSH server's host key is not in the known-hosts file (`AR_HOST_KEY`, unknown) or differs from the one listed
+ * there (changed: a possible man in the middle). Never retried: the same server shows the same key. An unknown key
+ * is accepted, and recorded, only with `acceptNewHostKeys`; a changed one never is.
+ */
+export class HostKeyError extends CrawlError {
+  override name = 'HostKeyError';
+  constructor(
+    readonly host: string,
+    readonly reason: 'unknown' | 'changed',
+    detail: string,
+  ) {
+    super('AR_HOST_KEY', `host key of ${host} ${detail}`);
+  }
+}
+
+/** A server refused our credentials (SSH key or password, FTP login). Never retried: they stay wrong. */
+export class AuthError extends CrawlError {
+  override name = 'AuthError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('AR_AUTH', message, options);
+  }
+}
+
+/**
+ * A remote output (`-o sftp://…`, `-o ftp://…`) could not be uploaded after its retries. The items are not lost:
+ * the message names the local copy they were written to, which is kept.
+ */
+export class RemoteOutputError extends StorageError {
+  override name = 'RemoteOutputError';
+  constructor(
+    readonly target: string,
+    readonly localCopy: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot upload items to ${target}: ${causeText(cause)}; the items are kept in ${localCopy}`,
+      { cause },
+    );
+  }
+}
+
+function causeText(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }

@@ -16,12 +16,14 @@ import {
 import { FieldsSink } from '../storage/fields-sink.js';
 import { type OpenSinkOptions, openSink } from '../storage/open-sink.js';
 import { expandOutputPath, type OutputNames } from '../storage/output-path.js';
+import { remoteOutput } from '../storage/remote-store.js';
 import { RotatingSink } from '../storage/rotating-sink.js';
 import type { Sink } from '../storage/sink.js';
 import type { Frontier } from './frontier.js';
 import type { FrontierContext, FrontierRegistry } from './frontier-registry.js';
 import { type BufferReader, ItemBuffer, withItemBuffer } from './item-buffer.js';
 import { type FirstOpen, ItemExport, type ItemSource, recordedTarget } from './item-export.js';
+import { sshSettings } from './ssh-settings.js';
 
 export interface CrawlStore {
   /** The frontier the scheduler works on, items included. */
@@ -79,6 +81,7 @@ export async function openCrawlStore({
     name: spider,
     ...(options.upsertKey ? { upsertKey: options.upsertKey } : {}),
     onWarning: warn,
+    remote: { ssh: sshSettings(options) },
   };
   try {
     exporter =
@@ -278,11 +281,14 @@ async function startExport(
       try {
         if (!failed) await exporter.run();
       } catch (error) {
+        await sink.close().catch(() => {});
         // An export already running at close failed first: its failure has been reported.
         if (!failed) throw error;
-      } finally {
-        await sink.close().catch(() => {});
+        return;
       }
+      // A healthy export's close finishes its output (a remote one uploads there): a failure is the crawl's.
+      if (failed) await sink.close().catch(() => {});
+      else await sink.close().catch((error: unknown) => Promise.reject(asStorageError(error)));
     },
   };
 }
@@ -312,7 +318,13 @@ async function openFeed(
   // A database named by `format` only (`export.dat:format=sqlite`) is no file to cut back.
   const database = format !== undefined && /^(sqlite3?|db)$/i.test(format);
   const file = database ? undefined : outputFile(target);
-  if (feed.overwrite && target !== '-' && file === undefined) {
+  const remote = remoteOutput.test(target);
+  if (remote && recorded !== undefined)
+    throw new ConfigError(
+      `output "${name}": a remote output is uploaded whole at the end of a crawl, so a crawl writing one cannot be resumed; ` +
+        'resume it with a local output, or start afresh',
+    );
+  if (feed.overwrite && target !== '-' && file === undefined && !remote) {
     throw new ConfigError(
       `overwriteOutput (-O) replaces a file, but "${target}" is a database: use output (-o), which adds ` +
         'rows (or updates them with --upsert-key)',
@@ -349,7 +361,8 @@ async function openFeed(
     );
   } else {
     // A Parquet file is replaced whole or refused (-o on an existing one): it cannot be cut back and continued.
-    sink = openSink(target, partOptions(parquet ? !feed.overwrite : true));
+    // So is a remote file, which is fetched first only to be added to.
+    sink = openSink(target, partOptions(parquet || remote ? !feed.overwrite : true));
   }
   if (feed.fields) sink = new FieldsSink(sink, feed.fields);
   // Rotated parts and Parquet files are whole files of their own: ItemExport does not cut them back.

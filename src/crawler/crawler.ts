@@ -19,6 +19,7 @@ import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
 import { dataHandler } from './download-handlers/data-handler.js';
 import { httpHandler } from './download-handlers/http-handler.js';
+import { lazyHandler } from './download-handlers/lazy-handler.js';
 import {
   type DownloadHandlerMap,
   DownloadHandlerRegistry,
@@ -39,6 +40,7 @@ import { CrawlRetryPolicy } from './retry.js';
 import { type HostStats, Scheduler } from './scheduler.js';
 import { crawlSessions } from './sessions/index.js';
 import type { Spider } from './spider.js';
+import { sshSettings } from './ssh-settings.js';
 import { startRequests } from './start-requests.js';
 import { type Stats, StatsCollector } from './stats.js';
 import type { HandlerThreads } from './threads/handler-threads.js';
@@ -233,6 +235,10 @@ async function runCrawl({
         'http:': http,
         'https:': http,
         'data:': dataHandler(options),
+        'sftp:': lazyHandler('sftp', async () => {
+          const { sftpHandler } = await import('./download-handlers/sftp-handler.js');
+          return sftpHandler({ ssh: sshSettings(options), ...transportOptions });
+        }),
         ...downloadHandlers,
       },
       {

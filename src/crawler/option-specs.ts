@@ -21,6 +21,7 @@ export const optionGroups = {
   sessions: 'Sessions and proxies',
   browser: 'Browser',
   shared: 'Shared crawls',
+  sftp: 'SFTP sources and outputs',
   logging: 'Logging',
 } as const;
 
@@ -276,7 +277,7 @@ export const optionSpecs = {
     arg: 'TARGET',
     repeatable: true,
     group: 'output',
-    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.xml, FILE.parquet, FILE.jsonl.gz, FILE.csv.gz, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, or '-' for stdout; an existing file is appended to; {spider} and {time} in the path are replaced; repeat -o for several outputs, each with options such as :fields=a,b:overwrite:rotate=N",
+    help: "write items to FILE.jsonl, FILE.json, FILE.csv, FILE.xml, FILE.parquet, FILE.jsonl.gz, FILE.csv.gz, FILE.sqlite (or .db), sqlite:PATH?table=T, postgres://USER@HOST/DB?table=T, sftp://USER@HOST/PATH/FILE.jsonl or ftp://… (uploaded at the end), or '-' for stdout; an existing file is appended to; {spider} and {time} in the path are replaced; repeat -o for several outputs, each with options such as :fields=a,b:overwrite:rotate=N",
     docs: 'crawl() also takes a list of outputs or a `Sink`; see [Outputs](#outputs) and [Several outputs](#several-outputs-fields-rotation-parquet)',
   }),
   overwriteOutput: string({
@@ -906,6 +907,29 @@ export const optionSpecs = {
     arg: 'P',
     group: 'shared',
     help: 'with dedup bloom: the false-positive rate at capacity (a false positive skips a new URL)',
+  }),
+
+  // SFTP: paths on this machine, so never for API jobs (which cannot crawl sftp: URLs anyway)
+  sshKey: string({
+    flag: 'ssh-key',
+    arg: 'FILE',
+    group: 'sftp',
+    help: 'the private key for sftp: URLs and sftp:// outputs (a password can be in the URL or ARACHNE_SSH_PASSWORD)',
+    defaultText: 'the SSH agent, else ~/.ssh/id_ed25519, id_ecdsa or id_rsa',
+    docs: 'see [SFTP sources and remote outputs](#sftp-sources-and-remote-outputs)',
+  }),
+  knownHosts: string({
+    flag: 'known-hosts',
+    arg: 'FILE',
+    group: 'sftp',
+    help: "the known_hosts file SSH servers' host keys are checked against; an unknown or changed key is refused (AR_HOST_KEY)",
+    defaultText: '~/.ssh/known_hosts',
+  }),
+  acceptNewHostKeys: boolean({
+    default: false,
+    flag: 'accept-new-host-keys',
+    group: 'sftp',
+    help: 'trust the key of an SSH server the known_hosts file does not list yet, and add it there (a changed key is still refused)',
   }),
 
   // Logging

@@ -14,11 +14,21 @@ export function resolveLink(href: string, base: string | undefined): string | un
   } catch {
     return undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && !sameServerScheme(url, base)) {
+    return undefined;
+  }
   const absolute = url.href;
   // The first '#' of a serialized URL is the fragment delimiter (path and query encode theirs).
   const hash = absolute.indexOf('#');
   return hash === -1 ? absolute : absolute.slice(0, hash);
+}
+
+/**
+ * A page fetched over another scheme with a server (an sftp: listing) links within that scheme: its entries. A
+ * web page's sftp: or ftp: links are still not followed, and host-less schemes (data:, mailto:) never are.
+ */
+function sameServerScheme(url: URL, base: string | undefined): boolean {
+  return url.host !== '' && base !== undefined && base.toLowerCase().startsWith(url.protocol);
 }
 
 // Characters that WHATWG URL leaves untouched in an http(s) path and query and that have no structural meaning

@@ -7,6 +7,8 @@ import { JsonSink } from './json-sink.js';
 import { JsonlSink } from './jsonl-sink.js';
 import { ParquetSink } from './parquet-sink.js';
 import { PostgresSink } from './postgres-sink.js';
+import { RemoteSink } from './remote-sink.js';
+import { type RemoteOptions, remoteOutput } from './remote-store.js';
 import type { Sink } from './sink.js';
 import { SqliteSink } from './sqlite-sink.js';
 import { XmlSink } from './xml-sink.js';
@@ -29,6 +31,8 @@ export interface OpenSinkOptions {
    * `parquet`, `sqlite`). @default undefined (from the name)
    */
   format?: string;
+  /** For `sftp://…` and `ftp://…` outputs: SSH settings and upload retries. */
+  remote?: RemoteOptions;
 }
 
 /** Makes an unopened sink for one output string. */
@@ -69,11 +73,22 @@ const byExtension: Readonly<Record<string, SinkFactory>> = {
 /**
  * Chooses a sink for `target`: a known scheme prefix (`sqlite:…`, `postgres://…`, `postgresql://…`), else the
  * file extension (case-insensitive): `.jsonl` and `.ndjson` → JSON Lines, `.csv` → CSV, `.json` → JSON array,
- * `.xml` → XML, `.parquet` → Parquet, `.jsonl.gz`, `.ndjson.gz` and `.csv.gz` → gzipped, `.sqlite`, `.sqlite3` and `.db` → SQLite; `-` → JSON Lines on stdout. The sink is not opened yet: call
+ * `.xml` → XML, `.parquet` → Parquet, `.jsonl.gz`, `.ndjson.gz` and `.csv.gz` → gzipped, `.sqlite`, `.sqlite3` and `.db` → SQLite; `-` → JSON Lines on stdout; `sftp://…` and `ftp://…` → the format
+ * their file name says, written locally and uploaded at close (RemoteSink). The sink is not opened yet: call
  * `open()`, which fails early (StorageError) if the output cannot be written. `options.format` overrides the name.
  * @throws ConfigError for any other target, naming the accepted forms.
  */
 export function openSink(target: string, options: OpenSinkOptions = {}): Sink {
+  // A server's file: written locally in its format (by name or `format`), uploaded at close.
+  if (remoteOutput.test(target)) {
+    const { remote, ...local } = options;
+    return new RemoteSink(
+      target,
+      { append: options.append ?? false, onWarning: options.onWarning },
+      remote ?? {},
+      (path) => openSink(path, local),
+    );
+  }
   if (options.format !== undefined) {
     const byFormat = byExtension[`.${options.format.toLowerCase()}`];
     if (!byFormat) {

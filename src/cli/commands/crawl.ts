@@ -83,9 +83,9 @@ async function spiderFor(targets: string[]): Promise<Spider> {
   return siteSpider(checkUrls(urls));
 }
 
-/** Start URLs given on the command line must be absolute http(s) URLs. */
+/** Start URLs given on the command line must be absolute http(s) URLs, or sftp: ones. */
 function checkUrls(urls: string[]): string[] {
-  for (const url of urls) httpUrlArgument(url, 'crawled');
+  for (const url of urls) if (!/^sftp:\/\//i.test(url)) httpUrlArgument(url, 'crawled');
   return urls;
 }
 

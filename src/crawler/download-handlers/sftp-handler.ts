@@ -1,0 +1,289 @@
+/**
+ * The `sftp:` download handler: a directory is an HTML listing page whose links are its entries, a file is a page
+ * with its bytes, size (`content-length`) and modification time (`last-modified`). Connections are pooled per
+ * server and user, a few each, and closed with the crawl.
+ */
+import { extname } from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { BodyTooLargeError, CrawlError, NetworkError, TimeoutError } from '../../errors.js';
+import { Response } from '../../http/response.js';
+import { openSftp, type SshSession, type SshSettings } from '../../ssh/connect.js';
+import { redactUrl } from '../../url/redact-url.js';
+import type { Request } from '../request.js';
+import type { DownloadHandler, FetchContext } from './registry.js';
+import { type ListingEntry, renderListing } from './sftp-listing.js';
+
+export interface SftpHandlerOptions {
+  ssh: SshSettings;
+  /** Largest file fetched; a bigger one fails with AR_BODY_TOO_LARGE before a byte is read. */
+  maxBytes: number;
+  /** Whole exchange per attempt, the connection included. */
+  timeoutMs: number;
+  /** SSH connections kept per server and user. @default 2 */
+  connectionsPerServer?: number;
+}
+
+// SFTP status codes (draft-ietf-secsh-filexfer-02 §7).
+const NO_SUCH_FILE = 2;
+const PERMISSION_DENIED = 3;
+
+/** Content types by extension: enough for a crawl to tell pages, feeds and data files apart. */
+const types: Readonly<Record<string, string>> = {
+  '.html': 'text/html',
+  '.htm': 'text/html',
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+  '.jsonl': 'application/x-ndjson',
+  '.xml': 'application/xml',
+  '.rss': 'application/rss+xml',
+  '.atom': 'application/atom+xml',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.gz': 'application/gzip',
+  '.zip': 'application/zip',
+};
+
+export function sftpHandler(options: SftpHandlerOptions): DownloadHandler {
+  const pools = new Map<string, SessionPool>();
+  const limit = options.connectionsPerServer ?? 2;
+  return {
+    name: 'sftp',
+    async fetch(request, context) {
+      const url = new URL(request.url);
+      const key = `${url.username}:${url.password}@${url.host}`;
+      let pool = pools.get(key);
+      if (!pool) {
+        pool = new SessionPool(() => openSftp(url, options.ssh), limit);
+        pools.set(key, pool);
+      }
+      return withDeadline(request, options.timeoutMs, context, (lease) =>
+        fetchPath(request, url, pool, options.maxBytes, lease),
+      );
+    },
+    async close() {
+      for (const pool of pools.values()) pool.close();
+      pools.clear();
+    },
+  };
+}
+
+/** What a fetch holds, so the deadline can cut the connection it is stuck on. */
+interface Lease {
+  session?: SshSession;
+}
+
+async function fetchPath(
+  request: Request,
+  url: URL,
+  pool: SessionPool,
+  maxBytes: number,
+  lease: Lease,
+): Promise<Response> {
+  const started = performance.now();
+  const { session, fresh } = await pool.acquire();
+  lease.session = session;
+  const shown = redactUrl(request.url);
+  let healthy = true;
+  try {
+    const path = decodeURIComponent(url.pathname) || '/';
+    const { sftp } = session;
+    const stats = await call<Stats>((done) => sftp.stat(path, done)).catch((error: unknown) => {
+      const status = statusOf(error);
+      if (status === undefined) throw error;
+      return status;
+    });
+    const firstByteMs = performance.now() - started;
+    const respond = (status: number, headers: Record<string, string>, body: Buffer) =>
+      new Response({
+        url: request.url,
+        status,
+        headers: { ...headers, 'content-length': String(body.length) },
+        body,
+        request,
+        timings: {
+          dnsMs: 0,
+          connectMs: fresh ? session.connectMs : 0,
+          tlsMs: 0,
+          firstByteMs,
+          totalMs: performance.now() - started,
+        },
+      });
+    if (typeof stats === 'number') {
+      return respond(stats, { 'content-type': 'text/plain; charset=utf-8' }, Buffer.from(''));
+    }
+    const modified = { 'last-modified': new Date(stats.mtime * 1000).toUTCString() };
+    if (stats.isDirectory()) {
+      const list = await call<Array<{ filename: string; attrs: Stats }>>((done) =>
+        sftp.readdir(path, done),
+      );
+      const entries: ListingEntry[] = list.map(({ filename, attrs }) => ({
+        name: filename,
+        directory: attrs.isDirectory(),
+        size: attrs.size,
+        mtime: attrs.mtime,
+      }));
+      const html = Buffer.from(renderListing(url, entries));
+      return respond(200, { 'content-type': 'text/html; charset=utf-8', ...modified }, html);
+    }
+    if (!stats.isFile()) {
+      return respond(404, { 'content-type': 'text/plain; charset=utf-8' }, Buffer.from(''));
+    }
+    if (stats.size > maxBytes) throw new BodyTooLargeError(shown, maxBytes);
+    const body = await readFile(sftp, path, maxBytes, shown);
+    const type = types[extname(path).toLowerCase()] ?? 'application/octet-stream';
+    return respond(200, { 'content-type': type, ...modified }, body);
+  } catch (error) {
+    // A status answer leaves the session usable; anything else may have broken the channel.
+    healthy = error instanceof BodyTooLargeError;
+    throw error instanceof CrawlError
+      ? error
+      : new NetworkError(shown, `SFTP: ${(error as Error).message}`, { cause: error });
+  } finally {
+    pool.release(session, healthy);
+  }
+}
+
+/** The file's bytes; a file that grows past `maxBytes` while it is read is cut off with AR_BODY_TOO_LARGE. */
+function readFile(
+  sftp: SFTPWrapper,
+  path: string,
+  maxBytes: number,
+  shown: string,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const stream = sftp.createReadStream(path);
+    stream.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > maxBytes) {
+        stream.destroy();
+        reject(new BodyTooLargeError(shown, maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('error', reject);
+    stream.on('end', () => resolve(Buffer.concat(chunks, length)));
+  });
+}
+
+/** The HTTP status that says what an SFTP failure means for the page; undefined for a broken connection. */
+function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (code === NO_SUCH_FILE) return 404;
+  if (code === PERMISSION_DENIED) return 403;
+  return undefined;
+}
+
+function call<T>(
+  start: (done: (error: Error | null | undefined, value: T) => void) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) =>
+    start((error, value) => (error ? reject(error) : resolve(value))),
+  );
+}
+
+/**
+ * Runs the fetch within `timeoutMs` and the crawl's lifetime: past either, the connection it holds is cut (its
+ * pending SFTP calls then fail) and the fetch rejects with AR_TIMEOUT or AR_NETWORK.
+ */
+async function withDeadline(
+  request: Request,
+  timeoutMs: number,
+  context: FetchContext,
+  run: (lease: Lease) => Promise<Response>,
+): Promise<Response> {
+  const lease: Lease = {};
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const shown = redactUrl(request.url);
+  const cut = new Promise<never>((_, reject) => {
+    const stop = (error: CrawlError) => {
+      lease.session?.client.end();
+      reject(error);
+    };
+    timer = setTimeout(() => stop(new TimeoutError(shown, 'SFTP exchange')), timeoutMs);
+    onAbort = () => stop(new NetworkError(shown, 'the crawl closed'));
+    if (context.signal?.aborted) onAbort();
+    else context.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const work = run(lease);
+  try {
+    return await Promise.race([work, cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) context.signal?.removeEventListener('abort', onAbort);
+    work.catch(() => {}); // settled after the cut: its failure is already reported
+  }
+}
+
+/**
+ * Up to `limit` SSH sessions to one server, shared by the fetches: a fetch takes an idle one, opens one below the
+ * limit, or waits its turn. A session that failed, or whose server hung up, is dropped, not handed on.
+ */
+class SessionPool {
+  readonly #open: () => Promise<SshSession>;
+  readonly #limit: number;
+  readonly #idle: SshSession[] = [];
+  readonly #waiting: Array<() => void> = [];
+  readonly #all = new Set<SshSession>();
+  #opening = 0;
+
+  constructor(open: () => Promise<SshSession>, limit: number) {
+    this.#open = open;
+    this.#limit = limit;
+  }
+
+  async acquire(): Promise<{ session: SshSession; fresh: boolean }> {
+    for (;;) {
+      const idle = this.#idle.pop();
+      if (idle) return { session: idle, fresh: false };
+      if (this.#all.size + this.#opening < this.#limit) break;
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    this.#opening++;
+    try {
+      const session = await this.#open();
+      this.#all.add(session);
+      // A server that hangs up leaves the pool at once, so no fetch is handed a dead session.
+      session.client.once('close', () => this.#drop(session));
+      session.client.on('error', () => this.#drop(session));
+      return { session, fresh: true };
+    } finally {
+      this.#opening--;
+      // Opening failed, or freed nothing: let a waiter try (it may open one itself).
+      this.#waiting.shift()?.();
+    }
+  }
+
+  release(session: SshSession, healthy: boolean): void {
+    if (!healthy) {
+      session.client.end();
+      this.#drop(session);
+      return;
+    }
+    if (!this.#all.has(session)) return;
+    this.#idle.push(session);
+    this.#waiting.shift()?.();
+  }
+
+  close(): void {
+    for (const session of this.#all) session.client.end();
+    this.#all.clear();
+    this.#idle.length = 0;
+    for (const wake of this.#waiting.splice(0)) wake();
+  }
+
+  #drop(session: SshSession): void {
+    if (!this.#all.delete(session)) return;
+    const index = this.#idle.indexOf(session);
+    if (index !== -1) this.#idle.splice(index, 1);
+    this.#waiting.shift()?.();
+  }
+}
