@@ -4,6 +4,7 @@ import { OriginPools, type RequestDispatcher } from './origin-pools.js';
 import { isSocksProxy, parseProxyUrl } from './proxy-url.js';
 import { socksConnector } from './socks.js';
 import { timedConnector } from './timings.js';
+import { alertingConnector } from './tls-alerts.js';
 import type { TlsSettings } from './transport.js';
 import { proxyAgentClass } from './undici-parts.js';
 
@@ -45,12 +46,14 @@ export function createProxyDispatcher(
       keepAliveTimeout: 4_000,
       allowH2: settings.http2 === true,
       connect: timedConnector(
-        socksConnector(url, {
-          tls: settings.tls,
-          http2: settings.http2,
-          timeoutMs: settings.connectTimeoutMs,
-          lookup: settings.lookup,
-        }),
+        alertingConnector(
+          socksConnector(url, {
+            tls: settings.tls,
+            http2: settings.http2,
+            timeoutMs: settings.connectTimeoutMs,
+            lookup: settings.lookup,
+          }),
+        ),
       ),
     });
   }

@@ -6,6 +6,7 @@ import {
   NetworkError,
   TimeoutError,
 } from '../errors.js';
+import { tlsAlertOf } from './tls-alerts.js';
 
 /** Where an exchange stands: waiting for a connection, for the response head, or reading the body. */
 export type ExchangePhase = 'connect' | 'headers' | 'body';
@@ -30,10 +31,22 @@ export function toCrawlError(error: unknown, url: string, phase: ExchangePhase):
   if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
     return new ConfigError(`Invalid request (${message}): ${url}`, { cause: error });
   }
+  // A TLS alert after the handshake (a client certificate required) says more than undici's `other side closed`.
+  const alert = code === 'UND_ERR_SOCKET' ? tlsAlertOf(error) : undefined;
+  if (alert)
+    return new NetworkError(url, `${alert.code}: ${alertText(alert)}, during ${phase}`, {
+      cause: error,
+    });
   // undici's HTTPParserError sometimes has no code: its name is the next most useful label.
   const label = code ?? (error instanceof Error ? error.name : 'Error');
   const detail = `${label}: ${message || 'no message'}, during ${phase}`;
   return new NetworkError(url, detail, { cause: error });
+}
+
+/** OpenSSL's reason (`tlsv13 alert certificate required`), rather than its whole error line. */
+function alertText(alert: Error): string {
+  const { reason } = alert as { reason?: unknown };
+  return typeof reason === 'string' ? reason : alert.message;
 }
 
 /** `code` of the error, or of the first error inside an AggregateError (Happy Eyeballs tries several addresses). */

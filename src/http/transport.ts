@@ -10,6 +10,7 @@ import { createProxyDispatcher, isSocksProxy, parseProxyUrl, redactedProxy } fro
 import { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
 import type { Response } from './response.js';
 import { timedConnector } from './timings.js';
+import { alertingConnector } from './tls-alerts.js';
 import { buildConnector } from './undici-parts.js';
 
 export interface TransportConfig {
@@ -195,7 +196,7 @@ function createPools(config: TransportConfig, guard: EgressGuard | undefined): O
     connections: config.connectionsPerOrigin ?? null,
     keepAliveTimeout: config.keepAliveTimeoutMs ?? 4_000,
     allowH2: config.http2 === true,
-    connect: timedConnector(guard ? guard.connector(connector) : connector),
+    connect: timedConnector(alertingConnector(guard ? guard.connector(connector) : connector)),
   });
 }
 

@@ -83,6 +83,7 @@ describe('arachne crawl with TLS options', () => {
   it('--cert/--key: a server requiring a client certificate', async () => {
     const without = await crawlCli(clientCert.origin, ['--ca', pki.caFile]);
     expect(without.code).toBe(1);
+    expect(without.stderr).toContain('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
     const withCert = await crawlCli(clientCert.origin, [
       '--ca',
       pki.caFile,

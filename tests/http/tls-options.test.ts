@@ -133,6 +133,10 @@ describe('cert and key: a client certificate', () => {
     const { titles, errors } = await crawlOnce(clientCert.origin, { ca: [pki.caFile] });
     expect(titles).toEqual([]);
     expect(errors).toHaveLength(1);
+    // TLS 1.3: the refusal comes as an alert after the handshake; the error names it, not `other side closed`.
+    expect(errors[0]).toContain(
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: tlsv13 alert certificate required',
+    );
   });
 
   it('succeeds with one from the CA the server trusts', async () => {
@@ -193,7 +197,9 @@ describe('through proxies: the TLS options reach the target behind the tunnel', 
     const socks = await startSocks5Server();
     try {
       const options = { proxy: socks.url(), ca: [pki.caFile] };
-      expect((await crawlOnce(clientCert.origin, options)).titles).toEqual([]);
+      const refused = await crawlOnce(clientCert.origin, options);
+      expect(refused.titles).toEqual([]);
+      expect(refused.errors[0]).toContain('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
       const withCert = await crawlOnce(clientCert.origin, {
         ...options,
         cert: pki.client.certFile,
