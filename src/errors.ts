@@ -31,7 +31,8 @@ export type ErrorCode =
   | 'AR_BLOCKED'
   | 'AR_PROXY'
   | 'AR_CRAWL_GONE'
-  | 'AR_NOT_CACHED';
+  | 'AR_NOT_CACHED'
+  | 'AR_FTP_REPLY';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -328,5 +329,20 @@ export class CrawlGoneError extends CrawlError {
     message = `crawl "${crawlId}" is gone: its keys were deleted from Redis while this worker ran`,
   ) {
     super('AR_CRAWL_GONE', message);
+  }
+}
+
+/**
+ * An FTP server refused a command for good (a 5xx reply other than "no such file", which is a 404, and "not logged
+ * in", a 401): the reply's code and text are in the message. Never retried; a 4xx reply is a NetworkError instead.
+ */
+export class FtpReplyError extends CrawlError {
+  override name = 'FtpReplyError';
+  constructor(
+    readonly url: string,
+    readonly reply: number,
+    text: string,
+  ) {
+    super('AR_FTP_REPLY', `FTP server replied ${reply} (${text}): ${url}`);
   }
 }

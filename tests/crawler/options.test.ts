@@ -65,6 +65,7 @@ describe('the option types, derived from the table', () => {
       | 'sessions'
       | 'blockedStatuses'
       | 'invalidItems'
+      | 'ftpConnections'
     >();
     // @ts-expect-error: not a dedup mode
     const bad: CrawlOptions = { dedup: 'fuzzy' };
@@ -230,6 +231,7 @@ describe('the API job options', () => {
         'dropParams',
         'keepParams',
         'invalidItems',
+        'ftpConnections',
       ].sort(),
     );
     for (const key of [
