@@ -9,9 +9,7 @@ import { runCli } from '../helpers/run-cli.js';
 const pingWorks = await promisify(execFile)('ping', ['-n', '-c', '1', '-W', '1', '127.0.0.1']).then(
   () => true,
   (error: Error) => {
-    console.warn(
-      `ICMP echo is not permitted on this machine, its probe test is skipped: ${error.message}`,
-    );
+    console.warn(`ICMP echo is not permitted on this machine, its probe test is skipped: ${error.message}`);
     return false;
   },
 );
@@ -32,19 +30,14 @@ describe('arachne probe', () => {
     const text = await runCli(['probe', url, '--no-icmp']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^DNS {4}✓ localhost .*\n {9}IPv4 127\.0\.0\.1/m);
-    expect(text.stdout).toMatch(
-      new RegExp(`TCP {4}✓ 127\\.0\\.0\\.1:${site.port} connected in [\\d.]+ ms`),
-    );
+    expect(text.stdout).toMatch(new RegExp(`TCP {4}✓ 127\\.0\\.0\\.1:${site.port} connected in [\\d.]+ ms`));
     expect(text.stdout).toContain(`HTTP   ✓ 200 http://localhost:${site.port}/page`);
     expect(text.stdout).toContain(`redirected from http://localhost:${site.port}/old`);
     expect(text.stdout).toContain('robots ✓ allowed for arachne/');
     expect(text.stdout).toContain('Crawl-delay 2 s');
     expect(text.stdout).not.toContain('ICMP');
 
-    const { code, report } = await probeJson(
-      `http://127.0.0.1:${site.port}/private/x`,
-      '--no-icmp',
-    );
+    const { code, report } = await probeJson(`http://127.0.0.1:${site.port}/private/x`, '--no-icmp');
     expect(code).toBe(1);
     expect(report.dns.source).toBe('literal');
     expect(report.http.status).toBe(404);
@@ -75,28 +68,19 @@ describe('arachne probe', () => {
     expect(report.tls?.chain?.length).toBe(1);
     expect(report.tls?.chain?.[0]?.daysLeft).toBeGreaterThan(0);
     const text = await runCli(['probe', `https://127.0.0.1:${site.port}/`, '--no-icmp']);
-    expect(text.stdout).toMatch(
-      /TLS {4}✗ TLSv1\.3 \S+, ALPN http\/1\.1, in [\d.]+ ms; chain not verified: /,
-    );
+    expect(text.stdout).toMatch(/TLS {4}✗ TLSv1\.3 \S+, ALPN http\/1\.1, in [\d.]+ ms; chain not verified: /);
     expect(text.stdout).toMatch(/ {9}0 .*days left\)/);
   });
 
   it.skipIf(!pingWorks)('sends ICMP echo where the machine permits it', async () => {
     const { report } = await probeJson('http://127.0.0.1:1/');
-    expect(report.icmp).toMatchObject({
-      address: '127.0.0.1',
-      permitted: true,
-      sent: 3,
-      received: 3,
-    });
+    expect(report.icmp).toMatchObject({ address: '127.0.0.1', permitted: true, sent: 3, received: 3 });
     expect(report.icmp?.rttMs).toHaveLength(3);
     for (const rtt of report.icmp?.rttMs ?? []) expect(rtt).toBeGreaterThan(0);
   });
 
   it('says so when ICMP cannot be sent, and still reports the rest', async () => {
-    const result = await runCli(['probe', 'http://127.0.0.1:1/'], {
-      env: { PATH: '/nonexistent' },
-    });
+    const result = await runCli(['probe', 'http://127.0.0.1:1/'], { env: { PATH: '/nonexistent' } });
     expect(result.stdout).toContain('ICMP   – no ping command on this machine');
     expect(result.stdout).toContain('TCP    ✗ 127.0.0.1:1 ECONNREFUSED');
   });

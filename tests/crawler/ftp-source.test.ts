@@ -1,7 +1,8 @@
 // ftp: and ftps: URLs crawled like web pages, against a real pure-ftpd: listings as pages whose links are the
 // entries, files with body, size and modification time, credentials, TLS, 404s, size cap, per-host sessions, retries.
-import { utimes } from 'node:fs/promises';
+import { mkdtemp, utimes } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteSpider } from '../../src/crawler/site-spider.js';
@@ -218,6 +219,15 @@ describe.skipIf(!up)('ftp: sources', () => {
     } finally {
       await relay.close();
     }
+  });
+
+  it('goes through the HTTP cache like any page: a second crawl replays it', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'arachne-ftp-cache-'));
+    const first = await run(recorder([server.url('/readme.txt')]), { cache });
+    const second = await run(recorder([server.url('/readme.txt')]), { cache });
+    expect(first.stats.cacheMisses).toBe(1);
+    expect(second.stats.cacheHits).toBe(1);
+    expect(second.items[0]).toMatchObject({ status: 200, body: 'hello over ftp\n' });
   });
 
   it('retries a refused connection as a network error', async () => {
