@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FtpServer, ftpServerUp, startFtpServer } from '../helpers/ftp-server.js';
+import { freePort } from '../helpers/local-server.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const up = await ftpServerUp();
@@ -63,6 +64,20 @@ describe.skipIf(!up)('arachne crawl ftp://…', () => {
     });
     expect(await readFile(out, 'utf8')).not.toContain(server.password);
     expect(result.stdout + result.stderr).not.toContain(server.password);
+  });
+
+  it('names a failing FTP URL without its password', async () => {
+    const port = await freePort();
+    const result = await runCli([
+      'crawl',
+      `ftp://alice:hunter2@127.0.0.1:${port}/pub/`,
+      '--retries',
+      '0',
+      '--no-progress',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toContain('AR_NETWORK');
+    expect(result.stdout + result.stderr).not.toContain('hunter2');
   });
 
   it('logs in with --ftp-user and the password from --ftp-password-env, over TLS with --ftp-insecure', async () => {

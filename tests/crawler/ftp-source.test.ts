@@ -230,11 +230,43 @@ describe.skipIf(!up)('ftp: sources', () => {
     expect(second.items[0]).toMatchObject({ status: 200, body: 'hello over ftp\n' });
   });
 
-  it('retries a refused connection as a network error', async () => {
+  it('retries a refused connection as a network error, and succeeds once the server is there', async () => {
     const port = await freePort();
-    const { stats } = await run(recorder([`ftp://127.0.0.1:${port}/x`]), { retries: 2 });
-    expect(stats.errorsByCode).toEqual({ AR_NETWORK: 1 });
-    expect(stats.retries).toBe(2);
+    const sink = memorySink();
+    const crawler = createCrawler(recorder([`ftp://alice:secret@127.0.0.1:${port}/readme.txt`]), {
+      logLevel: 'silent',
+      output: sink,
+      retries: 2,
+    });
+    let relay: ReturnType<typeof controlRelay> | undefined;
+    // The first attempt is refused (nothing listens); the server comes up when the retry is scheduled.
+    crawler.on('request:retried', () => {
+      relay ??= controlRelay(server.port, port);
+    });
+    try {
+      const stats = await crawler.run();
+      expect(stats.retries).toBeGreaterThanOrEqual(1);
+      expect(stats.failed).toBe(0);
+      expect(sink.items).toMatchObject([{ status: 200, body: 'hello over ftp\n' }]);
+    } finally {
+      await (await relay)?.close();
+    }
+  });
+
+  it('fails with AR_TIMEOUT when the server never greets within connectTimeoutMs', async () => {
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const { stats } = await run(recorder([`ftp://127.0.0.1:${port}/x`]), {
+        connectTimeoutMs: 300,
+      });
+      expect(stats.errorsByCode).toEqual({ AR_TIMEOUT: 1 });
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('refuses a private FTP host when private addresses are denied (the SSRF guard)', async () => {
@@ -245,7 +277,7 @@ describe.skipIf(!up)('ftp: sources', () => {
 });
 
 /** A TCP relay to `port` on 127.0.0.1 that counts the connections it carried and the most open at once. */
-async function controlRelay(port: number) {
+async function controlRelay(port: number, listenOn = 0) {
   let open = 0;
   const counts = { opened: 0, mostAtOnce: 0 };
   const sockets = new Set<net.Socket>();
@@ -261,7 +293,7 @@ async function controlRelay(port: number) {
     client.once('close', () => open--);
     client.pipe(upstream).pipe(client);
   });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => relay.listen(listenOn, '127.0.0.1', resolve));
   const { port: relayPort } = relay.address() as net.AddressInfo;
   return {
     port: relayPort,

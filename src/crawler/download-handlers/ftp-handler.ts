@@ -20,6 +20,7 @@ import {
 import { EgressGuard } from '../../http/egress-guard.js';
 import { Response } from '../../http/response.js';
 import { toCrawlError } from '../../http/transport-errors.js';
+import { redactUrl } from '../../url/redact-url.js';
 import type { Request } from '../request.js';
 import { ConnectionPool, type Lease } from './connection-pool.js';
 import { contentTypeOf } from './content-types.js';
@@ -43,6 +44,7 @@ export interface FtpSettings {
 
 /** Where one request goes and as whom. */
 interface FtpTarget {
+  /** The request's URL without its credentials: what error messages show. */
   url: string;
   host: string;
   port: number;
@@ -135,7 +137,7 @@ function ftpTarget(request: Request, settings: FtpSettings): FtpTarget {
   const pathname = url.pathname.replace(/;type=[aid]$/i, '') || '/';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return {
-    url: request.url,
+    url: redactUrl(request.url),
     host,
     port: url.port === '' ? 21 : Number(url.port),
     secure,
@@ -325,17 +327,18 @@ function within<T>(
  * a transient 4xx reply or a socket error → NetworkError (retried); another 5xx reply → FtpReplyError.
  */
 function answer(error: unknown, request: Request, started: number): Response {
+  const shown = redactUrl(request.url);
   if (error instanceof FTPError) {
     if (NOT_FOUND.has(error.code)) return response(request, 404, notice(error), started, 0);
     if (NOT_LOGGED_IN.has(error.code)) return response(request, 401, notice(error), started, 0);
     const text = error.message.replace(/^\d{3}\s*/, '').slice(0, 200);
     if (error.code >= 400 && error.code < 500) {
-      throw new NetworkError(request.url, `FTP ${error.code}: ${text}`, { cause: error });
+      throw new NetworkError(shown, `FTP ${error.code}: ${text}`, { cause: error });
     }
-    throw new FtpReplyError(request.url, error.code, text);
+    throw new FtpReplyError(shown, error.code, text);
   }
   if (isCrawlError(error)) throw error;
-  throw toCrawlError(error, request.url, 'connect');
+  throw toCrawlError(error, shown, 'connect');
 }
 
 function notice(error: FTPError): Fetched {
