@@ -95,9 +95,11 @@ describe('file: sources', () => {
     expect(byEnd('/sub')?.links).toEqual([fileUrl('sub/a%20b.txt'), fileUrl('sub/deeper/')]);
   });
 
-  it('drops a file over maxBytes', async () => {
-    const { stats } = await run(siteSpider([fileUrl('big.bin')]), { maxBytes: 1000 });
-    expect(stats.errorsByCode).toEqual({ AR_BODY_TOO_LARGE: 1 });
+  it('drops a file or a listing over maxBytes', async () => {
+    const { stats } = await run(siteSpider([fileUrl('big.bin'), fileUrl('sub/')]), {
+      maxBytes: 300,
+    });
+    expect(stats.errorsByCode).toEqual({ AR_BODY_TOO_LARGE: 2 });
   });
 
   it('is never reached from a web page, and not at all when private addresses are denied', async () => {

@@ -29,6 +29,7 @@ export function fileHandler({ maxBytes }: { maxBytes: number }): DownloadHandler
         const info = await stat(path);
         if (info.isDirectory()) {
           const body = await listing(path);
+          if (body.length > maxBytes) throw new BodyTooLargeError(request.url, maxBytes);
           return answer(request, 200, body, 'text/html; charset=utf-8', started);
         }
         // A FIFO would block the crawl, a device such as /dev/zero never ends.

@@ -221,7 +221,7 @@ async function allowedAddress(host: string, guard: EgressGuard | undefined): Pro
 
 /** A directory's listing (path ending in `/`, or one SIZE refuses but CWD accepts), else the file. */
 async function download(client: Client, target: FtpTarget, maxBytes: number): Promise<Fetched> {
-  if (target.path.endsWith('/')) return listing(client, target.path, '');
+  if (target.path.endsWith('/')) return listing(client, target, maxBytes, '');
   let size: number;
   try {
     size = await client.size(target.path);
@@ -229,7 +229,8 @@ async function download(client: Client, target: FtpTarget, maxBytes: number): Pr
     if (!(error instanceof FTPError) || !NOT_FOUND.has(error.code)) throw error;
     const name = target.path.slice(target.path.lastIndexOf('/') + 1);
     // Served without its trailing slash: links must name the directory to resolve inside it.
-    return listing(client, target.path, `${encodeURIComponent(name)}/`).catch((other: unknown) => {
+    const prefix = `${encodeURIComponent(name)}/`;
+    return listing(client, target, maxBytes, prefix).catch((other: unknown) => {
       throw other instanceof FTPError ? error : other; // not a directory either: the file is missing
     });
   }
@@ -243,22 +244,38 @@ async function download(client: Client, target: FtpTarget, maxBytes: number): Pr
   return { body: sink.bytes(), contentType: contentTypeOf(target.path), modified };
 }
 
-async function listing(client: Client, path: string, hrefPrefix: string): Promise<Fetched> {
+async function listing(
+  client: Client,
+  { path, url }: FtpTarget,
+  maxBytes: number,
+  hrefPrefix: string,
+): Promise<Fetched> {
   await client.cd(path);
-  const entries = await client.list();
-  return {
-    body: renderListing({
-      path: path.endsWith('/') ? path : `${path}/`,
-      entries: entries.map((entry: FileInfo) => ({
-        name: entry.name,
-        directory: entry.isDirectory,
-        size: entry.size,
-        modified: entry.modifiedAt,
-      })),
-      hrefPrefix,
-    }),
-    contentType: 'text/html; charset=utf-8',
-  };
+  let entries: FileInfo[];
+  try {
+    entries = await client.list();
+  } catch (error) {
+    // basic-ftp's own cap on a listing's bytes (maxListingBytes, set to maxBytes) says so only in its message.
+    if (
+      error instanceof Error &&
+      error.message.startsWith('StringWriter: Maximum bytes exceeded')
+    ) {
+      throw new BodyTooLargeError(url, maxBytes);
+    }
+    throw error;
+  }
+  const body = renderListing({
+    path: path.endsWith('/') ? path : `${path}/`,
+    entries: entries.map((entry: FileInfo) => ({
+      name: entry.name,
+      directory: entry.isDirectory,
+      size: entry.size,
+      modified: entry.modifiedAt,
+    })),
+    hrefPrefix,
+  });
+  if (body.length > maxBytes) throw new BodyTooLargeError(url, maxBytes);
+  return { body, contentType: 'text/html; charset=utf-8' };
 }
 
 /** Collects a download, failing it (so basic-ftp aborts the transfer) past `maxBytes`. */
