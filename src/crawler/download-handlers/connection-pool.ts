@@ -77,7 +77,8 @@ export class ConnectionPool<C extends Closable> {
 
   #reuse(slots: HostSlots<C>, key: string): C | undefined {
     // A server may have closed an idle session (its idle timeout): those are dropped here.
-    slots.idle = slots.idle.filter(({ client }) => !client.closed || !this.#open.delete(client));
+    for (const { client } of slots.idle) if (client.closed) this.#open.delete(client);
+    slots.idle = slots.idle.filter(({ client }) => !client.closed);
     const index = slots.idle.findIndex((entry) => entry.key === key);
     if (index === -1) return undefined;
     return slots.idle.splice(index, 1)[0]?.client;
