@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'AR_CRAWL_GONE'
   | 'AR_NOT_CACHED'
   | 'AR_HOST_KEY'
-  | 'AR_AUTH';
+  | 'AR_AUTH'
+  | 'AR_FTP_REPLY';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -378,4 +379,19 @@ export class RemoteOutputError extends StorageError {
 function causeText(cause: unknown): string {
   const text = cause instanceof Error ? cause.message : String(cause);
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/**
+ * An FTP server refused a command for good (a 5xx reply other than "no such file", which is a 404, and "not logged
+ * in", a 401): the reply's code and text are in the message. Never retried; a 4xx reply is a NetworkError instead.
+ */
+export class FtpReplyError extends CrawlError {
+  override name = 'FtpReplyError';
+  constructor(
+    readonly url: string,
+    readonly reply: number,
+    text: string,
+  ) {
+    super('AR_FTP_REPLY', `FTP server replied ${reply} (${text}): ${url}`);
+  }
 }

@@ -17,3 +17,21 @@ export function httpUrlArgument(url: string, verb: string): URL {
   }
   return parsed;
 }
+
+const CRAWLED_SCHEMES = new Set(['http:', 'https:', 'ftp:', 'ftps:', 'sftp:', 'file:']);
+
+/** A start URL of `arachne crawl`: http(s), or one of the sources beyond the web (ftp:, ftps:, file:). */
+export function crawlUrlArgument(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`not a valid URL: "${url}"`);
+  }
+  if (!CRAWLED_SCHEMES.has(parsed.protocol)) {
+    throw new ConfigError(
+      `only http, https, ftp, ftps, sftp and file URLs can be crawled, got "${url}"`,
+    );
+  }
+  return parsed;
+}

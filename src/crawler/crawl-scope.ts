@@ -21,6 +21,7 @@ export function crawlScope({ startUrls, spiderDomains, extraDomains = [] }: Scop
   const domains = [...(spiderDomains ?? []), ...extraDomains].filter((d) => d.trim() !== '');
   const inDomains = domains.length > 0 ? createScopeMatcher(domains) : () => false;
   const origins = spiderDomains === undefined ? startOrigins(startUrls) : new Set<string>();
+  const fileRoots = startDirectories(startUrls);
   return (url) => {
     // Parsed once: this runs for every link of every page.
     let parsed: URL;
@@ -29,6 +30,8 @@ export function crawlScope({ startUrls, spiderDomains, extraDomains = [] }: Scop
     } catch {
       return true; // an invalid URL reaches no site; the crawlable-URL filter has dropped it already
     }
+    // Local files: only those under a file: start URL's directory, never the rest of the disk.
+    if (parsed.protocol === 'file:') return fileRoots.some((root) => parsed.href.startsWith(root));
     if (parsed.hostname === '') return true;
     if (inDomains(parsed.hostname.toLowerCase())) return true;
     return origins.has(`${parsed.protocol}//${parsed.host.toLowerCase()}`);
@@ -59,4 +62,19 @@ function originKey(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The directories of the file: start URLs (`file:///srv/docs/` for `file:///srv/docs/index.html`). */
+function startDirectories(startUrls: readonly string[]): string[] {
+  const roots: string[] = [];
+  for (const url of startUrls) {
+    if (!url.startsWith('file:')) continue;
+    try {
+      const { href } = new URL(url);
+      roots.push(href.slice(0, href.lastIndexOf('/') + 1));
+    } catch {
+      // not a URL: it reaches nothing
+    }
+  }
+  return roots;
 }

@@ -18,6 +18,8 @@ import { crawlScope } from './crawl-scope.js';
 import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
 import { dataHandler } from './download-handlers/data-handler.js';
+import { fileHandler } from './download-handlers/file-handler.js';
+import { ftpSource } from './download-handlers/ftp-source.js';
 import { httpHandler } from './download-handlers/http-handler.js';
 import { lazyHandler } from './download-handlers/lazy-handler.js';
 import {
@@ -230,6 +232,8 @@ async function runCrawl({
     const http = httpHandler(transport, transportOptions);
     const sessions = await crawlSessions(options, spider);
     if (sessions) stats.attachSessions(() => sessions.snapshot());
+    // basic-ftp itself is loaded by the first ftp: request.
+    const ftp = ftpSource(options, tls);
     const handlers = new DownloadHandlerRegistry(
       {
         'http:': http,
@@ -239,6 +243,10 @@ async function runCrawl({
           const { sftpHandler } = await import('./download-handlers/sftp-handler.js');
           return sftpHandler({ ssh: sshSettings(options), ...transportOptions });
         }),
+        'ftp:': ftp,
+        'ftps:': ftp,
+        // Local files are as private as it gets: a crawl that refuses private addresses (API jobs) has no file:.
+        ...(options.allowPrivate && { 'file:': fileHandler(options) }),
         ...downloadHandlers,
       },
       {

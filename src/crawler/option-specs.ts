@@ -736,6 +736,33 @@ export const optionSpecs = {
     help: 'refuse servers that cannot speak at least this TLS version',
     api: true,
   }),
+  ftpConnections: int({
+    min: 1,
+    max: 64,
+    default: 2,
+    flag: 'ftp-connections',
+    arg: 'N',
+    group: 'http',
+    help: 'ftp:/ftps: sessions open at once per host (FTP servers often allow very few); requests beyond wait their turn',
+    docs: 'see [FTP, FTPS and file: sources](#ftp-ftps-and-file-sources)',
+    api: { max: 4 },
+  }),
+  ftpUser: string({
+    flag: 'ftp-user',
+    arg: 'USER',
+    group: 'http',
+    help: 'ftp:/ftps: log in as this user when the URL names none (default: anonymous)',
+  }),
+  ftpPassword: string({
+    group: 'http',
+    help: 'ftp:/ftps: the password of ftpUser (crawl() only: on the command line use --ftp-password-env)',
+  }),
+  ftpPasswordEnv: string({
+    flag: 'ftp-password-env',
+    arg: 'VAR',
+    group: 'http',
+    help: 'ftp:/ftps: read the password of --ftp-user from this environment variable',
+  }),
 
   // Browser: not for API jobs yet (a shared server launching Chromium per job needs its own limits)
   render: oneOf(['http', 'script', 'browser', 'adaptive', 'auto'] as const, {

@@ -1,7 +1,11 @@
 /** Turns hrefs into absolute crawlable URLs: WHATWG URL rules, with a string-join fast path for the common shapes. */
 
+// The schemes a crawl follows from any page: the web's and FTP's (Scrapy's link extractor keeps ftp: too).
+const FOLLOWED = new Set(['http:', 'https:', 'ftp:', 'ftps:']);
+
 /**
- * The absolute form of `href` as a crawler would follow it: resolved against `base`, http(s) only, fragment dropped;
+ * The absolute form of `href` as a crawler would follow it: resolved against `base`, http(s) and ftp(s) (and file:
+ * from a file: base) only, fragment dropped;
  * `undefined` for `javascript:`, `mailto:`, `tel:`, `data:`…, for fragment-only or empty hrefs (links to the page
  * itself), and for anything that does not parse.
  */
@@ -14,8 +18,9 @@ export function resolveLink(href: string, base: string | undefined): string | un
   } catch {
     return undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:' && !sameServerScheme(url, base)) {
-    return undefined;
+  if (!FOLLOWED.has(url.protocol) && !sameServerScheme(url, base)) {
+    // A local file is followed from local files only: a web page must not lead the crawl to file:///etc/passwd.
+    if (url.protocol !== 'file:' || !base?.startsWith('file:')) return undefined;
   }
   const absolute = url.href;
   // The first '#' of a serialized URL is the fragment delimiter (path and query encode theirs).

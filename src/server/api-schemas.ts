@@ -11,17 +11,20 @@ import {
 import { badRequest } from './api-error.js';
 import type { JobOptions } from './types.js';
 
+const JOB_SCHEMES = new Set(['http:', 'https:', 'ftp:', 'ftps:']);
+
 const httpUrl = z
   .string()
   .max(2048)
   .refine((value) => {
     try {
       const { protocol } = new URL(value);
-      return protocol === 'http:' || protocol === 'https:';
+      // Never file:: a job must not read the server's own disk.
+      return JOB_SCHEMES.has(protocol);
     } catch {
       return false;
     }
-  }, 'must be an absolute http(s) URL');
+  }, 'must be an absolute http(s) or ftp(s) URL');
 
 /**
  * The options an API job may set, built from the option table (those with `api`), under the API's bounds. Every

@@ -138,7 +138,7 @@ describe('arachne crawl URL (no code)', () => {
 describe('arachne crawl and URL schemes', () => {
   it('counts links to schemes without a download handler and still exits 0', async () => {
     const site = await startLocalServer({
-      '/': '<a href="/a">a</a> <a href="ftp://files.example/x">ftp</a> <a href="gopher://hole.example/1">g</a>',
+      '/': '<a href="/a">a</a> <a href="nntp://files.example/x">nntp</a> <a href="gopher://hole.example/1">g</a>',
       '/a': '<p>a</p>',
     });
     try {

@@ -53,7 +53,7 @@ const followAll = (name: string, start: string) =>
 describe('a scheme without a download handler', () => {
   it('is refused with AR_UNSUPPORTED_SCHEME and counted, while the rest of the crawl goes on', async () => {
     const shop = await site({
-      '/': '<a href="/a">a</a> <a href="ftp://files.example/pub/x.tar">ftp</a> <a href="gopher://hole.example/1">g</a>',
+      '/': '<a href="/a">a</a> <a href="nntp://files.example/pub/x.tar">nntp</a> <a href="gopher://hole.example/1">g</a>',
       '/a': '<h1>A</h1>',
     });
     const crawler = createCrawler(followAll('schemes', `${shop.origin}/`), { logLevel: 'silent' });
@@ -67,11 +67,11 @@ describe('a scheme without a download handler', () => {
     expect(ignored.map((event) => [event.code, event.reason])).toEqual([
       [
         'AR_UNSUPPORTED_SCHEME',
-        'no download handler for "ftp:" (data:, http:, https:, sftp: are registered) — ftp://files.example/pub/x.tar',
+        'no download handler for "nntp:" (data:, file:, ftp:, ftps:, http:, https:, sftp: are registered) — nntp://files.example/pub/x.tar',
       ],
       [
         'AR_UNSUPPORTED_SCHEME',
-        'no download handler for "gopher:" (data:, http:, https:, sftp: are registered) — gopher://hole.example/1',
+        'no download handler for "gopher:" (data:, file:, ftp:, ftps:, http:, https:, sftp: are registered) — gopher://hole.example/1',
       ],
     ]);
     expect([...shop.paths].sort()).toEqual(['/', '/a', '/robots.txt']);

@@ -237,7 +237,7 @@ describe('request filters', () => {
     const site = fakeSite({
       [`${S}/`]: links(
         'http://[bad', // not a URL
-        'ftp://elsewhere.test/t/t/t/t', // unsupported scheme (also offsite, also a trap shape)
+        'nntp://elsewhere.test/t/t/t/t', // unsupported scheme (also offsite, also a trap shape)
         'http://elsewhere.test/t/t/t/t', // offsite (also a trap shape)
         '/deep/',
         '/t/t/t/t', // a repeated segment: a trap shape, so it uses none of the host's budget
@@ -261,7 +261,7 @@ describe('request filters', () => {
       ['AR_BAD_URL', 'not a crawlable URL: http://[bad'],
       [
         'AR_UNSUPPORTED_SCHEME',
-        'no download handler for "ftp:" (data:, http:, https:, sftp: are registered) — ftp://elsewhere.test/t/t/t/t',
+        'no download handler for "nntp:" (data:, file:, ftp:, ftps:, http:, https:, sftp: are registered) — nntp://elsewhere.test/t/t/t/t',
       ],
       ['AR_OFFSITE', 'offsite: http://elsewhere.test/t/t/t/t'],
       ['AR_TRAP', 'path segment "t" repeated more than 3 times: http://site.test/t/t/t/t'],

@@ -67,6 +67,7 @@ describe('the option types, derived from the table', () => {
       | 'insecure'
       | 'tlsMinVersion'
       | 'invalidItems'
+      | 'ftpConnections'
     >();
     // @ts-expect-error: not a dedup mode
     const bad: CrawlOptions = { dedup: 'fuzzy' };
@@ -235,6 +236,7 @@ describe('the API job options', () => {
         // insecure only where the operator allows it (serve --allow-insecure); TLS files never.
         'insecure',
         'tlsMinVersion',
+        'ftpConnections',
       ].sort(),
     );
     for (const key of [

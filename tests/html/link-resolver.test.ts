@@ -110,6 +110,16 @@ describe('createLinkResolver', () => {
   it('falls back to the URL parser for a missing or non-http base', () => {
     expect(createLinkResolver(undefined)('/x')).toBeUndefined();
     expect(createLinkResolver(undefined)('https://a.example/x#y')).toBe('https://a.example/x');
-    expect(createLinkResolver('file:///tmp/')('/x')).toBeUndefined();
+    expect(createLinkResolver('file:///tmp/')('/x')).toBe('file:///x');
+  });
+
+  it('follows file: links from file: pages only, ftp: and ftps: links from any page', () => {
+    expect(resolveLink('file:///etc/passwd', 'https://a.example/')).toBeUndefined();
+    expect(createLinkResolver('https://a.example/')('file:///etc/passwd')).toBeUndefined();
+    expect(resolveLink('b.txt', 'file:///srv/docs/')).toBe('file:///srv/docs/b.txt');
+    expect(createLinkResolver('https://a.example/')('ftp://f.example/pub/')).toBe(
+      'ftp://f.example/pub/',
+    );
+    expect(resolveLink('x/', 'ftps://f.example/pub/')).toBe('ftps://f.example/pub/x/');
   });
 });

@@ -37,6 +37,7 @@ const expected = [
   'https://shop.example/abs',
   'https://cdn.example/x',
   'https://other.example/y',
+  'ftp://files.example/z',
   'https://shop.example/spaced',
   'https://shop.example/area',
   'https://shop.example/caf%C3%A9%20menu',
@@ -44,7 +45,7 @@ const expected = [
 ];
 
 describe('HtmlDocument.links', () => {
-  it('resolves against <base href>, keeps http(s) only, drops fragments and duplicates, in document order', () => {
+  it('resolves against <base href>, keeps http(s) and ftp(s) only, drops fragments and duplicates, in document order', () => {
     expect(parseHtml(page, { url: URL }).links()).toEqual(expected);
   });
 

@@ -11,7 +11,7 @@ import { ConfigError } from '../../errors.js';
 import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
 import { handOverClosedPipe } from '../closed-pipe.js';
-import { httpUrlArgument } from '../http-url.js';
+import { crawlUrlArgument } from '../http-url.js';
 import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
 import { showProgress } from '../progress.js';
 
@@ -83,9 +83,9 @@ async function spiderFor(targets: string[]): Promise<Spider> {
   return siteSpider(checkUrls(urls));
 }
 
-/** Start URLs given on the command line must be absolute http(s) URLs, or sftp: ones. */
+/** Start URLs given on the command line must be absolute http(s), ftp(s), sftp or file URLs. */
 function checkUrls(urls: string[]): string[] {
-  for (const url of urls) if (!/^sftp:\/\//i.test(url)) httpUrlArgument(url, 'crawled');
+  for (const url of urls) crawlUrlArgument(url);
   return urls;
 }
 
