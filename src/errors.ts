@@ -31,7 +31,8 @@ export type ErrorCode =
   | 'AR_BLOCKED'
   | 'AR_PROXY'
   | 'AR_CRAWL_GONE'
-  | 'AR_NOT_CACHED';
+  | 'AR_NOT_CACHED'
+  | 'AR_MAIL_AUTH';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -328,5 +329,20 @@ export class CrawlGoneError extends CrawlError {
     message = `crawl "${crawlId}" is gone: its keys were deleted from Redis while this worker ran`,
   ) {
     super('AR_CRAWL_GONE', message);
+  }
+}
+
+/**
+ * A mail server (IMAP, POP3) refused the login, or no password was given for the account. Never retried: the same
+ * credentials fail the same way. The message names the account (scheme, user, host) but never the password.
+ */
+export class MailAuthError extends CrawlError {
+  override name = 'MailAuthError';
+  constructor(
+    readonly account: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super('AR_MAIL_AUTH', `Mail login refused for ${account}: ${detail}`, options);
   }
 }

@@ -17,6 +17,7 @@ import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
 import { dataHandler } from './download-handlers/data-handler.js';
 import { httpHandler } from './download-handlers/http-handler.js';
+import { mailHandlers } from './download-handlers/mail-schemes.js';
 import {
   type DownloadHandlerMap,
   DownloadHandlerRegistry,
@@ -218,6 +219,7 @@ async function runCrawl({
         'http:': http,
         'https:': http,
         'data:': dataHandler(options),
+        ...mailHandlers(options),
         ...downloadHandlers,
       },
       {

@@ -22,6 +22,7 @@ export const optionGroups = {
   browser: 'Browser',
   shared: 'Shared crawls',
   logging: 'Logging',
+  mail: 'Mailboxes (IMAP, POP3)',
 } as const;
 
 export type OptionGroup = keyof typeof optionGroups;
@@ -686,6 +687,19 @@ export const optionSpecs = {
     group: 'http',
     help: 'let the crawl connect to private, loopback and link-local addresses (checked at connect time); API jobs run with false (SSRF guard)',
     flagHelp: 'refuse connections to private, loopback and link-local addresses (SSRF guard)',
+  }),
+  mailPasswordFile: string({
+    flag: 'mail-password-file',
+    arg: 'FILE',
+    group: 'mail',
+    help: 'imap:, imaps:, pop3:, pop3s: URLs log in with the first line of FILE as password (default: $ARACHNE_MAIL_PASSWORD); never logged',
+    docs: 'see [Mailboxes](#mailboxes-imap-and-pop3-sources)',
+  }),
+  mailCa: string({
+    flag: 'mail-ca',
+    arg: 'FILE',
+    group: 'mail',
+    help: "PEM certificates the mail servers' TLS certificates may chain to, besides the system's (a private CA, a self-signed server)",
   }),
 
   // Browser: not for API jobs yet (a shared server launching Chromium per job needs its own limits)

@@ -1,7 +1,8 @@
 /** Turns hrefs into absolute crawlable URLs: WHATWG URL rules, with a string-join fast path for the common shapes. */
 
 /**
- * The absolute form of `href` as a crawler would follow it: resolved against `base`, http(s) only, fragment dropped;
+ * The absolute form of `href` as a crawler would follow it: resolved against `base`, http(s) only (or the scheme of
+ * a page that is not on the web: a mailbox's messages, `imaps:` links on an `imaps:` page), fragment dropped;
  * `undefined` for `javascript:`, `mailto:`, `tel:`, `data:`…, for fragment-only or empty hrefs (links to the page
  * itself), and for anything that does not parse.
  */
@@ -14,7 +15,9 @@ export function resolveLink(href: string, base: string | undefined): string | un
   } catch {
     return undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && !sameScheme(url.protocol, base)) {
+    return undefined;
+  }
   const absolute = url.href;
   // The first '#' of a serialized URL is the fragment delimiter (path and query encode theirs).
   const hash = absolute.indexOf('#');
@@ -107,4 +110,16 @@ function shapeOf(href: string): number {
 function firstNonSpace(text: string): number {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x20) return i;
   return -1;
+}
+
+/** Whether `base` has this scheme (`imaps:`): pages fetched by another handler may link within their scheme. */
+function sameScheme(protocol: string, base: string | undefined): boolean {
+  // A data: page is its own content, a file: page a local document: their links are no site to crawl.
+  return (
+    protocol !== 'data:' &&
+    protocol !== 'file:' &&
+    base !== undefined &&
+    base.length > protocol.length &&
+    base.slice(0, protocol.length).toLowerCase() === protocol
+  );
 }
