@@ -83,11 +83,13 @@ async function spiderFor(targets: string[]): Promise<Spider> {
   return siteSpider(checkUrls(urls));
 }
 
-/** Start URLs given on the command line must be absolute http(s) URLs. */
+/** Start URLs given on the command line must be absolute http(s) URLs, or mailbox URLs (imaps://user@host/INBOX). */
 function checkUrls(urls: string[]): string[] {
-  for (const url of urls) httpUrlArgument(url, 'crawled');
+  for (const url of urls) if (!MAIL_URL.test(url)) httpUrlArgument(url, 'crawled');
   return urls;
 }
+
+const MAIL_URL = /^(imaps?|pop3s?):\/\//i;
 
 function isUrlLike(target: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(target);
