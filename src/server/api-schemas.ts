@@ -11,17 +11,20 @@ import {
 import { badRequest } from './api-error.js';
 import type { JobOptions } from './types.js';
 
+export const MAIL_SCHEMES: ReadonlySet<string> = new Set(['imap:', 'imaps:', 'pop3:', 'pop3s:']);
+
 const httpUrl = z
   .string()
   .max(2048)
   .refine((value) => {
     try {
       const { protocol } = new URL(value);
-      return protocol === 'http:' || protocol === 'https:';
+      // Mailbox URLs pass here; specFrom refuses them unless the server runs with --allow-mail.
+      return protocol === 'http:' || protocol === 'https:' || MAIL_SCHEMES.has(protocol);
     } catch {
       return false;
     }
-  }, 'must be an absolute http(s) URL');
+  }, 'must be an absolute http(s) URL (or imap:, imaps:, pop3:, pop3s: on a server run with --allow-mail)');
 
 /**
  * The options an API job may set, built from the option table (those with `api`), under the API's bounds. Every

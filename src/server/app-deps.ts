@@ -8,6 +8,8 @@ export interface ServerInfo {
   project: string;
   maxJobs: number;
   allowPrivate: boolean;
+  /** API jobs may start at mailbox URLs (imap:, imaps:, pop3:, pop3s:). */
+  allowMail: boolean;
 }
 
 export interface AppDeps {

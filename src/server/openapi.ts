@@ -66,6 +66,7 @@ export function openApiDocument(version: string): Json {
                 project: { type: 'string' },
                 maxJobs: { type: 'integer' },
                 allowPrivate: { type: 'boolean' },
+                allowMail: { type: 'boolean' },
                 running: { type: 'integer' },
                 queued: { type: 'integer' },
               },

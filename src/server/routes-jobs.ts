@@ -23,7 +23,7 @@ export function jobRoutes(app: Hono, { manager, spiders, dataDir, info }: AppDep
 
   app.post('/api/jobs', async (c) => {
     const request = parseOr400(jobRequestSchema, await jsonBody(() => c.req.json()));
-    const job = manager.submit(await specFrom(request, spiders, info.allowPrivate));
+    const job = manager.submit(await specFrom(request, spiders, info.allowPrivate, info.allowMail));
     return c.json({ job: publicJob(job) }, 201);
   });
 

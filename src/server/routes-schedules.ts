@@ -15,7 +15,10 @@ export function scheduleRoutes(app: Hono, { schedules, spiders, info }: AppDeps)
       await jsonBody(() => c.req.json()),
     );
     checkCron(cron);
-    const schedule = schedules.create(cron, await specFrom(request, spiders, info.allowPrivate));
+    const schedule = schedules.create(
+      cron,
+      await specFrom(request, spiders, info.allowPrivate, info.allowMail),
+    );
     return c.json({ schedule: publicSchedule(schedule) }, 201);
   });
 

@@ -28,6 +28,11 @@ export interface ServerConfig {
   maxJobs?: number;
   /** Let jobs connect to private, loopback and link-local addresses. @default false */
   allowPrivate?: boolean;
+  /**
+   * Let API jobs start at mailbox URLs (imap:, imaps:, pop3:, pop3s:); they log in with the server's
+   * ARACHNE_MAIL_PASSWORD, which job processes inherit. @default false
+   */
+  allowMail?: boolean;
   /** A fixed token (ARACHNE_TOKEN); otherwise DATA_DIR/token, created on first start. */
   token?: string;
   /** Grace for in-flight requests when a job is paused, cancelled or the server stops. @default 5000 */
@@ -83,7 +88,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     manager,
     schedules,
     spiders,
-    info: { version, project, maxJobs, allowPrivate },
+    info: { version, project, maxJobs, allowPrivate, allowMail: config.allowMail ?? false },
   });
   const hub = new WsHub(manager, token);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

@@ -19,6 +19,8 @@ Options:
       --data-dir DIR       job history, schedules, job files and the token (default DIR/.arachne)
       --max-jobs N         jobs running at once; the others wait (default 2)
       --allow-private      let jobs connect to private, loopback and link-local addresses
+      --allow-mail         let API jobs start at imap:, imaps:, pop3:, pop3s: URLs (they log in with this
+                           server's ARACHNE_MAIL_PASSWORD)
       --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
       --smtp-port P        (default 587, or 465 with --smtp-secure)
       --smtp-secure        TLS from the first byte (port 465)
@@ -39,6 +41,7 @@ const flags = {
   'data-dir': { type: 'string' },
   'max-jobs': { type: 'string' },
   'allow-private': { type: 'boolean' },
+  'allow-mail': { type: 'boolean' },
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtp-secure': { type: 'boolean' },
@@ -77,6 +80,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port: integer(values.port, 'port', 0, 65_535) ?? 6800,
     maxJobs: integer(values['max-jobs'], 'max-jobs', 1, 1000) ?? 2,
     allowPrivate: values['allow-private'] ?? false,
+    allowMail: values['allow-mail'] ?? false,
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
   });
