@@ -202,6 +202,7 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 
 Disk /var is 91% full.
+.profile and .cache are the largest
 Details: ${webUrl}alerts/7
 `,
     `From: Bob <bob@example.com>

@@ -84,6 +84,10 @@ describe.skipIf(!up)('POP3 maildrops as sources', () => {
       date: '2026-11-02T10:00:00.000Z',
       title: 'Newsletter 42',
     });
+    // A line starting with a dot travels dot-stuffed in POP3: the page has it once.
+    expect(String(messages.find((item) => item.subject === 'Disk almost full')?.body)).toContain(
+      '.profile and .cache are the largest',
+    );
     const attachment = pages.find((item) => String(item.url).endsWith('/;PART=1'));
     expect(attachment).toMatchObject({ contentType: 'text/csv', body: 'day,visits\n1,10\n2,12\n' });
     expect(pages).toHaveLength(5); // the listing, three messages, one attachment
