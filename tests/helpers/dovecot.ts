@@ -103,6 +103,9 @@ ssl_cert = <${cert}
 ssl_key = <${key}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# The tests try wrong passwords on purpose: no delay, and no penalty slowing the next logins from 127.0.0.1.
+auth_failure_delay = 0
+login_trusted_networks = 127.0.0.1/32
 mail_location = maildir:${maildir}
 pop3_uidl_format = %08Xu%08Xv
 passdb {
