@@ -45,16 +45,18 @@ export class Pop3Client {
   #buffer: Buffer = Buffer.alloc(0);
   #failure: Error | undefined;
   #wake: (() => void) | undefined;
+  readonly #timeoutMs: number;
 
-  private constructor(socket: net.Socket) {
+  private constructor(socket: net.Socket, timeoutMs: number) {
     this.#socket = socket;
+    this.#timeoutMs = timeoutMs;
     this.#listen();
   }
 
   /** Connects, reads the greeting and, on a plain connection, upgrades to TLS when the server accepts STLS. */
   static async connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
     const socket = await open(options);
-    const client = new Pop3Client(socket);
+    const client = new Pop3Client(socket, options.timeoutMs);
     try {
       await client.#reply();
       if (!options.secure) await client.#tryStartTls(options);
@@ -220,14 +222,7 @@ export class Pop3Client {
       this.#socket.setTimeout(0);
     }
   }
-
-  get #timeoutMs(): number {
-    return (this.#socket as net.Socket & { [timeoutKey]?: number })[timeoutKey] ?? 30_000;
-  }
 }
-
-// The per-command timeout travels with the socket, so an upgraded (TLS) socket keeps it.
-const timeoutKey = Symbol('pop3Timeout');
 
 function open(options: Pop3ConnectOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -262,7 +257,6 @@ function settle(
   resolve: (socket: net.Socket) => void,
   reject: (error: Error) => void,
 ): void {
-  (socket as net.Socket & { [timeoutKey]?: number })[timeoutKey] = options.timeoutMs;
   socket.setTimeout(options.timeoutMs);
   const onError = (error: Error) => {
     socket.destroy();

@@ -10,7 +10,12 @@ import {
 } from '../../src/index.js';
 import { Pop3Client } from '../../src/mail/pop3-client.js';
 import { type Dovecot, dovecotUp, sampleMessages, startDovecot } from '../helpers/dovecot.js';
-import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
+import {
+  closedPortOrigin,
+  type LocalServer,
+  startLocalServer,
+  startRawServer,
+} from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
 
 const up = await dovecotUp();
@@ -154,5 +159,27 @@ describe.skipIf(!up)('POP3 maildrops as sources', () => {
     crawler.on('request:failed', (event) => errors.push(event.code));
     const stats = await crawler.run();
     expect(stats.errorsByCode).toEqual({ AR_HTTP_STATUS: 1 });
+  });
+
+  it('fails a server that never greets with AR_TIMEOUT and a refused connection with AR_NETWORK (both retried)', async () => {
+    const silent = await startRawServer(() => {});
+    const refused = new URL(await closedPortOrigin());
+    try {
+      const stats = await crawl(
+        defineSpider({
+          name: 'dead',
+          start: [
+            `pop3://alice@127.0.0.1:${silent.port}/`,
+            `pop3s://alice@127.0.0.1:${refused.port}/`,
+          ],
+          *parse() {},
+        }),
+        { output: memorySink(), logLevel: 'silent', ...options, timeoutMs: 300, retries: 1 },
+      );
+      expect(stats.errorsByCode).toEqual({ AR_TIMEOUT: 1, AR_NETWORK: 1 });
+      expect(stats.retries).toBe(2);
+    } finally {
+      await silent.close();
+    }
   });
 });
