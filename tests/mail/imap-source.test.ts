@@ -4,7 +4,12 @@ import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CrawlOptions, crawl, defineSpider, type Item } from '../../src/index.js';
 import { type Dovecot, dovecotUp, sampleMessages, startDovecot } from '../helpers/dovecot.js';
-import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
+import {
+  closedPortOrigin,
+  type LocalServer,
+  startLocalServer,
+  startRawServer,
+} from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
 
 const up = await dovecotUp();
@@ -192,5 +197,26 @@ describe.skipIf(!up)('IMAP mailboxes as sources', () => {
       allowPrivate: false,
     });
     expect(stats.errorsByCode).toEqual({ AR_EGRESS_DENIED: 1 });
+  });
+
+  it('fails a server that never greets with AR_TIMEOUT and a refused connection with AR_NETWORK', async () => {
+    const silent = await startRawServer(() => {});
+    const refused = new URL(await closedPortOrigin());
+    try {
+      const stats = await crawl(
+        defineSpider({
+          name: 'dead',
+          start: [
+            `imap://alice@127.0.0.1:${silent.port}/INBOX`,
+            `imaps://alice@127.0.0.1:${refused.port}/INBOX`,
+          ],
+          *parse() {},
+        }),
+        { output: memorySink(), logLevel: 'silent', ...options, timeoutMs: 300, retries: 0 },
+      );
+      expect(stats.errorsByCode).toEqual({ AR_TIMEOUT: 1, AR_NETWORK: 1 });
+    } finally {
+      await silent.close();
+    }
   });
 });
