@@ -19,6 +19,8 @@ export const crawlHelp = `Usage: arachne crawl <spider.ts | spider.js | URL...> 
 
 Runs a spider file (TypeScript or JavaScript, no build step), or, given URLs, crawls those sites with
 no code and writes one record per page: {url, status, depth, title, contentType, bytes, links}.
+URLs are http(s), or mailboxes: imaps://user@host/INBOX, pop3s://user@host/ (password in
+$ARACHNE_MAIL_PASSWORD or --mail-password-file).
 
 ${crawlFlagsHelp}
 
