@@ -44,6 +44,8 @@ export function mailHandler(options: MailHandlerOptions): DownloadHandler {
   // Each account's requests run one after another on its connection (IMAP selects one mailbox at a time, POP3
   // answers one command at a time): a chain of promises per account.
   const queues = new Map<string, Promise<unknown>>();
+  // A refused login is not tried again in this crawl: repeated bad logins can lock an account.
+  const refused = new Map<string, MailAuthError>();
   const guard = options.allowPrivate ? undefined : new EgressGuard({ allowPrivate: false });
   let password: Promise<string> | undefined;
   let ca: Promise<string | undefined> | undefined;
@@ -90,6 +92,8 @@ export function mailHandler(options: MailHandlerOptions): DownloadHandler {
   };
 
   const sessionFor = async (account: MailAccount): Promise<MailSession> => {
+    const refusal = refused.get(account.base);
+    if (refusal) throw refusal;
     const open = sessions.get(account.base);
     if (open) {
       const session = await open.catch(() => undefined);
@@ -107,7 +111,10 @@ export function mailHandler(options: MailHandlerOptions): DownloadHandler {
       return openSession(account, secret, settings);
     })();
     sessions.set(account.base, opening);
-    opening.catch(() => sessions.delete(account.base));
+    opening.catch((error: unknown) => {
+      sessions.delete(account.base);
+      if (error instanceof MailAuthError) refused.set(account.base, error);
+    });
     return opening;
   };
 

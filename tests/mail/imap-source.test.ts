@@ -11,6 +11,7 @@ import {
   startRawServer,
 } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
+import { waitFor } from '../helpers/wait.js';
 
 const up = await dovecotUp();
 
@@ -149,11 +150,18 @@ describe.skipIf(!up)('IMAP mailboxes as sources', () => {
     expect((await dovecot.messageFiles()).filter((name) => /:2,.*S/.test(name))).toEqual([]);
   });
 
-  it('fails a wrong password with AR_MAIL_AUTH, naming the account but never the password', async () => {
+  it('fails a wrong password with AR_MAIL_AUTH, naming the account but never the password, and logs in once', async () => {
     const sink = memorySink();
     const errors: string[] = [];
     const { createCrawler } = await import('../../src/index.js');
-    const crawler = createCrawler(mailSpider(dovecot.url('imaps', '/INBOX')), {
+    const failedLogins = () => dovecot.log().split('auth failed').length - 1;
+    const before = failedLogins();
+    const spider = defineSpider({
+      name: 'refused',
+      start: [dovecot.url('imaps', '/INBOX'), dovecot.url('imaps', '/INBOX/;UID=1')],
+      *parse() {},
+    });
+    const crawler = createCrawler(spider, {
       output: sink,
       logLevel: 'silent',
       mailCa: dovecot.caPath,
@@ -163,11 +171,14 @@ describe.skipIf(!up)('IMAP mailboxes as sources', () => {
     process.env.ARACHNE_MAIL_PASSWORD = 'wrong-hunter2';
     try {
       const stats = await crawler.run();
-      expect(stats.errorsByCode).toEqual({ AR_MAIL_AUTH: 1 });
+      expect(stats.errorsByCode).toEqual({ AR_MAIL_AUTH: 2 });
     } finally {
       delete process.env.ARACHNE_MAIL_PASSWORD;
     }
-    expect(errors).toHaveLength(1);
+    // The second request meets the first refusal: repeated bad logins can lock an account.
+    await waitFor('dovecot to log the failed login', () => failedLogins() > before || undefined);
+    expect(failedLogins() - before).toBe(1);
+    expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(
       /^AR_MAIL_AUTH: Mail login refused for imaps:\/\/127\.0\.0\.1:\d+ as alice/,
     );
