@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'AR_NOT_CACHED'
   | 'AR_HOST_KEY'
   | 'AR_AUTH'
-  | 'AR_FTP_REPLY';
+  | 'AR_FTP_REPLY'
+  | 'AR_MAIL_AUTH';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -393,5 +394,20 @@ export class FtpReplyError extends CrawlError {
     text: string,
   ) {
     super('AR_FTP_REPLY', `FTP server replied ${reply} (${text}): ${url}`);
+  }
+}
+
+/**
+ * A mail server (IMAP, POP3) refused the login, or no password was given for the account. Never retried: the same
+ * credentials fail the same way. The message names the account (scheme, user, host) but never the password.
+ */
+export class MailAuthError extends CrawlError {
+  override name = 'MailAuthError';
+  constructor(
+    readonly account: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super('AR_MAIL_AUTH', `Mail login refused for ${account}: ${detail}`, options);
   }
 }

@@ -18,7 +18,10 @@ export function httpUrlArgument(url: string, verb: string): URL {
   return parsed;
 }
 
-const CRAWLED_SCHEMES = new Set(['http:', 'https:', 'ftp:', 'ftps:', 'sftp:', 'file:']);
+const CRAWLED_SCHEMES = new Set([
+  ...['http:', 'https:', 'ftp:', 'ftps:', 'sftp:', 'file:'],
+  ...['imap:', 'imaps:', 'pop3:', 'pop3s:'],
+]);
 
 /** A start URL of `arachne crawl`: http(s), or one of the sources beyond the web (ftp:, ftps:, file:). */
 export function crawlUrlArgument(url: string): URL {
@@ -30,7 +33,7 @@ export function crawlUrlArgument(url: string): URL {
   }
   if (!CRAWLED_SCHEMES.has(parsed.protocol)) {
     throw new ConfigError(
-      `only http, https, ftp, ftps, sftp and file URLs can be crawled, got "${url}"`,
+      `only http, https, ftp, ftps, sftp, file, imap, imaps, pop3 and pop3s URLs can be crawled, got "${url}"`,
     );
   }
   return parsed;

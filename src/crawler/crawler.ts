@@ -22,6 +22,7 @@ import { fileHandler } from './download-handlers/file-handler.js';
 import { ftpSource } from './download-handlers/ftp-source.js';
 import { httpHandler } from './download-handlers/http-handler.js';
 import { lazyHandler } from './download-handlers/lazy-handler.js';
+import { mailHandlers } from './download-handlers/mail-schemes.js';
 import {
   type DownloadHandlerMap,
   DownloadHandlerRegistry,
@@ -247,6 +248,7 @@ async function runCrawl({
         'ftps:': ftp,
         // Local files are as private as it gets: a crawl that refuses private addresses (API jobs) has no file:.
         ...(options.allowPrivate && { 'file:': fileHandler(options) }),
+        ...mailHandlers({ ...options, tls }),
         ...downloadHandlers,
       },
       {

@@ -23,6 +23,7 @@ export const optionGroups = {
   shared: 'Shared crawls',
   sftp: 'SFTP sources and outputs',
   logging: 'Logging',
+  mail: 'Mailboxes (IMAP, POP3)',
 } as const;
 
 export type OptionGroup = keyof typeof optionGroups;
@@ -762,6 +763,13 @@ export const optionSpecs = {
     arg: 'VAR',
     group: 'http',
     help: 'ftp:/ftps: read the password of --ftp-user from this environment variable',
+  }),
+  mailPasswordFile: string({
+    flag: 'mail-password-file',
+    arg: 'FILE',
+    group: 'mail',
+    help: 'imap:, imaps:, pop3:, pop3s: URLs log in with the first line of FILE as password (default: $ARACHNE_MAIL_PASSWORD); never logged',
+    docs: 'see [Mailboxes](#mailboxes-imap-and-pop3-sources)',
   }),
 
   // Browser: not for API jobs yet (a shared server launching Chromium per job needs its own limits)

@@ -5,7 +5,8 @@ const FOLLOWED = new Set(['http:', 'https:', 'ftp:', 'ftps:']);
 
 /**
  * The absolute form of `href` as a crawler would follow it: resolved against `base`, http(s) and ftp(s) (and file:
- * from a file: base) only, fragment dropped;
+ * from a file: base; the scheme of a page with a server: an sftp: listing's entries, a mailbox's messages), fragment
+ * dropped;
  * `undefined` for `javascript:`, `mailto:`, `tel:`, `data:`…, for fragment-only or empty hrefs (links to the page
  * itself), and for anything that does not parse.
  */
@@ -123,3 +124,5 @@ function firstNonSpace(text: string): number {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x20) return i;
   return -1;
 }
+
+/** Whether `base` has this scheme (`imaps:`): pages fetched by another handler may link within their scheme. */

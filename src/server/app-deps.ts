@@ -11,6 +11,8 @@ export interface ServerInfo {
   allowPrivate: boolean;
   /** Jobs may set `insecure` (serve --allow-insecure). */
   allowInsecure: boolean;
+  /** API jobs may start at mailbox URLs (imap:, imaps:, pop3:, pop3s:). */
+  allowMail: boolean;
 }
 
 export interface AppDeps {

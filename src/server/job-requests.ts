@@ -1,10 +1,10 @@
 /**
  * Turns a validated job or schedule request into a JobSpec, checking the spider name against the project and,
- * unless the server allows private addresses, the URLs against the egress guard.
+ * unless the server allows private addresses, the URLs against the egress guard; mailbox URLs need --allow-mail.
  */
 import type { LookupFunction } from 'node:net';
 import { badRequest } from './api-error.js';
-import type { JobRequest } from './api-schemas.js';
+import { type JobRequest, MAIL_SCHEMES } from './api-schemas.js';
 import { refusePrivateTargets } from './private-targets.js';
 import type { ProjectSpiders } from './project-spiders.js';
 import type { JobSpec } from './types.js';
@@ -13,13 +13,14 @@ import type { JobSpec } from './types.js';
 export interface JobGuard {
   allowPrivate: boolean;
   allowInsecure?: boolean | undefined;
+  allowMail?: boolean | undefined;
   lookup?: LookupFunction | undefined;
 }
 
 export async function specFrom(
   request: JobRequest,
   spiders: ProjectSpiders,
-  { allowPrivate, allowInsecure = false, lookup }: JobGuard,
+  { allowPrivate, allowInsecure = false, allowMail = false, lookup }: JobGuard,
 ): Promise<JobSpec> {
   if (request.spider !== undefined && (await spiders.fileOf(request.spider)) === undefined) {
     throw badRequest(`spider: no spider named "${request.spider}" in the project`, 'spider');
@@ -30,15 +31,21 @@ export async function specFrom(
       'options.insecure',
     );
   }
-  if (!allowPrivate) {
-    await refusePrivateTargets(
-      [
-        ...(request.url !== undefined ? [['url', request.url] as const] : []),
-        ...(request.start ?? []).map((url, index) => [`start.${index}`, url] as const),
-      ],
-      lookup,
-    );
+  const targets = [
+    ...(request.url !== undefined ? [['url', request.url] as const] : []),
+    ...(request.start ?? []).map((url, index) => [`start.${index}`, url] as const),
+  ];
+  if (!allowMail) {
+    // A mailbox job logs in with the server's own ARACHNE_MAIL_PASSWORD: the operator must opt in.
+    const mail = targets.find(([, url]) => MAIL_SCHEMES.has(new URL(url).protocol));
+    if (mail) {
+      throw badRequest(
+        `${mail[0]}: mailbox URLs (imap:, imaps:, pop3:, pop3s:) need a server run with --allow-mail`,
+        mail[0],
+      );
+    }
   }
+  if (!allowPrivate) await refusePrivateTargets(targets, lookup);
   return {
     spider: request.spider ?? null,
     url: request.url ?? null,

@@ -38,6 +38,11 @@ export type MailResult = { ok: true; messageId: string } | { ok: false; error: E
 export interface Mailer {
   /** Sends the job's report; resolves with the outcome, failures included (they are passed to `onError` too). */
   sendJobFinished(job: FinishedJob): Promise<MailResult>;
+  /**
+   * Sends a short test message to the recipients (`arachne serve --mail-test`); `onError` is not called, the
+   * caller reports the outcome.
+   */
+  sendTest(host: string): Promise<MailResult>;
   /** Releases the transport. */
   close(): void;
 }
@@ -86,6 +91,19 @@ export function createMailer(config: MailerConfig): Mailer {
           // A broken logger must not turn a lost mail into a crash either.
         }
         return { ok: false, error };
+      }
+    },
+    async sendTest(host) {
+      try {
+        const info = await transport.sendMail({
+          from: config.from,
+          to: config.to,
+          subject: `[arachne] test message from ${oneLine(host)}`,
+          text: `This is a test message from arachne serve --mail-test on ${oneLine(host)}.\nJob reports will be mailed the same way.\n`,
+        });
+        return { ok: true, messageId: String(info.messageId) };
+      } catch (caught) {
+        return { ok: false, error: caught instanceof Error ? caught : new Error(String(caught)) };
       }
     },
     close: () => transport.close(),

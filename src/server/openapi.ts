@@ -67,6 +67,7 @@ export function openApiDocument(version: string): Json {
                 maxJobs: { type: 'integer' },
                 allowPrivate: { type: 'boolean' },
                 allowInsecure: { type: 'boolean' },
+                allowMail: { type: 'boolean' },
                 running: { type: 'integer' },
                 queued: { type: 'integer' },
               },

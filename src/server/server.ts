@@ -37,6 +37,11 @@ export interface ServerConfig {
    * `insecure`. Files come from the operator only: an API job cannot name a path on the server. @default none
    */
   tls?: ServerTls;
+  /**
+   * Let API jobs start at mailbox URLs (imap:, imaps:, pop3:, pop3s:); they log in with the server's
+   * ARACHNE_MAIL_PASSWORD, which job processes inherit. @default false
+   */
+  allowMail?: boolean;
   /** A fixed token (ARACHNE_TOKEN); otherwise DATA_DIR/token, created on first start. */
   token?: string;
   /** Grace for in-flight requests when a job is paused, cancelled or the server stops. @default 5000 */
@@ -98,7 +103,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     manager,
     schedules,
     spiders,
-    info: { version, project, maxJobs, allowPrivate, allowInsecure },
+    info: {
+      version,
+      project,
+      maxJobs,
+      allowPrivate,
+      allowInsecure,
+      allowMail: config.allowMail ?? false,
+    },
     ...(dns && { lookup: dns.lookup }),
   });
   const hub = new WsHub(manager, token);

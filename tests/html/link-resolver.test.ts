@@ -123,3 +123,17 @@ describe('createLinkResolver', () => {
     expect(resolveLink('x/', 'ftps://f.example/pub/')).toBe('ftps://f.example/pub/x/');
   });
 });
+
+describe('links within a non-web scheme', () => {
+  it('keeps links of the page’s own scheme (a mailbox’s messages), never data: ones, file: only from file:', () => {
+    const inbox = 'imaps://alice@mail.example/INBOX';
+    expect(resolveLink('imaps://alice@mail.example/INBOX/;UID=4', inbox)).toBe(
+      'imaps://alice@mail.example/INBOX/;UID=4',
+    );
+    expect(resolveLink('https://news.example/story#top', inbox)).toBe('https://news.example/story');
+    expect(resolveLink('pop3://alice@mail.example/', inbox)).toBeUndefined();
+    expect(resolveLink('imaps://alice@mail.example/INBOX', 'https://a.example/')).toBeUndefined();
+    expect(resolveLink('data:text/plain,x', 'data:text/html,<a>')).toBeUndefined();
+    expect(resolveLink('file:///etc/passwd', inbox)).toBeUndefined();
+  });
+});

@@ -19,6 +19,8 @@ export const crawlHelp = `Usage: arachne crawl <spider.ts | spider.js | URL...> 
 
 Runs a spider file (TypeScript or JavaScript, no build step), or, given URLs, crawls those sites with
 no code and writes one record per page: {url, status, depth, title, contentType, bytes, links}.
+URLs are http(s), or mailboxes: imaps://user@host/INBOX, pop3s://user@host/ (password in
+$ARACHNE_MAIL_PASSWORD or --mail-password-file).
 
 ${crawlFlagsHelp}
 
@@ -83,7 +85,9 @@ async function spiderFor(targets: string[]): Promise<Spider> {
   return siteSpider(checkUrls(urls));
 }
 
-/** Start URLs given on the command line must be absolute http(s), ftp(s), sftp or file URLs. */
+/**
+ * Start URLs given on the command line must be absolute http(s), ftp(s), sftp, file or mailbox
+ * (imap:, imaps:, pop3:, pop3s:) URLs. */
 function checkUrls(urls: string[]): string[] {
   for (const url of urls) crawlUrlArgument(url);
   return urls;

@@ -1,5 +1,6 @@
 /** `arachne serve --project DIR`: the job server (HTTP API, WebSocket feed, dashboard) until SIGINT/SIGTERM. */
 import { existsSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../errors.js';
 import { mailOnEnd } from '../../server/job-mail.js';
@@ -24,6 +25,8 @@ Options:
       --cert FILE          every job presents this client certificate (PEM); needs --key
       --key FILE           the client certificate's private key (PEM)
       --allow-insecure     let jobs set insecure: true (no certificate checks); refused otherwise
+      --allow-mail         let API jobs start at imap:, imaps:, pop3:, pop3s: URLs (they log in with this
+                           server's ARACHNE_MAIL_PASSWORD)
       --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
       --smtp-port P        (default 587, or 465 with --smtp-secure)
       --smtp-secure        TLS from the first byte (port 465)
@@ -31,6 +34,8 @@ Options:
       --smtp-pass-env VAR
       --mail-from A        the From address
       --mail-to B[,C]      the recipients
+      --mail-test          send one test message with the settings above, print the outcome and exit
+                           (non-zero on failure; --project is not needed)
   -h, --help               show this help
 
 Every request needs the token: ARACHNE_TOKEN if set, else the one in DATA_DIR/token (created on first start).`;
@@ -47,6 +52,7 @@ const flags = {
   cert: { type: 'string' },
   key: { type: 'string' },
   'allow-insecure': { type: 'boolean' },
+  'allow-mail': { type: 'boolean' },
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtp-secure': { type: 'boolean' },
@@ -54,6 +60,7 @@ const flags = {
   'smtp-pass-env': { type: 'string' },
   'mail-from': { type: 'string' },
   'mail-to': { type: 'string' },
+  'mail-test': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -68,6 +75,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${serveHelp}\n`);
     return 0;
   }
+  if (values['mail-test']) return mailTest(values);
   const project = values.project;
   if (project === undefined)
     throw new ConfigError('serve needs --project DIR (see arachne serve --help)');
@@ -90,6 +98,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       ...(values.key !== undefined && { key: values.key }),
       allowInsecure: values['allow-insecure'] ?? false,
     },
+    allowMail: values['allow-mail'] ?? false,
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
   });
@@ -143,6 +152,35 @@ function integer(
     throw new ConfigError(`--${flag} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** `--mail-test`: one message through the configured SMTP server; the outcome on one line. */
+async function mailTest(values: Values): Promise<number> {
+  const mailer = mailerFrom(values);
+  if (!mailer) throw new ConfigError('--mail-test needs --smtp-host, --mail-from and --mail-to');
+  const server = `${values['smtp-host']}:${values['smtp-port'] ?? (values['smtp-secure'] ? 465 : 587)}`;
+  try {
+    const result = await mailer.sendTest(hostname());
+    if (result.ok) {
+      process.stdout.write(
+        `arachne serve: test mail sent through ${server} to ${values['mail-to']} (${result.messageId})\n`,
+      );
+      return 0;
+    }
+    process.stderr.write(
+      `arachne serve: test mail through ${server} failed: ${mailFailure(result.error)}\n`,
+    );
+    return 1;
+  } finally {
+    mailer.close();
+  }
+}
+
+/** The cause of a failed send on one line: nodemailer's message, with its error code when it has one. */
+function mailFailure(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error.message.replace(/\s+/g, ' ').trim();
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 function mailerFrom(values: Values): Mailer | undefined {
