@@ -4,16 +4,23 @@ import { ConfigError } from '../errors.js';
 /**
  * The parsed URL.
  * @param verb what the command does with it, for the message: "crawled", "fetched", "parsed"…
+ * @param others schemes accepted besides http and https, with their colon (`['ws:', 'wss:']` for crawls)
  */
-export function httpUrlArgument(url: string, verb: string): URL {
+export function httpUrlArgument(url: string, verb: string, others: readonly string[] = []): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new ConfigError(`not a valid URL: "${url}"`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`only http and https URLs can be ${verb}, got "${url}"`);
+  if (
+    parsed.protocol !== 'http:' &&
+    parsed.protocol !== 'https:' &&
+    !others.includes(parsed.protocol)
+  ) {
+    const names = ['http', 'https', ...others.map((scheme) => scheme.slice(0, -1))];
+    const list = `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    throw new ConfigError(`only ${list} URLs can be ${verb}, got "${url}"`);
   }
   return parsed;
 }

@@ -17,6 +17,7 @@ import { openCrawlStore } from './crawl-store.js';
 import { buildDownloadChain } from './download-chain.js';
 import { dataHandler } from './download-handlers/data-handler.js';
 import { httpHandler } from './download-handlers/http-handler.js';
+import { lazyHandler } from './download-handlers/lazy-handler.js';
 import {
   type DownloadHandlerMap,
   DownloadHandlerRegistry,
@@ -211,6 +212,18 @@ async function runCrawl({
       maxBytes: options.maxBytes,
     };
     const http = httpHandler(transport, transportOptions);
+    const websocket = lazyHandler('websocket', async () => {
+      const { websocketHandler } = await import('./download-handlers/websocket-handler.js');
+      return websocketHandler({
+        maxMessages: options.wsMaxMessages,
+        durationMs: options.wsDurationMs,
+        send: options.wsSend,
+        origin: options.wsOrigin,
+        connectTimeoutMs: options.connectTimeoutMs,
+        maxBytes: options.maxBytes,
+        allowPrivate: options.allowPrivate,
+      });
+    });
     const sessions = await crawlSessions(options, spider);
     if (sessions) stats.attachSessions(() => sessions.snapshot());
     const handlers = new DownloadHandlerRegistry(
@@ -218,6 +231,8 @@ async function runCrawl({
         'http:': http,
         'https:': http,
         'data:': dataHandler(options),
+        'ws:': websocket,
+        'wss:': websocket,
         ...downloadHandlers,
       },
       {

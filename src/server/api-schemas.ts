@@ -17,11 +17,14 @@ const httpUrl = z
   .refine((value) => {
     try {
       const { protocol } = new URL(value);
-      return protocol === 'http:' || protocol === 'https:';
+      // ws: and wss: are feeds (WebSocket); the same private-address check applies (job-requests.ts).
+      return (
+        protocol === 'http:' || protocol === 'https:' || protocol === 'ws:' || protocol === 'wss:'
+      );
     } catch {
       return false;
     }
-  }, 'must be an absolute http(s) URL');
+  }, 'must be an absolute http(s) or ws(s) URL');
 
 /**
  * The options an API job may set, built from the option table (those with `api`), under the API's bounds. Every

@@ -67,11 +67,11 @@ describe('a scheme without a download handler', () => {
     expect(ignored.map((event) => [event.code, event.reason])).toEqual([
       [
         'AR_UNSUPPORTED_SCHEME',
-        'no download handler for "ftp:" (data:, http:, https: are registered) — ftp://files.example/pub/x.tar',
+        'no download handler for "ftp:" (data:, http:, https:, ws:, wss: are registered) — ftp://files.example/pub/x.tar',
       ],
       [
         'AR_UNSUPPORTED_SCHEME',
-        'no download handler for "gopher:" (data:, http:, https: are registered) — gopher://hole.example/1',
+        'no download handler for "gopher:" (data:, http:, https:, ws:, wss: are registered) — gopher://hole.example/1',
       ],
     ]);
     expect([...shop.paths].sort()).toEqual(['/', '/a', '/robots.txt']);

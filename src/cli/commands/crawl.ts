@@ -83,9 +83,9 @@ async function spiderFor(targets: string[]): Promise<Spider> {
   return siteSpider(checkUrls(urls));
 }
 
-/** Start URLs given on the command line must be absolute http(s) URLs. */
+/** Start URLs given on the command line must be absolute http(s) URLs, or ws(s) feeds. */
 function checkUrls(urls: string[]): string[] {
-  for (const url of urls) httpUrlArgument(url, 'crawled');
+  for (const url of urls) httpUrlArgument(url, 'crawled', ['ws:', 'wss:']);
   return urls;
 }
 
