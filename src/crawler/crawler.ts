@@ -222,6 +222,7 @@ async function runCrawl({
         connectTimeoutMs: options.connectTimeoutMs,
         maxBytes: options.maxBytes,
         allowPrivate: options.allowPrivate,
+        proxied: options.proxy !== undefined,
       });
     });
     const sessions = await crawlSessions(options, spider);

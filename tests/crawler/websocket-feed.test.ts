@@ -227,4 +227,29 @@ describe('a ws:// feed', () => {
     expect(stats.errorsByCode).toEqual({ AR_EGRESS_DENIED: 2 });
     expect(feeds.upgrades.length).toBe(before);
   });
+
+  it('fails the request at a handler error, keeping what the earlier messages gave, and closes the feed', async () => {
+    const before = feeds.upgrades.length;
+    const spider = defineSpider({
+      name: 'throws',
+      start: [`${feeds.wsOrigin}/stream`],
+      *parse(page: Page) {
+        if (page.message?.index === 2) throw new Error('bad message');
+        yield { text: page.text() };
+      },
+    });
+    const { stats, items } = await run(spider, { wsDurationMs: 20_000 });
+    expect(items.map((item) => item.text)).toEqual(['m0', 'm1']);
+    expect(stats.errorsByCode).toEqual({ AR_HANDLER: 1 });
+    await feeds.closed(before + 1);
+    expect(feeds.upgrades[before]?.closeCode).toBe(1000);
+  });
+
+  it('refuses to connect a feed directly when the crawl goes through a proxy', async () => {
+    const before = feeds.upgrades.length;
+    await expect(
+      run(messages(`${feeds.wsOrigin}/stream`), { proxy: 'http://127.0.0.1:9' }),
+    ).rejects.toMatchObject({ code: 'AR_CONFIG', message: expect.stringMatching(/proxy/) });
+    expect(feeds.upgrades.length).toBe(before);
+  });
 });

@@ -30,6 +30,8 @@ export interface WebSocketSettings {
   maxBytes: number;
   /** False: refuse private, loopback and link-local addresses, as the HTTP transport does (SSRF guard). */
   allowPrivate: boolean;
+  /** The crawl sends its requests through a proxy (`proxy`): feeds cannot follow it yet, so they are refused. */
+  proxied?: boolean;
 }
 
 /** The feed bounds and subscription of one request, its own settings over the crawl's. */
@@ -86,6 +88,10 @@ async function connect(
   open: Set<WebSocket>,
   signal: AbortSignal | undefined,
 ): Promise<Response> {
+  // Connecting directly would show the site the crawl's own address, which the proxy was set to hide.
+  if (settings.proxied || request.proxy !== undefined) {
+    throw new ConfigError(`ws:// and wss:// feeds cannot go through a proxy yet: ${request.url}`);
+  }
   const plan = planOf(request, settings);
   const host = new URL(request.url).hostname.replace(/^\[|\]$/g, '');
   // An address literal is never looked up: the guard's lookup would not see it.
