@@ -402,6 +402,13 @@ async function runCrawl({
 function routeByFetch(spider: Spider, options: ResolvedOptions): (request: Request) => Request {
   const crawlDefault: FetchMode = options.render === 'auto' ? 'adaptive' : options.render;
   return (request) => {
+    // A feed (ws:, wss:) has no rendered page: one connection over its own handler, never a browser slot or a
+    // comparison across rungs (each would be a connection of its own).
+    if (request.url.startsWith('ws') && /^wss?:/.test(request.url)) {
+      return request.fetch === undefined || request.fetch === 'http'
+        ? request
+        : { ...request, fetch: 'http' };
+    }
     const byHandler = spider.handlerOptions?.[request.handler];
     const fetch = request.fetch ?? byHandler?.fetch ?? spider.fetch ?? crawlDefault;
     const waitFor = request.waitFor ?? byHandler?.waitFor;

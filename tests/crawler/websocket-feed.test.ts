@@ -252,4 +252,28 @@ describe('a ws:// feed', () => {
     ).rejects.toMatchObject({ code: 'AR_CONFIG', message: expect.stringMatching(/proxy/) });
     expect(feeds.upgrades.length).toBe(before);
   });
+
+  it('reads a feed over its own handler whatever the render mode (no rung comparison, no browser)', async () => {
+    const before = feeds.upgrades.length;
+    const { stats, items } = await run(messages(`${feeds.wsOrigin}/close-after?n=2`), {
+      render: 'adaptive',
+    });
+    expect(items.map((item) => item.text)).toEqual(['m0', 'm1']);
+    expect(stats.failed).toBe(0);
+    expect(feeds.upgrades.length).toBe(before + 1);
+  });
+
+  it('holds a fast server back while a slow handler catches up, losing no message', async () => {
+    const spider = defineSpider({
+      name: 'slow',
+      start: [`${feeds.wsOrigin}/close-after?n=600`],
+      async *parse(page: Page) {
+        if (page.message?.index === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        yield { text: page.text() };
+      },
+    });
+    const { stats, items } = await run(spider, { wsDurationMs: 20_000 });
+    expect(items.map((item) => item.text)).toEqual(Array.from({ length: 600 }, (_, i) => `m${i}`));
+    expect(stats.failed).toBe(0);
+  });
 });

@@ -194,9 +194,12 @@ async function connect(
   });
 }
 
+/** Messages buffered before the socket stops reading (TCP flow control then holds the server back). */
+const HIGH_WATER = 256;
+
 /**
- * The messages of one connection, in order. They are buffered while the handler works on earlier ones: the bounds
- * keep the buffer finite. Ends at the bound reached first, when the server closes, on an error, or on `return()`.
+ * The messages of one connection, in order. They are buffered while the handler works on earlier ones, up to
+ * HIGH_WATER: past it the socket is paused until the handler catches up. Ends at the bound reached first, when the server closes, on an error, or on `return()`.
  */
 class Feed implements AsyncIterable<Response> {
   readonly headers: Record<string, string>;
@@ -253,7 +256,7 @@ class Feed implements AsyncIterable<Response> {
     const waiting = this.#waiting;
     this.#waiting = undefined;
     if (waiting) waiting({ value: response, done: false });
-    else this.#queue.push(response);
+    else if (this.#queue.push(response) >= HIGH_WATER) this.#socket.pause();
     if (this.#received >= this.#plan.maxMessages) this.end();
   }
 
@@ -277,7 +280,10 @@ class Feed implements AsyncIterable<Response> {
     return {
       next: () => {
         const queued = this.#queue.shift();
-        if (queued) return Promise.resolve({ value: queued, done: false });
+        if (queued) {
+          if (this.#socket.isPaused && this.#queue.length < HIGH_WATER / 2) this.#socket.resume();
+          return Promise.resolve({ value: queued, done: false });
+        }
         if (this.#ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => {
           this.#waiting = resolve;
