@@ -382,8 +382,11 @@ export class Engine {
     this.#feeds.add(end);
     const items: Item[] = [];
     let failure: unknown;
+    // 'max-pages' only stops scheduling: a feed in flight is read to its bounds, like a page in flight. Every other
+    // stop ends the feeds (stop() ends those already read; this, one whose connection opened meanwhile).
+    const cut = () => this.#stopping !== undefined && this.#stopping !== 'max-pages';
     try {
-      while (!this.#stopping) {
+      while (!cut()) {
         const next = await messages.next();
         if (next.done) break;
         const part = next.value;

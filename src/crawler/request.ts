@@ -147,6 +147,16 @@ export function createRequest(url: string, init: RequestInit = {}): Request {
   return request;
 }
 
+/**
+ * The body a request's fingerprint is taken over: its own, and for a feed its subscription messages too, so that two
+ * subscriptions on one `ws:` URL are two feeds while the same subscription twice is one.
+ */
+export function fingerprintBody(request: Request): string | undefined {
+  const send = request.websocket?.send;
+  if (send === undefined) return request.body;
+  return `${request.body ?? ''}\u0000websocket:${JSON.stringify(typeof send === 'string' ? [send] : send)}`;
+}
+
 /** True when `value` carries the request tag. Shape checks beyond the tag are `classifyOutput`'s job. */
 export function isRequest(value: unknown): value is Request {
   return (

@@ -276,4 +276,38 @@ describe('a ws:// feed', () => {
     expect(items.map((item) => item.text)).toEqual(Array.from({ length: 600 }, (_, i) => `m${i}`));
     expect(stats.failed).toBe(0);
   });
+
+  it('reads a feed in flight to its bounds when maxPages stops the scheduling', async () => {
+    const { stats, items } = await run(messages(`${feeds.wsOrigin}/stream`), {
+      maxPages: 1,
+      wsMaxMessages: 4,
+    });
+    expect(items.map((item) => item.text)).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(stats.failed).toBe(0);
+  });
+
+  it('tells two subscriptions on one URL apart, and reads the same subscription once', async () => {
+    const before = feeds.upgrades.length;
+    const url = `${feeds.wsOrigin}/ticks?n=1`;
+    const spider = defineSpider({
+      name: 'subscriptions',
+      start: () => [
+        createRequest(url, { websocket: { send: 'a' } }),
+        createRequest(url, { websocket: { send: ['b'] } }),
+        createRequest(url, { websocket: { send: ['a'] } }),
+      ],
+      *parse(page: Page) {
+        yield { tick: page.json<{ tick: number }>().tick };
+      },
+    });
+    const { stats, items } = await run(spider, { wsMaxMessages: 1 });
+    expect(items).toHaveLength(2);
+    expect(stats.duplicatesFiltered).toBe(1);
+    expect(
+      feeds.upgrades
+        .slice(before)
+        .flatMap((upgrade) => upgrade.received)
+        .sort(),
+    ).toEqual(['a', 'b']);
+  });
 });
