@@ -387,7 +387,13 @@ export class Engine {
     const cut = () => this.#stopping !== undefined && this.#stopping !== 'max-pages';
     try {
       while (!cut()) {
-        const next = await messages.next();
+        let next: IteratorResult<Response>;
+        try {
+          next = await messages.next();
+        } catch (error) {
+          failure = error; // the connection broke (a message over maxBytes, a bad frame)
+          break;
+        }
         if (next.done) break;
         const part = next.value;
         events.emit('feed:message', { request, bytes: part.body.length });

@@ -310,4 +310,17 @@ describe('a ws:// feed', () => {
         .sort(),
     ).toEqual(['a', 'b']);
   });
+
+  it('fails the request with AR_BODY_TOO_LARGE at a message over maxBytes, keeping the messages before it', async () => {
+    const before = feeds.upgrades.length;
+    // m0…m9 are 2 bytes each; m10, 3 bytes, is one too many.
+    const { stats, items } = await run(messages(`${feeds.wsOrigin}/close-after?n=12`), {
+      maxBytes: 2,
+      retries: 0,
+    });
+    expect(items.map((item) => item.text)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+    expect(stats.errorsByCode).toEqual({ AR_BODY_TOO_LARGE: 1 });
+    await feeds.closed(before + 1);
+    expect(feeds.upgrades[before]?.closeCode).toBe(1009);
+  });
 });

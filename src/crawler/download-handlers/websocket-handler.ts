@@ -8,7 +8,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type RawData, WebSocket } from 'ws';
-import { ConfigError, EgressDeniedError, TimeoutError } from '../../errors.js';
+import { BodyTooLargeError, ConfigError, EgressDeniedError, TimeoutError } from '../../errors.js';
 import { EgressGuard } from '../../http/egress-guard.js';
 import { Response } from '../../http/response.js';
 import { toCrawlError } from '../../http/transport-errors.js';
@@ -37,6 +37,7 @@ export interface WebSocketSettings {
 /** The feed bounds and subscription of one request, its own settings over the crawl's. */
 interface FeedPlan {
   send: readonly string[];
+  maxBytes: number;
   maxMessages: number;
   durationMs: number;
 }
@@ -64,6 +65,7 @@ function planOf(request: Request, settings: WebSocketSettings): FeedPlan {
   }
   return {
     send: messages,
+    maxBytes: settings.maxBytes,
     maxMessages: positiveInt(own.maxMessages ?? settings.maxMessages, `${where}: maxMessages`),
     durationMs: positiveInt(own.durationMs ?? settings.durationMs, `${where}: durationMs`),
   };
@@ -209,8 +211,11 @@ class Feed implements AsyncIterable<Response> {
   readonly #queue: Response[] = [];
   readonly #onEnd: () => void;
   #waiting: ((result: IteratorResult<Response>) => void) | undefined;
+  #rejectWaiting: ((error: Error) => void) | undefined;
   #received = 0;
   #ended = false;
+  /** Why the connection broke, given to the reader once the messages before it are read. */
+  #failure: Error | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -227,7 +232,15 @@ class Feed implements AsyncIterable<Response> {
     this.#onEnd = onEnd;
     socket.on('message', (data, binary) => this.#push(data, binary));
     socket.once('close', () => this.end());
-    socket.on('error', () => this.end());
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (this.#ended) return;
+      const url = request.url;
+      this.#failure =
+        error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+          ? new BodyTooLargeError(url, plan.maxBytes)
+          : toCrawlError(error, url, 'body');
+      this.end();
+    });
     if (Number.isFinite(plan.durationMs))
       this.#timer = setTimeout(() => this.end(), plan.durationMs);
   }
@@ -273,7 +286,13 @@ class Feed implements AsyncIterable<Response> {
     this.#onEnd();
     const waiting = this.#waiting;
     this.#waiting = undefined;
-    waiting?.({ value: undefined, done: true });
+    if (waiting) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      if (failure) this.#rejectWaiting?.(failure);
+      else waiting({ value: undefined, done: true });
+    }
+    this.#rejectWaiting = undefined;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Response> {
@@ -284,9 +303,16 @@ class Feed implements AsyncIterable<Response> {
           if (this.#socket.isPaused && this.#queue.length < HIGH_WATER / 2) this.#socket.resume();
           return Promise.resolve({ value: queued, done: false });
         }
-        if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => {
+        if (this.#ended) {
+          const failure = this.#failure;
+          this.#failure = undefined;
+          return failure
+            ? Promise.reject(failure)
+            : Promise.resolve({ value: undefined, done: true });
+        }
+        return new Promise((resolve, reject) => {
           this.#waiting = resolve;
+          this.#rejectWaiting = reject;
         });
       },
       return: () => {
