@@ -323,4 +323,17 @@ describe('a ws:// feed', () => {
     await feeds.closed(before + 1);
     expect(feeds.upgrades[before]?.closeCode).toBe(1009);
   });
+
+  it('keeps a cookie set on the 101 for the next requests to the site', async () => {
+    const spider = defineSpider({
+      name: 'cookie',
+      start: [`${feeds.wsOrigin}/set-cookie`],
+      *parse(page: Page) {
+        if (page.text() === 'ok') yield page.follow(`${feeds.wsOrigin}/echo-headers`);
+        else yield { cookie: page.json<Record<string, string>>().cookie };
+      },
+    });
+    const { items } = await run(spider, { wsMaxMessages: 1 });
+    expect(items).toEqual([{ cookie: 'feed=on' }]);
+  });
 });

@@ -8,6 +8,7 @@
  * - `/close-after?n=N`: N text messages, then the server closes (1000).
  * - `/binary`: a binary message (bytes 0, 1, 2, 255), then the text `done`.
  * - `/echo-headers`: one JSON message holding the upgrade's headers.
+ * - `/set-cookie`: the 101 sets the cookie `feed=on`; one text message `ok`.
  * - `/denied`: the upgrade is answered 403 with a short body.
  * - `/login` (plain HTTP): sets the cookie `sid=abc123` and links to nothing; anything else over HTTP is a 404.
  */
@@ -61,6 +62,9 @@ export async function startFeedServer(options: { tls?: boolean } = {}): Promise<
     ? https.createServer({ cert: testCert, key: testKey }, answer)
     : http.createServer(answer);
   const wss = new WebSocketServer({ noServer: true });
+  wss.on('headers', (headers: string[], req: http.IncomingMessage) => {
+    if (req.url === '/set-cookie') headers.push('Set-Cookie: feed=on; Path=/');
+  });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const upgrade: Upgrade = { path: req.url ?? '/', headers: req.headers, received: [] };
@@ -131,6 +135,9 @@ function serve(
     case '/binary':
       ws.send(Buffer.from([0, 1, 2, 255]), { binary: true });
       ws.send('done');
+      break;
+    case '/set-cookie':
+      ws.send('ok');
       break;
     case '/echo-headers':
       ws.send(JSON.stringify(headers));
