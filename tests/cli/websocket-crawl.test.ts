@@ -28,7 +28,7 @@ const readLines = async (path: string) =>
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('arachne crawl ws://… (no code)', () => {
-  it('sends --ws-send once open and writes one record per message, up to --ws-max-messages', async () => {
+  it('sends each --ws-send once open, in order, and writes one record per message, up to --ws-max-messages', async () => {
     const out = join(dir, 'ticks.jsonl');
     const before = feeds.upgrades.length;
     const url = `${feeds.wsOrigin}/ticks?n=5`;
@@ -37,6 +37,8 @@ describe('arachne crawl ws://… (no code)', () => {
       url,
       '--ws-send',
       '{"subscribe":"x"}',
+      '--ws-send',
+      '{"also":"y","and":"z"}',
       '--ws-max-messages',
       '3',
       '-o',
@@ -56,7 +58,10 @@ describe('arachne crawl ws://… (no code)', () => {
       })),
     );
     expect(Number.isNaN(Date.parse(String(lines[0]?.time)))).toBe(false);
-    expect(feeds.upgrades[before]?.received).toEqual(['{"subscribe":"x"}']);
+    expect(feeds.upgrades[before]?.received).toEqual([
+      '{"subscribe":"x"}',
+      '{"also":"y","and":"z"}',
+    ]);
   });
 
   it('reads wss:// with a CA the process trusts (NODE_EXTRA_CA_CERTS), and fails it with AR_NETWORK without', async () => {
