@@ -40,10 +40,11 @@ export {
   type JsonValue,
   type Request,
   type RequestInit,
+  type WebSocketInit,
 } from './crawler/request.js';
 export type { Rejection, RequestFilter } from './crawler/request-filters.js';
 export type { HostStats } from './crawler/scheduler.js';
-export { type PageRecord, siteSpider } from './crawler/site-spider.js';
+export { type MessageRecord, type PageRecord, siteSpider } from './crawler/site-spider.js';
 export {
   defineSpider,
   type Handler,
@@ -60,7 +61,7 @@ export * from './errors.js';
 export { frontierBackends } from './frontier-backends.js';
 export type { Middleware, Next } from './http/compose.js';
 // A value, not only a type: a download handler builds its Response.
-export { Response, type ResponseInit, type Timings } from './http/response.js';
+export { type FeedMessage, Response, type ResponseInit, type Timings } from './http/response.js';
 // Typed items: item types declared with any Standard Schema validator, and field processors.
 export {
   collapseWhitespace,

@@ -170,6 +170,8 @@ export function cacheMiddleware<R extends HttpRequest = HttpRequest>(
   };
 
   return async (request, next) => {
+    // A WebSocket feed is live: there is no stored copy of what a connection will receive.
+    if (/^wss?:/i.test(request.url)) return next(request);
     // Offline, nothing goes past the cache, whatever the method or headers: a request is answered or refused.
     if (policy === 'offline') {
       const key = cacheKey(request, fetcherOf?.(request), urlKey);

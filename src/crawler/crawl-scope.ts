@@ -38,6 +38,13 @@ export function crawlScope({ startUrls, spiderDomains, extraDomains = [] }: Scop
   };
 }
 
+const WEB_SOCKET_TWINS: Readonly<Record<string, string>> = {
+  'ws:': 'http:',
+  'wss:': 'https:',
+  'http:': 'ws:',
+  'https:': 'wss:',
+};
+
 /**
  * The start URLs' origins. An http start origin on the default port also admits its https twin on the default
  * port: a site that upgrades every request (http://example.com/ → https://example.com/) is still the same site.
@@ -48,8 +55,12 @@ function startOrigins(startUrls: readonly string[]): Set<string> {
     const origin = originKey(url);
     if (origin === undefined) continue;
     origins.add(origin);
-    const { protocol, port, hostname } = new URL(url);
+    const { protocol, port, hostname, host } = new URL(url);
     if (protocol === 'http:' && port === '') origins.add(`https://${hostname.toLowerCase()}`);
+    // A WebSocket endpoint is an HTTP server's resource (RFC 6455 §1.7): ws:// and http:// on one host and port are
+    // one site, as are wss:// and https://, so a feed's links to its site and a page's links to its feed are in scope.
+    const twin = WEB_SOCKET_TWINS[protocol];
+    if (twin !== undefined) origins.add(`${twin}//${host.toLowerCase()}`);
   }
   return origins;
 }

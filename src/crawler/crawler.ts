@@ -231,6 +231,20 @@ async function runCrawl({
       maxBytes: options.maxBytes,
     };
     const http = httpHandler(transport, transportOptions);
+    const websocket = lazyHandler('websocket', async () => {
+      const { websocketHandler } = await import('./download-handlers/websocket-handler.js');
+      return websocketHandler({
+        maxMessages: options.wsMaxMessages,
+        durationMs: options.wsDurationMs,
+        send: options.wsSend,
+        origin: options.wsOrigin,
+        connectTimeoutMs: options.connectTimeoutMs,
+        maxBytes: options.maxBytes,
+        tls,
+        allowPrivate: options.allowPrivate,
+        proxied: options.proxy !== undefined,
+      });
+    });
     const sessions = await crawlSessions(options, spider);
     if (sessions) stats.attachSessions(() => sessions.snapshot());
     // basic-ftp itself is loaded by the first ftp: request.
@@ -249,6 +263,8 @@ async function runCrawl({
         // Local files are as private as it gets: a crawl that refuses private addresses (API jobs) has no file:.
         ...(options.allowPrivate && { 'file:': fileHandler(options) }),
         ...mailHandlers({ ...options, tls }),
+        'ws:': websocket,
+        'wss:': websocket,
         ...downloadHandlers,
       },
       {
@@ -418,6 +434,13 @@ async function runCrawl({
 function routeByFetch(spider: Spider, options: ResolvedOptions): (request: Request) => Request {
   const crawlDefault: FetchMode = options.render === 'auto' ? 'adaptive' : options.render;
   return (request) => {
+    // A feed (ws:, wss:) has no rendered page: one connection over its own handler, never a browser slot or a
+    // comparison across rungs (each would be a connection of its own).
+    if (request.url.startsWith('ws') && /^wss?:/.test(request.url)) {
+      return request.fetch === undefined || request.fetch === 'http'
+        ? request
+        : { ...request, fetch: 'http' };
+    }
     const byHandler = spider.handlerOptions?.[request.handler];
     const fetch = request.fetch ?? byHandler?.fetch ?? spider.fetch ?? crawlDefault;
     const waitFor = request.waitFor ?? byHandler?.waitFor;

@@ -120,6 +120,8 @@ export class Engine {
   readonly #parked: Request[] = [];
   /** The timeouts (or, with no limit, keep-alive intervals) of the handler runs in flight; close() clears them. */
   readonly #handlerTimers = new Set<NodeJS.Timeout>();
+  /** Ends each feed being read (a WebSocket connection): a stopping crawl does not wait for their bounds. */
+  readonly #feeds = new Set<() => void>();
   #finished!: (reason: CloseReason) => void;
   readonly #done = new Promise<CloseReason>((resolve) => {
     this.#finished = resolve;
@@ -153,6 +155,7 @@ export class Engine {
   /** Stops scheduling; in-flight requests finish unless the caller gives up on them. */
   stop(reason: CloseReason): void {
     this.#stopping ??= reason;
+    for (const end of this.#feeds) end();
     void this.#checkIdle();
   }
 
@@ -310,6 +313,10 @@ export class Engine {
       throw error;
     }
     await this.#afterDownload(request, routed, response, async (page) => {
+      if (response.feed) {
+        await this.#feed(request, response.feed);
+        return;
+      }
       const out =
         this.#parts.threads && response.live === undefined && (routed.fetch ?? 'http') === 'http'
           ? await this.#inThread(this.#parts.threads, request, response)
@@ -353,12 +360,63 @@ export class Engine {
       );
     } else if (response.redirects.length > 0 && !(await this.#firstVisit(request, response))) {
       await this.#complete(request, noOutcome);
-    } else if (!this.#handles(response.status)) {
+    } else if (!this.#handles(response.status) && response.feed === undefined) {
       await this.#onError(request, new HttpError(response.url, response.status, request.method));
     } else {
       // The page carries the request as the spider made it: the rung chosen for this attempt is not inherited.
       await handle(new Page(request, response, this.#parts.limits.maxLinksPerPage));
     }
+  }
+
+  /**
+   * A feed response (a WebSocket connection): the handler runs once per message. Each run's requests are queued at
+   * once, so linked pages are fetched while the feed goes on; its items pass the pipelines at once too, and are
+   * committed with the request when the feed ends (as a page's are with its page: a crawl resumed after a crash reads
+   * the feed again, and writes nothing twice). The feed ends at its bounds, when the server closes, on a stop of the
+   * crawl, or at a handler error, which then fails the request (keeping what earlier messages gave).
+   */
+  async #feed(request: Request, feed: AsyncIterable<Response>): Promise<void> {
+    const { events, scheduler } = this.#parts;
+    const messages = feed[Symbol.asyncIterator]();
+    const end = () => void messages.return?.();
+    this.#feeds.add(end);
+    const items: Item[] = [];
+    let failure: unknown;
+    // 'max-pages' only stops scheduling: a feed in flight is read to its bounds, like a page in flight. Every other
+    // stop ends the feeds (stop() ends those already read; this, one whose connection opened meanwhile).
+    const cut = () => this.#stopping !== undefined && this.#stopping !== 'max-pages';
+    try {
+      while (!cut()) {
+        let next: IteratorResult<Response>;
+        try {
+          next = await messages.next();
+        } catch (error) {
+          failure = error; // the connection broke (a message over maxBytes, a bad frame)
+          break;
+        }
+        if (next.done) break;
+        const part = next.value;
+        events.emit('feed:message', { request, bytes: part.body.length });
+        const page = new Page(request, part, this.#parts.limits.maxLinksPerPage);
+        const out = await this.#collect(request, page);
+        const outcome = await this.#keep(request, out.children, out.items, page);
+        items.push(...outcome.items);
+        if (outcome.children.length > 0) {
+          this.#queued(outcome.children.length, await scheduler.add(outcome.children));
+          void this.#pump();
+        }
+        if (out.error !== undefined) {
+          failure = out.error;
+          break;
+        }
+      }
+    } finally {
+      this.#feeds.delete(end);
+      await messages.return?.();
+    }
+    const outcome: Outcome = { children: [], items };
+    if (failure !== undefined) await this.#onError(request, failure, async () => outcome);
+    else await this.#complete(request, outcome);
   }
 
   /** `fetch: 'adaptive'`: the ladder says which rung fetches this page, or which rungs to compare. */

@@ -22,6 +22,8 @@ export interface CrawlEvents {
   /** A started request is over for this attempt, whatever the outcome (its slot is free again). */
   'request:settled': { request: Request };
   'response:received': { request: Request; response: Response };
+  /** A feed (a WebSocket connection) received a message; the request's handler gets it as a page. */
+  'feed:message': { request: Request; bytes: number };
   /**
    * A rung downloaded a page (`request.fetch` is the rung). `used: false` for a comparison's cheaper rungs, whose
    * output only told the adaptive ladder whether they match.

@@ -16,7 +16,7 @@ import { FingerprintSet } from './fingerprint-set.js';
 import { HostQueues } from './host-queues.js';
 import type { ItemSource } from './item-export.js';
 import type { LadderStore } from './ladder/ladder.js';
-import type { Request } from './request.js';
+import { fingerprintBody, type Request } from './request.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -158,7 +158,7 @@ export class MemoryFrontier implements Frontier {
  * @param key the crawl's compiled dedup rules. @default the default rules
  */
 export function requestFingerprint(request: Request, key: DedupKey = defaultDedupKey): bigint {
-  return fingerprint(request.method, key(request.url), request.body);
+  return fingerprint(request.method, key(request.url), fingerprintBody(request));
 }
 
 /** The dedup rules a crawl's options ask for. */

@@ -19,7 +19,7 @@ import type {
   XPathValueOf,
 } from '../html/index.js';
 import { extractLinks, isXmlContentType, parseHtml, parseXml } from '../html/index.js';
-import type { Response, Timings } from '../http/response.js';
+import type { FeedMessage, Response, Timings } from '../http/response.js';
 import {
   type ItemDeclarations,
   type ItemInput,
@@ -27,7 +27,13 @@ import {
   type TypedItem,
   tagItem,
 } from '../items/index.js';
-import { createRequest, type FetchMode, type JsonObject, type Request } from './request.js';
+import {
+  createRequest,
+  type FetchMode,
+  type JsonObject,
+  type Request,
+  type WebSocketInit,
+} from './request.js';
 
 export interface FollowInit {
   data?: JsonObject;
@@ -41,6 +47,8 @@ export interface FollowInit {
   browser?: boolean;
   /** Browser rung: a CSS selector to wait for after load. @default the spider's */
   waitFor?: string;
+  /** `ws:`/`wss:` links: subscription messages and bounds of the feed. @default the crawl's */
+  websocket?: WebSocketInit;
 }
 
 /**
@@ -137,6 +145,10 @@ export class Page<K extends string = string, I = ItemDeclarations> {
   }
   get data(): JsonObject {
     return this.request.data;
+  }
+  /** On a page of a feed (`ws:`/`wss:`): which message of the connection it is; undefined elsewhere. */
+  get message(): FeedMessage | undefined {
+    return this.response.message;
   }
 
   /** No argument: the decoded body. With a selector: the text of the first match, or ''. */

@@ -56,6 +56,16 @@ export function fetchModeOf(
   return implied;
 }
 
+/** A `ws:`/`wss:` request's own feed settings; each one absent takes the crawl's (`wsSend`, `wsMaxMessages`…). */
+export interface WebSocketInit {
+  /** Text messages sent once the connection is open (a subscription), in order. */
+  send?: string | string[];
+  /** The connection is closed after this many messages. */
+  maxMessages?: number;
+  /** The connection is closed this long after it opened. */
+  durationMs?: number;
+}
+
 export interface Request extends HttpRequest {
   readonly [requestTag]: 'request';
   /** Name of the spider handler that receives the response. */
@@ -74,6 +84,8 @@ export interface Request extends HttpRequest {
   waitFor?: string;
   /** The index of the spider rule (`rules`) whose link this is: its `follow` says whether rules read this page. */
   rule?: number;
+  /** `ws:`/`wss:` only: what to send after the connection opens and when to close it. */
+  websocket?: WebSocketInit;
   /**
    * The session the request goes out with, set by the session middleware on its way down the chain (never
    * stored: each attempt picks a session again).
@@ -93,6 +105,8 @@ export interface RequestInit {
   /** Shorthand for `fetch: 'browser'`. */
   browser?: boolean;
   waitFor?: string;
+  /** `ws:`/`wss:` only: subscription messages and bounds of the feed. */
+  websocket?: WebSocketInit;
 }
 
 // Every key of RequestInit, checked by the compiler: a key added to the type and not here fails to build.
@@ -108,6 +122,7 @@ const requestInitKeys: ReadonlySet<string> = new Set(
     fetch: true,
     browser: true,
     waitFor: true,
+    websocket: true,
   } satisfies Record<keyof RequestInit, true>),
 );
 
@@ -128,7 +143,18 @@ export function createRequest(url: string, init: RequestInit = {}): Request {
   const fetch = fetchModeOf(init, `the request for ${url}`);
   if (fetch !== undefined) request.fetch = fetch;
   if (init.waitFor !== undefined) request.waitFor = init.waitFor;
+  if (init.websocket !== undefined) request.websocket = init.websocket;
   return request;
+}
+
+/**
+ * The body a request's fingerprint is taken over: its own, and for a feed its subscription messages too, so that two
+ * subscriptions on one `ws:` URL are two feeds while the same subscription twice is one.
+ */
+export function fingerprintBody(request: Request): string | undefined {
+  const send = request.websocket?.send;
+  if (send === undefined) return request.body;
+  return `${request.body ?? ''}\u0000websocket:${JSON.stringify(typeof send === 'string' ? [send] : send)}`;
 }
 
 /** True when `value` carries the request tag. Shape checks beyond the tag are `classifyOutput`'s job. */

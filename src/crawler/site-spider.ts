@@ -1,6 +1,7 @@
 /** The no-code crawl: follows in-site links and records one line per fetched page. */
 
 import { extractTitleAndLinks } from '../html/index.js';
+import type { FeedMessage } from '../http/response.js';
 import { redactUrl } from '../url/redact-url.js';
 import type { Page } from './page.js';
 import { defineSpider, type Spider } from './spider.js';
@@ -15,12 +16,31 @@ export interface PageRecord {
   links: string[];
 }
 
+/**
+ * The no-code crawl's line for one message of a feed (`ws:`/`wss:`): `data` is the message parsed as JSON when it is
+ * JSON, else its text; a binary message's bytes in base64.
+ */
+export interface MessageRecord {
+  url: string;
+  /** 0 for the first message of the connection. */
+  message: number;
+  /** When it was received (ISO 8601). */
+  time: string;
+  binary: boolean;
+  bytes: number;
+  data: unknown;
+}
+
 export function siteSpider(startUrls: readonly string[]): Spider {
   return defineSpider({
     name: 'site',
     start: startUrls,
     handleStatuses: 'all',
     *parse(page: Page<'parse'>) {
+      if (page.message) {
+        yield { ...messageRecord(page, page.message) };
+        return;
+      }
       const isHtml =
         /html|xml/i.test(page.response.contentType) || page.response.contentType === '';
       // An RSS/Atom feed or a sitemap: its title, and the entries it lists (read in XML mode by page.links()).
@@ -43,4 +63,23 @@ export function siteSpider(startUrls: readonly string[]): Spider {
       for (const link of links) yield page.follow(link);
     },
   });
+}
+
+function messageRecord(page: Page<'parse'>, message: FeedMessage): MessageRecord {
+  return {
+    url: redactUrl(page.url),
+    message: message.index,
+    time: new Date(message.time).toISOString(),
+    binary: message.binary,
+    bytes: page.body.length,
+    data: message.binary ? page.body.toString('base64') : jsonOrText(page.text()),
+  };
+}
+
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

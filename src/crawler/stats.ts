@@ -43,6 +43,9 @@ export interface Stats {
    * `malformed`, `overCap`). Absent when no sitemap was read.
    */
   sitemapUrlsSkipped?: Record<string, number>;
+  /** Messages read from feeds (WebSocket connections) and their bytes; absent when the crawl read none. */
+  feedMessages?: number;
+  feedBytes?: number;
   cacheHits: number;
   cacheMisses: number;
   cacheRevalidations: number;
@@ -112,6 +115,7 @@ export class StatsCollector {
   readonly pagesByRung: Record<string, number> = {};
   readonly ladder: Record<string, LadderChoice> = {};
   #sitemapUrlsSkipped: Record<string, number> | undefined;
+  #feed: { messages: number; bytes: number } | undefined;
   comparisonFetches = 0;
   queued = 0;
   inFlight = 0;
@@ -181,6 +185,12 @@ export class StatsCollector {
       .on('robots:fetch-failed', ({ failure }) => {
         this.robotsFetchFailed[failure] = (this.robotsFetchFailed[failure] ?? 0) + 1;
       })
+      .on('feed:message', ({ bytes }) => {
+        this.#feed ??= { messages: 0, bytes: 0 };
+        this.#feed.messages++;
+        this.#feed.bytes += bytes;
+        counts.bytes += bytes;
+      })
       .on('redirect:to-seen', () => counts.redirectsToSeen++)
       .on('item:scraped', () => counts.items++)
       .on('item:dropped', () => counts.itemsDropped++)
@@ -249,6 +259,10 @@ export class StatsCollector {
     };
     if (this.#finishedAt !== undefined) stats.finishedAt = new Date(this.#finishedAt).toISOString();
     if (this.closeReason !== undefined) stats.closeReason = this.closeReason;
+    if (this.#feed) {
+      stats.feedMessages = this.#feed.messages;
+      stats.feedBytes = this.#feed.bytes;
+    }
     if (this.#sitemapUrlsSkipped) stats.sitemapUrlsSkipped = { ...this.#sitemapUrlsSkipped };
     if (this.#sessions) stats.sessions = this.#sessions();
     if (this.#autothrottle) stats.autothrottle = this.#autothrottle();

@@ -27,6 +27,9 @@ export function summary(stats: Stats): string {
       ? [`seen redirects  ${stats.redirectsToSeen} (fetched; redirected onto a page seen already)`]
       : []),
     `bytes           ${stats.bytes}`,
+    ...(stats.feedMessages !== undefined
+      ? [`feed messages   ${stats.feedMessages} (${stats.feedBytes ?? 0} bytes)`]
+      : []),
     ...(stats.cacheHits + stats.cacheMisses + stats.cacheRevalidations > 0
       ? [
           `http cache      ${stats.cacheHits} hits, ${stats.cacheMisses} misses, ${stats.cacheRevalidations} revalidated`,

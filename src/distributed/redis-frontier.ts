@@ -11,7 +11,7 @@ import { FingerprintSet } from '../crawler/fingerprint-set.js';
 import type { Failure, Frontier, Outcome, SharedFrontier } from '../crawler/frontier.js';
 import type { ItemSource } from '../crawler/item-export.js';
 import type { LadderEntry, LadderStore } from '../crawler/ladder/ladder.js';
-import { type Request, reviveRequest } from '../crawler/request.js';
+import { fingerprintBody, type Request, reviveRequest } from '../crawler/request.js';
 import { ConfigError, CrawlGoneError } from '../errors.js';
 import type { Item } from '../storage/sink.js';
 import { hostOf } from '../url/canonical-url.js';
@@ -423,7 +423,7 @@ export class RedisFrontier implements Frontier, ItemSource {
     return fingerprintHalves(
       request.method,
       this.#key(request.url),
-      request.body,
+      fingerprintBody(request),
       this.#halves,
     ) as unknown as [number, number];
   }

@@ -18,7 +18,7 @@ export { type RetryOptions, retry } from './middlewares/retry.js';
 export { userAgent } from './middlewares/user-agent.js';
 export { parseProxyUrl } from './proxy.js';
 export { type HttpRequest, type TransportOptions, transportDefaults } from './request.js';
-export { Response, type ResponseInit, type Timings } from './response.js';
+export { type FeedMessage, Response, type ResponseInit, type Timings } from './response.js';
 export {
   backoffDelayMs,
   isRetryableError,

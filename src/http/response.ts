@@ -32,6 +32,23 @@ export interface ResponseInit {
   live?: object;
   /** Lets go of `live`: the engine calls it once the handler's outcome is complete (retried or not). */
   release?: () => Promise<void>;
+  /**
+   * A feed (a WebSocket connection): one response per message received, each handed to the request's handler as a
+   * page of its own. Ending the iteration early (`return()`) closes the feed.
+   */
+  feed?: AsyncIterable<Response>;
+  /** On a response of a feed: which message of it this is. */
+  message?: FeedMessage;
+}
+
+/** One message of a feed, as `page.message`. */
+export interface FeedMessage {
+  /** 0 for the first message of the connection. */
+  index: number;
+  /** When it was received, in ms since the epoch. */
+  time: number;
+  /** Sent as a binary frame (the body holds the bytes), else as text (UTF-8). */
+  binary: boolean;
 }
 
 export class Response {
@@ -43,6 +60,8 @@ export class Response {
   readonly timings: Timings;
   readonly redirects: string[];
   readonly live: object | undefined;
+  readonly feed: AsyncIterable<Response> | undefined;
+  readonly message: FeedMessage | undefined;
   readonly #release: (() => Promise<void>) | undefined;
   #released = false;
   #text: string | undefined;
@@ -56,6 +75,8 @@ export class Response {
     this.timings = init.timings;
     this.redirects = init.redirects ?? [];
     this.live = init.live;
+    this.feed = init.feed;
+    this.message = init.message;
     this.#release = init.release;
   }
 
@@ -95,6 +116,8 @@ export class Response {
       timings: this.timings,
       redirects: this.redirects,
       ...(this.live && { live: this.live }),
+      ...(this.feed && { feed: this.feed }),
+      ...(this.message && { message: this.message }),
       // The copy takes over the release: whoever ends up with the response lets go of the live page.
       ...(this.#release && { release: () => this.release() }),
       ...changes,

@@ -12,7 +12,7 @@ import { badRequest } from './api-error.js';
 import type { JobOptions } from './types.js';
 
 export const MAIL_SCHEMES: ReadonlySet<string> = new Set(['imap:', 'imaps:', 'pop3:', 'pop3s:']);
-const JOB_SCHEMES = new Set(['http:', 'https:', 'ftp:', 'ftps:', ...MAIL_SCHEMES]);
+const JOB_SCHEMES = new Set(['http:', 'https:', 'ftp:', 'ftps:', 'ws:', 'wss:', ...MAIL_SCHEMES]);
 
 const httpUrl = z
   .string()
@@ -20,13 +20,13 @@ const httpUrl = z
   .refine((value) => {
     try {
       const { protocol } = new URL(value);
-      // Never file:: a job must not read the server's own disk. Mailbox URLs pass here; specFrom refuses them
-      // unless the server runs with --allow-mail.
+      // Never file:: a job must not read the server's own disk. ws: and wss: are feeds (WebSocket), under the
+      // same private-address check; mailbox URLs pass here, specFrom refuses them unless the server has --allow-mail.
       return JOB_SCHEMES.has(protocol);
     } catch {
       return false;
     }
-  }, 'must be an absolute http(s) or ftp(s) URL (or imap:, imaps:, pop3:, pop3s: on a server run with --allow-mail)');
+  }, 'must be an absolute http(s), ftp(s) or ws(s) URL (or imap:, imaps:, pop3:, pop3s: on a server run with --allow-mail)');
 
 /**
  * The options an API job may set, built from the option table (those with `api`), under the API's bounds. Every

@@ -127,7 +127,7 @@ describe('arachne crawl file://…', () => {
     const result = await runCli(['crawl', 'gopher://hole.example/1', '--no-progress']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(
-      'only http, https, ftp, ftps, sftp, file, imap, imaps, pop3 and pop3s URLs can be crawled, got "gopher://hole.example/1"',
+      'only http, https, ftp, ftps, sftp, file, imap, imaps, pop3, pop3s, ws and wss URLs can be crawled, got "gopher://hole.example/1"',
     );
   });
 });

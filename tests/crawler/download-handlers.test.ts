@@ -67,11 +67,11 @@ describe('a scheme without a download handler', () => {
     expect(ignored.map((event) => [event.code, event.reason])).toEqual([
       [
         'AR_UNSUPPORTED_SCHEME',
-        'no download handler for "nntp:" (data:, file:, ftp:, ftps:, http:, https:, imap:, imaps:, pop3:, pop3s:, sftp: are registered) — nntp://files.example/pub/x.tar',
+        'no download handler for "nntp:" (data:, file:, ftp:, ftps:, http:, https:, imap:, imaps:, pop3:, pop3s:, sftp:, ws:, wss: are registered) — nntp://files.example/pub/x.tar',
       ],
       [
         'AR_UNSUPPORTED_SCHEME',
-        'no download handler for "gopher:" (data:, file:, ftp:, ftps:, http:, https:, imap:, imaps:, pop3:, pop3s:, sftp: are registered) — gopher://hole.example/1',
+        'no download handler for "gopher:" (data:, file:, ftp:, ftps:, http:, https:, imap:, imaps:, pop3:, pop3s:, sftp:, ws:, wss: are registered) — gopher://hole.example/1',
       ],
     ]);
     expect([...shop.paths].sort()).toEqual(['/', '/a', '/robots.txt']);

@@ -261,7 +261,7 @@ describe('request filters', () => {
       ['AR_BAD_URL', 'not a crawlable URL: http://[bad'],
       [
         'AR_UNSUPPORTED_SCHEME',
-        'no download handler for "nntp:" (data:, file:, ftp:, ftps:, http:, https:, imap:, imaps:, pop3:, pop3s:, sftp: are registered) — nntp://elsewhere.test/t/t/t/t',
+        'no download handler for "nntp:" (data:, file:, ftp:, ftps:, http:, https:, imap:, imaps:, pop3:, pop3s:, sftp:, ws:, wss: are registered) — nntp://elsewhere.test/t/t/t/t',
       ],
       ['AR_OFFSITE', 'offsite: http://elsewhere.test/t/t/t/t'],
       ['AR_TRAP', 'path segment "t" repeated more than 3 times: http://site.test/t/t/t/t'],

@@ -62,6 +62,8 @@ describe('the option types, derived from the table', () => {
       | 'userAgent'
       | 'timeoutMs'
       | 'retries'
+      | 'wsMaxMessages'
+      | 'wsDurationMs'
       | 'sessions'
       | 'blockedStatuses'
       | 'insecure'
@@ -223,6 +225,8 @@ describe('the API job options', () => {
         'deny',
         'perHost',
         'retries',
+        'wsMaxMessages',
+        'wsDurationMs',
         'robots',
         'sitemaps',
         'timeoutMs',

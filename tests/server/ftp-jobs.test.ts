@@ -13,7 +13,7 @@ afterAll(() => t?.close());
 
 describe('API jobs with ftp:, ftps: and file: URLs', () => {
   it.each([
-    ['a file: URL', { url: 'file:///etc/passwd' }, 'url', 'http(s) or ftp(s)'],
+    ['a file: URL', { url: 'file:///etc/passwd' }, 'url', 'http(s), ftp(s) or ws(s)'],
     ['a file: start URL', { spider: 'shop', start: ['file:///etc/'] }, 'start.0', 'ftp(s)'],
     ['a loopback FTP host', { url: 'ftp://127.0.0.1:2121/' }, 'url', 'private'],
     ['an FTPS name resolving to loopback', { url: 'ftps://localhost/pub/' }, 'url', 'private'],

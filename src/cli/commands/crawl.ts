@@ -86,8 +86,9 @@ async function spiderFor(targets: string[]): Promise<Spider> {
 }
 
 /**
- * Start URLs given on the command line must be absolute http(s), ftp(s), sftp, file or mailbox
- * (imap:, imaps:, pop3:, pop3s:) URLs. */
+ * Start URLs given on the command line must be absolute http(s), ftp(s), sftp, file, mailbox
+ * (imap:, imaps:, pop3:, pop3s:) URLs, or ws(s) feeds.
+ */
 function checkUrls(urls: string[]): string[] {
   for (const url of urls) crawlUrlArgument(url);
   return urls;

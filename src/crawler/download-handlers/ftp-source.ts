@@ -6,6 +6,7 @@ import { ConfigError } from '../../errors.js';
 import type { TlsSettings } from '../../http/transport.js';
 import type { ResolvedOptions } from '../options.js';
 import type { FtpSettings } from './ftp-handler.js';
+import { lazyHandler } from './lazy-handler.js';
 import type { DownloadHandler } from './registry.js';
 
 export type FtpSourceOptions = Pick<
@@ -23,24 +24,10 @@ export type FtpSourceOptions = Pick<
 /** @throws ConfigError when `ftpPasswordEnv` names a variable that is not set, or comes without `ftpUser`. */
 export function ftpSource(options: FtpSourceOptions, tls?: TlsSettings): DownloadHandler {
   const settings = { ...ftpSettings(options), tls };
-  let made: Promise<DownloadHandler> | undefined;
-  const handler = (): Promise<DownloadHandler> => {
-    made ??= import('./ftp-handler.js')
-      .then(({ ftpHandler }) => ftpHandler(settings))
-      .catch((error: unknown) => {
-        made = undefined; // a failed load is tried again by the next request
-        throw error;
-      });
-    return made;
-  };
-  return {
-    name: 'ftp',
-    fetch: async (request, context) => (await handler()).fetch(request, context),
-    async close() {
-      const loaded = await made?.catch(() => undefined);
-      await loaded?.close?.();
-    },
-  };
+  return lazyHandler('ftp', async () => {
+    const { ftpHandler } = await import('./ftp-handler.js');
+    return ftpHandler(settings);
+  });
 }
 
 function ftpSettings(options: FtpSourceOptions): Omit<FtpSettings, 'tls'> {

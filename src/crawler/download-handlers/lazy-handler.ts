@@ -1,21 +1,25 @@
-/** A download handler whose code is loaded on its first request: a crawl that never meets its scheme never pays. */
+/** A download handler made on its first request, so a crawl that never needs its protocol never loads its code. */
 import type { DownloadHandler } from './registry.js';
 
-/** Wraps `make` (a dynamic import and a factory call), run once; a failed load is tried again on the next request. */
+/**
+ * Stands for the handler `make` builds (typically behind a dynamic `import()`), made once, on the first fetch; a
+ * failed make is not kept, so the next request tries again. `close` closes it only if it was made.
+ */
 export function lazyHandler(name: string, make: () => Promise<DownloadHandler>): DownloadHandler {
-  let loading: Promise<DownloadHandler> | undefined;
+  let made: Promise<DownloadHandler> | undefined;
+  const handler = () => {
+    made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    });
+    return made;
+  };
   return {
     name,
-    async fetch(request, context) {
-      loading ??= make().catch((error: unknown) => {
-        loading = undefined;
-        throw error;
-      });
-      return (await loading).fetch(request, context);
-    },
+    fetch: async (request, context) => (await handler()).fetch(request, context),
     async close() {
-      const handler = await loading?.catch(() => undefined);
-      await handler?.close?.();
+      const current = await made?.catch(() => undefined);
+      await current?.close?.();
     },
   };
 }

@@ -3,20 +3,13 @@
  * mailparser are imported on the first mail request: a web crawl never loads them.
  */
 import type { MailHandlerOptions } from '../../mail/mail-handler.js';
-import type { DownloadHandler, DownloadHandlerMap } from './registry.js';
+import { lazyHandler } from './lazy-handler.js';
+import type { DownloadHandlerMap } from './registry.js';
 
 export function mailHandlers(options: MailHandlerOptions): DownloadHandlerMap {
-  let made: Promise<DownloadHandler> | undefined;
-  const make = () => {
-    made ??= import('../../mail/mail-handler.js').then(({ mailHandler }) => mailHandler(options));
-    return made;
-  };
-  const handler: DownloadHandler = {
-    name: 'mail',
-    fetch: async (request, context) => (await make()).fetch(request, context),
-    async close() {
-      if (made) await (await made).close?.();
-    },
-  };
+  const handler = lazyHandler('mail', async () => {
+    const { mailHandler } = await import('../../mail/mail-handler.js');
+    return mailHandler(options);
+  });
   return { 'imap:': handler, 'imaps:': handler, 'pop3:': handler, 'pop3s:': handler };
 }
