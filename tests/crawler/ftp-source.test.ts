@@ -228,6 +228,17 @@ describe.skipIf(!up)('ftp: sources', () => {
     expect(second.items[0]).toMatchObject({ status: 200, body: 'hello over ftp\n' });
   });
 
+  it('resumes from a state file: a crawl stopped by maxPages, run again, fetches each entry exactly once', async () => {
+    const state = join(await mkdtemp(join(tmpdir(), 'arachne-ftp-state-')), 'crawl.state');
+    const whole = await run(siteSpider([server.url('/')]));
+    const first = await run(siteSpider([server.url('/')]), { state, maxPages: 3 });
+    const second = await run(siteSpider([server.url('/')]), { state });
+    const urls = [...first.items, ...second.items].map((item) => String(item.url));
+    expect(first.items).toHaveLength(3);
+    expect(second.items.length).toBeGreaterThan(0);
+    expect(urls.sort()).toEqual(whole.items.map((item) => String(item.url)).sort());
+  });
+
   it('retries a refused connection as a network error, and succeeds once the server is there', async () => {
     const port = await freePort();
     const sink = memorySink();
