@@ -1,5 +1,5 @@
 /**
- * A directory (FTP or local) as an HTML page: one link per entry, so `page.links()` and the no-code crawl follow a
+ * A directory (FTP, SFTP or local) as an HTML page: one link per entry, so `page.links()` and the no-code crawl follow a
  * tree like a site. Directories end in `/`, so their own listings resolve their entries' relative links.
  */
 

@@ -3,15 +3,16 @@
  * with its bytes, size (`content-length`) and modification time (`last-modified`). Connections are pooled per
  * server and user, a few each, and closed with the crawl.
  */
-import { extname } from 'node:path';
+import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { BodyTooLargeError, CrawlError, NetworkError, TimeoutError } from '../../errors.js';
 import { Response } from '../../http/response.js';
 import { openSftp, type SshSession, type SshSettings } from '../../ssh/connect.js';
 import { redactUrl } from '../../url/redact-url.js';
 import type { Request } from '../request.js';
+import { contentTypeOf } from './content-types.js';
+import { renderListing } from './listing-page.js';
 import type { DownloadHandler, FetchContext } from './registry.js';
-import { type ListingEntry, renderListing } from './sftp-listing.js';
 
 export interface SftpHandlerOptions {
   ssh: SshSettings;
@@ -26,27 +27,6 @@ export interface SftpHandlerOptions {
 // SFTP status codes (draft-ietf-secsh-filexfer-02 §7).
 const NO_SUCH_FILE = 2;
 const PERMISSION_DENIED = 3;
-
-/** Content types by extension: enough for a crawl to tell pages, feeds and data files apart. */
-const types: Readonly<Record<string, string>> = {
-  '.html': 'text/html',
-  '.htm': 'text/html',
-  '.txt': 'text/plain',
-  '.md': 'text/markdown',
-  '.csv': 'text/csv',
-  '.json': 'application/json',
-  '.jsonl': 'application/x-ndjson',
-  '.xml': 'application/xml',
-  '.rss': 'application/rss+xml',
-  '.atom': 'application/atom+xml',
-  '.pdf': 'application/pdf',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.gz': 'application/gzip',
-  '.zip': 'application/zip',
-};
 
 export function sftpHandler(options: SftpHandlerOptions): DownloadHandler {
   const pools = new Map<string, SessionPool>();
@@ -121,13 +101,19 @@ async function fetchPath(
       const list = await call<Array<{ filename: string; attrs: Stats }>>((done) =>
         sftp.readdir(path, done),
       );
-      const entries: ListingEntry[] = list.map(({ filename, attrs }) => ({
-        name: filename,
-        directory: attrs.isDirectory(),
-        size: attrs.size,
-        mtime: attrs.mtime,
-      }));
-      const html = Buffer.from(renderListing(url, entries));
+      const withSlash = path.endsWith('/');
+      const html = renderListing({
+        path: withSlash ? path : `${path}/`,
+        entries: list.map(({ filename, attrs }) => ({
+          name: filename,
+          directory: attrs.isDirectory(),
+          size: attrs.size,
+          modified: new Date(attrs.mtime * 1000),
+        })),
+        // Relative hrefs keep the URL's user out of the page; typed without its slash, the directory's own name
+        // leads them so they still resolve inside it.
+        ...(!withSlash && { hrefPrefix: `${encodeURIComponent(posix.basename(path))}/` }),
+      });
       return respond(200, { 'content-type': 'text/html; charset=utf-8', ...modified }, html);
     }
     if (!stats.isFile()) {
@@ -135,8 +121,7 @@ async function fetchPath(
     }
     if (stats.size > maxBytes) throw new BodyTooLargeError(shown, maxBytes);
     const body = await readFile(sftp, path, maxBytes, shown);
-    const type = types[extname(path).toLowerCase()] ?? 'application/octet-stream';
-    return respond(200, { 'content-type': type, ...modified }, body);
+    return respond(200, { 'content-type': contentTypeOf(path), ...modified }, body);
   } catch (error) {
     // A status answer leaves the session usable; anything else may have broken the channel.
     healthy = error instanceof BodyTooLargeError;
