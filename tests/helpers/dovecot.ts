@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { connects, startDaemon } from './daemon.js';
 import { freePort } from './local-server.js';
 import { requireService } from './services.js';
+import { selfSignedCertificate } from './test-pki.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -61,25 +62,7 @@ export async function startDovecot(messages: readonly string[]): Promise<Dovecot
   await chown(maildir, NOBODY.uid, NOBODY.gid);
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
+  selfSignedCertificate(cert, key);
   const passwordFile = join(dir, 'password.txt');
   await writeFile(passwordFile, `${password}\n`);
   await writeFile(join(dir, 'users'), `${user}:{PLAIN}${password}::::::\n`);

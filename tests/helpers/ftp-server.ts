@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { startDaemon } from './daemon.js';
 import { freePort } from './local-server.js';
 import { requireService } from './services.js';
+import { selfSignedCertificate } from './test-pki.js';
 
 const run = promisify(execFile);
 export const pureFtpdPath = '/usr/sbin/pure-ftpd';
@@ -64,23 +65,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   );
   await run(purePwPath, ['mkdb', db, '-f', passwd]);
   const certificate = join(dir, 'cert.pem');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    certificate,
-    '-out',
-    certificate,
-  ]);
+  selfSignedCertificate(certificate, certificate);
   const port = await freePort();
   const passive = await freePort();
   const write = async (path: string, content: string | Buffer) => {

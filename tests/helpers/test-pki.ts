@@ -37,6 +37,32 @@ export interface TestPki {
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 
+/**
+ * A self-signed certificate for localhost and 127.0.0.1, valid two days: what a test server (dovecot, pure-ftpd)
+ * presents when a test only needs TLS, not a CA. `keyFile` may be `certFile`: both then go into one PEM file.
+ */
+export function selfSignedCertificate(certFile: string, keyFile: string): void {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      ...EC,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'pipe' },
+  );
+}
+
 export function createTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'arachne-pki-'));
   const path = (name: string) => join(dir, name);
