@@ -10,6 +10,7 @@ import { Response } from '../../http/response.js';
 import { openSftp, type SshSession, type SshSettings } from '../../ssh/connect.js';
 import { redactUrl } from '../../url/redact-url.js';
 import type { Request } from '../request.js';
+import { type Closable, ConnectionPool, type Lease } from './connection-pool.js';
 import { contentTypeOf } from './content-types.js';
 import { renderListing } from './listing-page.js';
 import type { DownloadHandler, FetchContext } from './registry.js';
@@ -20,7 +21,7 @@ export interface SftpHandlerOptions {
   maxBytes: number;
   /** Whole exchange per attempt, the connection included. */
   timeoutMs: number;
-  /** SSH connections kept per server and user. @default 2 */
+  /** SSH connections kept per server (reused by user and password). @default 2 */
   connectionsPerServer?: number;
 }
 
@@ -29,44 +30,66 @@ const NO_SUCH_FILE = 2;
 const PERMISSION_DENIED = 3;
 
 export function sftpHandler(options: SftpHandlerOptions): DownloadHandler {
-  const pools = new Map<string, SessionPool>();
-  const limit = options.connectionsPerServer ?? 2;
+  // The FTP handler's pool: per server, sessions reused by user and password, `connectionsPerServer` at most.
+  const pool = new ConnectionPool<PooledSession>(options.connectionsPerServer ?? 2);
   return {
     name: 'sftp',
     async fetch(request, context) {
       const url = new URL(request.url);
-      const key = `${url.username}:${url.password}@${url.host}`;
-      let pool = pools.get(key);
-      if (!pool) {
-        pool = new SessionPool(() => openSftp(url, options.ssh), limit);
-        pools.set(key, pool);
-      }
-      return withDeadline(request, options.timeoutMs, context, (lease) =>
-        fetchPath(request, url, pool, options.maxBytes, lease),
-      );
+      return withDeadline(request, options.timeoutMs, context, async (held) => {
+        const lease = await pool.acquire(url.host, `${url.username}:${url.password}`, async () =>
+          pooled(await openSftp(url, options.ssh)),
+        );
+        held.session = lease.client.session;
+        return fetchPath(request, url, lease, options.maxBytes);
+      });
     },
     async close() {
-      for (const pool of pools.values()) pool.close();
-      pools.clear();
+      pool.close();
     },
   };
 }
 
+/** An SSH session as the pool holds it: closed once its server hung up or it was ended. */
+interface PooledSession extends Closable {
+  readonly session: SshSession;
+  /** Whether a fetch has used it yet: the first one reports its connection time. */
+  used: boolean;
+}
+
+function pooled(session: SshSession): PooledSession {
+  let closed = false;
+  session.client.once('close', () => {
+    closed = true;
+  });
+  session.client.on('error', () => {
+    closed = true;
+  });
+  return {
+    session,
+    used: false,
+    get closed() {
+      return closed;
+    },
+    close: () => session.client.end(),
+  };
+}
+
 /** What a fetch holds, so the deadline can cut the connection it is stuck on. */
-interface Lease {
+interface Held {
   session?: SshSession;
 }
 
 async function fetchPath(
   request: Request,
   url: URL,
-  pool: SessionPool,
+  lease: Lease<PooledSession>,
   maxBytes: number,
-  lease: Lease,
 ): Promise<Response> {
   const started = performance.now();
-  const { session, fresh } = await pool.acquire();
-  lease.session = session;
+  const { session } = lease.client;
+  const fresh = !lease.client.used;
+  lease.client.used = true;
   const shown = redactUrl(request.url);
   let healthy = true;
   try {
@@ -129,7 +152,7 @@ async function fetchPath(
       ? error
       : new NetworkError(shown, `SFTP: ${(error as Error).message}`, { cause: error });
   } finally {
-    pool.release(session, healthy);
+    lease.release(healthy);
   }
 }
 
@@ -182,15 +205,15 @@ async function withDeadline(
   request: Request,
   timeoutMs: number,
   context: FetchContext,
-  run: (lease: Lease) => Promise<Response>,
+  run: (held: Held) => Promise<Response>,
 ): Promise<Response> {
-  const lease: Lease = {};
+  const held: Held = {};
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const shown = redactUrl(request.url);
   const cut = new Promise<never>((_, reject) => {
     const stop = (error: CrawlError) => {
-      lease.session?.client.end();
+      held.session?.client.end();
       reject(error);
     };
     timer = setTimeout(() => stop(new TimeoutError(shown, 'SFTP exchange')), timeoutMs);
@@ -198,77 +221,12 @@ async function withDeadline(
     if (context.signal?.aborted) onAbort();
     else context.signal?.addEventListener('abort', onAbort, { once: true });
   });
-  const work = run(lease);
+  const work = run(held);
   try {
     return await Promise.race([work, cut]);
   } finally {
     clearTimeout(timer);
     if (onAbort) context.signal?.removeEventListener('abort', onAbort);
     work.catch(() => {}); // settled after the cut: its failure is already reported
-  }
-}
-
-/**
- * Up to `limit` SSH sessions to one server, shared by the fetches: a fetch takes an idle one, opens one below the
- * limit, or waits its turn. A session that failed, or whose server hung up, is dropped, not handed on.
- */
-class SessionPool {
-  readonly #open: () => Promise<SshSession>;
-  readonly #limit: number;
-  readonly #idle: SshSession[] = [];
-  readonly #waiting: Array<() => void> = [];
-  readonly #all = new Set<SshSession>();
-  #opening = 0;
-
-  constructor(open: () => Promise<SshSession>, limit: number) {
-    this.#open = open;
-    this.#limit = limit;
-  }
-
-  async acquire(): Promise<{ session: SshSession; fresh: boolean }> {
-    for (;;) {
-      const idle = this.#idle.pop();
-      if (idle) return { session: idle, fresh: false };
-      if (this.#all.size + this.#opening < this.#limit) break;
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    }
-    this.#opening++;
-    try {
-      const session = await this.#open();
-      this.#all.add(session);
-      // A server that hangs up leaves the pool at once, so no fetch is handed a dead session.
-      session.client.once('close', () => this.#drop(session));
-      session.client.on('error', () => this.#drop(session));
-      return { session, fresh: true };
-    } finally {
-      this.#opening--;
-      // Opening failed, or freed nothing: let a waiter try (it may open one itself).
-      this.#waiting.shift()?.();
-    }
-  }
-
-  release(session: SshSession, healthy: boolean): void {
-    if (!healthy) {
-      session.client.end();
-      this.#drop(session);
-      return;
-    }
-    if (!this.#all.has(session)) return;
-    this.#idle.push(session);
-    this.#waiting.shift()?.();
-  }
-
-  close(): void {
-    for (const session of this.#all) session.client.end();
-    this.#all.clear();
-    this.#idle.length = 0;
-    for (const wake of this.#waiting.splice(0)) wake();
-  }
-
-  #drop(session: SshSession): void {
-    if (!this.#all.delete(session)) return;
-    const index = this.#idle.indexOf(session);
-    if (index !== -1) this.#idle.splice(index, 1);
-    this.#waiting.shift()?.();
   }
 }
