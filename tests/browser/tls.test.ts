@@ -1,9 +1,8 @@
-import type http from 'node:http';
-import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrawler, defineSpider } from '../../src/index.js';
-import { type Listening, listen } from '../helpers/local-server.js';
+import type { Listening } from '../helpers/local-server.js';
 import { createTestPki, type TestPki } from '../helpers/test-pki.js';
+import { startTlsSites, type TlsSites } from '../helpers/tls-sites.js';
 import { chromiumPath, chromiumUp } from './fixtures.js';
 
 const up = await chromiumUp();
@@ -12,24 +11,15 @@ let pki: TestPki;
 let expired: Listening;
 let tls12: Listening;
 
-const page: http.RequestListener = (req, res) => {
-  res.writeHead(200, { 'content-type': 'text/html' });
-  res.end(`<title>ok ${req.url}</title>`);
-};
+let sites: TlsSites | undefined;
 
 beforeAll(async () => {
   pki = createTestPki();
-  expired = await listen(
-    https.createServer({ cert: pki.expired.cert, key: pki.expired.key }, page),
-    { scheme: 'https' },
-  );
-  tls12 = await listen(
-    https.createServer({ cert: pki.server.cert, key: pki.server.key, maxVersion: 'TLSv1.2' }, page),
-    { scheme: 'https' },
-  );
+  sites = await startTlsSites(pki);
+  ({ expired, tls12 } = sites);
 });
 afterAll(async () => {
-  await Promise.all([expired, tls12].map((server) => server?.close()));
+  await sites?.close();
   pki?.remove();
 });
 

@@ -1,13 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import type http from 'node:http';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Listening, listen } from '../helpers/local-server.js';
+import type { Listening } from '../helpers/local-server.js';
 import { runCli, spawnServe } from '../helpers/run-cli.js';
 import { createTestPki, type TestPki } from '../helpers/test-pki.js';
+import { startTlsSites, type TlsSites } from '../helpers/tls-sites.js';
 import { collectOutput, waitFor } from '../helpers/wait.js';
 import { makeProject } from '../server/server-helpers.js';
 
@@ -17,31 +16,17 @@ let expired: Listening;
 let clientCert: Listening;
 let tls12: Listening;
 
-const page: http.RequestListener = (req, res) => {
-  res.writeHead(200, { 'content-type': 'text/html' });
-  res.end(`<title>ok ${req.url}</title>`);
-};
+let sites: TlsSites | undefined;
 
 beforeAll(async () => {
   pki = createTestPki();
-  const { server } = pki;
-  const serve = (options: https.ServerOptions) =>
-    listen(https.createServer(options, page), { scheme: 'https' });
-  privateCa = await serve({ cert: server.cert, key: server.key });
-  expired = await serve({ cert: pki.expired.cert, key: pki.expired.key });
-  clientCert = await serve({
-    cert: server.cert,
-    key: server.key,
-    ca: pki.clientCa,
-    requestCert: true,
-    rejectUnauthorized: true,
-  });
-  tls12 = await serve({ cert: server.cert, key: server.key, maxVersion: 'TLSv1.2' });
+  sites = await startTlsSites(pki);
+  ({ privateCa, expired, clientCert, tls12 } = sites);
 });
 let serve: ChildProcess | undefined;
 afterAll(async () => {
   if (serve?.exitCode === null) serve.kill('SIGKILL');
-  await Promise.all([privateCa, expired, clientCert, tls12].map((server) => server?.close()));
+  await sites?.close();
   pki?.remove();
 });
 

@@ -1,10 +1,9 @@
-import type http from 'node:http';
-import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrawler, defineSpider } from '../../src/index.js';
-import { type Listening, listen } from '../helpers/local-server.js';
+import type { Listening } from '../helpers/local-server.js';
 import { startSocks5Server } from '../helpers/socks5-server.js';
 import { createTestPki, type TestPki } from '../helpers/test-pki.js';
+import { startTlsSites, type TlsSites } from '../helpers/tls-sites.js';
 import { startForwardProxy } from './fixtures/forward-proxy.js';
 
 let pki: TestPki;
@@ -17,41 +16,15 @@ let clientCert: Listening;
 /** TLS 1.2 at most. */
 let tls12: Listening;
 
-const page: http.RequestListener = (req, res) => {
-  res.writeHead(200, { 'content-type': 'text/html' });
-  res.end(`<title>ok ${req.url}</title>`);
-};
+let sites: TlsSites | undefined;
 
 beforeAll(async () => {
   pki = createTestPki();
-  const { server } = pki;
-  privateCa = await listen(https.createServer({ cert: server.cert, key: server.key }, page), {
-    scheme: 'https',
-  });
-  expired = await listen(
-    https.createServer({ cert: pki.expired.cert, key: pki.expired.key }, page),
-    { scheme: 'https' },
-  );
-  clientCert = await listen(
-    https.createServer(
-      {
-        cert: server.cert,
-        key: server.key,
-        ca: pki.clientCa,
-        requestCert: true,
-        rejectUnauthorized: true,
-      },
-      page,
-    ),
-    { scheme: 'https' },
-  );
-  tls12 = await listen(
-    https.createServer({ cert: server.cert, key: server.key, maxVersion: 'TLSv1.2' }, page),
-    { scheme: 'https' },
-  );
+  sites = await startTlsSites(pki);
+  ({ privateCa, expired, clientCert, tls12 } = sites);
 });
 afterAll(async () => {
-  await Promise.all([privateCa, expired, clientCert, tls12].map((server) => server?.close()));
+  await sites?.close();
   pki?.remove();
 });
 
