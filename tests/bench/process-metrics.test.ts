@@ -78,7 +78,9 @@ describe('gc-preload.mjs', () => {
     expect(figures.processes).toBe(1);
     expect(figures.gcCount).toBeGreaterThanOrEqual(5);
     expect(figures.gcMs).toBeGreaterThan(0);
-    expect(figures.cpuUserMs + figures.cpuSystemMs).toBeGreaterThan(figures.gcMs);
+    // Not compared with gcMs: GC entries are wall time, which exceeds the CPU time when the machine is busy. Node's
+    // start and the 500,000 objects take tens of milliseconds of CPU on any machine.
+    expect(figures.cpuUserMs + figures.cpuSystemMs).toBeGreaterThan(20);
     expect(figures.maxRssBytes).toBeGreaterThan(10 * 2 ** 20);
   });
 
