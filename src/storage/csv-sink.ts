@@ -93,7 +93,8 @@ export class CsvSink extends SerialSink {
     for (const key in item) {
       if (this.#warnedKeys.has(key) || columns.includes(key)) continue;
       this.#warnedKeys.add(key);
-      (extra ??= []).push(key);
+      if (!extra) extra = [];
+      extra.push(key);
     }
     if (!extra) return;
     const named = extra.map((key) => JSON.stringify(key)).join(', ');
