@@ -79,7 +79,8 @@ describe('the text helpers in a handler', () => {
       {
         authors: ['Ann Lee', 'Bob Stone'],
         authorsUntrimmed: 'Ann Lee|Bob Stone',
-        strings: ['The Crawl', '2nd ed.'],
+        // Every text node as it is: the loose text keeps its space.
+        strings: ['The Crawl ', '2nd ed.'],
         pages: '312',
         year: '2024',
         edition: 'The Crawl',
