@@ -23,6 +23,7 @@ export {
   FrontierRegistry,
   memoryFrontierBackend,
 } from './crawler/frontier-registry.js';
+export { ignoredExtensions } from './crawler/ignored-extensions.js';
 export type { ItemSource } from './crawler/item-export.js';
 export type { LinkRule } from './crawler/link-rules.js';
 export {

@@ -1,6 +1,9 @@
-/** Items on their way out of a handler: the spider's pipelines, the `url` field's credentials cut, then the item:scraped event. */
+/**
+ * Items on their way out of a handler: loaded (typed ones processed and validated; undefined fields of every item
+ * made null), the spider's pipelines, the `url` field's credentials cut, then the item:scraped event.
+ */
 import { DropItem } from '../errors.js';
-import { ItemLoader, type NormalisedItemType } from '../items/index.js';
+import { ItemLoader, type NormalisedItemType, undefinedAsNull } from '../items/index.js';
 import type { Item } from '../storage/sink.js';
 import { redactUrl } from '../url/redact-url.js';
 import type { CrawlEmitter } from './events.js';
@@ -40,7 +43,8 @@ export class ItemProcessor {
     let processed = loaded.item;
     if (pipelines.length > 0) {
       try {
-        processed = await runPipelines(pipelines, processed, { request, spider });
+        // The loader gave pipelines no undefined field; one they set is null in the output too.
+        processed = undefinedAsNull(await runPipelines(pipelines, processed, { request, spider }));
       } catch (error) {
         if (!(error instanceof DropItem)) throw error;
         events.emit('item:dropped', { item: loaded.item, reason: error.message });

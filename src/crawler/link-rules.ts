@@ -9,6 +9,7 @@ import type { HtmlElement } from '../html/index.js';
 import { checkSelector } from '../html/query.js';
 import { checkXPath } from '../html/xpath.js';
 import { outputsOf } from './handler-outputs.js';
+import { extensionTest, ignoredExtensions } from './ignored-extensions.js';
 import type { Page } from './page.js';
 import type { Request } from './request.js';
 import type { Handler, Output, Spider } from './spider.js';
@@ -27,6 +28,13 @@ export interface LinkRule<K extends string = string> {
    * `restrictCss` too, the links inside either. Results that are not elements (text, attributes) are ignored.
    */
   restrictXpath?: string | readonly string[];
+  /**
+   * Links whose path ends in one of these extensions (without or with the dot, any case) are not taken: binary
+   * files a crawl for pages would download to throw away. `[]` takes them. A handler's own `page.follow` is not
+   * concerned. @default ignoredExtensions (Scrapy's IGNORED_EXTENSIONS: pdf, images, audio, video, archives,
+   * office documents…)
+   */
+  denyExtensions?: readonly string[];
   /** The handler the linked pages go to; absent: the pages are only read for more links. */
   handler?: K;
   /** Apply the rules to the linked pages too. @default true without a handler, false with one (as Scrapy) */
@@ -41,6 +49,7 @@ const ruleKeys = new Set<string>([
   'deny',
   'restrictCss',
   'restrictXpath',
+  'denyExtensions',
   'handler',
   'follow',
 ] satisfies (keyof LinkRule)[]);
@@ -65,10 +74,23 @@ export function checkLinkRules(
     if (rule.follow !== undefined && typeof rule.follow !== 'boolean')
       throw new ConfigError(`${at}: follow must be true or false`);
     allowDeny(rule.allow, rule.deny, at);
+    checkExtensions(rule.denyExtensions, at);
     checkRegions(rule.restrictCss, 'restrictCss', checkSelector, at);
     checkRegions(rule.restrictXpath, 'restrictXpath', checkXPath, at);
     return rule;
   });
+}
+
+function checkExtensions(extensions: unknown, at: string): void {
+  if (extensions === undefined) return;
+  if (
+    !Array.isArray(extensions) ||
+    !extensions.every((extension) => typeof extension === 'string' && /^\.?[^./\s]/.test(extension))
+  ) {
+    throw new ConfigError(
+      `${at}: denyExtensions must be a list of file extensions such as ['pdf', 'zip'] ([] follows every link)`,
+    );
+  }
 }
 
 /** A selector or expression that does not parse is a ConfigError when the spider is defined, not at every page. */
@@ -99,6 +121,8 @@ interface CompiledRule {
   handler: string;
   follow: boolean;
   takes: ((url: string) => boolean) | undefined;
+  /** Links to binary files, by extension: never taken. */
+  binary: ((url: string) => boolean) | undefined;
   /** restrictCss selectors and restrictXpath expressions; none: the whole page. */
   regions: readonly Region[];
 }
@@ -118,6 +142,7 @@ export function withLinkRules(spider: Spider): Spider {
     follow: rule.follow ?? rule.handler === undefined,
     takes: allowDeny(rule.allow, rule.deny, `rules[${index}] of spider "${spider.name}"`),
     regions: regionsOf(rule),
+    binary: extensionTest(rule.denyExtensions ?? ignoredExtensions),
   }));
   const nothing: Handler = () => undefined;
   const handlers: Record<string, Handler> = {
@@ -150,6 +175,8 @@ function ruleRequests(page: Page, rules: readonly CompiledRule[]): Request[] {
   for (const [index, rule] of rules.entries()) {
     for (const link of linksOf(page, rule.regions)) {
       if (claimed.has(link) || (rule.takes && !rule.takes(link))) continue;
+      // Not claimed: a later rule with other denyExtensions may take it.
+      if (rule.binary?.(link)) continue;
       claimed.add(link);
       requests.push({ ...(page as Page<string>).follow(link, rule.handler), rule: index });
     }

@@ -32,9 +32,13 @@ type ValueOf<V> = V extends (...args: never[]) => infer R
 type SingleOf<E> = E extends { readonly value: infer V } ? ValueOf<V> : string;
 type EntryResult<E> = E extends readonly [infer Inner]
   ? Array<NonNullable<SingleOf<Inner>>>
-  : SingleOf<E> | undefined;
+  : Exclude<SingleOf<E>, undefined> | null;
 
-/** The data `extract(map)` returns: one key per key of the map, arrays for `[ ]` entries. */
+/**
+ * The data `extract(map)` returns: one key per key of the map, arrays for `[ ]` entries, null for a single entry
+ * that found nothing (no match, no such attribute, a function that gave undefined), so the key is never missing
+ * from JSON.
+ */
 export type ExtractResult<M extends ExtractMap> = { -readonly [K in keyof M]: EntryResult<M[K]> };
 
 /** Runs an extraction map against `root`; `resolve` makes `href`/`src` absolute. */
@@ -56,7 +60,8 @@ export function extractFrom<M extends ExtractMap>(
     } else {
       const descriptor = describe(entry as string | ExtractDescriptor);
       const element = root.selectOne(descriptor.selector);
-      result.set(key, element && readValue(element, key, descriptor.value, resolve));
+      const value = element && readValue(element, key, descriptor.value, resolve);
+      result.set(key, value === undefined ? null : value);
     }
   }
   return Object.fromEntries(result) as ExtractResult<M>;

@@ -14,7 +14,7 @@ export {
   type TypedItem,
   tagItem,
 } from './item-types.js';
-export { type ItemIssue, ItemLoader, type LoadResult } from './load.js';
+export { type ItemIssue, ItemLoader, type LoadResult, undefinedAsNull } from './load.js';
 export {
   collapseWhitespace,
   compose,

@@ -32,10 +32,13 @@ export class ItemLoader {
     return Object.hasOwn(this.#types, name);
   }
 
-  /** An untyped item (a plain object yielded without page.item) is returned as it is. */
+  /**
+   * An untyped item (a plain object yielded without page.item) is returned as it is, but for its undefined fields,
+   * which become null (as every item's do).
+   */
   async load(item: Item): Promise<LoadResult> {
     const type = itemTypeOf(item);
-    if (type === undefined) return { valid: true, item };
+    if (type === undefined) return { valid: true, item: undefinedAsNull(item) };
     const declaration = this.#types[type];
     if (!declaration) {
       return {
@@ -90,9 +93,9 @@ export class ItemLoader {
     }
     const declared = this.#declaredFields(type, declaration);
     if (issues.length > 0 || result.issues) {
-      return { valid: false, type, item: withNulls(processed, declared), issues };
+      return { valid: false, type, item: undefinedAsNull(withNulls(processed, declared)), issues };
     }
-    return { valid: true, item: withNulls(result.value as Item, declared) };
+    return { valid: true, item: undefinedAsNull(withNulls(result.value as Item, declared)) };
   }
 
   #declaredFields(type: string, declaration: NormalisedItemType): readonly string[] {
@@ -114,6 +117,22 @@ function withNulls(item: Item, declared: readonly string[]): Item {
     if (item[field] === undefined) {
       filled ??= { ...item };
       filled[field] = null;
+    }
+  }
+  return filled ?? item;
+}
+
+/**
+ * An extraction that found nothing (`page.attr(...)`, `selectOne(...)?.text()`) is undefined, which JSON, JSON Lines
+ * and XML would leave out: written as null instead, every record keeps the key. Top-level fields only; the item is
+ * copied only when it has such a field, so the common case allocates nothing.
+ */
+export function undefinedAsNull(item: Item): Item {
+  let filled: Item | undefined;
+  for (const key in item) {
+    if (item[key] === undefined) {
+      filled ??= { ...item };
+      filled[key] = null;
     }
   }
   return filled ?? item;

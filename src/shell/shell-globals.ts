@@ -1,6 +1,6 @@
 /**
- * What a shell session has at hand: `page` (the Page API handlers get), `response`, `request`, `fetch()`, `view()`,
- * `help()`, and with a spider `spider` and `run()`. The same object backs the REPL and `-c EXPR`.
+ * What a shell session has at hand: `page` (the Page API handlers get), `response`, `request`, `css()`, `xpath()`,
+ * `select()` (over the current page), `fetch()`, `view()`, `help()`, and with a spider `spider` and `run()`. The same object backs the REPL and `-c EXPR`.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,7 +93,12 @@ export function shellGlobals(parts: ShellParts): ShellGlobals {
     return undefined;
   }
 
-  Object.assign(functions, { fetch: fetchPage, view, help });
+  // Bare selectors over the current page, as `scrapy shell` users type them (`xpath('//h1/text()').get()`).
+  const css: Page['css'] = (selector) => current().css(selector);
+  const xpath: Page['xpath'] = (expression, options) => current().xpath(expression, options);
+  const select: Page['select'] = (selector) => current().select(selector);
+
+  Object.assign(functions, { fetch: fetchPage, view, help, css, xpath, select });
   if (spider) {
     const printer = new ResultPrinter(out, parts.colour);
     const run = (name?: string): Promise<undefined> => {
@@ -197,6 +202,8 @@ export function helpText(spider: Spider | undefined): string {
     '                       .getAll(), page.select("li"), page.text("h1"), page.attr("a", "href"), page.links(),',
     '                       page.json(), page.follow(href), page.status, page.headers, page.url',
     '  response, request    page.response (status, headers, body, text, timings) and page.request',
+    '  css(sel), xpath(expr), select(sel)',
+    '                       the same on the current page: xpath("//h1/text()").get(), css("a::attr(href)").getAll()',
     '  fetch(url | request, { handler, method, headers, body, data })',
     '                       fetch another page through the same download chain; it becomes `page`',
     '                       (a relative URL is resolved against the page; await it, or not: the shell waits)',

@@ -11,7 +11,7 @@ export interface CsvSinkOptions {
   /** Gzip the file, one gzip member per write (see FileOutput): `.csv.gz`. @default false */
   gzip?: boolean;
   /**
-   * Told once per sink, the first time an item has keys that are not columns (their values are dropped).
+   * Told once per key that is not a column, the first time an item has it (its values are dropped).
    * @default process.emitWarning
    */
   onWarning?: (message: string) => void;
@@ -21,8 +21,8 @@ export interface CsvSinkOptions {
  * Writes items as CSV with CRLF line ends and RFC 4180 quoting (a cell with `"`, `,`, CR or LF is quoted, quotes
  * doubled). The columns are every key of the first batch written (up to 500 items in a crawl), in the order first
  * seen, and never change: a CSV file has one header, and rewriting it when a late item brings a new key would
- * mean rewriting the whole file. So later items' keys that are not columns are dropped, with one warning through
- * `onWarning`; missing keys give empty cells. Appending to an existing file reuses its header.
+ * mean rewriting the whole file. So later items' keys that are not columns are dropped, with one warning per key
+ * through `onWarning` (which says how to declare the columns: a feed's `fields`); missing keys give empty cells. Appending to an existing file reuses its header.
  * Cells: strings as they are, numbers and booleans as text, dates as ISO 8601, objects and arrays as JSON,
  * null and undefined empty. An empty crawl gives an empty file.
  */
@@ -32,7 +32,8 @@ export class CsvSink extends SerialSink {
   readonly #append: boolean;
   readonly #onWarning: (message: string) => void;
   #columns: readonly string[] | undefined;
-  #warned = false;
+  /** Keys already warned about: each is named once, however many items carry it. */
+  readonly #warnedKeys = new Set<string>();
   /** Appending to a file whose last row lost its line end (a crash): end it before the first new row. */
   #needsLineEnd = false;
 
@@ -88,13 +89,21 @@ export class CsvSink extends SerialSink {
   }
 
   #checkKeys(item: Item, columns: readonly string[]): void {
-    if (this.#warned) return;
-    const extra = Object.keys(item).filter((key) => !columns.includes(key));
-    if (extra.length === 0) return;
-    this.#warned = true;
+    let extra: string[] | undefined;
+    for (const key in item) {
+      if (this.#warnedKeys.has(key) || columns.includes(key)) continue;
+      this.#warnedKeys.add(key);
+      if (!extra) extra = [];
+      extra.push(key);
+    }
+    if (!extra) return;
+    const named = extra.map((key) => JSON.stringify(key)).join(', ');
+    const all = [...columns, ...extra].join(',');
     this.#onWarning(
-      `CSV output ${this.target}: dropping item keys that are not columns (${extra.join(', ')}); ` +
-        `the columns come from the first batch of items: ${columns.join(', ')}. This warning is shown once.`,
+      `CSV output ${this.target}: ${extra.length === 1 ? 'key' : 'keys'} ${named} not written: the columns come ` +
+        `from the first batch of items (${columns.join(', ')}). Declare them with the output's fields: ` +
+        `-o '${this.target}:fields=${all}' (crawl(): feeds: { '${this.target}': { fields: [...] } }). ` +
+        'Shown once per key.',
     );
   }
 }

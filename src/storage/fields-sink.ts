@@ -2,8 +2,8 @@
 import type { Item, Sink } from './sink.js';
 
 /**
- * Wraps a sink so each item carries exactly `fields`, in order: a field the item lacks is present as undefined
- * (an empty CSV cell, left out of JSON), other fields are dropped. Since the keys come in the list's order, the
+ * Wraps a sink so each item carries exactly `fields`, in order: a field the item lacks is present as null (an empty
+ * CSV cell, null in JSON: the key is never missing), other fields are dropped. Since the keys come in the list's order, the
  * list is also the CSV header.
  */
 export class FieldsSink implements Sink {
@@ -34,7 +34,7 @@ export class FieldsSink implements Sink {
 
   #pick(item: Item): Item {
     const picked: Item = {};
-    for (const field of this.fields) picked[field] = item[field];
+    for (const field of this.fields) picked[field] = item[field] ?? null;
     return picked;
   }
 }

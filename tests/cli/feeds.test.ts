@@ -245,6 +245,44 @@ export default defineSpider({
   });
 });
 
+describe('a field that finds nothing', () => {
+  it('is null in JSON Lines, never a missing key; a CSV key after the first batch is warned about once', async () => {
+    const spider = pathFor('missing.ts');
+    await writeFile(
+      spider,
+      `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'missing',
+  start: ['${site.origin}/'],
+  *parse(page) {
+    // 500 items: the first export batch, where the CSV columns come from.
+    for (let n = 0; n < 500; n++) yield { n, title: page.text('title'), brand: page.attr('.brand', 'href') };
+    yield page.follow('/a', 'later');
+  },
+  *later(page) {
+    for (const n of [500, 501]) yield { n, brand: page.selectOne('.brand')?.text(), sale: n === 500 };
+  },
+});
+`,
+    );
+    const jsonl = pathFor('missing.jsonl');
+    const csv = pathFor('missing.csv');
+    const result = await runCli(['crawl', spider, '-o', jsonl, '-o', csv, '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    const records = lines(await readFile(jsonl, 'utf8'));
+    expect(records).toHaveLength(502);
+    expect(records[0]).toBe('{"n":0,"title":"home","brand":null}');
+    expect(records[501]).toBe('{"n":501,"brand":null,"sale":false}');
+    const rows = lines(await readFile(csv, 'utf8'));
+    expect(rows[0]).toBe('n,title,brand\r');
+    expect(rows.at(-1)).toBe('501,,\r');
+    const warnings = result.stderr.split('\n').filter((line) => line.includes('not written'));
+    expect(warnings, result.stderr).toHaveLength(1);
+    expect(warnings[0]).toContain('key "sale" not written');
+    expect(warnings[0]).toContain(`-o '${csv}:fields=n,title,brand,sale'`);
+  });
+});
+
 describe('SQLite output', () => {
   it("stores status and depth as integers, and -o twice keeps the first run's rows", async () => {
     const out = pathFor('items.sqlite');

@@ -1,10 +1,12 @@
 /** `arachne parse URL --spider FILE` (issue 12 §1): one handler on one page, its items and requests printed. */
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
-import { runCli } from '../helpers/run-cli.js';
+import { binPath, runCli } from '../helpers/run-cli.js';
+import { collectOutput, within } from '../helpers/wait.js';
 
 let spider: string;
 let site: LocalServer;
@@ -121,5 +123,58 @@ export default defineSpider({
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('has no handler "nope" (it has: parse, detail)');
+  });
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/** `arachne parse` on a pseudo-terminal (util-linux script): its whole output, once it has exited 0. */
+async function parseOnTerminal(args: string[], env: Record<string, string>): Promise<string> {
+  const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, binPath, 'parse', ...args].map(quote).join(' ');
+  const { NO_COLOR: _inherited, ...inherited } = process.env;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { ...inherited, TERM: 'xterm-256color', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child.stdout, child.stderr);
+  const code = await within(
+    new Promise<number | null>((resolve) => child.on('close', resolve)),
+    30_000,
+    () => `arachne parse to exit:\n${output.text()}`,
+  );
+  expect(code, output.text()).toBe(0);
+  return output.text();
+}
+
+describe.skipIf(!hasScript)('arachne parse on a terminal', () => {
+  const args = () => [`${site.origin}/products/1`, '--spider', spider, '--handler', 'detail'];
+  // ESC [: how every colour code starts.
+  const colourCode = '\x1b[';
+
+  it('colours the page line, the items and the requests', async () => {
+    const text = await parseOnTerminal(args(), {});
+    expect(text).toContain(
+      `\x1b[1m>>> ${site.origin}/products/1  [200]  handler detail, depth 0\x1b[0m`,
+    );
+    expect(text).toContain('\x1b[36m# Items (1)\x1b[0m');
+    expect(text).toContain('\x1b[32m{\r\n  "title": "One",');
+  });
+
+  it('prints no colour codes with NO_COLOR set, on a terminal too', async () => {
+    const text = await parseOnTerminal(args(), { NO_COLOR: '1' });
+    expect(text).toContain('# Items (1)');
+    expect(text).toContain('"title": "One"');
+    expect(text).not.toContain(colourCode);
+  });
+
+  it('prints no colour codes into a pipe', async () => {
+    // NO_COLOR empty counts as unset (no-color.org): only the pipe keeps the colour out.
+    const result = await runCli(['parse', ...args()], {
+      env: { NO_COLOR: '', TERM: 'xterm-256color' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('# Items (1)');
+    expect(result.stdout).not.toContain(colourCode);
   });
 });

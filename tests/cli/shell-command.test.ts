@@ -83,6 +83,35 @@ describe('arachne shell, piped', () => {
     expect(lines.slice(-2)).toEqual([`'${site.origin}/page/2'`, '200']);
   });
 
+  it('css(), xpath() and select() are bare globals over the current page, which fetch() replaces', async () => {
+    const result = await session([
+      "xpath('//li/a/@href').getAll()",
+      "css('h1 ::text').getAll().join('')",
+      "select('li').texts()",
+      "fetch('/page/2')",
+      "xpath('//h1/text()').get()",
+      "css('a::attr(href)').get()",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      "[ '/products/1', '/page/2' ]",
+      "'Hello World'",
+      "[ 'one', 'next' ]",
+      `<Page 200 ${site.origin}/page/2 (41 bytes)>`,
+      "'Two'",
+      "'/products/2'",
+    ]);
+  });
+
+  it('css() without a page says to fetch one first', async () => {
+    const result = await runCli(['shell'], {
+      input: "css('h1')\n",
+      env: { ARACHNE_SHELL_HISTORY: '' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/ConfigError \[AR_CONFIG\]: no page yet: fetch\(url\) first/);
+  });
+
   it('view() saves the page HTML to a file and prints its path', async () => {
     const result = await session(['view()']);
     expect(result.code, result.stderr).toBe(0);
@@ -180,8 +209,8 @@ describe('arachne shell errors', () => {
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 describe.skipIf(!hasScript)('arachne shell on a terminal (util-linux script)', () => {
-  it('completes page methods with Tab and saves the history file', async () => {
-    const history = join(dir, 'state', 'shell_history');
+  /** An interactive session on a pseudo-terminal, keeping its history in `history`. */
+  function terminalSession(history: string) {
     const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
     const command = [process.execPath, binPath, 'shell', `${site.origin}/`].map(quote).join(' ');
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
@@ -190,7 +219,14 @@ describe.skipIf(!hasScript)('arachne shell on a terminal (util-linux script)', (
     });
     const output = collectOutput(child.stdout, child.stderr);
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { child, output, exited };
+  }
+
+  it('completes page methods and the bare xpath() with Tab, saves the history and reloads it next time', async () => {
+    const history = join(dir, 'state', 'shell_history');
+    const first = terminalSession(history);
     try {
+      const { child, output } = first;
       await output.match(/arachne> /);
       child.stdin.write('page.sel');
       await output.match(/page\.sel/);
@@ -202,11 +238,34 @@ describe.skipIf(!hasScript)('arachne shell on a terminal (util-linux script)', (
       child.stdin.write('\x15'); // Ctrl-U: clear the line
       child.stdin.write('1 + 41\r');
       await output.match(/\b42\b/);
-      child.stdin.write('.exit\r');
-      expect(await within(exited, 30_000, 'the shell to exit')).toBe(0);
+      child.stdin.write('xpa');
+      await output.match(/xpa/);
+      child.stdin.write('\t');
+      await output.match(/xpath/);
+      child.stdin.write("('//h1/text()').get()\r");
+      await output.match(/'Hello '/);
+      child.stdin.write('\x04'); // Ctrl-D: leave without adding a line to the history
+      expect(await within(first.exited, 30_000, 'the shell to exit')).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      first.child.kill('SIGKILL');
     }
-    expect(await readFile(history, 'utf8')).toContain('1 + 41');
+    const saved = await readFile(history, 'utf8');
+    expect(saved).toContain('1 + 41');
+    expect(saved).toContain("xpath('//h1/text()').get()");
+
+    // A second session: the Up arrow brings back the last line of the first one, and Enter runs it again.
+    const second = terminalSession(history);
+    try {
+      const { child, output } = second;
+      await output.match(/arachne> /);
+      child.stdin.write('\x1b[A');
+      await output.match(/arachne> xpath\('\/\/h1\/text\(\)'\)\.get\(\)/);
+      child.stdin.write('\r');
+      await output.match(/'Hello '/);
+      child.stdin.write('.exit\r');
+      expect(await within(second.exited, 30_000, 'the second shell to exit')).toBe(0);
+    } finally {
+      second.child.kill('SIGKILL');
+    }
   });
 });

@@ -4,6 +4,8 @@
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { crawl } from '../../src/crawler/crawler.js';
+import { ignoredExtensions } from '../../src/crawler/ignored-extensions.js';
+import type { LinkRule } from '../../src/crawler/link-rules.js';
 import { defineSpider } from '../../src/crawler/spider.js';
 import { ConfigError } from '../../src/errors.js';
 import { startLocalServer } from '../helpers/local-server.js';
@@ -97,6 +99,61 @@ describe('link rules (CrawlSpider)', () => {
     expect(server.paths.filter((p) => p.startsWith('/post/1'))).toHaveLength(1);
     // The fragment-only variant is one link already; the reordered query is folded by the dedup key.
     expect(stats.duplicatesFiltered).toBe(1);
+  });
+
+  it("skip links to binary files by extension (Scrapy's IGNORED_EXTENSIONS) unless denyExtensions says otherwise", async () => {
+    const files = [
+      '/files/report.PDF',
+      '/files/photo.jpg?size=large',
+      '/files/song.mp3',
+      '/files/film.webm',
+      '/files/backup.tar.gz',
+      '/files/sheet.xlsx#top',
+      '/files/data.csv',
+      '/files/page.html',
+      '/files/v1.2/',
+    ];
+    const site = await startLocalServer((req, res) => {
+      const body = req.url === '/' ? links(...files) : '';
+      res.writeHead(200, { 'content-type': 'text/html' }).end(html(body));
+    });
+    const paths = async (extensions: Pick<LinkRule, 'denyExtensions'>, follow?: string) => {
+      const output = memorySink();
+      site.requests.length = 0;
+      await crawl(
+        defineSpider({
+          name: 'binary',
+          start: [`${site.origin}/`],
+          rules: [{ handler: 'file', ...extensions }],
+          *parse(page) {
+            // A handler's own follow is not a rule: it gets the file it asks for.
+            if (follow) yield page.follow(follow, 'file');
+          },
+          file: (page) => ({ path: new URL(page.url).pathname }),
+        }),
+        { output, logLevel: 'silent' },
+      );
+      return site.requests.map((request) => request.path).filter((p) => p.startsWith('/files/'));
+    };
+    const byDefault = await paths({}, '/files/explicit.pdf');
+    expect(byDefault.sort()).toEqual(
+      ['/files/data.csv', '/files/page.html', '/files/v1.2/', '/files/explicit.pdf'].sort(),
+    );
+    const everything = await paths({ denyExtensions: [] });
+    expect(everything).toHaveLength(files.length);
+    // Its own list replaces the default one; a dot and the case do not matter.
+    const own = await paths({ denyExtensions: ['.CSV', ...ignoredExtensions] });
+    expect(own.sort()).toEqual(['/files/page.html', '/files/v1.2/']);
+    expect(() =>
+      defineSpider({
+        name: 'x',
+        start: 'http://127.0.0.1/',
+        // @ts-expect-error: a list is needed; the check is for JavaScript spiders
+        rules: [{ denyExtensions: 'pdf' }],
+        parse() {},
+      }),
+    ).toThrow(/rules\[0\] of spider "x": denyExtensions must be a list/);
+    await site.close();
   });
 
   it('are checked when the spider is defined: an unknown handler or a bad regex is a ConfigError', () => {

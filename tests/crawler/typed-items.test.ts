@@ -157,6 +157,24 @@ describe('typed items in a crawl', () => {
     expect(stats.invalidItems).toBe(0);
   });
 
+  it('writes an undefined field of any item, untyped or set by a pipeline, as null: the key stays', async () => {
+    const site = await shop();
+    const sink = memorySink();
+    const spider = defineSpider({
+      name: 'untyped-nulls',
+      start: [`${site.origin}/p/1`],
+      pipelines: [(item) => ({ ...item, checked: undefined })],
+      *parse(page) {
+        yield { name: page.text('h1'), sku: page.attr('.nope', 'href'), tags: [undefined] };
+      },
+    });
+    await crawl(spider, { output: sink, logLevel: 'silent' });
+    // toStrictEqual: null, not undefined nor a missing key; nested values are the spider's own and stay.
+    expect(sink.items).toStrictEqual([
+      { name: 'Lamp', sku: null, tags: [undefined], checked: null },
+    ]);
+  });
+
   it('counts an item of an undeclared type invalid for the type as a whole', async () => {
     const site = await shop();
     const spider = defineSpider({

@@ -42,3 +42,52 @@ describe('page.xpath in a handler', () => {
     ]);
   });
 });
+
+describe('the text helpers in a handler', () => {
+  it('read line structure, loose text, siblings and ancestors of a served page', async () => {
+    const server = await startLocalServer({
+      '/robots.txt': 'User-agent: *\nAllow: /\n',
+      '/': `<!doctype html><html><body><main id="book">
+  <h1>The Crawl <small>2nd ed.</small></h1>
+  <p class="authors">Ann Lee<br>Bob Stone</p>
+  <ul class="facts"><li><b>Pages:</b> 312</li><li><b>Year:</b>  2024 <i>(reprint)</i></li></ul>
+</main></body></html>`,
+    });
+    const spider = defineSpider({
+      name: 'book',
+      start: [`${server.origin}/`],
+      *parse(page: Page) {
+        const authors = page.selectOne('.authors');
+        const year = page.xpath('//li[b="Year:"]/b').elements().first();
+        yield {
+          authors: authors?.text({ separator: '\n' }).split('\n') ?? null,
+          authorsUntrimmed: authors?.text({ separator: '|', trim: false }) ?? null,
+          strings: page.selectOne('h1')?.strings() ?? null,
+          pages: page.selectOne('li b')?.nextText() ?? null,
+          year: year?.nextText() ?? null,
+          edition: page.selectOne('small')?.previousText() ?? null,
+          parent: year?.parent()?.tag ?? null,
+          closest: year?.closest('main')?.attr('id') ?? null,
+          children: page.selectOne('ul.facts')?.children().texts() ?? null,
+        };
+      },
+    });
+    const sink = memorySink();
+    const stats = await crawl(spider, { output: sink, logLevel: 'silent' });
+    expect(stats.closeReason).toBe('finished');
+    expect(sink.items).toEqual([
+      {
+        authors: ['Ann Lee', 'Bob Stone'],
+        authorsUntrimmed: 'Ann Lee|Bob Stone',
+        // Every text node as it is: the loose text keeps its space.
+        strings: ['The Crawl ', '2nd ed.'],
+        pages: '312',
+        year: '2024',
+        edition: 'The Crawl',
+        parent: 'li',
+        closest: 'book',
+        children: ['Pages: 312', 'Year: 2024 (reprint)'],
+      },
+    ]);
+  });
+});

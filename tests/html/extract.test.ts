@@ -12,10 +12,23 @@ const page = `<base href="/shop/"><h1> Kettle </h1><span class="price">39.90</sp
 describe('HtmlDocument.extract', () => {
   const doc = parseHtml(page, { url: 'https://store.example/p/1' });
 
-  it('maps keys to the text of the first match, or undefined', () => {
-    const data = doc.extract({ title: 'h1', price: '.price', missing: '.nope' });
-    expect(data).toEqual({ title: 'Kettle', price: '39.90', missing: undefined });
-    expectTypeOf(data.title).toEqualTypeOf<string | undefined>();
+  it('maps keys to the text of the first match, or null (never a missing key)', () => {
+    const data = doc.extract({
+      title: 'h1',
+      price: '.price',
+      missing: '.nope',
+      noAttribute: { selector: 'h1', value: 'data-x' },
+      nothing: { selector: 'h1', value: () => undefined },
+    });
+    expect(data).toStrictEqual({
+      title: 'Kettle',
+      price: '39.90',
+      missing: null,
+      noAttribute: null,
+      nothing: null,
+    });
+    expect(JSON.parse(JSON.stringify(data))).toHaveProperty('missing', null);
+    expectTypeOf(data.title).toEqualTypeOf<string | null>();
   });
 
   it('collects all matches for bracketed entries, and resolves href/src', () => {
@@ -53,7 +66,7 @@ describe('HtmlDocument.extract', () => {
       ],
       count: 2,
     });
-    expectTypeOf(data.count).toEqualTypeOf<number | undefined>();
+    expectTypeOf(data.count).toEqualTypeOf<number | null>();
   });
 });
 

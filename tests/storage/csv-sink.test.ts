@@ -122,17 +122,21 @@ describe('CsvSink', () => {
     ]);
   });
 
-  it('drops keys that are not columns and warns once, naming them', async () => {
+  it('drops keys that are not columns and warns once per key, naming it and the fields to declare', async () => {
     const text = await writeAll(
       sinkAt(),
       [{ a: 1 }],
       [{ a: 2, extra: 'x' }],
-      [{ a: 3, more: 'y' }],
+      [{ a: 3, more: 'y', extra: 'z' }],
+      [{ a: 4, more: 'w', extra: 'v' }],
     );
-    expect(parseCsv(text)).toEqual([['a'], ['1'], ['2'], ['3']]);
-    expect(warnings).toHaveLength(1);
+    expect(parseCsv(text)).toEqual([['a'], ['1'], ['2'], ['3'], ['4']]);
+    expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain(path);
-    expect(warnings[0]).toContain('extra');
+    expect(warnings[0]).toContain('key "extra" not written');
+    expect(warnings[0]).toContain(`-o '${path}:fields=a,extra'`);
+    expect(warnings[1]).toContain('key "more" not written');
+    expect(warnings[1]).not.toContain('"extra"');
   });
 
   it('takes its columns from every key of the first batch: a field the first item lacks is kept', async () => {

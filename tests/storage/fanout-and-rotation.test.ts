@@ -80,6 +80,15 @@ describe('field lists', () => {
     await sink.close();
     expect(await readFile(path, 'utf8')).toBe('title,missing,n\r\nt0,,0\r\nt1,,1\r\n');
   });
+
+  it('give a listed field the item lacks as null in JSON Lines, never a missing key', async () => {
+    const path = join(dir, 'fields.jsonl');
+    const sink = new FieldsSink(new JsonlSink(path), ['title', 'missing']);
+    await sink.open();
+    await sink.write(itemsOf(1));
+    await sink.close();
+    expect(await readFile(path, 'utf8')).toBe('{"title":"t0","missing":null}\n');
+  });
 });
 
 describe('rotation', () => {

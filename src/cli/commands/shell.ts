@@ -26,6 +26,8 @@ middlewares) and opens a JavaScript REPL to try selectors on it. In the REPL:
   page                 the Page handlers get: page.css('h1::text').get(), page.xpath('//a/@href').getAll(),
                        page.select('li'), page.text('h1'), page.attr('a', 'href'), page.links(), page.json()
   response, request    the page's response and request
+  css(), xpath(), select()
+                       the same on the page: xpath('//h1/text()').get(), css('a::attr(href)').getAll()
   fetch(url)           fetch another URL (or a page.follow() request) the same way; it becomes page
   view()               save the page's HTML to a temporary file and print its path
   spider, run(name)    with --spider: the spider, and a handler run on the page, printed as arachne parse does
