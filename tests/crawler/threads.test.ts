@@ -16,7 +16,7 @@ import { startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
 import { runCli } from '../helpers/run-cli.js';
 
-const products = 120;
+const products = 60;
 let shop: ShopServerProcess;
 let dir: string;
 

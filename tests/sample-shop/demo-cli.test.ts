@@ -9,7 +9,7 @@ import { chromiumUp } from '../browser/fixtures.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const up = await chromiumUp();
-const products = 40;
+const products = 15;
 
 /** The demo's items with the shop's origin (a fresh port per run) taken off the URLs, in URL order. */
 async function items(file: string): Promise<Array<Record<string, unknown>>> {
@@ -48,12 +48,12 @@ describe('arachne demo', () => {
     async () => {
       const plain = await demo([]);
       const scripted = await demo(['--render', 'script']);
-      expect(scripted.stdout).toMatch(/^sample shop \(rendered\) with 40 products/m);
+      expect(scripted.stdout).toMatch(/^sample shop \(rendered\) with 15 products/m);
       expect(scripted.stdout).toMatch(/rungs\s+script \d+; comparison fetches 0/);
       expect(scripted.items).toEqual(plain.items);
       // auto: the mixed shop; listings learned as script, product pages as http.
       const adaptive = await demo(['--render', 'auto']);
-      expect(adaptive.stdout).toMatch(/^sample shop \(mixed\) with 40 products/m);
+      expect(adaptive.stdout).toMatch(/^sample shop \(mixed\) with 15 products/m);
       expect(adaptive.stdout).toMatch(/ parse → script /);
       expect(adaptive.stdout).toMatch(/ product → http /);
       expect(adaptive.items).toEqual(plain.items);
@@ -70,14 +70,14 @@ describe('arachne demo', () => {
         .sort((a, b) => a.url.localeCompare(b.url));
       const plain = await demo([]);
       expect(plain.items).toEqual(expected);
-      expect(plain.stdout).toMatch(/^sample shop with 40 products/m);
+      expect(plain.stdout).toMatch(/^sample shop with 15 products/m);
       // Bare --render means the browser, on the shop whose pages hold no item until their script ran.
       const rendered = await demo(['--render']);
-      expect(rendered.stdout).toMatch(/^sample shop \(rendered\) with 40 products/m);
+      expect(rendered.stdout).toMatch(/^sample shop \(rendered\) with 15 products/m);
       expect(rendered.items).toEqual(plain.items);
       // Chromium passes the guarded shop's challenge page; plain HTTP gets the challenge and nothing else.
       const guarded = await demo(['--render', 'browser', '--shop-mode', 'guarded']);
-      expect(guarded.stdout).toMatch(/^sample shop \(guarded\) with 40 products/m);
+      expect(guarded.stdout).toMatch(/^sample shop \(guarded\) with 15 products/m);
       expect(guarded.items).toEqual(plain.items);
     },
     300_000,
