@@ -40,9 +40,7 @@ export function packProject(dir: string): PackedProject {
     archive: packTarGz(entries),
     files,
     skipped,
-    defaultName: projectNameOf(
-      typeof manifest?.name === 'string' ? manifest.name : basename(root),
-    ),
+    defaultName: projectNameOf(typeof manifest?.name === 'string' ? manifest.name : basename(root)),
   };
 }
 

@@ -116,22 +116,28 @@ export function unpackTarGz(gz: Buffer, limits: UnpackLimits): UnpackedFile[] {
     const stored = readOctal(head, 148, 8);
     const blank = Buffer.from(head);
     blank.fill(' ', 148, 156);
-    if (stored !== checksum(blank)) throw new ArchiveError('the archive is not a tar file (bad header checksum)');
+    if (stored !== checksum(blank))
+      throw new ArchiveError('the archive is not a tar file (bad header checksum)');
     const name = readString(head, 0, 100);
     const prefix = readString(head, 345, 155);
     const raw = prefix ? `${prefix}/${name}` : name;
     const type = String.fromCharCode(head[156] ?? 0);
     const size = readOctal(head, 124, 12);
     const start = offset + block;
-    if (start + size > tar.length) throw new ArchiveError(`${JSON.stringify(raw)}: the archive ends inside this entry`);
+    if (start + size > tar.length)
+      throw new ArchiveError(`${JSON.stringify(raw)}: the archive ends inside this entry`);
     offset = start + size + padding(size);
     const path = safePath(raw);
     if (type === '5') continue;
     if (type !== '0' && type !== '\0') {
-      const what = type === '2' ? 'a symlink' : type === '1' ? 'a hard link' : `an entry of type "${type}"`;
-      throw new ArchiveError(`${JSON.stringify(raw)} is ${what}: a deploy holds regular files only`);
+      const what =
+        type === '2' ? 'a symlink' : type === '1' ? 'a hard link' : `an entry of type "${type}"`;
+      throw new ArchiveError(
+        `${JSON.stringify(raw)} is ${what}: a deploy holds regular files only`,
+      );
     }
-    if (seen.has(path)) throw new ArchiveError(`${JSON.stringify(raw)} appears twice in the archive`);
+    if (seen.has(path))
+      throw new ArchiveError(`${JSON.stringify(raw)} appears twice in the archive`);
     seen.add(path);
     files.push({ path, data: Buffer.from(tar.subarray(start, start + size)) });
   }
@@ -143,7 +149,8 @@ export function unpackTarGz(gz: Buffer, limits: UnpackLimits): UnpackedFile[] {
  * an absolute or drive path, a backslash (a separator on Windows) or a NUL refuse the whole archive.
  */
 function safePath(raw: string): string {
-  const refuse = (why: string) => new ArchiveError(`${JSON.stringify(raw)}: ${why}; nothing was unpacked`);
+  const refuse = (why: string) =>
+    new ArchiveError(`${JSON.stringify(raw)}: ${why}; nothing was unpacked`);
   if (raw.includes('\0') || raw.includes('\\')) throw refuse('a NUL or backslash in the path');
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) throw refuse('an absolute path');
   const parts = raw.split('/').filter((part) => part !== '' && part !== '.');
@@ -160,9 +167,11 @@ function readString(buffer: Buffer, offset: number, width: number): string {
 
 function readOctal(buffer: Buffer, offset: number, width: number): number {
   // Base-256 sizes (the high bit set) are for files over 8 GiB: far past any deploy limit.
-  if (((buffer[offset] ?? 0) & 0x80) !== 0) throw new ArchiveError('an entry larger than the archive limit');
+  if (((buffer[offset] ?? 0) & 0x80) !== 0)
+    throw new ArchiveError('an entry larger than the archive limit');
   const text = readString(buffer, offset, width).trim();
   const value = text === '' ? 0 : Number.parseInt(text, 8);
-  if (!Number.isSafeInteger(value) || value < 0) throw new ArchiveError('the archive is not a tar file (bad number field)');
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new ArchiveError('the archive is not a tar file (bad number field)');
   return value;
 }

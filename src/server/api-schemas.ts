@@ -128,7 +128,9 @@ const jobFields = {
     .string()
     .regex(/^[\w.+-]{1,64}$/, 'must be a project name from GET /api/projects')
     .optional()
-    .meta({ description: 'A deployed project (arachne deploy); spider then names one of its spiders' }),
+    .meta({
+      description: 'A deployed project (arachne deploy); spider then names one of its spiders',
+    }),
   version: z
     .string()
     .regex(/^[\w.+-]{1,64}$/, 'must be a version from GET /api/projects/{project}')

@@ -43,7 +43,10 @@ interface Lockfile {
 }
 
 /** Installs into `dir` (the unpacked version); answers how many packages it has (0: nothing to install). */
-export async function installDependencies(dir: string, options: InstallOptions = {}): Promise<number> {
+export async function installDependencies(
+  dir: string,
+  options: InstallOptions = {},
+): Promise<number> {
   const manifestFile = join(dir, 'package.json');
   if (!existsSync(manifestFile)) return 0;
   const manifest = parseJson<Deps>(manifestFile);
@@ -79,7 +82,9 @@ function parseJson<T>(file: string): T {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (error) {
-    throw new InstallError(`${file.split('/').pop()}: not valid JSON (${(error as Error).message})`);
+    throw new InstallError(
+      `${file.split('/').pop()}: not valid JSON (${(error as Error).message})`,
+    );
   }
 }
 
@@ -154,7 +159,8 @@ function runNpm(dir: string, options: InstallOptions): Promise<void> {
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve();
-      const how = signal === 'SIGKILL' ? `timed out after ${timeoutMs} ms` : `exit ${code ?? signal}`;
+      const how =
+        signal === 'SIGKILL' ? `timed out after ${timeoutMs} ms` : `exit ${code ?? signal}`;
       const tail = output.trimEnd().split('\n').slice(-12).join('\n');
       reject(new InstallError(`npm ci failed (${how}):\n${tail}`));
     });

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ArchiveError } from '../errors.js';
 import { unpackTarGz } from '../deploy/tar.js';
+import { ArchiveError } from '../errors.js';
 import { ApiError, badRequest, conflict, notFound } from './api-error.js';
 import { InstallError, type InstallOptions, installDependencies } from './deploy-install.js';
 import type { JobStore } from './job-store.js';
@@ -74,7 +74,10 @@ export class Deploys {
   resolve(project: string, version: string | null): string {
     const current = this.#store.currentVersions().get(project);
     if (!isName(project) || current === undefined) {
-      throw badRequest(`project: no deployed project "${project}" (see GET /api/projects)`, 'project');
+      throw badRequest(
+        `project: no deployed project "${project}" (see GET /api/projects)`,
+        'project',
+      );
     }
     if (version === null) return current;
     if (!this.#store.listVersions(project).some((v) => v.version === version)) {
@@ -103,7 +106,9 @@ export class Deploys {
     const found = this.versions(project).find((v) => v.version === version);
     if (!found) throw notFound(`project "${project}" has no version "${version}"`);
     if (found.current) {
-      throw conflict(`version "${version}" is current: roll back to another one before deleting it`);
+      throw conflict(
+        `version "${version}" is current: roll back to another one before deleting it`,
+      );
     }
     this.#store.deleteVersion(project, version);
     this.#scanners.delete(`${project}/${version}`);
@@ -117,15 +122,19 @@ export class Deploys {
     const previous = this.#queues.get(project) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(() => this.#add(project, version, archive));
     this.#queues.set(project, next);
-    void next.finally(() => {
-      if (this.#queues.get(project) === next) this.#queues.delete(project);
-    }).catch(() => {});
+    void next
+      .finally(() => {
+        if (this.#queues.get(project) === next) this.#queues.delete(project);
+      })
+      .catch(() => {});
     return next;
   }
 
   async #add(project: string, version: string, archive: Buffer): Promise<DeployedVersion> {
     if (this.#store.listVersions(project).some((v) => v.version === version)) {
-      throw conflict(`project "${project}" already has version "${version}" (deploy another --version)`);
+      throw conflict(
+        `project "${project}" already has version "${version}" (deploy another --version)`,
+      );
     }
     const files = unpack(archive, this.maxUploadBytes);
     const projectDir = join(this.#root, project);
@@ -143,10 +152,12 @@ export class Deploys {
         bytes += file.data.length;
       }
       const packages = await installDependencies(staging, this.#install).catch((error: unknown) => {
-        if (error instanceof InstallError) throw new ApiError(422, 'AR_INSTALL_FAILED', error.message);
+        if (error instanceof InstallError)
+          throw new ApiError(422, 'AR_INSTALL_FAILED', error.message);
         throw error;
       });
-      if (existsSync(target)) throw conflict(`project "${project}" already has version "${version}"`);
+      if (existsSync(target))
+        throw conflict(`project "${project}" already has version "${version}"`);
       renameSync(staging, target);
       const spidersDir = isDirectory(join(target, 'spiders')) ? 'spiders' : '.';
       const scan = await this.#scanner(project, version, spidersDir).scan();
@@ -201,7 +212,8 @@ function unpack(archive: Buffer, maxUploadBytes: number) {
     // A generous ratio for source text, still a hard stop for a gzip bomb.
     return unpackTarGz(archive, { maxUnpackedBytes: maxUploadBytes * 20, maxEntries: 20_000 });
   } catch (error) {
-    if (error instanceof ArchiveError) throw new ApiError(400, 'AR_BAD_ARCHIVE', error.message, 'archive');
+    if (error instanceof ArchiveError)
+      throw new ApiError(400, 'AR_BAD_ARCHIVE', error.message, 'archive');
     throw error;
   }
 }

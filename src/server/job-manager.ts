@@ -210,7 +210,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     // A job has a URL (no-code crawl) or a project spider, never both.
     const spiderFile = job.url ? null : await this.#options.spiderFile(job);
     if (spiderFile === undefined) {
-      const where = job.project ? `version "${job.version}" of project "${job.project}"` : 'the project';
+      const where = job.project
+        ? `version "${job.version}" of project "${job.project}"`
+        : 'the project';
       throw new Error(`no spider named "${job.spider}" in ${where}`);
     }
     const paths = jobPaths(this.#options.dataDir, job.id, job.output);

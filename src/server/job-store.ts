@@ -162,7 +162,9 @@ export class JobStore {
 
   deleteVersion(project: string, version: string): void {
     this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM versions WHERE project = ? AND version = ?').run(project, version);
+      this.#db
+        .prepare('DELETE FROM versions WHERE project = ? AND version = ?')
+        .run(project, version);
       const left = this.#db
         .prepare('SELECT count(*) AS n FROM versions WHERE project = ?')
         .get(project) as { n: number };

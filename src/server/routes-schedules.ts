@@ -18,7 +18,10 @@ export function scheduleRoutes(
       await jsonBody(() => c.req.json()),
     );
     checkCron(cron);
-    const schedule = schedules.create(cron, await specFrom(request, { spiders, deploys }, { ...info, lookup }));
+    const schedule = schedules.create(
+      cron,
+      await specFrom(request, { spiders, deploys }, { ...info, lookup }),
+    );
     return c.json({ schedule: publicSchedule(schedule) }, 201);
   });
 
