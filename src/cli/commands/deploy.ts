@@ -109,7 +109,11 @@ export async function deployCommand(argv: string[]): Promise<number> {
       `deployed ${deployed.project} ${deployed.version} to ${server.origin}: ${deployed.files} files, ${packages}; spiders: ${spiders}\n`,
     );
     for (const error of deployed.errors) {
-      process.stderr.write(`arachne deploy: warning: ${error.file}: ${error.message}\n`);
+      // The loader's message starts with the file's name already.
+      const message = error.message.startsWith(error.file)
+        ? error.message
+        : `${error.file}: ${error.message}`;
+      process.stderr.write(`arachne deploy: warning: ${message}\n`);
     }
   }
   return 0;
