@@ -251,6 +251,13 @@ describe('arachne deploy', { timeout: 120_000 }, () => {
     const unknown = await api('POST', '/api/jobs', { project, version: 'v9', spider: 'deployed' });
     expect(unknown.status).toBe(400);
     expect(unknown.json.error.field).toBe('version');
+
+    expect((await api('DELETE', `/api/projects/${project}/versions/v1`)).status).toBe(409);
+    expect((await api('DELETE', `/api/projects/${project}/versions/v2`)).status).toBe(204);
+    expect(existsSync(join(dataDir, 'projects', project, 'v2'))).toBe(false);
+    expect((await api('GET', '/api/projects')).json.projects).toEqual([
+      { name: project, current: 'v1', latest: 'v1', versions: 1 },
+    ]);
   });
 
   it.each<[string, TarEntry[]]>([
@@ -287,6 +294,9 @@ describe('arachne deploy', { timeout: 120_000 }, () => {
     const noToken = await runCli(['deploy', tmp, '--server', url], { env: { ARACHNE_TOKEN: '' } });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/needs the server token/);
+    const help = await runCli(['deploy', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--token-file FILE/);
   });
 
   it('rejects a version whose install fails, with npm error lines, and keeps nothing', async () => {
