@@ -1,14 +1,15 @@
 /**
  * What `arachne deploy` uploads: a project directory's files (spiders, package.json, lockfile, local `file:`
- * packages inside it) as a .tar.gz, leaving out what never belongs in a deploy: installed packages, Git's data and
- * Arachne's own data directories.
+ * packages inside it) as a .tar.gz, leaving out what never belongs in a deploy (installed packages, Git's data,
+ * Arachne's own data directories) and what the project's .gitignore lists (crawl outputs, caches).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { type IgnoreTest, readIgnoreFile } from './ignore-file.js';
 import { packTarGz, type TarEntry } from './tar.js';
 
-/** Directory names skipped at any depth, as a .gitignore would list them. */
+/** Directory names skipped at any depth, whatever the .gitignore says. */
 export const excludedDirs: ReadonlySet<string> = new Set([
   'node_modules',
   '.git',
@@ -30,7 +31,7 @@ export function packProject(dir: string): PackedProject {
   const root = resolve(dir);
   const files: string[] = [];
   const skipped: string[] = [];
-  walk(root, '', files, skipped);
+  walk(root, '', readIgnoreFile(root), files, skipped);
   files.sort();
   if (files.length === 0) throw new ConfigError(`${dir}: no files to deploy`);
   const manifest = readManifest(root);
@@ -44,13 +45,25 @@ export function packProject(dir: string): PackedProject {
   };
 }
 
-function walk(root: string, dir: string, files: string[], skipped: string[]): void {
+/** The manifest and lockfile travel even when ignored: the server installs from them. */
+const alwaysPacked = new Set(['package.json', 'package-lock.json']);
+
+function walk(
+  root: string,
+  dir: string,
+  ignored: IgnoreTest,
+  files: string[],
+  skipped: string[],
+): void {
   for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
     const path = dir ? `${dir}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
-      if (!excludedDirs.has(entry.name)) walk(root, path, files, skipped);
-    } else if (entry.isFile()) files.push(path);
-    else skipped.push(path);
+      if (!excludedDirs.has(entry.name) && !ignored(path, true)) {
+        walk(root, path, ignored, files, skipped);
+      }
+    } else if (entry.isFile()) {
+      if (alwaysPacked.has(path) || !ignored(path, false)) files.push(path);
+    } else skipped.push(path);
   }
 }
 

@@ -98,6 +98,29 @@ describe('packProject', () => {
     expect(unpackTarGz(packed.archive, limits).map((file) => file.path)).toEqual(packed.files);
   });
 
+  it("leaves out what the project's .gitignore lists, but never package.json or the lockfile", async () => {
+    const dir = await project({
+      '.gitignore': '# outputs\nitems.*\n/build/\ndocs/**/*.pdf\npackage-lock.json\n!keep.txt\n',
+      'package.json': '{}',
+      'package-lock.json': '{}',
+      'items.jsonl': 'big',
+      'spiders/items.csv': 'big',
+      'spiders/a.ts': 'a',
+      'build/out.js': 'b',
+      'spiders/build/kept.ts': 'k',
+      'docs/x/y/manual.pdf': 'p',
+      'docs/readme.md': 'r',
+    });
+    expect(packProject(dir).files).toEqual([
+      '.gitignore',
+      'docs/readme.md',
+      'package-lock.json',
+      'package.json',
+      'spiders/a.ts',
+      'spiders/build/kept.ts',
+    ]);
+  });
+
   it('refuses a file: dependency outside the project, which the server could not install', async () => {
     const dir = await project({
       'package.json': JSON.stringify({ dependencies: { lib: 'file:../lib' } }),

@@ -8,7 +8,8 @@ import { ConfigError } from '../../errors.js';
 export const deployHelp = `Usage: arachne deploy [DIR] [options]
 
 Packs the project in DIR (default .): its spider files, package.json, package-lock.json and any other file,
-except node_modules/, .git/, .arachne/ and .arachne-cache/ at any depth, and symlinks. Uploads it to an
+except node_modules/, .git/, .arachne/ and .arachne-cache/ at any depth, what DIR/.gitignore lists (never
+package.json or the lockfile), and symlinks. Uploads it to an
 arachne serve as a new version of the project; the server installs its dependencies (npm ci, never arachne
 itself: spiders run on the server's copy), lists its spiders and makes it the current version. See docs/server.md.
 
