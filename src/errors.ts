@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'AR_HOST_KEY'
   | 'AR_AUTH'
   | 'AR_FTP_REPLY'
-  | 'AR_MAIL_AUTH';
+  | 'AR_MAIL_AUTH'
+  | 'AR_BAD_ARCHIVE';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -409,5 +410,16 @@ export class MailAuthError extends CrawlError {
     options?: ErrorOptions,
   ) {
     super('AR_MAIL_AUTH', `Mail login refused for ${account}: ${detail}`, options);
+  }
+}
+
+/**
+ * A deploy archive (`arachne deploy`) that the server will not unpack: not gzip, not tar, too big, or an entry that
+ * could write outside the version's directory (`../`, an absolute path, a link). Nothing of it is kept.
+ */
+export class ArchiveError extends CrawlError {
+  override name = 'ArchiveError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('AR_BAD_ARCHIVE', message, options);
   }
 }

@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   check: async () => (await import('./commands/check.js')).checkCommand,
   crawl: async () => (await import('./commands/crawl.js')).crawlCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
+  deploy: async () => (await import('./commands/deploy.js')).deployCommand,
   fetch: async () => (await import('./commands/fetch.js')).fetchCommand,
   new: async () => (await import('./commands/new.js')).newCommand,
   parse: async () => (await import('./commands/parse.js')).parseCommand,
@@ -42,6 +43,7 @@ Commands:
   demo                         start the bundled sample shop on 127.0.0.1 and crawl it
   state <show|failed> FILE     inspect a crawl's state file (see crawl --state)
   serve --project DIR          run a project's spiders as jobs: HTTP API, WebSocket feed, dashboard
+  deploy [DIR] --server URL    upload a spider project to arachne serve as a new version
   cache <ls|clear> <DIR|URI>   list or empty an HTTP cache written by crawl --cache
 
 Run 'arachne <command> --help' for the options of each command.`;

@@ -6,9 +6,11 @@ export type ApiErrorCode =
   | 'AR_NOT_FOUND'
   | 'AR_CONFLICT'
   | 'AR_BODY_TOO_LARGE'
+  | 'AR_BAD_ARCHIVE'
+  | 'AR_INSTALL_FAILED'
   | 'AR_INTERNAL';
 
-export type ApiStatus = 400 | 401 | 404 | 409 | 413 | 500;
+export type ApiStatus = 400 | 401 | 404 | 409 | 413 | 422 | 500;
 
 export class ApiError extends Error {
   override name = 'ApiError';

@@ -124,6 +124,18 @@ const jobFields = {
     .string()
     .regex(/^[\w.@:-]{1,100}$/, 'must be a spider name from GET /api/spiders')
     .optional(),
+  project: z
+    .string()
+    .regex(/^[\w.+-]{1,64}$/, 'must be a project name from GET /api/projects')
+    .optional()
+    .meta({
+      description: 'A deployed project (arachne deploy); spider then names one of its spiders',
+    }),
+  version: z
+    .string()
+    .regex(/^[\w.+-]{1,64}$/, 'must be a version from GET /api/projects/{project}')
+    .optional()
+    .meta({ description: "The project's version; default: its current one" }),
   url: httpUrl.optional(),
   start: z.array(httpUrl).min(1).max(100).optional(),
   options: jobOptionsSchema.optional(),
@@ -131,10 +143,24 @@ const jobFields = {
 };
 
 function oneTarget(
-  body: { spider?: string | undefined; url?: string | undefined; start?: unknown },
+  body: {
+    spider?: string | undefined;
+    url?: string | undefined;
+    start?: unknown;
+    project?: string | undefined;
+    version?: string | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
-  if ((body.spider === undefined) === (body.url === undefined)) {
+  if (body.project !== undefined && body.spider === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'project goes with spider (a spider of that project)',
+      path: ['spider'],
+    });
+  } else if (body.version !== undefined && body.project === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'version goes with project', path: ['project'] });
+  } else if ((body.spider === undefined) === (body.url === undefined)) {
     ctx.addIssue({
       code: 'custom',
       message: 'give either spider or url (exactly one)',

@@ -1,5 +1,6 @@
 /** What the HTTP routes need from the running server. */
 import type { LookupFunction } from 'node:net';
+import type { Deploys } from './deploys.js';
 import type { JobManager } from './job-manager.js';
 import type { ProjectSpiders } from './project-spiders.js';
 import type { Schedules } from './schedules.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   manager: JobManager;
   schedules: Schedules;
   spiders: ProjectSpiders;
+  /** Projects uploaded with `arachne deploy`, and their versions. */
+  deploys: Deploys;
   info: ServerInfo;
   /** Resolves job URLs' host names for the submission check, as the jobs will (--dns). @default dns.lookup */
   lookup?: LookupFunction;

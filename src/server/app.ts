@@ -5,6 +5,7 @@ import { ApiError } from './api-error.js';
 import type { AppDeps } from './app-deps.js';
 import { openApiDocument } from './openapi.js';
 import { jobRoutes } from './routes-jobs.js';
+import { projectRoutes, uploadPath } from './routes-projects.js';
 import { scheduleRoutes } from './routes-schedules.js';
 import { staticRoutes } from './static-files.js';
 import { bearerToken, tokenMatches } from './token.js';
@@ -29,20 +30,22 @@ export function createApp(deps: AppDeps): Hono {
     if (!tokenMatches(deps.token, bearerToken(c.req.header('authorization')))) throw unauthorized;
     await next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, 'AR_BODY_TOO_LARGE', 'the body is larger than 1 MiB', 'body');
-      },
-    }),
+  const smallBodies = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw new ApiError(413, 'AR_BODY_TOO_LARGE', 'the body is larger than 1 MiB', 'body');
+    },
+  });
+  // A deploy archive is the one big body: its route has a limit of its own (serve --max-deploy-size).
+  app.use('/api/*', (c, next) =>
+    c.req.method === 'POST' && uploadPath.test(c.req.path) ? next() : smallBodies(c, next),
   );
 
   app.get('/openapi.json', (c) => c.json(openApiDocument(deps.info.version)));
   app.get('/api/server', (c) => c.json({ ...deps.info, ...deps.manager.counts() }));
   app.get('/api/spiders', async (c) => c.json(await deps.spiders.scan()));
   jobRoutes(app, deps);
+  projectRoutes(app, deps);
   scheduleRoutes(app, deps);
   staticRoutes(app);
 

@@ -18,8 +18,10 @@ export interface JobManagerOptions {
   dns?: readonly string[];
   /** The operator's TLS files, applied to every job, and whether jobs may set `insecure`. */
   tls?: ServerTls | undefined;
-  /** The absolute file of a project spider, or undefined when there is no such spider. */
-  spiderFile: (name: string) => Promise<string | undefined>;
+  /** The absolute file of a job's spider (project directory or deployed version), or undefined when there is none. */
+  spiderFile: (job: Pick<Job, 'spider' | 'project' | 'version'>) => Promise<string | undefined>;
+  /** The version a job of a deployed project runs when it names none (throws for an unknown project). */
+  currentVersion: (project: string) => string;
   /** Grace for in-flight requests when a job is stopped. @default 5000 */
   graceMs?: number;
 }
@@ -70,6 +72,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     const job: Job = {
       id: newId(),
       ...spec,
+      // Fixed now: a later deploy or rollback must not change what this job (and its resumes) runs.
+      version:
+        spec.project === null ? null : (spec.version ?? this.#options.currentVersion(spec.project)),
       spider: spec.spider ?? 'site',
       status: 'queued',
       scheduleId,
@@ -203,8 +208,13 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   async #launch(job: Job, active: Active): Promise<void> {
     // A job has a URL (no-code crawl) or a project spider, never both.
-    const spiderFile = job.url ? null : await this.#options.spiderFile(job.spider);
-    if (spiderFile === undefined) throw new Error(`no spider named "${job.spider}" in the project`);
+    const spiderFile = job.url ? null : await this.#options.spiderFile(job);
+    if (spiderFile === undefined) {
+      const where = job.project
+        ? `version "${job.version}" of project "${job.project}"`
+        : 'the project';
+      throw new Error(`no spider named "${job.spider}" in ${where}`);
+    }
     const paths = jobPaths(this.#options.dataDir, job.id, job.output);
     const graceMs = this.#options.graceMs ?? 5000;
     const run = new JobRun(

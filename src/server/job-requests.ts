@@ -5,6 +5,7 @@
 import type { LookupFunction } from 'node:net';
 import { badRequest } from './api-error.js';
 import { type JobRequest, MAIL_SCHEMES } from './api-schemas.js';
+import type { Deploys } from './deploys.js';
 import { refusePrivateTargets } from './private-targets.js';
 import type { ProjectSpiders } from './project-spiders.js';
 import type { JobSpec } from './types.js';
@@ -17,12 +18,27 @@ export interface JobGuard {
   lookup?: LookupFunction | undefined;
 }
 
+/** Where a job's spider comes from: the server's project directory, or a deployed project's version. */
+export interface SpiderSources {
+  spiders: ProjectSpiders;
+  deploys: Deploys;
+}
+
 export async function specFrom(
   request: JobRequest,
-  spiders: ProjectSpiders,
+  { spiders, deploys }: SpiderSources,
   { allowPrivate, allowInsecure = false, allowMail = false, lookup }: JobGuard,
 ): Promise<JobSpec> {
-  if (request.spider !== undefined && (await spiders.fileOf(request.spider)) === undefined) {
+  if (request.project !== undefined && request.spider !== undefined) {
+    // A schedule without a version follows the current one; it must have the spider now, too.
+    const version = deploys.resolve(request.project, request.version ?? null);
+    if ((await deploys.spiderFile(request.project, version, request.spider)) === undefined) {
+      throw badRequest(
+        `spider: no spider named "${request.spider}" in version "${version}" of project "${request.project}"`,
+        'spider',
+      );
+    }
+  } else if (request.spider !== undefined && (await spiders.fileOf(request.spider)) === undefined) {
     throw badRequest(`spider: no spider named "${request.spider}" in the project`, 'spider');
   }
   if (request.options?.insecure === true && !allowInsecure) {
@@ -48,6 +64,8 @@ export async function specFrom(
   if (!allowPrivate) await refusePrivateTargets(targets, lookup);
   return {
     spider: request.spider ?? null,
+    project: request.project ?? null,
+    version: request.version ?? null,
     url: request.url ?? null,
     start: request.start ?? null,
     options: definedOnly(request.options ?? {}),

@@ -1,7 +1,7 @@
 /** The server's own database (DATA_DIR/server.db, SQLite): job history and schedules, kept across restarts. */
 import Database from 'better-sqlite3';
 import { StorageError } from '../errors.js';
-import type { Job, JobStatus, Schedule } from './types.js';
+import type { DeployedVersion, Job, JobStatus, Schedule } from './types.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -17,6 +17,14 @@ CREATE TABLE IF NOT EXISTS schedules (
   id TEXT NOT NULL UNIQUE,
   schedule TEXT NOT NULL       -- the Schedule as JSON (nextRun is computed, not stored)
 );
+CREATE TABLE IF NOT EXISTS versions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  project TEXT NOT NULL,
+  version TEXT NOT NULL,
+  meta TEXT NOT NULL,          -- the DeployedVersion as JSON (current is computed, not stored)
+  UNIQUE (project, version)
+);
+CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY, current TEXT NOT NULL);
 `;
 
 /** Synchronous by design: one small row per write, and better-sqlite3 is fastest that way. */
@@ -63,7 +71,7 @@ export class JobStore {
     const row = this.#db.prepare('SELECT job FROM jobs WHERE id = ?').get(id) as
       | { job: string }
       | undefined;
-    return row ? (JSON.parse(row.job) as Job) : undefined;
+    return row ? parseJob(row.job) : undefined;
   }
 
   /** Newest first. */
@@ -75,7 +83,7 @@ export class JobStore {
             .all(status, limit)
         : this.#db.prepare('SELECT job FROM jobs ORDER BY seq DESC LIMIT ?').all(limit)
     ) as Array<{ job: string }>;
-    return rows.map((row) => JSON.parse(row.job) as Job);
+    return rows.map((row) => parseJob(row.job));
   }
 
   /** The oldest queued job. */
@@ -83,7 +91,7 @@ export class JobStore {
     const row = this.#db
       .prepare("SELECT job FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1")
       .get() as { job: string } | undefined;
-    return row ? (JSON.parse(row.job) as Job) : undefined;
+    return row ? parseJob(row.job) : undefined;
   }
 
   countByStatus(status: JobStatus): number {
@@ -113,10 +121,69 @@ export class JobStore {
     const rows = this.#db.prepare('SELECT schedule FROM schedules ORDER BY seq').all() as Array<{
       schedule: string;
     }>;
-    return rows.map((row) => JSON.parse(row.schedule) as Schedule);
+    return rows.map((row) => withDeployFields(JSON.parse(row.schedule) as Schedule));
+  }
+
+  /** Adds a deployed version and makes it its project's current one. */
+  insertVersion(version: Omit<DeployedVersion, 'current'>): void {
+    this.#db.transaction(() => {
+      this.#db
+        .prepare('INSERT INTO versions (project, version, meta) VALUES (?, ?, ?)')
+        .run(version.project, version.version, JSON.stringify(version));
+      this.setCurrentVersion(version.project, version.version);
+    })();
+  }
+
+  /** A project's versions, oldest first, or every project's. */
+  listVersions(project?: string): Array<Omit<DeployedVersion, 'current'>> {
+    const rows = (
+      project === undefined
+        ? this.#db.prepare('SELECT meta FROM versions ORDER BY seq').all()
+        : this.#db.prepare('SELECT meta FROM versions WHERE project = ? ORDER BY seq').all(project)
+    ) as Array<{ meta: string }>;
+    return rows.map((row) => JSON.parse(row.meta) as Omit<DeployedVersion, 'current'>);
+  }
+
+  currentVersions(): Map<string, string> {
+    const rows = this.#db.prepare('SELECT name, current FROM projects').all() as Array<{
+      name: string;
+      current: string;
+    }>;
+    return new Map(rows.map((row) => [row.name, row.current]));
+  }
+
+  setCurrentVersion(project: string, version: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO projects (name, current) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET current = excluded.current',
+      )
+      .run(project, version);
+  }
+
+  deleteVersion(project: string, version: string): void {
+    this.#db.transaction(() => {
+      this.#db
+        .prepare('DELETE FROM versions WHERE project = ? AND version = ?')
+        .run(project, version);
+      const left = this.#db
+        .prepare('SELECT count(*) AS n FROM versions WHERE project = ?')
+        .get(project) as { n: number };
+      if (left.n === 0) this.#db.prepare('DELETE FROM projects WHERE name = ?').run(project);
+    })();
   }
 
   close(): void {
     this.#db.close();
   }
+}
+
+function parseJob(text: string): Job {
+  return withDeployFields(JSON.parse(text) as Job);
+}
+
+/** Jobs and schedules stored before deploys existed have no project or version: they ran the project directory. */
+function withDeployFields<T extends { project: string | null; version: string | null }>(
+  stored: T,
+): T {
+  return { ...stored, project: stored.project ?? null, version: stored.version ?? null };
 }

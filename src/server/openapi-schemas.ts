@@ -68,6 +68,8 @@ export const schemas: Record<string, JsonSchema> = {
     properties: {
       id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
       spider: { type: 'string' },
+      project: { ...nullable('string'), description: 'the deployed project it runs, or null' },
+      version: { ...nullable('string'), description: "the project's version it runs" },
       url: nullable('string'),
       start: { type: ['array', 'null'], items: { type: 'string' } },
       status: { enum: ['queued', 'running', 'paused', 'finished', 'failed', 'cancelled'] },
@@ -130,6 +132,8 @@ export const schemas: Record<string, JsonSchema> = {
       id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
       cron: { type: 'string' },
       spider: nullable('string'),
+      project: nullable('string'),
+      version: { ...nullable('string'), description: 'null: the current version at each tick' },
       url: nullable('string'),
       start: { type: ['array', 'null'], items: { type: 'string' } },
       options: ref('JobOptions'),
@@ -141,4 +145,34 @@ export const schemas: Record<string, JsonSchema> = {
     },
   },
   Spider: { type: 'object', properties: { name: { type: 'string' }, file: { type: 'string' } } },
+  DeployedVersion: {
+    type: 'object',
+    properties: {
+      project: { type: 'string' },
+      version: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+      files: { type: 'integer' },
+      bytes: { type: 'integer' },
+      spidersDir: { type: 'string', description: '`spiders` or `.`' },
+      spiders: { type: 'array', items: ref('Spider') },
+      errors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { file: { type: 'string' }, message: { type: 'string' } },
+        },
+      },
+      packages: { type: 'integer', description: 'packages npm installed (0: none needed)' },
+      current: { type: 'boolean' },
+    },
+  },
+  ProjectSummary: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      current: { type: 'string' },
+      latest: { type: 'string' },
+      versions: { type: 'integer' },
+    },
+  },
 };

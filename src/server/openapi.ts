@@ -16,6 +16,8 @@ const badRequest = { '400': error('bad body or query: `error.field` names the fi
 const unknownJob = { '404': error('unknown job id') };
 const wrongStatus = { '409': error('the job is not in a status the action applies to') };
 const jobIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const projectParam = { name: 'project', in: 'path', required: true, schema: { type: 'string' } };
+const versionParam = { name: 'version', in: 'path', required: true, schema: { type: 'string' } };
 const pageParams = (max: number) => [
   { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: max } },
@@ -180,6 +182,96 @@ export function openApiDocument(version: string): Json {
             ...errors,
             ...badRequest,
             ...unknownJob,
+          },
+        },
+      },
+      '/api/projects': {
+        get: {
+          summary: 'Projects uploaded with arachne deploy',
+          responses: {
+            '200': json({
+              type: 'object',
+              properties: { projects: { type: 'array', items: ref('ProjectSummary') } },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/api/projects/{project}': {
+        get: {
+          summary: "A project's versions, oldest first",
+          parameters: [projectParam],
+          responses: {
+            '200': json({
+              type: 'object',
+              properties: {
+                project: { type: 'string' },
+                versions: { type: 'array', items: ref('DeployedVersion') },
+              },
+            }),
+            ...errors,
+            '404': error('no such project'),
+          },
+        },
+      },
+      '/api/projects/{project}/versions/{version}': {
+        post: {
+          summary:
+            'Upload a version (what arachne deploy does): unpacked, its dependencies installed (npm ci), its spiders scanned; it becomes current',
+          parameters: [projectParam, versionParam],
+          requestBody: {
+            required: true,
+            description: 'a .tar.gz of regular files (no links, no absolute or ../ paths)',
+            content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+          },
+          responses: {
+            '201': json(
+              { type: 'object', properties: { version: ref('DeployedVersion') } },
+              'installed and current',
+            ),
+            ...errors,
+            '400': error(
+              'bad name, unsafe or broken archive (AR_BAD_ARCHIVE), or no spiders in it',
+            ),
+            '409': error('the project already has this version'),
+            '413': error('larger than serve --max-deploy-size'),
+            '422': error(
+              "installing its dependencies failed (AR_INSTALL_FAILED): npm's last lines",
+            ),
+          },
+        },
+        delete: {
+          summary: 'Delete a version that is not current',
+          parameters: [projectParam, versionParam],
+          responses: {
+            '204': { description: 'deleted' },
+            ...errors,
+            '404': error('no such project or version'),
+            '409': error('the version is current'),
+          },
+        },
+      },
+      '/api/projects/{project}/rollback': {
+        post: {
+          summary: 'Make an existing version current (jobs naming no version run it)',
+          parameters: [projectParam],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['version'],
+                  properties: { version: { type: 'string' } },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': json({ type: 'object', properties: { version: ref('DeployedVersion') } }),
+            ...errors,
+            ...badRequest,
+            '404': error('no such project or version'),
           },
         },
       },

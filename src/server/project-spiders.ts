@@ -6,6 +6,8 @@ import { isChildMessage } from './ipc.js';
 import type { SpiderScan } from './types.js';
 
 const spiderFile = /^[^.].*\.(?:ts|js|mjs)$/;
+/** A project's tests (`arachne new` writes spiders/<name>.test.ts): loading one would run it, so it is no spider. */
+const testFile = /\.(?:test|spec)\.(?:ts|js|mjs)$/;
 
 export class ProjectSpiders {
   readonly #dir: string;
@@ -50,7 +52,11 @@ export class ProjectSpiders {
   #files(): Array<{ name: string; mtimeMs: number; size: number }> {
     const names = readdirSync(this.#dir, { withFileTypes: true })
       .filter(
-        (entry) => entry.isFile() && spiderFile.test(entry.name) && !entry.name.endsWith('.d.ts'),
+        (entry) =>
+          entry.isFile() &&
+          spiderFile.test(entry.name) &&
+          !testFile.test(entry.name) &&
+          !entry.name.endsWith('.d.ts'),
       )
       .map((entry) => entry.name)
       .sort();

@@ -15,7 +15,10 @@ import { publicJob } from './public-view.js';
 const itemsQuery = pageQuerySchema(1000, 100);
 const logQuery = pageQuerySchema(5000, 200);
 
-export function jobRoutes(app: Hono, { manager, spiders, dataDir, info, lookup }: AppDeps): void {
+export function jobRoutes(
+  app: Hono,
+  { manager, spiders, deploys, dataDir, info, lookup }: AppDeps,
+): void {
   app.get('/api/jobs', (c) => {
     const { status } = parseOr400(jobListQuerySchema, c.req.query());
     return c.json({ jobs: manager.list(status).map(publicJob) });
@@ -23,7 +26,7 @@ export function jobRoutes(app: Hono, { manager, spiders, dataDir, info, lookup }
 
   app.post('/api/jobs', async (c) => {
     const request = parseOr400(jobRequestSchema, await jsonBody(() => c.req.json()));
-    const job = manager.submit(await specFrom(request, spiders, { ...info, lookup }));
+    const job = manager.submit(await specFrom(request, { spiders, deploys }, { ...info, lookup }));
     return c.json({ job: publicJob(job) }, 201);
   });
 

@@ -6,7 +6,10 @@ import { jsonBody, specFrom } from './job-requests.js';
 import { publicSchedule } from './public-view.js';
 import { checkCron } from './schedules.js';
 
-export function scheduleRoutes(app: Hono, { schedules, spiders, info, lookup }: AppDeps): void {
+export function scheduleRoutes(
+  app: Hono,
+  { schedules, spiders, deploys, info, lookup }: AppDeps,
+): void {
   app.get('/api/schedules', (c) => c.json({ schedules: schedules.list().map(publicSchedule) }));
 
   app.post('/api/schedules', async (c) => {
@@ -15,7 +18,10 @@ export function scheduleRoutes(app: Hono, { schedules, spiders, info, lookup }: 
       await jsonBody(() => c.req.json()),
     );
     checkCron(cron);
-    const schedule = schedules.create(cron, await specFrom(request, spiders, { ...info, lookup }));
+    const schedule = schedules.create(
+      cron,
+      await specFrom(request, { spiders, deploys }, { ...info, lookup }),
+    );
     return c.json({ schedule: publicSchedule(schedule) }, 201);
   });
 

@@ -75,6 +75,8 @@ export class Schedules {
     const job = this.#hooks.submit(
       {
         spider: schedule.spider,
+        project: schedule.project,
+        version: schedule.version,
         url: schedule.url,
         start: schedule.start,
         options: schedule.options,

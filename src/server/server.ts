@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import { DnsCache } from '../http/dns-cache.js';
 import { version } from '../version.js';
 import { createApp } from './app.js';
+import { Deploys } from './deploys.js';
 import { JobManager } from './job-manager.js';
 import { JobStore } from './job-store.js';
 import { ProjectSpiders } from './project-spiders.js';
@@ -46,6 +47,10 @@ export interface ServerConfig {
   token?: string;
   /** Grace for in-flight requests when a job is paused, cancelled or the server stops. @default 5000 */
   graceMs?: number;
+  /** The largest deploy archive (compressed) the server accepts. @default 50 MiB */
+  maxDeployBytes?: number;
+  /** How long installing a deployed version's dependencies may take. @default 600_000 */
+  installTimeoutMs?: number;
   /** Called when a job run ends (finished, failed, paused or cancelled): mail notifications. */
   onJobEnded?: (job: Job) => void;
 }
@@ -73,6 +78,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const { token, file: tokenFile } = loadOrCreateToken(dataDir, config.token);
   const store = JobStore.open(join(dataDir, 'server.db'));
   const spiders = new ProjectSpiders(project);
+  const deploys = new Deploys(store, dataDir, {
+    ...(config.maxDeployBytes !== undefined && { maxUploadBytes: config.maxDeployBytes }),
+    ...(config.installTimeoutMs !== undefined && {
+      install: { timeoutMs: config.installTimeoutMs },
+    }),
+  });
   const maxJobs = config.maxJobs ?? 2;
   const allowPrivate = config.allowPrivate ?? false;
   const tls = config.tls && serverTls(config.tls);
@@ -84,7 +95,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     allowPrivate,
     ...(config.dns?.length && { dns: config.dns }),
     tls,
-    spiderFile: (name) => spiders.fileOf(name),
+    spiderFile: ({ spider, project: deployed, version }) =>
+      deployed && version
+        ? deploys.spiderFile(deployed, version, spider ?? '')
+        : spiders.fileOf(spider ?? ''),
+    currentVersion: (deployed) => deploys.resolve(deployed, null),
     ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
   });
   if (config.onJobEnded) manager.on('ended', config.onJobEnded);
@@ -103,6 +118,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     manager,
     schedules,
     spiders,
+    deploys,
     info: {
       version,
       project,

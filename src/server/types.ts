@@ -11,6 +11,13 @@ export type JobOptions = Pick<CrawlOptions, ApiOptionKey>;
 /** What to run: a project spider (optionally from other start URLs) or a no-code crawl of `url`. */
 export interface JobSpec {
   spider: string | null;
+  /** A deployed project (arachne deploy) whose spider runs, or null for the server's project directory. */
+  project: string | null;
+  /**
+   * The project's version. A job records the one it runs (the current version when none was asked for, and its
+   * resumes keep it); a schedule with null runs whichever version is current at each tick.
+   */
+  version: string | null;
   url: string | null;
   start: string[] | null;
   options: JobOptions;
@@ -94,4 +101,30 @@ export interface SpiderEntry {
 export interface SpiderScan {
   spiders: SpiderEntry[];
   errors: Array<{ file: string; message: string }>;
+}
+
+/** A version of a project uploaded with `arachne deploy`: DATA_DIR/projects/<project>/<version>/. */
+export interface DeployedVersion {
+  project: string;
+  version: string;
+  createdAt: string;
+  /** Files unpacked, and their bytes. */
+  files: number;
+  bytes: number;
+  /** Where its spiders are: `spiders` when the archive has that directory, else `.`. */
+  spidersDir: string;
+  spiders: SpiderEntry[];
+  errors: Array<{ file: string; message: string }>;
+  /** Packages npm installed for it (0: it needed none). */
+  packages: number;
+  /** Jobs that name the project without a version run this one. */
+  current: boolean;
+}
+
+export interface ProjectSummary {
+  name: string;
+  current: string;
+  /** The newest upload. */
+  latest: string;
+  versions: number;
 }

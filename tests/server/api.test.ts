@@ -32,6 +32,11 @@ const routes: Array<[string, string]> = [
   ['GET', '/api/schedules'],
   ['POST', '/api/schedules'],
   ['DELETE', `/api/schedules/${unknownId}`],
+  ['GET', '/api/projects'],
+  ['GET', '/api/projects/p'],
+  ['POST', '/api/projects/p/versions/v1'],
+  ['DELETE', '/api/projects/p/versions/v1'],
+  ['POST', '/api/projects/p/rollback'],
   ['GET', '/openapi.json'],
 ];
 
@@ -310,7 +315,7 @@ describe('the OpenAPI document', () => {
           (route.path.startsWith('/api/') || route.path === '/openapi.json'),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(14);
+    expect(routesOfApp.length).toBe(19);
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       expect(doc.paths[path][method].responses['401']).toBeDefined();

@@ -4,6 +4,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packTarGz } from '../../src/deploy/tar.js';
 import {
   generateShop,
   type ShopServerProcess,
@@ -179,6 +180,27 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
       .locator('#job-meta dt', { hasText: 'runs' })
       .locator('xpath=following-sibling::dd[1]');
     expect(await runs.textContent()).toBe('2');
+  });
+
+  it("shows a deployed project's job with its project and version", async () => {
+    const spider = `import { defineSpider } from 'arachne';
+export default defineSpider({ name: 'deployed', start: [${JSON.stringify(`${site.origin}/`)}], *parse(page) { yield { title: page.text('title') }; } });
+`;
+    const upload = await t.server.app.request('/api/projects/dash/versions/v7', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.server.token}`, 'content-type': 'application/gzip' },
+      body: packTarGz([{ name: 'spider.ts', data: Buffer.from(spider) }]),
+    });
+    expect(upload.status, await upload.clone().text()).toBe(201);
+    const created = await t.api('POST', '/api/jobs', { project: 'dash', spider: 'deployed' });
+    expect(created.status, created.text).toBe(201);
+    const id = created.json.job.id as string;
+    await t.waitForStatus(id, ['finished']);
+    await page.goto(`${t.server.url}/#/job/${id}`);
+    const project = page
+      .locator('#job-meta dt', { hasText: 'project' })
+      .locator('xpath=following-sibling::dd[1]');
+    await project.filter({ hasText: 'dash version v7' }).waitFor();
   });
 
   it('shows scraped text as text: markup in an item never becomes an element', async () => {

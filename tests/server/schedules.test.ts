@@ -91,6 +91,8 @@ describe('schedules', () => {
 describe('schedules on a fake clock', () => {
   const spec: JobSpec = {
     spider: null,
+    project: null,
+    version: null,
     url: 'http://127.0.0.1:9/',
     start: null,
     options: {},

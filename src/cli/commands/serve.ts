@@ -25,6 +25,7 @@ Options:
       --cert FILE          every job presents this client certificate (PEM); needs --key
       --key FILE           the client certificate's private key (PEM)
       --allow-insecure     let jobs set insecure: true (no certificate checks); refused otherwise
+      --max-deploy-size MB the largest archive arachne deploy may upload (default 50)
       --allow-mail         let API jobs start at imap:, imaps:, pop3:, pop3s: URLs (they log in with this
                            server's ARACHNE_MAIL_PASSWORD)
       --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
@@ -53,6 +54,7 @@ const flags = {
   key: { type: 'string' },
   'allow-insecure': { type: 'boolean' },
   'allow-mail': { type: 'boolean' },
+  'max-deploy-size': { type: 'string' },
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtp-secure': { type: 'boolean' },
@@ -99,6 +101,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
       allowInsecure: values['allow-insecure'] ?? false,
     },
     allowMail: values['allow-mail'] ?? false,
+    ...(values['max-deploy-size'] !== undefined && {
+      maxDeployBytes:
+        (integer(values['max-deploy-size'], 'max-deploy-size', 1, 4096) ?? 50) * 1024 * 1024,
+    }),
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
   });

@@ -183,6 +183,11 @@ export class JobView {
     const rows = [
       ['status', statusBadge(job.status)],
       ['target', job.url ?? (job.start ? `${job.spider}: ${job.start.join(' ')}` : job.spider)],
+      // A deployed project's spider (arachne deploy), or the server's project directory.
+      [
+        'project',
+        job.project ? `${job.project} version ${job.version}` : 'server project directory',
+      ],
       ['created', fmtTime(job.createdAt)],
       ['started', fmtTime(job.startedAt)],
       ['ended', fmtTime(job.finishedAt)],

@@ -51,7 +51,7 @@ export function targetOf(job) {
       return job.url;
     }
   }
-  return job.spider;
+  return job.project ? `${job.project}@${job.version}: ${job.spider}` : job.spider;
 }
 
 export class JobsView {
