@@ -10,7 +10,7 @@ import { memorySink } from '../helpers/memory-sink.js';
 import { chromiumPath, chromiumUp } from './fixtures.js';
 
 const up = await chromiumUp();
-const PAGES = 40;
+const PAGES = 30;
 
 describe.skipIf(!up)('a browser crash mid-crawl', () => {
   it('loses nothing: every page extracted once after two kills', async () => {
@@ -74,7 +74,7 @@ describe.skipIf(!up)('a browser crash mid-crawl', () => {
       .on('request:settled', () => settled++)
       .on('item:scraped', () => {
         scraped++;
-        if (scraped === 10 || scraped === 25) {
+        if (scraped === 8 || scraped === 19) {
           inFlightAtKill += started - settled;
           kills.push(kill());
         }

@@ -12,7 +12,7 @@ import {
 import { chromiumPath, chromiumUp } from '../browser/fixtures.js';
 
 const up = await chromiumUp();
-const options = { seed: 2, products: 45 } as const;
+const options = { seed: 2, products: 20 } as const;
 const staticShop = generateShop(options);
 let browser: Browser;
 let page: Page;
@@ -69,7 +69,7 @@ describe.skipIf(!up)('sample shop modes in Chromium', () => {
     const api = log.filter((path) => path.startsWith('/api/'));
     expect(api.sort()).toEqual(paths.map((path) => `/api/page${path}`).sort());
     expect(log.filter((path) => !path.startsWith('/api/')).sort()).toEqual([...paths].sort());
-    // 120 page loads on a shared 2-core machine.
+    // About 60 page loads on a shared 2-core machine.
   }, 120_000);
 
   it('builds mixed listings in the browser and serves mixed product pages as they are', async () => {
