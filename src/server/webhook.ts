@@ -62,8 +62,8 @@ export interface Webhook {
  * await hook.send('job:failed', { job });
  */
 export function createWebhook(config: WebhookConfig): Webhook {
-  const url = URL.canParse(config.url) ? new URL(config.url) : undefined;
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+  const url = new URL(URL.canParse(config.url) ? config.url : 'invalid:');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError(`the webhook URL must be an http: or https: URL, got "${config.url}"`);
   }
   // fetch refuses a URL with credentials: `https://user:pass@host/` becomes Basic authentication.
