@@ -64,7 +64,10 @@ export interface Webhook {
 export function createWebhook(config: WebhookConfig): Webhook {
   const url = new URL(URL.canParse(config.url) ? config.url : 'invalid:');
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`the webhook URL must be an http: or https: URL, got "${config.url}"`);
+    // Not echoed: it may hold a password or a token.
+    throw new ConfigError(
+      `the webhook URL must be an http: or https: URL${url.protocol === 'invalid:' ? '' : `, not ${url.protocol}`}`,
+    );
   }
   // fetch refuses a URL with credentials: `https://user:pass@host/` becomes Basic authentication.
   const authorization =
