@@ -264,9 +264,7 @@ describe('arachne serve --alert-*', () => {
 
   it.each([
     [['--alert-error-rate', '0.2'], /--alert-error-rate needs --alert-webhook or --smtp-host/],
-    [['--alert-webhook', 'http://127.0.0.1:9/', '--alert-error-rate', '20%'], /fraction/],
     [['--alert-webhook', 'http://127.0.0.1:9/', '--alert-max-duration', '30'], /30m, 2h/],
-    [['--alert-webhook', 'ftp://127.0.0.1/'], /http: or https:/],
     [
       ['--alert-webhook', 'http://127.0.0.1:9/', '--alert-secret-env', 'ARACHNE_UNSET_VAR'],
       /is not set/,
