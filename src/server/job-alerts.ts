@@ -77,8 +77,8 @@ export class JobAlerts {
 
   #overdue(id: string, run: Run, maxMs: number): void {
     if (this.#runs.get(id) !== run) return;
-    const job = this.#manager.get(id);
-    if (job.status !== 'running') return;
+    const job = this.#job(id);
+    if (job?.status !== 'running') return;
     const runningMs = Date.now() - run.startedAt;
     this.#raise(run, 'job:overdue', job, {
       message: `${name(job)} has been running for ${duration(runningMs)}, over the expected ${duration(maxMs)}`,
@@ -95,7 +95,8 @@ export class JobAlerts {
     if (requests < minRequests || requests <= 0) return;
     const rate = stats.failed / requests;
     if (rate <= threshold) return;
-    const current = job ?? this.#manager.get(id);
+    const current = job ?? this.#job(id);
+    if (!current) return;
     this.#raise(
       run,
       'job:error-rate',
@@ -105,6 +106,15 @@ export class JobAlerts {
         errorRate: { failed: stats.failed, requests, rate, threshold, minRequests },
       },
     );
+  }
+
+  /** The job, or undefined when it is gone (deleted meanwhile): an event listener must not throw. */
+  #job(id: string): Job | undefined {
+    try {
+      return this.#manager.get(id);
+    } catch {
+      return undefined;
+    }
   }
 
   #ended(job: Job): void {

@@ -216,9 +216,10 @@ function checkedThresholds(alerts: AlertsConfig): Omit<AlertsConfig, 'webhook' |
       `alerts.errorRateMinRequests must be a whole number ≥ 1, got ${errorRateMinRequests}`,
     );
   }
-  if (maxDurationMs !== undefined && !(Number.isFinite(maxDurationMs) && maxDurationMs > 0)) {
+  // A timer cannot wait longer than 2^31 - 1 ms (24.8 days): a longer one would fire at once.
+  if (maxDurationMs !== undefined && !(maxDurationMs > 0 && maxDurationMs <= 2 ** 31 - 1)) {
     throw new ConfigError(
-      `alerts.maxDurationMs must be a positive number of milliseconds, got ${maxDurationMs}`,
+      `alerts.maxDurationMs must be from 1 ms to 24 days (2^31 - 1 ms), got ${maxDurationMs}`,
     );
   }
   return {

@@ -267,9 +267,9 @@ function alertsFrom(values: Values, mail: boolean): AlertsConfig | undefined {
   const maxDuration = values['alert-max-duration'];
   if (maxDuration !== undefined) {
     const ms = durationMs(maxDuration);
-    if (ms === undefined) {
+    if (ms === undefined || ms > 24 * 86_400_000) {
       throw new ConfigError(
-        `--alert-max-duration must be a duration such as 30m, 2h or 1h30m, got "${maxDuration}"`,
+        `--alert-max-duration must be a duration up to 24d such as 30m, 2h or 1h30m, got "${maxDuration}"`,
       );
     }
     alerts.maxDurationMs = ms;
