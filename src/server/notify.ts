@@ -2,6 +2,7 @@
 import nodemailer from 'nodemailer';
 import type { Stats } from '../crawler/stats.js';
 import { summary } from '../crawler/summary.js';
+import type { Alert } from './alert.js';
 
 export interface MailerConfig {
   /** SMTP server host name or address. */
@@ -38,6 +39,8 @@ export type MailResult = { ok: true; messageId: string } | { ok: false; error: E
 export interface Mailer {
   /** Sends the job's report; resolves with the outcome, failures included (they are passed to `onError` too). */
   sendJobFinished(job: FinishedJob): Promise<MailResult>;
+  /** Sends an alert (a job's error rate, a job running too long); resolves with the outcome, never rejects. */
+  sendAlert(alert: Alert): Promise<MailResult>;
   /**
    * Sends a short test message to the recipients (`arachne serve --mail-test`); `onError` is not called, the
    * caller reports the outcome.
@@ -93,6 +96,19 @@ export function createMailer(config: MailerConfig): Mailer {
         return { ok: false, error };
       }
     },
+    async sendAlert(alert) {
+      try {
+        const info = await transport.sendMail({
+          from: config.from,
+          to: config.to,
+          subject: `[arachne] alert: ${oneLine(alert.message)}`,
+          text: alertBody(alert),
+        });
+        return { ok: true, messageId: String(info.messageId) };
+      } catch (caught) {
+        return { ok: false, error: caught instanceof Error ? caught : new Error(String(caught)) };
+      }
+    },
     async sendTest(host) {
       try {
         const info = await transport.sendMail({
@@ -127,6 +143,20 @@ export function jobBody(job: FinishedJob): string {
   lines.push(`started         ${job.stats.startedAt}`);
   if (job.stats.finishedAt !== undefined) lines.push(`finished        ${job.stats.finishedAt}`);
   if (job.stats.closeReason !== undefined) lines.push(`close reason    ${job.stats.closeReason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The alert's sentence, then the job's figures so far (the same summary as a report). */
+export function alertBody(alert: Alert): string {
+  const { job } = alert;
+  const lines = [`${alert.message}.`, ''];
+  lines.push(`job             ${oneLine(job.id)}`);
+  lines.push(`spider          ${oneLine(job.spider)}`);
+  if (job.url !== null) lines.push(`url             ${oneLine(job.url)}`);
+  lines.push(`status          ${job.status}`);
+  if (job.startedAt !== null) lines.push(`started         ${job.startedAt}`);
+  lines.push(`raised          ${alert.at}`);
+  if (job.stats) lines.push('', summary(job.stats));
   return `${lines.join('\n')}\n`;
 }
 

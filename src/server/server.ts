@@ -5,17 +5,23 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { ConfigError } from '../errors.js';
 import { DnsCache } from '../http/dns-cache.js';
 import { version } from '../version.js';
+import { type AlertChannels, deliverAlerts } from './alert-delivery.js';
 import { createApp } from './app.js';
 import { Deploys } from './deploys.js';
+import { JobAlerts } from './job-alerts.js';
+import { mailOnEnd } from './job-mail.js';
 import { JobManager } from './job-manager.js';
 import { JobStore } from './job-store.js';
+import { createMailer, type MailerConfig } from './notify.js';
 import { ProjectSpiders } from './project-spiders.js';
 import { Schedules } from './schedules.js';
 import { type ServerTls, serverTls } from './server-tls.js';
 import { loadOrCreateToken } from './token.js';
 import type { Job } from './types.js';
+import { createWebhook, type WebhookConfig } from './webhook.js';
 import { WsHub } from './ws-hub.js';
 
 export interface ServerConfig {
@@ -51,8 +57,25 @@ export interface ServerConfig {
   maxDeployBytes?: number;
   /** How long installing a deployed version's dependencies may take. @default 600_000 */
   installTimeoutMs?: number;
-  /** Called when a job run ends (finished, failed, paused or cancelled): mail notifications. */
+  /** Called when a job run ends (finished, failed, paused or cancelled). */
   onJobEnded?: (job: Job) => void;
+  /** Mails a report when a job finishes or fails, and the alerts below, through this SMTP server. @default none */
+  mail?: MailerConfig;
+  /** Alerts to the webhook and to `mail`: a job failed, its error rate went over a threshold, it runs too long. */
+  alerts?: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** POSTs every alert as JSON to the operator's URL (which may be private). @default none */
+  webhook?: WebhookConfig;
+  /** Alert once per run when failed requests / requests made goes over this fraction (0 to 1). @default none */
+  errorRate?: number;
+  /** Requests a run makes before its error rate is judged. @default 20 */
+  errorRateMinRequests?: number;
+  /** Alert once per run when it has been running this long. @default none */
+  maxDurationMs?: number;
+  /** Called when an alert could not be delivered. @default a line on stderr */
+  onError?: AlertChannels['onError'];
 }
 
 export interface RunningServer {
@@ -71,6 +94,13 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const project = resolve(config.project);
+  // Bad alert settings stop the start before anything is opened.
+  const thresholds = config.alerts && checkedThresholds(config.alerts);
+  if (config.alerts && !config.alerts.webhook && !config.mail) {
+    throw new ConfigError('alerts need a webhook or mail to go to');
+  }
+  const webhook = config.alerts?.webhook && createWebhook(config.alerts.webhook);
+  const mailer = config.mail && createMailer(config.mail);
   // Submitted URLs are checked against the servers the jobs will ask; a bad server address stops the start here.
   const dns = config.dns?.length ? new DnsCache({ servers: config.dns }) : undefined;
   const dataDir = resolve(config.dataDir ?? join(project, '.arachne'));
@@ -103,6 +133,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
   });
   if (config.onJobEnded) manager.on('ended', config.onJobEnded);
+  if (mailer) manager.on('ended', mailOnEnd(mailer));
+  const alerts =
+    config.alerts && thresholds && (webhook || mailer)
+      ? new JobAlerts(manager, {
+          ...thresholds,
+          deliver: deliverAlerts({ webhook, mailer, onError: config.alerts.onError }),
+        })
+      : undefined;
+  const release = () => {
+    alerts?.close();
+    webhook?.close();
+    mailer?.close();
+  };
   const schedules = new Schedules(store, {
     submit: (spec, scheduleId) => manager.submit(spec, scheduleId),
     isBusy: (jobId) => {
@@ -140,6 +183,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } catch (error) {
     schedules.stop();
     hub.close();
+    release();
     await manager.shutdown();
     store.close();
     throw error;
@@ -158,7 +202,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     close: () =>
       (closing ??= (async () => {
         schedules.stop();
+        // Jobs paused by the shutdown raise no alerts; a mail still being sent is cut.
+        alerts?.close();
         await manager.shutdown();
+        release();
         hub.close();
         await new Promise<void>((done) => {
           server.close(() => done());
@@ -166,5 +213,34 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         });
         store.close();
       })()),
+  };
+}
+
+/** The thresholds of `alerts`, refused when they cannot mean anything. */
+function checkedThresholds(alerts: AlertsConfig): Omit<AlertsConfig, 'webhook' | 'onError'> {
+  const { errorRate, errorRateMinRequests, maxDurationMs } = alerts;
+  if (errorRate !== undefined && !(errorRate >= 0 && errorRate < 1)) {
+    throw new ConfigError(
+      `alerts.errorRate must be a fraction from 0 to below 1, got ${errorRate}`,
+    );
+  }
+  if (
+    errorRateMinRequests !== undefined &&
+    !(Number.isInteger(errorRateMinRequests) && errorRateMinRequests >= 1)
+  ) {
+    throw new ConfigError(
+      `alerts.errorRateMinRequests must be a whole number ≥ 1, got ${errorRateMinRequests}`,
+    );
+  }
+  // A timer cannot wait longer than 2^31 - 1 ms (24.8 days): a longer one would fire at once.
+  if (maxDurationMs !== undefined && !(maxDurationMs > 0 && maxDurationMs <= 2 ** 31 - 1)) {
+    throw new ConfigError(
+      `alerts.maxDurationMs must be from 1 ms to 24 days (2^31 - 1 ms), got ${maxDurationMs}`,
+    );
+  }
+  return {
+    ...(errorRate !== undefined && { errorRate }),
+    ...(errorRateMinRequests !== undefined && { errorRateMinRequests }),
+    ...(maxDurationMs !== undefined && { maxDurationMs }),
   };
 }

@@ -166,12 +166,19 @@ function tokenOf(request: IncomingMessage, url: URL): string | undefined {
   return protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length);
 }
 
-/** No Origin (a non-browser client) is fine; a browser page must come from this very host:port. */
+/**
+ * No Origin (a non-browser client) is fine; a browser page must come from this very host:port. Both sides are read
+ * as URLs of the page's scheme, so a proxy that sends `Host: name:443` matches the browser's `https://name` (the
+ * URL parser drops a default port); a Host without the port the browser used still does not match.
+ */
 function sameOrigin(request: IncomingMessage): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
   try {
-    return new URL(origin).host.toLowerCase() === (request.headers.host ?? '').toLowerCase();
+    const page = new URL(origin);
+    const host = request.headers.host;
+    if (host === undefined || /[/?#@\\]/.test(host)) return false;
+    return new URL(`${page.protocol}//${host}`).host === page.host;
   } catch {
     return false;
   }

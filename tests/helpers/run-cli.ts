@@ -49,6 +49,8 @@ export interface ServeOptions {
   token: string;
   /** In its own process group, so it can be killed together with its job processes. @default false */
   detached?: boolean;
+  /** Variables added to the environment. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -68,7 +70,7 @@ export function spawnServe(project: string, dataDir: string, options: ServeOptio
   ];
   const spawnOptions: SpawnOptions = {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ARACHNE_TOKEN: options.token },
+    env: { ...process.env, ...options.env, ARACHNE_TOKEN: options.token },
   };
   if (options.detached) spawnOptions.detached = true;
   return spawn(process.execPath, [binPath, ...args, ...(options.args ?? [])], spawnOptions);

@@ -1,58 +1,13 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Stats, StatsCollector } from '../../src/crawler/stats.js';
 import { createMailer, type FinishedJob, type MailerConfig } from '../../src/server/notify.js';
+import { startMailServer } from '../helpers/smtp-server.js';
 import { testCert, testKey } from '../http/fixtures/tls.js';
-
-interface Received {
-  from: string;
-  to: string[];
-  user: string | undefined;
-  raw: string;
-}
-
-interface MailServer {
-  port: number;
-  received: Received[];
-  close(): Promise<void>;
-}
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
-
-/** A real SMTP server on 127.0.0.1, port 0, keeping every message it accepts. */
-async function startMailServer(options: SMTPServerOptions = {}): Promise<MailServer> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    logger: false,
-    disableReverseLookup: true,
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    ...options,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const mailFrom = session.envelope.mailFrom;
-        received.push({
-          from: mailFrom === false ? '' : mailFrom.address,
-          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          user: typeof session.user === 'string' ? session.user : undefined,
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  closers.push(close);
-  return { port, received, close };
-}
 
 /** A real snapshot (so counters added later are present) with the numbers the assertions check. */
 function stats(overrides: Partial<Stats> = {}): Stats {

@@ -89,6 +89,19 @@ describe('WebSocket authentication', () => {
     expect(await upgradeStatus(url, { origin: t.server.url })).toBe(101);
   });
 
+  it('behind a proxy, matches a default port however it is written, and refuses a Host without the port', async () => {
+    const url = `${wsUrl}?token=${t.server.token}`;
+    const behind = (origin: string, host: string) =>
+      upgradeStatus(url, { origin, headers: { host } });
+    expect(await behind('https://crawl.example.test', 'crawl.example.test:443')).toBe(101);
+    expect(await behind('https://Crawl.Example.test', 'crawl.example.test')).toBe(101);
+    expect(await behind('https://crawl.example.test:8443', 'crawl.example.test:8443')).toBe(101);
+    // What nginx's `proxy_set_header Host $host` sends: the browser's port is gone.
+    expect(await behind('https://crawl.example.test:8443', 'crawl.example.test')).toBe(403);
+    expect(await behind('http://crawl.example.test', 'crawl.example.test:443')).toBe(403);
+    expect(await behind('https://crawl.example.test', 'evil.example@crawl.example.test')).toBe(403);
+  });
+
   it('has WebSockets only on /ws', async () => {
     expect(
       await upgradeStatus(

@@ -2,10 +2,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { durationMs } from '../../crawler/option-specs.js';
 import { ConfigError } from '../../errors.js';
-import { mailOnEnd } from '../../server/job-mail.js';
-import { createMailer, type Mailer, type MailerConfig } from '../../server/notify.js';
-import { startServer } from '../../server/server.js';
+import { createMailer, type MailerConfig } from '../../server/notify.js';
+import { type AlertsConfig, startServer } from '../../server/server.js';
 
 export const serveHelp = `Usage: arachne serve --project DIR [options]
 
@@ -37,6 +37,15 @@ Options:
       --mail-to B[,C]      the recipients
       --mail-test          send one test message with the settings above, print the outcome and exit
                            (non-zero on failure; --project is not needed)
+      --alert-webhook URL  POST a JSON alert to URL when a job fails, and on the two thresholds below (with
+                           --smtp-host, those two are mailed too; a failed job's report is its mail)
+      --alert-secret-env VAR
+                           sign webhook bodies with the secret in $VAR (X-Arachne-Signature: sha256=<HMAC>)
+      --alert-error-rate X alert when a run's failed requests / requests made goes over X (e.g. 0.2), once
+                           it made --alert-min-requests (default 20); once per run
+      --alert-min-requests N
+      --alert-max-duration D
+                           alert when a run has been running longer than D (30m, 2h, 1h30m); once per run
   -h, --help               show this help
 
 Every request needs the token: ARACHNE_TOKEN if set, else the one in DATA_DIR/token (created on first start).`;
@@ -63,6 +72,11 @@ const flags = {
   'mail-from': { type: 'string' },
   'mail-to': { type: 'string' },
   'mail-test': { type: 'boolean' },
+  'alert-webhook': { type: 'string' },
+  'alert-secret-env': { type: 'string' },
+  'alert-error-rate': { type: 'string' },
+  'alert-min-requests': { type: 'string' },
+  'alert-max-duration': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -84,7 +98,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!existsSync(project) || !statSync(project).isDirectory()) {
     throw new ConfigError(`--project ${project}: no such directory`);
   }
-  const mailer = mailerFrom(values);
+  const mail = mailConfigFrom(values);
+  const alerts = alertsFrom(values, mail !== undefined);
   const host = values.host ?? '127.0.0.1';
   const server = await startServer({
     project,
@@ -106,7 +121,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
         (integer(values['max-deploy-size'], 'max-deploy-size', 1, 4096) ?? 50) * 1024 * 1024,
     }),
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
-    ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
+    ...(mail && { mail }),
+    ...(alerts && { alerts }),
   });
   // Listen for signals before announcing the URL: whoever reads that line may stop the server at once.
   const stopped = untilSignal();
@@ -127,7 +143,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
     'arachne serve: stopping (running jobs are paused; resume them after restart)\n',
   );
   await server.close();
-  mailer?.close();
   return 0;
 }
 
@@ -162,8 +177,9 @@ function integer(
 
 /** `--mail-test`: one message through the configured SMTP server; the outcome on one line. */
 async function mailTest(values: Values): Promise<number> {
-  const mailer = mailerFrom(values);
-  if (!mailer) throw new ConfigError('--mail-test needs --smtp-host, --mail-from and --mail-to');
+  const config = mailConfigFrom(values);
+  if (!config) throw new ConfigError('--mail-test needs --smtp-host, --mail-from and --mail-to');
+  const mailer = createMailer(config);
   const server = `${values['smtp-host']}:${values['smtp-port'] ?? (values['smtp-secure'] ? 465 : 587)}`;
   try {
     const result = await mailer.sendTest(hostname());
@@ -189,7 +205,7 @@ function mailFailure(error: Error): string {
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
-function mailerFrom(values: Values): Mailer | undefined {
+function mailConfigFrom(values: Values): MailerConfig | undefined {
   const host = values['smtp-host'];
   if (host === undefined) return undefined;
   const from = values['mail-from'];
@@ -216,5 +232,53 @@ function mailerFrom(values: Values): Mailer | undefined {
       throw new ConfigError('--smtp-user needs --smtp-pass-env VAR with the password in $VAR');
     config.auth = { user, pass };
   }
-  return createMailer(config);
+  return config;
+}
+
+/** The --alert-* flags; thresholds need somewhere to send alerts (a webhook or --smtp-host). */
+function alertsFrom(values: Values, mail: boolean): AlertsConfig | undefined {
+  const url = values['alert-webhook'];
+  const thresholds = ['alert-error-rate', 'alert-min-requests', 'alert-max-duration'] as const;
+  const given = thresholds.filter((flag) => values[flag] !== undefined);
+  if (url === undefined && given.length === 0) {
+    if (values['alert-secret-env'] !== undefined)
+      throw new ConfigError('--alert-secret-env needs --alert-webhook');
+    return undefined;
+  }
+  if (url === undefined && !mail) {
+    throw new ConfigError(`--${given[0]} needs --alert-webhook or --smtp-host to send alerts to`);
+  }
+  const alerts: AlertsConfig = {};
+  if (url !== undefined) {
+    alerts.webhook = { url };
+    const variable = values['alert-secret-env'];
+    if (variable !== undefined) {
+      const secret = process.env[variable];
+      if (!secret) throw new ConfigError(`--alert-secret-env ${variable}: $${variable} is not set`);
+      alerts.webhook.secret = secret;
+    }
+  }
+  const rate = values['alert-error-rate'];
+  if (rate !== undefined) {
+    const value = Number(rate);
+    if (rate.trim() === '' || !(value >= 0 && value < 1)) {
+      throw new ConfigError(
+        `--alert-error-rate must be a fraction from 0 to below 1 (e.g. 0.2), got "${rate}"`,
+      );
+    }
+    alerts.errorRate = value;
+  }
+  const minRequests = integer(values['alert-min-requests'], 'alert-min-requests', 1, 1e9);
+  if (minRequests !== undefined) alerts.errorRateMinRequests = minRequests;
+  const maxDuration = values['alert-max-duration'];
+  if (maxDuration !== undefined) {
+    const ms = durationMs(maxDuration);
+    if (ms === undefined || ms > 24 * 86_400_000) {
+      throw new ConfigError(
+        `--alert-max-duration must be a duration up to 24d such as 30m, 2h or 1h30m, got "${maxDuration}"`,
+      );
+    }
+    alerts.maxDurationMs = ms;
+  }
+  return alerts;
 }
