@@ -164,6 +164,11 @@ export const pageQuerySchema = (maxLimit: number, defaultLimit: number) =>
 const statuses = ['queued', 'running', 'paused', 'finished', 'failed', 'cancelled'] as const;
 export const jobListQuerySchema = z.object({ status: z.enum(statuses).optional() });
 
+export const cronPreviewQuerySchema = z.object({
+  cron: z.string().min(1).max(200),
+  count: z.coerce.number().int().min(1).max(20).default(5),
+});
+
 export type JobRequest = z.infer<typeof jobRequestSchema>;
 export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
 

@@ -1,5 +1,7 @@
 /** Jobs' life cycle: a queue with a concurrency limit, child processes, pause/resume/cancel, recovery after a crash. */
 import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { conflict, notFound } from './api-error.js';
 import { isId, jobPaths, newId } from './job-paths.js';
 import { JobRun, type RunEnd } from './job-run.js';
@@ -40,6 +42,8 @@ export interface JobManagerEvents {
   progress: [string, Progress];
   /** A run ended on its own (finished or failed), or was paused or cancelled. */
   ended: [Job];
+  /** A job and its files were deleted. */
+  deleted: [string];
 }
 
 const listLimit = 500;
@@ -128,6 +132,28 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.#save({ ...job, status: 'queued', reason: null, error: null });
     this.#pump();
     return this.get(id);
+  }
+
+  /** A new job with the stored spec of `id` (credentials in its URLs included, which the API never shows). */
+  rerun(id: string): Job {
+    const { spider, url, start, options, output } = this.get(id);
+    return this.submit({ spider: url ? null : spider, url, start, options, output });
+  }
+
+  /**
+   * Deletes a job's record and its directory (items, log, state). A running job is refused: its child still writes
+   * there; pause or cancel it first.
+   */
+  async delete(id: string): Promise<void> {
+    const job = this.get(id);
+    if (this.#active.has(id) || job.status === 'running') {
+      throw conflict(`job ${id} is running: cancel or pause it before deleting it`);
+    }
+    this.#options.store.deleteJob(id);
+    this.#lastProgress.delete(id);
+    // The directory is made from a checked id only (isId above, via get).
+    await rm(join(this.#options.dataDir, 'jobs', id), { recursive: true, force: true });
+    this.emit('deleted', id);
   }
 
   /** Stops every running child gracefully; their jobs become paused ('server stopped'). */

@@ -66,6 +66,10 @@ export class JobStore {
     return row ? (JSON.parse(row.job) as Job) : undefined;
   }
 
+  deleteJob(id: string): boolean {
+    return this.#db.prepare('DELETE FROM jobs WHERE id = ?').run(id).changes > 0;
+  }
+
   /** Newest first. */
   listJobs(limit: number, status?: JobStatus): Job[] {
     const rows = (

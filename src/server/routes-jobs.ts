@@ -1,4 +1,4 @@
-/** /api/jobs: submit, list, inspect, cancel, pause, resume, and page through a job's items and log. */
+/** /api/jobs: submit, list, inspect, cancel, pause, resume, re-run, delete, and page through a job's items and log. */
 import type { Hono } from 'hono';
 import {
   jobListQuerySchema,
@@ -41,6 +41,14 @@ export function jobRoutes(app: Hono, { manager, spiders, dataDir, info, lookup }
   app.post('/api/jobs/:id/resume', (c) =>
     c.json({ job: publicJob(manager.resume(c.req.param('id'))) }),
   );
+
+  app.post('/api/jobs/:id/rerun', (c) =>
+    c.json({ job: publicJob(manager.rerun(c.req.param('id'))) }, 201),
+  );
+  app.delete('/api/jobs/:id', async (c) => {
+    await manager.delete(c.req.param('id'));
+    return c.body(null, 204);
+  });
 
   app.get('/api/jobs/:id/items', async (c) => {
     const job = manager.get(c.req.param('id'));

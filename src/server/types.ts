@@ -41,6 +41,8 @@ export interface Schedule extends JobSpec {
   nextRun: string | null;
   lastRun: string | null;
   lastJobId: string | null;
+  /** A paused schedule starts no jobs until it is resumed (schedules stored before this field read as false). */
+  paused: boolean;
 }
 
 export interface Percentiles {
