@@ -112,7 +112,11 @@ export class Schedules {
 
   #withNextRun(schedule: Schedule): Schedule {
     const next = this.#crons.get(schedule.id)?.nextRun();
-    return { ...schedule, paused: schedule.paused ?? false, nextRun: next ? next.toISOString() : null };
+    return {
+      ...schedule,
+      paused: schedule.paused ?? false,
+      nextRun: next ? next.toISOString() : null,
+    };
   }
 }
 

@@ -200,7 +200,10 @@ export class WsHub {
       subscriber.logs.set(id, from + lines.length);
       send(ws, logMessage(id, from, lines, total));
     } catch (error) {
-      send(ws, errorMessage(500, 'AR_INTERNAL', `cannot read the log: ${(error as Error).message}`));
+      send(
+        ws,
+        errorMessage(500, 'AR_INTERNAL', `cannot read the log: ${(error as Error).message}`),
+      );
     }
   }
 

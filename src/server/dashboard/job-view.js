@@ -14,6 +14,7 @@ import {
   statusBadge,
 } from './dom.js';
 import { actionButtons, durationOf, targetOf } from './jobs-view.js';
+import { LogView } from './log-view.js';
 import { getHistory, getJob, getProgress, rateOf, statsOf } from './store.js';
 
 const counters = [
@@ -69,10 +70,12 @@ export class JobView {
   #meta = el('dl', { class: 'meta', id: 'job-meta' });
   #actions = el('span', { id: 'job-actions' });
   #title = el('h2', { id: 'job-title' });
+  #log;
 
   constructor(root, id, { report }) {
     this.#id = id;
     this.#report = report;
+    this.#log = new LogView(id, { report });
     const chartsBox = el('div', { class: 'charts' });
     const which = el(
       'select',
@@ -121,8 +124,18 @@ export class JobView {
       el(
         'div',
         { class: 'two-columns' },
-        el('section', { class: 'card' }, el('h3', { text: 'Hosts' }), this.#hosts.node),
-        el('section', { class: 'card' }, el('h3', { text: 'Recent errors' }), this.#errors.node),
+        el(
+          'section',
+          { class: 'card' },
+          el('h3', { text: 'Hosts' }),
+          el('div', { class: 'scroll' }, this.#hosts.node),
+        ),
+        el(
+          'section',
+          { class: 'card' },
+          el('h3', { text: 'Recent errors' }),
+          el('div', { class: 'scroll' }, this.#errors.node),
+        ),
       ),
       el(
         'section',
@@ -134,12 +147,18 @@ export class JobView {
           el('table', { id: 'items-table', class: 'grid' }, this.#itemsHead, this.#itemsBody),
         ),
       ),
+      this.#log.node,
     );
     this.#charts = new JobCharts(chartsBox);
   }
 
   get id() {
     return this.#id;
+  }
+
+  /** A `log` message of the feed for this job. */
+  onLog(message) {
+    this.#log.onMessage(message);
   }
 
   destroy() {
@@ -241,11 +260,26 @@ export class JobView {
   }
 
   #renderErrors(errors) {
-    const rows = [...errors]
-      .reverse()
-      .map((e) =>
-        el('tr', {}, td(fmtTime(e.at)), td(e.code, 'mono'), td(e.url, 'mono url'), td(e.message)),
-      );
+    const rows = [...errors].reverse().map((e) =>
+      el(
+        'tr',
+        {},
+        td(fmtTime(e.at)),
+        td(e.code, 'mono'),
+        el(
+          'td',
+          { class: 'mono url' },
+          el('button', {
+            type: 'button',
+            class: 'link log-link',
+            title: 'show the log lines of this URL',
+            text: e.url,
+            onclick: () => this.#log.showUrl(e.url).catch((error) => this.#report(String(error))),
+          }),
+        ),
+        td(e.message),
+      ),
+    );
     fill(this.#errors.body, rows.length ? rows : [emptyRow(4, 'no errors')]);
   }
 
