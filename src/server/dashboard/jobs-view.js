@@ -104,14 +104,14 @@ export function targetOf(job) {
 const pageSize = 20;
 const statuses = ['queued', 'running', 'paused', 'finished', 'failed', 'cancelled'];
 
-/** Start-form options: [name, label, kind, hint]. The API validates them; its message shows under the field. */
+/** Start-form options (integers): [name, label]. The API validates them; its message shows under the field. */
 const optionFields = [
-  ['delayMs', 'Delay per host', 'duration', 'e.g. 500ms, 2s'],
-  ['concurrency', 'Concurrency', 'int'],
-  ['perHost', 'Per host', 'int'],
-  ['maxDepth', 'Max depth', 'int'],
-  ['maxPages', 'Max pages', 'int'],
-  ['maxItems', 'Max items', 'int'],
+  ['delayMs', 'Delay per host (ms)'],
+  ['concurrency', 'Concurrency'],
+  ['perHost', 'Per host'],
+  ['maxDepth', 'Max depth'],
+  ['maxPages', 'Max pages'],
+  ['maxItems', 'Max items'],
 ];
 
 export class JobsView {
@@ -347,27 +347,25 @@ export class JobsView {
   }
 
   #buildForm() {
-    const field = (name, label, control, hint) =>
+    const field = (name, label, control) =>
       el(
         'div',
         { class: 'field' },
         el('label', { for: control.id, text: label }),
         control,
-        hint ? el('span', { class: 'hint muted', id: `hint-${name}`, text: hint }) : null,
         el('span', { class: 'field-error', id: `err-${name}`, role: 'alert' }),
       );
-    const input = (name, kind, hint) => {
-      const node = el('input', {
-        type: kind === 'int' ? 'number' : 'text',
-        inputmode: kind === 'int' ? 'numeric' : null,
+    // No min/max here: the browser would refuse the value with its own words; the API's message is the one shown.
+    const input = (name) =>
+      el('input', {
+        type: 'number',
+        inputmode: 'numeric',
         name,
         id: `opt-${name}`,
-        step: kind === 'int' ? 1 : null,
-        placeholder: kind === 'int' ? 'default' : hint,
+        step: 1,
+        placeholder: 'default',
         'aria-describedby': `err-${name}`,
       });
-      return node;
-    };
     const robots = el(
       'select',
       { name: 'robots', id: 'opt-robots', 'aria-describedby': 'err-robots' },
@@ -396,9 +394,7 @@ export class JobsView {
         }),
         el('span', { class: 'field-error', id: 'err-url', role: 'alert' }),
       ),
-      ...optionFields.map(([name, label, kind, hint]) =>
-        field(name, label, input(name, kind, hint), kind === 'int' ? null : undefined),
-      ),
+      ...optionFields.map(([name, label]) => field(name, label, input(name))),
       field('robots', 'robots.txt', robots),
       el('button', { type: 'submit', id: 'start-button', text: 'Start' }),
       el('div', { class: 'form-error', id: 'start-error', role: 'alert' }),
@@ -451,11 +447,10 @@ export class JobsView {
       body.url = urls[0];
     }
     const options = {};
-    for (const [name, , kind] of optionFields) {
+    for (const [name] of optionFields) {
       const raw = f[name].value.trim();
-      if (raw === '') continue;
       // Sent as typed: the API says what is wrong with it ("options.perHost must be an integer from 1 to 1024").
-      options[name] = kind === 'int' || /^\d+$/.test(raw) ? Number(raw) : raw;
+      if (raw !== '') options[name] = Number(raw);
     }
     if (f.robots.value !== '') options.robots = f.robots.value === 'true';
     if (Object.keys(options).length > 0) body.options = options;
