@@ -138,6 +138,7 @@ export const schemas: Record<string, JsonSchema> = {
       nextRun: nullable('string'),
       lastRun: nullable('string'),
       lastJobId: nullable('string'),
+      paused: { type: 'boolean' },
     },
   },
   Spider: { type: 'object', properties: { name: { type: 'string' }, file: { type: 'string' } } },

@@ -27,11 +27,16 @@ const routes: Array<[string, string]> = [
   ['POST', `/api/jobs/${unknownId}/cancel`],
   ['POST', `/api/jobs/${unknownId}/pause`],
   ['POST', `/api/jobs/${unknownId}/resume`],
+  ['POST', `/api/jobs/${unknownId}/rerun`],
+  ['DELETE', `/api/jobs/${unknownId}`],
   ['GET', `/api/jobs/${unknownId}/items`],
   ['GET', `/api/jobs/${unknownId}/log`],
   ['GET', '/api/schedules'],
   ['POST', '/api/schedules'],
   ['DELETE', `/api/schedules/${unknownId}`],
+  ['POST', `/api/schedules/${unknownId}/pause`],
+  ['POST', `/api/schedules/${unknownId}/resume`],
+  ['GET', '/api/schedules/preview?cron=*'],
   ['GET', '/openapi.json'],
 ];
 
@@ -310,7 +315,7 @@ describe('the OpenAPI document', () => {
           (route.path.startsWith('/api/') || route.path === '/openapi.json'),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(14);
+    expect(routesOfApp.length).toBe(19);
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       expect(doc.paths[path][method].responses['401']).toBeDefined();

@@ -186,14 +186,17 @@ describe.skipIf(!hasChromium)('the dashboard for daily work, in headless Chromiu
       await page.locator('#log-lines').filter({ hasText: 'starting' }).waitFor(slow);
       expect(await page.locator('#job-actions button[data-action="delete"]').count()).toBe(0);
 
-      // 20 no-code jobs and one of the shop spider queue up behind the held one: enough for two pages.
-      for (let i = 0; i < 20; i++) await t.api('POST', '/api/jobs', { url: `${site.origin}/b` });
-      await t.api('POST', '/api/jobs', { spider: 'shop', start: [`${site.origin}/b`] });
-
       await page.click('a.back');
       const row = jobRow(held.id);
       await row.locator('.badge').filter({ hasText: 'running' }).waitFor();
       expect(await row.locator('button[data-action="delete"]').isDisabled()).toBe(true);
+      expect(await row.locator('button[data-action="re-run"]').isDisabled()).toBe(false);
+      // 20 no-code jobs and one of the shop spider queue up behind the held one: enough for two pages.
+      for (let i = 0; i < 20; i++) await t.api('POST', '/api/jobs', { url: `${site.origin}/b` });
+      await t.api('POST', '/api/jobs', { spider: 'shop', start: [`${site.origin}/b`] });
+      await page.locator('#jobs-range').filter({ hasText: '1–20 of 23' }).waitFor();
+      // The held job is now the newest but 21: on the second page.
+      await page.click('#jobs-next');
       await row.locator('a.job-link').click();
       await page.locator('#log-lines').filter({ hasText: 'starting' }).waitFor(slow);
       const before = await page.locator('#log-lines .log-line').count();
@@ -272,6 +275,7 @@ describe.skipIf(!hasChromium)('the dashboard for daily work, in headless Chromiu
     're-runs a job with the same options and compares the two runs side by side',
     slow,
     async () => {
+      await page.fill('#jobs-search', first.id);
       await jobRow(first.id).locator('button[data-action="re-run"]').click();
       await page.waitForURL(/#\/job\/[0-9a-f]{16}$/);
       const rerunId = page.url().split('/').at(-1) ?? '';
@@ -282,6 +286,9 @@ describe.skipIf(!hasChromium)('the dashboard for daily work, in headless Chromiu
       expect(b.url).toBe(a.url);
 
       await page.click('a.back');
+      // The three finished jobs (the first, the held one, the re-run) fit one page.
+      await page.selectOption('#jobs-status', 'finished');
+      await page.locator('#jobs-range').filter({ hasText: '1–3 of 3' }).waitFor();
       await jobRow(rerunId).locator('input.pick').check();
       expect(await page.isDisabled('#compare-button')).toBe(true);
       await jobRow(first.id).locator('input.pick').check();
@@ -444,7 +451,7 @@ describe.skipIf(!hasChromium)('the dashboard for daily work, in headless Chromiu
       expect(clickable).toBe(0);
 
       // Tab from the top of the page reaches the navigation, the form and the list, in that order.
-      await page.evaluate('document.activeElement?.blur()');
+      await page.focus('a.brand');
       const reached: string[] = [];
       for (let i = 0; i < 40; i++) {
         await page.keyboard.press('Tab');
