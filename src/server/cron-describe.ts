@@ -46,6 +46,8 @@ export function describeCron(pattern: string): string {
     when.push(`${dom !== '*' && dom !== '?' ? 'or ' : ''}on ${list(dow, dayName)}`);
   }
   if (month !== '*' && month !== '?') when.push(`in ${list(month, monthName)}`);
+  // "at 03:00" alone reads as once: say it repeats.
+  if (when.length === 1 && when[0]?.startsWith('at ')) when.push('every day');
   return when.join(' ');
 }
 

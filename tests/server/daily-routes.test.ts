@@ -171,7 +171,7 @@ describe('schedules: pause, resume, preview', () => {
   it('phrases the common cron shapes', () => {
     expect(describeCron('* * * * *')).toBe('every minute');
     expect(describeCron('30 9 * * 1-5')).toBe('at 09:30 on Monday to Friday');
-    expect(describeCron('0 9,17 * * *')).toBe('at 09:00 and 17:00');
+    expect(describeCron('0 9,17 * * *')).toBe('at 09:00 and 17:00 every day');
     expect(describeCron('0 */6 * * *')).toBe('every 6 hours at minute 0');
     expect(describeCron('15 * * * *')).toBe('every hour at minute 15');
     expect(describeCron('0 0 1 1 *')).toBe('at 00:00 on day 1 of the month in January');

@@ -71,6 +71,7 @@ export class JobView {
   #actions = el('span', { id: 'job-actions' });
   #title = el('h2', { id: 'job-title' });
   #log;
+  #actionsFor = '';
 
   constructor(root, id, { report }) {
     this.#id = id;
@@ -172,7 +173,16 @@ export class JobView {
     const stats = statsOf(this.#id);
     const progress = getProgress(this.#id);
     setText(this.#title, `Job ${job.id} · ${targetOf(job)}`);
-    fill(this.#actions, [actionButtons(job, this.#report)]);
+    // Redrawn only when the status moves: a keyboard user's focus on a button survives the progress updates.
+    if (this.#actionsFor !== job.status) {
+      this.#actionsFor = job.status;
+      fill(this.#actions, [
+        actionButtons(job, this.#report, {
+          open: (jobId) => (location.hash = `#/job/${jobId}`),
+          deleted: () => (location.hash = '#/'),
+        }),
+      ]);
+    }
     this.#renderMeta(job, stats);
     const status = document.getElementById('job-status');
     setText(status, job.status);

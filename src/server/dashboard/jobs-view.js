@@ -267,10 +267,21 @@ export class JobsView {
     for (const id of this.#selected) if (!getJob(id)) this.#selected.delete(id);
     this.empty.hidden = shown.length > 0;
     setText(this.empty, all.length ? 'No job matches the filters.' : 'No jobs yet.');
+    // Rows are rebuilt on every update: the focused control is found again in its new row.
+    const focused = document.activeElement;
+    const focusRow = this.rows.contains(focused) ? focused.closest('tr')?.dataset.job : undefined;
+    const focusKey = focused?.dataset?.action ?? focused?.className;
     fill(
       this.rows,
       shown.map((job) => this.#row(job)),
     );
+    if (focusRow) {
+      const row = this.rows.querySelector(`tr[data-job="${focusRow}"]`);
+      const again = [...(row?.querySelectorAll('a, button, input') ?? [])].find(
+        (node) => (node.dataset.action ?? node.className) === focusKey,
+      );
+      again?.focus();
+    }
     setText(
       this.#range,
       jobs.length
