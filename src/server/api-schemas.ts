@@ -128,6 +128,12 @@ const jobFields = {
   start: z.array(httpUrl).min(1).max(100).optional(),
   options: jobOptionsSchema.optional(),
   output: outputName.optional(),
+  format: z
+    .enum(['csv', 'json', 'xml', 'sqlite'], {
+      error:
+        'must be one of csv, json, xml, sqlite (a copy of the items beside the JSON Lines output)',
+    })
+    .optional(),
 };
 
 function oneTarget(

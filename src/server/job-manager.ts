@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, notFound } from './api-error.js';
-import { isId, jobPaths, newId } from './job-paths.js';
+import { exportPath, isId, jobPaths, newId } from './job-paths.js';
 import { JobRun, type RunEnd } from './job-run.js';
 import type { JobStore } from './job-store.js';
 import type { ServerTls } from './server-tls.js';
@@ -136,8 +136,15 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   /** A new job with the stored spec of `id` (credentials in its URLs included, which the API never shows). */
   rerun(id: string): Job {
-    const { spider, url, start, options, output } = this.get(id);
-    return this.submit({ spider: url ? null : spider, url, start, options, output });
+    const { spider, url, start, options, output, format } = this.get(id);
+    return this.submit({
+      spider: url ? null : spider,
+      url,
+      start,
+      options,
+      output,
+      format: format ?? null,
+    });
   }
 
   /**
@@ -243,6 +250,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         options: job.options,
         statePath: paths.state,
         outputPath: paths.output,
+        ...(job.format && { exportPath: exportPath(paths.dir, job.format) }),
         statsPath: paths.stats,
         allowPrivate: this.#options.allowPrivate,
         ...(this.#options.dns && { dns: [...this.#options.dns] }),

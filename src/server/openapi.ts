@@ -201,6 +201,25 @@ export function openApiDocument(version: string): Json {
           },
         },
       },
+      '/api/jobs/{id}/export': {
+        get: {
+          summary: "The job's items in its export format (csv, json, xml or sqlite), as a download",
+          parameters: [jobIdParam],
+          responses: {
+            '200': {
+              description: 'the file (Content-Disposition: attachment)',
+              content: {
+                'text/csv': { schema: { type: 'string' } },
+                'application/json': { schema: { type: 'string' } },
+                'application/xml': { schema: { type: 'string' } },
+                'application/vnd.sqlite3': { schema: { type: 'string', format: 'binary' } },
+              },
+            },
+            ...errors,
+            '404': error('unknown job, a job without a format, or no file yet'),
+          },
+        },
+      },
       '/api/jobs/{id}/log': {
         get: {
           summary: "A page of the job's log lines",

@@ -98,6 +98,7 @@ export class Schedules {
         start: schedule.start,
         options: schedule.options,
         output: schedule.output,
+        format: schedule.format ?? null,
       },
       id,
     );

@@ -31,6 +31,7 @@ const routes: Array<[string, string]> = [
   ['DELETE', `/api/jobs/${unknownId}`],
   ['GET', `/api/jobs/${unknownId}/items`],
   ['GET', `/api/jobs/${unknownId}/log`],
+  ['GET', `/api/jobs/${unknownId}/export`],
   ['GET', '/api/schedules'],
   ['POST', '/api/schedules'],
   ['DELETE', `/api/schedules/${unknownId}`],
@@ -315,7 +316,7 @@ describe('the OpenAPI document', () => {
           (route.path.startsWith('/api/') || route.path === '/openapi.json'),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(19);
+    expect(routesOfApp.length).toBe(20);
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       expect(doc.paths[path][method].responses['401']).toBeDefined();

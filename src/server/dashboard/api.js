@@ -79,9 +79,16 @@ export async function fetchLogPage(jobId, offset, limit) {
   };
 }
 
-/** Hands `text` to the browser as a file download. */
+/** Saves the job's export file (its `format`: CSV, JSON, XML or SQLite) under the name the server gives it. */
+export async function downloadExport(jobId) {
+  const response = await request('GET', `api/jobs/${jobId}/export`);
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+  saveText(await response.blob(), name ?? `${jobId}-items`, response.headers.get('content-type'));
+}
+
+/** Hands `text` (a string or a Blob) to the browser as a file download. */
 export function saveText(text, name, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  const url = URL.createObjectURL(text instanceof Blob ? text : new Blob([text], { type }));
   const link = document.createElement('a');
   link.href = url;
   link.download = name;

@@ -1,5 +1,5 @@
 // One job's page: its live counters, charts, per-host table, recent errors and a preview of its items.
-import { fetchAllItems } from './api.js';
+import { downloadExport, fetchAllItems } from './api.js';
 import { JobCharts } from './charts.js';
 import {
   el,
@@ -71,6 +71,14 @@ export class JobView {
   #actions = el('span', { id: 'job-actions' });
   #title = el('h2', { id: 'job-title' });
   #log;
+  #exportButton = el('button', {
+    type: 'button',
+    class: 'small',
+    id: 'download-export',
+    hidden: true,
+    onclick: () =>
+      downloadExport(this.#id).catch((error) => this.#report(`download failed: ${error.message}`)),
+  });
   #actionsFor = '';
 
   constructor(root, id, { report }) {
@@ -106,6 +114,7 @@ export class JobView {
             text: 'download items',
             onclick: () => this.#download(),
           }),
+          this.#exportButton,
         ),
         this.#meta,
         el(
@@ -184,6 +193,11 @@ export class JobView {
       ]);
     }
     this.#renderMeta(job, stats);
+    this.#exportButton.hidden = !job.format;
+    setText(
+      this.#exportButton,
+      `download ${job.format === 'sqlite' ? 'SQLite' : job.format?.toUpperCase()}`,
+    );
     const status = document.getElementById('job-status');
     setText(status, job.status);
     status.className = `value status-text-${job.status}`;

@@ -407,6 +407,19 @@ export class JobsView {
       ),
       ...optionFields.map(([name, label]) => field(name, label, input(name))),
       field('robots', 'robots.txt', robots),
+      field(
+        'format',
+        'Also write items as',
+        el(
+          'select',
+          { name: 'format', id: 'opt-format', 'aria-describedby': 'err-format' },
+          el('option', { value: '', text: 'JSON Lines only' }),
+          el('option', { value: 'csv', text: 'CSV' }),
+          el('option', { value: 'json', text: 'JSON' }),
+          el('option', { value: 'xml', text: 'XML' }),
+          el('option', { value: 'sqlite', text: 'SQLite database' }),
+        ),
+      ),
       el('button', { type: 'submit', id: 'start-button', text: 'Start' }),
       el('div', { class: 'form-error', id: 'start-error', role: 'alert' }),
       el('div', { class: 'muted small-print', id: 'spider-errors' }),
@@ -465,6 +478,7 @@ export class JobsView {
     }
     if (f.robots.value !== '') options.robots = f.robots.value === 'true';
     if (Object.keys(options).length > 0) body.options = options;
+    if (f.format.value) body.format = f.format.value;
     const button = this.form.querySelector('#start-button');
     button.disabled = true;
     try {
