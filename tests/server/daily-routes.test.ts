@@ -49,6 +49,7 @@ describe('jobs: delete and re-run', () => {
       await t.api('POST', '/api/jobs', {
         url: `${secretUrl}/`,
         options: { retries: 0, maxPages: 10 },
+        format: 'csv',
       })
     ).json.job as Job;
     expect(first.url).not.toContain('s3cret');
@@ -58,6 +59,7 @@ describe('jobs: delete and re-run', () => {
     const second = rerun.json.job as Job;
     expect(second.id).not.toBe(first.id);
     expect(second.options).toEqual({ retries: 0, maxPages: 10 });
+    expect(second.format).toBe('csv');
     expect(second.spider).toBe('site');
     expect(second.url).toBe(first.url);
     // The stored spec keeps the credentials: the re-run sends them.
@@ -68,6 +70,25 @@ describe('jobs: delete and re-run', () => {
     expect(lines(items.text).length).toBe(2);
     expect(second.stats).toBeNull();
     expect((await t.job(second.id)).stats?.failed).toBe(1);
+    // The CSV copy holds the same items: a header and one row each.
+    const csv = await t.api('GET', `/api/jobs/${second.id}/export`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.headers.get('content-disposition')).toBe(
+      `attachment; filename="${second.id}-items.csv"`,
+    );
+    const rows = lines(csv.text);
+    expect(rows[0]).toContain('url');
+    expect(
+      rows
+        .slice(1)
+        .map((row) => row.split(',')[0])
+        .sort(),
+    ).toEqual(
+      lines(items.text)
+        .map((line) => JSON.parse(line).url)
+        .sort(),
+    );
 
     // The failure's log line leads with its URL (the dashboard's errors table links to it).
     const log = lines((await t.api('GET', `/api/jobs/${first.id}/log`)).text);
@@ -92,6 +113,12 @@ describe('jobs: delete and re-run', () => {
     expect(refused.status).toBe(409);
     expect(refused.json.error.code).toBe('AR_CONFLICT');
     expect(refused.json.error.message).toContain('running');
+    expect((await t.api('GET', `/api/jobs/${job.id}/export`)).json.error.message).toContain(
+      'no export format',
+    );
+    const badFormat = await t.api('POST', '/api/jobs', { url: `${site.origin}/`, format: 'pdf' });
+    expect(badFormat.status).toBe(400);
+    expect(badFormat.json.error.field).toBe('format');
     // A queued job has no process: it goes at once (the one-job limit keeps it behind the held one).
     const queued = (await t.api('POST', '/api/jobs', { url: `${site.origin}/` })).json.job as Job;
     expect(queued.status).toBe('queued');

@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/server/types.js';
@@ -114,6 +115,7 @@ describe.skipIf(!hasChromium)('the dashboard for daily work, in headless Chromiu
       await page.fill('#opt-maxPages', '50');
       await page.fill('#opt-maxItems', '100');
       await page.selectOption('#opt-robots', 'false');
+      await page.selectOption('#opt-format', 'sqlite');
       await page.click('#start-button');
       await page.waitForURL(/#\/job\/[0-9a-f]{16}$/);
       const id = page.url().split('/').at(-1) ?? '';
@@ -126,6 +128,7 @@ describe.skipIf(!hasChromium)('the dashboard for daily work, in headless Chromiu
         maxItems: 100,
         robots: false,
       });
+      expect(first.format).toBe('sqlite');
       await page.locator('#job-status').filter({ hasText: 'finished' }).waitFor(slow);
     },
   );
@@ -169,6 +172,21 @@ describe.skipIf(!hasChromium)('the dashboard for daily work, in headless Chromiu
       ]);
       expect(download.suggestedFilename()).toBe(`${first.id}.log`);
       expect(await readFile(await download.path(), 'utf8')).toBe(restLog);
+
+      // The SQLite copy of the items the form asked for: one row per item, in a table named after the spider.
+      const [database] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('#download-export'),
+      ]);
+      expect(database.suggestedFilename()).toBe(`${first.id}-items.db`);
+      const db = new Database(await database.path(), { readonly: true });
+      try {
+        const { n } = db.prepare('SELECT count(*) AS n FROM site').get() as { n: number };
+        expect(n).toBe((await t.job(first.id)).stats?.items);
+        expect(n).toBe(3);
+      } finally {
+        db.close();
+      }
     },
   );
 
