@@ -52,7 +52,10 @@ export function attachLogger(crawler: Crawler, log: Log): void {
     .on('request:retried', ({ request, error, delayMs }) =>
       log.debug(`retrying in ${delayMs} ms (attempt ${request.attempt + 1}): ${error.message}`),
     )
-    .on('request:failed', ({ error }) => log.warn(`request failed: ${oneLine(error)}`))
+    // The URL leads the line: the dashboard links a failure to its log lines by it.
+    .on('request:failed', ({ request, error }) =>
+      log.warn(`request failed: ${request.url} ${oneLine(error)}`),
+    )
     .on('request:ignored', ({ reason, code }) => log.debug(`ignored (${code}): ${reason}`))
     .on('item:dropped', ({ reason }) => log.debug(`item dropped: ${reason}`))
     .on('autothrottle:adjusted', ({ host, delayMs, concurrency, reason, latencyMs }) =>

@@ -140,6 +140,12 @@ const jobFields = {
   start: z.array(httpUrl).min(1).max(100).optional(),
   options: jobOptionsSchema.optional(),
   output: outputName.optional(),
+  format: z
+    .enum(['csv', 'json', 'xml', 'sqlite'], {
+      error:
+        'must be one of csv, json, xml, sqlite (a copy of the items beside the JSON Lines output)',
+    })
+    .optional(),
 };
 
 function oneTarget(
@@ -189,6 +195,11 @@ export const pageQuerySchema = (maxLimit: number, defaultLimit: number) =>
 
 const statuses = ['queued', 'running', 'paused', 'finished', 'failed', 'cancelled'] as const;
 export const jobListQuerySchema = z.object({ status: z.enum(statuses).optional() });
+
+export const cronPreviewQuerySchema = z.object({
+  cron: z.string().min(1).max(200),
+  count: z.coerce.number().int().min(1).max(20).default(5),
+});
 
 export type JobRequest = z.infer<typeof jobRequestSchema>;
 export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;

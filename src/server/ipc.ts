@@ -14,6 +14,8 @@ export interface RunTask {
   options: JobOptions;
   statePath: string;
   outputPath: string;
+  /** A second output in another format (the job's `format`), beside the JSON Lines one. */
+  exportPath?: string;
   statsPath: string;
   allowPrivate: boolean;
   /** The server's --dns servers, when it has some. */

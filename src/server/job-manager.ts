@@ -1,7 +1,9 @@
 /** Jobs' life cycle: a queue with a concurrency limit, child processes, pause/resume/cancel, recovery after a crash. */
 import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { conflict, notFound } from './api-error.js';
-import { isId, jobPaths, newId } from './job-paths.js';
+import { exportPath, isId, jobPaths, newId } from './job-paths.js';
 import { JobRun, type RunEnd } from './job-run.js';
 import type { JobStore } from './job-store.js';
 import type { ServerTls } from './server-tls.js';
@@ -42,6 +44,8 @@ export interface JobManagerEvents {
   progress: [string, Progress];
   /** A run ended on its own (finished or failed), or was paused or cancelled. */
   ended: [Job];
+  /** A job and its files were deleted. */
+  deleted: [string];
 }
 
 const listLimit = 500;
@@ -133,6 +137,38 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.#save({ ...job, status: 'queued', reason: null, error: null });
     this.#pump();
     return this.get(id);
+  }
+
+  /** A new job with the stored spec of `id` (credentials in its URLs included, which the API never shows). */
+  rerun(id: string): Job {
+    const { spider, project, version, url, start, options, output, format } = this.get(id);
+    return this.submit({
+      spider: url ? null : spider,
+      // The same deployed version, not whichever is current now: a re-run repeats the run it was made from.
+      project: project ?? null,
+      version: version ?? null,
+      url,
+      start,
+      options,
+      output,
+      format: format ?? null,
+    });
+  }
+
+  /**
+   * Deletes a job's record and its directory (items, log, state). A running job is refused: its child still writes
+   * there; pause or cancel it first.
+   */
+  async delete(id: string): Promise<void> {
+    const job = this.get(id);
+    if (this.#active.has(id) || job.status === 'running') {
+      throw conflict(`job ${id} is running: cancel or pause it before deleting it`);
+    }
+    this.#options.store.deleteJob(id);
+    this.#lastProgress.delete(id);
+    // The directory is made from a checked id only (isId above, via get).
+    await rm(join(this.#options.dataDir, 'jobs', id), { recursive: true, force: true });
+    this.emit('deleted', id);
   }
 
   /** Stops every running child gracefully; their jobs become paused ('server stopped'). */
@@ -227,6 +263,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         options: job.options,
         statePath: paths.state,
         outputPath: paths.output,
+        ...(job.format && { exportPath: exportPath(paths.dir, job.format) }),
         statsPath: paths.stats,
         allowPrivate: this.#options.allowPrivate,
         ...(this.#options.dns && { dns: [...this.#options.dns] }),

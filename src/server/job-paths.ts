@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveInside } from './safe-path.js';
+import type { ExportFormat } from './types.js';
 
 const idPattern = /^[0-9a-f]{16}$/;
 
@@ -23,6 +24,18 @@ export interface JobPaths {
   output: string;
   log: string;
   stats: string;
+}
+
+const exportNames: Record<ExportFormat, string> = {
+  csv: 'items.csv',
+  json: 'items.json',
+  xml: 'items.xml',
+  sqlite: 'items.db',
+};
+
+/** The file a job's export in `format` is written to, inside its directory. */
+export function exportPath(dir: string, format: ExportFormat): string {
+  return join(dir, exportNames[format]);
 }
 
 /** The job's directory (created) and files; `output` is a client-given relative name kept inside the directory. */

@@ -70,6 +70,7 @@ export async function specFrom(
     start: request.start ?? null,
     options: definedOnly(request.options ?? {}),
     output: request.output ?? 'items.jsonl',
+    format: request.format ?? null,
   };
 }
 

@@ -74,6 +74,10 @@ export class JobStore {
     return row ? parseJob(row.job) : undefined;
   }
 
+  deleteJob(id: string): boolean {
+    return this.#db.prepare('DELETE FROM jobs WHERE id = ?').run(id).changes > 0;
+  }
+
   /** Newest first. */
   listJobs(limit: number, status?: JobStatus): Job[] {
     const rows = (

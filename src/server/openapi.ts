@@ -40,6 +40,18 @@ const jobAction = (summary: string) => ({
   },
 });
 
+const scheduleAction = (summary: string) => ({
+  post: {
+    summary,
+    parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+    responses: {
+      '200': json({ type: 'object', properties: { schedule: ref('Schedule') } }),
+      ...errors,
+      '404': error('unknown schedule id'),
+    },
+  },
+});
+
 export function openApiDocument(version: string): Json {
   return {
     openapi: '3.1.0',
@@ -132,6 +144,16 @@ export function openApiDocument(version: string): Json {
         },
       },
       '/api/jobs/{id}': {
+        delete: {
+          summary: 'Delete a job with its directory (items, log, state); refused while it runs',
+          parameters: [jobIdParam],
+          responses: {
+            '204': { description: 'deleted' },
+            ...errors,
+            ...unknownJob,
+            '409': error('the job is running: cancel or pause it first'),
+          },
+        },
         get: {
           summary: 'A job and its live progress',
           parameters: [jobIdParam],
@@ -153,6 +175,18 @@ export function openApiDocument(version: string): Json {
         'Pause a queued or running job (its state file keeps its progress)',
       ),
       '/api/jobs/{id}/resume': jobAction('Resume a paused or failed job from its state file'),
+      '/api/jobs/{id}/rerun': {
+        post: {
+          summary:
+            'A new job with the same spider, URLs (credentials included), options and output',
+          parameters: [jobIdParam],
+          responses: {
+            '201': json({ type: 'object', properties: { job: ref('Job') } }, 'queued'),
+            ...errors,
+            ...unknownJob,
+          },
+        },
+      },
       '/api/jobs/{id}/items': {
         get: {
           summary: "A page of the job's items, one JSON object per line",
@@ -166,6 +200,25 @@ export function openApiDocument(version: string): Json {
             ...errors,
             ...badRequest,
             ...unknownJob,
+          },
+        },
+      },
+      '/api/jobs/{id}/export': {
+        get: {
+          summary: "The job's items in its export format (csv, json, xml or sqlite), as a download",
+          parameters: [jobIdParam],
+          responses: {
+            '200': {
+              description: 'the file (Content-Disposition: attachment)',
+              content: {
+                'text/csv': { schema: { type: 'string' } },
+                'application/json': { schema: { type: 'string' } },
+                'application/xml': { schema: { type: 'string' } },
+                'application/vnd.sqlite3': { schema: { type: 'string', format: 'binary' } },
+              },
+            },
+            ...errors,
+            '404': error('unknown job, a job without a format, or no file yet'),
           },
         },
       },
@@ -300,6 +353,41 @@ export function openApiDocument(version: string): Json {
           },
         },
       },
+      '/api/schedules/preview': {
+        get: {
+          summary: 'A cron expression in words and its next runs (nothing is created)',
+          parameters: [
+            {
+              name: 'cron',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', maxLength: 200 },
+            },
+            {
+              name: 'count',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 20, default: 5 },
+            },
+          ],
+          responses: {
+            '200': json({
+              type: 'object',
+              properties: {
+                cron: { type: 'string' },
+                description: { type: 'string' },
+                nextRuns: { type: 'array', items: { type: 'string', format: 'date-time' } },
+                timeZone: { type: 'string' },
+              },
+            }),
+            ...errors,
+            '400': error('bad cron expression, or one that never fires (`error.field` is `cron`)'),
+          },
+        },
+      },
+      '/api/schedules/{id}/pause': scheduleAction(
+        'Pause a schedule: it starts no job until resumed',
+      ),
+      '/api/schedules/{id}/resume': scheduleAction('Resume a paused schedule'),
       '/api/schedules/{id}': {
         delete: {
           summary: 'Delete a schedule (jobs it started stay)',

@@ -1,5 +1,10 @@
-/** /api/jobs: submit, list, inspect, cancel, pause, resume, and page through a job's items and log. */
+/** /api/jobs: submit, list, inspect, cancel, pause, resume, re-run, delete, and page through a job's items and log. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
+import { notFound } from './api-error.js';
 import {
   jobListQuerySchema,
   jobRequestSchema,
@@ -7,12 +12,18 @@ import {
   parseOr400,
 } from './api-schemas.js';
 import type { AppDeps } from './app-deps.js';
-import { jobPaths } from './job-paths.js';
+import { exportPath, jobPaths } from './job-paths.js';
 import { jsonBody, specFrom } from './job-requests.js';
 import { readLinePage } from './line-pager.js';
 import { publicJob } from './public-view.js';
 
 const itemsQuery = pageQuerySchema(1000, 100);
+const exportTypes = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+  sqlite: 'application/vnd.sqlite3',
+} as const;
 const logQuery = pageQuerySchema(5000, 200);
 
 export function jobRoutes(
@@ -45,6 +56,14 @@ export function jobRoutes(
     c.json({ job: publicJob(manager.resume(c.req.param('id'))) }),
   );
 
+  app.post('/api/jobs/:id/rerun', (c) =>
+    c.json({ job: publicJob(manager.rerun(c.req.param('id'))) }, 201),
+  );
+  app.delete('/api/jobs/:id', async (c) => {
+    await manager.delete(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
   app.get('/api/jobs/:id/items', async (c) => {
     const job = manager.get(c.req.param('id'));
     const { offset, limit } = parseOr400(itemsQuery, c.req.query());
@@ -52,6 +71,26 @@ export function jobRoutes(
     pageHeaders(c.header.bind(c), offset, page.lines.length, page.total);
     return c.body(page.lines.map((line) => `${line}\n`).join(''), 200, {
       'content-type': 'application/x-ndjson; charset=utf-8',
+    });
+  });
+
+  // The job's items in its export format (csv, json, xml, sqlite), as a file download.
+  app.get('/api/jobs/:id/export', async (c) => {
+    const job = manager.get(c.req.param('id'));
+    if (!job.format)
+      throw notFound(`job ${job.id} has no export format (set "format" when starting it)`);
+    const path = exportPath(jobPaths(dataDir, job.id, job.output).dir, job.format);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => undefined,
+    );
+    if (size === undefined)
+      throw notFound(`job ${job.id} has not written its ${job.format} file yet`);
+    const name = `${job.id}-${basename(path)}`;
+    return c.body(Readable.toWeb(createReadStream(path)) as ReadableStream, 200, {
+      'content-type': exportTypes[job.format],
+      'content-length': String(size),
+      'content-disposition': `attachment; filename="${name}"`,
     });
   });
 

@@ -56,7 +56,7 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
     ...jobOptions,
     ...(insecure === true && task.tls?.allowInsecure === true && { insecure }),
     state: task.statePath,
-    output: task.outputPath,
+    output: task.exportPath ? [task.outputPath, task.exportPath] : task.outputPath,
     allowPrivate: task.allowPrivate,
     ...(task.dns && { dns: task.dns }),
     // TLS files come from the operator only.

@@ -32,6 +32,23 @@ export class Schedules {
     return this.#store.listSchedules().map((schedule) => this.#withNextRun(schedule));
   }
 
+  get(id: string): Schedule {
+    const schedule = isId(id) ? this.#stored(id) : undefined;
+    if (!schedule) throw notFound(`no schedule with id "${id}"`);
+    return this.#withNextRun(schedule);
+  }
+
+  /** Stops (paused true) or restarts a schedule's timer; kept across restarts. */
+  setPaused(id: string, paused: boolean): Schedule {
+    const schedule = { ...this.get(id), paused };
+    this.#store.saveSchedule(schedule);
+    this.#crons.get(id)?.stop();
+    this.#crons.delete(id);
+    this.#arm(schedule);
+    this.#hooks.onChange?.();
+    return this.#withNextRun(schedule);
+  }
+
   create(cron: string, spec: JobSpec): Schedule {
     checkCron(cron);
     const schedule: Schedule = {
@@ -42,6 +59,7 @@ export class Schedules {
       nextRun: null,
       lastRun: null,
       lastJobId: null,
+      paused: false,
     };
     this.#store.insertSchedule(schedule);
     this.#arm(schedule);
@@ -62,6 +80,7 @@ export class Schedules {
   }
 
   #arm(schedule: Schedule): void {
+    if (schedule.paused) return;
     const cron = new Cron(schedule.cron, { unref: true, catch: true }, () =>
       this.#tick(schedule.id),
     );
@@ -69,8 +88,8 @@ export class Schedules {
   }
 
   #tick(id: string): void {
-    const schedule = this.#store.listSchedules().find((s) => s.id === id);
-    if (!schedule) return;
+    const schedule = this.#stored(id);
+    if (!schedule || schedule.paused) return;
     if (schedule.lastJobId && this.#hooks.isBusy(schedule.lastJobId)) return;
     const job = this.#hooks.submit(
       {
@@ -81,6 +100,7 @@ export class Schedules {
         start: schedule.start,
         options: schedule.options,
         output: schedule.output,
+        format: schedule.format ?? null,
       },
       id,
     );
@@ -88,9 +108,18 @@ export class Schedules {
     this.#hooks.onChange?.();
   }
 
+  #stored(id: string): Schedule | undefined {
+    const schedule = this.#store.listSchedules().find((s) => s.id === id);
+    return schedule ? { ...schedule, paused: schedule.paused ?? false } : undefined;
+  }
+
   #withNextRun(schedule: Schedule): Schedule {
     const next = this.#crons.get(schedule.id)?.nextRun();
-    return { ...schedule, nextRun: next ? next.toISOString() : null };
+    return {
+      ...schedule,
+      paused: schedule.paused ?? false,
+      nextRun: next ? next.toISOString() : null,
+    };
   }
 }
 
@@ -101,15 +130,21 @@ export class Schedules {
  * otherwise be listed forever with no next run.
  */
 export function checkCron(pattern: string): void {
-  let next: Date | null;
+  nextRuns(pattern, 1);
+}
+
+/** The next `count` times `pattern` fires, from now (server time); a bad or never-firing pattern is a 400. */
+export function nextRuns(pattern: string, count: number): Date[] {
+  let runs: Date[];
   try {
     const cron = new Cron(pattern, { paused: true });
-    next = cron.nextRun();
+    runs = cron.nextRuns(count);
     cron.stop();
   } catch (error) {
     throw badRequest(`invalid cron expression: ${(error as Error).message}`, 'cron');
   }
-  if (next === null) {
+  if (runs.length === 0) {
     throw badRequest(`cron expression "${pattern}" never fires (no such date)`, 'cron');
   }
+  return runs;
 }

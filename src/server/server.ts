@@ -172,7 +172,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     },
     ...(dns && { lookup: dns.lookup }),
   });
-  const hub = new WsHub(manager, token);
+  const hub = new WsHub(manager, token, dataDir);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   try {

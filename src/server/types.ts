@@ -23,7 +23,15 @@ export interface JobSpec {
   options: JobOptions;
   /** A file name inside the job directory. */
   output: string;
+  /**
+   * A second copy of the items in this format, written beside the JSON Lines output (which the items route pages
+   * through). Absent on jobs stored before it existed.
+   */
+  format?: ExportFormat | null;
 }
+
+/** The formats a job may export its items to as well: files in its directory (SQLite is the database one). */
+export type ExportFormat = 'csv' | 'json' | 'xml' | 'sqlite';
 
 export interface Job extends JobSpec {
   id: string;
@@ -48,6 +56,8 @@ export interface Schedule extends JobSpec {
   nextRun: string | null;
   lastRun: string | null;
   lastJobId: string | null;
+  /** A paused schedule starts no jobs until it is resumed (schedules stored before this field read as false). */
+  paused: boolean;
 }
 
 export interface Percentiles {

@@ -27,8 +27,11 @@ const routes: Array<[string, string]> = [
   ['POST', `/api/jobs/${unknownId}/cancel`],
   ['POST', `/api/jobs/${unknownId}/pause`],
   ['POST', `/api/jobs/${unknownId}/resume`],
+  ['POST', `/api/jobs/${unknownId}/rerun`],
+  ['DELETE', `/api/jobs/${unknownId}`],
   ['GET', `/api/jobs/${unknownId}/items`],
   ['GET', `/api/jobs/${unknownId}/log`],
+  ['GET', `/api/jobs/${unknownId}/export`],
   ['GET', '/api/schedules'],
   ['POST', '/api/schedules'],
   ['DELETE', `/api/schedules/${unknownId}`],
@@ -37,6 +40,9 @@ const routes: Array<[string, string]> = [
   ['POST', '/api/projects/p/versions/v1'],
   ['DELETE', '/api/projects/p/versions/v1'],
   ['POST', '/api/projects/p/rollback'],
+  ['POST', `/api/schedules/${unknownId}/pause`],
+  ['POST', `/api/schedules/${unknownId}/resume`],
+  ['GET', '/api/schedules/preview?cron=*'],
   ['GET', '/openapi.json'],
 ];
 
@@ -315,7 +321,7 @@ describe('the OpenAPI document', () => {
           (route.path.startsWith('/api/') || route.path === '/openapi.json'),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(19);
+    expect(routesOfApp.length).toBe(25);
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       expect(doc.paths[path][method].responses['401']).toBeDefined();

@@ -60,11 +60,49 @@ export async function api(method, path, body) {
 }
 
 /** Every item of a job as one JSON Lines text, fetched page by page (1000 lines a page). */
-export async function fetchAllItems(jobId) {
+export function fetchAllItems(jobId) {
+  return fetchAllLines(`api/jobs/${jobId}/items`, 1000);
+}
+
+/** The whole log of a job, page by page (5000 lines a page). */
+export function fetchWholeLog(jobId) {
+  return fetchAllLines(`api/jobs/${jobId}/log`, 5000);
+}
+
+/** Lines [offset, offset + limit) of a job's log, and how many it holds. */
+export async function fetchLogPage(jobId, offset, limit) {
+  const response = await request('GET', `api/jobs/${jobId}/log?offset=${offset}&limit=${limit}`);
+  const text = await response.text();
+  return {
+    lines: text === '' ? [] : text.replace(/\n$/, '').split('\n'),
+    total: Number(response.headers.get('x-total-count')),
+  };
+}
+
+/** Saves the job's export file (its `format`: CSV, JSON, XML or SQLite) under the name the server gives it. */
+export async function downloadExport(jobId) {
+  const response = await request('GET', `api/jobs/${jobId}/export`);
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+  saveText(await response.blob(), name ?? `${jobId}-items`, response.headers.get('content-type'));
+}
+
+/** Hands `text` (a string or a Blob) to the browser as a file download. */
+export function saveText(text, name, type) {
+  const url = URL.createObjectURL(text instanceof Blob ? text : new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function fetchAllLines(path, limit) {
   const parts = [];
   let offset = 0;
   for (let page = 0; page < 100_000; page++) {
-    const response = await request('GET', `api/jobs/${jobId}/items?offset=${offset}&limit=1000`);
+    const response = await request('GET', `${path}?offset=${offset}&limit=${limit}`);
     parts.push(await response.text());
     const next = Number(response.headers.get('x-next-offset'));
     if (response.headers.get('x-has-more') !== 'true' || !(next > offset)) break;
@@ -101,7 +139,7 @@ export class LiveFeed {
     this.#ws = null;
   }
 
-  /** `key`: '*' for the job list, else a job id. */
+  /** `key`: '*' for the job list, `log:<id>` for a job's log lines, else a job id. */
   subscribe(key) {
     this.#subscriptions.add(key);
     this.#send('subscribe', key);
@@ -114,7 +152,9 @@ export class LiveFeed {
 
   #send(type, key) {
     if (this.#ws?.readyState !== WebSocket.OPEN) return;
-    this.#ws.send(JSON.stringify(key === '*' ? { type, jobs: '*' } : { type, job: key }));
+    const target =
+      key === '*' ? { jobs: '*' } : key.startsWith('log:') ? { log: key.slice(4) } : { job: key };
+    this.#ws.send(JSON.stringify({ type, ...target }));
   }
 
   #connect() {

@@ -1,9 +1,12 @@
-// The dashboard's entry point: sign-in with the server token, the live feed, and the two views (#/ and #/job/<id>).
+// The dashboard's entry point: sign-in with the server token, the live feed, and the views: #/ (jobs), #/job/<id>,
+// #/schedules and #/compare/<a>/<b>.
 import { ApiError, api, LiveFeed, token, whenUnauthorized } from './api.js';
+import { CompareView } from './compare-view.js';
 import { el, setText } from './dom.js';
 import { JobView } from './job-view.js';
 import { JobsView } from './jobs-view.js';
-import { getJob, onChange, setJob, setJobs, setProgress } from './store.js';
+import { SchedulesView } from './schedules-view.js';
+import { getJob, onChange, removeJob, setJob, setJobs, setProgress } from './store.js';
 
 const main = document.getElementById('main');
 const login = document.getElementById('login');
@@ -12,6 +15,8 @@ const flash = document.getElementById('flash');
 
 let jobsView = null;
 let jobView = null;
+/** The schedules or compare view: drawn on its own, not from the store. */
+let otherView = null;
 let frame = 0;
 let flashTimer = 0;
 
@@ -31,7 +36,12 @@ const feed = new LiveFeed({
     if (message.type === 'jobs') setJobs(message.jobs);
     else if (message.type === 'job') setJob(message.job);
     else if (message.type === 'progress') setProgress(message.job, message);
-    else if (message.type === 'error') report(`${message.error.code}: ${message.error.message}`);
+    else if (message.type === 'log') {
+      if (jobView?.id === message.job) jobView.onLog(message);
+    } else if (message.type === 'deleted') {
+      removeJob(message.job);
+      if (jobView?.id === message.job) location.hash = '#/';
+    } else if (message.type === 'error') report(`${message.error.code}: ${message.error.message}`);
   },
 });
 
@@ -51,14 +61,19 @@ function route() {
   if (jobView && jobView.id === id) return;
   if (jobView) {
     feed.unsubscribe(jobView.id);
+    feed.unsubscribe(`log:${jobView.id}`);
     jobView.destroy();
     jobView = null;
   }
+  jobsView = null;
+  otherView = null;
   main.replaceChildren();
+  markNav();
+  const compare = /^#\/compare\/([0-9a-f]{16})\/([0-9a-f]{16})$/.exec(location.hash);
   if (id) {
-    jobsView = null;
     jobView = new JobView(main, id, { report });
     feed.subscribe(id);
+    feed.subscribe(`log:${id}`);
     // The REST answer covers a page opened before the feed connects, or after the job ended.
     api('GET', `api/jobs/${id}`)
       .then(({ job, progress }) => {
@@ -67,11 +82,32 @@ function route() {
         scheduleRender();
       })
       .catch((error) => report(error instanceof ApiError ? error.message : String(error)));
+  } else if (location.hash === '#/schedules') {
+    const view = new SchedulesView(main, { report });
+    otherView = view;
+    view.load().catch((error) => report(`schedules: ${error.message}`));
+  } else if (compare) {
+    const view = new CompareView(main, [compare[1], compare[2]], { report });
+    otherView = view;
+    void view.load();
   } else {
-    jobsView = new JobsView(main, { report, open: (jobId) => (location.hash = `#/job/${jobId}`) });
+    jobsView = new JobsView(main, {
+      report,
+      open: (jobId) => (location.hash = `#/job/${jobId}`),
+      go: (hash) => (location.hash = hash),
+    });
     jobsView.loadSpiders().catch((error) => report(`spiders: ${error.message}`));
   }
   scheduleRender();
+}
+
+/** aria-current on the header link of the view shown. */
+function markNav() {
+  const current = location.hash === '#/schedules' ? 'schedules' : 'jobs';
+  for (const link of document.querySelectorAll('.top nav a')) {
+    if (link.dataset.nav === current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
 }
 
 function showLogin(message) {
@@ -79,6 +115,7 @@ function showLogin(message) {
   main.hidden = true;
   login.hidden = false;
   document.getElementById('sign-out').hidden = true;
+  document.getElementById('nav').hidden = true;
   setText(document.getElementById('login-error'), message ?? '');
   document.getElementById('token-input').focus();
 }
@@ -92,6 +129,7 @@ async function signIn() {
   login.hidden = true;
   main.hidden = false;
   document.getElementById('sign-out').hidden = false;
+  document.getElementById('nav').hidden = false;
   feed.subscribe('*');
   feed.start();
   route();
@@ -119,7 +157,7 @@ function start() {
     if (token.get()) route();
   });
   onChange(scheduleRender);
-  setInterval(() => (jobView ?? jobsView)?.tick?.(), 1000);
+  setInterval(() => (jobView ?? jobsView ?? otherView)?.tick?.(), 1000);
   if (token.get()) signIn().catch((error) => showLogin(String(error.message)));
   else showLogin();
 }

@@ -83,3 +83,30 @@ export function statusBadge(status) {
     text: status,
   });
 }
+
+/**
+ * Asks for a yes/no in a modal <dialog> (keyboard: Tab between the buttons, Escape says no). Resolves true when the
+ * user confirms.
+ */
+export function confirmDialog(message, confirmLabel) {
+  return new Promise((resolve) => {
+    const dialog = el(
+      'dialog',
+      { class: 'confirm', id: 'confirm-dialog', 'aria-labelledby': 'confirm-text' },
+      el('p', { id: 'confirm-text', text: message }),
+      el(
+        'form',
+        { method: 'dialog', class: 'confirm-buttons' },
+        el('button', { value: 'no', class: 'secondary', id: 'confirm-no', text: 'Keep it' }),
+        el('button', { value: 'yes', class: 'danger', id: 'confirm-yes', text: confirmLabel }),
+      ),
+    );
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(dialog.returnValue === 'yes');
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    dialog.querySelector('#confirm-no').focus();
+  });
+}

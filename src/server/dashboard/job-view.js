@@ -1,5 +1,5 @@
 // One job's page: its live counters, charts, per-host table, recent errors and a preview of its items.
-import { fetchAllItems } from './api.js';
+import { downloadExport, fetchAllItems } from './api.js';
 import { JobCharts } from './charts.js';
 import {
   el,
@@ -14,6 +14,7 @@ import {
   statusBadge,
 } from './dom.js';
 import { actionButtons, durationOf, targetOf } from './jobs-view.js';
+import { LogView } from './log-view.js';
 import { getHistory, getJob, getProgress, rateOf, statsOf } from './store.js';
 
 const counters = [
@@ -69,10 +70,21 @@ export class JobView {
   #meta = el('dl', { class: 'meta', id: 'job-meta' });
   #actions = el('span', { id: 'job-actions' });
   #title = el('h2', { id: 'job-title' });
+  #log;
+  #exportButton = el('button', {
+    type: 'button',
+    class: 'small',
+    id: 'download-export',
+    hidden: true,
+    onclick: () =>
+      downloadExport(this.#id).catch((error) => this.#report(`download failed: ${error.message}`)),
+  });
+  #actionsFor = '';
 
   constructor(root, id, { report }) {
     this.#id = id;
     this.#report = report;
+    this.#log = new LogView(id, { report });
     const chartsBox = el('div', { class: 'charts' });
     const which = el(
       'select',
@@ -102,6 +114,7 @@ export class JobView {
             text: 'download items',
             onclick: () => this.#download(),
           }),
+          this.#exportButton,
         ),
         this.#meta,
         el(
@@ -121,8 +134,18 @@ export class JobView {
       el(
         'div',
         { class: 'two-columns' },
-        el('section', { class: 'card' }, el('h3', { text: 'Hosts' }), this.#hosts.node),
-        el('section', { class: 'card' }, el('h3', { text: 'Recent errors' }), this.#errors.node),
+        el(
+          'section',
+          { class: 'card' },
+          el('h3', { text: 'Hosts' }),
+          el('div', { class: 'scroll' }, this.#hosts.node),
+        ),
+        el(
+          'section',
+          { class: 'card' },
+          el('h3', { text: 'Recent errors' }),
+          el('div', { class: 'scroll' }, this.#errors.node),
+        ),
       ),
       el(
         'section',
@@ -134,12 +157,18 @@ export class JobView {
           el('table', { id: 'items-table', class: 'grid' }, this.#itemsHead, this.#itemsBody),
         ),
       ),
+      this.#log.node,
     );
     this.#charts = new JobCharts(chartsBox);
   }
 
   get id() {
     return this.#id;
+  }
+
+  /** A `log` message of the feed for this job. */
+  onLog(message) {
+    this.#log.onMessage(message);
   }
 
   destroy() {
@@ -153,8 +182,22 @@ export class JobView {
     const stats = statsOf(this.#id);
     const progress = getProgress(this.#id);
     setText(this.#title, `Job ${job.id} · ${targetOf(job)}`);
-    fill(this.#actions, [actionButtons(job, this.#report)]);
+    // Redrawn only when the status moves: a keyboard user's focus on a button survives the progress updates.
+    if (this.#actionsFor !== job.status) {
+      this.#actionsFor = job.status;
+      fill(this.#actions, [
+        actionButtons(job, this.#report, {
+          open: (jobId) => (location.hash = `#/job/${jobId}`),
+          deleted: () => (location.hash = '#/'),
+        }),
+      ]);
+    }
     this.#renderMeta(job, stats);
+    this.#exportButton.hidden = !job.format;
+    setText(
+      this.#exportButton,
+      `download ${job.format === 'sqlite' ? 'SQLite' : job.format?.toUpperCase()}`,
+    );
     const status = document.getElementById('job-status');
     setText(status, job.status);
     status.className = `value status-text-${job.status}`;
@@ -246,11 +289,26 @@ export class JobView {
   }
 
   #renderErrors(errors) {
-    const rows = [...errors]
-      .reverse()
-      .map((e) =>
-        el('tr', {}, td(fmtTime(e.at)), td(e.code, 'mono'), td(e.url, 'mono url'), td(e.message)),
-      );
+    const rows = [...errors].reverse().map((e) =>
+      el(
+        'tr',
+        {},
+        td(fmtTime(e.at)),
+        td(e.code, 'mono'),
+        el(
+          'td',
+          { class: 'mono url' },
+          el('button', {
+            type: 'button',
+            class: 'link log-link',
+            title: 'show the log lines of this URL',
+            text: e.url,
+            onclick: () => this.#log.showUrl(e.url).catch((error) => this.#report(String(error))),
+          }),
+        ),
+        td(e.message),
+      ),
+    );
     fill(this.#errors.body, rows.length ? rows : [emptyRow(4, 'no errors')]);
   }
 

@@ -38,6 +38,15 @@ export function setJob(job) {
   emit('job', job.id);
 }
 
+/** A deleted job leaves the list at once (the server's next list message agrees). */
+export function removeJob(id) {
+  jobs.delete(id);
+  progress.delete(id);
+  history.delete(id);
+  jobAt.delete(id);
+  emit('jobs');
+}
+
 export function setProgress(id, value) {
   const now = Date.now();
   progress.set(id, { progress: value, at: now });
