@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { conflict, notFound } from './api-error.js';
 import { isId, jobPaths, newId } from './job-paths.js';
 import { JobRun, type RunEnd } from './job-run.js';
+import { endRun, lastAlive, reconcileItems, startRun, withRunStats } from './job-runs.js';
 import type { JobStore } from './job-store.js';
 import type { ServerTls } from './server-tls.js';
 import type { Job, JobSpec, JobStatus, Progress } from './types.js';
@@ -30,6 +31,9 @@ type Intent = 'pause' | 'cancel' | 'shutdown';
 interface Active {
   run: JobRun | undefined;
   intent: Intent | undefined;
+  /** The job as its run started (earlier runs' figures), for the totals. */
+  job: Job;
+  /** The last progress, with the job's totals in `stats` and the run's own in `runStats`. */
   progress: Progress | undefined;
   savedAt: number;
 }
@@ -61,7 +65,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   /** Jobs that were running when the server died become failed (resumable); queued ones start. */
   recover(): void {
     for (const job of this.#options.store.listJobs(Number.MAX_SAFE_INTEGER, 'running')) {
-      this.#end(job, 'failed', 'server stopped', 'the server stopped while the job was running');
+      const now = new Date().toISOString();
+      const lost = endRun(job, 'server stopped', lastAlive(job.perRun.at(-1)?.stats ?? null, now));
+      this.#end(lost, 'failed', 'server stopped', 'the server stopped while the job was running');
     }
     this.#pump();
   }
@@ -80,6 +86,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       error: null,
       runs: 0,
       stats: null,
+      perRun: [],
     };
     this.#options.store.insertJob(job);
     this.emit('job', job);
@@ -99,8 +106,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   /** The stored job with the stats of its running child (the store is written only every few seconds). */
   #live(job: Job): Job {
-    const progress = this.#active.get(job.id)?.progress;
-    return progress ? { ...job, stats: progress.stats } : job;
+    const runStats = this.#active.get(job.id)?.progress?.runStats;
+    return runStats ? withRunStats(job, runStats) : job;
   }
 
   progress(id: string): Progress | null {
@@ -176,15 +183,23 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     while (!this.#closing && this.#active.size < this.#options.maxJobs) {
       const next = this.#options.store.nextQueued();
       if (!next) return;
-      const active: Active = { run: undefined, intent: undefined, progress: undefined, savedAt: 0 };
-      this.#active.set(next.id, active);
-      const job = this.#save({
-        ...next,
-        status: 'running',
-        startedAt: next.startedAt ?? new Date().toISOString(),
+      const now = new Date().toISOString();
+      const job = {
+        ...startRun(next, now),
+        status: 'running' as const,
+        startedAt: next.startedAt ?? now,
         finishedAt: null,
         runs: next.runs + 1,
-      });
+      };
+      const active: Active = {
+        run: undefined,
+        intent: undefined,
+        job,
+        progress: undefined,
+        savedAt: 0,
+      };
+      this.#active.set(next.id, active);
+      this.#save(job);
       void this.#launch(job, active)
         .catch((error: unknown) =>
           this.#finish(job.id, active, {
@@ -226,21 +241,34 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       paths.log,
       (progress) => this.#onProgress(job.id, active, progress),
       graceMs + 5000,
+      (items) => this.#onResumed(job.id, active, items),
     );
     active.run = run;
     if (active.intent) void run.stop();
     this.#finish(job.id, active, await run.exited);
   }
 
-  #onProgress(id: string, active: Active, progress: Progress): void {
+  /** `run` counts from the run's start: the job's progress shows the totals over its runs. */
+  #onProgress(id: string, active: Active, run: Progress): void {
+    const totals = withRunStats(active.job, run.stats).stats ?? run.stats;
+    const progress: Progress = { ...run, stats: totals, runStats: run.stats };
     active.progress = progress;
     this.emit('progress', id, progress);
     const now = Date.now();
     if (now - active.savedAt >= saveStatsEveryMs) {
       active.savedAt = now;
       const job = this.#options.store.getJob(id);
-      if (job) this.#options.store.saveJob({ ...job, stats: progress.stats });
+      if (job) this.#options.store.saveJob(withRunStats(job, run.stats));
     }
+  }
+
+  /** The run found `items` committed in the state file: the earlier runs' counts are checked against it. */
+  #onResumed(id: string, active: Active, items: number): void {
+    active.job = reconcileItems(active.job, items);
+    const stored = this.#options.store.getJob(id);
+    if (!stored) return;
+    const reconciled = { ...stored, perRun: active.job.perRun, stats: active.job.stats };
+    this.#options.store.saveJob(withRunStats(reconciled, active.progress?.runStats ?? null));
   }
 
   #finish(id: string, active: Active, end: RunEnd): void {
@@ -255,8 +283,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     }
     this.#active.delete(id);
     if (!job) return;
-    const stats = end.closed?.stats ?? end.failed?.stats ?? active.progress?.stats ?? job.stats;
-    const withStats = { ...job, stats };
+    const stats = end.closed?.stats ?? end.failed?.stats ?? active.progress?.runStats ?? null;
+    const withStats = withRunStats(job, stats);
     if (active.intent === 'pause') this.#end(withStats, 'paused', 'paused', null);
     else if (active.intent === 'cancel') this.#end(withStats, 'cancelled', 'cancelled', null);
     else if (active.intent === 'shutdown') this.#end(withStats, 'paused', 'server stopped', null);
@@ -275,8 +303,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.#pump();
   }
 
+  /** Records how the job ended, and ends its current run (if it has one running) with the same reason. */
   #end(job: Job, status: JobStatus, reason: string, error: string | null): void {
-    this.#save({ ...job, status, reason, error, finishedAt: new Date().toISOString() });
+    const now = new Date().toISOString();
+    this.#save({ ...endRun(job, reason, now), status, reason, error, finishedAt: now });
   }
 
   #save(job: Job): Job {

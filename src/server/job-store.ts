@@ -1,6 +1,7 @@
 /** The server's own database (DATA_DIR/server.db, SQLite): job history and schedules, kept across restarts. */
 import Database from 'better-sqlite3';
 import { StorageError } from '../errors.js';
+import { withPerRun } from './job-runs.js';
 import type { Job, JobStatus, Schedule } from './types.js';
 
 const schema = `
@@ -63,7 +64,7 @@ export class JobStore {
     const row = this.#db.prepare('SELECT job FROM jobs WHERE id = ?').get(id) as
       | { job: string }
       | undefined;
-    return row ? (JSON.parse(row.job) as Job) : undefined;
+    return row ? parseJob(row.job) : undefined;
   }
 
   /** Newest first. */
@@ -75,7 +76,7 @@ export class JobStore {
             .all(status, limit)
         : this.#db.prepare('SELECT job FROM jobs ORDER BY seq DESC LIMIT ?').all(limit)
     ) as Array<{ job: string }>;
-    return rows.map((row) => JSON.parse(row.job) as Job);
+    return rows.map((row) => parseJob(row.job));
   }
 
   /** The oldest queued job. */
@@ -83,7 +84,7 @@ export class JobStore {
     const row = this.#db
       .prepare("SELECT job FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1")
       .get() as { job: string } | undefined;
-    return row ? (JSON.parse(row.job) as Job) : undefined;
+    return row ? parseJob(row.job) : undefined;
   }
 
   countByStatus(status: JobStatus): number {
@@ -119,4 +120,8 @@ export class JobStore {
   close(): void {
     this.#db.close();
   }
+}
+
+function parseJob(text: string): Job {
+  return withPerRun(JSON.parse(text) as Job);
 }

@@ -31,6 +31,20 @@ export interface Job extends JobSpec {
   error: string | null;
   /** Child processes started for this job (a resume adds one). */
   runs: number;
+  /** Totals over all runs (see run-totals.ts): they add up with the items the job's output holds. */
+  stats: Stats | null;
+  /** Each run's own figures, oldest first. */
+  perRun: RunSummary[];
+}
+
+/** One child process of a job (a resume starts another) and what it did. */
+export interface RunSummary {
+  startedAt: string;
+  /** When it ended (for a run the server lost in a crash: when it was last heard of); null while it runs. */
+  finishedAt: string | null;
+  /** How it ended ('finished', 'paused', 'server stopped'…); null while it runs. */
+  reason: string | null;
+  /** Its own counters (last known while it runs); null until it reported any. */
   stats: Stats | null;
 }
 
@@ -77,7 +91,10 @@ export interface RecentError {
 
 /** The live view of a job's current run. */
 export interface Progress {
+  /** From the server: the job's totals over all its runs (from a job process: its run's own). */
   stats: Stats;
+  /** The current run's own counters (set by the server). */
+  runStats?: Stats;
   hosts: HostRow[];
   latency: Latency;
   errors: RecentError[];
