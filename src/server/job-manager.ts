@@ -1,12 +1,13 @@
 /** Jobs' life cycle: a queue with a concurrency limit, child processes, pause/resume/cancel, recovery after a crash. */
 import { EventEmitter } from 'node:events';
 import { conflict, notFound } from './api-error.js';
+import type { HistoryStore } from './history-store.js';
 import { isId, jobPaths, newId } from './job-paths.js';
 import { JobRun, type RunEnd } from './job-run.js';
 import { endRun, lastAlive, reconcileItems, startRun, withRunStats } from './job-runs.js';
 import type { JobStore } from './job-store.js';
 import type { ServerTls } from './server-tls.js';
-import type { Job, JobSpec, JobStatus, Progress } from './types.js';
+import type { HistoryPoint, Job, JobSpec, JobStatus, Progress } from './types.js';
 
 export interface JobManagerOptions {
   store: JobStore;
@@ -23,6 +24,8 @@ export interface JobManagerOptions {
   spiderFile: (name: string) => Promise<string | undefined>;
   /** Grace for in-flight requests when a job is stopped. @default 5000 */
   graceMs?: number;
+  /** Where the jobs' chart history is kept. @default none (no history) */
+  history?: HistoryStore;
 }
 
 /** Why the server stopped a child: decides the status the job ends in. */
@@ -112,6 +115,12 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   progress(id: string): Progress | null {
     return this.#active.get(id)?.progress ?? this.#lastProgress.get(id) ?? null;
+  }
+
+  /** The job's chart history, oldest point first (empty without a history store). */
+  history(id: string): HistoryPoint[] {
+    const job = this.get(id);
+    return this.#options.history?.points(job.id) ?? [];
   }
 
   counts(): { running: number; queued: number } {
@@ -255,6 +264,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     active.progress = progress;
     this.emit('progress', id, progress);
     const now = Date.now();
+    this.#options.history?.record(id, active.job.runs, progress, now);
     if (now - active.savedAt >= saveStatsEveryMs) {
       active.savedAt = now;
       const job = this.#options.store.getJob(id);
@@ -282,6 +292,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       }
     }
     this.#active.delete(id);
+    // The run's last figures end its curve, however soon after the previous point they came.
+    if (active.progress) {
+      this.#options.history?.record(id, active.job.runs, active.progress, Date.now(), true);
+    }
     if (!job) return;
     const stats = end.closed?.stats ?? end.failed?.stats ?? active.progress?.runStats ?? null;
     const withStats = withRunStats(job, stats);

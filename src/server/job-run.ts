@@ -46,8 +46,7 @@ export class JobRun {
         const { type: _type, ...progress } = message;
         onProgress(progress);
       } else if (message.type === 'resumed') onResumed(message.items);
-      else if (message.type === 'closed')
-        closed = { stats: message.stats, reason: message.reason };
+      else if (message.type === 'closed') closed = { stats: message.stats, reason: message.reason };
       else if (message.type === 'failed') failed = { error: message.error, stats: message.stats };
     });
     this.exited = new Promise((resolve) => {

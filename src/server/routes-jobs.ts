@@ -1,4 +1,4 @@
-/** /api/jobs: submit, list, inspect, cancel, pause, resume, and page through a job's items and log. */
+/** /api/jobs: submit, list, inspect, cancel, pause, resume, page through a job's items and log, its chart history. */
 import type { Hono } from 'hono';
 import {
   jobListQuerySchema,
@@ -30,6 +30,11 @@ export function jobRoutes(app: Hono, { manager, spiders, dataDir, info, lookup }
   app.get('/api/jobs/:id', (c) => {
     const job = manager.get(c.req.param('id'));
     return c.json({ job: publicJob(job), progress: manager.progress(job.id) });
+  });
+
+  app.get('/api/jobs/:id/history', (c) => {
+    const id = c.req.param('id');
+    return c.json({ points: manager.history(id) });
   });
 
   app.post('/api/jobs/:id/cancel', async (c) =>

@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import { DnsCache } from '../http/dns-cache.js';
 import { version } from '../version.js';
 import { createApp } from './app.js';
+import { HistoryStore } from './history-store.js';
 import { JobManager } from './job-manager.js';
 import { JobStore } from './job-store.js';
 import { ProjectSpiders } from './project-spiders.js';
@@ -72,6 +73,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   mkdirSync(join(dataDir, 'jobs'), { recursive: true, mode: 0o700 });
   const { token, file: tokenFile } = loadOrCreateToken(dataDir, config.token);
   const store = JobStore.open(join(dataDir, 'server.db'));
+  const history = HistoryStore.open(join(dataDir, 'server.db'));
   const spiders = new ProjectSpiders(project);
   const maxJobs = config.maxJobs ?? 2;
   const allowPrivate = config.allowPrivate ?? false;
@@ -79,6 +81,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const allowInsecure = tls?.allowInsecure === true;
   const manager = new JobManager({
     store,
+    history,
     dataDir,
     maxJobs,
     allowPrivate,
@@ -125,6 +128,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     schedules.stop();
     hub.close();
     await manager.shutdown();
+    history.close();
     store.close();
     throw error;
   }
@@ -148,6 +152,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           server.close(() => done());
           server.closeAllConnections();
         });
+        history.close();
         store.close();
       })()),
   };

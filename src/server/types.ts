@@ -101,6 +101,27 @@ export interface Progress {
   items: { first: unknown[]; last: unknown[] };
 }
 
+/** Latency of the moment in a chart point: p50 and p90 of each phase, in milliseconds. */
+export type PointLatency = Record<
+  'dns' | 'connect' | 'tls' | 'firstByte' | 'total',
+  { p50: number; p90: number }
+>;
+
+/** One point of a job's chart history (GET /api/jobs/:id/history). Counts are totals over the job's runs. */
+export interface HistoryPoint {
+  /** Unix time in milliseconds; strictly increasing within a job. */
+  atMs: number;
+  /** The run it belongs to (1 = the first). */
+  run: number;
+  /** Responses received. */
+  pages: number;
+  items: number;
+  failed: number;
+  byStatus: Record<string, number>;
+  /** Null before any response of the run. */
+  latency: PointLatency | null;
+}
+
 /** A spider found in the project directory. */
 export interface SpiderEntry {
   name: string;
