@@ -259,11 +259,11 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   /** `run` counts from the run's start: the job's progress shows the totals over its runs. */
   #onProgress(id: string, active: Active, run: Progress): void {
+    const now = Date.now();
     const totals = withRunStats(active.job, run.stats).stats ?? run.stats;
-    const progress: Progress = { ...run, stats: totals, runStats: run.stats };
+    const progress: Progress = { ...run, stats: totals, runStats: run.stats, atMs: now };
     active.progress = progress;
     this.emit('progress', id, progress);
-    const now = Date.now();
     this.#options.history?.record(id, active.job.runs, progress, now);
     if (now - active.savedAt >= saveStatsEveryMs) {
       active.savedAt = now;

@@ -95,6 +95,8 @@ export interface Progress {
   stats: Stats;
   /** The current run's own counters (set by the server). */
   runStats?: Stats;
+  /** When the server received it, in Unix milliseconds (set by the server; chart points use the same clock). */
+  atMs?: number;
   hosts: HostRow[];
   latency: Latency;
   errors: RecentError[];

@@ -9,6 +9,7 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
+import type { HistoryPoint, Job } from '../../src/server/types.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
 import { makeProject, startTestServer, type TestServer } from './server-helpers.js';
@@ -192,6 +193,52 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await page.locator('#items-body').filter({ hasText: '<img src=x' }).waitFor();
     expect(await page.locator('#main img').count()).toBe(0);
     expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  });
+
+  /** Seconds since local midnight in the browser, for a Unix time in ms. */
+  const browserSecondOfDay = (ms: number) =>
+    page.evaluate((at) => {
+      const d = new Date(at);
+      return d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
+    }, ms);
+
+  /** Opens the job's page afresh (as a user coming back to it) and checks its rate chart against its history. */
+  async function reloadedChart(job: Job): Promise<{ points: number; labels: string[] }> {
+    const history = (await t.api('GET', `/api/jobs/${job.id}/history`)).json
+      .points as HistoryPoint[];
+    await page.goto(`${t.server.url}/#/job/${job.id}`);
+    await page.reload();
+    const rate = page.locator('#chart-rate');
+    await expect
+      .poll(async () => Number(await rate.getAttribute('data-points')), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(history.length);
+    const labels = ((await rate.getAttribute('data-x-labels')) ?? '').split('|');
+    // Every tick label is a time of day within the job's run (a minute of slack either side), in the browser's
+    // local time: the axis reads today, not years ahead.
+    const from = (await browserSecondOfDay(Date.parse(job.startedAt ?? ''))) - 60;
+    const span = Date.parse(job.finishedAt ?? '') - Date.parse(job.startedAt ?? '') + 120_000;
+    for (const label of labels) {
+      expect(label).toMatch(/^\d\d:\d\d:\d\d$/);
+      const [h, m, sec] = label.split(':').map(Number) as [number, number, number];
+      const offset = (h * 3600 + m * 60 + sec - from + 86_400) % 86_400;
+      expect(offset, `label ${label}`).toBeLessThanOrEqual(span / 1000);
+    }
+    return { points: history.length, labels };
+  }
+
+  it("shows a finished job's whole stored curve after a reload, on an axis of today's times", async () => {
+    const jobs = (await t.api('GET', '/api/jobs')).json.jobs as Job[];
+    // The live crawl of the shop (several seconds) and the one-page site (one point or two).
+    const long = jobs.find((job) => job.url === `${shop.origin}/` && job.status === 'finished');
+    const short = jobs.find((job) => job.url === `${site.origin}/`);
+    expect(long && short).toBeTruthy();
+    const curve = await reloadedChart(long as Job);
+    expect(curve.points).toBeGreaterThanOrEqual(5);
+    expect(curve.labels.length).toBeGreaterThan(1);
+    await page.screenshot({ path: `${outputDir}dashboard-history.png`, fullPage: true });
+    const brief = await reloadedChart(short as Job);
+    expect(brief.points).toBeGreaterThanOrEqual(1);
     expect(pageErrors).toEqual([]);
   });
 });
