@@ -29,6 +29,7 @@ const routes: Array<[string, string]> = [
   ['POST', `/api/jobs/${unknownId}/resume`],
   ['GET', `/api/jobs/${unknownId}/items`],
   ['GET', `/api/jobs/${unknownId}/log`],
+  ['GET', `/api/jobs/${unknownId}/history`],
   ['GET', '/api/schedules'],
   ['POST', '/api/schedules'],
   ['DELETE', `/api/schedules/${unknownId}`],
@@ -310,7 +311,7 @@ describe('the OpenAPI document', () => {
           (route.path.startsWith('/api/') || route.path === '/openapi.json'),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(14);
+    expect(routesOfApp.length).toBe(15);
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       expect(doc.paths[path][method].responses['401']).toBeDefined();

@@ -59,7 +59,13 @@ function chartOptions(title, box, series, yLabel) {
     height,
     scales: { x: { time: true, range: timeRange } },
     series: [{}, ...series],
-    axes: [{ values: timeLabels(box) }, { label: yLabel, size: 56, labelSize: 18 }],
+    // hh:mm:ss labels are wider than uPlot's default ones: ticks further apart keep them from overlapping.
+    axes: [
+      { values: timeLabels(box), space: 80 },
+      { label: yLabel, size: 56, labelSize: 18 },
+    ],
+    // Set once a draw is done (uPlot draws after setData returns): tests wait on it.
+    hooks: { draw: [(u) => (box.dataset.points = String(u.data[0].length))] },
     cursor: { drag: { x: false, y: false } },
   };
 }
@@ -158,7 +164,6 @@ export class JobCharts {
     const chart = this.#charts[name];
     if (chart) chart.setData(data);
     else this.#charts[name] = new globalThis.uPlot(options(), data, this.#boxes[name]);
-    this.#boxes[name].dataset.points = String(data[0].length);
   }
 
   #width(name) {
