@@ -247,6 +247,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
   });
 
   it('draws a single sample on an axis of the minute around it, not years ahead', async () => {
+    await page.goto(`${t.server.url}/`);
     // The dashboard's own chart module, given one sample (as a job seen for a moment only would be).
     const labels = (await page.evaluate(`(async () => {
       const { JobCharts } = await import('./charts.js');
