@@ -1,11 +1,12 @@
 // A job paused, resumed, stopped with its server and resumed by the next one: its totals add up with /items.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stats } from '../../src/crawler/stats.js';
+import { type Stats, StatsCollector } from '../../src/crawler/stats.js';
 import {
   generateShop,
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
+import { totalStats } from '../../src/server/run-totals.js';
 import type { Job, Progress } from '../../src/server/types.js';
 import { whenEvent } from '../helpers/wait.js';
 import { lines, makeProject, startTestServer, type TestServer } from './server-helpers.js';
@@ -119,4 +120,54 @@ describe('a job over several runs', () => {
     expect(stats.responsesByStatus['200']).toBe(expectedPages);
     expect(stats.startedAt).toBe(done.perRun[0]?.stats?.startedAt);
   }, 60_000);
+});
+
+describe('totalStats', () => {
+  const run = (fields: Partial<Stats>): Stats => ({
+    ...new StatsCollector().snapshot(),
+    ...fields,
+  });
+
+  it('sums counters and count maps, keeps the latest figures of the moment and the first start', () => {
+    const first = run({
+      startedAt: '2026-01-01T00:00:00.000Z',
+      elapsedMs: 4000,
+      responses: 30,
+      items: 20,
+      failed: 1,
+      responsesByStatus: { '200': 29, '404': 1 },
+      errorsByCode: { AR_TIMEOUT: 1 },
+      feedMessages: 3,
+      queued: 50,
+      inFlight: 2,
+      closeReason: 'paused',
+    });
+    const second = run({
+      startedAt: '2026-01-01T01:00:00.000Z',
+      elapsedMs: 6000,
+      responses: 70,
+      items: 65,
+      responsesByStatus: { '200': 70 },
+      queued: 0,
+      inFlight: 0,
+      closeReason: 'finished',
+    });
+    const total = totalStats([first, null, second]) as Stats;
+    expect(total).toMatchObject({
+      startedAt: first.startedAt,
+      elapsedMs: 10_000,
+      responses: 100,
+      items: 85,
+      failed: 1,
+      responsesByStatus: { '200': 99, '404': 1 },
+      errorsByCode: { AR_TIMEOUT: 1 },
+      feedMessages: 3,
+      queued: 0,
+      inFlight: 0,
+      closeReason: 'finished',
+      pagesPerSecond: 10,
+    });
+    expect(totalStats([second])).toBe(second);
+    expect(totalStats([null])).toBeNull();
+  });
 });
