@@ -61,7 +61,7 @@ function chartOptions(title, box, series, yLabel) {
     series: [{}, ...series],
     // hh:mm:ss labels are wider than uPlot's default ones: ticks further apart keep them from overlapping.
     axes: [
-      { values: timeLabels(box), space: 80 },
+      { values: timeLabels(box), space: 64 },
       { label: yLabel, size: 56, labelSize: 18 },
     ],
     // Set once a draw is done (uPlot draws after setData returns): tests wait on it.
