@@ -41,9 +41,11 @@ export type ChildMessage =
   | ({ type: 'progress' } & Progress)
   | { type: 'closed'; stats: Stats; reason: string }
   | { type: 'failed'; error: string; stats: Stats | null }
+  /** A resumed run: the state file held `items` committed items (the earlier runs' output) when it started. */
+  | { type: 'resumed'; items: number }
   | { type: 'scan'; result: SpiderScan };
 
-const childTypes = new Set(['progress', 'closed', 'failed', 'scan']);
+const childTypes = new Set(['progress', 'closed', 'failed', 'resumed', 'scan']);
 
 export function isChildMessage(value: unknown): value is ChildMessage {
   return (

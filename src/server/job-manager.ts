@@ -3,11 +3,13 @@ import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, notFound } from './api-error.js';
+import type { HistoryStore } from './history-store.js';
 import { exportPath, isId, jobPaths, newId } from './job-paths.js';
 import { JobRun, type RunEnd } from './job-run.js';
+import { endRun, lastAlive, reconcileItems, startRun, withRunStats } from './job-runs.js';
 import type { JobStore } from './job-store.js';
 import type { ServerTls } from './server-tls.js';
-import type { Job, JobSpec, JobStatus, Progress } from './types.js';
+import type { HistoryPoint, Job, JobSpec, JobStatus, Progress } from './types.js';
 
 export interface JobManagerOptions {
   store: JobStore;
@@ -26,6 +28,8 @@ export interface JobManagerOptions {
   currentVersion: (project: string) => string;
   /** Grace for in-flight requests when a job is stopped. @default 5000 */
   graceMs?: number;
+  /** Where the jobs' chart history is kept. @default none (no history) */
+  history?: HistoryStore;
 }
 
 /** Why the server stopped a child: decides the status the job ends in. */
@@ -34,6 +38,9 @@ type Intent = 'pause' | 'cancel' | 'shutdown';
 interface Active {
   run: JobRun | undefined;
   intent: Intent | undefined;
+  /** The job as its run started (earlier runs' figures), for the totals. */
+  job: Job;
+  /** The last progress, with the job's totals in `stats` and the run's own in `runStats`. */
   progress: Progress | undefined;
   savedAt: number;
 }
@@ -67,7 +74,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   /** Jobs that were running when the server died become failed (resumable); queued ones start. */
   recover(): void {
     for (const job of this.#options.store.listJobs(Number.MAX_SAFE_INTEGER, 'running')) {
-      this.#end(job, 'failed', 'server stopped', 'the server stopped while the job was running');
+      const now = new Date().toISOString();
+      const lost = endRun(job, 'server stopped', lastAlive(job.perRun.at(-1)?.stats ?? null, now));
+      this.#end(lost, 'failed', 'server stopped', 'the server stopped while the job was running');
     }
     this.#pump();
   }
@@ -89,6 +98,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       error: null,
       runs: 0,
       stats: null,
+      perRun: [],
     };
     this.#options.store.insertJob(job);
     this.emit('job', job);
@@ -108,12 +118,18 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   /** The stored job with the stats of its running child (the store is written only every few seconds). */
   #live(job: Job): Job {
-    const progress = this.#active.get(job.id)?.progress;
-    return progress ? { ...job, stats: progress.stats } : job;
+    const runStats = this.#active.get(job.id)?.progress?.runStats;
+    return runStats ? withRunStats(job, runStats) : job;
   }
 
   progress(id: string): Progress | null {
     return this.#active.get(id)?.progress ?? this.#lastProgress.get(id) ?? null;
+  }
+
+  /** The job's chart history, oldest point first (empty without a history store). */
+  history(id: string): HistoryPoint[] {
+    const job = this.get(id);
+    return this.#options.history?.points(job.id) ?? [];
   }
 
   counts(): { running: number; queued: number } {
@@ -165,6 +181,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       throw conflict(`job ${id} is running: cancel or pause it before deleting it`);
     }
     this.#options.store.deleteJob(id);
+    this.#options.history?.delete(id);
     this.#lastProgress.delete(id);
     // The directory is made from a checked id only (isId above, via get).
     await rm(join(this.#options.dataDir, 'jobs', id), { recursive: true, force: true });
@@ -217,15 +234,23 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     while (!this.#closing && this.#active.size < this.#options.maxJobs) {
       const next = this.#options.store.nextQueued();
       if (!next) return;
-      const active: Active = { run: undefined, intent: undefined, progress: undefined, savedAt: 0 };
-      this.#active.set(next.id, active);
-      const job = this.#save({
-        ...next,
-        status: 'running',
-        startedAt: next.startedAt ?? new Date().toISOString(),
+      const now = new Date().toISOString();
+      const job = {
+        ...startRun(next, now),
+        status: 'running' as const,
+        startedAt: next.startedAt ?? now,
         finishedAt: null,
         runs: next.runs + 1,
-      });
+      };
+      const active: Active = {
+        run: undefined,
+        intent: undefined,
+        job,
+        progress: undefined,
+        savedAt: 0,
+      };
+      this.#active.set(next.id, active);
+      this.#save(job);
       void this.#launch(job, active)
         .catch((error: unknown) =>
           this.#finish(job.id, active, {
@@ -273,21 +298,35 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       paths.log,
       (progress) => this.#onProgress(job.id, active, progress),
       graceMs + 5000,
+      (items) => this.#onResumed(job.id, active, items),
     );
     active.run = run;
     if (active.intent) void run.stop();
     this.#finish(job.id, active, await run.exited);
   }
 
-  #onProgress(id: string, active: Active, progress: Progress): void {
+  /** `run` counts from the run's start: the job's progress shows the totals over its runs. */
+  #onProgress(id: string, active: Active, run: Progress): void {
+    const now = Date.now();
+    const totals = withRunStats(active.job, run.stats).stats ?? run.stats;
+    const progress: Progress = { ...run, stats: totals, runStats: run.stats, atMs: now };
     active.progress = progress;
     this.emit('progress', id, progress);
-    const now = Date.now();
+    this.#options.history?.record(id, active.job.runs, progress, now);
     if (now - active.savedAt >= saveStatsEveryMs) {
       active.savedAt = now;
       const job = this.#options.store.getJob(id);
-      if (job) this.#options.store.saveJob({ ...job, stats: progress.stats });
+      if (job) this.#options.store.saveJob(withRunStats(job, run.stats));
     }
+  }
+
+  /** The run found `items` committed in the state file: the earlier runs' counts are checked against it. */
+  #onResumed(id: string, active: Active, items: number): void {
+    active.job = reconcileItems(active.job, items);
+    const stored = this.#options.store.getJob(id);
+    if (!stored) return;
+    const reconciled = { ...stored, perRun: active.job.perRun, stats: active.job.stats };
+    this.#options.store.saveJob(withRunStats(reconciled, active.progress?.runStats ?? null));
   }
 
   #finish(id: string, active: Active, end: RunEnd): void {
@@ -301,9 +340,13 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       }
     }
     this.#active.delete(id);
+    // The run's last figures end its curve, however soon after the previous point they came.
+    if (active.progress) {
+      this.#options.history?.record(id, active.job.runs, active.progress, Date.now(), true);
+    }
     if (!job) return;
-    const stats = end.closed?.stats ?? end.failed?.stats ?? active.progress?.stats ?? job.stats;
-    const withStats = { ...job, stats };
+    const stats = end.closed?.stats ?? end.failed?.stats ?? active.progress?.runStats ?? null;
+    const withStats = withRunStats(job, stats);
     if (active.intent === 'pause') this.#end(withStats, 'paused', 'paused', null);
     else if (active.intent === 'cancel') this.#end(withStats, 'cancelled', 'cancelled', null);
     else if (active.intent === 'shutdown') this.#end(withStats, 'paused', 'server stopped', null);
@@ -322,8 +365,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.#pump();
   }
 
+  /** Records how the job ended, and ends its current run (if it has one running) with the same reason. */
   #end(job: Job, status: JobStatus, reason: string, error: string | null): void {
-    this.#save({ ...job, status, reason, error, finishedAt: new Date().toISOString() });
+    const now = new Date().toISOString();
+    this.#save({ ...endRun(job, reason, now), status, reason, error, finishedAt: now });
   }
 
   #save(job: Job): Job {

@@ -22,12 +22,14 @@ export class JobRun {
   /**
    * @param logPath the job's log.txt: the child's stdout and stderr are appended to it.
    * @param stopTimeoutMs after a stop request, how long the child may take before it is killed.
+   * @param onResumed told how many items the state file held when a resumed run started.
    */
   constructor(
     task: RunTask,
     logPath: string,
     onProgress: (progress: Progress) => void,
     stopTimeoutMs: number,
+    onResumed: (items: number) => void = () => {},
   ) {
     this.#stopTimeoutMs = stopTimeoutMs;
     const log = openSync(logPath, 'a', 0o600);
@@ -43,8 +45,8 @@ export class JobRun {
       if (message.type === 'progress') {
         const { type: _type, ...progress } = message;
         onProgress(progress);
-      } else if (message.type === 'closed')
-        closed = { stats: message.stats, reason: message.reason };
+      } else if (message.type === 'resumed') onResumed(message.items);
+      else if (message.type === 'closed') closed = { stats: message.stats, reason: message.reason };
       else if (message.type === 'failed') failed = { error: message.error, stats: message.stats };
     });
     this.exited = new Promise((resolve) => {

@@ -1,6 +1,7 @@
 /** The server's own database (DATA_DIR/server.db, SQLite): job history and schedules, kept across restarts. */
 import Database from 'better-sqlite3';
 import { StorageError } from '../errors.js';
+import { withPerRun } from './job-runs.js';
 import type { DeployedVersion, Job, JobStatus, Schedule } from './types.js';
 
 const schema = `
@@ -182,7 +183,7 @@ export class JobStore {
 }
 
 function parseJob(text: string): Job {
-  return withDeployFields(JSON.parse(text) as Job);
+  return withPerRun(withDeployFields(JSON.parse(text) as Job));
 }
 
 /** Jobs and schedules stored before deploys existed have no project or version: they ran the project directory. */

@@ -82,14 +82,54 @@ export const schemas: Record<string, JsonSchema> = {
       finishedAt: nullable('string'),
       reason: nullable('string'),
       error: nullable('string'),
-      runs: { type: 'integer' },
-      stats: { oneOf: [ref('Stats'), { type: 'null' }] },
+      runs: { type: 'integer', description: 'child processes started (a resume adds one)' },
+      stats: {
+        oneOf: [ref('Stats'), { type: 'null' }],
+        description: 'totals over all runs: they add up with the items /items serves',
+      },
+      perRun: { type: 'array', items: ref('RunSummary'), description: 'each run, oldest first' },
+    },
+  },
+  RunSummary: {
+    type: 'object',
+    properties: {
+      startedAt: { type: 'string', format: 'date-time' },
+      finishedAt: { type: ['string', 'null'], format: 'date-time' },
+      reason: nullable('string'),
+      stats: { oneOf: [ref('Stats'), { type: 'null' }], description: "the run's own counts" },
+    },
+  },
+  HistoryPoint: {
+    type: 'object',
+    required: ['atMs', 'run', 'pages', 'items', 'failed', 'byStatus', 'latency'],
+    properties: {
+      atMs: { type: 'integer', description: 'Unix time in milliseconds, increasing' },
+      run: { type: 'integer', minimum: 1 },
+      pages: { type: 'integer', description: 'responses, total over the runs so far' },
+      items: { type: 'integer' },
+      failed: { type: 'integer' },
+      byStatus: counts,
+      latency: {
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: {
+              type: 'object',
+              properties: { p50: { type: 'number' }, p90: { type: 'number' } },
+            },
+            description: 'dns, connect, tls, firstByte, total: milliseconds',
+          },
+          { type: 'null' },
+        ],
+      },
     },
   },
   Progress: {
     type: 'object',
     properties: {
-      stats: ref('Stats'),
+      stats: { ...ref('Stats'), description: "the job's totals over all its runs" },
+      runStats: { ...ref('Stats'), description: "the current run's own counts" },
+      atMs: { type: 'integer', description: 'when the server received it, Unix milliseconds' },
       hosts: {
         type: 'array',
         items: {

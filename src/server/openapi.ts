@@ -170,6 +170,21 @@ export function openApiDocument(version: string): Json {
           },
         },
       },
+      '/api/jobs/{id}/history': {
+        get: {
+          summary:
+            "The job's chart history, oldest first: a point every 500 ms while it runs, at most 1,000 (thinned by half when full)",
+          parameters: [jobIdParam],
+          responses: {
+            '200': json({
+              type: 'object',
+              properties: { points: { type: 'array', items: ref('HistoryPoint') } },
+            }),
+            ...errors,
+            ...unknownJob,
+          },
+        },
+      },
       '/api/jobs/{id}/cancel': jobAction('Cancel a queued, running or paused job'),
       '/api/jobs/{id}/pause': jobAction(
         'Pause a queued or running job (its state file keeps its progress)',

@@ -1,4 +1,4 @@
-/** /api/jobs: submit, list, inspect, cancel, pause, resume, re-run, delete, and page through a job's items and log. */
+/** /api/jobs: submit, list, inspect, cancel, pause, resume, re-run, delete, page through a job's items and log, its chart history. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -44,6 +44,11 @@ export function jobRoutes(
   app.get('/api/jobs/:id', (c) => {
     const job = manager.get(c.req.param('id'));
     return c.json({ job: publicJob(job), progress: manager.progress(job.id) });
+  });
+
+  app.get('/api/jobs/:id/history', (c) => {
+    const id = c.req.param('id');
+    return c.json({ points: manager.history(id) });
   });
 
   app.post('/api/jobs/:id/cancel', async (c) =>

@@ -1,6 +1,6 @@
 /** One job run inside its child process: loads the spider, crawls with a state file, reports progress over IPC. */
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { RunOptions } from '../crawler/crawler.js';
 import { createCrawler } from '../crawler/crawler.js';
 import { siteSpider } from '../crawler/site-spider.js';
@@ -9,6 +9,8 @@ import type { Stats } from '../crawler/stats.js';
 import { noPageFetched } from '../crawler/summary.js';
 import { frontierBackends } from '../frontier-backends.js';
 import { loadSpider } from '../loader/load-spider.js';
+import { stateCounts } from '../state/sqlite-frontier.js';
+import { openStateDbReadOnly } from '../state/state-db.js';
 import { waitForStateLock } from '../state/state-lock.js';
 import { redactUrlsIn } from '../url/redact-url.js';
 import { type ChildMessage, isParentMessage, type RunTask } from './ipc.js';
@@ -49,6 +51,8 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   if (!(await waitForStateLock(task.statePath, task.graceMs + 10_000))) {
     log('WARN the previous process of this job still holds its state file');
   }
+  const committed = committedItems(task.statePath);
+  if (committed !== undefined) await send({ type: 'resumed', items: committed });
   // A job's `insecure` counts only where the operator allows it (a job stored before a restart without
   // --allow-insecure is held to that); otherwise the spider's own setting stands.
   const { insecure, ...jobOptions } = task.options;
@@ -112,6 +116,22 @@ function operatorTlsFiles(task: RunTask): Pick<RunOptions, 'ca' | 'cert' | 'key'
 async function spiderFor(task: RunTask): Promise<Spider> {
   const spider = task.spiderFile ? await loadSpider(task.spiderFile) : siteSpider([task.url ?? '']);
   return task.start ? { ...spider, start: task.start } : spider;
+}
+
+/** Items the earlier runs committed to the state file (all of them are, or will be, in the output); undefined on a first run. */
+function committedItems(statePath: string): number | undefined {
+  if (!existsSync(statePath)) return undefined;
+  try {
+    const db = openStateDbReadOnly(statePath);
+    try {
+      return stateCounts(db).items;
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    log(`WARN cannot count the items of ${statePath}: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 function writeStats(path: string, stats: Stats): void {

@@ -11,6 +11,7 @@ import { version } from '../version.js';
 import { type AlertChannels, deliverAlerts } from './alert-delivery.js';
 import { createApp } from './app.js';
 import { Deploys } from './deploys.js';
+import { HistoryStore } from './history-store.js';
 import { JobAlerts } from './job-alerts.js';
 import { mailOnEnd } from './job-mail.js';
 import { JobManager } from './job-manager.js';
@@ -107,6 +108,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   mkdirSync(join(dataDir, 'jobs'), { recursive: true, mode: 0o700 });
   const { token, file: tokenFile } = loadOrCreateToken(dataDir, config.token);
   const store = JobStore.open(join(dataDir, 'server.db'));
+  const history = HistoryStore.open(join(dataDir, 'server.db'));
   const spiders = new ProjectSpiders(project);
   const deploys = new Deploys(store, dataDir, {
     ...(config.maxDeployBytes !== undefined && { maxUploadBytes: config.maxDeployBytes }),
@@ -120,6 +122,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const allowInsecure = tls?.allowInsecure === true;
   const manager = new JobManager({
     store,
+    history,
     dataDir,
     maxJobs,
     allowPrivate,
@@ -185,6 +188,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub.close();
     release();
     await manager.shutdown();
+    history.close();
     store.close();
     throw error;
   }
@@ -211,6 +215,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           server.close(() => done());
           server.closeAllConnections();
         });
+        history.close();
         store.close();
       })()),
   };

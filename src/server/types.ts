@@ -46,6 +46,20 @@ export interface Job extends JobSpec {
   error: string | null;
   /** Child processes started for this job (a resume adds one). */
   runs: number;
+  /** Totals over all runs (see run-totals.ts): they add up with the items the job's output holds. */
+  stats: Stats | null;
+  /** Each run's own figures, oldest first. */
+  perRun: RunSummary[];
+}
+
+/** One child process of a job (a resume starts another) and what it did. */
+export interface RunSummary {
+  startedAt: string;
+  /** When it ended (for a run the server lost in a crash: when it was last heard of); null while it runs. */
+  finishedAt: string | null;
+  /** How it ended ('finished', 'paused', 'server stopped'…); null while it runs. */
+  reason: string | null;
+  /** Its own counters (last known while it runs); null until it reported any. */
   stats: Stats | null;
 }
 
@@ -94,11 +108,37 @@ export interface RecentError {
 
 /** The live view of a job's current run. */
 export interface Progress {
+  /** From the server: the job's totals over all its runs (from a job process: its run's own). */
   stats: Stats;
+  /** The current run's own counters (set by the server). */
+  runStats?: Stats;
+  /** When the server received it, in Unix milliseconds (set by the server; chart points use the same clock). */
+  atMs?: number;
   hosts: HostRow[];
   latency: Latency;
   errors: RecentError[];
   items: { first: unknown[]; last: unknown[] };
+}
+
+/** Latency of the moment in a chart point: p50 and p90 of each phase, in milliseconds. */
+export type PointLatency = Record<
+  'dns' | 'connect' | 'tls' | 'firstByte' | 'total',
+  { p50: number; p90: number }
+>;
+
+/** One point of a job's chart history (GET /api/jobs/:id/history). Counts are totals over the job's runs. */
+export interface HistoryPoint {
+  /** Unix time in milliseconds; strictly increasing within a job. */
+  atMs: number;
+  /** The run it belongs to (1 = the first). */
+  run: number;
+  /** Responses received. */
+  pages: number;
+  items: number;
+  failed: number;
+  byStatus: Record<string, number>;
+  /** Null before any response of the run. */
+  latency: PointLatency | null;
 }
 
 /** A spider found in the project directory. */

@@ -32,6 +32,7 @@ const routes: Array<[string, string]> = [
   ['GET', `/api/jobs/${unknownId}/items`],
   ['GET', `/api/jobs/${unknownId}/log`],
   ['GET', `/api/jobs/${unknownId}/export`],
+  ['GET', `/api/jobs/${unknownId}/history`],
   ['GET', '/api/schedules'],
   ['POST', '/api/schedules'],
   ['DELETE', `/api/schedules/${unknownId}`],
@@ -321,7 +322,7 @@ describe('the OpenAPI document', () => {
           (route.path.startsWith('/api/') || route.path === '/openapi.json'),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(25);
+    expect(routesOfApp.length).toBe(26);
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       expect(doc.paths[path][method].responses['401']).toBeDefined();

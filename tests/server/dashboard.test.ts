@@ -10,6 +10,7 @@ import {
   type ShopServerProcess,
   startShopServer,
 } from '../../src/sample-shop/index.js';
+import type { HistoryPoint, Job } from '../../src/server/types.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
 import { makeProject, startTestServer, type TestServer } from './server-helpers.js';
@@ -215,5 +216,84 @@ export default defineSpider({ name: 'deployed', start: [${JSON.stringify(`${site
     expect(await page.locator('#main img').count()).toBe(0);
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(pageErrors).toEqual([]);
+  });
+
+  /** Seconds since local midnight in the browser, for a Unix time in ms. */
+  const browserSecondOfDay = (ms: number) =>
+    page.evaluate((at) => {
+      const d = new Date(at);
+      return d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
+    }, ms);
+
+  /** Opens the job's page afresh (as a user coming back to it) and checks its rate chart against its history. */
+  async function reloadedChart(job: Job): Promise<{ points: number; labels: string[] }> {
+    const history = (await t.api('GET', `/api/jobs/${job.id}/history`)).json
+      .points as HistoryPoint[];
+    await page.goto(`${t.server.url}/#/job/${job.id}`);
+    // Signed in whatever ran before (the dashboard keeps the token in the tab's sessionStorage).
+    await page.evaluate(
+      `sessionStorage.setItem('arachne.token', ${JSON.stringify(t.server.token)})`,
+    );
+    await page.reload();
+    const rate = page.locator('#chart-rate');
+    await expect
+      .poll(async () => Number(await rate.getAttribute('data-points')), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(history.length);
+    const labels = ((await rate.getAttribute('data-x-labels')) ?? '').split('|');
+    // Every tick label is a time of day within the job's run (a minute of slack either side), in the browser's
+    // local time: the axis reads today, not years ahead.
+    const from = (await browserSecondOfDay(Date.parse(job.startedAt ?? ''))) - 60;
+    const span = Date.parse(job.finishedAt ?? '') - Date.parse(job.startedAt ?? '') + 120_000;
+    for (const label of labels) {
+      expect(label).toMatch(/^\d\d:\d\d:\d\d$/);
+      const [h, m, sec] = label.split(':').map(Number) as [number, number, number];
+      const offset = (h * 3600 + m * 60 + sec - from + 86_400) % 86_400;
+      expect(offset, `label ${label}`).toBeLessThanOrEqual(span / 1000);
+    }
+    return { points: history.length, labels };
+  }
+
+  it("shows a finished job's whole stored curve after a reload, on an axis of today's times", async () => {
+    // A crawl of a few seconds (100 pages, one at a time, 30 ms each), finished before its page is opened.
+    const created = await t.api('POST', '/api/jobs', {
+      url: `${shop.origin}/`,
+      options: { concurrency: 1, maxPages: 100 },
+    });
+    const job = await t.waitForStatus(created.json.job.id as string, ['finished', 'failed']);
+    expect(job.status).toBe('finished');
+    const curve = await reloadedChart(job);
+    expect(curve.points).toBeGreaterThanOrEqual(5);
+    expect(curve.labels.filter((label) => label !== '').length).toBeGreaterThan(0);
+    await page.screenshot({ path: `${outputDir}dashboard-history.png`, fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('draws a single sample on an axis of the minute around it, not years ahead', async () => {
+    await page.goto(`${t.server.url}/`);
+    // The dashboard's own chart module, given one sample (as a job seen for a moment only would be).
+    const labels = (await page.evaluate(`(async () => {
+      const { JobCharts } = await import('./charts.js');
+      const root = document.createElement('div');
+      root.style.width = '600px';
+      document.body.append(root);
+      const charts = new JobCharts(root);
+      charts.update([{ t: Date.now() / 1000, pages: 3, rate: 1, byStatus: { 200: 3 }, latency: null }]);
+      const box = root.querySelector('.chart');
+      // uPlot draws after the call returns: the box says when it has.
+      while (box.dataset.points !== '1') await new Promise((resolve) => requestAnimationFrame(resolve));
+      const shown = box.dataset.xLabels ?? '';
+      charts.destroy();
+      root.remove();
+      return shown;
+    })()`)) as string;
+    const now = await browserSecondOfDay(Date.now());
+    const list = labels.split('|');
+    expect(list.filter((label) => label !== '').length).toBeGreaterThan(0);
+    for (const label of list) {
+      expect(label).toMatch(/^\d\d:\d\d:\d\d$/);
+      const [h, m, sec] = label.split(':').map(Number) as [number, number, number];
+      const offset = ((h * 3600 + m * 60 + sec - now + 86_400 + 43_200) % 86_400) - 43_200;
+      expect(Math.abs(offset), `label ${label}`).toBeLessThanOrEqual(90);
+    }
   });
 });

@@ -178,6 +178,19 @@ describe('arachne serve across restarts', () => {
       .sort();
     expect(urls).toHaveLength(products);
     expect(urls).toEqual(expected);
+    // The job's totals add up over both runs, the one lost with the server included, in the list too.
+    const resumed = await jobOf(second, id);
+    const listed = (
+      JSON.parse((await call(second, 'GET', '/api/jobs')).text).jobs as Array<{
+        id: string;
+        stats: { items: number };
+      }>
+    ).find((job) => job.id === id);
+    expect(resumed.stats.items).toBe(products);
+    expect(listed?.stats.items).toBe(products);
+    expect(resumed.perRun).toHaveLength(2);
+    expect(resumed.perRun[0].reason).toBe('server stopped');
+    expect(resumed.perRun[0].stats.items + resumed.perRun[1].stats.items).toBe(products);
 
     // SIGTERM: a graceful stop; a job still running is paused, not failed.
     const next = JSON.parse((await call(second, 'POST', '/api/jobs')).text).job.id as string;

@@ -18,14 +18,54 @@ function statusColor(code, alpha = 1) {
     : `hsla(${hue}, 65%, ${shade}%, ${alpha})`;
 }
 
-function chartOptions(title, width, series, yLabel) {
+/**
+ * The x axis spans the samples (Unix seconds). uPlot widens a single time point to [t, t + 86400 / 1e-3], i.e.
+ * 2.7 years when x is in seconds (the axis then read years ahead): one sample gets a minute around it instead.
+ */
+function timeRange(u, min, max) {
+  const xs = u.data[0];
+  const first = xs?.[0];
+  const last = xs?.[xs.length - 1];
+  if (first === undefined || first === null || last === undefined || last === null)
+    return [min, max];
+  return first === last ? [first - 30, last + 30] : [first, last];
+}
+
+const pad2 = (n) => String(n).padStart(2, '0');
+
+/**
+ * Time tick labels in local time: hh:mm:ss over less than a day, else the date and hh:mm. The box keeps the last
+ * ones drawn (`data-x-labels`, '|'-separated): the canvas holds them as pixels only.
+ */
+function timeLabels(box) {
+  return (u, splits) => {
+    const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+    const labels = splits.map((seconds) => {
+      const d = new Date(seconds * 1000);
+      const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+      return span < 86_400
+        ? `${time}:${pad2(d.getSeconds())}`
+        : `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${time}`;
+    });
+    box.dataset.xLabels = labels.join('|');
+    return labels;
+  };
+}
+
+function chartOptions(title, box, series, yLabel) {
   return {
     title,
-    width,
+    width: Math.max(240, box.clientWidth),
     height,
-    scales: { x: { time: true } },
+    scales: { x: { time: true, range: timeRange } },
     series: [{}, ...series],
-    axes: [{}, { label: yLabel, size: 56, labelSize: 18 }],
+    // hh:mm:ss labels are wider than uPlot's default ones: ticks further apart keep them from overlapping.
+    axes: [
+      { values: timeLabels(box), space: 64 },
+      { label: yLabel, size: 56, labelSize: 18 },
+    ],
+    // Set once a draw is done (uPlot draws after setData returns): tests wait on it.
+    hooks: { draw: [(u) => (box.dataset.points = String(u.data[0].length))] },
     cursor: { drag: { x: false, y: false } },
   };
 }
@@ -58,7 +98,7 @@ export class JobCharts {
     this.#draw('rate', [xs, samples.map((s) => s.rate)], () =>
       chartOptions(
         'Pages per second',
-        this.#width('rate'),
+        this.#boxes.rate,
         [{ label: 'pages/s', stroke: '#2471a3', fill: 'rgba(36,113,163,0.15)', width: 2 }],
         'pages/s',
       ),
@@ -79,7 +119,7 @@ export class JobCharts {
       }
     }
     this.#draw('latency', latency, () =>
-      chartOptions('Latency (p50 solid, p90 dashed)', this.#width('latency'), series, 'ms'),
+      chartOptions('Latency (p50 solid, p90 dashed)', this.#boxes.latency, series, 'ms'),
     );
   }
 
@@ -106,7 +146,7 @@ export class JobCharts {
     this.#draw('status', data, () =>
       chartOptions(
         'Responses by status (stacked)',
-        this.#width('status'),
+        this.#boxes.status,
         order.map((k) => ({
           label: codes[k],
           stroke: statusColor(codes[k]),

@@ -1,5 +1,5 @@
 // One job's page: its live counters, charts, per-host table, recent errors and a preview of its items.
-import { downloadExport, fetchAllItems } from './api.js';
+import { api, downloadExport, fetchAllItems } from './api.js';
 import { JobCharts } from './charts.js';
 import {
   el,
@@ -15,7 +15,7 @@ import {
 } from './dom.js';
 import { actionButtons, durationOf, targetOf } from './jobs-view.js';
 import { LogView } from './log-view.js';
-import { getHistory, getJob, getProgress, rateOf, statsOf } from './store.js';
+import { getHistory, getJob, getProgress, rateOf, setHistory, statsOf } from './store.js';
 
 const counters = [
   ['status', 'status'],
@@ -160,6 +160,10 @@ export class JobView {
       this.#log.node,
     );
     this.#charts = new JobCharts(chartsBox);
+    // The stored curve (all of a finished or reloaded job's runs); live points from the feed append to it.
+    api('GET', `api/jobs/${id}/history`)
+      .then(({ points }) => setHistory(id, points))
+      .catch((error) => report(`chart history: ${error instanceof Error ? error.message : error}`));
   }
 
   get id() {

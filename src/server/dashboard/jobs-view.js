@@ -82,11 +82,20 @@ export async function deleteJob(job, report, deleted) {
   }
 }
 
-/** Wall-clock time from the first start to the last end, or to now while it runs. */
+/** Time spent running, over all runs (pauses left out): the runs' own times, the current one to now. */
 export function durationOf(job) {
   if (!job.startedAt) return undefined;
-  const end = job.status === 'running' || !job.finishedAt ? Date.now() : Date.parse(job.finishedAt);
-  return end - Date.parse(job.startedAt);
+  const runs = job.perRun;
+  // A job from an older server: wall-clock time from the first start to the last end.
+  if (!runs?.length) {
+    const end =
+      job.status === 'running' || !job.finishedAt ? Date.now() : Date.parse(job.finishedAt);
+    return end - Date.parse(job.startedAt);
+  }
+  const current = job.status === 'running' ? runs.at(-1) : undefined;
+  const ended = current ? runs.slice(0, -1) : runs;
+  const total = ended.reduce((sum, run) => sum + (run.stats?.elapsedMs ?? 0), 0);
+  return current ? total + Math.max(0, Date.now() - Date.parse(current.startedAt)) : total;
 }
 
 /** What the job crawls, for humans: the spider, or the site of a URL crawl. */

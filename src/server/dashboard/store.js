@@ -50,7 +50,29 @@ export function removeJob(id) {
 export function setProgress(id, value) {
   const now = Date.now();
   progress.set(id, { progress: value, at: now });
-  record(id, value, now);
+  // The server's time of the progress (its history uses the same clock); older servers did not send it.
+  const stats = value.stats;
+  const at = value.atMs ?? now;
+  record(id, at, stats.responses, stats.responsesByStatus, value.latency, stats.pagesPerSecond);
+  emit('progress', id);
+}
+
+/**
+ * The job's stored history (GET /api/jobs/:id/history, oldest first) becomes its samples; live samples newer than
+ * its last point (arrived while it loaded) stay after it.
+ */
+export function setHistory(id, points) {
+  const live = history.get(id) ?? [];
+  history.set(id, []);
+  for (const point of points) {
+    record(id, point.atMs, point.pages, point.byStatus, point.latency);
+  }
+  const end = history.get(id).at(-1)?.t ?? Number.NEGATIVE_INFINITY;
+  const samples = history.get(id);
+  for (const sample of live) {
+    if (sample.t > end) samples.push(sample);
+  }
+  if (samples.length > maxSamples) samples.splice(0, samples.length - maxSamples);
   emit('progress', id);
 }
 
@@ -90,17 +112,19 @@ export function rateOf(id) {
   return first === last ? last.rate : (last.pages - first.pages) / (last.t - first.t);
 }
 
-function record(id, value, now) {
+/** Adds a sample at `atMs` (Unix milliseconds; the charts' x axis is in seconds). */
+function record(id, atMs, pages, byStatus, latency, firstRate = 0) {
   let samples = history.get(id);
   if (!samples) {
     samples = [];
     history.set(id, samples);
   }
-  const stats = value.stats;
-  const t = now / 1000;
+  const t = atMs / 1000;
   let previous = samples.at(-1);
-  // A resumed job may start counting again: its chart starts over rather than dropping below zero.
-  if (previous && stats.responses < previous.pages) {
+  // Out of order (a late message): the samples already cover that moment.
+  if (previous && t < previous.t) return;
+  // A job from an older server may start counting again on resume: its chart starts over rather than dropping.
+  if (previous && pages < previous.pages) {
     samples.length = 0;
     previous = undefined;
   }
@@ -108,17 +132,14 @@ function record(id, value, now) {
     samples.pop();
     previous = samples.at(-1);
   }
-  const rate =
-    previous && t > previous.t
-      ? (stats.responses - previous.pages) / (t - previous.t)
-      : stats.pagesPerSecond;
-  const latency = value.latency;
+  const rate = previous && t > previous.t ? (pages - previous.pages) / (t - previous.t) : firstRate;
   samples.push({
     t,
-    pages: stats.responses,
+    pages,
     rate: Math.max(0, rate),
-    byStatus: { ...stats.responsesByStatus },
-    latency: latency && latency.samples > 0 ? latency : null,
+    byStatus: { ...byStatus },
+    // A live progress has latency.samples (0 before any response); a history point has null then.
+    latency: latency && latency.samples !== 0 ? latency : null,
   });
   if (samples.length > maxSamples) samples.splice(0, samples.length - maxSamples);
 }
