@@ -3,12 +3,13 @@
 export type ApiErrorCode =
   | 'AR_BAD_REQUEST'
   | 'AR_UNAUTHORIZED'
+  | 'AR_FORBIDDEN'
   | 'AR_NOT_FOUND'
   | 'AR_CONFLICT'
   | 'AR_BODY_TOO_LARGE'
   | 'AR_INTERNAL';
 
-export type ApiStatus = 400 | 401 | 404 | 409 | 413 | 500;
+export type ApiStatus = 400 | 401 | 403 | 404 | 409 | 413 | 500;
 
 export class ApiError extends Error {
   override name = 'ApiError';

@@ -6,7 +6,7 @@ import {
   pageQuerySchema,
   parseOr400,
 } from './api-schemas.js';
-import type { AppDeps } from './app-deps.js';
+import type { AppDeps, AppEnv } from './app-deps.js';
 import { jobPaths } from './job-paths.js';
 import { jsonBody, specFrom } from './job-requests.js';
 import { readLinePage } from './line-pager.js';
@@ -15,7 +15,10 @@ import { publicJob } from './public-view.js';
 const itemsQuery = pageQuerySchema(1000, 100);
 const logQuery = pageQuerySchema(5000, 200);
 
-export function jobRoutes(app: Hono, { manager, spiders, dataDir, info, lookup }: AppDeps): void {
+export function jobRoutes(
+  app: Hono<AppEnv>,
+  { manager, spiders, dataDir, info, lookup, audit }: AppDeps,
+): void {
   app.get('/api/jobs', (c) => {
     const { status } = parseOr400(jobListQuerySchema, c.req.query());
     return c.json({ jobs: manager.list(status).map(publicJob) });
@@ -24,6 +27,7 @@ export function jobRoutes(app: Hono, { manager, spiders, dataDir, info, lookup }
   app.post('/api/jobs', async (c) => {
     const request = parseOr400(jobRequestSchema, await jsonBody(() => c.req.json()));
     const job = manager.submit(await specFrom(request, spiders, { ...info, lookup }));
+    audit.record(c.get('caller').name, 'job.create', job.id);
     return c.json({ job: publicJob(job) }, 201);
   });
 
@@ -32,15 +36,22 @@ export function jobRoutes(app: Hono, { manager, spiders, dataDir, info, lookup }
     return c.json({ job: publicJob(job), progress: manager.progress(job.id) });
   });
 
-  app.post('/api/jobs/:id/cancel', async (c) =>
-    c.json({ job: publicJob(await manager.cancel(c.req.param('id'))) }),
-  );
-  app.post('/api/jobs/:id/pause', async (c) =>
-    c.json({ job: publicJob(await manager.pause(c.req.param('id'))) }),
-  );
-  app.post('/api/jobs/:id/resume', (c) =>
-    c.json({ job: publicJob(manager.resume(c.req.param('id'))) }),
-  );
+  // Recorded once done: a refused action (409, 404) changed nothing.
+  app.post('/api/jobs/:id/cancel', async (c) => {
+    const job = await manager.cancel(c.req.param('id'));
+    audit.record(c.get('caller').name, 'job.cancel', job.id);
+    return c.json({ job: publicJob(job) });
+  });
+  app.post('/api/jobs/:id/pause', async (c) => {
+    const job = await manager.pause(c.req.param('id'));
+    audit.record(c.get('caller').name, 'job.pause', job.id);
+    return c.json({ job: publicJob(job) });
+  });
+  app.post('/api/jobs/:id/resume', (c) => {
+    const job = manager.resume(c.req.param('id'));
+    audit.record(c.get('caller').name, 'job.resume', job.id);
+    return c.json({ job: publicJob(job) });
+  });
 
   app.get('/api/jobs/:id/items', async (c) => {
     const job = manager.get(c.req.param('id'));
@@ -61,7 +72,7 @@ export function jobRoutes(app: Hono, { manager, spiders, dataDir, info, lookup }
   });
 }
 
-function pageHeaders(
+export function pageHeaders(
   set: (name: string, value: string) => void,
   offset: number,
   count: number,

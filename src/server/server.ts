@@ -7,9 +7,13 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { DnsCache } from '../http/dns-cache.js';
 import { version } from '../version.js';
+import { AccessTokens } from './access-tokens.js';
 import { createApp } from './app.js';
+import type { AppEnv } from './app-deps.js';
+import { AuditLog } from './audit-log.js';
 import { JobManager } from './job-manager.js';
 import { JobStore } from './job-store.js';
+import { ServerMetrics } from './metrics.js';
 import { ProjectSpiders } from './project-spiders.js';
 import { Schedules } from './schedules.js';
 import { type ServerTls, serverTls } from './server-tls.js';
@@ -58,8 +62,10 @@ export interface RunningServer {
   /** Where the token is stored (undefined when it came from the configuration). */
   tokenFile: string | undefined;
   dataDir: string;
-  app: Hono;
+  app: Hono<AppEnv>;
   manager: JobManager;
+  /** The named tokens (`arachne serve token` writes the same table). */
+  tokens: AccessTokens;
   /** Stops schedules, pauses running jobs gracefully (they resume on request), closes everything. */
   close(): Promise<void>;
 }
@@ -72,6 +78,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   mkdirSync(join(dataDir, 'jobs'), { recursive: true, mode: 0o700 });
   const { token, file: tokenFile } = loadOrCreateToken(dataDir, config.token);
   const store = JobStore.open(join(dataDir, 'server.db'));
+  const tokens = new AccessTokens(store.db, token);
+  const audit = new AuditLog(store.db);
   const spiders = new ProjectSpiders(project);
   const maxJobs = config.maxJobs ?? 2;
   const allowPrivate = config.allowPrivate ?? false;
@@ -89,7 +97,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   if (config.onJobEnded) manager.on('ended', config.onJobEnded);
   const schedules = new Schedules(store, {
-    submit: (spec, scheduleId) => manager.submit(spec, scheduleId),
+    submit: (spec, scheduleId) => {
+      const job = manager.submit(spec, scheduleId);
+      audit.record('scheduler', 'job.create', job.id);
+      return job;
+    },
     isBusy: (jobId) => {
       const status = store.getJob(jobId)?.status;
       return status === 'queued' || status === 'running';
@@ -97,8 +109,22 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   manager.recover();
   schedules.start();
+  const metrics = new ServerMetrics({
+    manager,
+    jobCounts: () => store.countsByStatus(),
+    maxJobs,
+    version,
+  });
+  let closing: Promise<void> | undefined;
   const app = createApp({
-    token,
+    tokens,
+    audit,
+    metrics,
+    notReady: () => {
+      if (closing) return 'the server is stopping';
+      if (!store.isReadable()) return 'the server database cannot be read';
+      return undefined;
+    },
     dataDir,
     manager,
     schedules,
@@ -113,7 +139,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     },
     ...(dns && { lookup: dns.lookup }),
   });
-  const hub = new WsHub(manager, token);
+  const hub = new WsHub(manager, (given) => tokens.authenticate(given));
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   try {
@@ -124,13 +150,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } catch (error) {
     schedules.stop();
     hub.close();
+    metrics.close();
     await manager.shutdown();
     store.close();
     throw error;
   }
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
-  let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     port,
@@ -139,11 +165,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     dataDir,
     app,
     manager,
+    tokens,
     close: () =>
       (closing ??= (async () => {
         schedules.stop();
         await manager.shutdown();
         hub.close();
+        metrics.close();
         await new Promise<void>((done) => {
           server.close(() => done());
           server.closeAllConnections();

@@ -2,10 +2,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { Caller } from './access-tokens.js';
 import { ApiError } from './api-error.js';
 import type { JobManager } from './job-manager.js';
 import { publicJob } from './public-view.js';
-import { tokenMatches } from './token.js';
 import type { Job, Progress } from './types.js';
 
 const progressEveryMs = 500;
@@ -24,7 +24,8 @@ type ClientMessage =
 
 export class WsHub {
   readonly #manager: JobManager;
-  readonly #token: string;
+  /** Any token may watch (viewer or operator): the feed only reads. */
+  readonly #authenticate: (token: string | undefined) => Caller | undefined;
   readonly #wss = new WebSocketServer({
     noServer: true,
     maxPayload: 64 * 1024,
@@ -38,9 +39,12 @@ export class WsHub {
   readonly #onJob = (job: Job) => this.#jobChanged(job);
   readonly #onProgress = (id: string, progress: Progress) => this.#progress(id, progress);
 
-  constructor(manager: JobManager, token: string) {
+  constructor(
+    manager: JobManager,
+    authenticate: (token: string | undefined) => Caller | undefined,
+  ) {
     this.#manager = manager;
-    this.#token = token;
+    this.#authenticate = authenticate;
     manager.on('job', this.#onJob);
     manager.on('progress', this.#onProgress);
     this.#ping = setInterval(() => this.#pingAll(), pingEveryMs);
@@ -52,7 +56,7 @@ export class WsHub {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') {
       reject(socket, 404, 'AR_NOT_FOUND', 'no WebSocket here (use /ws)');
-    } else if (!tokenMatches(this.#token, tokenOf(request, url))) {
+    } else if (!this.#authenticate(tokenOf(request, url))) {
       reject(socket, 401, 'AR_UNAUTHORIZED', 'missing or wrong token');
     } else if (!sameOrigin(request)) {
       reject(socket, 403, 'AR_FORBIDDEN', 'cross-origin WebSocket refused');
