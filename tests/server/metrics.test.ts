@@ -64,7 +64,7 @@ let held: LocalServer;
 const waiting: ServerResponse[] = [];
 
 beforeAll(async () => {
-  shop = await startShopServer({ seed: 3, products: 24 });
+  shop = await startShopServer({ seed: 3, products: 12 });
   // One page that answers only when the test says so: a request caught in flight.
   held = await startLocalServer({
     '/': (_req, res) => waiting.push(res),
@@ -144,7 +144,7 @@ describe('/metrics', () => {
     const job = await t.waitForStatus(created.json.job.id, ['finished', 'failed']);
     expect(job.status).toBe('finished');
     const stats = job.stats as Stats;
-    expect(stats.items).toBe(24);
+    expect(stats.items).toBe(12);
     const samples = await metrics();
     expect(sampleValue(samples, 'arachne_jobs', { state: 'finished' })).toBe(1);
     expect(sampleValue(samples, 'arachne_jobs', { state: 'running' })).toBe(0);
@@ -189,7 +189,7 @@ describe('/metrics', () => {
       job.stats?.responses,
     );
     // The first job's figures are still there, unchanged.
-    expect(sampleValue(samples, 'arachne_items_total', { spider: 'shop' })).toBe(24);
+    expect(sampleValue(samples, 'arachne_items_total', { spider: 'shop' })).toBe(12);
   });
 });
 
@@ -204,6 +204,6 @@ describe('/healthz and /readyz', () => {
     await t.close();
     const stopped = await t.server.app.request('/readyz');
     expect(stopped.status).toBe(503);
-    expect((await stopped.json()).status).toBe('not ready');
+    expect(((await stopped.json()) as { status: string }).status).toBe('not ready');
   });
 });
