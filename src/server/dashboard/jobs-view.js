@@ -63,7 +63,7 @@ export class JobsView {
     this.rows = el('tbody', { id: 'jobs-body' });
     this.empty = el('p', { class: 'muted', id: 'jobs-empty', text: 'No jobs yet.' });
     root.append(
-      el('section', { class: 'card' }, el('h2', { text: 'Start a job' }), this.form),
+      el('section', { class: 'card operator-only' }, el('h2', { text: 'Start a job' }), this.form),
       el(
         'section',
         { class: 'card' },
