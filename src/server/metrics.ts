@@ -13,7 +13,7 @@ import {
 } from './fetch-histogram.js';
 import type { JobManager } from './job-manager.js';
 import { PrometheusText, type Sample } from './prometheus-text.js';
-import type { JobStatus, Progress } from './types.js';
+import type { Job, JobStatus, Progress } from './types.js';
 
 const jobStates: readonly JobStatus[] = [
   'queued',
@@ -59,17 +59,21 @@ export class ServerMetrics {
   /** Per running job: its spider and latest progress. */
   readonly #live = new Map<string, LiveRun>();
   readonly #onProgress = (id: string, progress: Progress) => this.#progress(id, progress);
-  readonly #onEnded = (job: { id: string }) => this.#runEnded(job.id);
+  // A run is over when its job leaves `running` (paused, finished, failed, cancelled): its child has exited, so
+  // its last progress, which carries its final stats, has come.
+  readonly #onJob = (job: Job) => {
+    if (job.status !== 'running') this.#runEnded(job.id);
+  };
 
   constructor(source: MetricsSource) {
     this.#source = source;
     source.manager.on('progress', this.#onProgress);
-    source.manager.on('ended', this.#onEnded);
+    source.manager.on('job', this.#onJob);
   }
 
   close(): void {
     this.#source.manager.off('progress', this.#onProgress);
-    this.#source.manager.off('ended', this.#onEnded);
+    this.#source.manager.off('job', this.#onJob);
   }
 
   render(): string {
@@ -158,16 +162,18 @@ export class ServerMetrics {
       known.progress = progress;
       return;
     }
-    // Once per run: the spider labels every figure of the job.
-    this.#live.set(id, { spider: this.#spiderOf(id), progress });
+    // Once per run: the spider labels every figure of the job. A message of a run already over is dropped.
+    const job = this.#jobOf(id);
+    if (job && job.status !== 'running') return;
+    this.#live.set(id, { spider: job?.spider ?? 'unknown', progress });
   }
 
-  #spiderOf(id: string): string {
+  #jobOf(id: string): Job | undefined {
     try {
-      return this.#source.manager.get(id).spider;
+      return this.#source.manager.get(id);
     } catch {
       // Gone from the database meanwhile: still counted, under a name that says so.
-      return 'unknown';
+      return undefined;
     }
   }
 

@@ -178,7 +178,27 @@ describe('the audit log', () => {
     const ofJob = await call('GET', `/api/audit?target=${id}`, viewer);
     expect(ofJob.json.total).toBe(4);
     expect((await call('GET', '/api/audit?limit=0', viewer)).status).toBe(400);
-  });
+  }, 60_000);
+
+  it('names the scheduler as the author of the jobs a schedule starts', async () => {
+    const created = await call('POST', '/api/schedules', operator, {
+      cron: '* * * * * *',
+      url: `${site.origin}/`,
+      options: { delayMs: 600_000 },
+    });
+    expect(created.status).toBe(201);
+    const scheduleId = created.json.schedule.id as string;
+    const job = await t.waitForJob(
+      'a job of the schedule',
+      (candidate) => candidate.scheduleId === scheduleId,
+    );
+    expect((await call('DELETE', `/api/schedules/${scheduleId}`, operator)).status).toBe(204);
+    const entries = (await call('GET', `/api/audit?target=${job.id}`, viewer)).json.entries;
+    expect(entries).toEqual([
+      expect.objectContaining({ token: 'scheduler', action: 'job.create' }),
+    ]);
+    expect((await call('POST', `/api/jobs/${job.id}/cancel`, operator)).status).toBe(200);
+  }, 60_000);
 
   it('a revoked token is refused from the next request', async () => {
     const spare = t.server.tokens.add('spare', 'viewer');
@@ -196,56 +216,22 @@ describe('arachne serve token', () => {
 
   it('adds, lists and revokes tokens in the data dir; a server started on it accepts them by scope', async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), 'arachne-tokens-')), 'data');
-    const add = await runCli([
-      'serve',
-      'token',
-      'add',
-      'ci',
-      '--scope',
-      'viewer',
-      '--data-dir',
-      dataDir,
-    ]);
+    const token = (...args: string[]) => runCli(['serve', 'token', ...args, '--data-dir', dataDir]);
+    const add = await token('add', 'ci', '--scope', 'viewer');
     expect(add.code, add.stderr).toBe(0);
     const ciToken = add.stdout.trim();
     expect(ciToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(add.stderr).toContain('shown only this once');
-    const ops = await runCli([
-      'serve',
-      'token',
-      'add',
-      'ops',
-      '--scope',
-      'operator',
-      '--data-dir',
-      dataDir,
+    const [ops, duplicate, badScope] = await Promise.all([
+      token('add', 'ops', '--scope', 'operator'),
+      token('add', 'ci', '--scope', 'viewer'),
+      token('add', 'x', '--scope', 'admin'),
     ]);
     const opsToken = ops.stdout.trim();
     expect(opsToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(opsToken).not.toBe(ciToken);
-
-    const duplicate = await runCli([
-      'serve',
-      'token',
-      'add',
-      'ci',
-      '--scope',
-      'viewer',
-      '--data-dir',
-      dataDir,
-    ]);
     expect(duplicate.code).toBe(2);
     expect(duplicate.stderr).toContain('exists already');
-    const badScope = await runCli([
-      'serve',
-      'token',
-      'add',
-      'x',
-      '--scope',
-      'admin',
-      '--data-dir',
-      dataDir,
-    ]);
     expect(badScope.code).toBe(2);
     expect(badScope.stderr).toContain('--scope viewer|operator');
 
@@ -278,7 +264,7 @@ describe('arachne serve token', () => {
     expect(refused.json.error.code).toBe('AR_FORBIDDEN');
     expect((await as(opsToken, 'POST', '/api/schedules', schedule())).status).toBe(201);
 
-    const list = await runCli(['serve', 'token', 'list', '--data-dir', dataDir]);
+    const list = await token('list');
     expect(list.code).toBe(0);
     const rows = list.stdout.split('\n');
     expect(rows[0]).toMatch(/^NAME\s+SCOPE\s+CREATED\s+LAST USED$/);
@@ -289,14 +275,18 @@ describe('arachne serve token', () => {
       expect(list.stdout).not.toContain(secret);
 
     // Revoked while the server runs: refused from the next request on.
-    const revoke = await runCli(['serve', 'token', 'revoke', 'ci', '--data-dir', dataDir]);
+    const revoke = await token('revoke', 'ci');
     expect(revoke.code, revoke.stderr).toBe(0);
     expect((await as(ciToken)).status).toBe(401);
     expect((await as(opsToken)).status).toBe(200);
-    expect((await runCli(['serve', 'token', 'revoke', 'ci', '--data-dir', dataDir])).code).toBe(2);
-    expect(
-      (await runCli(['serve', 'token', 'revoke', 'default', '--data-dir', dataDir])).code,
-    ).toBe(2);
+    const [again, ofDefault] = await Promise.all([
+      token('revoke', 'ci'),
+      token('revoke', 'default'),
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('no token named "ci"');
+    expect(ofDefault.code).toBe(2);
+    expect(ofDefault.stderr).toContain("server's own token");
 
     const audit = await as(opsToken, 'GET', '/api/audit');
     expect(
@@ -313,5 +303,5 @@ describe('arachne serve token', () => {
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child?.on('exit', resolve))).toBe(0);
     child = undefined;
-  });
+  }, 60_000);
 });

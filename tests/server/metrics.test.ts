@@ -159,18 +159,22 @@ describe('/metrics', () => {
     // Nothing runs: no per-job or per-host gauge is left behind.
     expect(samples.filter((s) => s.name === 'arachne_host_requests_in_flight')).toEqual([]);
     expect(samples.filter((s) => s.name === 'arachne_job_requests_queued')).toEqual([]);
-  });
+  }, 60_000);
 
   it('shows a running job: its request in flight per host, then adds its run to the counters', async () => {
     const created = await t.api('POST', '/api/jobs', { url: `${held.origin}/` });
     expect(created.status, created.text).toBe(201);
     const id = created.json.job.id as string;
-    const live = await waitFor('the held request in /metrics', async () => {
-      const samples = await metrics();
-      return sampleValue(samples, 'arachne_host_requests_in_flight', { host: '127.0.0.1' }) === 1
-        ? samples
-        : undefined;
-    });
+    const live = await waitFor(
+      'the held request in /metrics',
+      async () => {
+        const samples = await metrics();
+        return sampleValue(samples, 'arachne_host_requests_in_flight', { host: '127.0.0.1' }) === 1
+          ? samples
+          : undefined;
+      },
+      { timeoutMs: 50_000, intervalMs: 100 },
+    );
     expect(sampleValue(live, 'arachne_jobs', { state: 'running' })).toBe(1);
     expect(sampleValue(live, 'arachne_job_requests_in_flight', { job: id, spider: 'site' })).toBe(
       1,
@@ -190,7 +194,7 @@ describe('/metrics', () => {
     );
     // The first job's figures are still there, unchanged.
     expect(sampleValue(samples, 'arachne_items_total', { spider: 'shop' })).toBe(12);
-  });
+  }, 60_000);
 });
 
 describe('/healthz and /readyz', () => {
