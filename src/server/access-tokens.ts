@@ -51,12 +51,20 @@ export class AccessTokens {
   readonly #db: Database.Database;
   readonly #defaultHash: Buffer | undefined;
   readonly #lastWritten = new Map<string, number>();
+  readonly #selectHashes: Database.Statement;
+  readonly #dataVersion: Database.Statement;
+  /** The stored tokens, read again after add/revoke here or a commit by another connection (the CLI). */
+  #rows: Array<Pick<TokenRow, 'name' | 'scope' | 'hash'>> | undefined;
+  #rowsVersion = -1;
 
   /** @param defaultToken the server's own token (operator, named `default`); undefined outside the server (CLI). */
   constructor(db: Database.Database, defaultToken?: string) {
     this.#db = db;
     this.#db.exec(schema);
     this.#defaultHash = defaultToken === undefined ? undefined : sha256(defaultToken);
+    this.#selectHashes = db.prepare('SELECT name, scope, hash FROM tokens');
+    // Changes when another connection commits to the file: `arachne serve token` adding or revoking a token.
+    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
   /** Creates a token; returns it (the only time it is ever shown). */
@@ -81,6 +89,7 @@ export class AccessTokens {
     if (inserted.changes === 0) {
       throw new ConfigError(`a token named "${name}" exists already (revoke it first)`);
     }
+    this.#rows = undefined;
     return token;
   }
 
@@ -107,6 +116,7 @@ export class AccessTokens {
 
   /** Deletes a token: the next request with it is refused. False when there is no such token. */
   revoke(name: string): boolean {
+    this.#rows = undefined;
     return this.#db.prepare('DELETE FROM tokens WHERE name = ?').run(name).changes > 0;
   }
 
@@ -121,16 +131,22 @@ export class AccessTokens {
     if (this.#defaultHash && timingSafeEqual(hash, this.#defaultHash)) {
       found = { name: defaultTokenName, scope: 'operator' };
     }
-    const rows = this.#db.prepare('SELECT name, scope, hash FROM tokens').all() as Array<
-      Pick<TokenRow, 'name' | 'scope' | 'hash'>
-    >;
-    for (const row of rows) {
+    for (const row of this.#storedRows()) {
       if (row.hash.length === hash.length && timingSafeEqual(hash, row.hash) && !found) {
         found = { name: row.name, scope: row.scope };
       }
     }
     if (found) this.#touch(found.name);
     return found;
+  }
+
+  #storedRows(): Array<Pick<TokenRow, 'name' | 'scope' | 'hash'>> {
+    const version = this.#dataVersion.get() as number;
+    if (this.#rows === undefined || version !== this.#rowsVersion) {
+      this.#rows = this.#selectHashes.all() as Array<Pick<TokenRow, 'name' | 'scope' | 'hash'>>;
+      this.#rowsVersion = version;
+    }
+    return this.#rows;
   }
 
   #touch(name: string): void {

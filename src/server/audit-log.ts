@@ -40,17 +40,19 @@ export const auditKept = 100_000;
 
 export class AuditLog {
   readonly #db: Database.Database;
+  readonly #insert: Database.Statement;
+  readonly #prune: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
     this.#db.exec(schema);
+    this.#insert = db.prepare('INSERT INTO audit (at, token, action, target) VALUES (?, ?, ?, ?)');
+    this.#prune = db.prepare('DELETE FROM audit WHERE seq <= ?');
   }
 
   record(token: string, action: AuditAction, target: string): void {
-    const { lastInsertRowid } = this.#db
-      .prepare('INSERT INTO audit (at, token, action, target) VALUES (?, ?, ?, ?)')
-      .run(new Date().toISOString(), token, action, target);
-    this.#db.prepare('DELETE FROM audit WHERE seq <= ?').run(Number(lastInsertRowid) - auditKept);
+    const { lastInsertRowid } = this.#insert.run(new Date().toISOString(), token, action, target);
+    this.#prune.run(Number(lastInsertRowid) - auditKept);
   }
 
   /** Newest first; `target` keeps the entries of one job, schedule or token. */
