@@ -62,12 +62,15 @@ let shop: ShopServerProcess;
 let t: TestServer;
 let held: LocalServer;
 const waiting: ServerResponse[] = [];
+let released = false;
+const answer = (res: ServerResponse) =>
+  res.writeHead(200, { 'content-type': 'text/html' }).end('<title>held</title><p>done</p>');
 
 beforeAll(async () => {
   shop = await startShopServer({ seed: 3, products: 12 });
   // One page that answers only when the test says so: a request caught in flight.
   held = await startLocalServer({
-    '/': (_req, res) => waiting.push(res),
+    '/': (_req, res) => (released ? answer(res) : waiting.push(res)),
     '/robots.txt': (_req, res) => res.writeHead(404).end(),
   });
   t = await startTestServer({ project: await makeProject(), allowPrivate: true });
@@ -180,10 +183,11 @@ describe('/metrics', () => {
       1,
     );
     expect(sampleValue(live, 'arachne_job_requests_queued', { job: id, spider: 'site' })).toBe(0);
-    for (const res of waiting.splice(0)) {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<title>held</title><p>done</p>');
-    }
-    const job = await t.waitForStatus(id, ['finished', 'failed']);
+    released = true;
+    for (const res of waiting.splice(0)) answer(res);
+    const job = await t.waitForStatus(id, ['finished', 'failed']).catch((error: Error) => {
+      throw new Error(`${error.message}; the site was asked ${held.paths.join(', ')}`);
+    });
     expect(job.status).toBe('finished');
     const samples = await metrics();
     expect(sampleValue(samples, 'arachne_jobs', { state: 'finished' })).toBe(2);
