@@ -3,6 +3,7 @@
 export type ApiErrorCode =
   | 'AR_BAD_REQUEST'
   | 'AR_UNAUTHORIZED'
+  | 'AR_FORBIDDEN'
   | 'AR_NOT_FOUND'
   | 'AR_CONFLICT'
   | 'AR_BODY_TOO_LARGE'
@@ -10,7 +11,7 @@ export type ApiErrorCode =
   | 'AR_INSTALL_FAILED'
   | 'AR_INTERNAL';
 
-export type ApiStatus = 400 | 401 | 404 | 409 | 413 | 422 | 500;
+export type ApiStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500;
 
 export class ApiError extends Error {
   override name = 'ApiError';

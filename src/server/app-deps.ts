@@ -1,7 +1,10 @@
 /** What the HTTP routes need from the running server. */
 import type { LookupFunction } from 'node:net';
+import type { AccessTokens, Caller } from './access-tokens.js';
+import type { AuditLog } from './audit-log.js';
 import type { Deploys } from './deploys.js';
 import type { JobManager } from './job-manager.js';
+import type { ServerMetrics } from './metrics.js';
 import type { ProjectSpiders } from './project-spiders.js';
 import type { Schedules } from './schedules.js';
 
@@ -16,8 +19,17 @@ export interface ServerInfo {
   allowMail: boolean;
 }
 
+/** Hono's environment: the authenticated caller of an /api request, set by the token check. */
+export interface AppEnv {
+  Variables: { caller: Caller };
+}
+
 export interface AppDeps {
-  token: string;
+  tokens: AccessTokens;
+  audit: AuditLog;
+  metrics: ServerMetrics;
+  /** Why the server cannot take jobs now (for /readyz), or undefined when it can. */
+  notReady(): string | undefined;
   dataDir: string;
   manager: JobManager;
   schedules: Schedules;

@@ -56,6 +56,11 @@ export class JobStore {
     }
   }
 
+  /** The open database, for the server's other tables (access tokens, audit log), which create their own. */
+  get db(): Database.Database {
+    return this.#db;
+  }
+
   insertJob(job: Job): void {
     this.#db
       .prepare('INSERT INTO jobs (id, status, job) VALUES (?, ?, ?)')
@@ -97,6 +102,27 @@ export class JobStore {
       .prepare("SELECT job FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1")
       .get() as { job: string } | undefined;
     return row ? parseJob(row.job) : undefined;
+  }
+
+  /** Every status with its number of jobs (statuses with none are absent). */
+  countsByStatus(): Partial<Record<JobStatus, number>> {
+    const rows = this.#db
+      .prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status')
+      .all() as Array<{
+      status: JobStatus;
+      n: number;
+    }>;
+    return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+  }
+
+  /** Whether the database answers (for /readyz): false once closed or when reading fails. */
+  isReadable(): boolean {
+    try {
+      this.#db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   countByStatus(status: JobStatus): number {

@@ -20,6 +20,15 @@ const percentiles = {
   properties: { p50: { type: 'number' }, p90: { type: 'number' }, p99: { type: 'number' } },
 };
 
+const histogram = {
+  type: 'object',
+  properties: {
+    buckets: { type: 'array', items: { type: 'integer' } },
+    count: { type: 'integer' },
+    sumSeconds: { type: 'number' },
+  },
+};
+
 export const schemas: Record<string, JsonSchema> = {
   Error: {
     type: 'object',
@@ -152,6 +161,12 @@ export const schemas: Record<string, JsonSchema> = {
           total: percentiles,
         },
       },
+      fetchHistograms: {
+        type: 'object',
+        description:
+          'fetch times of every response of the run: counts per bucket (bounds 0.005…10 s, then over 10 s), not cumulative',
+        properties: { total: histogram, firstByte: histogram },
+      },
       errors: {
         type: 'array',
         items: {
@@ -165,6 +180,33 @@ export const schemas: Record<string, JsonSchema> = {
         },
       },
       items: { type: 'object', properties: { first: { type: 'array' }, last: { type: 'array' } } },
+    },
+  },
+  AuditEntry: {
+    type: 'object',
+    properties: {
+      id: { type: 'integer' },
+      at: { type: 'string', format: 'date-time' },
+      token: {
+        type: 'string',
+        description:
+          "the token's name; `scheduler` for jobs a schedule started, `cli` for token commands",
+      },
+      action: {
+        enum: [
+          'job.create',
+          'job.pause',
+          'job.resume',
+          'job.cancel',
+          'job.delete',
+          'schedule.create',
+          'schedule.update',
+          'schedule.delete',
+          'token.add',
+          'token.revoke',
+        ],
+      },
+      target: { type: 'string', description: 'the job id, schedule id or token name' },
     },
   },
   Schedule: {

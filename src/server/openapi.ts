@@ -12,6 +12,11 @@ const error = (description: string) => json(ref('Error'), description);
 const errors = {
   '401': error('missing or wrong token'),
 };
+/** Changes need an operator token: a viewer token gets 403. */
+const writeErrors = {
+  ...errors,
+  '403': error('a viewer token: it may only read (AR_FORBIDDEN)'),
+};
 const badRequest = { '400': error('bad body or query: `error.field` names the field') };
 const unknownJob = { '404': error('unknown job id') };
 const wrongStatus = { '409': error('the job is not in a status the action applies to') };
@@ -33,7 +38,7 @@ const jobAction = (summary: string) => ({
     parameters: [jobIdParam],
     responses: {
       '200': json({ type: 'object', properties: { job: ref('Job') } }),
-      ...errors,
+      ...writeErrors,
       ...unknownJob,
       ...wrongStatus,
     },
@@ -84,6 +89,14 @@ export function openApiDocument(version: string): Json {
                 allowMail: { type: 'boolean' },
                 running: { type: 'integer' },
                 queued: { type: 'integer' },
+                caller: {
+                  type: 'object',
+                  description: 'the token of this request: its name and scope',
+                  properties: {
+                    name: { type: 'string' },
+                    scope: { enum: ['viewer', 'operator'] },
+                  },
+                },
               },
             }),
             ...errors,
@@ -138,7 +151,7 @@ export function openApiDocument(version: string): Json {
           },
           responses: {
             '201': json({ type: 'object', properties: { job: ref('Job') } }, 'queued'),
-            ...errors,
+            ...writeErrors,
             ...badRequest,
           },
         },
@@ -363,6 +376,40 @@ export function openApiDocument(version: string): Json {
           },
           responses: {
             '201': json({ type: 'object', properties: { schedule: ref('Schedule') } }, 'created'),
+            ...writeErrors,
+            ...badRequest,
+          },
+        },
+      },
+      '/api/audit': {
+        get: {
+          summary:
+            'The audit log: job and schedule changes with the name of the token that made them, newest first',
+          parameters: [
+            ...pageParams(1000),
+            {
+              name: 'target',
+              in: 'query',
+              description: 'only the entries of this job id, schedule id or token name',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'a page of entries',
+              headers: pageHeaders,
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      entries: { type: 'array', items: ref('AuditEntry') },
+                      total: { type: 'integer' },
+                    },
+                  },
+                },
+              },
+            },
             ...errors,
             ...badRequest,
           },
@@ -403,13 +450,49 @@ export function openApiDocument(version: string): Json {
         'Pause a schedule: it starts no job until resumed',
       ),
       '/api/schedules/{id}/resume': scheduleAction('Resume a paused schedule'),
+      '/metrics': {
+        get: {
+          summary:
+            'Prometheus text format: jobs by state, pages/items/errors counters, queues, in-flight per host, fetch latency histograms (any token)',
+          responses: {
+            '200': {
+              description: 'text exposition format 0.0.4',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/healthz': {
+        get: {
+          summary: 'Liveness: the process answers (no token)',
+          security: [],
+          responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) },
+        },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the database is open and the server takes jobs (no token)',
+          security: [],
+          responses: {
+            '200': json({ type: 'object', properties: { status: { const: 'ready' } } }),
+            '503': json(
+              {
+                type: 'object',
+                properties: { status: { const: 'not ready' }, reason: { type: 'string' } },
+              },
+              'stopping, or the database cannot be read',
+            ),
+          },
+        },
+      },
       '/api/schedules/{id}': {
         delete: {
           summary: 'Delete a schedule (jobs it started stay)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
             '204': { description: 'deleted' },
-            ...errors,
+            ...writeErrors,
             '404': error('unknown schedule id'),
           },
         },
@@ -420,7 +503,8 @@ export function openApiDocument(version: string): Json {
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'the token in DATA_DIR/token or ARACHNE_TOKEN',
+          description:
+            'the token in DATA_DIR/token or ARACHNE_TOKEN (operator, named default), or one made by `arachne serve token add` (viewer or operator)',
         },
       },
       schemas,

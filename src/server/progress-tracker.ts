@@ -4,6 +4,7 @@ import type { Crawler } from '../crawler/crawler.js';
 import type { Timings } from '../http/response.js';
 import { hostOf } from '../url/canonical-url.js';
 import { redactUrl, redactUrlsIn } from '../url/redact-url.js';
+import { emptyHistograms, type FetchHistograms, observe } from './fetch-histogram.js';
 import type { HostRow, Latency, Percentiles, Progress, RecentError } from './types.js';
 
 const latencyWindow = 500;
@@ -22,6 +23,8 @@ export class ProgressTracker {
   readonly #crawler: Crawler;
   readonly #hosts = new Map<string, HostCounters>();
   readonly #timings: Timings[] = [];
+  /** Every response of the run, unlike the percentiles' window: /metrics sums these over runs. */
+  readonly #histograms: FetchHistograms = emptyHistograms();
   readonly #errors: RecentError[] = [];
   readonly #first: unknown[] = [];
   readonly #last: unknown[] = [];
@@ -35,6 +38,8 @@ export class ProgressTracker {
         host.pending.delete(request.url);
         host.responses++;
         this.#timings.push(response.timings);
+        observe(this.#histograms.total, response.timings.totalMs);
+        observe(this.#histograms.firstByte, response.timings.firstByteMs);
         if (this.#timings.length > latencyWindow) this.#timings.shift();
       })
       // Filtered links (offsite among them) never were pending: only hosts the crawl visits get a row.
@@ -66,6 +71,7 @@ export class ProgressTracker {
       stats: this.#crawler.stats(),
       hosts: this.#hostRows(),
       latency: latencyOf(this.#timings),
+      fetchHistograms: structuredClone(this.#histograms),
       errors: [...this.#errors],
       items: { first: [...this.#first], last: [...this.#last] },
     };

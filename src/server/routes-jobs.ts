@@ -11,7 +11,7 @@ import {
   pageQuerySchema,
   parseOr400,
 } from './api-schemas.js';
-import type { AppDeps } from './app-deps.js';
+import type { AppDeps, AppEnv } from './app-deps.js';
 import { exportPath, jobPaths } from './job-paths.js';
 import { jsonBody, specFrom } from './job-requests.js';
 import { readLinePage } from './line-pager.js';
@@ -27,8 +27,8 @@ const exportTypes = {
 const logQuery = pageQuerySchema(5000, 200);
 
 export function jobRoutes(
-  app: Hono,
-  { manager, spiders, deploys, dataDir, info, lookup }: AppDeps,
+  app: Hono<AppEnv>,
+  { manager, spiders, deploys, dataDir, info, lookup, audit }: AppDeps,
 ): void {
   app.get('/api/jobs', (c) => {
     const { status } = parseOr400(jobListQuerySchema, c.req.query());
@@ -38,6 +38,7 @@ export function jobRoutes(
   app.post('/api/jobs', async (c) => {
     const request = parseOr400(jobRequestSchema, await jsonBody(() => c.req.json()));
     const job = manager.submit(await specFrom(request, { spiders, deploys }, { ...info, lookup }));
+    audit.record(c.get('caller').name, 'job.create', job.id);
     return c.json({ job: publicJob(job) }, 201);
   });
 
@@ -51,21 +52,31 @@ export function jobRoutes(
     return c.json({ points: manager.history(id) });
   });
 
-  app.post('/api/jobs/:id/cancel', async (c) =>
-    c.json({ job: publicJob(await manager.cancel(c.req.param('id'))) }),
-  );
-  app.post('/api/jobs/:id/pause', async (c) =>
-    c.json({ job: publicJob(await manager.pause(c.req.param('id'))) }),
-  );
-  app.post('/api/jobs/:id/resume', (c) =>
-    c.json({ job: publicJob(manager.resume(c.req.param('id'))) }),
-  );
+  // Recorded once done: a refused action (409, 404) changed nothing.
+  app.post('/api/jobs/:id/cancel', async (c) => {
+    const job = await manager.cancel(c.req.param('id'));
+    audit.record(c.get('caller').name, 'job.cancel', job.id);
+    return c.json({ job: publicJob(job) });
+  });
+  app.post('/api/jobs/:id/pause', async (c) => {
+    const job = await manager.pause(c.req.param('id'));
+    audit.record(c.get('caller').name, 'job.pause', job.id);
+    return c.json({ job: publicJob(job) });
+  });
+  app.post('/api/jobs/:id/resume', (c) => {
+    const job = manager.resume(c.req.param('id'));
+    audit.record(c.get('caller').name, 'job.resume', job.id);
+    return c.json({ job: publicJob(job) });
+  });
 
-  app.post('/api/jobs/:id/rerun', (c) =>
-    c.json({ job: publicJob(manager.rerun(c.req.param('id'))) }, 201),
-  );
+  app.post('/api/jobs/:id/rerun', (c) => {
+    const job = manager.rerun(c.req.param('id'));
+    audit.record(c.get('caller').name, 'job.create', job.id);
+    return c.json({ job: publicJob(job) }, 201);
+  });
   app.delete('/api/jobs/:id', async (c) => {
     await manager.delete(c.req.param('id'));
+    audit.record(c.get('caller').name, 'job.delete', c.req.param('id'));
     return c.body(null, 204);
   });
 
@@ -108,7 +119,7 @@ export function jobRoutes(
   });
 }
 
-function pageHeaders(
+export function pageHeaders(
   set: (name: string, value: string) => void,
   offset: number,
   count: number,

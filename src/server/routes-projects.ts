@@ -3,7 +3,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError, badRequest } from './api-error.js';
 import { parseOr400 } from './api-schemas.js';
-import type { AppDeps } from './app-deps.js';
+import type { AppDeps, AppEnv } from './app-deps.js';
 import { jsonBody } from './job-requests.js';
 
 /** The upload route: app.ts exempts it from the 1 MiB limit of JSON bodies, it applies its own. */
@@ -11,7 +11,7 @@ export const uploadPath = /^\/api\/projects\/[^/]+\/versions\/[^/]+$/;
 
 const rollbackSchema = z.strictObject({ version: z.string().min(1).max(64) });
 
-export function projectRoutes(app: Hono, { deploys }: AppDeps): void {
+export function projectRoutes(app: Hono<AppEnv>, { deploys, audit }: AppDeps): void {
   app.get('/api/projects', (c) => c.json({ projects: deploys.list() }));
 
   app.get('/api/projects/:project', (c) => {
@@ -21,17 +21,24 @@ export function projectRoutes(app: Hono, { deploys }: AppDeps): void {
 
   app.post('/api/projects/:project/versions/:version', async (c) => {
     const archive = await readUpload(c, deploys.maxUploadBytes);
-    const version = await deploys.add(c.req.param('project'), c.req.param('version'), archive);
+    const project = c.req.param('project');
+    const version = await deploys.add(project, c.req.param('version'), archive);
+    audit.record(c.get('caller').name, 'project.deploy', `${project}@${version.version}`);
     return c.json({ version }, 201);
   });
 
   app.post('/api/projects/:project/rollback', async (c) => {
     const { version } = parseOr400(rollbackSchema, await jsonBody(() => c.req.json()));
-    return c.json({ version: deploys.rollback(c.req.param('project'), version) });
+    const project = c.req.param('project');
+    const current = deploys.rollback(project, version);
+    audit.record(c.get('caller').name, 'project.rollback', `${project}@${version}`);
+    return c.json({ version: current });
   });
 
   app.delete('/api/projects/:project/versions/:version', (c) => {
-    deploys.delete(c.req.param('project'), c.req.param('version'));
+    const project = c.req.param('project');
+    deploys.delete(project, c.req.param('version'));
+    audit.record(c.get('caller').name, 'project.delete', `${project}@${c.req.param('version')}`);
     return c.body(null, 204);
   });
 }

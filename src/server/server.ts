@@ -8,14 +8,18 @@ import type { Hono } from 'hono';
 import { ConfigError } from '../errors.js';
 import { DnsCache } from '../http/dns-cache.js';
 import { version } from '../version.js';
+import { AccessTokens } from './access-tokens.js';
 import { type AlertChannels, deliverAlerts } from './alert-delivery.js';
 import { createApp } from './app.js';
+import type { AppEnv } from './app-deps.js';
+import { AuditLog } from './audit-log.js';
 import { Deploys } from './deploys.js';
 import { HistoryStore } from './history-store.js';
 import { JobAlerts } from './job-alerts.js';
 import { mailOnEnd } from './job-mail.js';
 import { JobManager } from './job-manager.js';
 import { JobStore } from './job-store.js';
+import { ServerMetrics } from './metrics.js';
 import { createMailer, type MailerConfig } from './notify.js';
 import { ProjectSpiders } from './project-spiders.js';
 import { Schedules } from './schedules.js';
@@ -87,8 +91,10 @@ export interface RunningServer {
   /** Where the token is stored (undefined when it came from the configuration). */
   tokenFile: string | undefined;
   dataDir: string;
-  app: Hono;
+  app: Hono<AppEnv>;
   manager: JobManager;
+  /** The named tokens (`arachne serve token` writes the same table). */
+  tokens: AccessTokens;
   /** Stops schedules, pauses running jobs gracefully (they resume on request), closes everything. */
   close(): Promise<void>;
 }
@@ -109,6 +115,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const { token, file: tokenFile } = loadOrCreateToken(dataDir, config.token);
   const store = JobStore.open(join(dataDir, 'server.db'));
   const history = HistoryStore.open(join(dataDir, 'server.db'));
+  const tokens = new AccessTokens(store.db, token);
+  const audit = new AuditLog(store.db);
   const spiders = new ProjectSpiders(project);
   const deploys = new Deploys(store, dataDir, {
     ...(config.maxDeployBytes !== undefined && { maxUploadBytes: config.maxDeployBytes }),
@@ -150,7 +158,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     mailer?.close();
   };
   const schedules = new Schedules(store, {
-    submit: (spec, scheduleId) => manager.submit(spec, scheduleId),
+    submit: (spec, scheduleId) => {
+      const job = manager.submit(spec, scheduleId);
+      audit.record('scheduler', 'job.create', job.id);
+      return job;
+    },
     isBusy: (jobId) => {
       const status = store.getJob(jobId)?.status;
       return status === 'queued' || status === 'running';
@@ -158,8 +170,22 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   manager.recover();
   schedules.start();
+  const metrics = new ServerMetrics({
+    manager,
+    jobCounts: () => store.countsByStatus(),
+    maxJobs,
+    version,
+  });
+  let closing: Promise<void> | undefined;
   const app = createApp({
-    token,
+    tokens,
+    audit,
+    metrics,
+    notReady: () => {
+      if (closing) return 'the server is stopping';
+      if (!store.isReadable()) return 'the server database cannot be read';
+      return undefined;
+    },
     dataDir,
     manager,
     schedules,
@@ -175,7 +201,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     },
     ...(dns && { lookup: dns.lookup }),
   });
-  const hub = new WsHub(manager, token, dataDir);
+  const hub = new WsHub(manager, (given) => tokens.authenticate(given), dataDir);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   try {
@@ -187,6 +213,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     schedules.stop();
     hub.close();
     release();
+    metrics.close();
     await manager.shutdown();
     history.close();
     store.close();
@@ -194,7 +221,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
-  let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     port,
@@ -203,6 +229,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     dataDir,
     app,
     manager,
+    tokens,
     close: () =>
       (closing ??= (async () => {
         schedules.stop();
@@ -211,6 +238,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         await manager.shutdown();
         release();
         hub.close();
+        metrics.close();
         await new Promise<void>((done) => {
           server.close(() => done());
           server.closeAllConnections();

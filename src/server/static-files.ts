@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Context, Hono } from 'hono';
+import type { Context, Env, Hono } from 'hono';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -36,7 +36,7 @@ const vendor: Record<string, string> = {
   'uPlot.min.css': 'uplot/dist/uPlot.min.css',
 };
 
-export function staticRoutes(app: Hono, dir = dashboardDir()): void {
+export function staticRoutes<E extends Env>(app: Hono<E>, dir = dashboardDir()): void {
   app.get('/', (c) => serveFile(c, dir, 'index.html'));
   app.get('/vendor/:file', (c) => {
     const module = vendor[c.req.param('file')];

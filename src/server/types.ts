@@ -2,6 +2,7 @@
 import type { ApiOptionKey } from '../crawler/option-specs.js';
 import type { CrawlOptions } from '../crawler/options.js';
 import type { Stats } from '../crawler/stats.js';
+import type { FetchHistograms } from './fetch-histogram.js';
 
 export type JobStatus = 'queued' | 'running' | 'paused' | 'finished' | 'failed' | 'cancelled';
 
@@ -116,6 +117,8 @@ export interface Progress {
   atMs?: number;
   hosts: HostRow[];
   latency: Latency;
+  /** Fetch times of every response of this run in fixed buckets (what /metrics exports). */
+  fetchHistograms: FetchHistograms;
   errors: RecentError[];
   items: { first: unknown[]; last: unknown[] };
 }

@@ -6,11 +6,11 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { Caller } from './access-tokens.js';
 import { ApiError } from './api-error.js';
 import type { JobManager } from './job-manager.js';
 import { readLinePage } from './line-pager.js';
 import { publicJob } from './public-view.js';
-import { tokenMatches } from './token.js';
 import type { Job, Progress } from './types.js';
 
 const progressEveryMs = 500;
@@ -38,7 +38,8 @@ type ClientMessage =
 
 export class WsHub {
   readonly #manager: JobManager;
-  readonly #token: string;
+  /** Any token may watch (viewer or operator): the feed only reads. */
+  readonly #authenticate: (token: string | undefined) => Caller | undefined;
   readonly #dataDir: string;
   /** Jobs whose log is being read now, and those to read again once that read is done. */
   readonly #logReading = new Set<string>();
@@ -58,9 +59,13 @@ export class WsHub {
   readonly #onDeleted = (id: string) => this.#deleted(id);
 
   /** `dataDir`: the server's, where each job's log.txt is. */
-  constructor(manager: JobManager, token: string, dataDir: string) {
+  constructor(
+    manager: JobManager,
+    authenticate: (token: string | undefined) => Caller | undefined,
+    dataDir: string,
+  ) {
     this.#manager = manager;
-    this.#token = token;
+    this.#authenticate = authenticate;
     this.#dataDir = dataDir;
     manager.on('job', this.#onJob);
     manager.on('progress', this.#onProgress);
@@ -74,7 +79,7 @@ export class WsHub {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') {
       reject(socket, 404, 'AR_NOT_FOUND', 'no WebSocket here (use /ws)');
-    } else if (!tokenMatches(this.#token, tokenOf(request, url))) {
+    } else if (!this.#authenticate(tokenOf(request, url))) {
       reject(socket, 401, 'AR_UNAUTHORIZED', 'missing or wrong token');
     } else if (!sameOrigin(request)) {
       reject(socket, 403, 'AR_FORBIDDEN', 'cross-origin WebSocket refused');

@@ -319,13 +319,18 @@ describe('the OpenAPI document', () => {
       .filter(
         (route) =>
           route.method !== 'ALL' &&
-          (route.path.startsWith('/api/') || route.path === '/openapi.json'),
+          (route.path.startsWith('/api/') ||
+            ['/openapi.json', '/metrics', '/healthz', '/readyz'].includes(route.path)),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(26);
+    expect(routesOfApp.length).toBe(30);
+    const probes = ['/healthz', '/readyz'];
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
-      expect(doc.paths[path][method].responses['401']).toBeDefined();
+      // The probes need no token; everything else answers 401 without one, and 403 to a viewer when it writes.
+      if (probes.includes(path)) expect(doc.paths[path][method].security).toEqual([]);
+      else expect(doc.paths[path][method].responses['401']).toBeDefined();
+      if (method !== 'get') expect(doc.paths[path][method].responses['403']).toBeDefined();
     }
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops as object).map((method) => `${method} ${path}`),

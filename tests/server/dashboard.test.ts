@@ -296,4 +296,25 @@ export default defineSpider({ name: 'deployed', start: [${JSON.stringify(`${site
       expect(Math.abs(offset), `label ${label}`).toBeLessThanOrEqual(90);
     }
   });
+  it('works read-only with a viewer token: the jobs and the live feed, without the buttons it may not use', async () => {
+    const viewer = t.server.tokens.add('wallboard', 'viewer');
+    const readOnly = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    readOnly.on('pageerror', (error) => pageErrors.push(error.message));
+    await readOnly.goto(`${t.server.url}/`);
+    await readOnly.fill('#token-input', viewer);
+    await readOnly.click('#login-button');
+    await readOnly.locator('#connection').filter({ hasText: 'live' }).waitFor();
+    await readOnly.locator('#server-info').filter({ hasText: 'read-only' }).waitFor();
+    const rows = readOnly.locator('#jobs-body tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBeGreaterThan(0);
+    expect(await readOnly.isVisible('#start-form')).toBe(false);
+    expect(await readOnly.locator('#jobs-body button[data-action]:visible').count()).toBe(0);
+    await rows.first().locator('a').first().click();
+    await readOnly.waitForURL(/#\/job\/[0-9a-f]{16}$/);
+    await readOnly.locator('#job-status').waitFor();
+    expect(await readOnly.locator('#job-actions button:visible').count()).toBe(0);
+    await readOnly.close();
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatsCollector } from '../../src/crawler/stats.js';
 import { type ShopServerProcess, startShopServer } from '../../src/sample-shop/index.js';
+import { emptyHistograms } from '../../src/server/fetch-histogram.js';
 import { HistoryStore } from '../../src/server/history-store.js';
 import { latencyOf } from '../../src/server/progress-tracker.js';
 import type { HistoryPoint, Job, Progress } from '../../src/server/types.js';
@@ -14,7 +15,14 @@ function progressWith(pages: number): Progress {
   const stats = new StatsCollector().snapshot();
   stats.responses = pages;
   stats.responsesByStatus = { '200': pages };
-  return { stats, hosts: [], latency: latencyOf([]), errors: [], items: { first: [], last: [] } };
+  return {
+    stats,
+    hosts: [],
+    latency: latencyOf([]),
+    fetchHistograms: emptyHistograms(),
+    errors: [],
+    items: { first: [], last: [] },
+  };
 }
 
 function expectIncreasing(points: HistoryPoint[]): void {

@@ -8,6 +8,7 @@ import { createMailer, type MailerConfig } from '../../server/notify.js';
 import { type AlertsConfig, startServer } from '../../server/server.js';
 
 export const serveHelp = `Usage: arachne serve --project DIR [options]
+       arachne serve token add|list|revoke …   (named tokens: see arachne serve token --help)
 
 Runs the spiders of DIR (every *.ts, *.js, *.mjs file whose default export is a spider) as jobs, behind an
 HTTP API (/api, described at /openapi.json), a WebSocket feed (/ws) and a dashboard (/). See docs/server.md.
@@ -48,7 +49,9 @@ Options:
                            alert when a run has been running longer than D (30m, 2h, 1h30m); once per run
   -h, --help               show this help
 
-Every request needs the token: ARACHNE_TOKEN if set, else the one in DATA_DIR/token (created on first start).`;
+Every request needs a token: ARACHNE_TOKEN if set, else the one in DATA_DIR/token (created on first start),
+or one made with 'arachne serve token add NAME --scope viewer|operator'. /healthz and /readyz need none;
+/metrics (Prometheus) takes any token.`;
 
 const flags = {
   project: { type: 'string' },
@@ -86,6 +89,9 @@ const allInterfaces = new Set(['0.0.0.0', '::', '[::]', '::0', '0:0:0:0:0:0:0:0'
 type Values = ReturnType<typeof parseArgs<{ options: typeof flags }>>['values'];
 
 export async function serveCommand(argv: string[]): Promise<number> {
+  if (argv[0] === 'token') {
+    return (await import('./serve-token.js')).serveTokenCommand(argv.slice(1));
+  }
   const { values } = parseArgs({ args: argv, options: flags });
   if (values.help) {
     process.stdout.write(`${serveHelp}\n`);

@@ -122,9 +122,12 @@ function showLogin(message) {
 
 async function signIn() {
   const info = await api('GET', 'api/server');
+  // A viewer token may only read: the buttons it would have refused (403) are hidden.
+  const readOnly = info.caller?.scope === 'viewer';
+  document.body.classList.toggle('read-only', readOnly);
   setText(
     document.getElementById('server-info'),
-    `v${info.version} · ${info.project} · max ${info.maxJobs} jobs${info.allowPrivate ? ' · private addresses allowed' : ''}`,
+    `v${info.version} · ${info.project} · max ${info.maxJobs} jobs${info.allowPrivate ? ' · private addresses allowed' : ''}${readOnly ? ` · read-only (viewer token "${info.caller.name}")` : ''}`,
   );
   login.hidden = true;
   main.hidden = false;

@@ -180,7 +180,7 @@ export class JobsView {
       this.go(`#/compare/${a}/${b}`);
     });
     root.append(
-      el('section', { class: 'card' }, el('h2', { text: 'Start a job' }), this.form),
+      el('section', { class: 'card operator-only' }, el('h2', { text: 'Start a job' }), this.form),
       el(
         'section',
         { class: 'card' },
