@@ -51,7 +51,7 @@ const scheduleAction = (summary: string) => ({
     parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
     responses: {
       '200': json({ type: 'object', properties: { schedule: ref('Schedule') } }),
-      ...errors,
+      ...writeErrors,
       '404': error('unknown schedule id'),
     },
   },
@@ -162,7 +162,7 @@ export function openApiDocument(version: string): Json {
           parameters: [jobIdParam],
           responses: {
             '204': { description: 'deleted' },
-            ...errors,
+            ...writeErrors,
             ...unknownJob,
             '409': error('the job is running: cancel or pause it first'),
           },
@@ -210,7 +210,7 @@ export function openApiDocument(version: string): Json {
           parameters: [jobIdParam],
           responses: {
             '201': json({ type: 'object', properties: { job: ref('Job') } }, 'queued'),
-            ...errors,
+            ...writeErrors,
             ...unknownJob,
           },
         },
@@ -310,7 +310,7 @@ export function openApiDocument(version: string): Json {
               { type: 'object', properties: { version: ref('DeployedVersion') } },
               'installed and current',
             ),
-            ...errors,
+            ...writeErrors,
             '400': error(
               'bad name, unsafe or broken archive (AR_BAD_ARCHIVE), or no spiders in it',
             ),
@@ -326,7 +326,7 @@ export function openApiDocument(version: string): Json {
           parameters: [projectParam, versionParam],
           responses: {
             '204': { description: 'deleted' },
-            ...errors,
+            ...writeErrors,
             '404': error('no such project or version'),
             '409': error('the version is current'),
           },
@@ -350,7 +350,7 @@ export function openApiDocument(version: string): Json {
           },
           responses: {
             '200': json({ type: 'object', properties: { version: ref('DeployedVersion') } }),
-            ...errors,
+            ...writeErrors,
             ...badRequest,
             '404': error('no such project or version'),
           },
