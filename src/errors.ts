@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'AR_HOST_KEY'
   | 'AR_AUTH'
   | 'AR_FTP_REPLY'
-  | 'AR_MAIL_AUTH';
+  | 'AR_MAIL_AUTH'
+  | 'AR_SERVER';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -409,5 +410,20 @@ export class MailAuthError extends CrawlError {
     options?: ErrorOptions,
   ) {
     super('AR_MAIL_AUTH', `Mail login refused for ${account}: ${detail}`, options);
+  }
+}
+
+/**
+ * The job server a worker (`arachne worker --server`) talks to refused a call (`status`: 401 for a wrong token) or
+ * could not be reached (`status` undefined).
+ */
+export class ServerCallError extends CrawlError {
+  override name = 'ServerCallError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: ErrorOptions,
+  ) {
+    super('AR_SERVER', message, options);
   }
 }

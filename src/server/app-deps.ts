@@ -2,6 +2,7 @@
 import type { LookupFunction } from 'node:net';
 import type { JobManager } from './job-manager.js';
 import type { ProjectSpiders } from './project-spiders.js';
+import type { WorkerDeps } from './routes-workers.js';
 import type { Schedules } from './schedules.js';
 
 export interface ServerInfo {
@@ -24,4 +25,6 @@ export interface AppDeps {
   info: ServerInfo;
   /** Resolves job URLs' host names for the submission check, as the jobs will (--dns). @default dns.lookup */
   lookup?: LookupFunction;
+  /** The workers of shared jobs (serve --frontier), and their registry. */
+  workers?: WorkerDeps;
 }

@@ -6,6 +6,7 @@ import type { AppDeps } from './app-deps.js';
 import { openApiDocument } from './openapi.js';
 import { jobRoutes } from './routes-jobs.js';
 import { scheduleRoutes } from './routes-schedules.js';
+import { workerRoutes } from './routes-workers.js';
 import { staticRoutes } from './static-files.js';
 import { bearerToken, tokenMatches } from './token.js';
 
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/api/spiders', async (c) => c.json(await deps.spiders.scan()));
   jobRoutes(app, deps);
   scheduleRoutes(app, deps);
+  if (deps.workers) workerRoutes(app, deps, deps.workers);
   staticRoutes(app);
 
   app.notFound((c) =>

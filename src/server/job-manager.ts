@@ -5,6 +5,7 @@ import { isId, jobPaths, newId } from './job-paths.js';
 import { JobRun, type RunEnd } from './job-run.js';
 import type { JobStore } from './job-store.js';
 import type { ServerTls } from './server-tls.js';
+import { type SharedJobs, sharedCrawlId } from './shared-jobs.js';
 import type { Job, JobSpec, JobStatus, Progress } from './types.js';
 
 export interface JobManagerOptions {
@@ -22,6 +23,8 @@ export interface JobManagerOptions {
   spiderFile: (name: string) => Promise<string | undefined>;
   /** Grace for in-flight requests when a job is stopped. @default 5000 */
   graceMs?: number;
+  /** Run every job as a shared crawl on Redis, its pages fetched by `arachne worker --server` processes. */
+  shared?: SharedJobs | undefined;
 }
 
 /** Why the server stopped a child: decides the status the job ends in. */
@@ -222,6 +225,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         ...(this.#options.dns && { dns: [...this.#options.dns] }),
         ...(this.#options.tls && { tls: this.#options.tls }),
         graceMs,
+        ...(this.#options.shared && {
+          shared: { ...this.#options.shared, crawlId: sharedCrawlId(job.id) },
+        }),
       },
       paths.log,
       (progress) => this.#onProgress(job.id, active, progress),

@@ -13,8 +13,11 @@ import { JobStore } from './job-store.js';
 import { ProjectSpiders } from './project-spiders.js';
 import { Schedules } from './schedules.js';
 import { type ServerTls, serverTls } from './server-tls.js';
+import { SharedCrawls } from './shared-crawls.js';
+import { defaultHostTurns, defaultLeaseMs, type SharedJobs } from './shared-jobs.js';
 import { loadOrCreateToken } from './token.js';
 import type { Job } from './types.js';
+import { WorkerRegistry } from './worker-registry.js';
 import { WsHub } from './ws-hub.js';
 
 export interface ServerConfig {
@@ -48,7 +51,21 @@ export interface ServerConfig {
   graceMs?: number;
   /** Called when a job run ends (finished, failed, paused or cancelled): mail notifications. */
   onJobEnded?: (job: Job) => void;
+  /**
+   * redis://HOST:PORT/DB: every job runs as a shared crawl there, its pages fetched by `arachne worker --server URL`
+   * processes on any machine; the server seeds each crawl and writes its output. @default jobs run on this machine
+   */
+  frontier?: string;
+  /** With `frontier`: how long a dead worker's requests stay leased before other workers get them. @default 30000 */
+  leaseMs?: number;
+  /** With `frontier`: the host-turns group of every job (politeness across jobs). @default 'serve' */
+  hostTurns?: string;
+  /** How often workers report. @default 1000 */
+  heartbeatMs?: number;
 }
+
+/** How long a finished or cancelled job's shared crawl stays in Redis. */
+const dropSharedCrawlAfterMs = 5000;
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:6800` */
@@ -77,6 +94,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const allowPrivate = config.allowPrivate ?? false;
   const tls = config.tls && serverTls(config.tls);
   const allowInsecure = tls?.allowInsecure === true;
+  const shared: SharedJobs | undefined = config.frontier
+    ? {
+        frontier: config.frontier,
+        leaseMs: config.leaseMs ?? defaultLeaseMs,
+        hostTurns: config.hostTurns ?? defaultHostTurns,
+      }
+    : undefined;
+  // Redis is checked before anything starts: a wrong --frontier stops the server, not each of its jobs.
+  const sharedCrawls = shared && (await SharedCrawls.open(shared.frontier));
   const manager = new JobManager({
     store,
     dataDir,
@@ -86,8 +112,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     tls,
     spiderFile: (name) => spiders.fileOf(name),
     ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
+    shared,
   });
   if (config.onJobEnded) manager.on('ended', config.onJobEnded);
+  if (sharedCrawls) {
+    manager.on('job', (job) => {
+      if (job.status !== 'finished' && job.status !== 'cancelled') return;
+      // A little later: workers leaving the crawl still publish their last counters and give back their leases.
+      setTimeout(() => {
+        sharedCrawls.drop(job.id).catch((error: unknown) => {
+          process.stderr.write(
+            `arachne serve: job ${job.id}: cannot delete its shared crawl: ${(error as Error).message}\n`,
+          );
+        });
+      }, dropSharedCrawlAfterMs).unref();
+    });
+  }
+  const registry = new WorkerRegistry(config.heartbeatMs);
   const schedules = new Schedules(store, {
     submit: (spec, scheduleId) => manager.submit(spec, scheduleId),
     isBusy: (jobId) => {
@@ -112,6 +153,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       allowMail: config.allowMail ?? false,
     },
     ...(dns && { lookup: dns.lookup }),
+    workers: { registry, shared, allowPrivate, dns: config.dns },
   });
   const hub = new WsHub(manager, token);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -126,6 +168,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub.close();
     await manager.shutdown();
     store.close();
+    await sharedCrawls?.close();
     throw error;
   }
   const { port, address, family } = server.address() as AddressInfo;
@@ -149,6 +192,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           server.closeAllConnections();
         });
         store.close();
+        await sharedCrawls?.close();
       })()),
   };
 }

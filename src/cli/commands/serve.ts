@@ -6,6 +6,7 @@ import { ConfigError } from '../../errors.js';
 import { mailOnEnd } from '../../server/job-mail.js';
 import { createMailer, type Mailer, type MailerConfig } from '../../server/notify.js';
 import { startServer } from '../../server/server.js';
+import { redactUrlsIn } from '../../url/redact-url.js';
 
 export const serveHelp = `Usage: arachne serve --project DIR [options]
 
@@ -25,6 +26,11 @@ Options:
       --cert FILE          every job presents this client certificate (PEM); needs --key
       --key FILE           the client certificate's private key (PEM)
       --allow-insecure     let jobs set insecure: true (no certificate checks); refused otherwise
+      --frontier URL       redis://HOST:PORT/DB: run every job as a shared crawl whose pages
+                           'arachne worker --server URL' processes fetch, on any machine (see docs/server.md)
+      --lease-ms N         with --frontier: a dead worker's requests go to the others after N ms (default 30000)
+      --host-turns NAME    with --frontier: the host-turns group of every job, so per-host limits and delays
+                           hold across all jobs (default serve)
       --allow-mail         let API jobs start at imap:, imaps:, pop3:, pop3s: URLs (they log in with this
                            server's ARACHNE_MAIL_PASSWORD)
       --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
@@ -53,6 +59,9 @@ const flags = {
   key: { type: 'string' },
   'allow-insecure': { type: 'boolean' },
   'allow-mail': { type: 'boolean' },
+  frontier: { type: 'string' },
+  'lease-ms': { type: 'string' },
+  'host-turns': { type: 'string' },
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtp-secure': { type: 'boolean' },
@@ -82,6 +91,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!existsSync(project) || !statSync(project).isDirectory()) {
     throw new ConfigError(`--project ${project}: no such directory`);
   }
+  const shared = sharedFrom(values);
   const mailer = mailerFrom(values);
   const host = values.host ?? '127.0.0.1';
   const server = await startServer({
@@ -99,6 +109,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       allowInsecure: values['allow-insecure'] ?? false,
     },
     allowMail: values['allow-mail'] ?? false,
+    ...shared,
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mailer ? { onJobEnded: mailOnEnd(mailer) } : {}),
   });
@@ -123,6 +134,31 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await server.close();
   mailer?.close();
   return 0;
+}
+
+/** --frontier and what goes with it: jobs as shared crawls fetched by `arachne worker --server`. */
+function sharedFrom(values: Values): { frontier?: string; leaseMs?: number; hostTurns?: string } {
+  const frontier = values.frontier;
+  if (frontier === undefined) {
+    if (values['lease-ms'] !== undefined || values['host-turns'] !== undefined)
+      throw new ConfigError('--lease-ms and --host-turns need --frontier redis://…');
+    return {};
+  }
+  if (!/^rediss?:\/\//i.test(frontier))
+    throw new ConfigError(
+      `--frontier must be a redis:// or rediss:// URL, got "${redactUrlsIn(frontier)}"`,
+    );
+  const hostTurns = values['host-turns'];
+  if (hostTurns !== undefined && !/^[\w.-]{1,100}$/.test(hostTurns))
+    throw new ConfigError(
+      `--host-turns must be letters, digits, . _ - (up to 100), got "${hostTurns}"`,
+    );
+  const leaseMs = integer(values['lease-ms'], 'lease-ms', 100, 3_600_000);
+  return {
+    frontier,
+    ...(leaseMs !== undefined && { leaseMs }),
+    ...(hostTurns !== undefined && { hostTurns }),
+  };
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
