@@ -84,8 +84,6 @@ describe.skipIf(!redisUp)('jobs on many machines: serve --frontier and worker --
     });
     expect(submitted.status).toBe(201);
     const id = submitted.json.job.id as string;
-    const t0 = Date.now();
-    const mark = (what: string) => console.log(`${what}: ${Date.now() - t0} ms`);
 
     // Mid-job: a third of the items are in, and every worker holds work.
     await whenEvent(
@@ -100,12 +98,10 @@ describe.skipIf(!redisUp)('jobs on many machines: serve --frontier and worker --
     const victim = busy[0] as WorkerView;
     const victimProcess = started.find((worker) => worker.child.pid === victim.pid);
     expect(victimProcess).toBeDefined();
-    mark('third');
     victimProcess?.child.kill('SIGKILL');
 
     const job = await server.waitForStatus(id, ['finished', 'failed'], 90_000);
     expect(job.status, job.error ?? '').toBe('finished');
-    mark('finished');
 
     const items = await server.api('GET', `/api/jobs/${id}/items?limit=1000`);
     const urls = lines(items.text).map((line) => (JSON.parse(line) as { url: string }).url);
@@ -138,5 +134,34 @@ describe.skipIf(!redisUp)('jobs on many machines: serve --frontier and worker --
     // Per-worker throughput: the pages they report add up to at least every product page.
     const pages = listed.reduce((sum, worker) => sum + worker.pages, 0);
     expect(pages).toBeGreaterThanOrEqual(expected.length - victim.pages);
+  }, 120_000);
+
+  it('holds the per-host limit across all jobs of the server: two jobs on one host, one request at a time', async () => {
+    // A second shop, slow enough that two crawls with a host turn each would overlap at once.
+    const slow = await serveShop(generateShop({ seed: seed + 1, products: 25 }), { delayMs: 20 });
+    try {
+      const options = { perHost: 1, concurrency: 2, robots: false };
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const submitted = await server.api('POST', '/api/jobs', {
+          spider: 'shop',
+          start: [`${slow.origin}/`],
+          options,
+        });
+        expect(submitted.status).toBe(201);
+        ids.push(submitted.json.job.id as string);
+      }
+      const jobs = await Promise.all(
+        ids.map((id) => server.waitForStatus(id, ['finished', 'failed'], 90_000)),
+      );
+      for (const job of jobs) expect(job.status, job.error ?? '').toBe('finished');
+      // Both jobs crawled the whole shop (their crawls are separate: each its own seen set)...
+      for (const job of jobs) expect(job.stats?.items).toBe(25);
+      // ...and the shop never had two of their requests at once: one turn per host for every job and worker.
+      expect(slow.stats().requests).toBeGreaterThan(2 * 25);
+      expect(slow.stats().peakInFlight).toBe(1);
+    } finally {
+      await slow.close();
+    }
   }, 120_000);
 });
