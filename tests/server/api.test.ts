@@ -32,6 +32,11 @@ const routes: Array<[string, string]> = [
   ['GET', '/api/schedules'],
   ['POST', '/api/schedules'],
   ['DELETE', `/api/schedules/${unknownId}`],
+  ['GET', '/api/workers'],
+  ['POST', '/api/workers'],
+  ['POST', `/api/workers/${unknownId}/heartbeat`],
+  ['DELETE', `/api/workers/${unknownId}`],
+  ['GET', '/api/spiders/shop/bundle'],
   ['GET', '/openapi.json'],
 ];
 
@@ -297,6 +302,22 @@ describe('the other routes', () => {
   });
 });
 
+describe('workers on a server without --frontier', () => {
+  it('lists none and refuses a worker with 409: its jobs run on this machine', async () => {
+    const list = await t.api('GET', '/api/workers');
+    expect(list.status).toBe(200);
+    expect(list.json).toMatchObject({ shared: false, workers: [] });
+    const register = await t.api('POST', '/api/workers', {
+      host: 'h',
+      version: '1',
+      pid: 1,
+      maxJobs: 1,
+    });
+    expect(register.status).toBe(409);
+    expect(register.json.error.message).toMatch(/--frontier/);
+  });
+});
+
 describe('the OpenAPI document', () => {
   it('is an OpenAPI 3.1 JSON document describing every route of the app', async () => {
     const response = await t.api('GET', '/openapi.json');
@@ -310,7 +331,7 @@ describe('the OpenAPI document', () => {
           (route.path.startsWith('/api/') || route.path === '/openapi.json'),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(14);
+    expect(routesOfApp.length).toBe(19);
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       expect(doc.paths[path][method].responses['401']).toBeDefined();

@@ -4,6 +4,7 @@ import { el, setText } from './dom.js';
 import { JobView } from './job-view.js';
 import { JobsView } from './jobs-view.js';
 import { getJob, onChange, setJob, setJobs, setProgress } from './store.js';
+import { mountWorkers } from './workers-view.js';
 
 const main = document.getElementById('main');
 const login = document.getElementById('login');
@@ -70,6 +71,7 @@ function route() {
   } else {
     jobsView = new JobsView(main, { report, open: (jobId) => (location.hash = `#/job/${jobId}`) });
     jobsView.loadSpiders().catch((error) => report(`spiders: ${error.message}`));
+    mountWorkers(main, { report });
   }
   scheduleRender();
 }
