@@ -83,5 +83,5 @@ export function mountWorkers(root, { report }) {
   };
   const safely = () => refresh().catch((error) => report(`workers: ${error.message}`));
   timer = setInterval(safely, refreshMs);
-  safely();
+  void safely();
 }
