@@ -94,10 +94,10 @@ export function workerRoutes(app: Hono, { manager, spiders }: AppDeps, deps: Wor
   });
 
   app.post('/api/workers/:id/heartbeat', async (c) => {
-    const beat = parseOr400(beatSchema, await jsonBody(() => c.req.json()));
-    if (!registry.beat(c.req.param('id'), beat)) {
-      throw notFound(`no worker with id "${c.req.param('id')}" (register again)`);
-    }
+    // An unknown worker first: whatever it sent, it must register again.
+    const id = c.req.param('id');
+    if (!registry.has(id)) throw notFound(`no worker with id "${id}" (register again)`);
+    registry.beat(id, parseOr400(beatSchema, await jsonBody(() => c.req.json())));
     return c.json({ jobs: runningWork(manager, deps) });
   });
 

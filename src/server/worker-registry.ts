@@ -86,6 +86,10 @@ export class WorkerRegistry {
     return true;
   }
 
+  has(id: string): boolean {
+    return this.#workers.has(id);
+  }
+
   remove(id: string): boolean {
     return this.#workers.delete(id);
   }
