@@ -127,6 +127,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.stderr.write(
     `arachne serve: listening on ${server.url} (dashboard at /, API at /api; ${where})\n`,
   );
+  if (shared.frontier) {
+    process.stderr.write(
+      `arachne serve: jobs are shared crawls on ${redactUrlsIn(shared.frontier)}: start workers with 'arachne worker --server ${server.url}'\n`,
+    );
+  }
   await stopped;
   process.stderr.write(
     'arachne serve: stopping (running jobs are paused; resume them after restart)\n',
