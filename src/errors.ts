@@ -36,7 +36,8 @@ export type ErrorCode =
   | 'AR_AUTH'
   | 'AR_FTP_REPLY'
   | 'AR_MAIL_AUTH'
-  | 'AR_BAD_ARCHIVE';
+  | 'AR_BAD_ARCHIVE'
+  | 'AR_SERVER';
 
 // A registered symbol makes `isCrawlError` work across duplicate installs and realms (undici does the same).
 const marker = Symbol.for('arachne.error');
@@ -421,5 +422,20 @@ export class ArchiveError extends CrawlError {
   override name = 'ArchiveError';
   constructor(message: string, options?: ErrorOptions) {
     super('AR_BAD_ARCHIVE', message, options);
+  }
+}
+
+/**
+ * The job server a worker (`arachne worker --server`) talks to refused a call (`status`: 401 for a wrong token) or
+ * could not be reached (`status` undefined).
+ */
+export class ServerCallError extends CrawlError {
+  override name = 'ServerCallError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: ErrorOptions,
+  ) {
+    super('AR_SERVER', message, options);
   }
 }

@@ -32,6 +32,7 @@ Usage: arachne <command> [options]
 Commands:
   crawl <spider.ts | URL...>   run a spider file, or crawl a site with no code
   worker <spider.ts | URL...>  join a shared crawl (--frontier redis://…) and work on it until it is done
+  worker --server URL          work on the jobs of a job server run with --frontier (any number, any machine)
   status --frontier URL …      the state of a shared crawl across all its workers
   new <DIR> | new spider NAME URL
                                start a project, or add a spider for a site to this one

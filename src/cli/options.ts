@@ -224,6 +224,8 @@ export function crawlOptionsFrom(values: Readonly<Record<string, unknown>>): Cra
   }
   if (options.crawlId !== undefined && options.frontier === undefined)
     throw new ConfigError('--crawl-id needs --frontier redis://…');
+  if (options.hostTurns !== undefined && options.frontier === undefined)
+    throw new ConfigError('--host-turns needs --frontier redis://…');
   if (options.retryFailed && options.state === undefined)
     throw new ConfigError('--retry-failed needs --state FILE');
   if (

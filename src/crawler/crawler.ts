@@ -60,6 +60,12 @@ export interface RunOptions extends CrawlOptions {
    * their work from the frontier. @default true
    */
   seed?: boolean;
+  /**
+   * Fetch pages. A coordinator of a shared crawl (the server's side of a job run by `arachne worker` processes) sets
+   * it to false: it seeds the crawl, writes the outputs from the shared items and ends with the crawl, fetching
+   * nothing itself. Needs a shared frontier. @default true
+   */
+  work?: boolean;
   /** Where string `frontier` and `state` locations are looked up. @default frontierBackends */
   frontiers?: FrontierRegistry;
   /**
@@ -93,6 +99,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
     signal,
     graceMs = 5000,
     seed = true,
+    work = true,
     frontiers = frontierBackends,
     downloadHandlers = {},
     ...crawlOptions
@@ -118,6 +125,7 @@ export function createCrawler(spider: Spider, runOptions: RunOptions = {}): Craw
         signal,
         graceMs,
         seed,
+        work,
         frontiers,
         downloadHandlers,
         onScheduler: (s) => (scheduler = s),
@@ -147,6 +155,7 @@ interface RunParts {
   signal: AbortSignal | undefined;
   graceMs: number;
   seed: boolean;
+  work: boolean;
   frontiers: FrontierRegistry;
   downloadHandlers: DownloadHandlerMap;
   onScheduler: (scheduler: Scheduler) => void;
@@ -160,6 +169,7 @@ async function runCrawl({
   signal,
   graceMs,
   seed,
+  work,
   frontiers,
   downloadHandlers,
   onScheduler,
@@ -201,6 +211,9 @@ async function runCrawl({
         error instanceof OutputClosedError ? engine?.stop('output-closed') : engine?.fail(error),
     });
     opened.push(() => store.close());
+    if (!work && !store.frontier.shared) {
+      throw new ConfigError('a crawl that fetches nothing (work: false) needs a shared frontier');
+    }
     if (store.frontier.shared?.finishedBefore) {
       reason = 'finished';
       return await finish();
@@ -373,7 +386,7 @@ async function runCrawl({
       urlSpaces: urlSpaces.enabled ? urlSpaces : undefined,
       retry: new CrawlRetryPolicy(options.retries),
       limits: {
-        concurrency: options.concurrency,
+        concurrency: work ? options.concurrency : 0,
         browserConcurrency: options.browserConcurrency,
         maxPages: options.maxPages,
         maxItems: options.maxItems,

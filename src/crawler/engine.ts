@@ -39,6 +39,7 @@ export interface EngineParts {
   filters: readonly RequestFilter[];
   retry: CrawlRetryPolicy;
   limits: {
+    /** Requests in flight at most; 0 for a coordinator of a shared crawl, which seeds and exports but fetches nothing. */
     concurrency: number;
     /** Browser pages rendered at once; the others wait without holding a crawl or host slot. */
     browserConcurrency: number;
@@ -123,6 +124,8 @@ export class Engine {
   /** Ends each feed being read (a WebSocket connection): a stopping crawl does not wait for their bounds. */
   readonly #feeds = new Set<() => void>();
   #finished!: (reason: CloseReason) => void;
+  /** A coordinator's look at the shared crawl (see run()). */
+  #watchTimer: NodeJS.Timeout | undefined;
   readonly #done = new Promise<CloseReason>((resolve) => {
     this.#finished = resolve;
   });
@@ -148,6 +151,11 @@ export class Engine {
       this.#maxTimer = setTimeout(() => this.stop('max-time'), maxTimeMs).unref();
     }
     if (start) await this.schedule(start);
+    // A coordinator leases nothing, so no lease wakes it up: it looks for the shared crawl's end on a timer.
+    const pollMs = this.#parts.scheduler.pollMs;
+    if (this.#parts.limits.concurrency === 0 && pollMs !== undefined) {
+      this.#watchTimer = setInterval(() => void this.#checkIdle(), Math.max(pollMs, 250));
+    }
     void this.#pump();
     return this.#done;
   }
@@ -171,6 +179,7 @@ export class Engine {
    */
   close(): void {
     clearTimeout(this.#maxTimer);
+    clearInterval(this.#watchTimer);
     for (const timer of this.#handlerTimers) clearTimeout(timer);
     this.#handlerTimers.clear();
   }
@@ -711,6 +720,7 @@ export class Engine {
     if (this.#inFlight > 0) return;
     if (this.#stopping) {
       clearTimeout(this.#maxTimer);
+      clearInterval(this.#watchTimer);
       this.#finished(this.#stopping);
       return;
     }
@@ -720,6 +730,7 @@ export class Engine {
     // A shared crawl ends for everyone at once; if another worker added work meanwhile, keep polling.
     if (!(await scheduler.finish())) return;
     clearTimeout(this.#maxTimer);
+    clearInterval(this.#watchTimer);
     this.#finished('finished');
   }
 }

@@ -945,6 +945,14 @@ export const optionSpecs = {
     help: 'names the shared crawl in the frontier',
     defaultText: "the spider's name",
   }),
+  hostTurns: string({
+    flag: 'host-turns',
+    arg: 'NAME',
+    group: 'shared',
+    help: "shared crawls on one Redis given the same NAME share each host's turns: per-host limit and delay hold across all of them together",
+    defaultText: 'each crawl its own',
+    docs: 'what `arachne serve --frontier` gives every job; needs a single Redis, not a Cluster',
+  }),
   leaseMs: int({
     min: 100,
     default: 30_000,

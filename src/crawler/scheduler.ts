@@ -57,6 +57,11 @@ export class Scheduler {
     return this.#frontier.add(requests);
   }
 
+  /** How often a shared frontier is polled while nothing is ready; undefined for a frontier of this process. */
+  get pollMs(): number | undefined {
+    return this.#frontier.shared?.pollMs;
+  }
+
   /** Leases the next request from a ready host and takes its slot, or returns undefined. */
   async next(): Promise<Request | undefined> {
     const now = Date.now();

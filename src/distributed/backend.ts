@@ -28,6 +28,7 @@ export const redisFrontierBackend: FrontierBackend = {
         perHost: options.perHost,
         delayMs: options.delayMs,
         leaseMs: options.leaseMs,
+        ...(options.hostTurns !== undefined && { hostTurns: options.hostTurns }),
         dedup: options.dedup,
         dedupRules: dedupRulesOf(options),
         bloomCapacity: options.bloomCapacity,

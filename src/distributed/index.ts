@@ -3,6 +3,7 @@ export { type ConnectOptions, connectRedis, type RedisClient } from './redis-con
 export {
   bloomSize,
   crawlPrefix,
+  hostTurnsPrefix,
   RedisFrontier,
   type RedisFrontierOptions,
 } from './redis-frontier.js';

@@ -51,6 +51,13 @@ export interface RedisFrontierOptions {
    * acknowledgements take none. @default 1
    */
   leaseBatch?: number;
+  /**
+   * Shares each host's turns (requests in flight, delay, ready time) with every crawl on this Redis given the same
+   * name: the per-host limit and delay then hold across all of them together (the job server gives its name to
+   * every job). Recorded in the crawl on join; a single Redis, not a Cluster (the group's keys sit in another slot).
+   * @default the crawl's own turns
+   */
+  hostTurns?: string;
 }
 
 const scripts = {
@@ -61,6 +68,13 @@ const scripts = {
   finish: new Script(lua.finishScript),
   turn: new Script(lua.turnScript),
 };
+
+/** Where a group of crawls keeps the host turns they share (see `hostTurns`). */
+export function hostTurnsPrefix(name: string): string {
+  if (!/^[\w.-]{1,100}$/.test(name))
+    throw new Error(`invalid host-turns name "${name}" (letters, digits, . _ -)`);
+  return `arachne:{turns:${name}}:`;
+}
 
 export function crawlPrefix(crawlId: string): string {
   if (!/^[\w.-]{1,100}$/.test(crawlId))
@@ -101,6 +115,9 @@ export class RedisFrontier implements Frontier, ItemSource {
   readonly workerId = randomUUID();
   readonly crawlId: string;
   readonly prefix: string;
+  /** Where this crawl's host turns live: its own prefix, or its host-turns group's (known after join()). */
+  #turnPrefix: string;
+  readonly #hostTurns: string | undefined;
   readonly #client: RedisClient;
   readonly #perHost: string;
   readonly #delayMs: string;
@@ -130,6 +147,8 @@ export class RedisFrontier implements Frontier, ItemSource {
     this.#client = client;
     this.crawlId = options.crawlId;
     this.prefix = crawlPrefix(options.crawlId);
+    this.#hostTurns = options.hostTurns && hostTurnsPrefix(options.hostTurns);
+    this.#turnPrefix = this.prefix;
     this.#perHost = String(options.perHost ?? 8);
     this.#delayMs = String(options.delayMs ?? 0);
     this.#leaseMs = options.leaseMs ?? 30_000;
@@ -263,7 +282,7 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Raises the delay between two requests to `host` for all workers (robots.txt Crawl-delay). */
   async setHostDelay(host: string, delayMs: number): Promise<void> {
-    const key = `${this.prefix}host:${host}`;
+    const key = `${this.#turnPrefix}host:${host}`;
     const current = Number((await this.#redis((c) => c.hGet(key, 'delay'))) ?? this.#delayMs);
     if (delayMs > current) await this.#redis((c) => c.hSet(key, 'delay', String(delayMs)));
   }
@@ -334,6 +353,10 @@ export class RedisFrontier implements Frontier, ItemSource {
         `crawl "${this.crawlId}" belongs to spider "${owner}", not "${spider}"`,
       );
     }
+    // The first to join decides the crawl's host turns; the scripts read them from the meta hash.
+    if (this.#hostTurns)
+      await this.#redis((c) => c.hSetNX(this.key, 'turns', this.#hostTurns ?? ''));
+    this.#turnPrefix = (await this.#redis((c) => c.hGet(this.key, 'turns'))) ?? this.prefix;
     (this.shared as { finishedBefore: boolean }).finishedBefore = await this.isFinished();
     this.#joined = true;
   }

@@ -146,11 +146,17 @@ export async function readCrawlStatus(client: RedisClient, prefix: string): Prom
     Record<string, string>,
     Record<string, string>,
   ];
+  // Host turns shared with other crawls (hostTurns) keep in-flight counts and delays under the group's prefix.
+  const turns = meta.turns ?? prefix;
   const hostMulti = client.multi();
   for (const host of hosts) hostMulti.hGetAll(`${prefix}host:${host}`);
-  const hostRows = (hosts.length > 0 ? await hostMulti.exec() : []) as unknown as Array<
+  if (turns !== prefix) for (const host of hosts) hostMulti.hGetAll(`${turns}host:${host}`);
+  const rows = (hosts.length > 0 ? await hostMulti.exec() : []) as unknown as Array<
     Record<string, string>
   >;
+  const hostRows = rows
+    .slice(0, hosts.length)
+    .map((row, i) => (turns === prefix ? row : { ...row, ...rows[hosts.length + i] }));
   const now = Date.now();
   const n = (value: string | undefined) => Number(value ?? 0);
   return {

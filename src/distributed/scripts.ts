@@ -9,7 +9,9 @@
  * hosts with queued requests and a free slot, by the time they may be served) · leases (zset: lease id → deadline)
  * · leased (hash: lease id → host \n score \n request JSON) · delayed (zset: retries waiting out their backoff) ·
  * seen:<bucket> (sets of 64-bit fingerprints, small enough for Redis's compact intset encoding) or bloom (bitmap)
- * · items (stream) · failed (hash).
+ * · items (stream) · failed (hash). With shared host turns (meta 'turns' names another prefix), a host's inflight,
+ * readyAt and delay live in that prefix's host:<h> hash, shared by every crawl of the group, and its queued, done and
+ * failed counts stay in the crawl's own.
  */
 
 const common = `
@@ -18,15 +20,28 @@ local perHost = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local function hostKey(host) return p .. 'host:' .. host end
+-- A host's turns (requests in flight, ready time, delay) live under the crawl's prefix, or under the prefix of a
+-- group of crawls that share them (meta 'turns', hostTurns): then every crawl of the group waits for the others.
+local tp = redis.call('HGET', p .. 'meta', 'turns')
+local sharedTurns = tp ~= false and tp ~= p
+if not sharedTurns then tp = p end
+-- How soon a crawl looks again at a host that other crawls of its group keep busy (their releases do not wake it).
+local recheckMs = 100
 
--- Puts a host in the ready set if it has queued requests and a free slot.
+local function hostKey(host) return p .. 'host:' .. host end
+local function turnKey(host) return tp .. 'host:' .. host end
+
+-- Puts a host in the ready set if it has queued requests and a free slot (or, when its turns are shared, to be
+-- looked at again soon: another crawl of the group may hold the slots).
 local function offer(host)
-  local hk = hostKey(host)
-  local inflight = tonumber(redis.call('HGET', hk, 'inflight') or '0')
-  if inflight < perHost and redis.call('ZCARD', p .. 'q:' .. host) > 0 then
-    local readyAt = tonumber(redis.call('HGET', hk, 'readyAt') or '0')
+  if redis.call('ZCARD', p .. 'q:' .. host) == 0 then return end
+  local tk = turnKey(host)
+  local inflight = tonumber(redis.call('HGET', tk, 'inflight') or '0')
+  local readyAt = tonumber(redis.call('HGET', tk, 'readyAt') or '0')
+  if inflight < perHost then
     redis.call('ZADD', p .. 'ready', readyAt, host)
+  elseif sharedTurns then
+    redis.call('ZADD', p .. 'ready', math.max(readyAt, now + recheckMs), host)
   end
 end
 
@@ -39,7 +54,7 @@ local function enqueue(host, score, json)
 end
 
 local function release(host)
-  redis.call('HINCRBY', hostKey(host), 'inflight', -1)
+  redis.call('HINCRBY', turnKey(host), 'inflight', -1)
   offer(host)
 end
 
@@ -163,7 +178,7 @@ if want > 0 then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
     local host, score, json = takeLease(id)
     if host then
-      redis.call('HINCRBY', hostKey(host), 'inflight', -1)
+      redis.call('HINCRBY', turnKey(host), 'inflight', -1)
       redis.call('HINCRBY', p .. 'counts', 'reclaimed', 1)
       enqueue(host, score, json)
     else
@@ -192,16 +207,29 @@ if want > 0 then
       break
     end
     local host = ready[1]
-    local popped = redis.call('ZPOPMIN', p .. 'q:' .. host)
-    if #popped == 0 then
+    local tk = turnKey(host)
+    -- With shared turns, this crawl's ready set does not see the other crawls' turns: the host's own record decides.
+    local heldUntil = 0
+    if sharedTurns then
+      heldUntil = tonumber(redis.call('HGET', tk, 'readyAt') or '0')
+      if tonumber(redis.call('HGET', tk, 'inflight') or '0') >= perHost then
+        heldUntil = math.max(heldUntil, now + recheckMs)
+      end
+    end
+    local popped = {}
+    if heldUntil <= now then popped = redis.call('ZPOPMIN', p .. 'q:' .. host) end
+    if heldUntil > now then
+      redis.call('ZADD', p .. 'ready', heldUntil, host)
+      misses = misses + 1
+    elseif #popped == 0 then
       redis.call('ZREM', p .. 'ready', host)
       misses = misses + 1
     else
       local hk = hostKey(host)
-      local inflight = redis.call('HINCRBY', hk, 'inflight', 1)
-      local delay = tonumber(redis.call('HGET', hk, 'delay') or defaultDelay)
-      local readyAt = math.max(now + delay, tonumber(redis.call('HGET', hk, 'readyAt') or '0'))
-      redis.call('HSET', hk, 'readyAt', readyAt)
+      local inflight = redis.call('HINCRBY', tk, 'inflight', 1)
+      local delay = tonumber(redis.call('HGET', tk, 'delay') or defaultDelay)
+      local readyAt = math.max(now + delay, tonumber(redis.call('HGET', tk, 'readyAt') or '0'))
+      redis.call('HSET', tk, 'readyAt', readyAt)
       redis.call('HINCRBY', hk, 'queued', -1)
       redis.call('HINCRBY', p .. 'counts', 'queued', -1)
       if inflight >= perHost or redis.call('ZCARD', p .. 'q:' .. host) == 0 then
@@ -233,7 +261,7 @@ return renewed`;
 
 /** ARGV: prefix, perHost, host, untilMs (absolute, Redis clock) or delayMs → holds every worker off that host. */
 export const backOffScript = `${common}
-local hk = hostKey(ARGV[3])
+local hk = turnKey(ARGV[3])
 local readyAt = math.max(tonumber(redis.call('HGET', hk, 'readyAt') or '0'), now + tonumber(ARGV[4]))
 redis.call('HSET', hk, 'readyAt', readyAt)
 if redis.call('ZSCORE', p .. 'ready', ARGV[3]) then redis.call('ZADD', p .. 'ready', readyAt, ARGV[3]) end
@@ -258,7 +286,7 @@ return 1`;
  */
 export const turnScript = `${common}
 local host = ARGV[3]
-local hk = hostKey(host)
+local hk = turnKey(host)
 local readyAt = tonumber(redis.call('HGET', hk, 'readyAt') or '0')
 if readyAt > now then return readyAt - now end
 local delay = math.max(tonumber(ARGV[4]), tonumber(redis.call('HGET', hk, 'delay') or '0'))

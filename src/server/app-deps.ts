@@ -6,6 +6,7 @@ import type { Deploys } from './deploys.js';
 import type { JobManager } from './job-manager.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ProjectSpiders } from './project-spiders.js';
+import type { WorkerDeps } from './routes-workers.js';
 import type { Schedules } from './schedules.js';
 
 export interface ServerInfo {
@@ -39,4 +40,6 @@ export interface AppDeps {
   info: ServerInfo;
   /** Resolves job URLs' host names for the submission check, as the jobs will (--dns). @default dns.lookup */
   lookup?: LookupFunction;
+  /** The workers of shared jobs (serve --frontier), and their registry. */
+  workers?: WorkerDeps;
 }

@@ -9,6 +9,7 @@ import { auditRoutes } from './routes-audit.js';
 import { jobRoutes } from './routes-jobs.js';
 import { projectRoutes, uploadPath } from './routes-projects.js';
 import { scheduleRoutes } from './routes-schedules.js';
+import { workerRoutes } from './routes-workers.js';
 import { staticRoutes } from './static-files.js';
 import { bearerToken } from './token.js';
 
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   projectRoutes(app, deps);
   scheduleRoutes(app, deps);
   auditRoutes(app, deps);
+  if (deps.workers) workerRoutes(app, deps, deps.workers);
   staticRoutes(app);
 
   app.notFound((c) =>

@@ -1,6 +1,7 @@
 /** Messages between the server and its child processes (job runs and spider scans), with runtime guards. */
 import type { Stats } from '../crawler/stats.js';
 import type { ServerTls } from './server-tls.js';
+import type { SharedRun } from './shared-jobs.js';
 import type { JobOptions, Progress, SpiderScan } from './types.js';
 
 /** A job run, given to the child as its first argument (JSON). Paths are built by the server, never by clients. */
@@ -24,6 +25,8 @@ export interface RunTask {
   tls?: ServerTls;
   /** How long in-flight requests may take to finish after a stop. */
   graceMs: number;
+  /** A shared crawl: this process seeds it and writes its output; `arachne worker --server` processes fetch. */
+  shared?: SharedRun;
 }
 
 /** Loads every listed file of a project and reports the spiders they define. */

@@ -9,6 +9,7 @@ import { JobRun, type RunEnd } from './job-run.js';
 import { endRun, lastAlive, reconcileItems, startRun, withRunStats } from './job-runs.js';
 import type { JobStore } from './job-store.js';
 import type { ServerTls } from './server-tls.js';
+import { type SharedJobs, sharedCrawlId } from './shared-jobs.js';
 import type { HistoryPoint, Job, JobSpec, JobStatus, Progress } from './types.js';
 
 export interface JobManagerOptions {
@@ -30,6 +31,8 @@ export interface JobManagerOptions {
   graceMs?: number;
   /** Where the jobs' chart history is kept. @default none (no history) */
   history?: HistoryStore;
+  /** Run every job as a shared crawl on Redis, its pages fetched by `arachne worker --server` processes. */
+  shared?: SharedJobs | undefined;
 }
 
 /** Why the server stopped a child: decides the status the job ends in. */
@@ -294,6 +297,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         ...(this.#options.dns && { dns: [...this.#options.dns] }),
         ...(this.#options.tls && { tls: this.#options.tls }),
         graceMs,
+        ...(this.#options.shared && {
+          shared: { ...this.#options.shared, crawlId: sharedCrawlId(job.id) },
+        }),
       },
       paths.log,
       (progress) => this.#onProgress(job.id, active, progress),

@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 description of the server's HTTP API, served at /openapi.json. */
 import { schemas } from './openapi-schemas.js';
+import { workerPaths } from './openapi-workers.js';
 
 type Json = Record<string, unknown>;
 
@@ -497,6 +498,7 @@ export function openApiDocument(version: string): Json {
           },
         },
       },
+      ...workerPaths,
     },
     components: {
       securitySchemes: {

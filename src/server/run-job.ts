@@ -15,8 +15,11 @@ import { waitForStateLock } from '../state/state-lock.js';
 import { redactUrlsIn } from '../url/redact-url.js';
 import { type ChildMessage, isParentMessage, type RunTask } from './ipc.js';
 import { ProgressTracker } from './progress-tracker.js';
+import type { SharedProgress } from './shared-progress.js';
 
 const progressEveryMs = 500;
+/** After a shared crawl ended: how long its workers may take to publish their last counters. */
+const sharedSettleMs = 3000;
 
 export type Send = (message: ChildMessage) => Promise<void>;
 
@@ -48,7 +51,7 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
     return 0;
   }
   // A resumed job may find its previous process, orphaned by a killed server, still finishing: let it end first.
-  if (!(await waitForStateLock(task.statePath, task.graceMs + 10_000))) {
+  if (!task.shared && !(await waitForStateLock(task.statePath, task.graceMs + 10_000))) {
     log('WARN the previous process of this job still holds its state file');
   }
   const committed = committedItems(task.statePath);
@@ -59,7 +62,15 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   const options: RunOptions & { allowPrivate?: boolean } = {
     ...jobOptions,
     ...(insecure === true && task.tls?.allowInsecure === true && { insecure }),
-    state: task.statePath,
+    // A shared job keeps its state in Redis (queue, seen set, export mark): its runs continue it as a state file would.
+    ...(task.shared
+      ? {
+          frontier: task.shared.frontier,
+          crawlId: task.shared.crawlId,
+          leaseMs: task.shared.leaseMs,
+          hostTurns: task.shared.hostTurns,
+        }
+      : { state: task.statePath }),
     output: task.exportPath ? [task.outputPath, task.exportPath] : task.outputPath,
     allowPrivate: task.allowPrivate,
     ...(task.dns && { dns: task.dns }),
@@ -70,11 +81,28 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
   };
   log(`INFO job ${task.jobId}: spider "${spider.name}" starting`);
   let stats: Stats | undefined;
+  let shared: SharedProgress | undefined;
   try {
-    const crawler = createCrawler(spider, { ...options, frontiers: frontierBackends });
+    // The workers fetch a shared job's pages: its progress is theirs, read from Redis.
+    if (task.shared) {
+      const { SharedProgress } = await import('./shared-progress.js');
+      shared = await SharedProgress.open(task.shared.frontier, task.shared.crawlId);
+      log(`INFO job ${task.jobId}: shared crawl "${task.shared.crawlId}", waiting for workers`);
+    }
+    const crawler = createCrawler(spider, {
+      ...options,
+      frontiers: frontierBackends,
+      ...(shared && { work: false }),
+    });
     const tracker = new ProgressTracker(crawler);
+    const sharedView = shared;
+    const progress = async (local: Stats) =>
+      sharedView ? await sharedView.snapshot(local) : { ...tracker.snapshot(), stats: local };
     const timer = setInterval(() => {
-      void send({ type: 'progress', ...tracker.snapshot() });
+      progress(crawler.stats()).then(
+        (snapshot) => send({ type: 'progress', ...snapshot }),
+        () => {},
+      );
     }, progressEveryMs);
     try {
       stats = await crawler.run();
@@ -83,7 +111,12 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
       throw error;
     } finally {
       clearInterval(timer);
-      if (stats) await send({ type: 'progress', ...tracker.snapshot(), stats });
+      if (stats) {
+        await shared?.settle(sharedSettleMs).catch(() => {});
+        const final = await progress(stats).catch(() => undefined);
+        if (final) stats = final.stats;
+        await send({ type: 'progress', ...(final ?? tracker.snapshot()), stats });
+      }
     }
   } catch (error) {
     const message = (error as Error).message.split('\n')[0] ?? 'the crawl failed';
@@ -91,6 +124,8 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
     if (stats) writeStats(task.statsPath, stats);
     await send({ type: 'failed', error: message, stats: stats ?? null });
     return 1;
+  } finally {
+    await shared?.close();
   }
   writeStats(task.statsPath, stats);
   // A crawl whose every request failed (host unknown, refused, TLS…) fetched nothing: the job failed, and says why.

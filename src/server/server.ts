@@ -24,9 +24,12 @@ import { createMailer, type MailerConfig } from './notify.js';
 import { ProjectSpiders } from './project-spiders.js';
 import { Schedules } from './schedules.js';
 import { type ServerTls, serverTls } from './server-tls.js';
+import { SharedCrawls } from './shared-crawls.js';
+import { defaultHostTurns, defaultLeaseMs, type SharedJobs } from './shared-jobs.js';
 import { loadOrCreateToken } from './token.js';
 import type { Job } from './types.js';
 import { createWebhook, type WebhookConfig } from './webhook.js';
+import { WorkerRegistry } from './worker-registry.js';
 import { WsHub } from './ws-hub.js';
 
 export interface ServerConfig {
@@ -68,6 +71,17 @@ export interface ServerConfig {
   mail?: MailerConfig;
   /** Alerts to the webhook and to `mail`: a job failed, its error rate went over a threshold, it runs too long. */
   alerts?: AlertsConfig;
+  /**
+   * redis://HOST:PORT/DB: every job runs as a shared crawl there, its pages fetched by `arachne worker --server URL`
+   * processes on any machine; the server seeds each crawl and writes its output. @default jobs run on this machine
+   */
+  frontier?: string;
+  /** With `frontier`: how long a dead worker's requests stay leased before other workers get them. @default 30000 */
+  leaseMs?: number;
+  /** With `frontier`: the host-turns group of every job (politeness across jobs). @default 'serve' */
+  hostTurns?: string;
+  /** How often workers report. @default 1000 */
+  heartbeatMs?: number;
 }
 
 export interface AlertsConfig {
@@ -82,6 +96,9 @@ export interface AlertsConfig {
   /** Called when an alert could not be delivered. @default a line on stderr */
   onError?: AlertChannels['onError'];
 }
+
+/** How long a finished or cancelled job's shared crawl stays in Redis. */
+const dropSharedCrawlAfterMs = 5000;
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:6800` */
@@ -128,6 +145,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const allowPrivate = config.allowPrivate ?? false;
   const tls = config.tls && serverTls(config.tls);
   const allowInsecure = tls?.allowInsecure === true;
+  const shared: SharedJobs | undefined = config.frontier
+    ? {
+        frontier: config.frontier,
+        leaseMs: config.leaseMs ?? defaultLeaseMs,
+        hostTurns: config.hostTurns ?? defaultHostTurns,
+      }
+    : undefined;
+  // Redis is checked before anything starts: a wrong --frontier stops the server, not each of its jobs.
+  const sharedCrawls = shared && (await SharedCrawls.open(shared.frontier));
   const manager = new JobManager({
     store,
     history,
@@ -142,6 +168,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         : spiders.fileOf(spider ?? ''),
     currentVersion: (deployed) => deploys.resolve(deployed, null),
     ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
+    shared,
   });
   if (config.onJobEnded) manager.on('ended', config.onJobEnded);
   if (mailer) manager.on('ended', mailOnEnd(mailer));
@@ -157,6 +184,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     webhook?.close();
     mailer?.close();
   };
+  if (sharedCrawls) {
+    manager.on('job', (job) => {
+      if (job.status !== 'finished' && job.status !== 'cancelled') return;
+      // A little later: workers leaving the crawl still publish their last counters and give back their leases.
+      setTimeout(() => {
+        sharedCrawls.drop(job.id).catch((error: unknown) => {
+          process.stderr.write(
+            `arachne serve: job ${job.id}: cannot delete its shared crawl: ${(error as Error).message}\n`,
+          );
+        });
+      }, dropSharedCrawlAfterMs).unref();
+    });
+  }
+  const registry = new WorkerRegistry(config.heartbeatMs);
   const schedules = new Schedules(store, {
     submit: (spec, scheduleId) => {
       const job = manager.submit(spec, scheduleId);
@@ -200,6 +241,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       allowMail: config.allowMail ?? false,
     },
     ...(dns && { lookup: dns.lookup }),
+    workers: { registry, shared, allowPrivate, dns: config.dns },
   });
   const hub = new WsHub(manager, (given) => tokens.authenticate(given), dataDir);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -217,6 +259,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await manager.shutdown();
     history.close();
     store.close();
+    await sharedCrawls?.close();
     throw error;
   }
   const { port, address, family } = server.address() as AddressInfo;
@@ -245,6 +288,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         });
         history.close();
         store.close();
+        await sharedCrawls?.close();
       })()),
   };
 }

@@ -37,6 +37,7 @@ const crawlOnlyKeys = [
   'retryFailed',
   'frontier',
   'crawlId',
+  'hostTurns',
   'leaseMs',
 ] as const satisfies readonly (keyof CrawlOptions)[];
 

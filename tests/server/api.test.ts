@@ -44,6 +44,11 @@ const routes: Array<[string, string]> = [
   ['POST', `/api/schedules/${unknownId}/pause`],
   ['POST', `/api/schedules/${unknownId}/resume`],
   ['GET', '/api/schedules/preview?cron=*'],
+  ['GET', '/api/workers'],
+  ['POST', '/api/workers'],
+  ['POST', `/api/workers/${unknownId}/heartbeat`],
+  ['DELETE', `/api/workers/${unknownId}`],
+  ['GET', '/api/spiders/shop/bundle'],
   ['GET', '/openapi.json'],
 ];
 
@@ -309,6 +314,22 @@ describe('the other routes', () => {
   });
 });
 
+describe('workers on a server without --frontier', () => {
+  it('lists none and refuses a worker with 409: its jobs run on this machine', async () => {
+    const list = await t.api('GET', '/api/workers');
+    expect(list.status).toBe(200);
+    expect(list.json).toMatchObject({ shared: false, workers: [] });
+    const register = await t.api('POST', '/api/workers', {
+      host: 'h',
+      version: '1',
+      pid: 1,
+      maxJobs: 1,
+    });
+    expect(register.status).toBe(409);
+    expect(register.json.error.message).toMatch(/--frontier/);
+  });
+});
+
 describe('the OpenAPI document', () => {
   it('is an OpenAPI 3.1 JSON document describing every route of the app', async () => {
     const response = await t.api('GET', '/openapi.json');
@@ -323,7 +344,7 @@ describe('the OpenAPI document', () => {
             ['/openapi.json', '/metrics', '/healthz', '/readyz'].includes(route.path)),
       )
       .map((route) => [route.method.toLowerCase(), route.path.replace(/:(\w+)/g, '{$1}')] as const);
-    expect(routesOfApp.length).toBe(30);
+    expect(routesOfApp.length).toBe(35);
     const probes = ['/healthz', '/readyz'];
     for (const [method, path] of routesOfApp) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();

@@ -33,6 +33,7 @@ export async function crawlCommand(argv: string[]): Promise<number> {
 }
 
 export const workerHelp = `Usage: arachne worker <spider.ts | spider.js | URL...> --frontier redis://HOST:6379/0 [--crawl-id ID] [options]
+       arachne worker --server URL [--token TOKEN]   (the jobs of a job server: see arachne worker --server x --help)
 
 Joins a shared crawl started with 'arachne crawl … --frontier URL' and works on it until the crawl is
 finished everywhere: nothing queued and no request leased by any worker. Run any number of workers, on any
@@ -43,6 +44,10 @@ process started with -o writes them out.
 ${crawlFlagsHelp}`;
 
 export async function workerCommand(argv: string[]): Promise<number> {
+  // A worker of a job server: its jobs, spiders and options come from the server.
+  if (argv.some((arg) => arg === '--server' || arg.startsWith('--server='))) {
+    return (await import('../../worker/worker-command.js')).serverWorkerCommand(argv);
+  }
   return crawlOrWork(argv, 'worker');
 }
 

@@ -6,6 +6,7 @@ import { durationMs } from '../../crawler/option-specs.js';
 import { ConfigError } from '../../errors.js';
 import { createMailer, type MailerConfig } from '../../server/notify.js';
 import { type AlertsConfig, startServer } from '../../server/server.js';
+import { redactUrlsIn } from '../../url/redact-url.js';
 
 export const serveHelp = `Usage: arachne serve --project DIR [options]
        arachne serve token add|list|revoke …   (named tokens: see arachne serve token --help)
@@ -27,6 +28,11 @@ Options:
       --key FILE           the client certificate's private key (PEM)
       --allow-insecure     let jobs set insecure: true (no certificate checks); refused otherwise
       --max-deploy-size MB the largest archive arachne deploy may upload (default 50)
+      --frontier URL       redis://HOST:PORT/DB: run every job as a shared crawl whose pages
+                           'arachne worker --server URL' processes fetch, on any machine (see docs/server.md)
+      --lease-ms N         with --frontier: a dead worker's requests go to the others after N ms (default 30000)
+      --host-turns NAME    with --frontier: the host-turns group of every job, so per-host limits and delays
+                           hold across all jobs (default serve)
       --allow-mail         let API jobs start at imap:, imaps:, pop3:, pop3s: URLs (they log in with this
                            server's ARACHNE_MAIL_PASSWORD)
       --smtp-host H        mail a report when a job finishes or fails, through SMTP server H
@@ -67,6 +73,9 @@ const flags = {
   'allow-insecure': { type: 'boolean' },
   'allow-mail': { type: 'boolean' },
   'max-deploy-size': { type: 'string' },
+  frontier: { type: 'string' },
+  'lease-ms': { type: 'string' },
+  'host-turns': { type: 'string' },
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtp-secure': { type: 'boolean' },
@@ -106,6 +115,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const mail = mailConfigFrom(values);
   const alerts = alertsFrom(values, mail !== undefined);
+  const shared = sharedFrom(values);
   const host = values.host ?? '127.0.0.1';
   const server = await startServer({
     project,
@@ -126,6 +136,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       maxDeployBytes:
         (integer(values['max-deploy-size'], 'max-deploy-size', 1, 4096) ?? 50) * 1024 * 1024,
     }),
+    ...shared,
     ...(process.env.ARACHNE_TOKEN ? { token: process.env.ARACHNE_TOKEN } : {}),
     ...(mail && { mail }),
     ...(alerts && { alerts }),
@@ -144,12 +155,42 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.stderr.write(
     `arachne serve: listening on ${server.url} (dashboard at /, API at /api; ${where})\n`,
   );
+  if (shared.frontier) {
+    process.stderr.write(
+      `arachne serve: jobs are shared crawls on ${redactUrlsIn(shared.frontier)}: start workers with 'arachne worker --server ${server.url}'\n`,
+    );
+  }
   await stopped;
   process.stderr.write(
     'arachne serve: stopping (running jobs are paused; resume them after restart)\n',
   );
   await server.close();
   return 0;
+}
+
+/** --frontier and what goes with it: jobs as shared crawls fetched by `arachne worker --server`. */
+function sharedFrom(values: Values): { frontier?: string; leaseMs?: number; hostTurns?: string } {
+  const frontier = values.frontier;
+  if (frontier === undefined) {
+    if (values['lease-ms'] !== undefined || values['host-turns'] !== undefined)
+      throw new ConfigError('--lease-ms and --host-turns need --frontier redis://…');
+    return {};
+  }
+  if (!/^rediss?:\/\//i.test(frontier))
+    throw new ConfigError(
+      `--frontier must be a redis:// or rediss:// URL, got "${redactUrlsIn(frontier)}"`,
+    );
+  const hostTurns = values['host-turns'];
+  if (hostTurns !== undefined && !/^[\w.-]{1,100}$/.test(hostTurns))
+    throw new ConfigError(
+      `--host-turns must be letters, digits, . _ - (up to 100), got "${hostTurns}"`,
+    );
+  const leaseMs = integer(values['lease-ms'], 'lease-ms', 100, 3_600_000);
+  return {
+    frontier,
+    ...(leaseMs !== undefined && { leaseMs }),
+    ...(hostTurns !== undefined && { hostTurns }),
+  };
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */

@@ -7,6 +7,7 @@ import { JobView } from './job-view.js';
 import { JobsView } from './jobs-view.js';
 import { SchedulesView } from './schedules-view.js';
 import { getJob, onChange, removeJob, setJob, setJobs, setProgress } from './store.js';
+import { mountWorkers } from './workers-view.js';
 
 const main = document.getElementById('main');
 const login = document.getElementById('login');
@@ -97,6 +98,7 @@ function route() {
       go: (hash) => (location.hash = hash),
     });
     jobsView.loadSpiders().catch((error) => report(`spiders: ${error.message}`));
+    mountWorkers(main, { report });
   }
   scheduleRender();
 }
