@@ -7,6 +7,7 @@ const json = (schema: Json, description = 'OK') => ({
 });
 const error = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
 const errors = { '401': error('missing or wrong token') };
+const writeErrors = { ...errors, '403': error('a viewer token: it may only read (AR_FORBIDDEN)') };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const counts = { type: 'integer', minimum: 0 };
 const jobCounts = {
@@ -101,7 +102,7 @@ export const workerPaths: Json = {
           },
         }),
         '400': error('bad body'),
-        ...errors,
+        ...writeErrors,
         '409': error('the server runs its jobs itself (no --frontier)'),
       },
     },
@@ -129,7 +130,7 @@ export const workerPaths: Json = {
       responses: {
         '200': json({ type: 'object', properties: { jobs: { type: 'array', items: workJob } } }),
         '400': error('bad body'),
-        ...errors,
+        ...writeErrors,
         '404': error('unknown worker (the server restarted): register again'),
       },
     },
@@ -138,7 +139,11 @@ export const workerPaths: Json = {
     delete: {
       summary: 'A worker leaves',
       parameters: [idParam],
-      responses: { '204': { description: 'removed' }, ...errors, '404': error('unknown worker') },
+      responses: {
+        '204': { description: 'removed' },
+        ...writeErrors,
+        '404': error('unknown worker'),
+      },
     },
   },
   '/api/spiders/{name}/bundle': {
