@@ -60,8 +60,8 @@ describe('a page with very many links', () => {
     expect(page.links()).toHaveLength(200_000);
     const ratio = fastest(large, followAll) / fastest(small, followAll);
     // Linear is 10×; links × page size would be 100×. Garbage collection on a loaded machine stretches the larger
-    // run (ratios up to ~17 were seen in CI), so the bound sits between the two.
-    expect(ratio).toBeLessThan(30);
+    // run (ratios up to ~33 were seen on a 2-core machine running the suite), so the bound sits between the two.
+    expect(ratio).toBeLessThan(50);
   });
 
   it('stops scanning at the links-per-page budget: a 6000-link budget on 200,000 links costs a fraction of the page', () => {

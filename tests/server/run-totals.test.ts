@@ -60,7 +60,9 @@ describe('a job over several runs', () => {
     const created = await t.api('POST', '/api/jobs', {
       spider: 'shop',
       start: [`${shop.origin}/`],
-      options: { concurrency: 1, perHost: 1, delayMs: 15 },
+      // 50 ms between pages: the 20 items after a stop is asked take a second or more, so a loaded machine's late
+      // progress events still stop each run in its middle.
+      options: { concurrency: 1, perHost: 1, delayMs: 50 },
     });
     const id = created.json.job.id as string;
 
