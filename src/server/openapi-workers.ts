@@ -1,13 +1,6 @@
 /** The OpenAPI paths of the workers of shared jobs (routes-workers.ts): register, beat, leave, list, spider bundle. */
-type Json = Record<string, unknown>;
+import { error, errors, type Json, json, writeErrors } from './openapi-parts.js';
 
-const json = (schema: Json, description = 'OK') => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const error = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
-const errors = { '401': error('missing or wrong token') };
-const writeErrors = { ...errors, '403': error('a viewer token: it may only read (AR_FORBIDDEN)') };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const counts = { type: 'integer', minimum: 0 };
 const jobCounts = {

@@ -1,23 +1,8 @@
 /** The OpenAPI 3.1 description of the server's HTTP API, served at /openapi.json. */
+import { error, errors, type Json, json, ref, writeErrors } from './openapi-parts.js';
 import { schemas } from './openapi-schemas.js';
 import { workerPaths } from './openapi-workers.js';
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Json, description = 'OK') => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const error = (description: string) => json(ref('Error'), description);
-const errors = {
-  '401': error('missing or wrong token'),
-};
-/** Changes need an operator token: a viewer token gets 403. */
-const writeErrors = {
-  ...errors,
-  '403': error('a viewer token: it may only read (AR_FORBIDDEN)'),
-};
 const badRequest = { '400': error('bad body or query: `error.field` names the field') };
 const unknownJob = { '404': error('unknown job id') };
 const wrongStatus = { '409': error('the job is not in a status the action applies to') };
