@@ -1,7 +1,7 @@
 /** startShopServer: runs the shop server in its own process (so its CPU and RSS stay out of the crawler's). */
 import { type ChildProcess, fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { childEntry, tsxExecArgv } from '../loader/child-entry.js';
 import { checkShopOptions } from './catalog.js';
 import { checkGuardOptions } from './guard.js';
 import { type ChildConfig, isChildMessage, type ParentMessage } from './ipc.js';
@@ -121,17 +121,9 @@ export async function startShopServer(
 }
 
 function forkServerProcess(config: ChildConfig): ChildProcess {
-  const here = import.meta.url;
-  // Under vitest or tsx this module is the .ts source: run the sibling .ts entry through tsx's loader.
-  const fromSource = here.endsWith('.ts');
-  const entry = fileURLToPath(
-    new URL(fromSource ? './server-process.ts' : './server-process.js', here),
-  );
-  const execArgv = fromSource
-    ? ['--import', pathToFileURL(createRequire(here).resolve('tsx')).href]
-    : [];
-  return fork(entry, [JSON.stringify(config)], {
-    execArgv,
+  const entry = childEntry(import.meta.url, 'server-process');
+  return fork(fileURLToPath(entry.url), [JSON.stringify(config)], {
+    execArgv: entry.typescript ? tsxExecArgv(import.meta.url) : [],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
 }

@@ -107,7 +107,8 @@ describe('a page with very many links', () => {
     });
     await within(run, 30_000, 'the aborted crawl to end');
     const stoppedAfter = performance.now() - (await aborted);
-    // The grace period plus flushing: seconds at most, where the report saw minutes with Ctrl-C ignored.
-    expect(stoppedAfter).toBeLessThan(5_000);
+    // The grace period plus flushing: seconds at most (up to ~6 s on a 2-core machine running the suite), where the
+    // report saw minutes with Ctrl-C ignored.
+    expect(stoppedAfter).toBeLessThan(10_000);
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError, HandlerTimeoutError } from '../../errors.js';
 import type { Response } from '../../http/response.js';
+import { childEntry } from '../../loader/child-entry.js';
 import type { Item } from '../../storage/sink.js';
 import type { Request } from '../request.js';
 import {
@@ -79,9 +80,8 @@ interface Slot {
  */
 const depth = 2;
 
-/** Running from TypeScript sources (the tests): tsx compiles the worker module and what it imports. */
-const fromSource = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+/** From TypeScript sources (the tests) without a built twin, tsx compiles the worker module and what it imports. */
+const workerEntry = childEntry(import.meta.url, 'worker');
 // tsx's ES module entry (its CommonJS one cannot register the ES hooks); the tests are the only users.
 const tsxApi = (): string =>
   new URL(
@@ -146,12 +146,12 @@ export class HandlerThreads {
 
   #spawn(index: number): Slot {
     const workerData: ThreadData = { spiderFile: this.#options.spiderFile };
-    const worker = fromSource
+    const worker = workerEntry.typescript
       ? new Worker(
-          `import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); })`,
+          `import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); return import(${JSON.stringify(workerEntry.url.href)}); })`,
           { eval: true, workerData },
         )
-      : new Worker(workerUrl, { workerData });
+      : new Worker(workerEntry.url, { workerData });
     const slot: Slot = { index, worker, ready: false, tasks: [] };
     worker.on('message', (message: WorkerMessage) => this.#onMessage(slot, message));
     worker.on('error', (error) => this.#onCrash(slot, error));
