@@ -172,9 +172,27 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** `http://127.0.0.1:<port>` where nothing listens: connecting is refused. */
+/**
+ * `http://127.0.0.1:<port>` where nothing listens: connecting is refused. The port is below the kernel's ephemeral
+ * range (32768–60999), where the servers other test files start (port 0) are never put: a port that was free a
+ * moment ago (freePort) could be taken by one of them before the test connects, turning "refused" into a hang.
+ */
 export async function closedPortOrigin(): Promise<string> {
-  return `http://127.0.0.1:${await freePort()}`;
+  for (;;) {
+    const port = 21_000 + Math.floor(Math.random() * 4_000);
+    if (await refused(port)) return `http://127.0.0.1:${port}`;
+  }
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
 
 /** A handler answering `body` as text/plain. */
