@@ -223,7 +223,7 @@ describe.skipIf(!up)('IMAP mailboxes as sources', () => {
           ],
           *parse() {},
         }),
-        { output: memorySink(), logLevel: 'silent', ...options, timeoutMs: 300, retries: 0 },
+        { output: memorySink(), logLevel: 'silent', ...options, timeoutMs: 1000, retries: 0 },
       );
       expect(stats.errorsByCode).toEqual({ AR_TIMEOUT: 1, AR_NETWORK: 1 });
     } finally {

@@ -175,7 +175,7 @@ describe.skipIf(!up)('POP3 maildrops as sources', () => {
           ],
           *parse() {},
         }),
-        { output: memorySink(), logLevel: 'silent', ...options, timeoutMs: 300, retries: 1 },
+        { output: memorySink(), logLevel: 'silent', ...options, timeoutMs: 1000, retries: 1 },
       );
       expect(stats.errorsByCode).toEqual({ AR_TIMEOUT: 1, AR_NETWORK: 1 });
       expect(stats.retries).toBe(2);
