@@ -123,14 +123,15 @@ describe('the script rung in a crawl', () => {
     const started = Date.now();
     const stats = await crawl(
       listSpider(['/loop', '/storm', '/forever', '/good'].map((p) => site.origin + p)),
-      // A page's requests still in flight when it ends are not cut; the crawl's timeout bounds them.
-      { output: sink, logLevel: 'silent', robots: false, scriptTimeoutMs: 1500, timeoutMs: 3000 },
+      // A page's requests still in flight when it ends are not cut; the crawl's timeout bounds them. A budget of
+      // seconds, not less: a 2-core machine running the suite may take over a second to start an isolate.
+      { output: sink, logLevel: 'silent', robots: false, scriptTimeoutMs: 3000, timeoutMs: 6000 },
     );
     expect(byPath(sink.items)).toEqual({ '/good': ['a', 'b'] });
     expect(stats.errorsByCode).toEqual({ AR_SCRIPT_TIMEOUT: 2, AR_SCRIPT: 1 });
     // Deterministic: the same page runs into the same bound, so none is retried.
     expect(stats.retries).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('a page fetch() to a robots.txt-disallowed path or a private address fails like a refused fetch, the page is still extracted', async () => {
