@@ -119,11 +119,13 @@ describe('the engine', () => {
         .writeHead(200, { 'content-type': 'text/html' })
         .end(html(req.url === '/' ? links(5) : 'leaf'));
     });
-    await crawl(pageSpider(`${site.origin}/`), { logLevel: 'silent', perHost: 4, delayMs: 100 });
+    await crawl(pageSpider(`${site.origin}/`), { logLevel: 'silent', perHost: 4, delayMs: 200 });
     const times = site.requests.filter((h) => h.path !== '/robots.txt').map((h) => h.at);
     expect(times).toHaveLength(6);
+    // Arrival times at the server: a request that reaches it late (a busy event loop) shortens the next gap by as
+    // much, so the bound leaves 15 % of slack; without the delay the gaps are about a millisecond.
     for (let i = 1; i < times.length; i++) {
-      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(95);
+      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(170);
     }
   });
 
