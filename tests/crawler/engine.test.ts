@@ -122,11 +122,11 @@ describe('the engine', () => {
     await crawl(pageSpider(`${site.origin}/`), { logLevel: 'silent', perHost: 4, delayMs: 200 });
     const times = site.requests.filter((h) => h.path !== '/robots.txt').map((h) => h.at);
     expect(times).toHaveLength(6);
-    // Arrival times at the server: a request that reaches it late (a busy event loop) shortens the next gap by as
-    // much, so the bound leaves 15 % of slack; without the delay the gaps are about a millisecond.
-    for (let i = 1; i < times.length; i++) {
-      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(170);
-    }
+    // Arrival times at the server: a request that reaches it late (a busy event loop) shortens the gap after it by
+    // as much as it lengthens the one before, so the whole span is checked, with room for a late first arrival;
+    // without the delay the gaps are about a millisecond.
+    const span = (times.at(-1) as number) - (times[0] as number);
+    expect(span).toBeGreaterThanOrEqual(5 * 150);
   });
 
   it('goes on after a handler throws on a malformed page, keeping the items it yielded before', async () => {
