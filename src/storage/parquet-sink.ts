@@ -1,11 +1,5 @@
 /** Parquet output through hyparquet-writer: rows buffered and written as row groups, the footer at close. */
-import {
-  type BasicType,
-  ByteWriter,
-  ParquetWriter,
-  type SchemaElement,
-  type Writer,
-} from 'hyparquet-writer';
+import type { BasicType, ByteWriter, ParquetWriter, SchemaElement, Writer } from 'hyparquet-writer';
 import { FileOutput } from './file-output.js';
 import { toJson } from './jsonl-sink.js';
 import { SerialSink } from './serial-sink.js';
@@ -50,6 +44,8 @@ export class ParquetSink extends SerialSink {
   #columns: Column[] | undefined;
   #writer: ParquetWriter | undefined;
   #warned = false;
+  /** Loaded when the output opens: a crawl that writes no Parquet never loads the writer's 50 modules. */
+  #parquet: typeof import('hyparquet-writer') | undefined;
   /** Opened (and emptied): only then does close write a footer; a refused file is left as it was. */
   #ready = false;
 
@@ -72,6 +68,7 @@ export class ParquetSink extends SerialSink {
       );
     }
     await this.#file.truncate();
+    this.#parquet = await import('hyparquet-writer');
     this.#ready = true;
   }
 
@@ -112,6 +109,7 @@ export class ParquetSink extends SerialSink {
   }
 
   #start(rows: readonly Item[]): Column[] {
+    const parquet = this.#parquet as typeof import('hyparquet-writer');
     const names = new Set<string>();
     for (const row of rows) for (const key of Object.keys(row)) names.add(key);
     const columns = [...names].map((name) => ({
@@ -119,7 +117,7 @@ export class ParquetSink extends SerialSink {
       type: typeOf(rows.map((row) => row[name])),
     }));
     // The Writer interface has an optional async flush, called after each row group: the bytes go to the file.
-    const bytes: ByteWriter & Pick<Writer, 'flush'> = new ByteWriter();
+    const bytes: ByteWriter & Pick<Writer, 'flush'> = new parquet.ByteWriter();
     const flush = async (): Promise<void> => {
       const chunk = Buffer.from(bytes.getBytes());
       bytes.index = 0;
@@ -135,7 +133,7 @@ export class ParquetSink extends SerialSink {
         repetition_type: 'OPTIONAL' as const,
       })),
     ];
-    this.#writer = new ParquetWriter({ writer: bytes, schema, createdBy: 'arachne' });
+    this.#writer = new parquet.ParquetWriter({ writer: bytes, schema, createdBy: 'arachne' });
     this.#columns = columns;
     return columns;
   }

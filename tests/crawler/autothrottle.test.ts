@@ -87,7 +87,10 @@ describe('autothrottle', () => {
     const plain = await crawl(spider(`${control.server.origin}/`), base);
     expect(plain.responses).toBe(pages + 1);
     expect(plain.autothrottle).toBeUndefined();
-    expect(median(settled(control))).toBeGreaterThanOrEqual(7);
+    // Without it the crawl fills perHost; the median stays clear of the throttled band (1–3) below even when a busy
+    // machine delays this process's event loop, which staggers arrivals (a median of 5 was seen under full load).
+    expect(Math.max(...settled(control))).toBeGreaterThanOrEqual(7);
+    expect(median(settled(control))).toBeGreaterThanOrEqual(4);
 
     const site = await loadSensitiveSite();
     const stats = await crawl(spider(`${site.server.origin}/`), {
