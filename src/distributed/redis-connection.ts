@@ -3,7 +3,7 @@
  * (so a worker pauses instead of failing), reports an outage once, and runs Lua scripts by SHA with a fallback.
  */
 import { createHash } from 'node:crypto';
-import { createClient, ErrorReply, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import { ConfigError, isCrawlError, StorageError } from '../errors.js';
 import { redactUrlsIn } from '../url/redact-url.js';
 
@@ -33,6 +33,9 @@ export async function connectRedis(
       `not a Redis URL: "${redactUrlsIn(url)}" (expected redis://host:port/db)`,
     );
   }
+  // Loaded here, not at the top: the Redis client is some 600 modules, which `arachne serve` and a crawl without a
+  // Redis frontier would otherwise load at start for nothing.
+  const { createClient } = await import('redis');
   let down = false;
   let started = false;
   const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
@@ -103,7 +106,7 @@ export async function untilAnswered<T>(client: RedisClient, call: () => Promise<
     try {
       return await call();
     } catch (error) {
-      if (error instanceof ErrorReply || !client.isOpen) throw error;
+      if (!client.isOpen || error instanceof (await import('redis')).ErrorReply) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000)));
     }
   }

@@ -1,5 +1,5 @@
 /** Mail notifications for finished jobs, over SMTP with nodemailer; a mail that cannot be sent never fails a job. */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Stats } from '../crawler/stats.js';
 import { summary } from '../crawler/summary.js';
 import type { Alert } from './alert.js';
@@ -57,18 +57,23 @@ export interface Mailer {
  */
 export function createMailer(config: MailerConfig): Mailer {
   const timeoutMs = config.timeoutMs ?? 10_000;
-  const transport = nodemailer.createTransport({
-    host: config.host,
-    port: config.port,
-    secure: config.secure ?? false,
-    ...(config.auth && { auth: { user: config.auth.user, pass: config.auth.pass } }),
-    ...(config.tls?.rejectUnauthorized !== undefined && {
-      tls: { rejectUnauthorized: config.tls.rejectUnauthorized },
-    }),
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  });
+  // nodemailer (some 40 modules) is loaded with the first mail, not when the server starts.
+  let transport: Promise<Transporter> | undefined;
+  const open = (): Promise<Transporter> =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: config.host,
+        port: config.port,
+        secure: config.secure ?? false,
+        ...(config.auth && { auth: { user: config.auth.user, pass: config.auth.pass } }),
+        ...(config.tls?.rejectUnauthorized !== undefined && {
+          tls: { rejectUnauthorized: config.tls.rejectUnauthorized },
+        }),
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+      }),
+    ));
   const onError =
     config.onError ??
     ((error: Error, job: FinishedJob) => {
@@ -79,7 +84,7 @@ export function createMailer(config: MailerConfig): Mailer {
   return {
     async sendJobFinished(job) {
       try {
-        const info = await transport.sendMail({
+        const info = await (await open()).sendMail({
           from: config.from,
           to: config.to,
           subject: jobSubject(job),
@@ -98,7 +103,7 @@ export function createMailer(config: MailerConfig): Mailer {
     },
     async sendAlert(alert) {
       try {
-        const info = await transport.sendMail({
+        const info = await (await open()).sendMail({
           from: config.from,
           to: config.to,
           subject: `[arachne] alert: ${oneLine(alert.message)}`,
@@ -111,7 +116,7 @@ export function createMailer(config: MailerConfig): Mailer {
     },
     async sendTest(host) {
       try {
-        const info = await transport.sendMail({
+        const info = await (await open()).sendMail({
           from: config.from,
           to: config.to,
           subject: `[arachne] test message from ${oneLine(host)}`,
@@ -122,7 +127,7 @@ export function createMailer(config: MailerConfig): Mailer {
         return { ok: false, error: caught instanceof Error ? caught : new Error(String(caught)) };
       }
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((opened) => opened.close()),
   };
 }
 
