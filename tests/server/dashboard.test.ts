@@ -235,10 +235,18 @@ export default defineSpider({ name: 'deployed', start: [${JSON.stringify(`${site
       `sessionStorage.setItem('arachne.token', ${JSON.stringify(t.server.token)})`,
     );
     await page.reload();
+    // The chart keeps one sample of points closer than 50 ms (the job's last tick and its finish can be, on a busy
+    // machine): every other stored point is drawn.
+    let drawn = 0;
+    let previous = Number.NEGATIVE_INFINITY;
+    for (const point of history) {
+      if (point.atMs - previous >= 50) drawn++;
+      previous = point.atMs;
+    }
     const rate = page.locator('#chart-rate');
     await expect
       .poll(async () => Number(await rate.getAttribute('data-points')), { timeout: 10_000 })
-      .toBeGreaterThanOrEqual(history.length);
+      .toBeGreaterThanOrEqual(drawn);
     const labels = ((await rate.getAttribute('data-x-labels')) ?? '').split('|');
     // Every tick label is a time of day within the job's run (a minute of slack either side), in the browser's
     // local time: the axis reads today, not years ahead.
