@@ -116,7 +116,25 @@ function versionOf(manifestText: string): string {
  * this path (see the top).
  */
 async function compile(file: string, entry: CacheEntry): Promise<string | undefined> {
-  const { build } = await import('esbuild');
+  const esbuild = await import('esbuild');
+  compiling++;
+  try {
+    return await compileWith(esbuild.build, file, entry);
+  } finally {
+    // esbuild's service process (tens of MB) would otherwise stay up for the rest of the crawl; the last of
+    // concurrent compiles (a server loading a project's spiders) stops it, and a later build starts a fresh one.
+    if (--compiling === 0) await esbuild.stop();
+  }
+}
+
+/** Compiles running in this process: see `compile`. */
+let compiling = 0;
+
+async function compileWith(
+  build: typeof import('esbuild').build,
+  file: string,
+  entry: CacheEntry,
+): Promise<string | undefined> {
   let foreign = false;
   const resolveBare: Plugin = {
     name: 'arachne-bare-imports',

@@ -1,11 +1,14 @@
 // The compiled-spider cache of `arachne crawl spider.ts` (src/loader/compile-cache.ts), through the real binary:
 // each test gives the CLI its own cache directory, so what it holds shows which loader ran.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
-import { runCli } from '../helpers/run-cli.js';
+import { binPath, runCli } from '../helpers/run-cli.js';
+import { collectOutput, waitFor } from '../helpers/wait.js';
 
 let dir: string;
 let site: LocalServer;
@@ -159,4 +162,66 @@ export default defineSpider({ name: 'x', start: ['http://127.0.0.1:9/'], parse()
     expect(fromPackage.items, fromPackage.stderr).toEqual([{ pkg: 'pkg' }]);
     expect(await cachedModules(cache)).toEqual([]);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'leaves no esbuild service running for the rest of a crawl whose spider it just compiled',
+    async () => {
+      const { root, cache } = await project('no-service');
+      // A page that answers after 2 s: the crawl is still running when its children are read.
+      const slow = await startLocalServer((_req, res) => {
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'text/html' }).end('<p>late</p>'),
+          2_000,
+        );
+      });
+      try {
+        const spider = join(root, 'spider.ts');
+        await writeFile(
+          spider,
+          spiderSource('    yield { text: page.text("p") };').replace(site.origin, slow.origin),
+        );
+        const child = spawn(
+          process.execPath,
+          [binPath, 'crawl', spider, '-o', join(root, 'items.jsonl')],
+          {
+            env: { ...process.env, ARACHNE_CACHE_DIR: cache },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        const stderr = collectOutput(child.stderr);
+        await stderr.match(/spider "cached" opened/);
+        expect(await cachedModules(cache)).toHaveLength(1); // compiled by this run, with esbuild
+        // esbuild's stop() kills its service; the exit itself is asynchronous.
+        await waitFor('no esbuild child of the crawl', () =>
+          childCommands(child.pid ?? 0).includes('esbuild') ? undefined : true,
+        );
+        expect(await exited, stderr.text()).toBe(0);
+        expect(await readFile(join(root, 'items.jsonl'), 'utf8')).toContain('late');
+      } finally {
+        await slow.close();
+      }
+    },
+  );
 });
+
+/** Command names of a process's live children (every thread's children list). */
+function childCommands(pid: number): string[] {
+  const names: string[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let list = '';
+    try {
+      list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    for (const child of list ? list.split(' ') : []) {
+      try {
+        names.push(readFileSync(`/proc/${child}/comm`, 'utf8').trim());
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return names;
+}
