@@ -207,11 +207,14 @@ describe('the script rung in a crawl', () => {
       { output: sink, logLevel: 'silent', delayMs: 250 },
     );
     expect(sink.items.map((item) => item.v)).toEqual(['1', '2', '3']);
-    // The page, then its three requests: every request to the host at least the delay after the one before.
+    // The page, then its three requests: each request to the host about the delay after the one before. Arrival
+    // times are read by a server in this process, whose event loop a busy machine delays: one late arrival shortens
+    // the next gap (239 ms was seen), so the span is held to the delay and each gap to most of it.
     const times = site.requests.filter((r) => r.path !== '/robots.txt').map((r) => r.at);
     expect(times).toHaveLength(4);
+    expect((times[3] as number) - (times[0] as number)).toBeGreaterThanOrEqual(3 * 240);
     for (let i = 1; i < times.length; i++) {
-      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(240);
+      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(200);
     }
   });
 });
