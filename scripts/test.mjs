@@ -1,5 +1,5 @@
-// `npm test`: the type-check and the test suite side by side, failing when either fails. One after the other they
-// took 15 s more: the type-check keeps one core busy while vitest builds dist/ and starts its first files.
+// `npm test`: the type-check and the test suite side by side, failing when either fails. One after the other, the
+// type-check's 15 s add to the suite's; beside it, it uses what the suite leaves idle while it builds dist/ and starts.
 // Arguments go to vitest (`npm test -- tests/cli` runs that folder, still type-checked).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
