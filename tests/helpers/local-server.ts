@@ -11,6 +11,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { onTestFinished } from 'vitest';
 import { testCert, testKey } from '../http/fixtures/tls.js';
+import { connects } from './daemon.js';
 
 /** Whatever it returns is ignored (an async handler's rejection surfaces as an unhandled error). */
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
@@ -180,19 +181,8 @@ export async function freePort(): Promise<number> {
 export async function closedPortOrigin(): Promise<string> {
   for (;;) {
     const port = 21_000 + Math.floor(Math.random() * 4_000);
-    if (await refused(port)) return `http://127.0.0.1:${port}`;
+    if (!(await connects(port))) return `http://127.0.0.1:${port}`;
   }
-}
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 /** A handler answering `body` as text/plain. */
