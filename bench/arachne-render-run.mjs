@@ -51,6 +51,7 @@ const stats = await crawl(spider, {
   browserConcurrency: Number(process.env.ARACHNE_BENCH_BROWSER_CONCURRENCY ?? concurrency),
   logLevel: 'warn',
   output: memorySink,
+  ...(process.env.BENCH_CHROMIUM && { browserPath: process.env.BENCH_CHROMIUM }),
   // The ladder's share of re-checked pages (default 0.05), for measuring what the re-checks cost.
   ...(process.env.ARACHNE_BENCH_RECHECK && {
     adaptiveRecheck: Number(process.env.ARACHNE_BENCH_RECHECK),

@@ -20,7 +20,7 @@ const variant = process.env.CRAWLEE_BENCH_VARIANT ?? 'playwright';
 log.setLevel(LogLevel.WARNING);
 const config = new Configuration({ persistStorage: false, purgeOnStart: true });
 
-// The same Debian Chromium Arachne's browser rung launches; nothing is downloaded.
+// The same Debian Chromium Arachne's browser rung launches (run.mjs sets BENCH_CHROMIUM); nothing is downloaded.
 const launchContext = {
   launcher: chromium,
   launchOptions: {

@@ -24,6 +24,11 @@ import { verifyRun } from './verify.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
+// Arachne and Crawlee launch the same Chromium (run in child processes that inherit env): Arachne's default,
+// the headless shell where installed, unless BENCH_CHROMIUM names another.
+env.BENCH_CHROMIUM ??= ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) =>
+  existsSync(path),
+);
 /** "products:runs" pairs; each run = one Arachne run and one Crawlee run, alternating. */
 const planText = env.BENCH_PLAN ?? '2000:3,20000:2';
 const plan = (planText === 'off' || planText === '' ? [] : planText.split(',')).map((pair) => {
@@ -192,7 +197,7 @@ function versionOf(packageJson) {
 
 function chromiumVersion() {
   try {
-    return execFileSync(env.BENCH_CHROMIUM ?? '/usr/bin/chromium', ['--version'], {
+    return execFileSync(env.BENCH_CHROMIUM ?? 'chromium', ['--version'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();

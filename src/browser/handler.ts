@@ -17,6 +17,12 @@ import type { Request } from '../crawler/request.js';
 import { BrowserError, ConfigError, EgressDeniedError, TimeoutError } from '../errors.js';
 import { EgressGuard } from '../http/egress-guard.js';
 import { Response } from '../http/response.js';
+import {
+  FULL_CHROMIUM,
+  HEADLESS_SHELL,
+  installedChromium,
+  isHeadlessShell,
+} from './chromium-path.js';
 import { IdleTimer } from './idle-timer.js';
 import { wasHandedOut } from './live-pages.js';
 import { MemoryWatch } from './memory-watch.js';
@@ -25,7 +31,7 @@ import { type ContextLease, type SessionRetirements, sessionContexts } from './s
 import { urlBlocker } from './url-patterns.js';
 
 export interface BrowserHandlerOptions {
-  /** The Chromium executable. @default '/usr/bin/chromium' */
+  /** The Chromium executable. @default `/usr/bin/chromium-headless-shell` where installed, else `/usr/bin/chromium` */
   executablePath?: string;
   /** Pages rendered at once. @default 4 */
   concurrency?: number;
@@ -103,7 +109,8 @@ const SERIALIZE =
   "(document.documentElement ? document.documentElement.outerHTML : '')";
 
 export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHandler {
-  const executablePath = options.executablePath ?? '/usr/bin/chromium';
+  const tlsMinVersion = options.tls?.minVersion === 'TLSv1.3';
+  const executablePath = options.executablePath ?? installedChromium({ tlsMinVersion });
   const concurrency = options.concurrency ?? 4;
   const recycleAfter = options.recycleAfter ?? 100;
   const blockResources = options.blockResources ?? true;
@@ -133,13 +140,19 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
 
   const tlsArgs = [
     ...(options.tls?.insecure ? ['--ignore-certificate-errors'] : []),
-    ...(options.tls?.minVersion === 'TLSv1.3' ? ['--ssl-version-min=tls1.3'] : []),
+    ...(tlsMinVersion ? ['--ssl-version-min=tls1.3'] : []),
   ];
 
   async function launch(): Promise<Browser> {
-    if (!existsSync(executablePath)) {
+    if (tlsMinVersion && executablePath !== undefined && isHeadlessShell(executablePath)) {
       throw new ConfigError(
-        `browserPath: no Chromium at ${executablePath} (install the Debian package chromium, or set browserPath)`,
+        `tlsMinVersion TLSv1.3 needs the full Chromium in the browser rung: the headless shell at ${executablePath} does not enforce it (install the Debian package chromium, or set browserPath to it)`,
+      );
+    }
+    if (executablePath === undefined || !existsSync(executablePath)) {
+      const wanted = tlsMinVersion ? FULL_CHROMIUM : `${HEADLESS_SHELL} or ${FULL_CHROMIUM}`;
+      throw new ConfigError(
+        `browserPath: no Chromium at ${executablePath ?? wanted} (install the Debian package ${tlsMinVersion ? 'chromium' : 'chromium-headless-shell or chromium'}, or set browserPath)`,
       );
     }
     const browser = await chromium.launch({ executablePath, args: [...ARGS, ...tlsArgs] });

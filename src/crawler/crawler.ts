@@ -285,7 +285,7 @@ async function runCrawl({
         browser: async () => {
           const { browserHandler } = await import('../browser/handler.js');
           return browserHandler({
-            executablePath: options.browserPath,
+            ...(options.browserPath !== undefined && { executablePath: options.browserPath }),
             concurrency: options.browserConcurrency,
             recycleAfter: options.browserRecycleAfter,
             relaunchAfter: options.browserRelaunchAfter,

@@ -832,11 +832,11 @@ export const optionSpecs = {
     help: "adaptive: share of later pages (between 0 and 1) compared with the browser again, to move a page type up or down (a spider's adaptive.recheck, which also takes 0 and 1, wins)",
   }),
   browserPath: string({
-    default: '/usr/bin/chromium',
     flag: 'browser-path',
     arg: 'FILE',
     group: 'browser',
-    help: 'the Chromium executable the browser rung launches (Debian package chromium)',
+    defaultText: '`/usr/bin/chromium-headless-shell` where installed, else `/usr/bin/chromium`',
+    help: 'the Chromium executable the browser rung launches (Debian package chromium-headless-shell or chromium)',
   }),
   browserConcurrency: int({
     min: 1,

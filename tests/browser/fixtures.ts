@@ -1,9 +1,14 @@
 // Pages for the browser tests: content that only exists once the page's scripts have run.
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { installedChromium } from '../../src/browser/chromium-path.js';
 import { requireService } from '../helpers/services.js';
 
-export const chromiumPath = '/usr/bin/chromium';
+/** The browser rung's default: the headless shell where installed (as in CI), else the full browser. */
+export const chromiumPath = installedChromium() ?? '/usr/bin/chromium';
+
+/** The full browser, which the headless shell stands in for in most tests. */
+export const fullChromiumPath = '/usr/bin/chromium';
 
 /** Whether the browser tests run (skip without Chromium, fail with ARACHNE_REQUIRE_SERVICES=1). */
 export const chromiumUp = () =>

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { crawl, defineSpider } from '../../src/index.js';
 import { startLocalServer } from '../helpers/local-server.js';
 import { memorySink } from '../helpers/memory-sink.js';
-import { chromiumPath, chromiumUp, quotesJson, renderedList } from './fixtures.js';
+import {
+  chromiumPath,
+  chromiumUp,
+  fullChromiumPath,
+  quotesJson,
+  renderedList,
+} from './fixtures.js';
 
 const up = await chromiumUp();
 
@@ -23,23 +29,30 @@ const quotesSpider = (start: string, fetch?: 'http' | 'browser') =>
   });
 
 describe.skipIf(!up)('the browser rung in a crawl', () => {
-  it('extracts items a script builds with fetch browser, none with fetch http', async () => {
-    const site = await startLocalServer({ '/': renderedList, '/quotes.json': json(quotesJson) });
-    const rendered = memorySink();
-    const stats = await crawl(quotesSpider(`${site.origin}/`, 'browser'), {
-      output: rendered,
-      logLevel: 'silent',
-      browserPath: chromiumPath,
-    });
-    expect(rendered.items.map((item) => item.quote)).toEqual(['one', 'two', 'three']);
-    expect(stats.failed).toBe(0);
+  // The default is the headless shell where installed (CI installs both); the full browser must render the same.
+  it.each([
+    ['the default browser', chromiumPath],
+    ['the full Chromium', fullChromiumPath],
+  ])(
+    'extracts items a script builds with fetch browser in %s, none with fetch http',
+    async (_, browserPath) => {
+      const site = await startLocalServer({ '/': renderedList, '/quotes.json': json(quotesJson) });
+      const rendered = memorySink();
+      const stats = await crawl(quotesSpider(`${site.origin}/`, 'browser'), {
+        output: rendered,
+        logLevel: 'silent',
+        browserPath,
+      });
+      expect(rendered.items.map((item) => item.quote)).toEqual(['one', 'two', 'three']);
+      expect(stats.failed).toBe(0);
 
-    const plain = memorySink();
-    await crawl(quotesSpider(`${site.origin}/`, 'http'), { output: plain, logLevel: 'silent' });
-    expect(plain.items).toEqual([]);
-    // The HTTP rung never runs the script: the JSON endpoint was asked once, by the browser.
-    expect(site.count('/quotes.json')).toBe(1);
-  });
+      const plain = memorySink();
+      await crawl(quotesSpider(`${site.origin}/`, 'http'), { output: plain, logLevel: 'silent' });
+      expect(plain.items).toEqual([]);
+      // The HTTP rung never runs the script: the JSON endpoint was asked once, by the browser.
+      expect(site.count('/quotes.json')).toBe(1);
+    },
+  );
 
   it('gives the handler the live page: a click reveals what the HTML did not have', async () => {
     const site = await startLocalServer({

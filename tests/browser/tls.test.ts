@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEADLESS_SHELL } from '../../src/browser/chromium-path.js';
+import { browserHandler } from '../../src/browser/handler.js';
+import { createRequest } from '../../src/crawler/request.js';
 import { createCrawler, defineSpider } from '../../src/index.js';
 import type { Listening } from '../helpers/local-server.js';
 import { createTestPki, type TestPki } from '../helpers/test-pki.js';
@@ -23,7 +26,12 @@ afterAll(async () => {
   pki?.remove();
 });
 
-async function render(origin: string, options: Parameters<typeof createCrawler>[1] = {}) {
+/** `browserPath` null: the handler's own choice. */
+async function render(
+  origin: string,
+  options: Parameters<typeof createCrawler>[1] = {},
+  browserPath: string | null = chromiumPath,
+) {
   const titles: string[] = [];
   const spider = defineSpider({
     name: 'tls-browser',
@@ -37,7 +45,7 @@ async function render(origin: string, options: Parameters<typeof createCrawler>[
     retries: 0,
     robots: false,
     logLevel: 'silent',
-    browserPath: chromiumPath,
+    ...(browserPath !== null && { browserPath }),
     ...options,
   });
   const stats = await crawler.run();
@@ -52,10 +60,23 @@ describe.skipIf(!up)('the browser rung and TLS options', () => {
     expect(insecure.stats.tlsInsecure).toBe(true);
   });
 
-  it('tlsMinVersion TLSv1.3 refuses a TLS 1.2 server', async () => {
+  // The headless shell ignores --ssl-version-min: the default for this option is the full browser.
+  it('tlsMinVersion TLSv1.3 refuses a TLS 1.2 server in the full Chromium it picks by default', async () => {
     expect((await render(tls12.origin, { insecure: true })).titles).toEqual(['ok /']);
-    const strict = await render(tls12.origin, { insecure: true, tlsMinVersion: 'TLSv1.3' });
+    const strict = await render(tls12.origin, { insecure: true, tlsMinVersion: 'TLSv1.3' }, null);
     expect(strict.titles).toEqual([]);
     expect(strict.stats.failed).toBe(1);
+  });
+
+  it('refuses tlsMinVersion TLSv1.3 with a headless shell, which would not enforce it', async () => {
+    const handler = browserHandler({
+      executablePath: HEADLESS_SHELL,
+      tls: { minVersion: 'TLSv1.3' },
+    });
+    await expect(handler.fetch(createRequest(`${tls12.origin}/`), {})).rejects.toMatchObject({
+      code: 'AR_CONFIG',
+      message: expect.stringMatching(/TLSv1\.3 needs the full Chromium.*package chromium/),
+    });
+    await handler.close();
   });
 });

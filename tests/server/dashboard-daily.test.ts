@@ -10,11 +10,11 @@ import Database from 'better-sqlite3';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/server/types.js';
+import { chromiumPath } from '../browser/fixtures.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
 import { makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const hasChromium = await requireService(`Chromium at ${chromiumPath}`, () =>
   access(chromiumPath, constants.X_OK),
 );

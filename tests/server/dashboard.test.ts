@@ -11,11 +11,11 @@ import {
   startShopServer,
 } from '../../src/sample-shop/index.js';
 import type { HistoryPoint, Job } from '../../src/server/types.js';
+import { chromiumPath } from '../browser/fixtures.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { requireService } from '../helpers/services.js';
 import { makeProject, startTestServer, type TestServer } from './server-helpers.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const outputDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const seed = 7;
 const products = 200;
