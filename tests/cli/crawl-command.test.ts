@@ -31,6 +31,18 @@ const readLines = async (path: string) =>
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('arachne crawl URL (no code)', () => {
+  // A short run must not leave V8 recompiling undici's HTTP/1 parser (WebAssembly) for its exit to wait on.
+  it('exits after one page without recompiling the HTTP parser with the optimizing compiler', async () => {
+    const site = await startLocalServer({ '/': '<title>one</title>' });
+    const result = await runCli(
+      ['crawl', `${site.origin}/`, '-o', join(dir, 'one-page.jsonl'), '--no-progress'],
+      { nodeArgs: ['--trace-wasm-compilation-times'] },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Compiled function \S+ using Liftoff/);
+    expect(result.stdout).not.toMatch(/using TurboFan/);
+  });
+
   it('writes one record per fetched page with url, status, depth, title, contentType, bytes, links', async () => {
     const out = join(dir, 'pages.jsonl');
     const statsFile = join(dir, 'stats.json');

@@ -18,11 +18,13 @@ export interface RunCliOptions {
   input?: string;
   /** Variables added to the environment. */
   env?: Record<string, string>;
+  /** Flags for Node itself, before the script (V8 flags, which NODE_OPTIONS does not take). */
+  nodeArgs?: string[];
 }
 
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), binPath, ...args], {
       cwd: options.cwd,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       ...(options.env && { env: { ...process.env, ...options.env } }),
