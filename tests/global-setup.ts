@@ -1,4 +1,4 @@
-// Builds dist/ once before the suite: CLI tests spawn the real `arachne` binary, which runs the built code.
+// Builds dist/ once before the suite (npm run build): CLI tests spawn the real `arachne` binary, which runs the bundle.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,5 +13,6 @@ export default function setup(): () => void {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
   return () => rmSync(cacheDir, { recursive: true, force: true });
 }

@@ -16,16 +16,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
-
-/** The package's entry points (package.json "exports"), as modules of this copy of Arachne. */
-const selfModules: Record<string, string> = {
-  arachne: '../index.js',
-  'arachne/http': '../http/index.js',
-  'arachne/html': '../html/index.js',
-  'arachne/storage': '../storage/index.js',
-  'arachne/cache': '../cache/index.js',
-  'arachne/distributed': '../distributed/index.js',
-};
+import { selfModuleUrl } from './self-location.js';
 
 /** Bumped when the compiled output's shape changes, so old cache entries are not reused. */
 const FORMAT = 1;
@@ -72,7 +63,7 @@ interface CacheEntry {
 function cacheEntry(file: string): CacheEntry {
   // One entry per spider path, per esbuild, per copy of Arachne (the output names its modules' paths).
   const key = createHash('sha256')
-    .update(`${FORMAT}\0${esbuildVersion()}\0${import.meta.url}\0${file}`)
+    .update(`${FORMAT}\0${esbuildVersion()}\0${selfModuleUrl('arachne')}\0${file}`)
     .digest('hex')
     .slice(0, 32);
   const dir = spiderCacheDir();
@@ -141,9 +132,8 @@ async function compileWith(
     setup(builder) {
       // Bare specifiers only: relative and absolute paths are bundled.
       builder.onResolve({ filter: /^[^./]/ }, (args) => {
-        const self = selfModules[args.path];
-        if (self !== undefined)
-          return { path: new URL(self, import.meta.url).href, external: true };
+        const self = selfModuleUrl(args.path);
+        if (self !== undefined) return { path: self, external: true };
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         foreign = true;
         return { path: args.path, external: true };

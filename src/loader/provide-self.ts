@@ -6,6 +6,7 @@
  * resolution fails.
  */
 import Module, { register } from 'node:module';
+import { selfModuleUrl, selfSpecifiers } from './self-location.js';
 
 type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
 
@@ -27,8 +28,7 @@ export async function provideSelf(): Promise<void> {
   };
   // From TypeScript sources (tests) the ESM hook would itself need a loader; self-reference covers that case.
   if (!import.meta.url.endsWith('.ts')) {
-    register(new URL('./resolve-arachne.js', import.meta.url), {
-      data: { selfUrl: import.meta.url },
-    });
+    const urls = Object.fromEntries(selfSpecifiers.map((name) => [name, selfModuleUrl(name)]));
+    register(new URL('./resolve-arachne.js', import.meta.url), { data: { urls } });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A module resolve hook: lets a spider file anywhere on disk `import … from 'arachne'` even when no
- * node_modules above it has Arachne (a spider in /tmp, a global install), by resolving from this package.
+ * node_modules above it has Arachne (a spider in /tmp, a global install), by handing out this copy's modules.
  */
 interface ResolveContext {
   parentURL?: string;
@@ -8,22 +8,23 @@ interface ResolveContext {
 }
 type NextResolve = (specifier: string, context: ResolveContext) => Promise<{ url: string }>;
 
-let selfUrl = '';
+/** `arachne` and `arachne/<part>` → the URL of that module in the running copy (src/loader/self-location.ts). */
+let urls: Record<string, string> = {};
 
-export function initialize(data: { selfUrl: string }): void {
-  selfUrl = data.selfUrl;
+export function initialize(data: { urls: Record<string, string> }): void {
+  urls = data.urls;
 }
 
 export async function resolve(
   specifier: string,
   context: ResolveContext,
   nextResolve: NextResolve,
-): Promise<{ url: string }> {
+): Promise<{ url: string; shortCircuit?: boolean }> {
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
-    if (specifier !== 'arachne' && !specifier.startsWith('arachne/')) throw error;
-    // Resolving from inside this package uses its own package.json "exports" (self-reference).
-    return nextResolve(specifier, { ...context, parentURL: selfUrl });
+    const url = urls[specifier];
+    if (url === undefined) throw error;
+    return { url, shortCircuit: true };
   }
 }
