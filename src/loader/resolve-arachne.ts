@@ -1,6 +1,6 @@
 /**
- * A module resolve hook: lets a spider file anywhere on disk `import … from 'arachne'` even when no
- * node_modules above it has Arachne (a spider in /tmp, a global install), by handing out this copy's modules.
+ * A module resolve hook (registered by provide-self.ts): `arachne` and `arachne/<part>`, imported by a spider
+ * that tsx runs as an ES module, resolve to data: modules re-exporting the running copy's own modules.
  */
 interface ResolveContext {
   parentURL?: string;
@@ -8,11 +8,10 @@ interface ResolveContext {
 }
 type NextResolve = (specifier: string, context: ResolveContext) => Promise<{ url: string }>;
 
-/** `arachne` and `arachne/<part>` → the URL of that module in the running copy (src/loader/self-location.ts). */
-let urls: Record<string, string> = {};
+let shims: Record<string, string> = {};
 
-export function initialize(data: { urls: Record<string, string> }): void {
-  urls = data.urls;
+export function initialize(data: { shims: Record<string, string> }): void {
+  shims = data.shims;
 }
 
 export async function resolve(
@@ -20,11 +19,6 @@ export async function resolve(
   context: ResolveContext,
   nextResolve: NextResolve,
 ): Promise<{ url: string; shortCircuit?: boolean }> {
-  try {
-    return await nextResolve(specifier, context);
-  } catch (error) {
-    const url = urls[specifier];
-    if (url === undefined) throw error;
-    return { url, shortCircuit: true };
-  }
+  const shim = shims[specifier];
+  return shim === undefined ? nextResolve(specifier, context) : { url: shim, shortCircuit: true };
 }

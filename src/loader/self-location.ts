@@ -23,9 +23,7 @@ const SELF_MODULES = {
   'arachne/distributed': { bundle: 'distributed', tree: 'distributed/index' },
 } as const;
 
-export type SelfSpecifier = keyof typeof SELF_MODULES;
-
-export const selfSpecifiers = Object.keys(SELF_MODULES) as SelfSpecifier[];
+type SelfSpecifier = keyof typeof SELF_MODULES;
 
 /** The URL of `arachne` or `arachne/<part>` in this copy, or undefined for any other specifier. */
 export function selfModuleUrl(specifier: string): string | undefined {

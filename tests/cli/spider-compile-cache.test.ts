@@ -40,13 +40,16 @@ ${body}
 `;
 }
 
+/** `cwd`: where the command runs (tsx reads the tsconfig.json there: this repository's maps `arachne` to src/). */
 async function crawl(
   spider: string,
   cache: string,
+  cwd?: string,
 ): Promise<{ items: unknown[]; stderr: string; code: number | null }> {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}.jsonl`);
   const result = await runCli(['crawl', spider, '-o', out, '--log-level', 'error'], {
     env: { ARACHNE_CACHE_DIR: cache },
+    ...(cwd !== undefined && { cwd }),
   });
   const text = result.code === 0 ? await readFile(out, 'utf8') : '';
   const items = text
@@ -161,6 +164,37 @@ export default defineSpider({ name: 'x', start: ['http://127.0.0.1:9/'], parse()
     const fromPackage = await crawl(withPackage, cache);
     expect(fromPackage.items, fromPackage.stderr).toEqual([{ pkg: 'pkg' }]);
     expect(await cachedModules(cache)).toEqual([]);
+  });
+
+  // Another copy would still crawl, but load every module again and hand the spider classes the engine's objects
+  // are not instances of. The CLI runs the bundle (dist/bundle/): its spiders must get the bundle's modules.
+  it("gives a spider the engine's own copy of arachne, compiled or through tsx", async () => {
+    const { root, cache } = await project('identity');
+    await writeFile(join(root, 'package.json'), '{"type":"module"}\n');
+    await mkdir(join(root, 'node_modules', 'local-pkg'), { recursive: true });
+    await writeFile(
+      join(root, 'node_modules', 'local-pkg', 'package.json'),
+      '{"name":"local-pkg","type":"module","exports":"./index.js"}\n',
+    );
+    await writeFile(join(root, 'node_modules', 'local-pkg', 'index.js'), 'export const pkg = 1;\n');
+    const compiled = join(root, 'compiled.ts');
+    await writeFile(
+      compiled,
+      spiderSource('    yield { own: page instanceof Page };', "import { Page } from 'arachne';"),
+    );
+    const viaTsx = join(root, 'via-tsx.ts');
+    await writeFile(
+      viaTsx,
+      spiderSource(
+        '    yield { own: page instanceof Page, pkg };',
+        "import { Page } from 'arachne';\nimport { pkg } from 'local-pkg';",
+      ),
+    );
+    const fromCache = await crawl(compiled, cache, root);
+    expect(fromCache.items, fromCache.stderr).toEqual([{ own: true }]);
+    expect(await cachedModules(cache)).toHaveLength(1);
+    const fromTsx = await crawl(viaTsx, cache, root);
+    expect(fromTsx.items, fromTsx.stderr).toEqual([{ own: true, pkg: 1 }]);
   });
 
   it.runIf(process.platform === 'linux')(
