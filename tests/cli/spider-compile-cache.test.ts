@@ -27,6 +27,18 @@ async function project(name: string): Promise<{ root: string; cache: string }> {
   return { root, cache };
 }
 
+/** Makes `root` an ES-module project with a package `local-pkg` in its node_modules (a spider for tsx). */
+async function moduleProjectWithPackage(root: string, packageSource: string): Promise<void> {
+  await writeFile(join(root, 'package.json'), '{"type":"module"}\n');
+  const pkg = join(root, 'node_modules', 'local-pkg');
+  await mkdir(pkg, { recursive: true });
+  await writeFile(
+    join(pkg, 'package.json'),
+    '{"name":"local-pkg","type":"module","exports":"./index.js"}\n',
+  );
+  await writeFile(join(pkg, 'index.js'), packageSource);
+}
+
 function spiderSource(body: string, imports = ''): string {
   return `import { defineSpider } from 'arachne';
 ${imports}
@@ -134,16 +146,7 @@ export default defineSpider({ name: 'x', start: ['http://127.0.0.1:9/'], parse()
 
   it('leaves to tsx a spider that reads its own location or imports another package', async () => {
     const { root, cache } = await project('tsx');
-    await writeFile(join(root, 'package.json'), '{"type":"module"}\n');
-    await mkdir(join(root, 'node_modules', 'local-pkg'), { recursive: true });
-    await writeFile(
-      join(root, 'node_modules', 'local-pkg', 'package.json'),
-      '{"name":"local-pkg","type":"module","exports":"./index.js"}\n',
-    );
-    await writeFile(
-      join(root, 'node_modules', 'local-pkg', 'index.js'),
-      "export const pkg = 'pkg';\n",
-    );
+    await moduleProjectWithPackage(root, "export const pkg = 'pkg';\n");
     await writeFile(join(root, 'data.txt'), 'beside\n');
     const located = join(root, 'located.ts');
     await writeFile(
@@ -170,13 +173,7 @@ export default defineSpider({ name: 'x', start: ['http://127.0.0.1:9/'], parse()
   // are not instances of. The CLI runs the bundle (dist/bundle/): its spiders must get the bundle's modules.
   it("gives a spider the engine's own copy of arachne, compiled or through tsx", async () => {
     const { root, cache } = await project('identity');
-    await writeFile(join(root, 'package.json'), '{"type":"module"}\n');
-    await mkdir(join(root, 'node_modules', 'local-pkg'), { recursive: true });
-    await writeFile(
-      join(root, 'node_modules', 'local-pkg', 'package.json'),
-      '{"name":"local-pkg","type":"module","exports":"./index.js"}\n',
-    );
-    await writeFile(join(root, 'node_modules', 'local-pkg', 'index.js'), 'export const pkg = 1;\n');
+    await moduleProjectWithPackage(root, 'export const pkg = 1;\n');
     const compiled = join(root, 'compiled.ts');
     await writeFile(
       compiled,
