@@ -1,6 +1,6 @@
 /** Per-host request queues visited round-robin, so no host starves the others; priorities within a host. */
 import { hostOf } from '../url/canonical-url.js';
-import type { Request } from './request.js';
+import { createRequest, type Request, requestTag } from './request.js';
 
 export class HostQueues {
   readonly #hosts = new Map<string, HostQueue>();
@@ -56,9 +56,58 @@ export class HostQueues {
   }
 }
 
+/**
+ * How a plain link waits: most of what a crawl queues are GET requests with no headers, data or body, on their
+ * first attempt, with nothing but the fields `createRequest` sets. Those wait as URL, handler and depth: 147 bytes
+ * of heap each against 332 for the request object (200,000 links of 60 characters, measured), and a big crawl
+ * queues most of its product links before fetching them. Anything else waits as itself.
+ */
+class QueuedLink {
+  constructor(
+    readonly url: string,
+    readonly handler: string,
+    readonly depth: number,
+  ) {}
+}
+
+type Waiting = Request | QueuedLink;
+
+const PLAIN_KEYS = Object.keys(createRequest('http://plain.invalid/')).length;
+
+function pack(request: Request): Waiting {
+  const plain =
+    request.method === 'GET' &&
+    request.attempt === 0 &&
+    isEmpty(request.headers) &&
+    isEmpty(request.data) &&
+    Object.keys(request).length === PLAIN_KEYS;
+  return plain ? new QueuedLink(request.url, request.handler, request.depth) : request;
+}
+
+/** The request a waiting entry stands for: a plain link comes back as `createRequest` would have made it. */
+function unpack(waiting: Waiting, priority: number): Request {
+  if (!(waiting instanceof QueuedLink)) return waiting;
+  return {
+    [requestTag]: 'request',
+    url: waiting.url,
+    method: 'GET',
+    headers: {},
+    handler: waiting.handler,
+    data: {},
+    depth: waiting.depth,
+    priority,
+    attempt: 0,
+  };
+}
+
+function isEmpty(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return false;
+  return true;
+}
+
 /** Buckets by priority, each a FIFO; a crawl rarely uses more than a handful of priority levels. */
 class HostQueue {
-  readonly #buckets = new Map<number, Request[]>();
+  readonly #buckets = new Map<number, Waiting[]>();
   #heads = new Map<number, number>();
   #priorities: number[] = [];
   length = 0;
@@ -72,16 +121,16 @@ class HostQueue {
       this.#priorities.push(request.priority);
       this.#priorities.sort((a, b) => b - a);
     }
-    bucket.push(request);
+    bucket.push(pack(request));
     this.length++;
   }
 
   shift(): Request {
     const priority = this.#priorities[0] as number;
-    const bucket = this.#buckets.get(priority) as Request[];
+    const bucket = this.#buckets.get(priority) as Waiting[];
     const head = this.#heads.get(priority) as number;
-    const request = bucket[head] as Request;
-    bucket[head] = undefined as unknown as Request; // release the reference for the GC
+    const request = unpack(bucket[head] as Waiting, priority);
+    bucket[head] = undefined as unknown as Waiting; // release the reference for the GC
     this.length--;
     if (head + 1 === bucket.length) {
       this.#buckets.delete(priority);

@@ -167,6 +167,24 @@ export function runFrontierContract(
       await frontier.close();
     });
 
+    // The memory queues keep plain links in a compact form: whatever a request carries must come back as it went in.
+    it('gives back plain links and requests with more to them as they were queued', async () => {
+      const frontier = await make();
+      const queued: Request[] = [
+        req('/plain'),
+        req('/plain-deep', { handler: 'product', depth: 4, priority: 2 }),
+        req('/headers', { headers: { 'X-Token': '1' } }),
+        req('/posted', { method: 'POST', body: 'q=1' }),
+        req('/rendered', { fetch: 'browser', waitFor: '#list' }),
+        req('/with-data', { data: { n: 1 } }),
+        { ...req('/by-rule'), rule: 0 },
+      ];
+      await frontier.add(queued);
+      const byUrl = (a: Request, b: Request) => a.url.localeCompare(b.url);
+      expect((await drain(frontier)).sort(byUrl)).toEqual([...queued].sort(byUrl));
+      await frontier.close();
+    });
+
     it('keeps request data through the queue', async () => {
       const frontier = await make();
       const original = req('/x', { data: { page: 2, tags: ['a'] }, handler: 'detail', depth: 3 });
