@@ -24,11 +24,6 @@ import { verifyRun } from './verify.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
-// Arachne and Crawlee launch the same Chromium (run in child processes that inherit env): Arachne's default,
-// the headless shell where installed, unless BENCH_CHROMIUM names another.
-env.BENCH_CHROMIUM ??= ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) =>
-  existsSync(path),
-);
 /** "products:runs" pairs; each run = one Arachne run and one Crawlee run, alternating. */
 const planText = env.BENCH_PLAN ?? '2000:3,20000:2';
 const plan = (planText === 'off' || planText === '' ? [] : planText.split(',')).map((pair) => {
@@ -266,6 +261,10 @@ async function main() {
   const { auditCrawlLog, generateShop, startShopServer } = await import(
     '../dist/sample-shop/index.js'
   );
+  // Arachne and Crawlee launch the same Chromium (run in child processes that inherit env): Arachne's default,
+  // unless BENCH_CHROMIUM names another.
+  const { installedChromium } = await import('../dist/browser/chromium-path.js');
+  env.BENCH_CHROMIUM ??= installedChromium();
   const storageDir = mkdtempSync(join(os.tmpdir(), 'arachne-bench-crawlee-'));
   const scrapy = crawlers.includes('scrapy') ? findScrapyPython() : undefined;
   const crawlerList = crawlers.filter((crawler) => crawler !== 'scrapy' || scrapy);

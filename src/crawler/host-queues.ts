@@ -1,6 +1,6 @@
 /** Per-host request queues visited round-robin, so no host starves the others; priorities within a host. */
 import { hostOf } from '../url/canonical-url.js';
-import { createRequest, type Request, requestTag } from './request.js';
+import { createRequest, type Request } from './request.js';
 
 export class HostQueues {
   readonly #hosts = new Map<string, HostQueue>();
@@ -84,20 +84,10 @@ function pack(request: Request): Waiting {
   return plain ? new QueuedLink(request.url, request.handler, request.depth) : request;
 }
 
-/** The request a waiting entry stands for: a plain link comes back as `createRequest` would have made it. */
+/** The request a waiting entry stands for: a plain link is made again by `createRequest`. */
 function unpack(waiting: Waiting, priority: number): Request {
   if (!(waiting instanceof QueuedLink)) return waiting;
-  return {
-    [requestTag]: 'request',
-    url: waiting.url,
-    method: 'GET',
-    headers: {},
-    handler: waiting.handler,
-    data: {},
-    depth: waiting.depth,
-    priority,
-    attempt: 0,
-  };
+  return createRequest(waiting.url, { handler: waiting.handler, depth: waiting.depth, priority });
 }
 
 function isEmpty(object: object): boolean {
