@@ -18,7 +18,7 @@ import type { ItemProcessor } from './item-processor.js';
 import { sameOutputs } from './ladder/compare.js';
 import type { Ladder } from './ladder/ladder.js';
 import { classifyOutput } from './output.js';
-import { Page } from './page.js';
+import { Page, releaseParsed } from './page.js';
 import type { Fetcher, Request } from './request.js';
 import { isRejection, type RequestFilter } from './request-filters.js';
 import type { CrawlRetryPolicy, RetryDecision } from './retry.js';
@@ -553,6 +553,7 @@ export class Engine {
       return { children, items, error };
     } finally {
       open = false;
+      releaseParsed(page);
     }
     return { children, items };
   }

@@ -914,6 +914,26 @@ describe('the crawl as a whole', () => {
     expect(sink.items).toEqual([{ url: `${S}/`, via: 'detail', spider: 'self' }]);
   });
 
+  it('lets go of the parsed DOM once the handler ended; a page kept by the handler parses again when read', async () => {
+    const site = fakeSite({ [`${S}/`]: '<h1>Kept</h1>' });
+    const kept: Array<{ page: Page; document: unknown }> = [];
+    const spider = defineSpider({
+      name: 'keeper',
+      start: `${S}/`,
+      parse(page) {
+        kept.push({ page, document: page.document });
+        return { title: page.text('h1') };
+      },
+    });
+    const sink = recordingSink();
+    await crawlerFor(spider, site, { output: sink }).run();
+    expect(sink.items).toEqual([{ title: 'Kept' }]);
+    expect(kept).toHaveLength(1);
+    const { page, document } = kept[0] as (typeof kept)[number];
+    expect(page.document).not.toBe(document);
+    expect(page.text('h1')).toBe('Kept');
+  });
+
   it('writes the items to an output Sink in order, opening it first and closing it last', async () => {
     const site = fakeSite({
       [`${S}/`]: links('/p0'),
