@@ -2,6 +2,8 @@
 // memory (one process, no Redis), the Redis round trips per page (counted in each worker by redis-round-trips.mjs),
 // and Redis memory per queued and per seen URL. Run after `npm run build`: node bench/distributed.mjs   (needs Redis at
 // ARACHNE_REDIS_URL, default redis://127.0.0.1:6379/0; uses its own crawl ids and deletes them afterwards)
+// Sizes: BENCH_DISTRIBUTED_PRODUCTS (20,000), BENCH_WORKERS (1,2,4), BENCH_CONCURRENCY (32, also per host),
+// BENCH_REDIS_URLS (200,000 queued for the memory figures).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ const redisUrl = process.env.ARACHNE_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const products = Number(process.env.BENCH_DISTRIBUTED_PRODUCTS ?? 20_000);
 const workerCounts = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const memoryUrls = Number(process.env.BENCH_REDIS_URLS ?? 200_000);
+const concurrency = process.env.BENCH_CONCURRENCY ?? '32';
 const roundTripCounter = join(benchDir, 'redis-round-trips.mjs');
 
 const { startShopServer } = await import('../dist/sample-shop/index.js');
@@ -76,7 +79,15 @@ function countedRoundTrips(dir) {
 const results = { products, local: {}, throughput: [], memory: {} };
 const shop = await startShopServer({ seed: 1, products, cache: 'all' });
 const spiderFile = join(benchDir, '..', 'examples', 'shop.ts');
-const flags = ['--concurrency', '32', '--per-host', '32', '--no-progress', '--log-level', 'error'];
+const flags = [
+  '--concurrency',
+  concurrency,
+  '--per-host',
+  concurrency,
+  '--no-progress',
+  '--log-level',
+  'error',
+];
 try {
   // The same crawl in one process with the in-memory frontier: what a worker on Redis is measured against.
   {
