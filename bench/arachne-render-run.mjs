@@ -56,6 +56,8 @@ const stats = await crawl(spider, {
   ...(process.env.ARACHNE_BENCH_RECHECK && {
     adaptiveRecheck: Number(process.env.ARACHNE_BENCH_RECHECK),
   }),
+  // Any other crawl options, as JSON, for diagnostic runs (e.g. '{"browserRecycleAfter":50}').
+  ...JSON.parse(process.env.ARACHNE_BENCH_OPTIONS ?? '{}'),
 });
 const measured = meter.stop();
 report({

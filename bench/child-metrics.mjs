@@ -30,9 +30,12 @@ function childrenCpuMs() {
 /**
  * Starts measuring now (call right before the crawl, after imports); `stop()` returns the figures.
  * `{ tree: true }` also samples this process and all its descendants (browsers) every 100 ms: see process-tree.mjs.
+ * Under bench/run.mjs the parent samples the tree (asked here, its figures joined to the result there); run on its
+ * own, this process does.
  */
 export function startMeter({ tree = false } = {}) {
-  const treeSampler = tree ? startTreeSampler(100) : undefined;
+  if (tree && process.send) process.send({ type: 'tree-meter' });
+  const treeSampler = tree && !process.send ? startTreeSampler(100) : undefined;
   const cpuStart = process.cpuUsage();
   const childrenStart = childrenCpuMs();
   const started = performance.now();

@@ -68,8 +68,13 @@ function readProcess(pid) {
 /**
  * Samples the tree every `intervalMs`: the peak of the summed RSS (shared pages count once per process, as `ps`
  * would add them up), the peak of the summed PSS (shared pages split, closer to what the crawl really holds) and, per descendant, the last CPU time seen. A descendant's CPU after its last sample is lost
- * (at most one interval); `stop()` takes one last sample first. `rootPid`: the tree's root, this process by default
- * (the CLI bench samples a spawned child's tree from outside).
+ * (at most one interval); `stop()` takes one last sample first. `rootPid`: the tree's root, this process by default;
+ * the benches sample a crawler's tree from their own process, so that the sampling neither blocks the crawler's
+ * event loop nor counts in its CPU.
+ *
+ * PSS is read every tenth sample only (about once a second): the kernel walks every page table of a process to sum
+ * /proc/PID/smaps_rollup, about 5 ms for one of Chromium's processes, so reading it every 100 ms for a browser's ten
+ * processes took 12 s of CPU in a 25 s crawl (measured with --cpu-prof, when the sampler still ran in the crawler).
  */
 export function startTreeSampler(intervalMs = 100, rootPid = process.pid) {
   let peakBytes = 0;
@@ -85,17 +90,18 @@ export function startTreeSampler(intervalMs = 100, rootPid = process.pid) {
     let total = 0;
     let pss = 0;
     const breakdown = [];
+    const withPss = samples % 10 === 0;
     const tree = processTree(rootPid);
     for (const pid of tree) {
       const info = readProcess(pid);
       if (!info) continue;
       total += info.rssBytes;
-      pss += pssBytes(pid);
-      breakdown.push({ pid, rssBytes: info.rssBytes, name: commandOf(pid) });
+      if (withPss) pss += pssBytes(pid);
+      breakdown.push({ pid, rssBytes: info.rssBytes, name: commandOf(pid, rootPid) });
       if (pid !== rootPid) descendantsCpu.set(`${pid}@${info.start}`, info.cpuMs);
     }
     peakPss = Math.max(peakPss, pss);
-    if (samples++ % 10 === 0) {
+    if (withPss) {
       timeline.push({
         s: Math.round((performance.now() - started) / 100) / 10,
         rssMb: Math.round(total / 2 ** 20),
@@ -103,6 +109,7 @@ export function startTreeSampler(intervalMs = 100, rootPid = process.pid) {
         processes: breakdown.length,
       });
     }
+    samples++;
     if (total > peakBytes) {
       peakBytes = total;
       peakProcesses = breakdown.length;
@@ -114,6 +121,7 @@ export function startTreeSampler(intervalMs = 100, rootPid = process.pid) {
   timer.unref();
   return {
     stop() {
+      samples = 0; // the last sample reads PSS too
       sample();
       clearInterval(timer);
       let cpuMs = 0;
@@ -132,10 +140,10 @@ export function startTreeSampler(intervalMs = 100, rootPid = process.pid) {
   };
 }
 
-function commandOf(pid) {
+function commandOf(pid, rootPid) {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (pid === process.pid) return 'crawler (node)';
+    if (pid === rootPid) return 'crawler (node)';
     const type = /--type=([a-z-]+)/.exec(cmdline)?.[1];
     // Chromium rewrites its helpers' argv[0]; the --type flag names them.
     if (type) return `chromium ${type}`;

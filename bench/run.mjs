@@ -1,9 +1,11 @@
 // `npm run bench`: Arachne vs Crawlee on the seeded sample shop, each run in its own process. See bench/README.md.
 import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   createMetricsDir,
   gcPreload,
@@ -77,12 +79,29 @@ function runChild(crawler, origin, storageDir, runner = {}) {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let result;
+    // The tree of a run measured with its browsers, sampled outside the crawler and off this thread (which serves
+    // the shop): see process-tree.mjs.
+    let treeSampler;
+    let treeFigures;
     const timer = setTimeout(() => child.kill('SIGKILL'), runTimeoutMs);
     child.on('message', (message) => {
-      if (message?.type === 'result') result = message.result;
+      if (message?.type === 'tree-meter') {
+        treeSampler = new Worker(join(benchDir, 'tree-sampler-worker.mjs'), {
+          workerData: { pid: child.pid, intervalMs: 100 },
+        });
+      }
+      if (message?.type === 'result') {
+        result = message.result;
+        if (treeSampler) {
+          treeFigures = once(treeSampler, 'message');
+          treeSampler.postMessage('stop');
+        }
+      }
     });
-    child.on('exit', (code, signal) => {
+    child.on('exit', async (code, signal) => {
       clearTimeout(timer);
+      if (result && treeFigures) Object.assign(result, (await treeFigures)[0]);
+      else await treeSampler?.terminate();
       const node = readProcessMetrics(metricsDir);
       rmSync(metricsDir, { recursive: true, force: true });
       if (result && node.processes > 0) {

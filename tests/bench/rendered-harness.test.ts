@@ -1,7 +1,9 @@
 // The rendered bench's own measuring and checking (bench/process-tree.mjs, bench/verify.mjs): the memory of a
 // crawl's child processes is counted, and a page fetched twice or a browser's subresources do not fail a run.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditCrawlLog, generateShop } from '../../src/sample-shop/index.js';
 import { within } from '../helpers/wait.js';
@@ -72,6 +74,38 @@ describe('process tree sampling', () => {
     expect(figures.descendantsSeen).toBeGreaterThanOrEqual(1);
     expect(figures.descendantsCpuMs).toBeGreaterThan(100);
     expect(figures.peakTreeBreakdown.map((entry) => entry.name)).toContain('crawler (node)');
+  });
+});
+
+describe('process tree sampling from outside the crawler', () => {
+  it('measures another process’s tree on a thread of its own, the root named the crawler', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const b = Buffer.alloc(96 * 2 ** 20, 1); process.stdout.write('ready'); setInterval(() => b[0]++, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(child);
+    await within(
+      new Promise<void>((resolve) => child.stdout?.once('data', () => resolve())),
+      20_000,
+      'the child to allocate',
+    );
+    const sampler = new Worker(benchModule('tree-sampler-worker.mjs'), {
+      workerData: { pid: child.pid, intervalMs: 20 },
+    });
+    const figures = once(sampler, 'message') as Promise<[TreeFigures]>;
+    sampler.postMessage('stop');
+    const [measured] = await within(figures, 20_000, 'the sampler’s figures');
+    expect(measured.peakTreeRssBytes).toBeGreaterThan(90 * 2 ** 20);
+    expect(measured.peakTreePssBytes).toBeGreaterThan(90 * 2 ** 20);
+    expect(measured.peakTreeBreakdown).toEqual([
+      expect.objectContaining({ name: 'crawler (node)', processes: 1 }),
+    ]);
+    // The root's own CPU is the crawler's to report; only descendants count here.
+    expect(measured.descendantsSeen).toBe(0);
   });
 });
 
