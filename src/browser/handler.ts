@@ -35,7 +35,7 @@ export interface BrowserHandlerOptions {
   executablePath?: string;
   /** Pages rendered at once. @default 4 */
   concurrency?: number;
-  /** Pages one context serves before a fresh one replaces it. @default 100 */
+  /** Pages one context serves before a fresh one replaces it: reused tabs grow their renderers. @default 50 */
   recycleAfter?: number;
   /** Pages one browser serves before a freshly launched one replaces it (0: never). @default 1000 */
   relaunchAfter?: number;
@@ -112,7 +112,7 @@ export function browserHandler(options: BrowserHandlerOptions = {}): BrowserHand
   const tlsMinVersion = options.tls?.minVersion === 'TLSv1.3';
   const executablePath = options.executablePath ?? installedChromium({ tlsMinVersion });
   const concurrency = options.concurrency ?? 4;
-  const recycleAfter = options.recycleAfter ?? 100;
+  const recycleAfter = options.recycleAfter ?? 50;
   const blockResources = options.blockResources ?? true;
   const allowPrivate = options.allowPrivate ?? true;
   const timeoutMs = options.timeoutMs ?? 30_000;

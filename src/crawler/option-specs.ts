@@ -848,7 +848,7 @@ export const optionSpecs = {
   }),
   browserRecycleAfter: int({
     min: 1,
-    default: 100,
+    default: 50,
     flag: 'browser-recycle-after',
     arg: 'N',
     group: 'browser',
