@@ -46,26 +46,31 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
+/** A child that holds 96 MB resident and burns `cpuMs` of CPU, resolved once it says so. */
+async function spawnHolding96Mb(cpuMs: number): Promise<ReturnType<typeof spawn>> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const b = Buffer.alloc(96 * 2 ** 20, 1); const end = Date.now() + ${cpuMs}; while (Date.now() < end);
+       process.stdout.write('ready'); setInterval(() => b[0]++, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.push(child);
+  await within(
+    new Promise<void>((resolve) => child.stdout?.once('data', () => resolve())),
+    20_000,
+    'the child to allocate',
+  );
+  return child;
+}
+
 describe('process tree sampling', () => {
   it('adds a child process’s memory and CPU to the crawl’s', async () => {
     const { processTree, startTreeSampler } = await loadTree();
     const sampler = startTreeSampler(20);
-    // A child that holds 96 MB resident and burns some CPU, then says so.
-    const child = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const b = Buffer.alloc(96 * 2 ** 20, 1); const end = Date.now() + 300; while (Date.now() < end);
-         process.stdout.write('ready'); setInterval(() => b[0]++, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    children.push(child);
-    await within(
-      new Promise<void>((resolve) => child.stdout?.once('data', () => resolve())),
-      20_000,
-      'the child to allocate',
-    );
+    const child = await spawnHolding96Mb(300);
     expect(processTree()).toContain(child.pid);
     const figures = sampler.stop();
     const own = process.memoryUsage.rss();
@@ -79,20 +84,7 @@ describe('process tree sampling', () => {
 
 describe('process tree sampling from outside the crawler', () => {
   it('measures another process’s tree on a thread of its own, the root named the crawler', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const b = Buffer.alloc(96 * 2 ** 20, 1); process.stdout.write('ready'); setInterval(() => b[0]++, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    children.push(child);
-    await within(
-      new Promise<void>((resolve) => child.stdout?.once('data', () => resolve())),
-      20_000,
-      'the child to allocate',
-    );
+    const child = await spawnHolding96Mb(0);
     const sampler = new Worker(benchModule('tree-sampler-worker.mjs'), {
       workerData: { pid: child.pid, intervalMs: 20 },
     });
