@@ -86,11 +86,11 @@ export function startTreeSampler(intervalMs = 100, rootPid = process.pid) {
   const timeline = [];
   let samples = 0;
   const descendantsCpu = new Map();
-  const sample = () => {
+  const sample = (withPssNow = false) => {
     let total = 0;
     let pss = 0;
     const breakdown = [];
-    const withPss = samples % 10 === 0;
+    const withPss = withPssNow || samples % 10 === 0;
     const tree = processTree(rootPid);
     for (const pid of tree) {
       const info = readProcess(pid);
@@ -121,8 +121,7 @@ export function startTreeSampler(intervalMs = 100, rootPid = process.pid) {
   timer.unref();
   return {
     stop() {
-      samples = 0; // the last sample reads PSS too
-      sample();
+      sample(true);
       clearInterval(timer);
       let cpuMs = 0;
       for (const value of descendantsCpu.values()) cpuMs += value;
