@@ -31,10 +31,10 @@ export interface ExchangeOptions {
   /** Runs the exchange script with these arguments (after the fixed ones) and returns its raw reply. */
   run: (want: number, ops: readonly string[]) => Promise<unknown>;
   /**
-   * How many leases to ask for now; `asked` is true when someone waits for one (next()), `pending` is how many the
-   * calls in flight asked for (not counted among the worker's leases yet).
+   * How many leases to ask for now; `asked` is true when someone waits for one (next()). The leases asked for by
+   * calls in flight (`pending`) are not counted among the worker's leases yet.
    */
-  want: (asked: boolean, pending: number) => number;
+  want: (asked: boolean) => number;
   /** Calls in flight at most. @default 2 */
   depth?: number;
   /** Takes the leases of a reply (before any caller waiting on the call resumes). */
@@ -59,6 +59,11 @@ export class Exchange {
 
   constructor(options: ExchangeOptions) {
     this.#options = options;
+  }
+
+  /** Leases asked for by the calls in flight. */
+  get pending(): number {
+    return this.#pending;
   }
 
   /** Queues an acknowledgement for the next call and resolves with its result. */
@@ -102,7 +107,7 @@ export class Exchange {
     const askers = this.#askers;
     this.#queue = [];
     this.#askers = [];
-    const want = this.#options.want(askers.length > 0, this.#pending);
+    const want = this.#options.want(askers.length > 0);
     if (batch.length === 0 && want === 0) {
       for (const asker of askers) asker.resolve();
       return;

@@ -1,9 +1,15 @@
 /** Crawling on many workers through one Redis ('arachne/distributed'): shared frontier, leases, global politeness. */
-export { type ConnectOptions, connectRedis, type RedisClient } from './redis-connection.js';
+export { crawlKeyPattern, crawlPrefix, hostTurnsPrefix } from './keys.js';
+export {
+  type ConnectOptions,
+  connectRedis,
+  deleteKeys,
+  isCluster,
+  type RedisClient,
+} from './redis-connection.js';
 export {
   bloomSize,
-  crawlPrefix,
-  hostTurnsPrefix,
+  clusterShards,
   RedisFrontier,
   type RedisFrontierOptions,
 } from './redis-frontier.js';

@@ -1,13 +1,54 @@
 /**
  * A Redis connection for crawl workers: reconnects with capped backoff, queues commands while Redis is away
  * (so a worker pauses instead of failing), reports an outage once, and runs Lua scripts by SHA with a fallback.
+ * Given any node of a Redis Cluster, it opens a cluster client instead, which routes each command by its key.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { ConfigError, isCrawlError, StorageError } from '../errors.js';
 import { redactUrlsIn } from '../url/redact-url.js';
 
+/**
+ * A single Redis's client, or a Cluster's seen through the same command methods: every call Arachne makes on it
+ * names its keys, which is what a cluster client routes by. What differs (readiness, scanning every node) goes
+ * through `isCluster`, `isReady` and `scanKeys` below.
+ */
 export type RedisClient = RedisClientType;
+
+/** The cluster clients this module opened, each with a way to reach its masters one by one. */
+const clusters = new WeakMap<RedisClient, () => Promise<RedisClient[]>>();
+
+/** True when the connection is to a Redis Cluster (keys of different hash slots live on different nodes). */
+export function isCluster(client: RedisClient): boolean {
+  return clusters.has(client);
+}
+
+/** Connected and not waiting out an outage (a cluster client reports only that it is open). */
+export function isReady(client: RedisClient): boolean {
+  return isCluster(client) ? client.isOpen : client.isReady;
+}
+
+/** Every key matching `pattern`, on every master of a Cluster. */
+export async function* scanKeys(client: RedisClient, pattern: string): AsyncGenerator<string[]> {
+  const masters = clusters.get(client);
+  const nodes = masters ? await masters() : [client];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const reply = await node.scan(cursor, { MATCH: pattern, COUNT: 1000 });
+      cursor = String(reply.cursor);
+      if (reply.keys.length > 0) yield reply.keys;
+    } while (cursor !== '0');
+  }
+}
+
+/** Deletes every key matching `pattern` (one key per call on a Cluster: a multi-key DEL must stay in one slot). */
+export async function deleteKeys(client: RedisClient, pattern: string): Promise<void> {
+  for await (const keys of scanKeys(client, pattern)) {
+    if (isCluster(client)) await Promise.all(keys.map((key) => client.unlink(key)));
+    else await client.unlink(keys);
+  }
+}
 
 export interface ConnectOptions {
   /** Called once when Redis becomes unreachable and once when it is back. */
@@ -83,6 +124,73 @@ export async function connectRedis(
         });
   }
   started = true;
+  if (!(await isClusterNode(client))) return client;
+  await client.quit();
+  return connectCluster(url, parsed, options);
+}
+
+async function isClusterNode(client: RedisClient): Promise<boolean> {
+  try {
+    return /^cluster_enabled:1/m.test(await client.info('cluster'));
+  } catch {
+    return false; // INFO refused (a restricted user): take it for a single Redis
+  }
+}
+
+/**
+ * A cluster client seeded with the node given: it learns the others (and which slots each serves) from it, follows
+ * MOVED and ASK replies, and learns the new layout after a failover. Outages are reported as for a single Redis.
+ */
+async function connectCluster(
+  url: string,
+  parsed: URL,
+  options: ConnectOptions,
+): Promise<RedisClient> {
+  const { createCluster } = await import('redis');
+  const cluster = createCluster({
+    rootNodes: [{ url }],
+    // Nodes learned from the cluster are reached with the seed's credentials and the same patient reconnection.
+    defaults: {
+      ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+      ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+      socket: {
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+        connectTimeout: 5000,
+        ...(parsed.protocol === 'rediss:' && { tls: true as const }),
+      },
+    },
+  });
+  let down = false;
+  cluster.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    options.onOutage?.(
+      `Redis Cluster node unreachable (${error.message || error.name}); pausing and retrying`,
+    );
+  });
+  cluster.on('node-ready', () => {
+    if (!down) return;
+    down = false;
+    options.onOutage?.('Redis Cluster is back; resuming');
+  });
+  try {
+    await cluster.connect();
+  } catch (error) {
+    throw new StorageError(
+      `cannot connect to the Redis Cluster at ${parsed.host}: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const client = cluster as unknown as RedisClient;
+  clusters.set(client, async () =>
+    Promise.all(
+      cluster.masters.map(
+        async (master) => (await cluster.nodeClient(master)) as unknown as RedisClient,
+      ),
+    ),
+  );
   return client;
 }
 
@@ -106,10 +214,19 @@ export async function untilAnswered<T>(client: RedisClient, call: () => Promise<
     try {
       return await call();
     } catch (error) {
-      if (!client.isOpen || error instanceof (await import('redis')).ErrorReply) throw error;
+      if (!client.isOpen) throw error;
+      if (error instanceof (await import('redis')).ErrorReply && !isPassing(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000)));
     }
   }
+}
+
+/**
+ * Error replies that a moment's wait cures: a Cluster electing a new master for a slot (CLUSTERDOWN, TRYAGAIN
+ * while slots move), a replica still loading, a write reaching a node that just became a replica (READONLY).
+ */
+function isPassing(error: Error): boolean {
+  return /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY)\b/.test(error.message);
 }
 
 /** A Lua script run by SHA1, loaded again after a Redis restart emptied the script cache. */

@@ -5,6 +5,10 @@
  * so a worker whose lease lapsed cannot write a request's items twice. Leases and acknowledgements travel in
  * batches (exchange.ts): with `leaseBatch` above 1 a worker keeps up to that many leases, and each batch of
  * acknowledgements takes the next requests in the same call.
+ *
+ * On a Redis Cluster a crawl is split into shards, each under its own hash tag (so on its own slot, spread over the
+ * masters): a host's queue, leases, politeness and the seen set of its URLs live in the shard its name hashes to, so
+ * every script still runs in one slot. The crawl's meta, stats, ladder and export marks live in shard 0.
  */
 import { randomUUID } from 'node:crypto';
 import { FingerprintSet } from '../crawler/fingerprint-set.js';
@@ -18,7 +22,8 @@ import { hostOf } from '../url/canonical-url.js';
 import { createDedupKey, type DedupKey, type DedupRules } from '../url/dedup-key.js';
 import { fingerprintHalves } from '../url/fingerprint.js';
 import { type Ack, Exchange, type ExchangeReply } from './exchange.js';
-import { type RedisClient, Script, untilAnswered } from './redis-connection.js';
+import { crawlPrefix, hostTurnsPrefix, shardOf, shardPrefix } from './keys.js';
+import { isCluster, isReady, type RedisClient, Script, untilAnswered } from './redis-connection.js';
 import * as lua from './scripts.js';
 
 export interface RedisFrontierOptions {
@@ -58,7 +63,15 @@ export interface RedisFrontierOptions {
    * @default the crawl's own turns
    */
   hostTurns?: string;
+  /**
+   * Shards the crawl is split into (see above). Every worker of a crawl must use the same count; the first to join
+   * records it. @default 1 on a single Redis, `clusterShards` on a Cluster
+   */
+  shards?: number;
 }
+
+/** How many shards a crawl has on a Redis Cluster: enough to spread it over 16 masters. */
+export const clusterShards = 16;
 
 const scripts = {
   add: new Script(lua.addScript),
@@ -67,19 +80,22 @@ const scripts = {
   backOff: new Script(lua.backOffScript),
   finish: new Script(lua.finishScript),
   turn: new Script(lua.turnScript),
+  size: new Script(lua.sizeScript),
 };
 
-/** Where a group of crawls keeps the host turns they share (see `hostTurns`). */
-export function hostTurnsPrefix(name: string): string {
-  if (!/^[\w.-]{1,100}$/.test(name))
-    throw new Error(`invalid host-turns name "${name}" (letters, digits, . _ -)`);
-  return `arachne:{turns:${name}}:`;
+/** A lease this worker holds: the shard it was taken from and its id there. */
+interface Lease {
+  shard: number;
+  id: string;
 }
 
-export function crawlPrefix(crawlId: string): string {
-  if (!/^[\w.-]{1,100}$/.test(crawlId))
-    throw new Error(`invalid crawl id "${crawlId}" (letters, digits, . _ -)`);
-  return `arachne:{${crawlId}}:`;
+/** Requests new to this worker, with the script arguments (token, host, priority, JSON) of each, by shard. */
+interface Fresh {
+  requests: Request[];
+  /** The shard of each request, in order. */
+  shardOf: number[];
+  /** Per shard: its requests' arguments, in order. */
+  args: string[][];
 }
 
 export class RedisFrontier implements Frontier, ItemSource {
@@ -114,7 +130,10 @@ export class RedisFrontier implements Frontier, ItemSource {
   #joined = false;
   readonly workerId = randomUUID();
   readonly crawlId: string;
+  /** Shard 0's prefix: the crawl's meta, stats, ladder and export marks live here. */
   readonly prefix: string;
+  readonly shards: number;
+  readonly #prefixes: string[];
   /** Where this crawl's host turns live: its own prefix, or its host-turns group's (known after join()). */
   #turnPrefix: string;
   readonly #hostTurns: string | undefined;
@@ -125,19 +144,22 @@ export class RedisFrontier implements Frontier, ItemSource {
   readonly #mode: 'exact' | 'bloom';
   readonly #bloom: { bits: number; hashes: number };
   readonly #bucketMask: number;
-  /** Lease ids of the requests this worker holds, by request object identity of the URL+method+body. */
-  readonly #leases = new Map<string, string>();
+  /** The leases of the requests this worker holds, by request object identity of the URL+method+body. */
+  readonly #leases = new Map<string, Lease>();
   readonly #renewTimer: NodeJS.Timeout;
   readonly #halves = new Uint32Array(2);
   readonly #key: DedupKey;
   /** Fingerprints this worker has sent to the shared seen set (a local cache of it, 16–24 bytes each). */
   readonly #sent = new FingerprintSet();
   readonly #leaseBatch: number;
-  readonly #exchange: Exchange;
+  /** One per shard. */
+  readonly #exchanges: Exchange[];
   /** Leased in a batch and not handed out yet (their leases are in #leases, renewed like the others). */
   #leased: Request[] = [];
-  /** With batches: Redis had nothing more ready for this worker until then (ms, local clock); next() waits. */
-  #idleUntil = 0;
+  /** Per shard, with batches: it had nothing more ready for this worker until then (ms, local clock). */
+  readonly #idleUntil: number[];
+  /** The shard next() asks first: they take turns. */
+  #nextShard = 0;
   /** The last exchange found the crawl's keys gone. */
   #gone = false;
   /** Set by close(): the last exchanges only give back and acknowledge, and lease nothing more. */
@@ -147,6 +169,13 @@ export class RedisFrontier implements Frontier, ItemSource {
     this.#client = client;
     this.crawlId = options.crawlId;
     this.prefix = crawlPrefix(options.crawlId);
+    this.shards = Math.max(
+      1,
+      Math.floor(options.shards ?? (isCluster(client) ? clusterShards : 1)),
+    );
+    this.#prefixes = Array.from({ length: this.shards }, (_, i) => shardPrefix(this.prefix, i));
+    if (options.hostTurns && this.shards > 1)
+      throw new Error('hostTurns needs a single Redis (a crawl in shards cannot share host turns)');
     this.#hostTurns = options.hostTurns && hostTurnsPrefix(options.hostTurns);
     this.#turnPrefix = this.prefix;
     this.#perHost = String(options.perHost ?? 8);
@@ -154,23 +183,31 @@ export class RedisFrontier implements Frontier, ItemSource {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#mode = options.dedup ?? 'exact';
     this.#key = createDedupKey(options.dedupRules ?? {});
-    this.#bloom = bloomSize(options.bloomCapacity ?? 100_000_000, options.bloomErrorRate ?? 0.001);
+    // Each shard's filter holds its share of the URLs.
+    this.#bloom = bloomSize(
+      (options.bloomCapacity ?? 100_000_000) / this.shards,
+      options.bloomErrorRate ?? 0.001,
+    );
     this.#bucketMask = 2 ** (options.seenBucketBits ?? 16) - 1;
     this.#leaseBatch = Math.max(1, Math.floor(options.leaseBatch ?? 1));
-    this.#exchange = new Exchange({
-      run: (want, ops) =>
-        scripts.exchange.run(this.#client, this.key, [
-          this.prefix,
-          this.#perHost,
-          this.#mode,
-          String(this.#leaseMs),
-          this.#delayMs,
-          String(want),
-          ...ops,
-        ]),
-      want: (asked, pending) => this.#want(asked, pending),
-      onReply: (reply) => this.#onReply(reply),
-    });
+    this.#idleUntil = this.#prefixes.map(() => 0);
+    this.#exchanges = this.#prefixes.map(
+      (prefix, shard) =>
+        new Exchange({
+          run: (want, ops) =>
+            scripts.exchange.run(this.#client, `${prefix}meta`, [
+              prefix,
+              this.#perHost,
+              this.#mode,
+              String(this.#leaseMs),
+              this.#delayMs,
+              String(want),
+              ...ops,
+            ]),
+          want: (asked) => this.#want(asked),
+          onReply: (reply) => this.#onReply(shard, reply),
+        }),
+    );
     this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, this.#leaseMs / 3));
     this.#renewTimer.unref();
   }
@@ -179,32 +216,51 @@ export class RedisFrontier implements Frontier, ItemSource {
     return `${this.prefix}meta`;
   }
 
-  /** Seeds the crawl (even with nothing to add: it marks the crawl as started). */
+  /** Seeds the crawl (even with nothing to add: it marks the crawl as started, in shard 0). */
   async add(requests: readonly Request[]): Promise<Request[]> {
     const fresh = this.#fresh(requests);
-    const flags = (await scripts.add.run(this.#client, this.key, [
-      this.prefix,
-      this.#perHost,
-      this.#mode,
-      ...fresh.args,
-    ])) as number[];
-    this.#idleUntil = 0; // new work: worth asking Redis again at once
-    return fresh.requests.filter((_, i) => flags[i] === 1);
+    const added = await this.#addTo(fresh, (shard) => shard === 0 || fresh.args[shard]?.length);
+    this.#idleUntil.fill(0); // new work: worth asking Redis again at once
+    return fresh.requests.filter((_, i) => added[i] === 1);
+  }
+
+  /** Runs the add script in each shard `chosen` picks; returns 1 (new), 0 (seen) or -1 (not sent) per request. */
+  async #addTo(fresh: Fresh, chosen: (shard: number) => unknown): Promise<number[]> {
+    const flags = await Promise.all(
+      this.#prefixes.map((prefix, shard) =>
+        chosen(shard)
+          ? (scripts.add.run(this.#client, `${prefix}meta`, [
+              prefix,
+              this.#perHost,
+              this.#mode,
+              ...(fresh.args[shard] ?? []),
+            ]) as Promise<number[]>)
+          : undefined,
+      ),
+    );
+    const next = this.#prefixes.map(() => 0);
+    return fresh.shardOf.map((shard) => {
+      const shardFlags = flags[shard];
+      const i = next[shard] ?? 0;
+      next[shard] = i + 1;
+      return shardFlags ? Number(shardFlags[i]) : -1;
+    });
   }
 
   async markSeen(request: Request): Promise<boolean> {
     // A redirect target: recorded as seen in the shared set, never queued.
     const token = this.#token(...this.#halvesOf(request));
+    const prefix = this.#prefixOf(hostOf(request.url) ?? '');
     if (this.#mode === 'bloom') {
       let fresh = false;
       for (const position of token.split(',')) {
-        const bit = await this.#redis((c) => c.setBit(`${this.prefix}bloom`, Number(position), 1));
+        const bit = await this.#redis((c) => c.setBit(`${prefix}bloom`, Number(position), 1));
         if (bit === 0) fresh = true;
       }
       return fresh;
     }
     const [bucket, fp] = token.split(' ') as [string, string];
-    return (await this.#redis((c) => c.sAdd(`${this.prefix}seen:${bucket}`, fp))) === 1;
+    return (await this.#redis((c) => c.sAdd(`${prefix}seen:${bucket}`, fp))) === 1;
   }
 
   /**
@@ -214,56 +270,96 @@ export class RedisFrontier implements Frontier, ItemSource {
   async next(): Promise<Request | undefined> {
     const buffered = this.#leased.shift();
     if (buffered) return buffered;
-    // With batches, a worker holding all the leases it may, or told a moment ago that nothing more was ready, need
-    // not ask again now: each acknowledgement asks for the next requests anyway, and the scheduler polls.
-    if (
-      this.#leaseBatch > 1 &&
-      (this.#leases.size >= this.#leaseBatch || Date.now() < this.#idleUntil)
-    )
-      return undefined;
-    await this.#exchange.lease();
-    if (this.#gone && this.#joined) throw new CrawlGoneError(this.crawlId);
-    return this.#leased.shift();
+    // With batches, a worker holding all the leases it may need not ask again now: each acknowledgement asks for
+    // the next requests anyway, and the scheduler polls. Nor need it ask a shard that said a moment ago that it had
+    // nothing more ready.
+    if (this.#leaseBatch > 1 && this.#leases.size >= this.#leaseBatch) return undefined;
+    const now = Date.now();
+    for (let tried = 0; tried < this.shards; tried++) {
+      const shard = this.#nextShard;
+      this.#nextShard = (shard + 1) % this.shards;
+      if (this.#leaseBatch > 1 && now < (this.#idleUntil[shard] ?? 0)) continue;
+      await this.#exchangeOf(shard).lease();
+      if (this.#gone && this.#joined) throw new CrawlGoneError(this.crawlId);
+      const leased = this.#leased.shift();
+      if (leased) return leased;
+    }
+    return undefined;
   }
 
   async complete(request: Request, outcome: Outcome): Promise<Request[]> {
-    const lease = this.#takeLease(request);
+    const { shard, id } = this.#takeLease(request);
     const children = this.#fresh(outcome.children);
     const items = outcome.items.map((item) => JSON.stringify(item));
-    const result = await this.#exchange.ack({ kind: 'c', lease, items, children: children.args });
+    // Children of hosts in other shards are queued first, each shard in its own step: should this worker die before
+    // the completion lands, they are queued and seen already, and the request crawled again finds them seen.
+    const elsewhere =
+      this.shards > 1
+        ? await this.#addTo(children, (other) => other !== shard && children.args[other]?.length)
+        : undefined;
+    const result = await this.#exchangeOf(shard).ack({
+      kind: 'c',
+      lease: id,
+      items,
+      children: children.args[shard] ?? [],
+    });
     if (typeof result === 'number') return []; // -1: the lease lapsed, another worker owns this request now
-    return children.requests.filter((_, i) => Number(result[i]) === 1);
+    let own = 0;
+    return children.requests.filter((_, i) =>
+      children.shardOf[i] === shard ? Number(result[own++]) === 1 : elsewhere?.[i] === 1,
+    );
   }
 
   async fail(request: Request, failure: Failure): Promise<void> {
-    const lease = this.#takeLease(request);
+    const { shard, id } = this.#takeLease(request);
     const error = `${failure.code}: ${failure.message}`;
-    await this.#exchange.ack({ kind: 'f', lease, json: JSON.stringify(request), error });
+    await this.#exchangeOf(shard).ack({
+      kind: 'f',
+      lease: id,
+      json: JSON.stringify(request),
+      error,
+    });
   }
 
   /** Releases the lease and parks the request in Redis until its backoff is over, visible to every worker. */
   async retry(request: Request, delayMs = 0): Promise<void> {
-    const lease = this.#takeLease(request);
-    await this.#exchange.ack({ kind: 'r', lease, json: JSON.stringify(request), delayMs });
+    const { shard, id } = this.#takeLease(request);
+    await this.#exchangeOf(shard).ack({
+      kind: 'r',
+      lease: id,
+      json: JSON.stringify(request),
+      delayMs,
+    });
+  }
+
+  #exchangeOf(shard: number): Exchange {
+    return this.#exchanges[shard] as Exchange;
+  }
+
+  #prefixOf(host: string): string {
+    return this.#prefixes[shardOf(host, this.shards)] as string;
   }
 
   /** How many leases the next exchange asks for: one at least when next() waits, and up to the batch's room. */
-  #want(asked: boolean, pending: number): number {
+  #want(asked: boolean): number {
     if (this.#closing) return 0;
+    let pending = 0;
+    for (const exchange of this.#exchanges) pending += exchange.pending;
     const room = this.#leaseBatch - this.#leases.size - pending;
     if (asked) return Math.max(1, room);
     return this.#leaseBatch > 1 ? Math.max(0, room) : 0;
   }
 
-  #onReply(reply: ExchangeReply): void {
+  #onReply(shard: number, reply: ExchangeReply): void {
     for (const { json, lease } of reply.leased) {
       const request = reviveRequest(json);
-      this.#leases.set(leaseKey(request), lease);
+      this.#leases.set(leaseKey(request), { shard, id: lease });
       this.#leased.push(request);
     }
     if (reply.leased.length < reply.wanted) {
       const pollMs = this.shared.pollMs;
-      this.#idleUntil = Date.now() + (reply.waitMs < 0 ? pollMs : Math.min(reply.waitMs, pollMs));
+      this.#idleUntil[shard] =
+        Date.now() + (reply.waitMs < 0 ? pollMs : Math.min(reply.waitMs, pollMs));
       // join() records the owning spider in the crawl's meta hash and nothing ever removes it: when it is missing,
       // the crawl's keys were deleted under this worker, which would otherwise poll an empty queue forever.
       this.#gone = !reply.alive && reply.waitMs < 0;
@@ -272,8 +368,9 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Holds every worker off `host` for `delayMs` (Retry-After). */
   async backOff(host: string, delayMs: number): Promise<void> {
-    await scripts.backOff.run(this.#client, this.key, [
-      this.prefix,
+    const prefix = this.#prefixOf(host);
+    await scripts.backOff.run(this.#client, `${prefix}meta`, [
+      prefix,
       this.#perHost,
       host,
       String(delayMs),
@@ -282,7 +379,7 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Raises the delay between two requests to `host` for all workers (robots.txt Crawl-delay). */
   async setHostDelay(host: string, delayMs: number): Promise<void> {
-    const key = `${this.#turnPrefix}host:${host}`;
+    const key = `${this.shards > 1 ? this.#prefixOf(host) : this.#turnPrefix}host:${host}`;
     const current = Number((await this.#redis((c) => c.hGet(key, 'delay'))) ?? this.#delayMs);
     if (delayMs > current) await this.#redis((c) => c.hSet(key, 'delay', String(delayMs)));
   }
@@ -292,9 +389,10 @@ export class RedisFrontier implements Frontier, ItemSource {
    * milliseconds remain until the host may have one (another worker's turn, a lease or a back-off holds it).
    */
   async bookTurn(host: string, delayMs: number): Promise<number> {
+    const prefix = this.#prefixOf(host);
     return Number(
-      await scripts.turn.run(this.#client, this.key, [
-        this.prefix,
+      await scripts.turn.run(this.#client, `${prefix}meta`, [
+        prefix,
         this.#perHost,
         host,
         String(delayMs),
@@ -304,27 +402,59 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Queued, delayed and leased anywhere: the crawl is over only when all three are zero. */
   async size(): Promise<number> {
-    const [queued, delayed, leased] = await this.#redis((c) =>
-      c
-        .multi()
-        .hGet(`${this.prefix}counts`, 'queued')
-        .zCard(`${this.prefix}delayed`)
-        .zCard(`${this.prefix}leases`)
-        .exec(),
-    );
-    return Number(queued ?? 0) + Number(delayed) + Number(leased);
+    let size = 0;
+    for (const shard of await this.#sizes()) size += shard.queued + shard.delayed + shard.leased;
+    return size;
   }
 
-  /** Items in the shared stream after `cursor` (a stream id), for the process that writes the output. */
-  async itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>> {
-    const from = cursor ? `(${cursor}` : '-';
-    const entries = await this.#redis((c) =>
-      c.xRange(`${this.prefix}items`, from, '+', { COUNT: limit }),
+  /** Per shard: queued, delayed, leased, and how many requests it ever queued (seq). */
+  #sizes(): Promise<Array<{ queued: number; delayed: number; leased: number; seq: number }>> {
+    return Promise.all(
+      this.#prefixes.map(async (prefix) => {
+        const [queued, delayed, leased, seq] = (await scripts.size.run(
+          this.#client,
+          `${prefix}meta`,
+          [prefix, this.#perHost],
+        )) as number[];
+        return {
+          queued: Number(queued),
+          delayed: Number(delayed),
+          leased: Number(leased),
+          seq: Number(seq),
+        };
+      }),
     );
-    return entries.map((entry) => ({
-      cursor: entry.id,
-      item: JSON.parse(entry.message.i ?? '{}') as Item,
-    }));
+  }
+
+  /**
+   * Items in the shared streams after `cursor`, for the process that writes the output. The cursor is a stream id,
+   * or with shards one per shard, comma-separated ('' where none was read yet); shard 0's items come first.
+   */
+  async itemsAfter(cursor: string, limit: number): Promise<Array<{ cursor: string; item: Item }>> {
+    const positions = this.shards === 1 ? [cursor] : cursor.split(',');
+    const batches = await Promise.all(
+      this.#prefixes.map((prefix, shard) => {
+        const after = positions[shard] ?? '';
+        return this.#redis((c) =>
+          c.xRange(`${prefix}items`, after ? `(${after}` : '-', '+', { COUNT: limit }),
+        );
+      }),
+    );
+    const out: Array<{ cursor: string; item: Item }> = [];
+    for (const [shard, entries] of batches.entries()) {
+      for (const entry of entries) {
+        if (out.length === limit) return out;
+        positions[shard] = entry.id;
+        out.push({
+          cursor:
+            this.shards === 1
+              ? entry.id
+              : this.#prefixes.map((_, i) => positions[i] ?? '').join(','),
+          item: JSON.parse(entry.message.i ?? '{}') as Item,
+        });
+      }
+    }
+    return out;
   }
 
   async readMark(key: string): Promise<string | undefined> {
@@ -338,7 +468,20 @@ export class RedisFrontier implements Frontier, ItemSource {
   /** Marks the crawl finished if nothing remains anywhere; true when it is (now or already). */
   async finish(): Promise<boolean> {
     if (await this.isFinished()) return true;
-    return (await scripts.finish.run(this.#client, this.key, [this.prefix, this.#perHost])) === 1;
+    if (this.shards === 1)
+      return (await scripts.finish.run(this.#client, this.key, [this.prefix, this.#perHost])) === 1;
+    if (!(await this.#redis((c) => c.hExists(this.key, 'seeded')))) return false;
+    // No single step sees every shard. A child moves to another shard before its parent's lease is released, so a
+    // first reading could miss it: it was queued after its shard was read, the parent done before its own was. A
+    // second reading finds it queued, or its shard's count of requests ever queued moved.
+    const first = await this.#sizes();
+    const empty = (shard: { queued: number; delayed: number; leased: number }) =>
+      shard.queued === 0 && shard.delayed === 0 && shard.leased === 0;
+    if (!first.every(empty)) return false;
+    const second = await this.#sizes();
+    if (!second.every((shard, i) => empty(shard) && shard.seq === first[i]?.seq)) return false;
+    await this.#redis((c) => c.hSetNX(this.key, 'finished', String(Date.now())));
+    return true;
   }
 
   /**
@@ -351,6 +494,21 @@ export class RedisFrontier implements Frontier, ItemSource {
     if (owner !== spider) {
       throw new ConfigError(
         `crawl "${this.crawlId}" belongs to spider "${owner}", not "${spider}"`,
+      );
+    }
+    if (this.shards > 1) {
+      await this.#redis((c) => c.hSetNX(this.key, 'shards', String(this.shards)));
+      // Each shard's scripts find the spider in their own meta hash (a missing one means deleted keys).
+      await Promise.all(
+        this.#prefixes.map((prefix) =>
+          this.#redis((c) => c.hSetNX(`${prefix}meta`, 'spider', spider)),
+        ),
+      );
+    }
+    const recorded = Number((await this.#redis((c) => c.hGet(this.key, 'shards'))) ?? 1);
+    if (recorded !== this.shards) {
+      throw new ConfigError(
+        `crawl "${this.crawlId}" is split into ${recorded} shard(s), this worker into ${this.shards}: a crawl started on a single Redis continues there, one started on a Cluster on a Cluster`,
       );
     }
     // The first to join decides the crawl's host turns; the scripts read them from the meta hash.
@@ -379,14 +537,16 @@ export class RedisFrontier implements Frontier, ItemSource {
     this.#closing = true;
     try {
       if (this.#client.isOpen) {
-        await this.#exchange.idle(); // a call in flight may still bring leases
+        const idle = () => Promise.all(this.#exchanges.map((exchange) => exchange.idle()));
+        await idle(); // a call in flight may still bring leases
         const unstarted = this.#leased.splice(0);
         await Promise.all(
-          unstarted.map((request) =>
-            this.#exchange.ack({ kind: 'g', lease: this.#takeLease(request) } satisfies Ack),
-          ),
+          unstarted.map((request) => {
+            const { shard, id } = this.#takeLease(request);
+            return this.#exchangeOf(shard).ack({ kind: 'g', lease: id } satisfies Ack);
+          }),
         );
-        await this.#exchange.idle();
+        await idle();
       }
     } finally {
       clearInterval(this.#renewTimer);
@@ -399,22 +559,30 @@ export class RedisFrontier implements Frontier, ItemSource {
     return untilAnswered(this.#client, () => call(this.#client));
   }
 
-  #takeLease(request: Request): string {
+  #takeLease(request: Request): Lease {
     const key = leaseKey(request);
-    const lease = this.#leases.get(key) ?? '';
+    const lease = this.#leases.get(key) ?? { shard: 0, id: '' };
     this.#leases.delete(key);
     return lease;
   }
 
   async #renew(): Promise<void> {
-    if (this.#leases.size === 0 || !this.#client.isReady) return;
+    if (this.#leases.size === 0 || !isReady(this.#client)) return;
+    const ids: string[][] = this.#prefixes.map(() => []);
+    for (const { shard, id } of this.#leases.values()) ids[shard]?.push(id);
     try {
-      await scripts.renew.run(this.#client, this.key, [
-        this.prefix,
-        this.#perHost,
-        String(this.#leaseMs),
-        ...this.#leases.values(),
-      ]);
+      await Promise.all(
+        this.#prefixes.map((prefix, shard) =>
+          ids[shard]?.length
+            ? scripts.renew.run(this.#client, `${prefix}meta`, [
+                prefix,
+                this.#perHost,
+                String(this.#leaseMs),
+                ...(ids[shard] ?? []),
+              ])
+            : undefined,
+        ),
+      );
     } catch {
       // Redis is away: the connection reports it; the next tick tries again.
     }
@@ -425,21 +593,23 @@ export class RedisFrontier implements Frontier, ItemSource {
    * need to ask again. Most links of a page were seen before; this keeps them off the wire and out of the scripts.
    * Returns the others with the script arguments for each (token, host, priority, JSON), hashing each request once.
    */
-  #fresh(requests: readonly Request[]): { requests: Request[]; args: string[] } {
-    const fresh: Request[] = [];
-    const args: string[] = [];
+  #fresh(requests: readonly Request[]): Fresh {
+    const fresh: Fresh = { requests: [], shardOf: [], args: this.#prefixes.map(() => []) };
     for (const request of requests) {
       const [high, low] = this.#halvesOf(request);
       if (!this.#sent.addHalves(high, low)) continue;
-      fresh.push(request);
-      args.push(
+      const host = hostOf(request.url) ?? '';
+      const shard = shardOf(host, this.shards);
+      fresh.requests.push(request);
+      fresh.shardOf.push(shard);
+      fresh.args[shard]?.push(
         this.#token(high, low),
-        hostOf(request.url) ?? '',
+        host,
         String(request.priority),
         JSON.stringify(request),
       );
     }
-    return { requests: fresh, args };
+    return fresh;
   }
 
   #halvesOf(request: Request): [number, number] {

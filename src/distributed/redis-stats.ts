@@ -1,7 +1,9 @@
 /** Crawl stats shared across workers: each worker adds its deltas to one Redis hash; `arachne status` reads it. */
 import type { LadderEntry } from '../crawler/ladder/ladder.js';
 import type { Stats } from '../crawler/stats.js';
-import type { RedisClient } from './redis-connection.js';
+import { shardPrefix } from './keys.js';
+import { type RedisClient, Script } from './redis-connection.js';
+import { publishScript as publishSource } from './scripts.js';
 
 const counters = [
   'requests',
@@ -31,6 +33,8 @@ const counters = [
   'scriptRequestsRefused',
 ] as const;
 
+const publishScript = new Script(publishSource);
+
 /** A worker counts as alive while its heartbeat is younger than this. */
 export const aliveMs = 10_000;
 
@@ -58,39 +62,30 @@ export function publishStats(
   };
   const publishOnce = async () => {
     const now = snapshot();
-    const multi = client.multi();
-    for (const key of counters) {
-      const delta = now[key] - (last?.[key] ?? 0);
-      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, key, delta);
-    }
-    for (const [status, count] of Object.entries(now.responsesByStatus)) {
-      const delta = count - (last?.responsesByStatus[status] ?? 0);
-      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `status:${status}`, delta);
-    }
-    for (const [code, count] of Object.entries(now.errorsByCode)) {
-      const delta = count - (last?.errorsByCode[code] ?? 0);
-      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `error:${code}`, delta);
-    }
-    for (const [field, count] of Object.entries(now.invalidItemsByField)) {
-      const delta = count - (last?.invalidItemsByField[field] ?? 0);
-      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `invalid:${field}`, delta);
-    }
-    for (const [trap, count] of Object.entries(now.trapsByReason)) {
-      const delta = count - (last?.trapsByReason[trap] ?? 0);
-      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `trap:${trap}`, delta);
-    }
-    for (const [failure, count] of Object.entries(now.robotsFetchFailed)) {
-      const delta = count - (last?.robotsFetchFailed[failure] ?? 0);
-      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `robots:${failure}`, delta);
-    }
-    for (const [rung, count] of Object.entries(now.pagesByRung)) {
-      const delta = count - (last?.pagesByRung[rung] ?? 0);
-      if (delta !== 0) multi.hIncrBy(`${prefix}stats`, `rung:${rung}`, delta);
+    const deltas: string[] = [];
+    const add = (field: string, count: number, before = 0) => {
+      if (count !== before) deltas.push(field, String(count - before));
+    };
+    for (const key of counters) add(key, now[key], last?.[key]);
+    const maps = [
+      ['status:', now.responsesByStatus, last?.responsesByStatus],
+      ['error:', now.errorsByCode, last?.errorsByCode],
+      ['invalid:', now.invalidItemsByField, last?.invalidItemsByField],
+      ['trap:', now.trapsByReason, last?.trapsByReason],
+      ['robots:', now.robotsFetchFailed, last?.robotsFetchFailed],
+      ['rung:', now.pagesByRung, last?.pagesByRung],
+    ] as const;
+    for (const [prefix, counts, before] of maps) {
+      for (const [name, count] of Object.entries(counts)) add(prefix + name, count, before?.[name]);
     }
     startedAt ??= Date.parse(now.startedAt);
-    multi.hSetNX(`${prefix}stats`, 'startedAt', String(startedAt));
-    multi.hSet(`${prefix}workers`, workerId, String(Date.now()));
-    await multi.exec();
+    await publishScript.run(client, `${prefix}stats`, [
+      `${prefix}workers`,
+      workerId,
+      String(Date.now()),
+      String(startedAt),
+      ...deltas,
+    ]);
     last = now;
   };
   return {
@@ -113,6 +108,8 @@ export interface HostStatus {
 
 export interface CrawlStatus {
   finished: boolean;
+  /** Shards the crawl is split into: 1 on a single Redis (see RedisFrontierOptions.shards). */
+  shards: number;
   queued: number;
   leased: number;
   delayed: number;
@@ -126,41 +123,75 @@ export interface CrawlStatus {
 }
 
 export async function readCrawlStatus(client: RedisClient, prefix: string): Promise<CrawlStatus> {
-  const [meta, counts, leased, delayed, workers, hosts, raw, ladder] = (await client
+  // Single commands, not MULTI: a cluster client follows a slot that moved (a failover) only for those; on a single
+  // Redis, commands sent together travel together anyway.
+  const [meta, workers, raw, ladder] = await Promise.all([
+    client.hGetAll(`${prefix}meta`),
+    client.hGetAll(`${prefix}workers`),
+    client.hGetAll(`${prefix}stats`),
+    client.hGetAll(`${prefix}ladder`),
+  ]);
+  const shardCount = Number(meta?.shards ?? 1);
+  const shards = await Promise.all(
+    Array.from({ length: shardCount }, (_, shard) =>
+      readShard(client, shardPrefix(prefix, shard), meta?.turns),
+    ),
+  );
+  const now = Date.now();
+  const sum = (field: keyof ShardStatus) =>
+    shards.reduce((total, shard) => total + (shard[field] as number), 0);
+  return {
+    finished: meta?.finished !== undefined,
+    shards: shardCount,
+    queued: sum('queued'),
+    leased: sum('leased'),
+    delayed: sum('delayed'),
+    done: sum('done'),
+    failed: sum('failed'),
+    items: sum('items'),
+    reclaimed: sum('reclaimed'),
+    workers: Object.entries(workers ?? {})
+      .filter(([, beat]) => now - Number(beat) < aliveMs)
+      .map(([id]) => id),
+    hosts: shards.flatMap((shard) => shard.hosts),
+    stats: { ...statsFrom(raw ?? {}, now), ladder: ladderChoices(ladder ?? {}) },
+  };
+}
+
+interface ShardStatus {
+  queued: number;
+  leased: number;
+  delayed: number;
+  done: number;
+  failed: number;
+  items: number;
+  reclaimed: number;
+  hosts: HostStatus[];
+}
+
+/** One shard of a crawl (the whole crawl on a single Redis): its counts and its hosts. */
+async function readShard(
+  client: RedisClient,
+  prefix: string,
+  turnPrefix = prefix,
+): Promise<ShardStatus> {
+  const [counts, leased, delayed, hosts] = (await client
     .multi()
-    .hGetAll(`${prefix}meta`)
     .hGetAll(`${prefix}counts`)
     .zCard(`${prefix}leases`)
     .zCard(`${prefix}delayed`)
-    .hGetAll(`${prefix}workers`)
     .sMembers(`${prefix}hosts`)
-    .hGetAll(`${prefix}stats`)
-    .hGetAll(`${prefix}ladder`)
-    .exec()) as unknown as [
-    Record<string, string>,
-    Record<string, string>,
-    number,
-    number,
-    Record<string, string>,
-    string[],
-    Record<string, string>,
-    Record<string, string>,
-  ];
+    .exec()) as unknown as [Record<string, string>, number, number, string[]];
   // Host turns shared with other crawls (hostTurns) keep in-flight counts and delays under the group's prefix.
-  const turns = meta.turns ?? prefix;
   const hostMulti = client.multi();
   for (const host of hosts) hostMulti.hGetAll(`${prefix}host:${host}`);
-  if (turns !== prefix) for (const host of hosts) hostMulti.hGetAll(`${turns}host:${host}`);
+  if (turnPrefix !== prefix)
+    for (const host of hosts) hostMulti.hGetAll(`${turnPrefix}host:${host}`);
   const rows = (hosts.length > 0 ? await hostMulti.exec() : []) as unknown as Array<
     Record<string, string>
   >;
-  const hostRows = rows
-    .slice(0, hosts.length)
-    .map((row, i) => (turns === prefix ? row : { ...row, ...rows[hosts.length + i] }));
-  const now = Date.now();
   const n = (value: string | undefined) => Number(value ?? 0);
   return {
-    finished: meta.finished !== undefined,
     queued: n(counts.queued),
     leased,
     delayed,
@@ -168,11 +199,9 @@ export async function readCrawlStatus(client: RedisClient, prefix: string): Prom
     failed: n(counts.failed),
     items: n(counts.items),
     reclaimed: n(counts.reclaimed),
-    workers: Object.entries(workers)
-      .filter(([, beat]) => now - Number(beat) < aliveMs)
-      .map(([id]) => id),
     hosts: hosts.map((host, i) => {
-      const row = hostRows[i] ?? {};
+      const row =
+        turnPrefix === prefix ? (rows[i] ?? {}) : { ...rows[i], ...rows[hosts.length + i] };
       return {
         host,
         queued: n(row.queued),
@@ -182,7 +211,6 @@ export async function readCrawlStatus(client: RedisClient, prefix: string): Prom
         delayMs: n(row.delay),
       };
     }),
-    stats: { ...statsFrom(raw, now), ladder: ladderChoices(ladder) },
   };
 }
 

@@ -294,3 +294,26 @@ readyAt = now + delay
 redis.call('HSET', hk, 'readyAt', readyAt)
 if redis.call('ZSCORE', p .. 'ready', host) then redis.call('ZADD', p .. 'ready', readyAt, host) end
 return 0`;
+
+/**
+ * ARGV: prefix, perHost → { queued, delayed, leased, seq }: what remains in the crawl (a shard of it), read in one
+ * step, and how many requests it ever queued (a moving count means children arrived meanwhile).
+ */
+export const sizeScript = `${common}
+return {
+  tonumber(redis.call('HGET', p .. 'counts', 'queued') or '0'),
+  redis.call('ZCARD', p .. 'delayed'),
+  redis.call('ZCARD', p .. 'leases'),
+  tonumber(redis.call('GET', p .. 'seq') or '0')
+}`;
+
+/**
+ * KEYS[1]: the stats hash. ARGV: workers hash, worker id, heartbeat, startedAt, then field and delta pairs → adds
+ * a worker's counters since its last publish and beats its heartbeat, all or nothing (a failed publish is sent
+ * again whole, never counted twice).
+ */
+export const publishScript = `
+for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[4])
+redis.call('HSET', ARGV[1], ARGV[2], ARGV[3])
+return 1`;

@@ -4,7 +4,7 @@
  * set and items stream: the items are in the job's output by then). Paused and failed jobs keep theirs: a resume
  * continues them.
  */
-import { crawlPrefix, type RedisClient } from '../distributed/index.js';
+import { crawlKeyPattern, deleteKeys, type RedisClient } from '../distributed/index.js';
 import { connectRedis } from '../distributed/redis-connection.js';
 import { sharedCrawlId } from './shared-jobs.js';
 
@@ -22,13 +22,7 @@ export class SharedCrawls {
   /** Deletes every key of the job's crawl (SCAN by its prefix, never FLUSHDB: the Redis may be shared). */
   async drop(jobId: string): Promise<void> {
     if (!this.#client.isOpen) return; // the server stopped meanwhile: the keys wait for the next one
-    const pattern = `${crawlPrefix(sharedCrawlId(jobId))}*`;
-    let cursor = '0';
-    do {
-      const reply = await this.#client.scan(cursor, { MATCH: pattern, COUNT: 1000 });
-      cursor = String(reply.cursor);
-      if (reply.keys.length > 0) await this.#client.del(reply.keys);
-    } while (cursor !== '0');
+    await deleteKeys(this.#client, crawlKeyPattern(sharedCrawlId(jobId)));
   }
 
   async close(): Promise<void> {

@@ -5,11 +5,19 @@
  */
 import type { Stats } from '../crawler/stats.js';
 import { crawlPrefix, type RedisClient, readCrawlStatus } from '../distributed/index.js';
+import { shardPrefix } from '../distributed/keys.js';
 import { connectRedis } from '../distributed/redis-connection.js';
 import { emptyHistograms } from './fetch-histogram.js';
 import type { Progress } from './types.js';
 
 const previewItems = 20;
+
+/** Stream ids (`ms-seq`) in time order. */
+function byStreamId(a: { id: string }, b: { id: string }): number {
+  const [aMs = 0, aSeq = 0] = a.id.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.id.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
 const emptyPercentiles = { p50: 0, p90: 0, p99: 0 };
 
 export class SharedProgress {
@@ -29,10 +37,21 @@ export class SharedProgress {
   /** The progress of all workers; `local` is the job process's own stats (its close reason, its start). */
   async snapshot(local: Stats): Promise<Progress> {
     const status = await readCrawlStatus(this.#client, this.#prefix);
-    const [first, last] = await Promise.all([
-      this.#client.xRange(`${this.#prefix}items`, '-', '+', { COUNT: previewItems }),
-      this.#client.xRevRange(`${this.#prefix}items`, '+', '-', { COUNT: previewItems }),
+    // A crawl in shards has an items stream in each: the preview takes the oldest and newest of all of them.
+    const streams = Array.from(
+      { length: status.shards },
+      (_, shard) => `${shardPrefix(this.#prefix, shard)}items`,
+    );
+    const [firsts, lasts] = await Promise.all([
+      Promise.all(
+        streams.map((key) => this.#client.xRange(key, '-', '+', { COUNT: previewItems })),
+      ),
+      Promise.all(
+        streams.map((key) => this.#client.xRevRange(key, '+', '-', { COUNT: previewItems })),
+      ),
     ]);
+    const first = firsts.flat().sort(byStreamId).slice(0, previewItems);
+    const last = lasts.flat().sort(byStreamId).slice(-previewItems);
     const item = (entry: { message: Record<string, string> }) =>
       JSON.parse(entry.message.i ?? '{}') as unknown;
     return {
@@ -72,7 +91,7 @@ export class SharedProgress {
       // The workers report counters, not fetch times: no latency histograms for a shared job yet.
       fetchHistograms: emptyHistograms(),
       errors: [],
-      items: { first: first.map(item), last: last.reverse().map(item) },
+      items: { first: first.map(item), last: last.map(item) },
     };
   }
 

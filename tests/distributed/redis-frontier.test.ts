@@ -44,6 +44,16 @@ describe.skipIf(!redisUp)('RedisFrontier', () => {
     },
   );
 
+  // The layout a Redis Cluster gets (hosts spread over shards, each its own hash tag), here on a single Redis.
+  runFrontierContract('RedisFrontier (4 shards)', () => frontier(newCrawlId(), { shards: 4 }), {
+    localReadiness: false,
+  });
+  runFrontierContract(
+    'RedisFrontier (4 shards, Bloom dedup)',
+    () => frontier(newCrawlId(), { shards: 4, dedup: 'bloom', bloomCapacity: 10_000 }),
+    { localReadiness: false },
+  );
+
   it('returns the request of a worker that stopped renewing its lease, and fences off its late ack', async () => {
     const id = newCrawlId();
     const dying = frontier(id, { leaseMs: 300 });

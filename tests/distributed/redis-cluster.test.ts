@@ -1,0 +1,205 @@
+// A shared crawl on a Redis Cluster of three masters with a replica each, started by the test on loopback ports:
+// two CLI workers crawl a site of eight hosts whose shards spread over the masters, while the master holding the
+// crawl's meta and items stream hands over to its replica (CLUSTER FAILOVER). Nothing may be lost or written twice.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clusterShards,
+  connectRedis,
+  crawlPrefix,
+  isCluster,
+  readCrawlStatus,
+} from '../../src/distributed/index.js';
+import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
+import {
+  type RedisClusterProcess,
+  redisClusterTools,
+  startRedisCluster,
+  untilSettled,
+} from '../helpers/redis-cluster.js';
+import { binPath, runCli } from '../helpers/run-cli.js';
+import { requireService } from '../helpers/services.js';
+import { waitFor } from '../helpers/wait.js';
+
+const toolsHere = await requireService('redis-server and redis-cli', redisClusterTools);
+
+const hostCount = 8;
+const pageCount = 1200;
+/**
+ * Pages up to this one are served at once; the later ones wait until the failover is over (so the crawl cannot end
+ * before it), holding the hosts' slots: the pages served meanwhile are the ones leased before.
+ */
+const servedBeforeFailover = 300;
+const crawlId = 'cluster-crawl';
+
+function startWorker(command: 'crawl' | 'worker', args: string[]) {
+  const child: ChildProcess = spawn(process.execPath, [binPath, command, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { exit, output: () => output };
+}
+
+describe.skipIf(!toolsHere)('a shared crawl on a Redis Cluster', () => {
+  let cluster: RedisClusterProcess;
+  const servers: LocalServer[] = [];
+  let openGate: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3, replicas: 1 });
+    // Page n lives on host 127.0.0.(n mod 8 + 1) and links to 2n, 2n + 1 and n + 1, wherever they live.
+    const origins: string[] = [];
+    const page = (n: number) => `${origins[n % hostCount]}/p/${n}`;
+    for (let h = 0; h < hostCount; h++) {
+      servers.push(
+        await startLocalServer(
+          async (req, res) => {
+            const n = Number(/^\/p\/(\d+)$/.exec(req.url ?? '')?.[1]);
+            if (!(n >= 1 && n <= pageCount && n % hostCount === h)) {
+              res.writeHead(404).end();
+              return;
+            }
+            if (n > servedBeforeFailover) await gate;
+            const links = [2 * n, 2 * n + 1, n + 1].filter((m) => m <= pageCount);
+            res.writeHead(200, { 'content-type': 'text/html' });
+            res.end(`<h1>${n}</h1>${links.map((m) => `<a href="${page(m)}">${m}</a>`).join(' ')}`);
+          },
+          { host: `127.0.0.${h + 1}` },
+        ),
+      );
+      origins.push(servers[h]?.origin ?? '');
+    }
+  }, 60_000);
+  afterAll(async () => {
+    openGate();
+    await Promise.all(servers.map((server) => server.close()));
+    await cluster?.close();
+  });
+
+  it('crawls every page once across a master failover, its shards spread over the masters', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-cluster-crawl-'));
+    const spider = join(dir, 'pages.js');
+    const hosts = servers.map((server) => new URL(server.origin).hostname);
+    await writeFile(
+      spider,
+      `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'pages',
+  start: ['${servers[1]?.origin}/p/1'],
+  allowedDomains: ${JSON.stringify(hosts)},
+  *parse(page) {
+    yield { n: Number(page.text('h1')) };
+    for (const href of page.select('a').attrs('href')) yield page.follow(href);
+  },
+});
+`,
+    );
+    const out = join(dir, 'items.jsonl');
+    const common = [
+      spider,
+      '--frontier',
+      cluster.url,
+      '--crawl-id',
+      crawlId,
+      '--per-host',
+      '2',
+      '--concurrency',
+      '8',
+      '--lease-ms',
+      '3000',
+      '--no-progress',
+      '--log-level',
+      'warn',
+    ];
+    const starter = startWorker('crawl', [...common, '-o', out]);
+    const helper = startWorker('worker', common);
+
+    const client = await connectRedis(cluster.url, { connectTimeoutMs: 5000 });
+    expect(isCluster(client)).toBe(true);
+    const prefix = crawlPrefix(crawlId);
+    // The crawl is under way, with pages leased: the failover comes while workers acknowledge and lease.
+    await waitFor(
+      'the crawl to be under way',
+      async () => {
+        const status = await readCrawlStatus(client, prefix);
+        return status.done >= 100 && status.leased > 0 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+
+    // The master serving shard 0 (meta, items stream, stats) hands over to its replica.
+    const slot = Number(
+      await cluster.command(cluster.ports[0] as number, ['CLUSTER', 'KEYSLOT', `${prefix}meta`]),
+    );
+    const before = await cluster.nodes();
+    const master = before.find(
+      (node) =>
+        node.role === 'master' && node.slots.some(([from, to]) => slot >= from && slot <= to),
+    );
+    const replica = before.find((node) => node.masterId === master?.id);
+    if (!master || !replica) throw new Error(`no master and replica for slot ${slot}`);
+    expect(await cluster.command(replica.port, ['CLUSTER', 'FAILOVER'])).toBe('OK');
+    await waitFor(
+      'the replica to take over',
+      async () => {
+        const info = String(await cluster.command(replica.port, ['INFO', 'replication']));
+        return info.includes('role:master') ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    await untilSettled(cluster);
+    expect((await readCrawlStatus(client, prefix)).finished).toBe(false);
+    openGate();
+
+    const [starterCode, helperCode] = await Promise.all([starter.exit, helper.exit]);
+    expect(starterCode, starter.output()).toBe(0);
+    expect(helperCode, helper.output()).toBe(0);
+    expect(starter.output()).toContain(`shared crawl "${crawlId}" (finished)`);
+
+    const numbers = (await readFile(out, 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { n: number }).n)
+      .sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: pageCount }, (_, i) => i + 1));
+
+    // The crawl's shards live on more than one master; shard 0 now on the promoted replica.
+    const after = await cluster.nodes();
+    const mastersWithKeys = [];
+    for (const node of after.filter((n) => n.role === 'master')) {
+      const [, keys] = (await cluster.command(node.port, [
+        'SCAN',
+        '0',
+        'MATCH',
+        'arachne:{cluster-crawl*',
+        'COUNT',
+        '100000',
+      ])) as [string, string[]];
+      if (keys.length > 0) mastersWithKeys.push(node.port);
+    }
+    expect(mastersWithKeys.length).toBeGreaterThan(1);
+    expect(mastersWithKeys).toContain(replica.port);
+    expect(Number(await client.hGet(`${prefix}meta`, 'shards'))).toBe(clusterShards);
+
+    // The status command, given any node, reads the whole crawl.
+    const status = await runCli([
+      'status',
+      '--frontier',
+      `redis://127.0.0.1:${cluster.ports[2]}`,
+      '--crawl-id',
+      crawlId,
+    ]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/: finished/);
+    expect(status.stdout).toMatch(new RegExp(`items\\s+${pageCount}\\b`));
+    expect(status.stdout).toMatch(/queued\s+0/);
+    await client.quit();
+  }, 180_000);
+});
