@@ -5,6 +5,8 @@ import type { CacheSetting } from './page-cache.js';
 
 /** Passed to the child as JSON in argv[2]. */
 export interface ChildConfig extends GenerateShopOptions {
+  /** The loopback address to listen on: 127.0.0.2, 127.0.0.3… give one machine several hosts. @default '127.0.0.1' */
+  host?: string;
   port?: number;
   delayMs?: number;
   logRequests?: boolean;

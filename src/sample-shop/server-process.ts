@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     ...(config.realistic === undefined ? {} : { realistic: config.realistic }),
   });
   const server = await serveShop(shop, {
+    ...(config.host === undefined ? {} : { host: config.host }),
     ...(config.port === undefined ? {} : { port: config.port }),
     ...(config.delayMs === undefined ? {} : { delayMs: config.delayMs }),
     ...(config.logRequests === undefined ? {} : { logRequests: config.logRequests }),

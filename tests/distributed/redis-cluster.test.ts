@@ -7,6 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type RedisClusterProcess,
+  redisClusterTools,
+  startRedisCluster,
+} from '../../bench/redis-cluster.mjs';
+import {
   clusterShards,
   connectRedis,
   crawlPrefix,
@@ -14,12 +19,6 @@ import {
   readCrawlStatus,
 } from '../../src/distributed/index.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
-import {
-  type RedisClusterProcess,
-  redisClusterTools,
-  startRedisCluster,
-  untilSettled,
-} from '../helpers/redis-cluster.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
 import { requireService } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait.js';
@@ -154,7 +153,7 @@ export default defineSpider({
       },
       { timeoutMs: 30_000, intervalMs: 50 },
     );
-    await untilSettled(cluster);
+    await cluster.settled();
     expect((await readCrawlStatus(client, prefix)).finished).toBe(false);
     openGate();
 
