@@ -151,7 +151,7 @@ try {
 if (clusterMasters > 0) results.cluster = await clusterRun();
 
 /**
- * The shop on four hosts, crawled by two workers on the single Redis, then on a cluster of `clusterMasters` masters:
+ * The shop on eight hosts, crawled by two workers on the single Redis, then on a cluster of `clusterMasters` masters:
  * a crawl's shards spread its hosts over the masters. Per node: commands and CPU seconds per 1,000 pages (from
  * Redis's own INFO), and memory at the end.
  */
