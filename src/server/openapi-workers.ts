@@ -41,7 +41,7 @@ const workJob = {
     options: { type: 'object' },
     crawlId: { type: 'string' },
     leaseMs: { type: 'integer' },
-    hostTurns: { type: 'string' },
+    hostTurns: { type: 'string', description: 'the host-turns group; absent on a Redis Cluster' },
     allowPrivate: { type: 'boolean' },
     dns: { type: 'array', items: { type: 'string' } },
   },

@@ -38,7 +38,7 @@ export interface WorkJob {
   options: JobOptions;
   crawlId: string;
   leaseMs: number;
-  hostTurns: string;
+  hostTurns?: string;
   allowPrivate: boolean;
   dns?: string[];
 }
@@ -129,7 +129,7 @@ function runningWork(manager: JobManager, deps: WorkerDeps): WorkJob[] {
     options: job.options,
     crawlId: sharedCrawlId(job.id),
     leaseMs: shared.leaseMs,
-    hostTurns: shared.hostTurns,
+    ...(shared.hostTurns !== undefined && { hostTurns: shared.hostTurns }),
     allowPrivate: deps.allowPrivate,
     ...(deps.dns?.length && { dns: [...deps.dns] }),
   }));

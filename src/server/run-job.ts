@@ -68,7 +68,7 @@ export async function runJob(task: RunTask, send: Send): Promise<number> {
           frontier: task.shared.frontier,
           crawlId: task.shared.crawlId,
           leaseMs: task.shared.leaseMs,
-          hostTurns: task.shared.hostTurns,
+          ...(task.shared.hostTurns !== undefined && { hostTurns: task.shared.hostTurns }),
         }
       : { state: task.statePath }),
     output: task.exportPath ? [task.outputPath, task.exportPath] : task.outputPath,

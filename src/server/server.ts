@@ -154,6 +154,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     : undefined;
   // Redis is checked before anything starts: a wrong --frontier stops the server, not each of its jobs.
   const sharedCrawls = shared && (await SharedCrawls.open(shared.frontier));
+  if (shared && sharedCrawls?.cluster) {
+    if (config.hostTurns !== undefined) {
+      await sharedCrawls.close();
+      throw new ConfigError('--host-turns needs a single Redis, not a Redis Cluster');
+    }
+    // A group's turns live outside the jobs' slots: on a cluster each job keeps its own.
+    delete shared.hostTurns;
+  }
   const manager = new JobManager({
     store,
     history,

@@ -4,7 +4,7 @@
  * set and items stream: the items are in the job's output by then). Paused and failed jobs keep theirs: a resume
  * continues them.
  */
-import { crawlKeyPattern, deleteKeys, type RedisClient } from '../distributed/index.js';
+import { crawlKeyPattern, deleteKeys, isCluster, type RedisClient } from '../distributed/index.js';
 import { connectRedis } from '../distributed/redis-connection.js';
 import { sharedCrawlId } from './shared-jobs.js';
 
@@ -13,6 +13,11 @@ export class SharedCrawls {
 
   private constructor(client: RedisClient) {
     this.#client = client;
+  }
+
+  /** The jobs' Redis is a Cluster. */
+  get cluster(): boolean {
+    return isCluster(this.#client);
   }
 
   static async open(frontier: string): Promise<SharedCrawls> {

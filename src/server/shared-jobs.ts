@@ -8,8 +8,11 @@ export interface SharedJobs {
   /** redis://HOST:PORT/DB */
   frontier: string;
   leaseMs: number;
-  /** Every job of the server books its host turns in this group (hostTurns): politeness across all jobs. */
-  hostTurns: string;
+  /**
+   * Every job of the server books its host turns in this group (hostTurns): politeness across all jobs. Absent on a
+   * Redis Cluster, where a group's turns cannot live in the jobs' slots: there each job keeps its own.
+   */
+  hostTurns?: string;
 }
 
 /** A job run's shared crawl, as the job process and the workers open it. */

@@ -69,7 +69,7 @@ export class JobCrawl {
         frontier,
         crawlId: job.crawlId,
         leaseMs: job.leaseMs,
-        hostTurns: job.hostTurns,
+        ...(job.hostTurns !== undefined && { hostTurns: job.hostTurns }),
         allowPrivate: job.allowPrivate,
         ...(job.dns && { dns: job.dns }),
         logLevel,

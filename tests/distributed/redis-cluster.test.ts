@@ -18,10 +18,12 @@ import {
   isCluster,
   readCrawlStatus,
 } from '../../src/distributed/index.js';
+import { sharedCrawlId } from '../../src/server/shared-jobs.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-server.js';
 import { binPath, runCli } from '../helpers/run-cli.js';
 import { requireService } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait.js';
+import { lines, makeProject, startTestServer } from '../server/server-helpers.js';
 
 const toolsHere = await requireService('redis-server and redis-cli', redisClusterTools);
 
@@ -34,10 +36,13 @@ const pageCount = 1200;
 const servedBeforeFailover = 300;
 const crawlId = 'cluster-crawl';
 
+const children: ChildProcess[] = [];
+
 function startWorker(command: 'crawl' | 'worker', args: string[]) {
   const child: ChildProcess = spawn(process.execPath, [binPath, command, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -77,29 +82,47 @@ describe.skipIf(!toolsHere)('a shared crawl on a Redis Cluster', () => {
     }
   }, 60_000);
   afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     openGate();
     await Promise.all(servers.map((server) => server.close()));
     await cluster?.close();
   });
 
-  it('crawls every page once across a master failover, its shards spread over the masters', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'arachne-cluster-crawl-'));
-    const spider = join(dir, 'pages.js');
-    const hosts = servers.map((server) => new URL(server.origin).hostname);
-    await writeFile(
-      spider,
-      `import { defineSpider } from 'arachne';
+  /** The spider of the eight-host site: an item per page, every link followed. */
+  const pagesSpider = () => `import { defineSpider } from 'arachne';
 export default defineSpider({
   name: 'pages',
   start: ['${servers[1]?.origin}/p/1'],
-  allowedDomains: ${JSON.stringify(hosts)},
+  allowedDomains: ${JSON.stringify(servers.map((server) => new URL(server.origin).hostname))},
   *parse(page) {
     yield { n: Number(page.text('h1')) };
     for (const href of page.select('a').attrs('href')) yield page.follow(href);
   },
 });
-`,
-    );
+`;
+  const everyPage = Array.from({ length: pageCount }, (_, i) => i + 1);
+
+  /** Keys of a crawl on any master now. */
+  async function keysOnMasters(crawl: string): Promise<Map<number, number>> {
+    const found = new Map<number, number>();
+    for (const node of (await cluster.nodes()).filter((n) => n.role === 'master')) {
+      const [, keys] = (await cluster.command(node.port, [
+        'SCAN',
+        '0',
+        'MATCH',
+        `arachne:{${crawl}[}#]*`,
+        'COUNT',
+        '100000',
+      ])) as [string, string[]];
+      if (keys.length > 0) found.set(node.port, keys.length);
+    }
+    return found;
+  }
+
+  it('crawls every page once across a master failover, its shards spread over the masters', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-cluster-crawl-'));
+    const spider = join(dir, 'pages.js');
+    await writeFile(spider, pagesSpider());
     const out = join(dir, 'items.jsonl');
     const common = [
       spider,
@@ -167,22 +190,10 @@ export default defineSpider({
       .filter((line) => line !== '')
       .map((line) => (JSON.parse(line) as { n: number }).n)
       .sort((a, b) => a - b);
-    expect(numbers).toEqual(Array.from({ length: pageCount }, (_, i) => i + 1));
+    expect(numbers).toEqual(everyPage);
 
     // The crawl's shards live on more than one master; shard 0 now on the promoted replica.
-    const after = await cluster.nodes();
-    const mastersWithKeys = [];
-    for (const node of after.filter((n) => n.role === 'master')) {
-      const [, keys] = (await cluster.command(node.port, [
-        'SCAN',
-        '0',
-        'MATCH',
-        'arachne:{cluster-crawl*',
-        'COUNT',
-        '100000',
-      ])) as [string, string[]];
-      if (keys.length > 0) mastersWithKeys.push(node.port);
-    }
+    const mastersWithKeys = [...(await keysOnMasters(crawlId)).keys()];
     expect(mastersWithKeys.length).toBeGreaterThan(1);
     expect(mastersWithKeys).toContain(replica.port);
     expect(Number(await client.hGet(`${prefix}meta`, 'shards'))).toBe(clusterShards);
@@ -200,5 +211,51 @@ export default defineSpider({
     expect(status.stdout).toMatch(new RegExp(`items\\s+${pageCount}\\b`));
     expect(status.stdout).toMatch(/queued\s+0/);
     await client.quit();
+  }, 180_000);
+
+  it('runs a job of the job server on the cluster: a worker fetches, every item once, its keys dropped at the end', async () => {
+    const server = await startTestServer({
+      project: await makeProject({ 'pages.js': pagesSpider() }),
+      allowPrivate: true,
+      frontier: cluster.url,
+      leaseMs: 3000,
+    });
+    const worker = spawn(
+      process.execPath,
+      [binPath, 'worker', '--server', server.server.url, '--log-level', 'warn'],
+      { stdio: 'ignore', env: { ...process.env, ARACHNE_TOKEN: server.server.token } },
+    );
+    children.push(worker);
+    try {
+      const submitted = await server.api('POST', '/api/jobs', {
+        spider: 'pages',
+        options: { perHost: 2, concurrency: 8 },
+      });
+      expect(submitted.status, submitted.text).toBe(201);
+      const id = submitted.json.job.id as string;
+      const job = await server.waitForStatus(id, ['finished', 'failed'], 120_000);
+      expect(job.status, job.error ?? '').toBe('finished');
+      expect(job.stats?.items).toBe(pageCount);
+      // The API pages items by up to 1,000.
+      const pages = await Promise.all(
+        [0, 1000].map((offset) =>
+          server.api('GET', `/api/jobs/${id}/items?offset=${offset}&limit=1000`),
+        ),
+      );
+      const numbers = pages
+        .flatMap((page) => lines(page.text))
+        .map((line) => (JSON.parse(line) as { n: number }).n)
+        .sort((a, b) => a - b);
+      expect(numbers).toEqual(everyPage);
+      // A finished job's crawl is deleted from every master it was on.
+      await waitFor(
+        "the job's keys to be dropped",
+        async () => ((await keysOnMasters(sharedCrawlId(id))).size === 0 ? true : undefined),
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
+    } finally {
+      worker.kill('SIGTERM');
+      await server.close();
+    }
   }, 180_000);
 });
