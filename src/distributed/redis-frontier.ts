@@ -73,6 +73,9 @@ export interface RedisFrontierOptions {
 /** How many shards a crawl has on a Redis Cluster: enough to spread it over 16 masters. */
 export const clusterShards = 16;
 
+/** The longest a worker waits before asking again a shard that keeps finding nothing to do. */
+const emptyShardMaxWaitMs = 1000;
+
 const scripts = {
   add: new Script(lua.addScript),
   exchange: new Script(lua.exchangeScript),
@@ -158,6 +161,8 @@ export class RedisFrontier implements Frontier, ItemSource {
   #leased: Request[] = [];
   /** Per shard, with batches: it had nothing more ready for this worker until then (ms, local clock). */
   readonly #idleUntil: number[];
+  /** Per shard: how many calls in a row found nothing queued or delayed in it (see #onReply). */
+  readonly #emptyCalls: number[];
   /** The shard next() asks first: they take turns. */
   #nextShard = 0;
   /** The last exchange found the crawl's keys gone. */
@@ -191,6 +196,7 @@ export class RedisFrontier implements Frontier, ItemSource {
     this.#bucketMask = 2 ** (options.seenBucketBits ?? 16) - 1;
     this.#leaseBatch = Math.max(1, Math.floor(options.leaseBatch ?? 1));
     this.#idleUntil = this.#prefixes.map(() => 0);
+    this.#emptyCalls = this.#prefixes.map(() => 0);
     this.#exchanges = this.#prefixes.map(
       (prefix, shard) =>
         new Exchange({
@@ -220,7 +226,7 @@ export class RedisFrontier implements Frontier, ItemSource {
   async add(requests: readonly Request[]): Promise<Request[]> {
     const fresh = this.#fresh(requests);
     const added = await this.#addTo(fresh, (shard) => shard === 0 || fresh.args[shard]?.length);
-    this.#idleUntil.fill(0); // new work: worth asking Redis again at once
+    for (let shard = 0; shard < this.shards; shard++) this.#wake(shard); // new work: ask again at once
     return fresh.requests.filter((_, i) => added[i] === 1);
   }
 
@@ -293,10 +299,12 @@ export class RedisFrontier implements Frontier, ItemSource {
     const items = outcome.items.map((item) => JSON.stringify(item));
     // Children of hosts in other shards are queued first, each shard in its own step: should this worker die before
     // the completion lands, they are queued and seen already, and the request crawled again finds them seen.
-    const elsewhere =
-      this.shards > 1
-        ? await this.#addTo(children, (other) => other !== shard && children.args[other]?.length)
-        : undefined;
+    let elsewhere: number[] | undefined;
+    if (this.shards > 1) {
+      const chosen = (other: number) => other !== shard && children.args[other]?.length;
+      elsewhere = await this.#addTo(children, chosen);
+      for (let other = 0; other < this.shards; other++) if (chosen(other)) this.#wake(other);
+    }
     const result = await this.#exchangeOf(shard).ack({
       kind: 'c',
       lease: id,
@@ -332,6 +340,12 @@ export class RedisFrontier implements Frontier, ItemSource {
     });
   }
 
+  /** New work in `shard`: worth asking it again at once. */
+  #wake(shard: number): void {
+    this.#idleUntil[shard] = 0;
+    this.#emptyCalls[shard] = 0;
+  }
+
   #exchangeOf(shard: number): Exchange {
     return this.#exchanges[shard] as Exchange;
   }
@@ -356,10 +370,21 @@ export class RedisFrontier implements Frontier, ItemSource {
       this.#leases.set(leaseKey(request), { shard, id: lease });
       this.#leased.push(request);
     }
+    if (reply.leased.length === reply.wanted) this.#emptyCalls[shard] = 0;
     if (reply.leased.length < reply.wanted) {
       const pollMs = this.shared.pollMs;
-      this.#idleUntil[shard] =
-        Date.now() + (reply.waitMs < 0 ? pollMs : Math.min(reply.waitMs, pollMs));
+      const empty = reply.waitMs < 0;
+      const emptyCalls = empty ? (this.#emptyCalls[shard] ?? 0) + 1 : 0;
+      this.#emptyCalls[shard] = emptyCalls;
+      // Of a crawl's 16 shards many may be empty for long (a crawl of few hosts): a worker asks one that stays empty
+      // less and less often, up to once a second, instead of every poll: a thousand workers would otherwise keep a
+      // cluster busy with 160,000 calls a second that find nothing. Children this worker queues there wake it.
+      const waitMs = !empty
+        ? Math.min(reply.waitMs, pollMs)
+        : this.shards > 1
+          ? Math.min(pollMs * 2 ** (emptyCalls - 1), emptyShardMaxWaitMs)
+          : pollMs;
+      this.#idleUntil[shard] = Date.now() + waitMs;
       // join() records the owning spider in the crawl's meta hash and nothing ever removes it: when it is missing,
       // the crawl's keys were deleted under this worker, which would otherwise poll an empty queue forever.
       this.#gone = !reply.alive && reply.waitMs < 0;
