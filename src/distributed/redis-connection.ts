@@ -77,7 +77,6 @@ export async function connectRedis(
   // Loaded here, not at the top: the Redis client is some 600 modules, which `arachne serve` and a crawl without a
   // Redis frontier would otherwise load at start for nothing.
   const { createClient } = await import('redis');
-  let down = false;
   let started = false;
   const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
   const client: RedisClient = createClient({
@@ -102,16 +101,7 @@ export async function connectRedis(
       connectTimeout: 5000,
     },
   });
-  client.on('error', (error: Error) => {
-    if (down || !started) return;
-    down = true;
-    options.onOutage?.(`Redis unreachable (${error.message || error.name}); pausing and retrying`);
-  });
-  client.on('ready', () => {
-    if (!down) return;
-    down = false;
-    options.onOutage?.('Redis is back; resuming');
-  });
+  reportOutages(client, 'ready', 'Redis', options.onOutage, () => !started);
   try {
     await client.connect();
   } catch (error) {
@@ -127,6 +117,27 @@ export async function connectRedis(
   if (!(await isClusterNode(client))) return client;
   await client.quit();
   return connectCluster(url, parsed, options);
+}
+
+/** Says once that `what` is unreachable and once that it is back (errors are retried, not thrown). */
+function reportOutages(
+  client: { on(event: string, listener: (error: Error) => void): unknown },
+  readyEvent: string,
+  what: string,
+  onOutage: ((message: string) => void) | undefined,
+  quiet: () => boolean = () => false,
+): void {
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down || quiet()) return;
+    down = true;
+    onOutage?.(`${what} unreachable (${error.message || error.name}); pausing and retrying`);
+  });
+  client.on(readyEvent, () => {
+    if (!down) return;
+    down = false;
+    onOutage?.(`${what} is back; resuming`);
+  });
 }
 
 async function isClusterNode(client: RedisClient): Promise<boolean> {
@@ -160,19 +171,7 @@ async function connectCluster(
       },
     },
   });
-  let down = false;
-  cluster.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    options.onOutage?.(
-      `Redis Cluster node unreachable (${error.message || error.name}); pausing and retrying`,
-    );
-  });
-  cluster.on('node-ready', () => {
-    if (!down) return;
-    down = false;
-    options.onOutage?.('Redis Cluster is back; resuming');
-  });
+  reportOutages(cluster, 'node-ready', 'Redis Cluster', options.onOutage);
   try {
     await cluster.connect();
   } catch (error) {

@@ -106,10 +106,8 @@ export interface HostStatus {
   delayMs: number;
 }
 
-export interface CrawlStatus {
-  finished: boolean;
-  /** Shards the crawl is split into: 1 on a single Redis (see RedisFrontierOptions.shards). */
-  shards: number;
+/** Where a crawl (or one shard of it) stands. */
+interface Counts {
   queued: number;
   leased: number;
   delayed: number;
@@ -117,6 +115,12 @@ export interface CrawlStatus {
   failed: number;
   items: number;
   reclaimed: number;
+}
+
+export interface CrawlStatus extends Counts {
+  finished: boolean;
+  /** Shards the crawl is split into: 1 on a single Redis (see RedisFrontierOptions.shards). */
+  shards: number;
   workers: string[];
   hosts: HostStatus[];
   stats: Stats;
@@ -138,8 +142,7 @@ export async function readCrawlStatus(client: RedisClient, prefix: string): Prom
     ),
   );
   const now = Date.now();
-  const sum = (field: keyof ShardStatus) =>
-    shards.reduce((total, shard) => total + (shard[field] as number), 0);
+  const sum = (field: keyof Counts) => shards.reduce((total, shard) => total + shard[field], 0);
   return {
     finished: meta?.finished !== undefined,
     shards: shardCount,
@@ -158,14 +161,7 @@ export async function readCrawlStatus(client: RedisClient, prefix: string): Prom
   };
 }
 
-interface ShardStatus {
-  queued: number;
-  leased: number;
-  delayed: number;
-  done: number;
-  failed: number;
-  items: number;
-  reclaimed: number;
+interface ShardStatus extends Counts {
   hosts: HostStatus[];
 }
 
