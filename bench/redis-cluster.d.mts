@@ -10,7 +10,7 @@ export interface ClusterNode {
 }
 
 export interface RedisClusterProcess {
-  /** The seed URL a crawl is given: the first node. */
+  /** The seed URL a crawl is given: the first node (with the password, if any). */
   url: string;
   ports: number[];
   /** The cluster as its first node sees it now (CLUSTER NODES). */
@@ -27,4 +27,6 @@ export function redisClusterTools(): Promise<void>;
 export function startRedisCluster(options?: {
   masters?: number;
   replicas?: number;
+  /** Every node requires it; `url` carries it. */
+  password?: string;
 }): Promise<RedisClusterProcess>;

@@ -18,7 +18,8 @@ export async function redisClusterTools() {
   await run('redis-cli', ['--version']);
 }
 
-export async function startRedisCluster({ masters = 3, replicas = 0 } = {}) {
+/** With `password`, every node requires it (and replicas use it to reach their masters); `url` carries it. */
+export async function startRedisCluster({ masters = 3, replicas = 0, password } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'arachne-cluster-'));
   const ports = await freeClusterPorts(masters * (1 + replicas));
   const children = [];
@@ -36,7 +37,10 @@ export async function startRedisCluster({ masters = 3, replicas = 0 } = {}) {
     rmSync(dir, { recursive: true, force: true });
   };
   const command = async (port, args) => {
-    const client = createClient({ url: `redis://127.0.0.1:${port}` });
+    const client = createClient({
+      url: `redis://127.0.0.1:${port}`,
+      ...(password && { password }),
+    });
     client.on('error', () => {});
     await client.connect();
     try {
@@ -46,7 +50,7 @@ export async function startRedisCluster({ masters = 3, replicas = 0 } = {}) {
     }
   };
   const cluster = {
-    url: `redis://127.0.0.1:${ports[0]}`,
+    url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${ports[0]}`,
     ports,
     command,
     nodes: async () => parseNodes(String(await command(ports[0], ['CLUSTER', 'NODES']))),
@@ -74,6 +78,7 @@ export async function startRedisCluster({ masters = 3, replicas = 0 } = {}) {
         '--save', '',
         '--appendonly', 'no',
         '--dir', dir,
+        ...(password ? ['--requirepass', password, '--masterauth', password] : []),
       ], { stdio: 'ignore' });
       children.push(child);
       await until(`redis-server :${port} to listen`, () => connects(port), 10_000);
@@ -83,6 +88,7 @@ export async function startRedisCluster({ masters = 3, replicas = 0 } = {}) {
       '--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`),
       '--cluster-replicas', String(replicas),
       '--cluster-yes',
+      ...(password ? ['-a', password, '--no-auth-warning'] : []),
     ]);
     await cluster.settled();
     return cluster;

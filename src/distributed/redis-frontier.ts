@@ -370,8 +370,9 @@ export class RedisFrontier implements Frontier, ItemSource {
       this.#leases.set(leaseKey(request), { shard, id: lease });
       this.#leased.push(request);
     }
-    if (reply.leased.length === reply.wanted) this.#emptyCalls[shard] = 0;
-    if (reply.leased.length < reply.wanted) {
+    if (reply.leased.length === reply.wanted) {
+      this.#emptyCalls[shard] = 0;
+    } else {
       const pollMs = this.shared.pollMs;
       const empty = reply.waitMs < 0;
       const emptyCalls = empty ? (this.#emptyCalls[shard] ?? 0) + 1 : 0;

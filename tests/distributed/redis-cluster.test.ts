@@ -57,7 +57,8 @@ describe.skipIf(!toolsHere)('a shared crawl on a Redis Cluster', () => {
   const gate = new Promise<void>((resolve) => (openGate = resolve));
 
   beforeAll(async () => {
-    cluster = await startRedisCluster({ masters: 3, replicas: 1 });
+    // Every node wants a password: the workers reach the nodes they learn of with the seed's credentials.
+    cluster = await startRedisCluster({ masters: 3, replicas: 1, password: 'cluster secret' });
     // Page n lives on host 127.0.0.(n mod 8 + 1) and links to 2n, 2n + 1 and n + 1, wherever they live.
     const origins: string[] = [];
     const page = (n: number) => `${origins[n % hostCount]}/p/${n}`;
@@ -202,7 +203,7 @@ export default defineSpider({
     const status = await runCli([
       'status',
       '--frontier',
-      `redis://127.0.0.1:${cluster.ports[2]}`,
+      cluster.url.replace(String(cluster.ports[0]), String(cluster.ports[2])),
       '--crawl-id',
       crawlId,
     ]);
