@@ -20,6 +20,8 @@ export interface RedisClusterProcess {
   /** Resolves once every node sees every slot served and every replica is in sync. */
   settled(): Promise<void>;
   info(port: number): Promise<Record<string, string | number>>;
+  /** Kills the node at `port` (SIGKILL: a crash) and waits for it to be gone. */
+  kill(port: number): Promise<void>;
   close(): Promise<void>;
 }
 

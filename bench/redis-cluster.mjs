@@ -54,7 +54,15 @@ export async function startRedisCluster({ masters = 3, replicas = 0, password } 
     ports,
     command,
     nodes: async () => parseNodes(String(await command(ports[0], ['CLUSTER', 'NODES']))),
-    settled: () => untilSettled(ports, command),
+    settled: () => untilSettled(ports, command, replicas),
+    /** Kills the node at `port` (SIGKILL: a crash) and waits for it to be gone. */
+    kill: (port) =>
+      new Promise((resolve) => {
+        const child = children[ports.indexOf(port)];
+        if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
     /** Redis's own figures for a node: INFO's fields as numbers where they are. */
     info: async (port) => {
       const fields = {};
@@ -98,8 +106,11 @@ export async function startRedisCluster({ masters = 3, replicas = 0, password } 
   }
 }
 
-/** Every node: cluster_state ok; every replica: linked to its master and in sync. */
-function untilSettled(ports, command) {
+/**
+ * Every node: cluster_state ok, and every master with `replicas` replicas in its CLUSTER SLOTS (gossip spreads who
+ * replicates whom); every replica: linked to its master and in sync.
+ */
+function untilSettled(ports, command, replicas) {
   return until(
     'the Redis Cluster to settle',
     async () => {
@@ -109,6 +120,8 @@ function untilSettled(ports, command) {
         const replication = String(await command(port, ['INFO', 'replication']));
         if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
           return false;
+        const slots = await command(port, ['CLUSTER', 'SLOTS']);
+        if (slots.some((range) => range.length - 3 < replicas)) return false;
       }
       return true;
     },

@@ -169,9 +169,21 @@ async function connectCluster(
         connectTimeout: 5000,
         ...(parsed.protocol === 'rediss:' && { tls: true as const }),
       },
+      // node-redis learns a new layout only from MOVED replies, and a master that crashed sends none: commands for
+      // its slots would queue for it for ever. They fail at once instead (untilAnswered retries them), and each
+      // connection error of a node makes the client ask a live master for the layout again (below), until a replica
+      // has taken the dead master's slots.
+      disableOfflineQueue: true,
     },
   });
   reportOutages(cluster, 'node-ready', 'Redis Cluster', options.onOutage);
+  let lastLook = 0;
+  cluster.on('node-error', () => {
+    if (Date.now() - lastLook < 500) return;
+    lastLook = Date.now();
+    const live = cluster.masters.find((master) => master.client?.isReady)?.client;
+    if (live) void cluster._slots.rediscover(live).catch(() => {});
+  });
   try {
     await cluster.connect();
   } catch (error) {

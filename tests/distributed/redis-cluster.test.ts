@@ -54,7 +54,11 @@ describe.skipIf(!toolsHere)('a shared crawl on a Redis Cluster', () => {
   let cluster: RedisClusterProcess;
   const servers: LocalServer[] = [];
   let openGate: () => void = () => {};
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  let gate = Promise.resolve();
+  /** From now on the pages past `servedBeforeFailover` wait for openGate(). */
+  const closeGate = () => {
+    gate = new Promise<void>((resolve) => (openGate = resolve));
+  };
 
   beforeAll(async () => {
     // Every node wants a password: the workers reach the nodes they learn of with the seed's credentials.
@@ -103,6 +107,15 @@ export default defineSpider({
 `;
   const everyPage = Array.from({ length: pageCount }, (_, i) => i + 1);
 
+  /** The page numbers of the items in a JSON Lines file, in order. */
+  async function pagesIn(file: string): Promise<number[]> {
+    return (await readFile(file, 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { n: number }).n)
+      .sort((a, b) => a - b);
+  }
+
   /** Keys of a crawl on any master now. */
   async function keysOnMasters(crawl: string): Promise<Map<number, number>> {
     const found = new Map<number, number>();
@@ -120,17 +133,14 @@ export default defineSpider({
     return found;
   }
 
-  it('crawls every page once across a master failover, its shards spread over the masters', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'arachne-cluster-crawl-'));
-    const spider = join(dir, 'pages.js');
-    await writeFile(spider, pagesSpider());
-    const out = join(dir, 'items.jsonl');
+  /** Two CLI workers on the cluster, the first writing `out`. */
+  function startCrawl(spider: string, crawl: string, out: string) {
     const common = [
       spider,
       '--frontier',
       cluster.url,
       '--crawl-id',
-      crawlId,
+      crawl,
       '--per-host',
       '2',
       '--concurrency',
@@ -141,8 +151,16 @@ export default defineSpider({
       '--log-level',
       'warn',
     ];
-    const starter = startWorker('crawl', [...common, '-o', out]);
-    const helper = startWorker('worker', common);
+    return [startWorker('crawl', [...common, '-o', out]), startWorker('worker', common)] as const;
+  }
+
+  it('crawls every page once across a master failover, its shards spread over the masters', async () => {
+    closeGate();
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-cluster-crawl-'));
+    const spider = join(dir, 'pages.js');
+    await writeFile(spider, pagesSpider());
+    const out = join(dir, 'items.jsonl');
+    const [starter, helper] = startCrawl(spider, crawlId, out);
 
     const client = await connectRedis(cluster.url, { connectTimeoutMs: 5000 });
     expect(isCluster(client)).toBe(true);
@@ -186,12 +204,7 @@ export default defineSpider({
     expect(helperCode, helper.output()).toBe(0);
     expect(starter.output()).toContain(`shared crawl "${crawlId}" (finished)`);
 
-    const numbers = (await readFile(out, 'utf8'))
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => (JSON.parse(line) as { n: number }).n)
-      .sort((a, b) => a - b);
-    expect(numbers).toEqual(everyPage);
+    expect(await pagesIn(out)).toEqual(everyPage);
 
     // The crawl's shards live on more than one master; shard 0 now on the promoted replica.
     const mastersWithKeys = [...(await keysOnMasters(crawlId)).keys()];
@@ -258,5 +271,55 @@ export default defineSpider({
       worker.kill('SIGTERM');
       await server.close();
     }
+  }, 180_000);
+
+  // Last: it leaves the cluster a master short.
+  it('goes on when a master crashes mid-crawl and its replica takes over', async () => {
+    closeGate();
+    const crashId = 'cluster-crash';
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-cluster-crash-'));
+    const spider = join(dir, 'pages.js');
+    await writeFile(spider, pagesSpider());
+    const out = join(dir, 'items.jsonl');
+    const [starter, helper] = startCrawl(spider, crashId, out);
+    const client = await connectRedis(cluster.url, { connectTimeoutMs: 5000 });
+    await waitFor(
+      'the crawl to be under way',
+      async () => {
+        const status = await readCrawlStatus(client, crawlPrefix(crashId));
+        return status.done >= 100 && status.leased > 0 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+    await client.quit();
+    // A master holding shards of the crawl (not the seed node the workers were given) dies at once.
+    const nodes = await cluster.nodes();
+    const holding = [...(await keysOnMasters(crashId)).keys()];
+    const victim = nodes.find(
+      (node) =>
+        node.role === 'master' && node.port !== cluster.ports[0] && holding.includes(node.port),
+    );
+    const replica = nodes.find((node) => node.masterId === victim?.id);
+    if (!victim || !replica) throw new Error(`no master with a replica among ${holding}`);
+    await cluster.kill(victim.port);
+    await waitFor(
+      'the replica to take over',
+      async () => {
+        const info = String(await cluster.command(replica.port, ['INFO', 'replication']));
+        return info.includes('role:master') ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    openGate();
+
+    const [starterCode, helperCode] = await Promise.all([starter.exit, helper.exit]);
+    expect(starterCode, starter.output()).toBe(0);
+    expect(helperCode, helper.output()).toBe(0);
+    expect(starter.output()).toContain(`shared crawl "${crashId}" (finished)`);
+    // Not every page is guaranteed after a crash: 1 or 2 of 1,200 were missing in about one run of four here, the
+    // cause not established (see docs/distributed.md). Before workers asked a live node for the new layout on a
+    // node's error, they waited for the dead master for ever; the crawl must go on and finish with the rest.
+    const got = new Set(await pagesIn(out));
+    expect(everyPage.filter((n) => !got.has(n)).length).toBeLessThanOrEqual(pageCount / 100);
   }, 180_000);
 });
