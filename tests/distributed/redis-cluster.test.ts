@@ -16,6 +16,7 @@ import {
   connectRedis,
   crawlPrefix,
   isCluster,
+  type RedisClient,
   readCrawlStatus,
 } from '../../src/distributed/index.js';
 import { sharedCrawlId } from '../../src/server/shared-jobs.js';
@@ -133,8 +134,12 @@ export default defineSpider({
     return found;
   }
 
-  /** Two CLI workers on the cluster, the first writing `out`. */
-  function startCrawl(spider: string, crawl: string, out: string) {
+  /** Two CLI workers on the cluster crawling the site as `crawl`, the first writing `out`. */
+  async function startCrawl(crawl: string) {
+    const dir = await mkdtemp(join(tmpdir(), `arachne-${crawl}-`));
+    const spider = join(dir, 'pages.js');
+    await writeFile(spider, pagesSpider());
+    const out = join(dir, 'items.jsonl');
     const common = [
       spider,
       '--frontier',
@@ -151,29 +156,45 @@ export default defineSpider({
       '--log-level',
       'warn',
     ];
-    return [startWorker('crawl', [...common, '-o', out]), startWorker('worker', common)] as const;
+    return {
+      starter: startWorker('crawl', [...common, '-o', out]),
+      helper: startWorker('worker', common),
+      out,
+    };
   }
 
-  it('crawls every page once across a master failover, its shards spread over the masters', async () => {
-    closeGate();
-    const dir = await mkdtemp(join(tmpdir(), 'arachne-cluster-crawl-'));
-    const spider = join(dir, 'pages.js');
-    await writeFile(spider, pagesSpider());
-    const out = join(dir, 'items.jsonl');
-    const [starter, helper] = startCrawl(spider, crawlId, out);
+  /** Resolves once the node at `port` (a replica) has become a master. */
+  async function untilMaster(port: number): Promise<void> {
+    await waitFor(
+      `the replica at :${port} to take over`,
+      async () => {
+        const info = String(await cluster.command(port, ['INFO', 'replication']));
+        return info.includes('role:master') ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+  }
 
-    const client = await connectRedis(cluster.url, { connectTimeoutMs: 5000 });
-    expect(isCluster(client)).toBe(true);
-    const prefix = crawlPrefix(crawlId);
-    // The crawl is under way, with pages leased: the failover comes while workers acknowledge and lease.
+  /** Resolves once the crawl is under way with pages leased: what happens next meets workers in mid-exchange. */
+  async function untilUnderWay(client: RedisClient, crawl: string): Promise<void> {
     await waitFor(
       'the crawl to be under way',
       async () => {
-        const status = await readCrawlStatus(client, prefix);
+        const status = await readCrawlStatus(client, crawlPrefix(crawl));
         return status.done >= 100 && status.leased > 0 ? true : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 50 },
     );
+  }
+
+  it('crawls every page once across a master failover, its shards spread over the masters', async () => {
+    closeGate();
+    const { starter, helper, out } = await startCrawl(crawlId);
+
+    const client = await connectRedis(cluster.url, { connectTimeoutMs: 5000 });
+    expect(isCluster(client)).toBe(true);
+    const prefix = crawlPrefix(crawlId);
+    await untilUnderWay(client, crawlId);
 
     // The master serving shard 0 (meta, items stream, stats) hands over to its replica.
     const slot = Number(
@@ -187,14 +208,7 @@ export default defineSpider({
     const replica = before.find((node) => node.masterId === master?.id);
     if (!master || !replica) throw new Error(`no master and replica for slot ${slot}`);
     expect(await cluster.command(replica.port, ['CLUSTER', 'FAILOVER'])).toBe('OK');
-    await waitFor(
-      'the replica to take over',
-      async () => {
-        const info = String(await cluster.command(replica.port, ['INFO', 'replication']));
-        return info.includes('role:master') ? true : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 50 },
-    );
+    await untilMaster(replica.port);
     await cluster.settled();
     expect((await readCrawlStatus(client, prefix)).finished).toBe(false);
     openGate();
@@ -277,20 +291,9 @@ export default defineSpider({
   it('goes on when a master crashes mid-crawl and its replica takes over', async () => {
     closeGate();
     const crashId = 'cluster-crash';
-    const dir = await mkdtemp(join(tmpdir(), 'arachne-cluster-crash-'));
-    const spider = join(dir, 'pages.js');
-    await writeFile(spider, pagesSpider());
-    const out = join(dir, 'items.jsonl');
-    const [starter, helper] = startCrawl(spider, crashId, out);
+    const { starter, helper, out } = await startCrawl(crashId);
     const client = await connectRedis(cluster.url, { connectTimeoutMs: 5000 });
-    await waitFor(
-      'the crawl to be under way',
-      async () => {
-        const status = await readCrawlStatus(client, crawlPrefix(crashId));
-        return status.done >= 100 && status.leased > 0 ? true : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 50 },
-    );
+    await untilUnderWay(client, crashId);
     await client.quit();
     // A master holding shards of the crawl (not the seed node the workers were given) dies at once.
     const nodes = await cluster.nodes();
@@ -302,14 +305,7 @@ export default defineSpider({
     const replica = nodes.find((node) => node.masterId === victim?.id);
     if (!victim || !replica) throw new Error(`no master with a replica among ${holding}`);
     await cluster.kill(victim.port);
-    await waitFor(
-      'the replica to take over',
-      async () => {
-        const info = String(await cluster.command(replica.port, ['INFO', 'replication']));
-        return info.includes('role:master') ? true : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
+    await untilMaster(replica.port);
     openGate();
 
     const [starterCode, helperCode] = await Promise.all([starter.exit, helper.exit]);
