@@ -1,7 +1,8 @@
 /**
  * A Redis connection for crawl workers: reconnects with capped backoff, queues commands while Redis is away
  * (so a worker pauses instead of failing), reports an outage once, and runs Lua scripts by SHA with a fallback.
- * Given any node of a Redis Cluster, it opens a cluster client instead, which routes each command by its key.
+ * Given any node of a Redis Cluster, it opens a cluster client instead, which routes each command by its key; there
+ * a command for a node that is down fails at once and is retried (untilAnswered) rather than queued.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
