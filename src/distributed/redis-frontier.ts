@@ -311,7 +311,14 @@ export class RedisFrontier implements Frontier, ItemSource {
       items,
       children: children.args[shard] ?? [],
     });
-    if (typeof result === 'number') return []; // -1: the lease lapsed, another worker owns this request now
+    if (typeof result === 'number') {
+      // -1: the lease lapsed and the request went back to the queue; its completion was refused, items and children
+      // with it. Those children are in #sent already, so this worker would never send them again, and if it is the
+      // one to crawl the request anew they would be lost: they are queued now (the shared seen set drops any that
+      // the request's other crawl queues too).
+      if (children.args[shard]?.length) await this.#addTo(children, (other) => other === shard);
+      return [];
+    }
     let own = 0;
     return children.requests.filter((_, i) =>
       children.shardOf[i] === shard ? Number(result[own++]) === 1 : elsewhere?.[i] === 1,

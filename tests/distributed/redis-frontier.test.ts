@@ -75,6 +75,33 @@ describe.skipIf(!redisUp)('RedisFrontier', () => {
     expect(await survivor.size()).toBe(0);
   });
 
+  it('queues the children of a completion refused for a lapsed lease, which the worker would never send again', async () => {
+    const id = newCrawlId();
+    const worker = frontier(id);
+    const other = frontier(id);
+    await worker.add([createRequest('http://a.test/parent')]);
+    const parent = (await worker.next()) as Request;
+    // The lease lapses (its deadline in the past, as after a stall longer than leaseMs) and another worker's call takes
+    // the request back; then that worker hands it back for a retry, so this one may crawl it again.
+    const [lease] = await client.zRange(`${worker.prefix}leases`, 0, -1);
+    await client.zAdd(`${worker.prefix}leases`, { score: 0, value: lease as string });
+    const stolen = (await other.next()) as Request;
+    expect(stolen.url).toBe(parent.url);
+    // The late completion is refused, items and children with it, but the child now counts as sent by this worker:
+    // crawling the parent again, it would drop the child as already sent.
+    const child = createRequest('http://a.test/child');
+    expect(await worker.complete(parent, { children: [child], items: [{ late: true }] })).toEqual(
+      [],
+    );
+    await other.retry(stolen);
+    const taken = [(await worker.next()) as Request, (await worker.next()) as Request];
+    expect(taken.map((request) => request.url).sort()).toEqual([
+      'http://a.test/child',
+      'http://a.test/parent',
+    ]);
+    expect(await worker.itemsAfter('', 10)).toEqual([]);
+  });
+
   it('renews the leases of a live worker', async () => {
     const id = newCrawlId();
     const worker = frontier(id, { leaseMs: 300 });
