@@ -171,21 +171,20 @@ async function readShard(
   prefix: string,
   turnPrefix = prefix,
 ): Promise<ShardStatus> {
-  const [counts, leased, delayed, hosts] = (await client
-    .multi()
-    .hGetAll(`${prefix}counts`)
-    .zCard(`${prefix}leases`)
-    .zCard(`${prefix}delayed`)
-    .sMembers(`${prefix}hosts`)
-    .exec()) as unknown as [Record<string, string>, number, number, string[]];
+  // Single commands, as in readCrawlStatus.
+  const [counts, leased, delayed, hosts] = await Promise.all([
+    client.hGetAll(`${prefix}counts`),
+    client.zCard(`${prefix}leases`),
+    client.zCard(`${prefix}delayed`),
+    client.sMembers(`${prefix}hosts`),
+  ]);
   // Host turns shared with other crawls (hostTurns) keep in-flight counts and delays under the group's prefix.
-  const hostMulti = client.multi();
-  for (const host of hosts) hostMulti.hGetAll(`${prefix}host:${host}`);
-  if (turnPrefix !== prefix)
-    for (const host of hosts) hostMulti.hGetAll(`${turnPrefix}host:${host}`);
-  const rows = (hosts.length > 0 ? await hostMulti.exec() : []) as unknown as Array<
-    Record<string, string>
-  >;
+  const rows: Array<Record<string, string>> = await Promise.all([
+    ...hosts.map((host) => client.hGetAll(`${prefix}host:${host}`)),
+    ...(turnPrefix === prefix
+      ? []
+      : hosts.map((host) => client.hGetAll(`${turnPrefix}host:${host}`))),
+  ]);
   const n = (value: string | undefined) => Number(value ?? 0);
   return {
     queued: n(counts.queued),

@@ -5,7 +5,14 @@ import { createRequest, type Request } from '../../src/crawler/request.js';
 import { type RedisClient, RedisFrontier } from '../../src/distributed/index.js';
 import { runFrontierContract } from '../contracts/frontier.contract.js';
 import { waitFor } from '../helpers/wait.js';
-import { connect, dropCrawl, newCrawlId, redisUp, untilRedisTime } from './redis-helpers.js';
+import {
+  connect,
+  dropCrawl,
+  newCrawlId,
+  observeScriptCalls,
+  redisUp,
+  untilRedisTime,
+} from './redis-helpers.js';
 
 let client: RedisClient;
 /** Script calls made on `client` (every frontier operation is one): the round trips under test. */
@@ -29,13 +36,7 @@ const page = (n: number, host = 'a.test') => createRequest(`http://${host}/${n}`
 describe.skipIf(!redisUp)('RedisFrontier with lease batches', () => {
   beforeAll(async () => {
     client = await connect();
-    const evalSha = client.evalSha.bind(client);
-    Object.defineProperty(client, 'evalSha', {
-      value: (...args: Parameters<typeof evalSha>) => {
-        scriptCalls++;
-        return evalSha(...args);
-      },
-    });
+    observeScriptCalls(client, () => scriptCalls++);
   });
   afterAll(async () => {
     for (const made of frontiers) await made.close();

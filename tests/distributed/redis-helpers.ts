@@ -35,6 +35,17 @@ export async function dropCrawl(client: RedisClient, crawlId: string): Promise<v
   await deleteKeys(client, crawlKeyPattern(crawlId));
 }
 
+/** Calls `observe` with the routing key of every script call made on `client` (every frontier operation is one). */
+export function observeScriptCalls(client: RedisClient, observe: (key: string) => void): void {
+  const evalSha = client.evalSha.bind(client);
+  Object.defineProperty(client, 'evalSha', {
+    value: (...args: Parameters<typeof evalSha>) => {
+      observe(String(args[1]?.keys?.[0]));
+      return evalSha(...args);
+    },
+  });
+}
+
 /** Redis's clock (TIME), in milliseconds: the clock the frontier's scripts read. */
 export async function redisNow(client: RedisClient): Promise<number> {
   const [seconds, micros] = (await client.sendCommand(['TIME'])) as [string, string];

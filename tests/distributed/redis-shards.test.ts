@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRequest, type Request } from '../../src/crawler/request.js';
 import { type RedisClient, RedisFrontier } from '../../src/distributed/index.js';
 import { shardOf, shardPrefix } from '../../src/distributed/keys.js';
-import { connect, dropCrawl, newCrawlId, redisUp } from './redis-helpers.js';
+import { connect, dropCrawl, newCrawlId, observeScriptCalls, redisUp } from './redis-helpers.js';
 
 const shards = 4;
 let client: RedisClient;
@@ -29,13 +29,7 @@ function hostIn(shard: number): string {
 describe.skipIf(!redisUp)('RedisFrontier in shards', () => {
   beforeAll(async () => {
     client = await connect();
-    const evalSha = client.evalSha.bind(client);
-    Object.defineProperty(client, 'evalSha', {
-      value: (...args: Parameters<typeof evalSha>) => {
-        calls.push(String(args[1]?.keys?.[0]));
-        return evalSha(...args);
-      },
-    });
+    observeScriptCalls(client, (key) => calls.push(key));
   });
   afterAll(async () => {
     vi.useRealTimers();
