@@ -509,6 +509,7 @@ async function openLadder(
     adaptive: {
       samples: options.adaptiveSamples,
       recheck: options.adaptiveRecheck,
+      ...(options.adaptiveRecheckMin !== undefined && { recheckMin: options.adaptiveRecheckMin }),
       ...spider.adaptive,
     },
     store,

@@ -313,10 +313,11 @@ export class Engine {
     routed: Request,
     responses: Response[],
     escalate?: Escalate,
+    downloaded?: Response,
   ): Promise<void> {
     let response: Response;
     try {
-      response = await this.#download(routed, responses, true);
+      response = downloaded ?? (await this.#download(routed, responses, true));
     } catch (error) {
       if (escalate && (await escalate(error))) return;
       throw error;
@@ -433,7 +434,23 @@ export class Engine {
     const ladder = this.#parts.ladder;
     if (!ladder) throw new ConfigError(`fetch 'adaptive' needs a ladder: ${request.url}`);
     const key = ladder.keyOf(request.url, request.handler);
-    const plan = await ladder.plan(key);
+    const first = await ladder.plan(key, true);
+    const held =
+      first.kind === 'speculate'
+        ? await this.#speculate({ ...routed, fetch: first.rung }, responses)
+        : undefined;
+    const plan = first.kind === 'speculate' ? await ladder.plan(key) : first;
+    // A download made while the type learned is used if the type settled on its rung; else it only cost a fetch.
+    const kept =
+      held && plan.kind === 'fetch' && held.rung === plan.rung ? held.response : undefined;
+    if (held) {
+      this.#parts.events.emit('page:fetched', {
+        request: { ...routed, fetch: held.rung },
+        rung: held.rung,
+        used: kept !== undefined,
+        speculative: true,
+      });
+    }
     if (plan.kind === 'compare') {
       let compared = false;
       try {
@@ -457,7 +474,26 @@ export class Engine {
       { ...routed, fetch: plan.rung },
       responses,
       escalate(plan.rung),
+      kept,
     );
+  }
+
+  /**
+   * A page of a learning type downloaded on the rung it will likely settle on, while its samples are compared.
+   * Undefined when the download failed: the page is then fetched as the ladder decides, and fails (or escalates)
+   * there.
+   */
+  async #speculate(
+    routed: Request & { fetch: Fetcher },
+    responses: Response[],
+  ): Promise<{ rung: Fetcher; response: Response } | undefined> {
+    try {
+      const response = await this.#parts.download(routed);
+      responses.push(response);
+      return { rung: routed.fetch, response };
+    } catch {
+      return undefined;
+    }
   }
 
   /**

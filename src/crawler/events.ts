@@ -26,9 +26,10 @@ export interface CrawlEvents {
   'feed:message': { request: Request; bytes: number };
   /**
    * A rung downloaded a page (`request.fetch` is the rung). `used: false` for a comparison's cheaper rungs, whose
-   * output only told the adaptive ladder whether they match.
+   * output only told the adaptive ladder whether they match. `speculative`: fetched while the page's type was
+   * still learning, on the rung it would likely settle on (used if it did).
    */
-  'page:fetched': { request: Request; rung: Fetcher; used: boolean };
+  'page:fetched': { request: Request; rung: Fetcher; used: boolean; speculative?: boolean };
   /** The adaptive ladder compared rungs or moved a page type (host + handler [+ pattern]) to another rung. */
   'ladder:updated': { key: string; entry: LadderEntry; from: Fetcher | undefined };
   'item:scraped': { item: Item; request: Request };

@@ -831,6 +831,15 @@ export const optionSpecs = {
     group: 'browser',
     help: "adaptive: share of later pages (between 0 and 1) compared with the browser again, to move a page type up or down (a spider's adaptive.recheck, which also takes 0 and 1, wins)",
   }),
+  adaptiveRecheckMin: number({
+    above: 0,
+    below: 1,
+    flag: 'adaptive-recheck-min',
+    arg: 'SHARE',
+    group: 'browser',
+    defaultText: 'an eighth of the re-check share',
+    help: "adaptive: the share re-checks thin out to while they confirm the choice (each confirming one halves the share; a move restores it); equal to --adaptive-recheck for a fixed share (a spider's adaptive.recheckMin wins)",
+  }),
   browserPath: string({
     flag: 'browser-path',
     arg: 'FILE',

@@ -111,6 +111,12 @@ export interface AdaptiveOptions {
   /** Share of later pages compared again with the browser (0 = never, 1 = every page). @default 0.05 */
   recheck?: number;
   /**
+   * The share re-checks thin out to while they keep confirming the choice: each one that does halves the share,
+   * down to this; a move of the choice brings `recheck` back. Equal to `recheck` for a fixed share.
+   * @default recheck / 8
+   */
+  recheckMin?: number;
+  /**
    * URL patterns learned apart from the rest of their handler's pages: a glob over the path (`/product/*`,
    * `/blog/**`) or a RegExp over the whole URL. The first that matches joins the host and handler in the key.
    */
@@ -204,6 +210,7 @@ const handlerOptionKeys = new Set<string>([
 const adaptiveKeys = new Set<string>([
   'samples',
   'recheck',
+  'recheckMin',
   'patterns',
 ] satisfies (keyof AdaptiveOptions)[]);
 
@@ -229,12 +236,17 @@ function checkHandlerOptions(
 function checkAdaptiveOptions(given: AdaptiveOptions, where: string): AdaptiveOptions {
   const at = `adaptive of ${where}`;
   rejectUnknownKeys(given, adaptiveKeys, at);
-  const { samples, recheck, patterns } = given;
+  const { samples, recheck, recheckMin, patterns } = given;
   if (samples !== undefined && !(Number.isInteger(samples) && samples >= 1)) {
     throw new ConfigError(`${at}: samples must be a whole number of at least 1 (got ${samples})`);
   }
   if (recheck !== undefined && !(recheck >= 0 && recheck <= 1)) {
     throw new ConfigError(`${at}: recheck must be a share between 0 and 1 (got ${recheck})`);
+  }
+  if (recheckMin !== undefined && !(recheckMin >= 0 && recheckMin <= (recheck ?? 1))) {
+    throw new ConfigError(
+      `${at}: recheckMin must be a share between 0 and ${recheck === undefined ? 1 : `recheck (${recheck})`} (got ${recheckMin})`,
+    );
   }
   for (const pattern of patterns ?? []) {
     if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) {

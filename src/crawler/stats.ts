@@ -57,6 +57,8 @@ export interface Stats {
   pagesByRung: Record<string, number>;
   /** Extra fetches of the adaptive ladder's comparisons (cheaper rungs whose output was only compared). */
   comparisonFetches: number;
+  /** Fetches made while a page type learned, on a rung it then did not settle on (the page was fetched again). */
+  speculativeFetches: number;
   /** The adaptive ladder's choice per page type (`host handler [pattern]`): rung (absent while learning), counts. */
   ladder: Record<string, LadderChoice>;
   /** Requests pages' scripts made on the script rung, and how many of them the download chain refused. */
@@ -117,6 +119,7 @@ export class StatsCollector {
   #sitemapUrlsSkipped: Record<string, number> | undefined;
   #feed: { messages: number; bytes: number } | undefined;
   comparisonFetches = 0;
+  speculativeFetches = 0;
   queued = 0;
   inFlight = 0;
   closeReason: string | undefined;
@@ -157,8 +160,9 @@ export class StatsCollector {
         this.inFlight++;
       })
       .on('request:settled', () => this.inFlight--)
-      .on('page:fetched', ({ rung, used }) => {
+      .on('page:fetched', ({ rung, used, speculative }) => {
         if (used) this.pagesByRung[rung] = (this.pagesByRung[rung] ?? 0) + 1;
+        else if (speculative) this.speculativeFetches++;
         else this.comparisonFetches++;
       })
       .on('ladder:updated', ({ key, entry }) => {
@@ -251,6 +255,7 @@ export class StatsCollector {
       pagesByRung: { ...this.pagesByRung },
       ...dnsCounts(this.#dns?.()),
       comparisonFetches: this.comparisonFetches,
+      speculativeFetches: this.speculativeFetches,
       ladder: structuredClone(this.ladder),
       queued: this.queued,
       inFlight: this.inFlight,

@@ -116,7 +116,7 @@ function rungLines(stats: Stats): string[] {
   const ladder = Object.entries(stats.ladder);
   if (ladder.length === 0 && rungs.every(([rung]) => rung === 'http')) return [];
   const lines = [
-    `rungs           ${rungs.map(([rung, count]) => `${rung} ${count}`).join(', ')}; comparison fetches ${stats.comparisonFetches}`,
+    `rungs           ${rungs.map(([rung, count]) => `${rung} ${count}`).join(', ')}; comparison fetches ${stats.comparisonFetches}${stats.speculativeFetches > 0 ? `, speculative fetches not used ${stats.speculativeFetches}` : ''}`,
   ];
   for (const [key, choice] of ladder.sort(([a], [b]) => (a < b ? -1 : 1))) {
     lines.push(

@@ -29,6 +29,7 @@ const counters = [
   'dnsCacheHits',
   'dnsMs',
   'comparisonFetches',
+  'speculativeFetches',
   'scriptRequests',
   'scriptRequestsRefused',
 ] as const;
@@ -254,6 +255,7 @@ function statsFrom(raw: Record<string, string>, now: number): Stats {
     errorsByCode,
     pagesByRung,
     comparisonFetches: count('comparisonFetches'),
+    speculativeFetches: count('speculativeFetches'),
     ladder: {},
     robotsDenied: count('robotsDenied'),
     robotsFetchFailed,

@@ -66,6 +66,54 @@ describe.skipIf(!up)('fetch: adaptive (http → script → browser)', () => {
     expect(stats.pagesByRung.http).toBeGreaterThanOrEqual(1);
   });
 
+  it('downloads the pages waiting for a learning type on its likely rung, and uses them once it settles there', async () => {
+    // Chromium's renders of detail pages are held until four detail pages were asked for over the cheaper rungs.
+    // The two samples (p1, p2) ask for two; only pages fetched while the samples wait can bring the other two.
+    const routes = ladderRoutes({ built: () => 'script' });
+    const asked = new Set<string>();
+    let opened: 'by pages' | 'by timeout' | undefined;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const bound = setTimeout(() => {
+      opened ??= 'by timeout';
+      open();
+    }, 8_000);
+    const site = await startLocalServer(async (req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (/\/p\d+$/.test(path)) {
+        if (req.headers['sec-fetch-mode'] === 'navigate') await gate;
+        else if (asked.add(path).size >= 4 && opened === undefined) {
+          opened = 'by pages';
+          open();
+        }
+      }
+      routes(req, res);
+    });
+    const sink = memorySink();
+    const spider = ladderSpider(site.origin, ['built'], { samples: 2, recheck: 0 });
+    const stats = await crawl(spider, {
+      output: sink,
+      logLevel: 'silent',
+      browserPath: chromiumPath,
+    });
+    clearTimeout(bound);
+    expect(opened).toBe('by pages');
+    expect(titlesOf(sink.items)).toEqual(expectedTitles('built'));
+    const host = new URL(site.origin).host;
+    expect(stats.ladder[`${host} detail`]?.rung).toBe('script');
+    // The type settled on the rung they were fetched on: every such download was used, none fetched again.
+    expect(stats.speculativeFetches).toBe(0);
+    // A compared page was asked for on each rung (3 times); every other page once, by its kept download.
+    const compared = stats.ladder[`${host} detail`]?.compared ?? 0;
+    const counts = Array.from({ length: detailsPerSection }, (_, i) =>
+      site.count(`/built/p${i + 1}`),
+    );
+    expect(counts.filter((count) => count === 3)).toHaveLength(compared);
+    expect(counts.filter((count) => count === 1)).toHaveLength(detailsPerSection - compared);
+  });
+
   it('moves a page type up when the cheap rung fails a page, and retries that page higher up', async () => {
     // The first details are plain HTML; from p3 on they are built by script, so the http rung finds no title.
     const site = await startLocalServer(
@@ -96,7 +144,11 @@ describe.skipIf(!up)('fetch: adaptive (http → script → browser)', () => {
     );
     const sink = memorySink();
     const moves: string[] = [];
-    const spider = ladderSpider(site.origin, ['settle'], { samples: 2, recheck: 1 });
+    const spider = ladderSpider(site.origin, ['settle'], {
+      samples: 2,
+      recheck: 1,
+      recheckMin: 1,
+    });
     const stats = await createCrawler(spider, {
       output: sink,
       logLevel: 'silent',

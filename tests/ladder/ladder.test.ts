@@ -75,6 +75,85 @@ describe('Ladder', () => {
     expect(compares).toEqual([{ kind: 'compare', rungs }]);
   });
 
+  /** The pages (1-based, after learning) that `plan` compares, answering each comparison with `answer`. */
+  async function recheckedPages(
+    ladder: Ladder,
+    pages: number,
+    answer: (page: number) => ReadonlyMap<'http' | 'script', boolean>,
+  ): Promise<number[]> {
+    const compared: number[] = [];
+    for (let page = 1; page <= pages; page++) {
+      if ((await ladder.plan('k')).kind !== 'compare') continue;
+      compared.push(page);
+      await ladder.compared('k', answer(page));
+    }
+    return compared;
+  }
+
+  it('thins re-checks that keep confirming the choice: each halves the share, down to recheckMin', async () => {
+    const ladder = new Ladder({
+      rungs,
+      adaptive: { samples: 1, recheck: 0.25, recheckMin: 1 / 32 },
+    });
+    await ladder.compared('k', matched(false, true)); // learns script
+    // Every 4th page, then every 8th, 16th, 32nd; never wider than 1 / recheckMin.
+    expect(await recheckedPages(ladder, 200, () => matched(false, true))).toEqual([
+      4, 8, 16, 32, 64, 96, 128, 160, 192,
+    ]);
+    expect(ladder.snapshot().k).toMatchObject({ rung: 'script', confirmed: 9 });
+  });
+
+  it('re-checks at the full share again once the choice moves', async () => {
+    const ladder = new Ladder({ rungs, adaptive: { samples: 1, recheck: 0.25 } });
+    await ladder.compared('k', matched(false, true));
+    // Confirmed at pages 4, 8 and 16; the re-check at page 32 finds script wrong and moves the type to the browser.
+    const compared = await recheckedPages(ladder, 60, (page) =>
+      page < 32 ? matched(false, true) : matched(false, false),
+    );
+    expect(compared.slice(0, 4)).toEqual([4, 8, 16, 32]);
+    expect(ladder.snapshot().k).toMatchObject({ rung: 'browser', mismatches: 1 });
+    // Back to every 4th page from the move on.
+    expect(compared.slice(4, 6)).toEqual([36, 40]);
+  });
+
+  it('keeps a fixed share when recheckMin equals recheck, and refuses a recheckMin above it', async () => {
+    const ladder = new Ladder({ rungs, adaptive: { samples: 1, recheck: 0.25, recheckMin: 0.25 } });
+    await ladder.compared('k', matched(false, true));
+    expect(await recheckedPages(ladder, 20, () => matched(false, true))).toEqual([
+      4, 8, 12, 16, 20,
+    ]);
+    expect(() => new Ladder({ rungs, adaptive: { recheck: 0.05, recheckMin: 0.1 } })).toThrow(
+      /recheckMin \(0\.1\) must not be above recheck \(0\.05\)/,
+    );
+  });
+
+  it('tells a page that would wait for the samples the rung to download on meanwhile, while one may be chosen', async () => {
+    const ladder = new Ladder({ rungs, adaptive: { samples: 3, recheck: 0 } });
+    for (let i = 0; i < 3; i++) expect((await ladder.plan('k', true)).kind).toBe('compare');
+    // Nothing compared yet: the dearest cheaper rung, which matches wherever a cheaper one does.
+    expect(await ladder.plan('k', true)).toEqual({ kind: 'speculate', rung: 'script' });
+    await ladder.compared('k', matched(true, true), true);
+    expect(await ladder.plan('k', true)).toEqual({ kind: 'speculate', rung: 'http' });
+    await ladder.compared('k', matched(false, false), true);
+    // Every cheaper rung has missed once: only the browser can answer, so the page waits for the choice.
+    let settled = false;
+    const waiting = ladder.plan('k', true).then((plan) => {
+      settled = true;
+      return plan;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    await ladder.compared('k', matched(true, true), true);
+    expect(await waiting).toEqual({ kind: 'fetch', rung: 'browser' });
+    // Without the flag, a page never speculates (the engine asks again after its speculative download).
+    const other = new Ladder({ rungs, adaptive: { samples: 1, recheck: 0 } });
+    expect((await other.plan('o')).kind).toBe('compare');
+    const plain = other.plan('o');
+    await new Promise((resolve) => setImmediate(resolve));
+    await other.compared('o', matched(false, true), true);
+    expect(await plain).toEqual({ kind: 'fetch', rung: 'script' });
+  });
+
   it('moves up to the cheapest rung that matched on a mismatch, down after `samples` matches in a row', async () => {
     const ladder = new Ladder({ rungs, adaptive: { samples: 2, recheck: 1 } });
     await ladder.compared('k', matched(true, true));

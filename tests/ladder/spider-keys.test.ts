@@ -29,6 +29,9 @@ describe('choosing the rung in a spider', () => {
     expect(() => defineSpider({ ...base, adaptive: { recheck: 2 } })).toThrow(
       /recheck must be a share/,
     );
+    expect(() => defineSpider({ ...base, adaptive: { recheck: 0.1, recheckMin: 0.2 } })).toThrow(
+      /recheckMin must be a share between 0 and recheck \(0\.1\) \(got 0\.2\)/,
+    );
     expect(() => defineSpider({ ...base, fetch: 'http', browser: true })).toThrow(
       /browser: true contradicts fetch: 'http'/,
     );

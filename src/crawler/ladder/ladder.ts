@@ -4,11 +4,14 @@
  *
  * A page type starts by being fetched on every rung and compared (`samples` times); then it is fetched on the
  * chosen rung only, and every `1 / recheck`-th page is compared again: a mismatch moves it up to the cheapest rung
- * that matched, and a cheaper rung matching `samples` re-checks in a row moves it down. An error on a cheaper rung
+ * that matched, and a cheaper rung matching `samples` re-checks in a row moves it down. Each re-check that leaves
+ * the choice where it was halves the share of pages re-checked, down to `recheckMin`: a choice confirmed again and
+ * again costs fewer browser renders, and a move brings the full share back. An error on a cheaper rung
  * moves it up at once (the engine retries that page on the next rung). Entries live in a `LadderStore` (the state
  * file, Redis) so a resumed crawl and every worker of a shared one keep what was learned.
  */
 
+import { ConfigError } from '../../errors.js';
 import type { Fetcher } from '../request.js';
 import type { AdaptiveOptions } from '../spider.js';
 
@@ -24,6 +27,8 @@ export interface LadderEntry {
   mismatches: number;
   /** Pages handled under this entry, compared or not; drives the re-check share. */
   pages: number;
+  /** Re-checks in a row that left the choice where it was; each halves the re-check share. Absent: none. */
+  confirmed?: number;
 }
 
 /** Where learned entries are kept beyond one process: the frontier's store when it has one. */
@@ -36,6 +41,11 @@ export interface LadderStore {
 /** What to do with the next page of a type: fetch it on one rung, or on several and compare (reference last). */
 export type LadderPlan =
   | { kind: 'fetch'; rung: Fetcher }
+  /**
+   * The type is still learning and its samples are all in flight: download the page on `rung` meanwhile and ask
+   * again (`plan(key)`); the download is used if the type settles on that rung.
+   */
+  | { kind: 'speculate'; rung: Fetcher }
   | {
       kind: 'compare';
       rungs: readonly Fetcher[];
@@ -60,6 +70,8 @@ export class Ladder {
   readonly #reference: Fetcher;
   readonly #samples: number;
   readonly #recheckEvery: number;
+  /** The widest gap between re-checks that confirmations may reach (`1 / recheckMin`). */
+  readonly #recheckEveryMost: number;
   readonly #patterns: readonly { text: string; test: (url: string) => boolean }[];
   readonly #store: LadderStore | undefined;
   readonly #onUpdate: LadderSettings['onUpdate'];
@@ -77,7 +89,15 @@ export class Ladder {
     this.#reference = reference;
     this.#samples = settings.adaptive?.samples ?? 3;
     const recheck = settings.adaptive?.recheck ?? 0.05;
+    const recheckMin = settings.adaptive?.recheckMin ?? recheck / 8;
+    if (recheckMin > recheck) {
+      throw new ConfigError(
+        `adaptive recheckMin (${recheckMin}) must not be above recheck (${recheck}): it is the share re-checks thin out to`,
+      );
+    }
     this.#recheckEvery = recheck > 0 ? Math.max(1, Math.round(1 / recheck)) : 0;
+    this.#recheckEveryMost =
+      recheckMin > 0 ? Math.max(1, Math.round(1 / recheckMin)) : Number.MAX_SAFE_INTEGER;
     this.#patterns = (settings.adaptive?.patterns ?? []).map(compilePattern);
     this.#store = settings.store;
     this.#onUpdate = settings.onUpdate;
@@ -106,9 +126,12 @@ export class Ladder {
 
   /**
    * While a type learns, at most the samples it still needs are in flight; other pages of the type wait for the
-   * choice (or for a sample to be abandoned) instead of each paying for every rung.
+   * choice (or for a sample to be abandoned) instead of each paying for every rung. With `speculate` such a page is
+   * told to download on the rung most likely to be chosen while it would wait, then to ask again.
    */
-  async plan(key: string): Promise<LadderPlan> {
+  plan(key: string): Promise<Exclude<LadderPlan, { kind: 'speculate' }>>;
+  plan(key: string, speculate: boolean): Promise<LadderPlan>;
+  async plan(key: string, speculate = false): Promise<LadderPlan> {
     let entry = await this.#entry(key);
     while (entry.rung === undefined) {
       const sampling = this.#sampling.get(key) ?? 0;
@@ -117,12 +140,14 @@ export class Ladder {
         entry.pages++;
         return { kind: 'compare', rungs: this.#rungs, sample: true };
       }
+      const likely = speculate ? this.#likelyRung(entry) : undefined;
+      if (likely !== undefined) return { kind: 'speculate', rung: likely };
       await this.#settled(key);
       entry = await this.#entry(key);
     }
     entry.pages++;
     const { rung } = entry;
-    const recheck = this.#recheckEvery > 0 && entry.pages % this.#recheckEvery === 0;
+    const recheck = this.#recheckEvery > 0 && entry.pages % this.#recheckGap(entry) === 0;
     // A type settled on the reference has nothing cheaper to re-check when the ladder has one rung.
     if (!recheck || this.#rungs.length === 1) return { kind: 'fetch', rung };
     // The rung in use and every cheaper one, so a re-check can move the choice either way.
@@ -156,6 +181,7 @@ export class Ladder {
     } else {
       const cheaper = this.#cheapestWithStreak(entry);
       if (this.#rungs.indexOf(cheaper) < this.#rungs.indexOf(before)) this.#settle(entry, cheaper);
+      else entry.confirmed = (entry.confirmed ?? 0) + 1;
     }
     await this.#save(key, entry, before);
   }
@@ -214,6 +240,24 @@ export class Ladder {
   #settle(entry: LadderEntry, rung: Fetcher): void {
     entry.rung = rung;
     entry.streaks = {};
+    entry.confirmed = 0;
+  }
+
+  /** Pages between re-checks of a settled type: `1 / recheck`, doubled by each confirmation, at most `1 / recheckMin`. */
+  #recheckGap(entry: LadderEntry): number {
+    const doublings = Math.min(entry.confirmed ?? 0, 52);
+    return Math.min(this.#recheckEveryMost, this.#recheckEvery * 2 ** doublings);
+  }
+
+  /**
+   * The rung a learning type will most likely settle on below the reference: the cheapest that matched every
+   * comparison so far; before any, the dearest cheaper rung (it matches whenever a cheaper one does, nearly always).
+   * Undefined when every cheaper rung has missed once: the reference it is, and only it can fetch the page.
+   */
+  #likelyRung(entry: LadderEntry): Fetcher | undefined {
+    const cheaper = this.#rungs.slice(0, -1);
+    if (entry.compared === 0) return cheaper.at(-1);
+    return cheaper.find((rung) => (entry.streaks[rung] ?? 0) >= entry.compared);
   }
 
   /** The cheapest rung that matched `samples` comparisons in a row; the reference when none did. */

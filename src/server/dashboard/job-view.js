@@ -247,9 +247,11 @@ export class JobView {
     // Pages per fetcher rung, and the adaptive ladder's choice per page type (host + handler).
     const rungs = Object.entries(stats?.pagesByRung ?? {});
     if (rungs.length > 0) {
-      const extra = stats.comparisonFetches
-        ? `; ${stats.comparisonFetches} comparison fetches`
-        : '';
+      const extra =
+        (stats.comparisonFetches ? `; ${stats.comparisonFetches} comparison fetches` : '') +
+        (stats.speculativeFetches
+          ? `; ${stats.speculativeFetches} speculative fetches not used`
+          : '');
       rows.push([
         'rungs',
         `${rungs.map(([rung, n]) => `${rung} ${fmtInt(n)}`).join(', ')}${extra}`,
