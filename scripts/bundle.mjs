@@ -6,7 +6,7 @@
 // its own compiled file (relative to the output file): paths it resolves next to itself (package.json, the
 // dashboard, examples/) stay right. src/loader/self-location.ts alone keeps the bundle's URL, and ARACHNE_BUNDLED
 // tells it it is bundled, so that spiders' `import 'arachne'` and child entries reach the bundle's own files.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
@@ -89,3 +89,8 @@ await esbuild.build({
   plugins: [layout],
   logLevel: 'warning',
 });
+
+// The script rung's context prelude (linkedom bundled for a bare isolate), built once here instead of by every
+// crawl that runs page scripts (src/script/bundle.ts).
+const { buildPrelude, PRELUDE_FILE } = await import('../dist/script/bundle.js');
+writeFileSync(join(dist, 'script', PRELUDE_FILE), await buildPrelude());

@@ -1,8 +1,10 @@
 /**
  * The code every script-rung context runs before a page: linkedom bundled for a bare V8 isolate (no Node APIs, no
- * module loader), the atob/btoa it needs, and the page runtime. Built in memory with esbuild on first use (~50 ms),
- * so the package ships no generated file and a crawl that never asks for scripts never loads esbuild.
+ * module loader), the atob/btoa it needs, and the page runtime. `npm run build` writes it next to the compiled
+ * module (`PRELUDE_FILE`), so a crawl reads it; run from the sources (tests, tsx) it is built in memory with
+ * esbuild on first use, about 0.3 s of CPU and an esbuild service process.
  */
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,16 +18,22 @@ globalThis.btoa=function(s){s=String(s);var o='';for(var i=0;i<s.length;i+=3){va
 
 let built: Promise<string> | undefined;
 
+/** Where `npm run build` writes the prelude: beside this module's compiled file. */
+export const PRELUDE_FILE = 'context-prelude.txt';
+
 /** The source of the context prelude: base64 polyfill, linkedom (as `__parseHTML`), page runtime. */
 export function contextPrelude(): Promise<string> {
-  built ??= build().catch((error: unknown) => {
-    built = undefined;
-    throw error;
-  });
+  built ??= readFile(new URL(PRELUDE_FILE, import.meta.url), 'utf8')
+    .catch(buildPrelude)
+    .catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
   return built;
 }
 
-async function build(): Promise<string> {
+/** Bundles the prelude with esbuild (what `npm run build` writes to `PRELUDE_FILE`). */
+export async function buildPrelude(): Promise<string> {
   const esbuild = await import('esbuild');
   // Resolved from this package, so the bundle uses the linkedom Arachne depends on, wherever it is run from.
   const require = createRequire(import.meta.url);

@@ -1,5 +1,5 @@
-// The script rung bundles linkedom with esbuild once per process; esbuild's service process (about 40 MB
-// resident) must not stay up for the rest of the crawl. Checked in a fresh Node process running the built dist/:
+// Run from the sources, the script rung bundles linkedom with esbuild once per process (`npm run build` does it
+// once for dist/); esbuild's service process (about 40 MB resident) must not stay up for the rest of the crawl. Checked in a fresh Node process running the built dist/:
 // a vitest worker shares its process with other test files, whose esbuild services (tsx loading a spider) would
 // blur which child is whose.
 import { execFile } from 'node:child_process';
@@ -10,7 +10,7 @@ const bundleModule = new URL('../../dist/script/bundle.js', import.meta.url).hre
 
 const probe = `
 import { readdirSync, readFileSync } from 'node:fs';
-import { contextPrelude } from ${JSON.stringify(bundleModule)};
+import { buildPrelude } from ${JSON.stringify(bundleModule)};
 
 /** Command names of this process's live children (every thread's children list). */
 function childCommands() {
@@ -25,7 +25,7 @@ function childCommands() {
   return names;
 }
 
-const prelude = await contextPrelude();
+const prelude = await buildPrelude();
 if (!prelude.includes('__parseHTML')) throw new Error('the prelude has no linkedom');
 // Killed by esbuild's stop(); its exit is asynchronous. Without the stop it stays for the process's life.
 const deadline = Date.now() + 5000;
