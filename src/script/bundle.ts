@@ -24,7 +24,7 @@ export const PRELUDE_FILE = 'context-prelude.txt';
 /** The source of the context prelude: base64 polyfill, linkedom (as `__parseHTML`), page runtime. */
 export function contextPrelude(): Promise<string> {
   built ??= readFile(new URL(PRELUDE_FILE, import.meta.url), 'utf8')
-    .catch(buildPrelude)
+    .catch(() => buildPrelude()) // not built: run from the sources
     .catch((error: unknown) => {
       built = undefined;
       throw error;
