@@ -12,6 +12,7 @@ import type { Item } from '../storage/sink.js';
 import { canonicalizeUrl, hostOf } from '../url/canonical-url.js';
 import { redactUrlsIn } from '../url/redact-url.js';
 import type { CloseReason, CrawlEmitter } from './events.js';
+import { HandlerFieldHints } from './field-hints.js';
 import type { Outcome } from './frontier.js';
 import { outputsOf } from './handler-outputs.js';
 import type { ItemProcessor } from './item-processor.js';
@@ -123,6 +124,8 @@ export class Engine {
   readonly #handlerTimers = new Set<NodeJS.Timeout>();
   /** Ends each feed being read (a WebSocket connection): a stopping crawl does not wait for their bounds. */
   readonly #feeds = new Set<() => void>();
+  /** What each handler's pages were read for, so later pages skip the DOM when a scan gives the same answers. */
+  readonly #fieldHints = new HandlerFieldHints();
   #finished!: (reason: CloseReason) => void;
   /** A coordinator's look at the shared crawl (see run()). */
   #watchTimer: NodeJS.Timeout | undefined;
@@ -214,6 +217,15 @@ export class Engine {
       accepted.push(request);
     }
     return accepted;
+  }
+
+  #page(request: Request, response: Response): Page {
+    return new Page(
+      request,
+      response,
+      this.#parts.limits.maxLinksPerPage,
+      this.#fieldHints.for(request.handler),
+    );
   }
 
   /** Reports what the frontier took out of `offered` accepted requests as new. */
@@ -374,7 +386,7 @@ export class Engine {
       await this.#onError(request, new HttpError(response.url, response.status, request.method));
     } else {
       // The page carries the request as the spider made it: the rung chosen for this attempt is not inherited.
-      await handle(new Page(request, response, this.#parts.limits.maxLinksPerPage));
+      await handle(this.#page(request, response));
     }
   }
 
@@ -407,7 +419,7 @@ export class Engine {
         if (next.done) break;
         const part = next.value;
         events.emit('feed:message', { request, bytes: part.body.length });
-        const page = new Page(request, part, this.#parts.limits.maxLinksPerPage);
+        const page = this.#page(request, part);
         const out = await this.#collect(request, page);
         const outcome = await this.#keep(request, out.children, out.items, page);
         items.push(...outcome.items);
@@ -536,10 +548,7 @@ export class Engine {
           matched.set(rung, false);
           continue;
         }
-        const got = await this.#collect(
-          request,
-          new Page(request, download.value, this.#parts.limits.maxLinksPerPage),
-        );
+        const got = await this.#collect(request, this.#page(request, download.value));
         matched.set(rung, got.error === undefined && sameOutputs(got, expected));
       }
       compared = true;

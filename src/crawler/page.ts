@@ -9,6 +9,7 @@ import type {
   WaitOptions,
 } from '../browser/page-tools.js';
 import { BrowserError } from '../errors.js';
+import { type FieldScan, scanFields } from '../html/field-scan.js';
 import type {
   CssValueOf,
   HtmlDocument,
@@ -18,7 +19,14 @@ import type {
   XPathOptions,
   XPathValueOf,
 } from '../html/index.js';
-import { extractLinks, isXmlContentType, parseHtml, parseXml } from '../html/index.js';
+import {
+  extractLinks,
+  isXmlContentType,
+  parseHtml,
+  parseXml,
+  resolveBaseUrl,
+} from '../html/index.js';
+import { resolveLinks } from '../html/links.js';
 import type { FeedMessage, Response, Timings } from '../http/response.js';
 import {
   type ItemDeclarations,
@@ -27,6 +35,7 @@ import {
   type TypedItem,
   tagItem,
 } from '../items/index.js';
+import type { FieldHints } from './field-hints.js';
 import {
   createRequest,
   type FetchMode,
@@ -79,18 +88,28 @@ export class Page<K extends string = string, I = ItemDeclarations> {
   #document: HtmlDocument | undefined;
   #xml: HtmlDocument | undefined;
   #base: string | undefined;
+  readonly #hints: FieldHints | undefined;
+  #scan: FieldScan | undefined;
 
   static {
     dropParsed = (page) => {
       page.#document = undefined;
       page.#xml = undefined;
+      page.#scan = undefined;
     };
   }
 
-  constructor(request: Request, response: Response, linkBudget = Number.POSITIVE_INFINITY) {
+  /** `hints`: what this handler's earlier pages read (see field-hints.ts); without them every read parses. */
+  constructor(
+    request: Request,
+    response: Response,
+    linkBudget = Number.POSITIVE_INFINITY,
+    hints?: FieldHints,
+  ) {
     this.request = request;
     this.response = response;
     this.linkBudget = linkBudget;
+    this.#hints = hints;
   }
 
   /**
@@ -172,7 +191,29 @@ export class Page<K extends string = string, I = ItemDeclarations> {
 
   /** No argument: the decoded body. With a selector: the text of the first match, or ''. */
   text(css?: string): string {
-    return css === undefined ? this.response.text : this.document.text(css);
+    if (css === undefined) return this.response.text;
+    return this.#scannedText(css) ?? this.document.text(css);
+  }
+
+  /**
+   * The text of `css` read by the DOM-free scan, when the handler's earlier pages asked for it (then the scan reads
+   * every selector they asked for, and the links, at once); undefined when the DOM has to answer.
+   */
+  #scannedText(css: string): string | undefined {
+    const hints = this.#hints;
+    if (hints === undefined || !hints.enabled || this.isXml) return undefined;
+    if (this.#scan === undefined) {
+      // Learned on parsed pages too: a first page reads every field from its DOM.
+      if (this.#document !== undefined || !hints.has(css)) {
+        hints.learn(css);
+        return undefined;
+      }
+      this.#scan = scanFields(this.response.text, hints.selectors);
+      hints.scanned();
+    }
+    const text = this.#scan.texts.get(css);
+    if (text === undefined) hints.learn(css);
+    return text;
   }
 
   json<T = unknown>(): T {
@@ -185,7 +226,10 @@ export class Page<K extends string = string, I = ItemDeclarations> {
    * other as HTML.
    */
   get document(): HtmlDocument {
-    this.#document ??= this.isXml ? this.xml() : parseHtml(this.response.text, { url: this.url });
+    if (this.#document === undefined) {
+      if (this.#scan !== undefined) this.#hints?.wasted();
+      this.#document = this.isXml ? this.xml() : parseHtml(this.response.text, { url: this.url });
+    }
     return this.#document;
   }
 
@@ -242,14 +286,20 @@ export class Page<K extends string = string, I = ItemDeclarations> {
     this.#links ??=
       this.#document || this.isXml
         ? this.document.links().slice(0, maxLinks)
-        : extractLinks(this.response.text, this.url, { maxLinks });
+        : this.#scan
+          ? resolveLinks(this.#scan.hrefs, this.#scannedBase(), maxLinks)
+          : extractLinks(this.response.text, this.url, { maxLinks });
     return this.#links;
   }
 
   /** A request for `href` (resolved against the page's base URL) handled by `handler` (default 'parse'). */
   follow(href: string, handler?: K, init: FollowInit = {}): Request {
     // Worked out once per page: a handler may follow 200,000 links, and each look at the body costs its size.
-    this.#base ??= this.#document ? (this.document.baseUrl ?? this.url) : this.baseUrlCheap();
+    this.#base ??= this.#document
+      ? (this.document.baseUrl ?? this.url)
+      : this.#scan
+        ? (this.#scannedBase() ?? this.url)
+        : this.baseUrlCheap();
     const base = this.#base;
     let url: string;
     try {
@@ -273,6 +323,10 @@ export class Page<K extends string = string, I = ItemDeclarations> {
    */
   item<N extends ItemNames<I>>(name: N, value: ItemInput<I[N]>): TypedItem<N> {
     return tagItem(name, value as object);
+  }
+
+  #scannedBase(): string | undefined {
+    return resolveBaseUrl(this.#scan?.baseHref, this.url);
   }
 
   /** Avoids a full parse for the common case of pages without `<base href>` (in XML, `xml:base`). */

@@ -8,6 +8,7 @@ import { ConfigError, OutputError } from '../../errors.js';
 import { Response } from '../../http/response.js';
 import { loadSpider } from '../../loader/load-spider.js';
 import type { Item } from '../../storage/sink.js';
+import { HandlerFieldHints } from '../field-hints.js';
 import { outputsOf } from '../handler-outputs.js';
 import { withLinkRules } from '../link-rules.js';
 import { classifyOutput } from '../output.js';
@@ -38,6 +39,9 @@ if (spider) {
   });
 }
 
+/** What each handler's pages in this thread were read for (see field-hints.ts). */
+const fieldHints = new HandlerFieldHints();
+
 async function run(spider: Spider, task: TaskMessage): Promise<void> {
   const { request, response: wire } = task;
   const response = new Response({
@@ -49,7 +53,7 @@ async function run(spider: Spider, task: TaskMessage): Promise<void> {
     timings: wire.timings,
     redirects: wire.redirects,
   });
-  const page = new Page(request, response, task.linkBudget);
+  const page = new Page(request, response, task.linkBudget, fieldHints.for(request.handler));
   const children: Request[] = [];
   const items: Item[] = [];
   let error: unknown;
