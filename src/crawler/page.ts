@@ -85,6 +85,7 @@ export class Page<K extends string = string, I = ItemDeclarations> {
    */
   readonly linkBudget: number;
   #links: string[] | undefined;
+  #linkSet: Set<string> | undefined;
   #document: HtmlDocument | undefined;
   #xml: HtmlDocument | undefined;
   #base: string | undefined;
@@ -302,10 +303,15 @@ export class Page<K extends string = string, I = ItemDeclarations> {
         : this.baseUrlCheap();
     const base = this.#base;
     let url: string;
-    try {
-      url = new URL(href, base).href;
-    } catch {
-      url = href; // left invalid on purpose: the scheduler rejects it and counts it, the handler goes on
+    // The links `links()` gave are absolute and serialised already: most followed hrefs are those.
+    if (this.#links !== undefined) this.#linkSet ??= new Set(this.#links);
+    if (this.#linkSet?.has(href)) url = href;
+    else {
+      try {
+        url = new URL(href, base).href;
+      } catch {
+        url = href; // left invalid on purpose: the scheduler rejects it and counts it, the handler goes on
+      }
     }
     return createRequest(url, {
       ...init,

@@ -10,6 +10,7 @@ import type { DedupKey } from '../url/dedup-key.js';
 import type { InScope } from './crawl-scope.js';
 import type { Request } from './request.js';
 import { type TrapBudgets, type TrapKind, trapReason } from './trap-budgets.js';
+import { memoByUrl } from './url-memo.js';
 import type { UrlSpaceGuard } from './url-spaces.js';
 
 export interface Rejection {
@@ -75,8 +76,9 @@ export function depth(maxDepth: number): RequestFilter {
 
 /** URL shapes that mark crawl traps: too long, too many segments, a segment repeating. */
 export function trapShapes(budgets: TrapBudgets): RequestFilter {
+  const reasonFor = memoByUrl((url) => trapReason(url, budgets));
   return (request) => {
-    const trap = trapReason(request.url, budgets);
+    const trap = reasonFor(request.url);
     return trap
       ? { code: 'AR_TRAP', reason: `${trap.reason}: ${request.url}`, trap: trap.trap }
       : request;
@@ -147,8 +149,9 @@ export function defaultFilters({
   urlSpaces,
 }: FilterLimits): RequestFilter[] {
   return [
-    crawlableUrl(admit),
-    offsite(inScope),
+    // Both pure functions of the URL, met again on page after page (navigation, footers).
+    crawlableUrl(memoByUrl(admit)),
+    offsite(memoByUrl(inScope)),
     ...(follows ? [allowedLinks(follows)] : []),
     depth(maxDepth),
     trapShapes(traps),
