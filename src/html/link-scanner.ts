@@ -1,5 +1,6 @@
 /** The DOM-free scan behind extractLinks(): htmlparser2's Tokenizer with callbacks that keep only hrefs and the title. */
-import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import type { Tokenizer, TokenizerCallbacks } from 'htmlparser2';
+import { FastTokenizer } from './fast-tokenizer.js';
 
 // Element kinds the scan cares about; everything else is OTHER.
 const OTHER = 0;
@@ -34,7 +35,7 @@ export function scanLinks(
   onHref?: (href: string, baseHref: string | undefined) => boolean,
 ): ScanResult {
   const scanner = new LinkScanner(html, wantTitle, onHref);
-  const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true }, scanner);
+  const tokenizer = new FastTokenizer({ xmlMode: false, decodeEntities: true }, scanner);
   scanner.tokenizer = tokenizer;
   tokenizer.write(html);
   // A paused tokenizer was stopped by `onHref`: the rest of the page is not read.
