@@ -53,7 +53,7 @@ const FROM_DIRECTORY = 3; // "path?query"
  * `resolveLink` bound to one base, for the many links of one page. A `new URL(href, base)` costs about a microsecond
  * (the base is re-parsed each time), as much as tokenizing the markup around the link; most hrefs are plain paths
  * of safe characters, whose WHATWG result is just the base's origin, path or directory joined with the href. Those
- * are joined as strings; every other shape (dot segments, `//host`, schemes, fragments, spaces, non-ASCII,
+ * are joined as strings; every other shape (dot segments, `//host`, schemes, spaces, non-ASCII,
  * characters WHATWG would encode) goes through `new URL`. `tests/html/link-resolver.test.ts` checks the two agree.
  */
 export function createLinkResolver(base: string | undefined): (href: string) => string | undefined {
@@ -73,15 +73,20 @@ export function createLinkResolver(base: string | undefined): (href: string) => 
   const origin = withoutQuery.slice(0, withoutQuery.indexOf('/', withoutQuery.indexOf('//') + 2));
   const directory = withoutQuery.slice(0, withoutQuery.lastIndexOf('/') + 1);
   return (href) => {
-    switch (shapeOf(href)) {
+    // The fragment is dropped from the result, and what precedes it resolves alone to the same URL: `/faq/#returns`
+    // takes the string join like `/faq/`. A fragment-only href keeps its '#' (a link to the page itself: none).
+    // (A space just before the '#' is kept, encoded, by WHATWG, but would be trimmed alone: those keep the '#'.)
+    const hash = href.indexOf('#');
+    const target = hash > 0 && href.charCodeAt(hash - 1) > 0x20 ? href.slice(0, hash) : href;
+    switch (shapeOf(target)) {
       case FROM_ROOT:
-        return origin + href;
+        return origin + target;
       case QUERY_ONLY:
-        return withoutQuery + href;
+        return withoutQuery + target;
       case FROM_DIRECTORY:
-        return directory + href;
+        return directory + target;
       default:
-        return resolveLink(href, normalized);
+        return resolveLink(target, normalized);
     }
   };
 }
