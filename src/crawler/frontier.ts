@@ -17,6 +17,7 @@ import { HostQueues } from './host-queues.js';
 import type { ItemSource } from './item-export.js';
 import type { LadderStore } from './ladder/ladder.js';
 import { fingerprintBody, type Request } from './request.js';
+import { memoByUrl } from './url-memo.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -104,7 +105,8 @@ export class MemoryFrontier implements Frontier {
 
   /** @param options.dedup how URL spellings fold together for dedup (the crawl's keepQueryOrder/dropParams/keepParams). */
   constructor(options: { dedup?: DedupRules } = {}) {
-    this.#key = options.dedup ? createDedupKey(options.dedup) : defaultDedupKey;
+    // A pure function of the URL, asked again for every link to a page already seen (most links are).
+    this.#key = memoByUrl(options.dedup ? createDedupKey(options.dedup) : defaultDedupKey);
   }
 
   readonly #queues = new HostQueues();
