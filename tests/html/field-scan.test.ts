@@ -181,12 +181,27 @@ describe('scanFields agrees with the DOM', () => {
           '<!doctype html>',
         ]);
       const tag = pick(tags);
-      let attributes = '';
+      // Attributes the scan does not read, and differently cased or repeated ones it must read as the DOM does.
+      const other = () =>
+        random() < 0.4
+          ? pick([
+              ' title="t&amp;x"',
+              ' data-x=1',
+              ' ID=y',
+              ' Class="x"',
+              ' HREF="/u"',
+              " style='a:b'",
+              ' hidden',
+              ' iD=x&amp;',
+            ])
+          : '';
+      let attributes = other();
       if (random() < 0.6)
         attributes += ` class="${pick(classes)}${random() < 0.3 ? ` ${pick(classes)}` : ''}"`;
       if (random() < 0.2) attributes += ` id=${pick(classes)}`;
       if (random() < 0.7 && (tag === 'a' || tag === 'area' || tag === 'base'))
         attributes += ` href="${pick(hrefs)}"`;
+      attributes += other();
       let inner = '';
       const count = Math.floor(random() * 4);
       for (let i = 0; i < count; i++) inner += node(depth + 1);
