@@ -2,15 +2,14 @@
  * One pass over a page that reads the text of the first match of a few simple selectors and the raw link hrefs,
  * without building a DOM: what a handler that reads some fields and follows the links needs from most pages.
  *
- * It runs htmlparser2's Parser (the one `parseHtml` runs, same options) with a handler that keeps only that, so the
- * tree it implies is the DOM's own: the same implied end tags, void elements, raw-text and foreign content. Building
- * the domhandler tree costs about as much again as the parse itself on a 37 KB shop page, and walking it for links a
- * tenth more. The results equal `parseHtml(html).text(css)` and the hrefs `links()` resolves (checked by
- * tests/html/field-scan.test.ts on hostile markup).
+ * It reads the element events of htmlparser2's Parser rules (tree-events.ts: the Tokenizer `parseHtml` runs, with the
+ * Parser's tree rules), so the tree it implies is the DOM's own: the same implied end tags, void elements, raw-text
+ * and foreign content. Building the domhandler tree costs about as much again as the parse itself on a 37 KB shop
+ * page, and walking it for links a tenth more. The results equal `parseHtml(html).text(css)` and the hrefs `links()`
+ * resolves (checked by tests/html/field-scan.test.ts on hostile markup and random documents).
  */
-import { type Handler, Parser } from 'htmlparser2';
-import { PARSER_OPTIONS } from './parser-options.js';
 import { collapseWhitespace } from './text.js';
+import { readTree, type TreeReader } from './tree-events.js';
 
 /** A compound selector of a type (or `*`), classes and ids, e.g. `h1.product-title`, `.price`, `#sku`. */
 export interface SimpleSelector {
@@ -62,10 +61,13 @@ const BLOCKS = new Set(
   ).split(' '),
 );
 
+/** What matching and links need of an element. */
+const READ_ATTRIBUTES = ['class', 'id', 'href'];
+
 /** Reads `selectors` (each from `simpleSelector`) and the links of `html` in one parse. */
 export function scanFields(html: string, selectors: readonly SimpleSelector[]): FieldScan {
   const scanner = new FieldScanner(selectors);
-  new Parser(scanner, PARSER_OPTIONS).end(html);
+  readTree(html, scanner, READ_ATTRIBUTES);
   const texts = new Map<string, string>();
   for (const capture of scanner.captures) texts.set(capture.selector.css, capture.result ?? '');
   return { texts, hrefs: scanner.hrefs, baseHref: scanner.baseHref };
@@ -82,7 +84,7 @@ interface Capture {
   result: string | undefined;
 }
 
-class FieldScanner implements Partial<Handler> {
+class FieldScanner implements TreeReader {
   readonly captures: Capture[];
   readonly hrefs: string[] = [];
   baseHref: string | undefined;
@@ -91,6 +93,10 @@ class FieldScanner implements Partial<Handler> {
   #templates = 0;
   #open = 0;
   #pending: number;
+
+  get reading(): boolean {
+    return this.#open > 0;
+  }
 
   constructor(selectors: readonly SimpleSelector[]) {
     this.captures = selectors.map((selector) => ({
