@@ -16,7 +16,8 @@ export interface SimpleSelector {
   css: string;
   tag: string | undefined;
   ids: string[];
-  classes: RegExp[];
+  /** Each class, and the test of it as a whole word of the `class` attribute. */
+  classes: Array<{ name: string; word: RegExp }>;
 }
 
 const SIMPLE = /^(\*|[A-Za-z][A-Za-z0-9-]*)?((?:[.#][A-Za-z_][A-Za-z0-9_-]*)*)$/;
@@ -31,11 +32,14 @@ export function simpleSelector(css: string): SimpleSelector | undefined {
   if (match === null || css === '') return undefined;
   const tag = match[1] === undefined || match[1] === '*' ? undefined : match[1].toLowerCase();
   const ids: string[] = [];
-  const classes: RegExp[] = [];
+  const classes: SimpleSelector['classes'] = [];
   for (const [part] of (match[2] ?? '').matchAll(PART)) {
     // As css-select matches `~=`: the value between whitespace (JavaScript's \s) or the ends.
     if (part.startsWith('#')) ids.push(part.slice(1));
-    else classes.push(new RegExp(`(?:^|\\s)${part.slice(1)}(?:$|\\s)`));
+    else {
+      const name = part.slice(1);
+      classes.push({ name, word: new RegExp(`(?:^|\\s)${name}(?:$|\\s)`) });
+    }
   }
   return { css, tag, ids, classes };
 }
@@ -174,7 +178,9 @@ function matches(selector: SimpleSelector, name: string, attribs: Record<string,
   if (selector.classes.length > 0) {
     const value = Object.hasOwn(attribs, 'class') ? attribs.class : undefined;
     if (value === undefined) return false;
-    for (const test of selector.classes) if (!test.test(value)) return false;
+    // The substring test first: most class attributes do not contain the class at all.
+    for (const { name, word } of selector.classes)
+      if (!value.includes(name) || !word.test(value)) return false;
   }
   return true;
 }
