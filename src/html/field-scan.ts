@@ -8,6 +8,7 @@
  * page, and walking it for links a tenth more. The results equal `parseHtml(html).text(css)` and the hrefs `links()`
  * resolves (checked by tests/html/field-scan.test.ts on hostile markup and random documents).
  */
+import { detached } from './detached.js';
 import { collapseWhitespace } from './text.js';
 import { readTree, type TreeReader } from './tree-events.js';
 
@@ -163,7 +164,9 @@ class FieldScanner implements TreeReader {
     for (const capture of this.captures) {
       if (capture.depth === -1 || capture.result !== undefined) continue;
       if (this.#depth === capture.depth) {
-        capture.result = capture.raw ? capture.text.trim() : collapseWhitespace(capture.text);
+        capture.result = detached(
+          capture.raw ? capture.text.trim() : collapseWhitespace(capture.text),
+        );
         this.#open--;
       } else if (capture.hidden > 0) capture.hidden--;
       else if (!capture.raw && BLOCKS.has(name)) capture.text += ' ';

@@ -1,4 +1,5 @@
 /** Turns hrefs into absolute crawlable URLs: WHATWG URL rules, with a string-join fast path for the common shapes. */
+import { detached } from './detached.js';
 
 // The schemes a crawl follows from any page: the web's and FTP's (Scrapy's link extractor keeps ftp: too).
 const FOLLOWED = new Set(['http:', 'https:', 'ftp:', 'ftps:']);
@@ -80,11 +81,11 @@ export function createLinkResolver(base: string | undefined): (href: string) => 
     const target = hash > 0 && href.charCodeAt(hash - 1) > 0x20 ? href.slice(0, hash) : href;
     switch (shapeOf(target)) {
       case FROM_ROOT:
-        return origin + target;
+        return detached(origin + target);
       case QUERY_ONLY:
-        return withoutQuery + target;
+        return detached(withoutQuery + target);
       case FROM_DIRECTORY:
-        return directory + target;
+        return detached(directory + target);
       default:
         return resolveLink(target, normalized);
     }
