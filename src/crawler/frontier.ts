@@ -17,7 +17,6 @@ import { HostQueues } from './host-queues.js';
 import type { ItemSource } from './item-export.js';
 import type { LadderStore } from './ladder/ladder.js';
 import { fingerprintBody, type Request } from './request.js';
-import { memoByUrl } from './url-memo.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -105,8 +104,7 @@ export class MemoryFrontier implements Frontier {
 
   /** @param options.dedup how URL spellings fold together for dedup (the crawl's keepQueryOrder/dropParams/keepParams). */
   constructor(options: { dedup?: DedupRules } = {}) {
-    // A pure function of the URL, asked again for every link to a page already seen (most links are).
-    this.#key = memoByUrl(options.dedup ? createDedupKey(options.dedup) : defaultDedupKey);
+    this.#key = options.dedup ? createDedupKey(options.dedup) : defaultDedupKey;
   }
 
   readonly #queues = new HostQueues();

@@ -7,10 +7,10 @@
 import type { CrawlError } from '../errors.js';
 import { hostOf } from '../url/canonical-url.js';
 import type { DedupKey } from '../url/dedup-key.js';
+import { memoByUrl } from '../url/url-memo.js';
 import type { InScope } from './crawl-scope.js';
 import type { Request } from './request.js';
 import { type TrapBudgets, type TrapKind, trapReason } from './trap-budgets.js';
-import { memoByUrl } from './url-memo.js';
 import type { UrlSpaceGuard } from './url-spaces.js';
 
 export interface Rejection {

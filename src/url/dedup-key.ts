@@ -2,6 +2,7 @@
  * The dedup key of a URL: the form under which two spellings of one page count as one (Scrapy's
  * `canonicalize_url`, from w3lib). Only the key changes: the URL fetched and handed to the handler stays as written.
  */
+import { memoByUrl } from './url-memo.js';
 
 /** How a crawl folds URL spellings together for dedup. */
 export interface DedupRules {
@@ -113,7 +114,8 @@ export function createDedupKey(rules: DedupRules = {}): DedupKey {
     if (!dropped.matches(name) || kept.matches(name)) return false;
     return name !== 'sid' || anySid || sessionToken.test(rawValue);
   };
-  return (url) => {
+  // Remembered per URL: every link to a page already seen (most links are) asks again.
+  return memoByUrl((url) => {
     const query = url.indexOf('?');
     if (query === -1 && url.indexOf(';') === -1 && url.indexOf('%') === -1) return url;
     if (!url.startsWith('http://') && !url.startsWith('https://')) return url;
@@ -125,7 +127,7 @@ export function createDedupKey(rules: DedupRules = {}): DedupKey {
     if (query === -1) return head;
     const args = normalizeQuery(url.slice(query + 1), drops, sort);
     return args === '' ? head : `${head}?${args}`;
-  };
+  });
 }
 
 interface NameMatcher {
