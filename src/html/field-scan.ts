@@ -9,7 +9,8 @@
  * resolves (checked by tests/html/field-scan.test.ts on hostile markup and random documents).
  */
 import { detached } from './detached.js';
-import { collapseWhitespace } from './text.js';
+// Read as text.ts reads a DOM: hidden content skipped, blocks spaced, a script or style asked for read raw.
+import { BLOCKS, collapseWhitespace, HIDDEN, RAW } from './text.js';
 import { readTree, type TreeReader } from './tree-events.js';
 
 /** A compound selector of a type (or `*`), classes and ids, e.g. `h1.product-title`, `.price`, `#sku`. */
@@ -52,19 +53,6 @@ export interface FieldScan {
   hrefs: string[];
   baseHref: string | undefined;
 }
-
-/** Skipped below the element whose text is read (as text.ts). */
-const HIDDEN = new Set(['script', 'style', 'template', 'noscript']);
-/** Read raw (direct text children, trimmed) when they are the match itself. */
-const RAW = new Set(['script', 'style']);
-/** Elements around which text.ts puts a space. */
-const BLOCKS = new Set(
-  (
-    'address article aside blockquote body br button caption dd details dialog div dl dt fieldset figcaption figure ' +
-    'footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html img input label li main nav ol option p pre section ' +
-    'select summary table tbody td textarea tfoot th thead title tr ul'
-  ).split(' '),
-);
 
 /** What matching and links need of an element. */
 const READ_ATTRIBUTES = ['class', 'id', 'href'];

@@ -2,16 +2,16 @@
 import { type AnyNode, type Element, hasChildren, isTag, isText } from 'domhandler';
 
 /** Content that is not rendered as text: skipped below the node whose text is asked for. */
-const HIDDEN = new Set(['script', 'style', 'template', 'noscript']);
+export const HIDDEN = new Set(['script', 'style', 'template', 'noscript']);
 
 /** Raw-text elements whose content is data (JSON-LD, CSS): asked for directly, they give it back uncollapsed. */
-const RAW = new Set(['script', 'style']);
+export const RAW = new Set(['script', 'style']);
 
 /**
  * Elements that start a new line when rendered: a space goes around them so `<p>a</p><p>b</p>` reads "a b", not
  * "ab", while inline runs like `<span>$</span><span>9</span>` stay "$9" as on screen.
  */
-const BLOCKS = new Set(
+export const BLOCKS = new Set(
   (
     'address article aside blockquote body br button caption dd details dialog div dl dt fieldset figcaption figure ' +
     'footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html img input label li main nav ol option p pre section ' +
