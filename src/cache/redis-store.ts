@@ -1,5 +1,5 @@
 /** HTTP cache in Redis: one hash per entry (`meta` JSON + `body` bytes) under a key prefix, optional TTL. */
-import { createClient, RESP_TYPES } from 'redis';
+import { loadRedis } from '../distributed/load-redis.js';
 import { ConfigError, StorageError } from '../errors.js';
 import { decodeMeta, encodeMeta, entryFrom, listingFrom } from './entry-codec.js';
 import type { CachedResponse, CacheListing, CacheStore } from './store.js';
@@ -16,7 +16,14 @@ export interface RedisCacheOptions {
   connectTimeoutMs?: number;
 }
 
-function createBinaryClient(url: string, connectTimeoutMs: number, isReady: () => boolean) {
+type RedisModule = Awaited<ReturnType<typeof loadRedis>>;
+
+function createBinaryClient(
+  { createClient, RESP_TYPES }: RedisModule,
+  url: string,
+  connectTimeoutMs: number,
+  isReady: () => boolean,
+) {
   return createClient({
     url,
     // Commands issued while the connection is down fail at once, so the cache middleware falls back to the network
@@ -60,7 +67,12 @@ export class RedisCacheStore implements CacheStore {
     const prefix = parsed.searchParams.get('prefix') ?? options.prefix ?? defaultRedisPrefix;
     parsed.searchParams.delete('prefix');
     let ready = false;
-    const client = createBinaryClient(parsed.href, options.connectTimeoutMs ?? 5000, () => ready);
+    const client = createBinaryClient(
+      await loadRedis(),
+      parsed.href,
+      options.connectTimeoutMs ?? 5000,
+      () => ready,
+    );
     // Without a listener node-redis' 'error' events would crash the process; failures surface on each command.
     client.on('error', () => {});
     try {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { ConfigError, isCrawlError, StorageError } from '../errors.js';
 import { redactUrlsIn } from '../url/redact-url.js';
+import { loadRedis } from './load-redis.js';
 
 /**
  * A single Redis's client, or a Cluster's seen through the same command methods: every call Arachne makes on it
@@ -77,7 +78,7 @@ export async function connectRedis(
   }
   // Loaded here, not at the top: the Redis client is some 600 modules, which `arachne serve` and a crawl without a
   // Redis frontier would otherwise load at start for nothing.
-  const { createClient } = await import('redis');
+  const { createClient } = await loadRedis();
   let started = false;
   const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
   const client: RedisClient = createClient({
@@ -158,7 +159,7 @@ async function connectCluster(
   parsed: URL,
   options: ConnectOptions,
 ): Promise<RedisClient> {
-  const { createCluster } = await import('redis');
+  const { createCluster } = await loadRedis();
   const cluster = createCluster({
     rootNodes: [{ url }],
     // Nodes learned from the cluster are reached with the seed's credentials and the same patient reconnection.
@@ -227,7 +228,7 @@ export async function untilAnswered<T>(client: RedisClient, call: () => Promise<
       return await call();
     } catch (error) {
       if (!client.isOpen) throw error;
-      if (error instanceof (await import('redis')).ErrorReply && !isPassing(error)) throw error;
+      if (error instanceof (await loadRedis()).ErrorReply && !isPassing(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000)));
     }
   }
