@@ -15,3 +15,14 @@ export function rememberSpiderFile(spider: Spider, file: string): void {
 export function spiderFileOf(spider: Spider): string | undefined {
   return spiderFiles.get(spider);
 }
+
+/**
+ * `spider` starting at other URLs (`--start`, a job's start), still known as loaded from its file: handler threads
+ * load the file itself, and only the main thread reads `start`.
+ */
+export function withStart(spider: Spider, start: Spider['start']): Spider {
+  const moved = { ...spider, start };
+  const file = spiderFiles.get(spider);
+  if (file !== undefined) spiderFiles.set(moved, file);
+  return moved;
+}

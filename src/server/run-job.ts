@@ -9,6 +9,7 @@ import type { Stats } from '../crawler/stats.js';
 import { noPageFetched } from '../crawler/summary.js';
 import { frontierBackends } from '../frontier-backends.js';
 import { loadSpider } from '../loader/load-spider.js';
+import { withStart } from '../loader/spider-files.js';
 import { stateCounts } from '../state/sqlite-frontier.js';
 import { openStateDbReadOnly } from '../state/state-db.js';
 import { waitForStateLock } from '../state/state-lock.js';
@@ -150,7 +151,7 @@ function operatorTlsFiles(task: RunTask): Pick<RunOptions, 'ca' | 'cert' | 'key'
 
 async function spiderFor(task: RunTask): Promise<Spider> {
   const spider = task.spiderFile ? await loadSpider(task.spiderFile) : siteSpider([task.url ?? '']);
-  return task.start ? { ...spider, start: task.start } : spider;
+  return task.start ? withStart(spider, task.start) : spider;
 }
 
 /** Items the earlier runs committed to the state file (all of them are, or will be, in the output); undefined on a first run. */

@@ -247,4 +247,30 @@ export default defineSpider({ name: 't', start: ['${server.origin}/'], parse: (p
     expect(bad.stderr).toContain('--threads must be an integer from 1 to 64 or auto, got "many"');
     // Three CLI runs, each starting Node (and two of them two handler threads) on a shared machine.
   }, 180_000);
+
+  it('arachne crawl FILE --start URL --threads 2 still runs the handlers in threads', async () => {
+    // The spider file starts at a dead address: only --start reaches the shop.
+    const file = await shopSpiderFile('shop-start');
+    await writeFile(file, (await readFile(file, 'utf8')).replace(shop.origin, 'http://127.0.0.1:9'));
+    const out = join(dir, 'cli-start.jsonl');
+    const result = await runCli([
+      'crawl',
+      file,
+      '--start',
+      `${shop.origin}/`,
+      '--threads',
+      '2',
+      '-o',
+      out,
+      '--no-progress',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('run on the main thread');
+    const items = (await readFile(out, 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Item);
+    expect(items.length).toBe(products * 2);
+    expect(items.filter((item) => item.n === 2).every((item) => item.thread === true)).toBe(true);
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ import { noPageFetched, summary } from '../../crawler/summary.js';
 import { ConfigError } from '../../errors.js';
 import { frontierBackends } from '../../frontier-backends.js';
 import { loadSpider } from '../../loader/load-spider.js';
+import { withStart } from '../../loader/spider-files.js';
 import { handOverClosedPipe } from '../closed-pipe.js';
 import { crawlUrlArgument } from '../http-url.js';
 import { crawlFlagsHelp, parseCrawlArgs } from '../options.js';
@@ -66,7 +67,7 @@ async function crawlOrWork(argv: string[], mode: 'crawl' | 'worker'): Promise<nu
   if (mode === 'worker' && !options.frontier)
     throw new ConfigError('worker needs --frontier redis://…');
   const loaded = await spiderFor(positionals);
-  const spider = args.start ? { ...loaded, start: checkUrls(args.start) } : loaded;
+  const spider = args.start ? withStart(loaded, checkUrls(args.start)) : loaded;
   return runSpider(
     spider,
     { ...options, seed: mode === 'crawl' },

@@ -4,6 +4,7 @@ import { accepts, mustBe } from '../../crawler/option-specs.js';
 import type { CrawlOptions } from '../../crawler/options.js';
 import { ConfigError } from '../../errors.js';
 import { loadSpider } from '../../loader/load-spider.js';
+import { withStart } from '../../loader/spider-files.js';
 import {
   generateShop,
   isShopMode,
@@ -60,7 +61,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const how = mode === 'static' ? '' : ` (${mode})`;
     process.stdout.write(`sample shop${how} with ${products} products at ${shop.origin}/\n`);
     const code = await runSpider(
-      { ...spider, start: [`${shop.origin}/`] },
+      withStart(spider, [`${shop.origin}/`]),
       { ...args.options, ...(rung === undefined ? {} : { render: rung }), ...where },
       { statsFile: args.statsFile, progress: args.progress, label: 'examples/shop.ts' },
     );
