@@ -88,6 +88,8 @@ interface Collected {
   items: Item[];
   /** What the handler threw, if it did; `children` and `items` hold what it yielded before. */
   error?: unknown;
+  /** The page's visible-text hash, when a handler thread computed it for the URL-space guard. */
+  textHash?: readonly number[];
 }
 
 /**
@@ -350,7 +352,11 @@ export class Engine {
         await this.#onError(request, out.error, () => this.#keep(request, out.children, out.items));
         return;
       }
-      await this.#complete(request, await this.#keep(request, out.children, out.items, page), page);
+      await this.#complete(
+        request,
+        await this.#keep(request, out.children, out.items, page, out.textHash),
+        page,
+      );
     });
   }
 
@@ -611,6 +617,7 @@ export class Engine {
     return threads.run(request, response, {
       linkBudget: this.#parts.limits.maxLinksPerPage,
       detach: this.#parts.urlSpaces === undefined,
+      textHash: this.#parts.urlSpaces?.screens ?? false,
     });
   }
 
@@ -646,7 +653,13 @@ export class Engine {
    * The outcome of a handler run: its children within the link budget and past the filters, its items past the
    * pipelines.
    */
-  async #keep(request: Request, children: Request[], items: Item[], page?: Page): Promise<Outcome> {
+  async #keep(
+    request: Request,
+    children: Request[],
+    items: Item[],
+    page?: Page,
+    textHash?: readonly number[],
+  ): Promise<Outcome> {
     const kept: Item[] = [];
     const maxItems = this.#parts.limits.maxItems ?? Number.POSITIVE_INFINITY;
     for (const item of items) {
@@ -659,13 +672,17 @@ export class Engine {
     let followed = this.#linkBudget(request, children);
     const spaces = this.#parts.urlSpaces;
     if (page && spaces) {
-      followed = spaces.screen(page, followed, (child, trap, reason) =>
-        this.#parts.events.emit('request:ignored', {
-          request: child,
-          code: 'AR_TRAP',
-          reason,
-          trap,
-        }),
+      followed = spaces.screen(
+        page,
+        followed,
+        (child, trap, reason) =>
+          this.#parts.events.emit('request:ignored', {
+            request: child,
+            code: 'AR_TRAP',
+            reason,
+            trap,
+          }),
+        textHash,
       );
     }
     return { children: this.#accept(followed, request), items: kept };

@@ -76,15 +76,18 @@ export class UrlSpaceGuard {
     };
   }
 
+  /** Whether `screen` reads pages' text: a handler thread then hashes it (`textHash`) instead of the main thread. */
+  get screens(): boolean {
+    return Number.isFinite(this.#budgets.maxDuplicatePages);
+  }
+
   /**
    * The links of `page` worth following: all of them, unless its text repeats an earlier page of its host and the
-   * host's duplicate budget is spent.
+   * host's duplicate budget is spent. `textHash` is the page's `visibleTextHash` when a handler thread computed it.
    */
-  screen(page: Page, children: Request[], drop: Drop): Request[] {
-    if (!Number.isFinite(this.#budgets.maxDuplicatePages) || children.length === 0) return children;
-    const html = htmlOf(page);
-    if (html === undefined) return children;
-    const hash = visibleTextHash(html);
+  screen(page: Page, children: Request[], drop: Drop, textHash?: readonly number[]): Request[] {
+    if (!this.screens || children.length === 0 || !isHtml(page)) return children;
+    const hash = textHash ?? visibleTextHash(page.text());
     if (this.#texts.addHalves(hash[0] ?? 0, hash[1] ?? 0)) return children;
     const host = hostKey(page.url);
     const seen = (this.#duplicatesPerHost.get(host) ?? 0) + 1;
@@ -181,10 +184,15 @@ function idLike(part: string): string {
   return /\d/.test(part) && /[A-Za-z]/.test(part) ? '*' : part;
 }
 
-/** The page's HTML, or undefined for other content types (their text says nothing about URL spaces). */
-function htmlOf(page: Page): string | undefined {
+/** Whether the page is HTML (or untyped): other content types' text says nothing about URL spaces. */
+export function isHtml(page: Page): boolean {
   const type = page.headers['content-type'] ?? '';
-  return type !== '' && !type.includes('html') ? undefined : page.text();
+  return type === '' || type.includes('html');
+}
+
+/** The page's HTML, or undefined for other content types. */
+function htmlOf(page: Page): string | undefined {
+  return isHtml(page) ? page.text() : undefined;
 }
 
 /**

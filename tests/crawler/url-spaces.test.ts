@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   minHashSketch,
@@ -127,6 +130,35 @@ describe('endless URL spaces, with default options', () => {
     expect(stats.trapsByReason['duplicate-content']).toBeGreaterThan(0);
     expect(stats.closeReason).toBe('finished');
   });
+
+  it('keeps the duplicate-content guard with handlers in threads, which hash the text', async () => {
+    const site = await startHostileSite();
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-traps-'));
+    const file = join(dir, 'hostile.ts');
+    await writeFile(
+      file,
+      `import { defineSpider } from 'arachne';
+export default defineSpider({
+  name: 'hostile-threads',
+  start: ['${site.origin}/'],
+  parse(page) {
+    return page.links().map((link) => page.follow(link));
+  },
+});
+`,
+    );
+    const stats = await crawl(file, {
+      logLevel: 'silent',
+      concurrency: 4,
+      maxPages: 5000,
+      threads: 2,
+    });
+    expect(site.hits('/t/')).toBeLessThanOrEqual(60);
+    expect(site.hits('/blog/')).toBe(blogPosts);
+    expect(stats.trapsByReason['duplicate-content']).toBeGreaterThan(0);
+    expect(stats.closeReason).toBe('finished');
+    await site.close();
+  }, 120_000);
 
   it('spends its whole page budget in the traps when the guards are off', async () => {
     const { site, posts } = await crawlSite({

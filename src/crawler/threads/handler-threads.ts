@@ -35,6 +35,8 @@ export interface ThreadRun {
   children: Request[];
   items: Item[];
   error?: unknown;
+  /** The page's visible-text hash, when `RunOptions.textHash` asked for it (see protocol.ts). */
+  textHash?: readonly number[];
 }
 
 export interface HandlerThreadsOptions {
@@ -54,6 +56,8 @@ export interface RunOptions {
    * owns its whole buffer; otherwise the thread gets a copy.
    */
   detach: boolean;
+  /** Have the thread hash the page's visible text for the duplicate-content guard. */
+  textHash: boolean;
 }
 
 interface Task {
@@ -177,6 +181,7 @@ export class HandlerThreads {
         children: message.children,
         items: message.items,
         ...(message.error !== undefined && { error: fromWire(message.error) }),
+        ...(message.textHash && { textHash: message.textHash }),
       });
       this.#startTimer(slot);
       this.#dispatch();
@@ -299,6 +304,7 @@ export class HandlerThreads {
       request: task.request,
       response: wire,
       linkBudget: task.options.linkBudget,
+      textHash: task.options.textHash,
     };
     try {
       slot.worker.postMessage(message, [buffer]);

@@ -34,6 +34,8 @@ export interface TaskMessage {
   request: Request;
   response: WireResponse;
   linkBudget: number;
+  /** Hash the page's visible text for the duplicate-content guard (see url-spaces.ts), sparing the main thread. */
+  textHash: boolean;
 }
 
 /** An error as it travels: enough to rebuild what the engine decides on (its code, StopCrawl, RetryRequest). */
@@ -56,6 +58,8 @@ export type WorkerMessage =
       items: Item[];
       /** What the handler threw, if it did; `children` and `items` hold what it yielded before. */
       error?: WireError;
+      /** The page's `visibleTextHash`, when asked for, the page is HTML and the handler followed links. */
+      textHash?: [number, number];
     };
 
 export function toWire(error: unknown): WireError {

@@ -15,6 +15,7 @@ import { classifyOutput } from '../output.js';
 import { Page } from '../page.js';
 import type { Request } from '../request.js';
 import type { Spider } from '../spider.js';
+import { isHtml, visibleTextHash } from '../url-spaces.js';
 import { type TaskMessage, type ThreadData, toWire, type WorkerMessage } from './protocol.js';
 
 const port = parentPort;
@@ -68,6 +69,8 @@ async function run(spider: Spider, task: TaskMessage): Promise<void> {
   } catch (thrown) {
     error = thrown;
   }
+  const hashed = task.textHash && children.length > 0 && isHtml(page);
+  const textHash = hashed ? visibleTextHash(page.text()) : undefined;
   try {
     post({
       type: 'result',
@@ -75,6 +78,7 @@ async function run(spider: Spider, task: TaskMessage): Promise<void> {
       children,
       items,
       ...(error !== undefined && { error: toWire(error) }),
+      ...(textHash && { textHash: [textHash[0] ?? 0, textHash[1] ?? 0] }),
     });
   } catch (cloneError) {
     // An item holding a function or a symbol cannot be copied to the main thread: a bug in the spider for this page,
