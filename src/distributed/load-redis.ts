@@ -20,7 +20,7 @@ export async function loadRedis(): Promise<typeof import('redis')> {
  * inline cache: the miss makes V8 turn the prototype back into a fast-mode object. V8 gives a function its inline
  * caches after about eight calls, hence the loop (a few microseconds).
  */
-export function fastenStringPrototype(): void {
+function fastenStringPrototype(): void {
   const probe: object = Object.create(String.prototype);
   for (let i = 0; i < 100; i++) lookUp(probe);
 }
