@@ -128,8 +128,8 @@ export class UrlSpaceGuard {
       if (state) state.streak = 0;
       return undefined;
     }
-    const html = htmlOf(page);
-    if (html === undefined) return undefined;
+    if (!isHtml(page)) return undefined;
+    const html = page.text();
     if (!state) {
       state = { streak: 0, recent: [], cut: false };
       if (this.#templates.size >= MAX_TEMPLATES) this.#forgetOldest();
@@ -188,11 +188,6 @@ function idLike(part: string): string {
 export function isHtml(page: Page): boolean {
   const type = page.headers['content-type'] ?? '';
   return type === '' || type.includes('html');
-}
-
-/** The page's HTML, or undefined for other content types. */
-function htmlOf(page: Page): string | undefined {
-  return isHtml(page) ? page.text() : undefined;
 }
 
 /**
