@@ -1,6 +1,6 @@
 /** The `arachne` command line: parses the command name and hands the rest to commands/<name>.ts. */
 import { isCrawlError } from '../errors.js';
-import { deferWasmTierUp } from '../http/wasm-tiering.js';
+import { keepWasmOnBaseline } from '../http/wasm-baseline.js';
 import { redactUrlsIn } from '../url/redact-url.js';
 import { version } from '../version.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
@@ -52,7 +52,7 @@ Run 'arachne <command> --help' for the options of each command.`;
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
-  deferWasmTierUp();
+  keepWasmOnBaseline();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${help}\n`);
