@@ -251,7 +251,10 @@ export default defineSpider({ name: 't', start: ['${server.origin}/'], parse: (p
   it('arachne crawl FILE --start URL --threads 2 still runs the handlers in threads', async () => {
     // The spider file starts at a dead address: only --start reaches the shop.
     const file = await shopSpiderFile('shop-start');
-    await writeFile(file, (await readFile(file, 'utf8')).replace(shop.origin, 'http://127.0.0.1:9'));
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(shop.origin, 'http://127.0.0.1:9'),
+    );
     const out = join(dir, 'cli-start.jsonl');
     const result = await runCli([
       'crawl',

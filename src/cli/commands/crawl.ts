@@ -1,5 +1,6 @@
 /** `arachne crawl <spider.ts | URL...>`: runs a spider file, or crawls a site with no code. */
 import { writeFile } from 'node:fs/promises';
+import { sizeHeapForCrawl } from '../../crawler/crawl-heap.js';
 import { createCrawler } from '../../crawler/crawler.js';
 import { createLog } from '../../crawler/logger.js';
 import type { CrawlOptions, ResolvedOptions } from '../../crawler/options.js';
@@ -117,6 +118,7 @@ export async function runSpider(
   options: CrawlOptions & { seed?: boolean },
   settings: RunSettings,
 ): Promise<number> {
+  sizeHeapForCrawl();
   const controller = new AbortController();
   const crawler = createCrawler(spider, {
     ...options,
