@@ -1,9 +1,11 @@
 /** Per-host request queues visited round-robin, so no host starves the others; priorities within a host. */
 import { hostOf } from '../url/canonical-url.js';
-import { createRequest, type Request } from './request.js';
+import { HandlerNames, PackedQueue } from './packed-queue.js';
+import type { Request } from './request.js';
 
 export class HostQueues {
   readonly #hosts = new Map<string, HostQueue>();
+  readonly #handlers = new HandlerNames();
   /** Hosts that have queued requests, in the order they are visited. */
   #ring: string[] = [];
   #cursor = 0;
@@ -17,7 +19,7 @@ export class HostQueues {
     const host = hostOf(request.url) ?? '';
     let queue = this.#hosts.get(host);
     if (!queue) {
-      queue = new HostQueue();
+      queue = new HostQueue(this.#handlers);
       this.#hosts.set(host, queue);
       this.#ring.push(host);
     }
@@ -56,82 +58,37 @@ export class HostQueues {
   }
 }
 
-/**
- * How a plain link waits: most of what a crawl queues are GET requests with no headers, data or body, on their
- * first attempt, with nothing but the fields `createRequest` sets. Those wait as URL, handler and depth: 147 bytes
- * of heap each against 332 for the request object (200,000 links of 60 characters, measured), and a big crawl
- * queues most of its product links before fetching them. Anything else waits as itself.
- */
-class QueuedLink {
-  constructor(
-    readonly url: string,
-    readonly handler: string,
-    readonly depth: number,
-  ) {}
-}
-
-type Waiting = Request | QueuedLink;
-
-const PLAIN_KEYS = Object.keys(createRequest('http://plain.invalid/')).length;
-
-function pack(request: Request): Waiting {
-  const plain =
-    request.method === 'GET' &&
-    request.attempt === 0 &&
-    isEmpty(request.headers) &&
-    isEmpty(request.data) &&
-    Object.keys(request).length === PLAIN_KEYS;
-  return plain ? new QueuedLink(request.url, request.handler, request.depth) : request;
-}
-
-/** The request a waiting entry stands for: a plain link is made again by `createRequest`. */
-function unpack(waiting: Waiting, priority: number): Request {
-  if (!(waiting instanceof QueuedLink)) return waiting;
-  return createRequest(waiting.url, { handler: waiting.handler, depth: waiting.depth, priority });
-}
-
-function isEmpty(object: object): boolean {
-  for (const key in object) if (Object.hasOwn(object, key)) return false;
-  return true;
-}
-
 /** Buckets by priority, each a FIFO; a crawl rarely uses more than a handful of priority levels. */
 class HostQueue {
-  readonly #buckets = new Map<number, Waiting[]>();
-  #heads = new Map<number, number>();
+  readonly #handlers: HandlerNames;
+  readonly #buckets = new Map<number, PackedQueue>();
   #priorities: number[] = [];
   length = 0;
+
+  constructor(handlers: HandlerNames) {
+    this.#handlers = handlers;
+  }
 
   push(request: Request): void {
     let bucket = this.#buckets.get(request.priority);
     if (!bucket) {
-      bucket = [];
+      bucket = new PackedQueue(this.#handlers);
       this.#buckets.set(request.priority, bucket);
-      this.#heads.set(request.priority, 0);
       this.#priorities.push(request.priority);
       this.#priorities.sort((a, b) => b - a);
     }
-    bucket.push(pack(request));
+    bucket.push(request);
     this.length++;
   }
 
   shift(): Request {
     const priority = this.#priorities[0] as number;
-    const bucket = this.#buckets.get(priority) as Waiting[];
-    const head = this.#heads.get(priority) as number;
-    const request = unpack(bucket[head] as Waiting, priority);
-    bucket[head] = undefined as unknown as Waiting; // release the reference for the GC
+    const bucket = this.#buckets.get(priority) as PackedQueue;
+    const request = bucket.shift(priority);
     this.length--;
-    if (head + 1 === bucket.length) {
+    if (bucket.length === 0) {
       this.#buckets.delete(priority);
-      this.#heads.delete(priority);
       this.#priorities.shift();
-    } else if (head > 1024 && head * 2 > bucket.length) {
-      // Compact now and then so a long FIFO does not keep a long tail of holes.
-      bucket.splice(0, head + 1);
-      this.#heads.set(priority, 0);
-    } else {
-      this.#heads.set(priority, head + 1);
     }
     return request;
   }
