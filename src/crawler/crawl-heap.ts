@@ -33,8 +33,11 @@ export function sizeHeapForCrawl(): void {
   }
   if (/--(max|min)[-_]semi[-_]space[-_]size/.test(flags)) return;
   // Semi-spaces are powers of two: a growth factor of cap / current reaches the cap and stops there.
+  let growthFactor = 0;
   const steer = () => {
     const factor = Math.max(1, Math.floor(MAX_SEMI_SPACE_MB / Math.max(1, semiSpaceMb())));
+    if (factor === growthFactor) return;
+    growthFactor = factor;
     v8.setFlagsFromString(`--semi-space-growth-factor=${factor}`);
   };
   steer();
