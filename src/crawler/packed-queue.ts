@@ -6,10 +6,15 @@
  * 200,000 products, 183,000 links waited at once, 195 bytes of heap each as a small object and its URL string
  * (a heap snapshot). The old generation is sized as a multiple of what it holds, so each of those bytes costs
  * more than itself in peak RSS. Here a plain link waits as its URL's UTF-8 bytes and three small numbers in
- * 64 KiB buffers, and becomes a request again when it leaves. Anything else waits as itself, in order.
+ * buffers of up to 64 KiB, and becomes a request again when it leaves. Anything else waits as itself, in order.
  */
 import { createRequest, type Request } from './request.js';
 
+/**
+ * A queue's first buffer is small and each next one twice the last, up to 64 KiB: a broad crawl has a queue per
+ * host, most holding a few links.
+ */
+const FIRST_CHUNK_BYTES = 1024;
 const CHUNK_BYTES = 64 * 1024;
 /** u16 URL byte length, u16 handler number, u16 depth. */
 const HEADER_BYTES = 6;
@@ -48,6 +53,7 @@ export class PackedQueue {
   readonly #chunks: Chunk[] = [];
   /** Where the next entry starts in the first chunk. */
   #readOffset = 0;
+  #nextChunkBytes = FIRST_CHUNK_BYTES;
   readonly #objects: Request[] = [];
   #objectHead = 0;
   length = 0;
@@ -107,7 +113,8 @@ export class PackedQueue {
   #room(size: number): Chunk {
     const last = this.#chunks.at(-1);
     if (last && last.end + size <= last.bytes.length) return last;
-    const chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, size)), end: 0 };
+    const chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(this.#nextChunkBytes, size)), end: 0 };
+    this.#nextChunkBytes = Math.min(CHUNK_BYTES, this.#nextChunkBytes * 2);
     // Everything in the only chunk was read: replace it rather than keep an empty one first in line.
     if (this.#chunks.length === 1 && last?.end === this.#readOffset) this.#chunks.pop();
     if (this.#chunks.length === 0) this.#readOffset = 0;

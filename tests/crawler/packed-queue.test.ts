@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HostQueues } from '../../src/crawler/host-queues.js';
 import { HandlerNames, PackedQueue } from '../../src/crawler/packed-queue.js';
 import { createRequest, type Request } from '../../src/crawler/request.js';
 
@@ -96,5 +97,17 @@ describe('PackedQueue', () => {
     );
     for (const request of requests) queue.push(request);
     for (const request of requests) expect(queue.shift(0)).toEqual(request);
+  });
+
+  it('keeps a broad crawl small: 10,000 hosts with one link each take about 1 KiB apiece', () => {
+    const queues = new HostQueues();
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 10_000; i++) queues.push(createRequest(`http://host-${i}.test/`));
+    const grown = process.memoryUsage().arrayBuffers - before;
+    // A 64 KiB buffer per host would be 655 MB.
+    expect(grown).toBeLessThan(20 * 1024 * 1024);
+    let taken = 0;
+    while (queues.next(() => true)) taken++;
+    expect(taken).toBe(10_000);
   });
 });
