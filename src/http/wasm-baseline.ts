@@ -6,10 +6,12 @@
  * CLI crawl's peak), and a process that exits waits for a recompile in progress. The optimized parser buys
  * nothing measurable: llhttp is 0.3 % of a crawl's CPU profile on either tier (8,000 realistic shop pages).
  * So the processes Arachne starts itself (the CLI, server jobs) keep WebAssembly on the baseline tier; the
- * library does not: V8 flags are the embedding program's to set.
+ * library does not: V8 flags are the embedding program's to set. A user whose spider runs WebAssembly of its own
+ * and wants it optimized starts Node with `--no-liftoff-only`, and that wins.
  */
 import { setFlagsFromString } from 'node:v8';
 
 export function keepWasmOnBaseline(): void {
+  if (process.execArgv.some((flag) => /^--(no-)?liftoff[-_]only/.test(flag))) return;
   setFlagsFromString('--liftoff-only');
 }

@@ -44,6 +44,15 @@ describe('arachne crawl URL (no code)', () => {
     expect(result.stdout).not.toMatch(/using TurboFan/);
   });
 
+  it('lets a user who starts Node with --no-liftoff-only have the optimizing compiler back', async () => {
+    const result = await runCli(
+      ['crawl', `${shop.origin}/`, '-o', join(dir, 'wasm-tier-up.jsonl'), '--no-progress'],
+      { nodeArgs: ['--no-liftoff-only', '--trace-wasm-compilation-times'] },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/using TurboFan/);
+  });
+
   it('writes one record per fetched page with url, status, depth, title, contentType, bytes, links', async () => {
     const out = join(dir, 'pages.jsonl');
     const statsFile = join(dir, 'stats.json');
