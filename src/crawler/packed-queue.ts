@@ -115,9 +115,7 @@ export class PackedQueue {
     if (last && last.end + size <= last.bytes.length) return last;
     const chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(this.#nextChunkBytes, size)), end: 0 };
     this.#nextChunkBytes = Math.min(CHUNK_BYTES, this.#nextChunkBytes * 2);
-    // Everything in the only chunk was read: replace it rather than keep an empty one first in line.
-    if (this.#chunks.length === 1 && last?.end === this.#readOffset) this.#chunks.pop();
-    if (this.#chunks.length === 0) this.#readOffset = 0;
+    // A first chunk read to its end stays until the next shift moves past it.
     this.#chunks.push(chunk);
     return chunk;
   }
