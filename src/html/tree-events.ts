@@ -13,6 +13,7 @@
 import type { TokenizerCallbacks } from 'htmlparser2';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { PARSER_OPTIONS } from './parser-options.js';
+import { lowerTagName } from './tag-names.js';
 
 /** What reads the events; `attribs` holds only the attributes asked for, first occurrence kept, entities decoded. */
 export interface TreeReader {
@@ -152,7 +153,7 @@ class TreeEvents implements TokenizerCallbacks {
   }
 
   #readTagName(start: number, end: number): string {
-    const name = this.#html.slice(start, end).toLowerCase();
+    const name = lowerTagName(this.#html, start, end);
     if (this.#foreign[this.#foreign.length - 1] === SVG)
       return svgTagNameAdjustments.get(name) ?? name;
     // An SVG element's end tag inside an HTML integration point matches the name as pushed.
