@@ -202,20 +202,21 @@ export function forEachVisibleWord(html: string, onWord: (hash: number) => void)
   while (i < n) {
     const lt = html.indexOf('<', i);
     const end = lt === -1 ? n : lt;
-    let word = 0;
-    let inWord = false;
-    for (; i < end; i++) {
-      const c = html.charCodeAt(i);
+    // A loop for the spaces and one for each word: no per-character "in a word?" test.
+    while (i < end) {
+      let c = html.charCodeAt(i);
       if (c <= 0x20 || c === 0xa0) {
-        if (inWord) onWord(word >>> 0);
-        inWord = false;
-      } else {
-        if (!inWord) word = 0x811c9dc5;
-        inWord = true;
-        word = Math.imul(word ^ c, 0x01000193);
+        i++;
+        continue;
       }
+      let word = 0x811c9dc5;
+      do {
+        word = Math.imul(word ^ c, 0x01000193);
+        if (++i === end) break;
+        c = html.charCodeAt(i);
+      } while (c > 0x20 && c !== 0xa0);
+      onWord(word >>> 0);
     }
-    if (inWord) onWord(word >>> 0);
     if (lt === -1) return;
     if (html.startsWith('<!--', lt)) {
       const close = html.indexOf('-->', lt + 4);
