@@ -12,18 +12,21 @@
 const REMEMBERED = 4096;
 const SIGNATURES = 8192;
 
+/** Stands for a remembered `undefined`, so that one lookup tells a remembered answer from an unknown URL. */
+const UNDEFINED = Symbol('undefined');
+
 export function memoByUrl<T>(compute: (url: string) => T): (url: string) => T {
-  const known = new Map<string, T>();
+  const known = new Map<string, T | typeof UNDEFINED>();
   const sighted = new Int32Array(SIGNATURES);
   return (url) => {
     const value = known.get(url);
-    if (value !== undefined || known.has(url)) return value as T;
+    if (value !== undefined) return (value === UNDEFINED ? undefined : value) as T;
     const computed = compute(url);
     const signature = signatureOf(url);
     const slot = signature & (SIGNATURES - 1);
     if (sighted[slot] === signature) {
       if (known.size >= REMEMBERED) known.clear();
-      known.set(url, computed);
+      known.set(url, computed === undefined ? UNDEFINED : computed);
     } else sighted[slot] = signature;
     return computed;
   };
