@@ -10,7 +10,8 @@ import {
   type DedupRules,
   defaultDedupKey,
 } from '../url/dedup-key.js';
-import { fingerprint } from '../url/fingerprint.js';
+import { fingerprint, fingerprintHalves } from '../url/fingerprint.js';
+import { memoByUrl } from '../url/url-memo.js';
 import { DelayedRequests } from './delayed-requests.js';
 import { FingerprintSet } from './fingerprint-set.js';
 import { HostQueues } from './host-queues.js';
@@ -100,11 +101,18 @@ export interface SharedFrontier {
 /** Per-host FIFO queues, by priority, in memory; dedup on 64-bit fingerprints, never URL strings. */
 export class MemoryFrontier implements Frontier {
   readonly #seen = new FingerprintSet();
-  readonly #key: DedupKey;
+  readonly #fingerprint: (request: Request) => Uint32Array;
 
   /** @param options.dedup how URL spellings fold together for dedup (the crawl's keepQueryOrder/dropParams/keepParams). */
   constructor(options: { dedup?: DedupRules } = {}) {
-    this.#key = options.dedup ? createDedupKey(options.dedup) : defaultDedupKey;
+    this.#fingerprint = fingerprinter(
+      options.dedup ? createDedupKey(options.dedup) : defaultDedupKey,
+    );
+  }
+
+  #add(request: Request): boolean {
+    const [high, low] = this.#fingerprint(request);
+    return this.#seen.addHalves(high ?? 0, low ?? 0);
   }
 
   readonly #queues = new HostQueues();
@@ -113,7 +121,7 @@ export class MemoryFrontier implements Frontier {
   add(requests: readonly Request[]): Request[] {
     const queued: Request[] = [];
     for (const request of requests) {
-      if (!this.#seen.add(requestFingerprint(request, this.#key))) continue;
+      if (!this.#add(request)) continue;
       this.#queues.push(request);
       queued.push(request);
     }
@@ -121,7 +129,7 @@ export class MemoryFrontier implements Frontier {
   }
 
   markSeen(request: Request): boolean {
-    return this.#seen.add(requestFingerprint(request, this.#key));
+    return this.#add(request);
   }
 
   next(isReady: (host: string) => boolean): Request | undefined {
@@ -150,6 +158,19 @@ export class MemoryFrontier implements Frontier {
     this.#queues.clear();
     this.#delayed.clear();
   }
+}
+
+/**
+ * `requestFingerprint` as `[high, low]` halves (read before the next call), remembered per URL for plain GETs: most
+ * of a page's links are GETs of URLs met on page after page, whose dedup key and hash need not be made again.
+ */
+function fingerprinter(key: DedupKey): (request: Request) => Uint32Array {
+  const scratch = new Uint32Array(2);
+  const plainGet = memoByUrl((url) => fingerprintHalves('GET', key(url), undefined));
+  return (request) =>
+    request.method === 'GET' && !request.body && request.websocket === undefined
+      ? plainGet(request.url)
+      : fingerprintHalves(request.method, key(request.url), fingerprintBody(request), scratch);
 }
 
 /**
