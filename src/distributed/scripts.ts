@@ -45,17 +45,52 @@ local function offer(host)
   end
 end
 
-local function enqueue(host, score, json)
-  redis.call('ZADD', p .. 'q:' .. host, score, json)
-  redis.call('SADD', p .. 'hosts', host)
-  redis.call('HINCRBY', hostKey(host), 'queued', 1)
-  redis.call('HINCRBY', p .. 'counts', 'queued', 1)
-  offer(host)
+-- What a script changes in the counters, and the hosts it queued to or released, are gathered and written once
+-- each (flush): an exchange of a few pages would otherwise make a dozen HINCRBYs and an offer per page and child.
+-- Nothing in a script reads them back, except the ready set, which flushOffers() brings up to date first.
+local counts, hostCounts, touched = {}, {}, {}
+local function count(field, n) counts[field] = (counts[field] or 0) + n end
+local function countHost(host, field, n)
+  local c = hostCounts[host]
+  if not c then
+    c = {}
+    hostCounts[host] = c
+  end
+  c[field] = (c[field] or 0) + n
 end
 
+local function flushOffers()
+  for host, queued in pairs(touched) do
+    if queued then redis.call('SADD', p .. 'hosts', host) end
+    offer(host)
+  end
+  touched = {}
+end
+
+local function flush()
+  flushOffers()
+  for field, n in pairs(counts) do
+    if n ~= 0 then redis.call('HINCRBY', p .. 'counts', field, n) end
+  end
+  for host, c in pairs(hostCounts) do
+    for field, n in pairs(c) do
+      if n ~= 0 then redis.call('HINCRBY', hostKey(host), field, n) end
+    end
+  end
+  counts, hostCounts = {}, {}
+end
+
+local function enqueue(host, score, json)
+  redis.call('ZADD', p .. 'q:' .. host, score, json)
+  countHost(host, 'queued', 1)
+  count('queued', 1)
+  touched[host] = true
+end
+
+-- The host's in-flight count drops at once: the leases taken later in the same script read it.
 local function release(host)
   redis.call('HINCRBY', turnKey(host), 'inflight', -1)
-  offer(host)
+  if touched[host] == nil then touched[host] = false end
 end
 
 -- Dedup token: a fingerprint for the exact seen set ("bucket fp"), or bit positions for the Bloom filter.
@@ -71,16 +106,27 @@ local function firstSeen(mode, token)
   return redis.call('SADD', p .. 'seen:' .. string.sub(token, 1, space - 1), string.sub(token, space + 1)) == 1
 end
 
--- Children: 'count' groups of 4 arguments (token, host, priority, json) from index 'from'. Returns 1/0 per child.
-local function addSome(mode, from, count)
+-- Children: 'n' groups of 4 arguments (token, host, priority, json) from index 'from'. Returns 1/0 per child.
+local function addSome(mode, from, n)
   local added = {}
-  for i = from, from + 4 * (count - 1), 4 do
+  local fresh = 0
+  for i = from, from + 4 * (n - 1), 4 do
     if firstSeen(mode, ARGV[i]) then
-      local seq = redis.call('INCR', p .. 'seq')
-      enqueue(ARGV[i + 1], -tonumber(ARGV[i + 2]) * 1e9 + seq, ARGV[i + 3])
       added[#added + 1] = 1
+      fresh = fresh + 1
     else
       added[#added + 1] = 0
+    end
+  end
+  if fresh == 0 then return added end
+  -- One INCRBY numbers the new ones in order (seq also counts what was ever queued: only the new ones move it).
+  local seq = redis.call('INCRBY', p .. 'seq', fresh) - fresh
+  local j = 0
+  for i = from, from + 4 * (n - 1), 4 do
+    j = j + 1
+    if added[j] == 1 then
+      seq = seq + 1
+      enqueue(ARGV[i + 1], -tonumber(ARGV[i + 2]) * 1e9 + seq, ARGV[i + 3])
     end
   end
   return added
@@ -109,7 +155,9 @@ end
  */
 export const addScript = `${common}
 redis.call('HSETNX', p .. 'meta', 'seeded', now)
-return addAll(ARGV[3], 4)`;
+local added = addAll(ARGV[3], 4)
+flush()
+return added`;
 
 /**
  * One worker's exchange with the frontier: its acknowledgements since the last call, then up to `want` new leases.
@@ -139,14 +187,14 @@ while i <= #ARGV do
   local host, score, json = takeLease(id)
   if host then release(host) end
   if kind == 'c' then
-    local count = tonumber(ARGV[i + 2])
-    local children = i + 3 + count
+    local itemCount = tonumber(ARGV[i + 2])
+    local children = i + 3 + itemCount
     local childCount = tonumber(ARGV[children])
     if host then
-      for j = i + 3, i + 2 + count do redis.call('XADD', p .. 'items', '*', 'i', ARGV[j]) end
-      redis.call('HINCRBY', p .. 'counts', 'items', count)
-      redis.call('HINCRBY', p .. 'counts', 'done', 1)
-      redis.call('HINCRBY', hostKey(host), 'done', 1)
+      for j = i + 3, i + 2 + itemCount do redis.call('XADD', p .. 'items', '*', 'i', ARGV[j]) end
+      count('items', itemCount)
+      count('done', 1)
+      countHost(host, 'done', 1)
       acks[#acks + 1] = addSome(mode, children + 1, childCount)
     else
       acks[#acks + 1] = -1
@@ -157,8 +205,8 @@ while i <= #ARGV do
       acks[#acks + 1] = -1
     elseif kind == 'f' then
       redis.call('HSET', p .. 'failed', id, ARGV[i + 3] .. '\\n' .. ARGV[i + 2])
-      redis.call('HINCRBY', p .. 'counts', 'failed', 1)
-      redis.call('HINCRBY', hostKey(host), 'failed', 1)
+      count('failed', 1)
+      countHost(host, 'failed', 1)
       acks[#acks + 1] = 1
     elseif kind == 'r' then
       redis.call('ZADD', p .. 'delayed', now + tonumber(ARGV[i + 3]), host .. '\\n' .. score .. '\\n' .. ARGV[i + 2])
@@ -179,7 +227,7 @@ if want > 0 then
     local host, score, json = takeLease(id)
     if host then
       redis.call('HINCRBY', turnKey(host), 'inflight', -1)
-      redis.call('HINCRBY', p .. 'counts', 'reclaimed', 1)
+      count('reclaimed', 1)
       enqueue(host, score, json)
     else
       redis.call('ZREM', p .. 'leases', id)
@@ -192,6 +240,7 @@ if want > 0 then
     local b = string.find(entry, '\\n', a + 1, true)
     enqueue(string.sub(entry, 1, a - 1), tonumber(string.sub(entry, a + 1, b - 1)), string.sub(entry, b + 1))
   end
+  flushOffers()
   -- Up to 'want' requests across the ready hosts: a host stays ready (and may give another) while it has a free
   -- slot and its delay allows; with a delay it gives one per call, as its readyAt moves past now.
   local taken, misses = 0, 0
@@ -217,7 +266,18 @@ if want > 0 then
       end
     end
     local popped = {}
-    if heldUntil <= now then popped = redis.call('ZPOPMIN', p .. 'q:' .. host) end
+    local delay = defaultDelay
+    if heldUntil <= now then
+      delay = tonumber(redis.call('HGET', tk, 'delay') or defaultDelay)
+      -- A host with no delay between its requests gives as many as it has free slots in one step (1,000 at most:
+      -- Lua's unpack takes a few thousand values); with a delay, one per step, as its readyAt moves past now.
+      local take = 1
+      if delay <= 0 then
+        local free = perHost - tonumber(redis.call('HGET', tk, 'inflight') or '0')
+        take = math.max(1, math.min(want - taken, free, 1000))
+      end
+      popped = redis.call('ZPOPMIN', p .. 'q:' .. host, take)
+    end
     if heldUntil > now then
       redis.call('ZADD', p .. 'ready', heldUntil, host)
       misses = misses + 1
@@ -225,27 +285,35 @@ if want > 0 then
       redis.call('ZREM', p .. 'ready', host)
       misses = misses + 1
     else
-      local hk = hostKey(host)
-      local inflight = redis.call('HINCRBY', tk, 'inflight', 1)
-      local delay = tonumber(redis.call('HGET', tk, 'delay') or defaultDelay)
+      local got = #popped / 2
+      local inflight = redis.call('HINCRBY', tk, 'inflight', got)
       local readyAt = math.max(now + delay, tonumber(redis.call('HGET', tk, 'readyAt') or '0'))
       redis.call('HSET', tk, 'readyAt', readyAt)
-      redis.call('HINCRBY', hk, 'queued', -1)
-      redis.call('HINCRBY', p .. 'counts', 'queued', -1)
+      countHost(host, 'queued', -got)
+      count('queued', -got)
       if inflight >= perHost or redis.call('ZCARD', p .. 'q:' .. host) == 0 then
         redis.call('ZREM', p .. 'ready', host)
       else
         redis.call('ZADD', p .. 'ready', readyAt, host)
       end
-      local id = tostring(redis.call('INCR', p .. 'leaseSeq'))
-      redis.call('ZADD', p .. 'leases', now + leaseMs, id)
-      redis.call('HSET', p .. 'leased', id, host .. '\\n' .. popped[2] .. '\\n' .. popped[1])
-      leased[#leased + 1] = popped[1]
-      leased[#leased + 1] = id
-      taken = taken + 1
+      local id = redis.call('INCRBY', p .. 'leaseSeq', got) - got
+      local deadlines, records = {}, {}
+      for j = 1, #popped, 2 do
+        id = id + 1
+        deadlines[#deadlines + 1] = now + leaseMs
+        deadlines[#deadlines + 1] = tostring(id)
+        records[#records + 1] = tostring(id)
+        records[#records + 1] = host .. '\\n' .. popped[j + 1] .. '\\n' .. popped[j]
+        leased[#leased + 1] = popped[j]
+        leased[#leased + 1] = tostring(id)
+      end
+      redis.call('ZADD', p .. 'leases', unpack(deadlines))
+      redis.call('HSET', p .. 'leased', unpack(records))
+      taken = taken + got
     end
   end
 end
+flush()
 return { acks, leased, waitMs, redis.call('HEXISTS', p .. 'meta', 'spider') }`;
 
 /** ARGV: prefix, perHost, leaseMs, leaseId… → how many leases were still held and got extended. */
