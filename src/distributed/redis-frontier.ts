@@ -154,6 +154,18 @@ export class RedisFrontier implements Frontier, ItemSource {
   readonly #key: DedupKey;
   /** Fingerprints this worker has sent to the shared seen set (a local cache of it, 16–24 bytes each). */
   readonly #sent = new FingerprintSet();
+  /** What this worker queued in the last `replayWindowMs`, oldest first from `#recentStart`: see #replay. */
+  #recent: Array<{ at: number; shard: number; args: readonly string[] }> = [];
+  #recentStart = 0;
+  #replaying: Promise<void> | undefined;
+  readonly #onConnectionError = () => {
+    // A replay that fails ends with the worker: its client was closed.
+    this.#replaying ??= this.#replay()
+      .catch(() => {})
+      .finally(() => {
+        this.#replaying = undefined;
+      });
+  };
   readonly #leaseBatch: number;
   /** One per shard. */
   readonly #exchanges: Exchange[];
@@ -216,6 +228,8 @@ export class RedisFrontier implements Frontier, ItemSource {
     );
     this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, this.#leaseMs / 3));
     this.#renewTimer.unref();
+    client.on('error', this.#onConnectionError);
+    if (isCluster(client)) client.on('node-error', this.#onConnectionError);
   }
 
   get key(): string {
@@ -233,16 +247,17 @@ export class RedisFrontier implements Frontier, ItemSource {
   /** Runs the add script in each shard `chosen` picks; returns 1 (new), 0 (seen) or -1 (not sent) per request. */
   async #addTo(fresh: Fresh, chosen: (shard: number) => unknown): Promise<number[]> {
     const flags = await Promise.all(
-      this.#prefixes.map((prefix, shard) =>
-        chosen(shard)
-          ? (scripts.add.run(this.#client, `${prefix}meta`, [
-              prefix,
-              this.#perHost,
-              this.#mode,
-              ...(fresh.args[shard] ?? []),
-            ]) as Promise<number[]>)
-          : undefined,
-      ),
+      this.#prefixes.map((prefix, shard) => {
+        if (!chosen(shard)) return undefined;
+        const args = fresh.args[shard] ?? [];
+        this.#remember(shard, args);
+        return scripts.add.run(this.#client, `${prefix}meta`, [
+          prefix,
+          this.#perHost,
+          this.#mode,
+          ...args,
+        ]) as Promise<number[]>;
+      }),
     );
     const next = this.#prefixes.map(() => 0);
     return fresh.shardOf.map((shard) => {
@@ -305,6 +320,7 @@ export class RedisFrontier implements Frontier, ItemSource {
       elsewhere = await this.#addTo(children, chosen);
       for (let other = 0; other < this.shards; other++) if (chosen(other)) this.#wake(other);
     }
+    this.#remember(shard, children.args[shard] ?? []);
     const result = await this.#exchangeOf(shard).ack({
       kind: 'c',
       lease: id,
@@ -500,6 +516,7 @@ export class RedisFrontier implements Frontier, ItemSource {
 
   /** Marks the crawl finished if nothing remains anywhere; true when it is (now or already). */
   async finish(): Promise<boolean> {
+    await this.#replaying;
     if (await this.isFinished()) return true;
     if (this.shards === 1)
       return (await scripts.finish.run(this.#client, this.key, [this.prefix, this.#perHost])) === 1;
@@ -569,6 +586,7 @@ export class RedisFrontier implements Frontier, ItemSource {
   async close(): Promise<void> {
     this.#closing = true;
     try {
+      await this.#replaying;
       if (this.#client.isOpen) {
         const idle = () => Promise.all(this.#exchanges.map((exchange) => exchange.idle()));
         await idle(); // a call in flight may still bring leases
@@ -583,8 +601,53 @@ export class RedisFrontier implements Frontier, ItemSource {
       }
     } finally {
       clearInterval(this.#renewTimer);
+      this.#client.off('error', this.#onConnectionError);
+      this.#client.off('node-error', this.#onConnectionError);
       for (const close of this.#onClose.splice(0)) await close();
     }
+  }
+
+  /** Keeps what this worker queues in a shard for `replayWindowMs`, for #replay. */
+  #remember(shard: number, args: readonly string[]): void {
+    const now = Date.now();
+    if (args.length > 0) this.#recent.push({ at: now, shard, args });
+    while ((this.#recent[this.#recentStart]?.at ?? now) < now - replayWindowMs) this.#recentStart++;
+    if (this.#recentStart > 1024 && this.#recentStart * 2 > this.#recent.length) {
+      this.#recent = this.#recent.slice(this.#recentStart);
+      this.#recentStart = 0;
+    }
+  }
+
+  /**
+   * Queues again what this worker queued in the last `replayWindowMs`, once it has lost its connection to Redis: a
+   * failover may have promoted a replica that lacked its master's last writes, or Redis restarted from a file that
+   * missed them (an append-only file synced every second). Children lost that way would never come back: this
+   * worker keeps them in #sent and does not send them again, and their parents, done, are not crawled again. The
+   * seen set drops those Redis still has. The calls wait out the outage (untilAnswered), so they land on the Redis
+   * that came back.
+   */
+  async #replay(): Promise<void> {
+    const byShard = this.#prefixes.map((): string[] => []);
+    for (let i = this.#recentStart; i < this.#recent.length; i++) {
+      const entry = this.#recent[i];
+      const target = entry && byShard[entry.shard];
+      if (target) for (const arg of entry.args) target.push(arg);
+    }
+    await Promise.all(
+      this.#prefixes.map(async (prefix, shard) => {
+        const args = byShard[shard] ?? [];
+        // In steps of 1,000 requests: one script call holds Redis for the time it runs.
+        for (let at = 0; at < args.length; at += 4000) {
+          await scripts.add.run(this.#client, `${prefix}meta`, [
+            prefix,
+            this.#perHost,
+            this.#mode,
+            ...args.slice(at, at + 4000),
+          ]);
+        }
+      }),
+    );
+    for (let shard = 0; shard < this.shards; shard++) this.#wake(shard);
   }
 
   /** A call that waits out a Redis outage (see untilAnswered). */
@@ -668,6 +731,12 @@ export class RedisFrontier implements Frontier, ItemSource {
     return `${low & this.#bucketMask} ${fp}`;
   }
 }
+
+/**
+ * How far back a worker queues again what it queued, after losing Redis (see #replay): a replica lags its master by
+ * milliseconds, an append-only file synced every second loses at most about that.
+ */
+const replayWindowMs = 10_000;
 
 function leaseKey(request: Request): string {
   return `${request.method} ${request.url} ${request.body ?? ''}`;
