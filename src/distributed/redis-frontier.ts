@@ -734,9 +734,10 @@ export class RedisFrontier implements Frontier, ItemSource {
 
 /**
  * How far back a worker queues again what it queued, after losing Redis (see #replay): a replica lags its master by
- * milliseconds, an append-only file synced every second loses at most about that.
+ * milliseconds, an append-only file synced every second loses about a second. Kept that long, the requests cost
+ * memory: a worker queuing 4,000 new requests a second (the local bench shop) holds some 20,000 (a few MB).
  */
-const replayWindowMs = 10_000;
+const replayWindowMs = 5_000;
 
 function leaseKey(request: Request): string {
   return `${request.method} ${request.url} ${request.body ?? ''}`;
