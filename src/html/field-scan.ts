@@ -103,6 +103,16 @@ class FieldScanner implements TreeReader {
     this.#pending = this.captures.length;
   }
 
+  /** Links and `<base>` have their href read; other elements only while a selector waits for its match. */
+  wantsAttributes(name: string): boolean {
+    return (
+      name === 'a' ||
+      name === 'area' ||
+      name === 'base' ||
+      (this.#pending > 0 && this.#templates === 0)
+    );
+  }
+
   onopentag(name: string, attribs: Record<string, string>): void {
     this.#depth++;
     if (name === 'a' || name === 'area') {

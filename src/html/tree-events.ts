@@ -22,7 +22,12 @@ export interface TreeReader {
   ontext(data: string): void;
   /** Whether text matters now: when false, text is not even sliced. */
   readonly reading: boolean;
+  /** Whether `onopentag` of an element named `name`, opening now, reads its attributes: when not, none are read. */
+  wantsAttributes(name: string): boolean;
 }
+
+/** The attributes of an element whose reader does not read them. */
+const UNREAD: Record<string, string> = Object.freeze({});
 
 /** Runs the events of `html` into `reader`, reading the attributes in `attributes` (lower-case names). */
 export function readTree(html: string, reader: TreeReader, attributes: readonly string[]): void {
@@ -134,8 +139,9 @@ class TreeEvents implements TokenizerCallbacks {
   readonly #attributes: readonly string[];
   #tagname = '';
   #attribs: Record<string, string> | null = null;
-  /** The attribute being read, or '' when it is not one of `#attributes`. */
+  /** The attribute being read, or '' when it is not one of `#attributes` (or the element's are not read). */
   #attribname = '';
+  #readingAttributes = false;
   #attribvalue = '';
   /** Open elements, innermost last. */
   readonly #stack: string[] = [];
@@ -186,7 +192,8 @@ class TreeEvents implements TokenizerCallbacks {
       else if (name === 'math') this.#foreign.push(MATH);
       else if (htmlIntegrationElements.has(name)) this.#foreign.push(NONE);
     }
-    this.#attribs = {};
+    this.#readingAttributes = this.#reader.wantsAttributes(name);
+    this.#attribs = this.#readingAttributes ? {} : UNREAD;
   }
 
   #endOpenTag(): void {
@@ -239,7 +246,7 @@ class TreeEvents implements TokenizerCallbacks {
   }
 
   onattribname(start: number, end: number): void {
-    this.#attribname = this.#readAttributeName(start, end);
+    this.#attribname = this.#readingAttributes ? this.#readAttributeName(start, end) : '';
   }
 
   /** The attribute's name when it is one of those read (any case), else ''. */
