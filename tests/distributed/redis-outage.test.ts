@@ -63,12 +63,8 @@ describe.skipIf(!redisServerUp)('a shared crawl through a Redis outage', () => {
     await shop?.stop();
   });
 
-  it('pauses while Redis is down, resumes when it is back, and loses nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'arachne-redis-outage-'));
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}/0`;
-    redis = await startRedis(port, dir);
-    const out = join(dir, 'items.jsonl');
+  /** `arachne crawl examples/shop.ts` as a worker of crawl `crawlId` on `url`, its items in `out`. */
+  function crawlShop(url: string, crawlId: string, out: string, extra: string[] = []) {
     const args = [
       fileURLToPath(new URL('../../examples/shop.ts', import.meta.url)),
       '--start',
@@ -76,9 +72,10 @@ describe.skipIf(!redisServerUp)('a shared crawl through a Redis outage', () => {
       '--frontier',
       url,
       '--crawl-id',
-      'outage',
+      crawlId,
       '--per-host',
       '2',
+      ...extra,
       '--no-progress',
       '--log-level',
       'warn',
@@ -90,6 +87,26 @@ describe.skipIf(!redisServerUp)('a shared crawl through a Redis outage', () => {
     });
     const output = collectOutput(crawler.stdout, crawler.stderr);
     const exited = new Promise<number | null>((resolve) => crawler.on('close', resolve));
+    return { output, exited };
+  }
+
+  /** The items' lines in `out`, their distinct product URLs, and the product URLs the shop has. */
+  async function productUrls(out: string) {
+    const lines = (await readFile(out, 'utf8')).split('\n').filter((line) => line !== '');
+    const got = [...new Set(lines.map((line) => (JSON.parse(line) as { url: string }).url))];
+    const expected = generateShop({ seed, products })
+      .expectedItems()
+      .map((item) => `${shop.origin}${item.url}`);
+    return { lines, got: got.sort(), expected: expected.sort() };
+  }
+
+  it('pauses while Redis is down, resumes when it is back, and loses nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arachne-redis-outage-'));
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}/0`;
+    redis = await startRedis(port, dir);
+    const out = join(dir, 'items.jsonl');
+    const { output, exited } = crawlShop(url, 'outage', out);
 
     // The crawler reports to Redis only (log level warn): poll the crawl's status there, bounded.
     const watcher = await connectRedis(url, { connectTimeoutMs: 5000 });
@@ -119,12 +136,9 @@ describe.skipIf(!redisServerUp)('a shared crawl through a Redis outage', () => {
     expect(log).toContain('Redis unreachable');
     expect(log).toContain('Redis is back');
     expect(log.match(/Redis unreachable/g)).toHaveLength(1);
-    const lines = (await readFile(out, 'utf8')).split('\n').filter((line) => line !== '');
-    const urls = lines.map((line) => (JSON.parse(line) as { url: string }).url).sort();
-    const expected = generateShop({ seed, products })
-      .expectedItems()
-      .map((item) => `${shop.origin}${item.url}`);
-    expect(urls).toEqual(expected.sort());
+    const { lines, got, expected } = await productUrls(out);
+    expect(got).toEqual(expected);
+    expect(lines).toHaveLength(products); // each once
     expect(doneBefore).toBeLessThan(products);
   }, 90_000);
 
@@ -136,33 +150,8 @@ describe.skipIf(!redisServerUp)('a shared crawl through a Redis outage', () => {
     const url = `redis://127.0.0.1:${port}/0`;
     redis = await startRedis(port, dir, true);
     const out = join(dir, 'items.jsonl');
-    const crawler = spawn(
-      process.execPath,
-      [
-        binPath,
-        'crawl',
-        fileURLToPath(new URL('../../examples/shop.ts', import.meta.url)),
-        '--start',
-        `${shop.origin}/`,
-        '--frontier',
-        url,
-        '--crawl-id',
-        'rollback',
-        '--per-host',
-        '2',
-        // The leases the snapshot holds for pages done since come back after this long, to be crawled again.
-        '--lease-ms',
-        '2000',
-        '--no-progress',
-        '--log-level',
-        'warn',
-        '-o',
-        out,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const output = collectOutput(crawler.stdout, crawler.stderr);
-    const exited = new Promise<number | null>((resolve) => crawler.on('close', resolve));
+    // The leases the snapshot holds for pages done since come back after 2 s, to be crawled again.
+    const { output, exited } = crawlShop(url, 'rollback', out, ['--lease-ms', '2000']);
 
     const watcher = await connectRedis(url, { connectTimeoutMs: 5000 });
     const done = async () => (await readCrawlStatus(watcher, crawlPrefix('rollback'))).done;
@@ -190,14 +179,8 @@ describe.skipIf(!redisServerUp)('a shared crawl through a Redis outage', () => {
     await back.quit();
 
     expect(await exited, output.text()).toBe(0);
-    const lines = (await readFile(out, 'utf8')).split('\n').filter((line) => line !== '');
     // Pages done after the snapshot are crawled again, and their items may be written twice; none is missing.
-    const urls = [
-      ...new Set(lines.map((line) => (JSON.parse(line) as { url: string }).url)),
-    ].sort();
-    const expected = generateShop({ seed, products })
-      .expectedItems()
-      .map((item) => `${shop.origin}${item.url}`);
-    expect(urls).toEqual(expected.sort());
+    const { got, expected } = await productUrls(out);
+    expect(got).toEqual(expected);
   }, 90_000);
 });
