@@ -141,7 +141,6 @@ class TreeEvents implements TokenizerCallbacks {
   #attribs: Record<string, string> | null = null;
   /** The attribute being read, or '' when it is not one of `#attributes` (or the element's are not read). */
   #attribname = '';
-  #readingAttributes = false;
   #attribvalue = '';
   /** Open elements, innermost last. */
   readonly #stack: string[] = [];
@@ -192,8 +191,7 @@ class TreeEvents implements TokenizerCallbacks {
       else if (name === 'math') this.#foreign.push(MATH);
       else if (htmlIntegrationElements.has(name)) this.#foreign.push(NONE);
     }
-    this.#readingAttributes = this.#reader.wantsAttributes(name);
-    this.#attribs = this.#readingAttributes ? {} : UNREAD;
+    this.#attribs = this.#reader.wantsAttributes(name) ? {} : UNREAD;
   }
 
   #endOpenTag(): void {
@@ -246,7 +244,7 @@ class TreeEvents implements TokenizerCallbacks {
   }
 
   onattribname(start: number, end: number): void {
-    this.#attribname = this.#readingAttributes ? this.#readAttributeName(start, end) : '';
+    this.#attribname = this.#attribs === UNREAD ? '' : this.#readAttributeName(start, end);
   }
 
   /** The attribute's name when it is one of those read (any case), else ''. */
